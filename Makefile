@@ -1,0 +1,48 @@
+# Dealflow developer commands. `make run` and `make test` work on a fresh machine
+# (Python and pip only): they install what they need first.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .uv/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test test-fast lint format install bench-ingest bench-pipeline docs clean
+
+$(UV):
+	@echo "==> installing uv $(UV_VERSION) into .uv/"
+	@$(PYTHON) -m venv .uv && .uv/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml libs/pyproject.toml schemas/pyproject.toml $(wildcard services/*/pyproject.toml)
+	@echo "==> creating $(VENV) and installing the locked dependencies"
+	@UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --all-packages --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced
+
+## Install everything, start PostgreSQL, the broker and every service; Ctrl-C stops it all.
+run: install
+	@$(PY) -m dealflow_libs.devstack run
+
+## The whole suite against a real PostgreSQL and broker it starts itself.
+test: install
+	@$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: install
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy libs/src schemas/src services/*/src
+
+format: install
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+docs: install
+	@$(PY) -m dealflow_libs.devstack docs
+
+bench-ingest: install
+	@$(PY) bench/ingest/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf .venv .uv .data .pytest_cache .mypy_cache .ruff_cache

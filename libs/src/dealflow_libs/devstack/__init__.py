@@ -1,0 +1,1 @@
+"""The local runtime: PostgreSQL and a Kafka-protocol broker from PyPI wheels, no Docker needed."""

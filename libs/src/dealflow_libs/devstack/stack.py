@@ -1,0 +1,81 @@
+"""Bring up the backing servers (or use the ones given), then topics, databases and migrations."""
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dealflow_libs.devstack.broker import LocalBroker
+from dealflow_libs.devstack.postgres import LocalPostgres
+from dealflow_libs.devstack.services import ServiceSpec, all_topics
+from dealflow_libs.kafka import ensure_topics
+from dealflow_libs.migrate import ensure_database, upgrade
+from dealflow_libs.settings import CommonSettings, service_database_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Stack:
+    database_url: str
+    kafka_bootstrap: str
+    postgres: LocalPostgres | None = None
+    broker: LocalBroker | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        return {
+            "DEALFLOW_DATABASE_URL": self.database_url,
+            "DEALFLOW_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+        }
+
+    def stop(self) -> None:
+        if self.broker:
+            self.broker.stop()
+        if self.postgres:
+            self.postgres.stop(quiet=True)
+
+
+def start_stack(data_dir: Path, *, pg_port: int, kafka_port: int) -> Stack:
+    """Uses DEALFLOW_DATABASE_URL / DEALFLOW_KAFKA_BOOTSTRAP when set, else starts local servers."""
+    given_db = os.environ.get("DEALFLOW_DATABASE_URL")
+    given_kafka = os.environ.get("DEALFLOW_KAFKA_BOOTSTRAP")
+    postgres = broker = None
+    if not given_db:
+        postgres = LocalPostgres(data_dir / "postgres", pg_port)
+        postgres.start()
+    try:
+        if not given_kafka:
+            broker = LocalBroker(kafka_port, data_dir / "broker.log")
+            broker.start()
+    except BaseException:
+        if postgres:
+            postgres.stop(quiet=True)
+        raise
+    return Stack(
+        database_url=given_db or (postgres.url if postgres else ""),
+        kafka_bootstrap=given_kafka or (broker.bootstrap if broker else ""),
+        postgres=postgres,
+        broker=broker,
+    )
+
+
+def _database_url(stack: Stack, spec: ServiceSpec) -> str:
+    settings = CommonSettings(database_url=stack.database_url)  # type: ignore[arg-type]
+    return service_database_url(settings, spec.name, None)
+
+
+async def prepare(stack: Stack, services: list[ServiceSpec], *, seed: bool) -> dict[str, str]:
+    """Topics, one database per service, migrations, development seed data. Idempotent."""
+    await ensure_topics(stack.kafka_bootstrap, all_topics())
+    urls = {}
+    for spec in services:
+        await ensure_database(stack.database_url, spec.database)
+        url = _database_url(stack, spec)
+        await asyncio.to_thread(upgrade, spec.package, url)
+        urls[spec.name] = url
+        seeder = spec.seed() if seed else None
+        if seeder is not None:
+            await seeder(url)
+    return urls

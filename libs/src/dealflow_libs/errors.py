@@ -1,0 +1,43 @@
+"""Error kinds that decide what a consumer does with a failing record."""
+
+import asyncio
+
+import asyncpg
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from dealflow_libs.cloudevents import EnvelopeError
+
+
+class PermanentError(Exception):
+    """The record can never be processed as it is (bad contract, rule violation): dead-letter it."""
+
+
+_TRANSIENT_PG = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.InterfaceError,
+)
+
+
+def is_permanent(exc: BaseException) -> bool:
+    return isinstance(exc, PermanentError | ValidationError | EnvelopeError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Infrastructure hiccups: the same record will succeed once the database or broker is back."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
+        return True
+    if isinstance(exc, DBAPIError) and isinstance(exc.orig, Exception):
+        cause = getattr(exc.orig, "__cause__", None) or exc.orig
+        return isinstance(cause, _TRANSIENT_PG)
+    return isinstance(
+        exc, (OSError, TimeoutError, asyncio.TimeoutError, KafkaConnectionError, KafkaTimeoutError)
+    ) or isinstance(exc, _TRANSIENT_PG)

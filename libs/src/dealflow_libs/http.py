@@ -1,0 +1,169 @@
+"""FastAPI app factory: health, readiness, metrics, AsyncAPI, uniform JSON errors, request metrics."""
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, ORJSONResponse, Response
+from faststream.specification import AsyncAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from dealflow_libs.errors import is_transient
+from dealflow_libs.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
+from dealflow_libs.runtime import ServiceRuntime
+
+log = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": code, "message": message, **extra}
+
+
+class ApiError(Exception):
+    """Raised by handlers for a client-visible error with a status and a clear message."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    details = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",))
+        details.append({"field": loc, "problem": err.get("msg", "invalid")})
+    summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details) or "invalid request"
+    return summary, details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def on_api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return ORJSONResponse(
+            error_body(exc.code, exc.message, **exc.extra), status_code=exc.status
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        summary, details = _describe_validation(exc)
+        return ORJSONResponse(
+            error_body("invalid_request", summary, details=details), status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, "http_error"
+        )
+        return ORJSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):
+            log.warning("dependency unavailable", extra={"error": repr(exc)})
+            return ORJSONResponse(
+                error_body("unavailable", "A backing service is unavailable; retry shortly."),
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+        log.exception("unhandled error")
+        return ORJSONResponse(error_body("internal", "Internal error."), status_code=500)
+
+
+class MetricsMiddleware:
+    """Pure ASGI (not BaseHTTPMiddleware) so it costs microseconds per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def capture(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            method = scope["method"]
+            HTTP_REQUESTS.labels(method, path, str(status)).inc()
+            HTTP_LATENCY.labels(method, path).observe(time.perf_counter() - started)
+
+
+def create_app(
+    *,
+    runtime_factory: Callable[[], ServiceRuntime],
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    version: str = "0.1.0",
+    on_started: Callable[[FastAPI, ServiceRuntime], Awaitable[None]] | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = runtime_factory()
+        app.state.runtime = runtime
+        await runtime.start()
+        if on_started is not None:
+            await on_started(app, runtime)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    install_error_handlers(app)
+    app.add_middleware(MetricsMiddleware)
+
+    @app.get("/health", tags=["ops"], summary="Liveness: the process is up")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["ops"], summary="Readiness: database and broker reachable")
+    async def ready(request: Request) -> JSONResponse:
+        checks = await request.app.state.runtime.readiness()
+        ok = all(v == "ok" for v in checks.values())
+        return ORJSONResponse(
+            {"status": "ready" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        body, content_type = render()
+        return Response(body, media_type=content_type)
+
+    @app.get("/asyncapi.json", tags=["ops"], summary="AsyncAPI document of this service's topics")
+    async def asyncapi(request: Request) -> Response:
+        runtime: ServiceRuntime = request.app.state.runtime
+        spec = AsyncAPI(runtime.broker, title=title, version=version, description=description)
+        return Response(spec.to_specification().to_json(), media_type="application/json")
+
+    for router in routers:
+        app.include_router(router)
+    return app

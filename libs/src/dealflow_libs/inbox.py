@@ -1,0 +1,43 @@
+"""Inbox: ids of events a consumer has processed, written in the same transaction as its effects.
+
+Claiming an id that is already there returns False: the event was handled before (redelivery).
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("consumer", Text, primary_key=True),
+        Column("event_id", Text, primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class Inbox:
+    def __init__(self, session: AsyncSession, table: Table, consumer: str) -> None:
+        self._session = session
+        self._table = table
+        self._consumer = consumer
+
+    async def claim(self, event_id: str) -> bool:
+        return bool(await self.claim_many([event_id]))
+
+    async def claim_many(self, event_ids: Iterable[str]) -> set[str]:
+        """Claims the ids not seen before and returns them; the others were processed already."""
+        rows = [{"consumer": self._consumer, "event_id": i} for i in dict.fromkeys(event_ids)]
+        if not rows:
+            return set()
+        stmt = (
+            insert(self._table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(self._table.c.event_id)
+        )
+        return set((await self._session.execute(stmt)).scalars())

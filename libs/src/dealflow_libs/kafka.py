@@ -1,0 +1,79 @@
+"""Kafka plumbing shared by services: producer and consumer settings, topic creation."""
+
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+
+from dealflow_libs.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PARTITIONS = 6
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def producer_options(settings: CommonSettings) -> dict[str, object]:
+    return {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "acks": "all",
+        "enable_idempotence": settings.kafka_enable_idempotence,
+        "compression_type": None if settings.kafka_compression == "none" else "gzip",
+        "linger_ms": 2,
+        "max_batch_size": 256 * 1024,
+    }
+
+
+def new_producer(settings: CommonSettings, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        client_id=f"{settings.kafka_client_prefix}-{client_id}", **producer_options(settings)
+    )  # type: ignore[arg-type]
+
+
+def new_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=f"{settings.kafka_client_prefix}-{client_id}",
+        enable_idempotence=settings.kafka_enable_idempotence,
+        # Validation is ours: a record that fails it is dead-lettered, not retried forever.
+        serializer=None,
+        logger=logging.getLogger(f"{client_id}.broker"),
+    )
+
+
+async def ensure_topics(
+    bootstrap: str, topics: Iterable[str], *, partitions: int = DEFAULT_PARTITIONS
+) -> list[str]:
+    """Creates the topics that do not exist yet; returns the names it created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [t for t in dict.fromkeys(topics) if t not in existing]
+        created = []
+        for topic in wanted:
+            try:
+                await admin.create_topics(
+                    [NewTopic(topic, num_partitions=partitions, replication_factor=1)]
+                )
+                created.append(topic)
+            except TopicAlreadyExistsError:
+                pass
+        return created
+    finally:
+        await admin.close()
+
+
+async def check_broker(bootstrap: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    await admin.start()
+    try:
+        await admin.list_topics()
+    finally:
+        await admin.close()

@@ -1,0 +1,102 @@
+"""Transactional outbox: events are rows written in the same transaction as the state they describe.
+
+The relay (`dealflow_libs.relay`) publishes them. Invariants - do not break:
+- rows are only ever added through `Outbox.add` inside a unit of work, never published directly;
+- a statement trigger NOTIFYs the service's channel on insert, so the relay wakes at commit time.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from dealflow_schemas.base import EventModel
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    func,
+    insert,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dealflow_libs.cloudevents import Envelope, new_envelope
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=True),
+        Column("headers", JSONB, nullable=False),
+        Column("value", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def notify_channel(service: str) -> str:
+    return f"dealflow_outbox_{service}"
+
+
+def outbox_trigger_sql(service: str) -> list[str]:
+    """DDL for migrations: wake the relay on every committed insert (NOTIFYs are coalesced)."""
+    channel = notify_channel(service)
+    return [
+        f"""CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger AS $$
+BEGIN PERFORM pg_notify('{channel}', ''); RETURN NULL; END; $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()""",
+    ]
+
+
+def envelope_row(envelope: Envelope, *, topic: str, key: str | None) -> dict[str, Any]:
+    return {
+        "topic": topic,
+        "key": key,
+        "headers": {k: v.decode() for k, v in envelope.kafka_headers()},
+        "value": envelope.data,
+    }
+
+
+class Outbox:
+    """Collects events during a unit of work and writes them with its flush."""
+
+    def __init__(self, session: AsyncSession, table: Table, source: str) -> None:
+        self._session = session
+        self._table = table
+        self._source = source
+        self._pending: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        event: EventModel,
+        *,
+        topic: str,
+        key: str | None,
+        tenant_id: str,
+        subject: str | None = None,
+        envelope: Envelope | None = None,
+    ) -> Envelope:
+        envelope = envelope or new_envelope(
+            event, source=self._source, tenant_id=tenant_id, subject=subject
+        )
+        self._pending.append(envelope_row(envelope, topic=topic, key=key))
+        return envelope
+
+    @property
+    def pending(self) -> Sequence[dict[str, Any]]:
+        return self._pending
+
+    async def flush(self) -> None:
+        if self._pending:
+            rows, self._pending = self._pending, []
+            await self._session.execute(insert(self._table), rows)
+
+    def discard(self) -> None:
+        self._pending.clear()

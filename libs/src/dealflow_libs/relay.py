@@ -1,0 +1,115 @@
+"""Outbox relay: publishes committed outbox rows to Kafka in batches, in id order.
+
+Invariants - do not break:
+- a batch is read, published and deleted inside one transaction holding a per-service advisory
+  lock, so two relays never interleave batches (per-key order survives a second instance);
+- rows are deleted only after Kafka acknowledged every record of the batch; a crash in between
+  republishes the batch (at-least-once; consumers dedupe through their inbox);
+- the relay wakes on NOTIFY from the outbox trigger and also polls, so a lost notification
+  only delays publishing by `poll_interval`.
+"""
+
+import asyncio
+import contextlib
+import logging
+import zlib
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dealflow_libs.metrics import EVENTS_PUBLISHED
+from dealflow_libs.outbox import notify_channel
+from dealflow_libs.settings import plain_url
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        engine: AsyncEngine,
+        table: Table,
+        producer: AIOKafkaProducer,
+        database_url: str,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._service = service
+        self._engine = engine
+        self._table = table
+        self._producer = producer
+        self._database_url = database_url
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._lock_id = zlib.crc32(f"outbox:{service}".encode())
+        self.published = 0
+
+    async def publish_batch(self) -> int:
+        """Publishes up to one batch; returns how many records went out (0 if another relay holds the lock)."""
+        t = self._table
+        async with self._engine.begin() as conn:
+            if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id))):
+                return 0
+            rows = (await conn.execute(select(t).order_by(t.c.id).limit(self._batch_size))).all()
+            if not rows:
+                return 0
+            pending = [
+                await self._producer.send(
+                    row.topic,
+                    value=row.value,
+                    key=row.key.encode() if row.key is not None else None,
+                    headers=[(k, v.encode()) for k, v in row.headers.items()],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*pending)
+            await conn.execute(delete(t).where(t.c.id.in_([row.id for row in rows])))
+        for row in rows:
+            EVENTS_PUBLISHED.labels(row.topic).inc()
+        self.published += len(rows)
+        return len(rows)
+
+    async def run(self) -> None:
+        listener = await self._listen()
+        backoff = 0.5
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    count = await self.publish_batch()
+                    backoff = 0.5
+                except Exception as exc:  # the database or Kafka is away: keep rows, retry later
+                    log.warning(
+                        "outbox relay failed, retrying",
+                        extra={"error": repr(exc), "retry_in": backoff},
+                    )
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    if listener is None or listener.is_closed():
+                        listener = await self._listen()
+                    continue
+                if count >= self._batch_size:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+        finally:
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await listener.close()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(plain_url(self._database_url), timeout=5)
+            await conn.add_listener(notify_channel(self._service), self._on_notify)
+            return conn
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("outbox relay cannot LISTEN; polling only", extra={"error": repr(exc)})
+            return None
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()

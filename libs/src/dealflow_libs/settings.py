@@ -1,0 +1,54 @@
+"""Settings read from `DEALFLOW_*` environment variables, once, by each service's composition root."""
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+
+class CommonSettings(BaseSettings):
+    """What every service needs. A service subclasses it to add its own fields."""
+
+    model_config = SettingsConfigDict(env_prefix="DEALFLOW_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: SecretStr = Field(
+        default=SecretStr("postgresql://postgres@127.0.0.1:55432/postgres"),
+        description="PostgreSQL server URL; each service uses its own database on it "
+        "(dealflow_<service>) unless DEALFLOW_<SERVICE>_DATABASE_URL names one.",
+    )
+    kafka_bootstrap: str = "127.0.0.1:59092"
+    kafka_enable_idempotence: bool = Field(
+        default=False,
+        description="Idempotent producer; needs Apache Kafka (the local Tansu broker lacks InitProducerId).",
+    )
+    kafka_compression: Literal["gzip", "none"] = "gzip"
+    kafka_client_prefix: str = "dealflow"
+    log_level: str = "INFO"
+    log_json: bool = True
+    db_pool_size: int = 10
+    outbox_batch_size: int = 500
+    consumer_batch_size: int = 500
+    consumer_max_attempts: int = 5
+
+
+def service_database_url(settings: CommonSettings, service: str, override: SecretStr | None) -> str:
+    """The database a service owns: an explicit override, else `dealflow_<service>` on the server."""
+    if override is not None:
+        return override.get_secret_value()
+    url = make_url(settings.database_url.get_secret_value()).set(database=f"dealflow_{service}")
+    return url.render_as_string(hide_password=False)
+
+
+def asyncpg_url(url: str) -> str:
+    """SQLAlchemy wants the driver named; accept plain postgresql:// URLs from operators."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def plain_url(url: str) -> str:
+    """The libpq/asyncpg form of a URL (no SQLAlchemy driver suffix)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -1,0 +1,25 @@
+"""Where each event type lives: the lookup consumers use to parse what they receive."""
+
+from enum import StrEnum
+
+from dealflow_schemas.base import EventModel
+from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
+from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
+
+
+class Topic(StrEnum):
+    BOOKINGS = BOOKINGS_TOPIC
+    TENANTS = TENANTS_TOPIC
+
+
+EVENT_TYPES: dict[str, type[EventModel]] = {
+    model.ce_type: model for model in (BookingEvent, TenantChanged)
+}
+
+
+def model_for(event_type: str) -> type[EventModel] | None:
+    return EVENT_TYPES.get(event_type)
+
+
+def event_type_of(event: EventModel) -> str:
+    return type(event).ce_type

@@ -1,0 +1,25 @@
+"""Tenant contracts: published by ingest (which owns tenants), read by every other service."""
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from dealflow_schemas.base import AwareDatetime, EventModel
+
+TENANTS_TOPIC = "dealflow.tenants.v1"
+
+
+class TenantChanged(EventModel):
+    """Full current state of a tenant; the latest one per tenant id wins (topic is compacted)."""
+
+    ce_type: ClassVar[str] = "dealflow.tenant.changed.v1"
+
+    tenant_id: str = Field(description="Stable tenant slug used in URLs.", examples=["demo"])
+    name: str = Field(examples=["Demo Inc."])
+    api_key_hashes: list[str] = Field(
+        description="SHA-256 hex digests of the tenant's API keys; the keys themselves never travel.",
+        examples=[["2f1c...e9"]],
+    )
+    default_currency: str = Field(default="USD", examples=["USD"])
+    disabled: bool = False
+    changed_at: AwareDatetime

@@ -1,0 +1,151 @@
+"""`dealflow`: tenants and their secrets, and signed sample webhooks for trying the gateway."""
+
+import asyncio
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import httpx
+import orjson
+import typer
+from dealflow_libs.auth import new_api_key
+from dealflow_libs.db import create_engine, session_factory
+
+from ingest import samples
+from ingest.config import IngestSettings
+from ingest.domain.signatures import sign_calcom, sign_calendly
+from ingest.uow import IngestUnitOfWork
+from ingest.use_cases import NotFound, drop_previous_secrets, save_tenant
+
+app = typer.Typer(help="Dealflow command line.", no_args_is_help=True)
+tenants = typer.Typer(help="Create tenants and rotate their secrets.", no_args_is_help=True)
+app.add_typer(tenants, name="tenants")
+
+T = TypeVar("T")
+
+
+def _with_uow(action: Callable[[IngestUnitOfWork], Awaitable[T]]) -> T:
+    async def main() -> T:
+        engine = create_engine(IngestSettings().own_database_url, pool_size=1)
+        try:
+            return await action(IngestUnitOfWork(session_factory(engine)))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def _secret(value: str | None, generate: bool, prefix: str) -> str | None:
+    return value or (f"{prefix}_{secrets.token_urlsafe(24)}" if generate else None)
+
+
+@tenants.command("create")
+def create_tenant(
+    tenant_id: str,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    calcom_secret: Annotated[str | None, typer.Option(help="Cal.com webhook secret")] = None,
+    calendly_secret: Annotated[str | None, typer.Option(help="Calendly signing key")] = None,
+    api_key: Annotated[str | None, typer.Option(help="API key for the HTTP APIs")] = None,
+    currency: Annotated[str, typer.Option(help="Default deal currency")] = "USD",
+) -> None:
+    """Create (or update) a tenant. Secrets not given are generated and printed once."""
+    values = {
+        "calcom_secret": calcom_secret or _secret(None, True, "cal"),
+        "calendly_secret": calendly_secret or _secret(None, True, "cly"),
+        "api_key": api_key or new_api_key(),
+    }
+    _with_uow(
+        lambda uow: save_tenant(
+            uow,
+            tenant_id=tenant_id,
+            name=name,
+            default_currency=currency,
+            keep_previous=False,
+            **values,
+        )
+    )
+    typer.echo(f"tenant '{tenant_id}' saved")
+    for key, value in values.items():
+        typer.echo(f"  {key}: {value}")
+
+
+@tenants.command("rotate")
+def rotate(
+    tenant_id: str,
+    calcom: Annotated[bool, typer.Option("--calcom", help="New Cal.com secret")] = False,
+    calendly: Annotated[bool, typer.Option("--calendly", help="New Calendly signing key")] = False,
+    api_key: Annotated[bool, typer.Option("--api-key", help="New API key")] = False,
+    value: Annotated[
+        str | None, typer.Option(help="Use this value instead of generating one")
+    ] = None,
+) -> None:
+    """Add a new secret; the previous one stays valid until `finish-rotation`."""
+    if calcom + calendly + api_key != 1:
+        raise typer.BadParameter("choose exactly one of --calcom, --calendly, --api-key")
+    new = value or (new_api_key() if api_key else secrets.token_urlsafe(24))
+    field = "calcom_secret" if calcom else "calendly_secret" if calendly else "api_key"
+    _with_uow(lambda uow: save_tenant(uow, tenant_id=tenant_id, **{field: new}))
+    typer.echo(
+        f"{field} for '{tenant_id}': {new}\nthe previous one stays valid until finish-rotation"
+    )
+
+
+@tenants.command("finish-rotation")
+def finish_rotation(tenant_id: str) -> None:
+    """Revoke the previous secrets and key: only the newest of each stays valid."""
+    try:
+        _with_uow(lambda uow: drop_previous_secrets(uow, tenant_id))
+    except NotFound as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(f"previous secrets of '{tenant_id}' revoked")
+
+
+def _signed_request(provider: str, body: bytes, secret: str) -> dict[str, str]:
+    headers = {"content-type": "application/json"}
+    if provider == "calcom":
+        headers["x-cal-signature-256"] = sign_calcom(body, secret)
+    else:
+        headers["calendly-webhook-signature"] = sign_calendly(body, secret, int(time.time()))
+    return headers
+
+
+@app.command("send-sample")
+def send_sample(
+    sample: Annotated[
+        str, typer.Argument(help=f"One of: {', '.join(samples.names())}")
+    ] = "calcom_booking_created",
+    tenant: str = "demo",
+    secret: Annotated[
+        str | None, typer.Option(help="Signing secret (default: the demo tenant's)")
+    ] = None,
+    url: str = "http://127.0.0.1:8000",
+    email: Annotated[str | None, typer.Option(help="Replace the primary attendee's email")] = None,
+) -> None:
+    """Send a signed sample webhook to the gateway and print its answer."""
+    provider = "calcom" if sample.startswith("calcom") else "calendly"
+    payload: Any = samples.load(sample)
+    if email:
+        _replace_email(payload, email)
+    body = orjson.dumps(payload)
+    secret = secret or f"demo-{provider}-secret"
+    response = httpx.post(
+        f"{url}/webhooks/{provider}/{tenant}",
+        content=body,
+        headers=_signed_request(provider, body, secret),
+    )
+    typer.echo(f"{response.status_code} {response.text}")
+
+
+def _replace_email(payload: Any, email: str) -> None:
+    inner = payload.get("payload", payload)
+    if inner.get("attendees"):
+        inner["attendees"][0]["email"] = email
+        if isinstance(inner.get("responses", {}).get("email"), dict):
+            inner["responses"]["email"]["value"] = email
+    elif "email" in inner:
+        inner["email"] = email
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Ingest persistence: tables and repositories."""

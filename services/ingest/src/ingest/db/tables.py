@@ -1,0 +1,68 @@
+"""Tables owned by ingest."""
+
+import uuid
+from datetime import datetime
+
+from dealflow_libs.db import ServiceBase, new_metadata
+from dealflow_libs.outbox import outbox_table
+from sqlalchemy import ARRAY, Boolean, DateTime, Index, Integer, LargeBinary, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class Base(ServiceBase):
+    __abstract__ = True
+    metadata = new_metadata()
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    tenant_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    calcom_secrets: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    calendly_secrets: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    api_key_hashes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    default_currency: Mapped[str] = mapped_column(Text, default="USD")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RawEvent(Base):
+    """Every delivery, valid or not: nothing a sender sent is lost."""
+
+    __tablename__ = "raw_events"
+    __table_args__ = (
+        Index("ix_raw_events_tenant_received", "tenant_id", "received_at", "id"),
+        Index("ix_raw_events_event_id", "event_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(Text)
+    provider: Mapped[str] = mapped_column(Text)
+    trigger: Mapped[str] = mapped_column(Text, default="")
+    verdict: Mapped[str] = mapped_column(Text)
+    status_code: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict[str, str]] = mapped_column(JSONB)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    dedupe_key: Mapped[str | None] = mapped_column(Text)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    replay_of: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeliveryKey(Base):
+    """First accepted delivery of each provider event; a second one is a duplicate."""
+
+    __tablename__ = "delivery_keys"
+
+    tenant_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    raw_event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+
+
+outbox = outbox_table(Base.metadata)

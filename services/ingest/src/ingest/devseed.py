@@ -1,0 +1,22 @@
+"""Development data for `make run`: the `demo` tenant with well-known secrets."""
+
+from dealflow_libs.db import create_engine, session_factory
+
+from ingest.uow import IngestUnitOfWork
+from ingest.use_cases import save_tenant
+
+DEMO = {
+    "tenant_id": "demo",
+    "name": "Demo",
+    "calcom_secret": "demo-calcom-secret",
+    "calendly_secret": "demo-calendly-secret",
+    "api_key": "demo-api-key",
+}
+
+
+async def seed(database_url: str) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        await save_tenant(IngestUnitOfWork(session_factory(engine)), **DEMO, keep_previous=False)
+    finally:
+        await engine.dispose()

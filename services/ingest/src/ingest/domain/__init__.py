@@ -1,0 +1,1 @@
+"""Pure domain logic of the ingest gateway: no I/O, no frameworks."""

@@ -1,0 +1,170 @@
+"""Deciding what a webhook delivery is: verified, parsed and normalized, or why not. Pure."""
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+import orjson
+from dealflow_schemas.bookings import BookingEvent, Provider
+
+from ingest.domain.normalize import (
+    Ignored,
+    PayloadError,
+    normalize_calcom,
+    normalize_calendly,
+    provider_trigger,
+)
+from ingest.domain.signatures import (
+    CALCOM_HEADER,
+    CALENDLY_HEADER,
+    SignatureCheck,
+    verify_calcom,
+    verify_calendly,
+)
+
+#: Never stored: they authenticate the sender (or a user) and must not end up in the audit log.
+SECRET_HEADERS = frozenset({CALCOM_HEADER, CALENDLY_HEADER, "authorization", "cookie"})
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    UNAUTHORIZED = "unauthorized"
+    UNKNOWN_TENANT = "unknown_tenant"
+    MALFORMED = "malformed"
+    INVALID = "invalid"
+    TOO_LARGE = "too_large"
+    REPLAYED = "replayed"
+
+
+STATUS = {
+    Verdict.ACCEPTED: 202,
+    Verdict.REPLAYED: 202,
+    Verdict.DUPLICATE: 200,
+    Verdict.IGNORED: 200,
+    Verdict.UNAUTHORIZED: 401,
+    Verdict.UNKNOWN_TENANT: 404,
+    Verdict.MALFORMED: 400,
+    Verdict.INVALID: 422,
+    Verdict.TOO_LARGE: 413,
+}
+
+#: Deliveries whose sender was authenticated and whose body can be normalized again.
+REPLAYABLE = frozenset(
+    {Verdict.ACCEPTED, Verdict.DUPLICATE, Verdict.IGNORED, Verdict.INVALID, Verdict.REPLAYED}
+)
+
+
+@dataclass(frozen=True)
+class TenantSecrets:
+    tenant_id: str
+    calcom_secrets: tuple[str, ...]
+    calendly_secrets: tuple[str, ...]
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    provider: Provider
+    tenant_id: str
+    headers: dict[str, str]
+    body: bytes
+    received_at: datetime
+    body_truncated: bool = False
+
+    def stored_headers(self) -> dict[str, str]:
+        return {k: v for k, v in self.headers.items() if k.lower() not in SECRET_HEADERS}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    raw_event_id: uuid.UUID
+    delivery: Delivery
+    verdict: Verdict
+    trigger: str = ""
+    error: str | None = None
+    missing: list[str] = field(default_factory=list)
+    event: BookingEvent | None = None
+    event_id: uuid.UUID | None = None
+    dedupe_key: str | None = None
+    replay_of: uuid.UUID | None = None
+
+    @property
+    def status_code(self) -> int:
+        return STATUS[self.verdict]
+
+    def as_duplicate_of(self, event_id: uuid.UUID) -> "Assessment":
+        return replace(self, verdict=Verdict.DUPLICATE, event_id=event_id, event=None)
+
+
+def reject(delivery: Delivery, verdict: Verdict, error: str) -> Assessment:
+    return Assessment(raw_event_id=uuid.uuid4(), delivery=delivery, verdict=verdict, error=error)
+
+
+def check_signature(
+    delivery: Delivery, tenant: TenantSecrets, *, now: float, tolerance_seconds: int
+) -> SignatureCheck:
+    if delivery.provider is Provider.CALCOM:
+        return verify_calcom(
+            delivery.body, delivery.headers.get(CALCOM_HEADER), tenant.calcom_secrets
+        )
+    return verify_calendly(
+        delivery.body,
+        delivery.headers.get(CALENDLY_HEADER),
+        tenant.calendly_secrets,
+        now=now,
+        tolerance_seconds=tolerance_seconds,
+    )
+
+
+def assess(
+    delivery: Delivery,
+    tenant: TenantSecrets | None,
+    *,
+    now: float,
+    tolerance_seconds: int = 180,
+) -> Assessment:
+    """Everything about a delivery that can be decided without the database."""
+    if tenant is None or tenant.disabled:
+        return reject(delivery, Verdict.UNKNOWN_TENANT, f"unknown tenant '{delivery.tenant_id}'")
+    signature = check_signature(delivery, tenant, now=now, tolerance_seconds=tolerance_seconds)
+    if not signature.ok:
+        return reject(delivery, Verdict.UNAUTHORIZED, signature.problem)
+    return interpret(delivery)
+
+
+def interpret(delivery: Delivery, *, raw_event_id: uuid.UUID | None = None) -> Assessment:
+    """Parses and normalizes an authenticated delivery."""
+    raw_event_id = raw_event_id or uuid.uuid4()
+    try:
+        body = orjson.loads(delivery.body)
+    except orjson.JSONDecodeError as exc:
+        return Assessment(
+            raw_event_id, delivery, Verdict.MALFORMED, error=f"body is not valid JSON: {exc}"
+        )
+    trigger = provider_trigger(delivery.provider, body)
+    normalize = normalize_calcom if delivery.provider is Provider.CALCOM else normalize_calendly
+    try:
+        result = normalize(
+            body,
+            tenant_id=delivery.tenant_id,
+            raw_event_id=raw_event_id,
+            received_at=delivery.received_at,
+        )
+    except PayloadError as exc:
+        return Assessment(
+            raw_event_id, delivery, Verdict.INVALID, trigger, error=exc.message, missing=exc.missing
+        )
+    if isinstance(result, Ignored):
+        return Assessment(raw_event_id, delivery, Verdict.IGNORED, trigger, error=result.reason)
+    return Assessment(
+        raw_event_id,
+        delivery,
+        Verdict.ACCEPTED,
+        trigger,
+        event=result.event,
+        event_id=uuid.uuid4(),
+        dedupe_key=result.dedupe_key,
+    )

@@ -1,0 +1,73 @@
+"""Composition root of the ingest gateway: `uvicorn ingest.main:app`."""
+
+from dealflow_libs.http import create_app
+from dealflow_libs.logging import configure_logging
+from dealflow_libs.runtime import ServiceRuntime
+from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
+from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
+from fastapi import FastAPI
+
+from ingest import SERVICE
+from ingest.api import events, webhooks
+from ingest.api.deps import IngestContext
+from ingest.config import IngestSettings
+from ingest.db.tables import outbox
+from ingest.recorder import DeliveryRecorder
+from ingest.tenants import TenantDirectory
+from ingest.uow import IngestUnitOfWork
+
+DESCRIPTION = """Receives Cal.com and Calendly webhooks, verifies their signatures, stores every
+delivery in an audit log and publishes normalized `BookingEvent`s to `dealflow.bookings.v1`."""
+
+
+def build_app(settings: IngestSettings | None = None) -> FastAPI:
+    settings = settings or IngestSettings()
+    configure_logging(SERVICE, level=settings.log_level, json=settings.log_json)
+
+    def runtime() -> ServiceRuntime:
+        rt = ServiceRuntime(
+            service=SERVICE,
+            settings=settings,
+            database_url=settings.own_database_url,
+            outbox_table=outbox,
+        )
+        rt.broker.publisher(
+            BOOKINGS_TOPIC,
+            schema=BookingEvent,
+            title=BOOKINGS_TOPIC,
+            description="Normalized booking events, keyed by lower-cased primary attendee email.",
+        )
+        rt.broker.publisher(
+            TENANTS_TOPIC,
+            schema=TenantChanged,
+            title=TENANTS_TOPIC,
+            description="Full tenant state on every change, keyed by tenant id.",
+        )
+        return rt
+
+    async def started(app: FastAPI, rt: ServiceRuntime) -> None:
+        def uow() -> IngestUnitOfWork:
+            return IngestUnitOfWork(rt.sessions)
+
+        recorder = DeliveryRecorder(
+            uow, max_batch=settings.recorder_max_batch, flushers=settings.recorder_flushers
+        )
+        recorder.start()
+        rt.on_stop(recorder.stop)
+        app.state.ingest = IngestContext(
+            settings=settings,
+            recorder=recorder,
+            tenants=TenantDirectory(uow, ttl_seconds=settings.tenant_cache_seconds),
+            uow=uow,
+        )
+
+    return create_app(
+        runtime_factory=runtime,
+        title="Dealflow ingest",
+        description=DESCRIPTION,
+        routers=[webhooks.router, events.router],
+        on_started=started,
+    )
+
+
+app = build_app()
