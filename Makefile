@@ -7,6 +7,7 @@ UV_VERSION := 0.13.8
 UV := .uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
+MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest
 
 .PHONY: run test test-fast lint format install bench-ingest bench-pipeline docs clean
 
@@ -32,7 +33,7 @@ test: install
 lint: install
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy libs/src schemas/src services/*/src
+	@$(VENV)/bin/mypy $(foreach p,$(MYPY_PACKAGES),-p $(p))
 
 format: install
 	@$(VENV)/bin/ruff format .

@@ -4,6 +4,7 @@ The event body is the message value (JSON); the context attributes travel as hea
 CloudEvents-aware consumer can read our topics without knowing our schemas.
 """
 
+import builtins
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class Envelope:
             headers["ce_subject"] = self.subject
         return [(k, v.encode()) for k, v in headers.items()]
 
-    def parse(self, model: type[EventModel]) -> Any:
+    def parse(self, model: builtins.type[EventModel]) -> Any:
         return model.model_validate_json(self.data)
 
 

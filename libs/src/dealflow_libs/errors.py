@@ -39,5 +39,13 @@ def is_transient(exc: BaseException) -> bool:
         cause = getattr(exc.orig, "__cause__", None) or exc.orig
         return isinstance(cause, _TRANSIENT_PG)
     return isinstance(
-        exc, (OSError, TimeoutError, asyncio.TimeoutError, KafkaConnectionError, KafkaTimeoutError)
-    ) or isinstance(exc, _TRANSIENT_PG)
+        exc,
+        (
+            OSError,
+            TimeoutError,
+            asyncio.TimeoutError,
+            KafkaConnectionError,
+            KafkaTimeoutError,
+            _TRANSIENT_PG,
+        ),
+    )

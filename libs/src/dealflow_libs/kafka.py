@@ -33,7 +33,7 @@ def producer_options(settings: CommonSettings) -> dict[str, object]:
 def new_producer(settings: CommonSettings, client_id: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         client_id=f"{settings.kafka_client_prefix}-{client_id}", **producer_options(settings)
-    )  # type: ignore[arg-type]
+    )
 
 
 def new_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:

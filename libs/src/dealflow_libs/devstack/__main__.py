@@ -34,7 +34,7 @@ def start_services(
     for spec in services:
         say(f"starting {spec.name} on http://127.0.0.1:{spec.port}")
         processes.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
@@ -49,7 +49,7 @@ def start_services(
                     "--http",
                     "httptools",
                     "--no-access-log",
-                ],  # fmt: skip
+                ],
                 env=env,
                 start_new_session=True,
             )

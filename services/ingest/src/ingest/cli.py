@@ -85,7 +85,8 @@ def rotate(
         raise typer.BadParameter("choose exactly one of --calcom, --calendly, --api-key")
     new = value or (new_api_key() if api_key else secrets.token_urlsafe(24))
     field = "calcom_secret" if calcom else "calendly_secret" if calendly else "api_key"
-    _with_uow(lambda uow: save_tenant(uow, tenant_id=tenant_id, **{field: new}))
+    changes: dict[str, Any] = {field: new}
+    _with_uow(lambda uow: save_tenant(uow, tenant_id=tenant_id, **changes))
     typer.echo(
         f"{field} for '{tenant_id}': {new}\nthe previous one stays valid until finish-rotation"
     )

@@ -25,7 +25,8 @@ class NotReplayable(Exception):
 
 def _publish_booking(uow: IngestUnitOfWork, assessment: Assessment) -> None:
     event = assessment.event
-    assert event is not None and assessment.event_id is not None
+    assert event is not None
+    assert assessment.event_id is not None
     extensions = {"replayof": str(assessment.replay_of)} if assessment.replay_of else None
     envelope = new_envelope(
         event,

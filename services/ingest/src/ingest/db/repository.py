@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ingest.db.tables import DeliveryKey, RawEvent, Tenant
+from ingest.db.tables import RawEvent, Tenant, delivery_keys, raw_events
 from ingest.domain.deliveries import Assessment
 
 
@@ -32,7 +32,7 @@ class DeliveryRepository:
         ]
         if not rows:
             return {}
-        table = DeliveryKey.__table__
+        table = delivery_keys
         await self.session.execute(insert(table).on_conflict_do_nothing(), rows)
         pairs = [(r["tenant_id"], r["dedupe_key"]) for r in rows]
         owners = await self.session.execute(
@@ -62,7 +62,7 @@ class DeliveryRepository:
             }
             for a in assessments
         ]
-        await self.session.execute(insert(RawEvent.__table__), rows)
+        await self.session.execute(insert(raw_events), rows)
 
     async def get(self, tenant_id: str, raw_event_id: uuid.UUID) -> RawEvent | None:
         return await self.session.scalar(
@@ -114,7 +114,9 @@ class TenantRepository:
 
     async def by_api_key_hash(self, key_hash: str) -> Tenant | None:
         return await self.session.scalar(
-            select(Tenant).where(Tenant.api_key_hashes.any(key_hash), Tenant.disabled.is_(False))
+            select(Tenant).where(
+                Tenant.api_key_hashes.contains([key_hash]), Tenant.disabled.is_(False)
+            )
         )
 
     async def all(self) -> Sequence[Tenant]:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from dealflow_libs.db import ServiceBase, new_metadata
 from dealflow_libs.outbox import outbox_table
-from sqlalchemy import ARRAY, Boolean, DateTime, Index, Integer, LargeBinary, Text, func
+from sqlalchemy import ARRAY, Boolean, DateTime, Index, Integer, LargeBinary, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,3 +66,5 @@ class DeliveryKey(Base):
 
 
 outbox = outbox_table(Base.metadata)
+raw_events: Table = RawEvent.__table__  # type: ignore[assignment]
+delivery_keys: Table = DeliveryKey.__table__  # type: ignore[assignment]
