@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, ORJSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from faststream.specification import AsyncAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,6 +19,13 @@ from dealflow_libs.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
 from dealflow_libs.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
+
+
+class JsonResponse(JSONResponse):
+    """JSON via orjson (datetimes, UUIDs); FastAPI's JsonResponse is deprecated."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=str)
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -47,14 +55,12 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[st
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def on_api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return ORJSONResponse(
-            error_body(exc.code, exc.message, **exc.extra), status_code=exc.status
-        )
+        return JsonResponse(error_body(exc.code, exc.message, **exc.extra), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         summary, details = _describe_validation(exc)
-        return ORJSONResponse(
+        return JsonResponse(
             error_body("invalid_request", summary, details=details), status_code=422
         )
 
@@ -63,7 +69,7 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "http_error"
         )
-        return ORJSONResponse(
+        return JsonResponse(
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
 
@@ -71,13 +77,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         if is_transient(exc):
             log.warning("dependency unavailable", extra={"error": repr(exc)})
-            return ORJSONResponse(
+            return JsonResponse(
                 error_body("unavailable", "A backing service is unavailable; retry shortly."),
                 status_code=503,
                 headers={"Retry-After": "5"},
             )
         log.exception("unhandled error")
-        return ORJSONResponse(error_body("internal", "Internal error."), status_code=500)
+        return JsonResponse(error_body("internal", "Internal error."), status_code=500)
 
 
 class MetricsMiddleware:
@@ -135,7 +141,6 @@ def create_app(
         description=description,
         version=version,
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware)
@@ -148,7 +153,7 @@ def create_app(
     async def ready(request: Request) -> JSONResponse:
         checks = await request.app.state.runtime.readiness()
         ok = all(v == "ok" for v in checks.values())
-        return ORJSONResponse(
+        return JsonResponse(
             {"status": "ready" if ok else "unavailable", "checks": checks},
             status_code=200 if ok else 503,
         )

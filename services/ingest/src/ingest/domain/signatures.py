@@ -79,3 +79,13 @@ def verify_calendly(
             False, f"signature timestamp is outside the {tolerance_seconds}s tolerance window"
         )
     return VALID
+
+
+def signed_headers(provider: str, body: bytes, secret: str, *, timestamp: int) -> dict[str, str]:
+    """Headers a provider would send with `body`; for the CLI, tests and benchmarks."""
+    if provider == "calcom":
+        return {"content-type": "application/json", CALCOM_HEADER: sign_calcom(body, secret)}
+    return {
+        "content-type": "application/json",
+        CALENDLY_HEADER: sign_calendly(body, secret, timestamp),
+    }

@@ -1,0 +1,76 @@
+"""Watch a topic from now on and wait for records, as an outside subscriber would."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+
+class TopicProbe:
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.topic = topic
+        self.records: list[ConsumerRecord[Any, Any]] = []
+        self._consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=f"probe-{uuid.uuid4()}",
+            auto_offset_reset="latest",
+            enable_auto_commit=False,
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> "TopicProbe":
+        await self._consumer.start()
+        # Wait for the assignment so that records published after this point are seen.
+        deadline = time.monotonic() + 15
+        while not self._consumer.assignment():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no partitions of {self.topic} assigned")
+            await self._consumer.getmany(timeout_ms=100)
+        for tp in self._consumer.assignment():
+            await self._consumer.seek_to_end(tp)
+            await self._consumer.position(tp)
+        self._task = asyncio.create_task(self._collect())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._task:
+            self._task.cancel()
+        await self._consumer.stop()
+
+    async def _collect(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=100)
+            for records in batches.values():
+                self.records.extend(records)
+
+    def matching(
+        self, predicate: Callable[[ConsumerRecord[Any, Any]], bool]
+    ) -> list[ConsumerRecord[Any, Any]]:
+        return [r for r in self.records if predicate(r)]
+
+    async def wait_for(
+        self,
+        predicate: Callable[[ConsumerRecord[Any, Any]], bool],
+        *,
+        count: int = 1,
+        within: float = 15,
+    ) -> list[ConsumerRecord[Any, Any]]:
+        deadline = time.monotonic() + within
+        while len(found := self.matching(predicate)) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{len(found)}/{count} matching records on {self.topic} after {within}s"
+                )
+            await asyncio.sleep(0.05)
+        return found
+
+
+def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode()
+    return None

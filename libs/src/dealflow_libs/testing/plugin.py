@@ -1,0 +1,35 @@
+"""pytest plugin (loaded by `-p dealflow_libs.testing.plugin`): one real stack per session."""
+
+import asyncio
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from dealflow_libs.devstack.services import installed_services
+from dealflow_libs.devstack.stack import Stack, prepare
+from dealflow_libs.testing.servers import session_stack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    with session_stack() as running:
+        previous = {k: os.environ.get(k) for k in running.env()}
+        os.environ.update(running.env())
+        os.environ.setdefault("DEALFLOW_ENVIRONMENT", "test")
+        os.environ.setdefault("DEALFLOW_LOG_JSON", "false")
+        try:
+            yield running
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+async def prepared_stack(stack: Stack) -> dict[str, str]:
+    """Topics created, every installed service's database migrated; maps service -> database URL."""
+    urls = await asyncio.wait_for(prepare(stack, installed_services(), seed=False), timeout=120)
+    return urls
