@@ -27,6 +27,7 @@ from dealflow_libs.cloudevents import Envelope, EnvelopeError, envelope_from_kaf
 from dealflow_libs.errors import is_permanent, is_transient
 from dealflow_libs.kafka import dead_letter_topic
 from dealflow_libs.metrics import DEAD_LETTERS, EVENTS_CONSUMED
+from dealflow_libs.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ def subscribe_batch(
     topic: str,
     group_id: str,
     payload: type,
-    max_records: int = 500,
+    settings: CommonSettings,
     description: str | None = None,
 ) -> None:
     """Registers `consumer` on `topic`; `payload` documents the message in the AsyncAPI schema."""
@@ -165,8 +166,11 @@ def subscribe_batch(
         topic,
         group_id=group_id,
         batch=True,
-        max_records=max_records,
+        max_records=settings.consumer_batch_size,
         batch_timeout_ms=50,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         title=f"{group_id}:{topic}",

@@ -25,6 +25,13 @@ class CommonSettings(BaseSettings):
     )
     kafka_compression: Literal["gzip", "none"] = "gzip"
     kafka_client_prefix: str = "dealflow"
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
+    kafka_rebalance_timeout_ms: int | None = Field(
+        default=None,
+        description="How long a rebalance waits for members (default: max poll interval). "
+        "The local broker holds every join this long, so development keeps it short.",
+    )
     log_level: str = "INFO"
     log_json: bool = True
     db_pool_size: int = 10

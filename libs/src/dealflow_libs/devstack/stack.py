@@ -16,6 +16,14 @@ from dealflow_libs.settings import CommonSettings, service_database_url
 log = logging.getLogger(__name__)
 
 
+#: The local broker holds each consumer-group join for the rebalance timeout; keep it short.
+LOCAL_BROKER_TIMINGS = {
+    "DEALFLOW_KAFKA_SESSION_TIMEOUT_MS": "3000",
+    "DEALFLOW_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+    "DEALFLOW_KAFKA_REBALANCE_TIMEOUT_MS": "1000",
+}
+
+
 @dataclass
 class Stack:
     database_url: str
