@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from dealflow_libs.devstack.services import installed_services
-from dealflow_libs.devstack.stack import LOCAL_BROKER_TIMINGS, Stack, prepare
+from dealflow_libs.devstack.stack import Stack, prepare
 from dealflow_libs.testing.servers import session_stack
 
 
@@ -18,16 +18,14 @@ def stack() -> Iterator[Stack]:
         os.environ.update(running.env())
         os.environ.setdefault("DEALFLOW_ENVIRONMENT", "test")
         os.environ.setdefault("DEALFLOW_LOG_JSON", "false")
-        for key, value in LOCAL_BROKER_TIMINGS.items():
-            os.environ.setdefault(key, value)
         try:
             yield running
         finally:
-            for key, value in previous.items():
-                if value is None:
+            for key, old in previous.items():
+                if old is None:
                     os.environ.pop(key, None)
                 else:
-                    os.environ[key] = value
+                    os.environ[key] = old
 
 
 @pytest.fixture(scope="session")
