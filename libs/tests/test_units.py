@@ -1,0 +1,122 @@
+"""Pure pieces of libs: CloudEvents binding, secret redaction, settings, cursors, error kinds."""
+
+import logging
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from dealflow_libs.cloudevents import EnvelopeError, envelope_from_kafka, new_envelope
+from dealflow_libs.errors import PermanentError, is_permanent, is_transient
+from dealflow_libs.http import ApiError
+from dealflow_libs.logging import JsonFormatter
+from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_libs.settings import CommonSettings, asyncpg_url, service_database_url
+from dealflow_schemas.tenants import TenantChanged
+from pydantic import SecretStr
+
+EVENT = TenantChanged(
+    tenant_id="acme",
+    name="Acme",
+    api_key_hashes=["ab"],
+    changed_at=datetime(2026, 1, 1, tzinfo=UTC),
+)
+
+
+class TestCloudEvents:
+    def test_kafka_headers_round_trip(self) -> None:
+        envelope = new_envelope(
+            EVENT,
+            source="dealflow/test",
+            tenant_id="acme",
+            subject="acme",
+            extensions={"replayof": "x"},
+        )
+        back = envelope_from_kafka(envelope.kafka_headers(), envelope.data)
+        assert back == envelope
+        headers = dict(envelope.kafka_headers())
+        assert headers["ce_specversion"] == b"1.0"
+        assert headers["ce_type"] == b"dealflow.tenant.changed.v1"
+        assert headers["ce_tenantid"] == b"acme"
+        assert headers["content-type"] == b"application/json"
+        assert back.parse(TenantChanged) == EVENT
+
+    def test_record_without_ce_headers_is_rejected_naming_them(self) -> None:
+        with pytest.raises(EnvelopeError, match="ce_id, ce_type, ce_source, ce_tenantid"):
+            envelope_from_kafka([], b"{}")
+
+    def test_bad_time_is_rejected(self) -> None:
+        headers = [
+            (k, v)
+            for k, v in new_envelope(EVENT, source="s", tenant_id="t").kafka_headers()
+            if k != "ce_time"
+        ]
+        with pytest.raises(EnvelopeError, match="ce_time"):
+            envelope_from_kafka([*headers, ("ce_time", b"yesterday")], b"{}")
+
+
+class TestRedaction:
+    def format(self, message: str, **extra: object) -> dict:
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, message, None, None)
+        for key, value in extra.items():
+            setattr(record, key, value)
+        return orjson.loads(JsonFormatter("svc").format(record))
+
+    def test_secret_named_fields_are_redacted(self) -> None:
+        entry = self.format(
+            "hi", api_key="k", calcom_secret="s", headers={"authorization": "Bearer x", "host": "h"}
+        )
+        assert entry["api_key"] == "[redacted]"
+        assert entry["calcom_secret"] == "[redacted]"
+        assert entry["headers"] == {"authorization": "[redacted]", "host": "h"}
+
+    def test_url_passwords_are_redacted(self) -> None:
+        entry = self.format(
+            "connecting to postgresql://app:hunter2@db/x", target="postgresql://app:hunter2@db/x"
+        )
+        assert "hunter2" not in orjson.dumps(entry).decode()
+
+
+class TestSettings:
+    def test_each_service_gets_its_own_database(self) -> None:
+        settings = CommonSettings(database_url=SecretStr("postgresql://u:p@db:5432/postgres"))
+        assert (
+            service_database_url(settings, "meetings", None)
+            == "postgresql://u:p@db:5432/dealflow_meetings"
+        )
+
+    def test_explicit_database_wins(self) -> None:
+        settings = CommonSettings()
+        assert (
+            service_database_url(settings, "meetings", SecretStr("postgresql://x/y"))
+            == "postgresql://x/y"
+        )
+
+    def test_driver_is_added(self) -> None:
+        assert asyncpg_url("postgresql://u@h/d") == "postgresql+asyncpg://u@h/d"
+
+    def test_database_url_is_not_printed(self) -> None:
+        settings = CommonSettings(database_url=SecretStr("postgresql://u:secret@db/x"))
+        assert "secret" not in repr(settings)
+
+
+class TestCursor:
+    def test_round_trip(self) -> None:
+        assert decode_cursor(encode_cursor("2026-01-01T00:00:00+00:00", "id-1"), 2) == [
+            "2026-01-01T00:00:00+00:00",
+            "id-1",
+        ]
+
+    @pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", encode_cursor("only-one")])
+    def test_foreign_cursor_is_a_400(self, cursor: str) -> None:
+        with pytest.raises(ApiError) as caught:
+            decode_cursor(cursor, 2)
+        assert caught.value.status == 400
+
+
+class TestErrorKinds:
+    def test_classification(self) -> None:
+        assert is_transient(ConnectionRefusedError())
+        assert is_transient(TimeoutError())
+        assert not is_transient(ValueError())
+        assert is_permanent(PermanentError())
+        assert not is_permanent(ConnectionRefusedError())
