@@ -7,6 +7,11 @@ from ingest.domain.deliveries import TenantSecrets
 from ingest.uow import IngestUnitOfWork
 
 
+#: Unknown tenant ids are cached too (a flood of them must not become a flood of queries);
+#: the caches are simply emptied when they grow past this.
+MAX_CACHED = 10_000
+
+
 class TenantDirectory:
     def __init__(self, uow_factory: Callable[[], IngestUnitOfWork], *, ttl_seconds: float) -> None:
         self._uow_factory = uow_factory
@@ -30,6 +35,8 @@ class TenantDirectory:
             if tenant
             else None
         )
+        if len(self._secrets) >= MAX_CACHED:
+            self._secrets.clear()
         self._secrets[tenant_id] = (time.monotonic() + self._ttl, found)
         return found
 
@@ -40,6 +47,8 @@ class TenantDirectory:
         async with self._uow_factory() as uow:
             tenant = await uow.tenants.by_api_key_hash(key_hash)
         tenant_id = tenant.tenant_id if tenant else None
+        if len(self._keys) >= MAX_CACHED:
+            self._keys.clear()
         self._keys[key_hash] = (time.monotonic() + self._ttl, tenant_id)
         return tenant_id
 
