@@ -37,6 +37,8 @@ def new_producer(settings: CommonSettings, client_id: str) -> AIOKafkaProducer:
 
 
 def new_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
+    # FastStream logs every message at INFO; our consumers log what matters themselves.
+    logging.getLogger(f"{client_id}.broker").setLevel(logging.WARNING)
     return KafkaBroker(
         settings.kafka_bootstrap,
         client_id=f"{settings.kafka_client_prefix}-{client_id}",

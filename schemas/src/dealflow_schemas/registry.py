@@ -4,17 +4,18 @@ from enum import StrEnum
 
 from dealflow_schemas.base import EventModel
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
+from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC
 from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
 
 
 class Topic(StrEnum):
     BOOKINGS = BOOKINGS_TOPIC
     TENANTS = TENANTS_TOPIC
+    MEETINGS = MEETINGS_TOPIC
 
 
-EVENT_TYPES: dict[str, type[EventModel]] = {
-    model.ce_type: model for model in (BookingEvent, TenantChanged)
-}
+_ALL: tuple[type[EventModel], ...] = (BookingEvent, TenantChanged, *MEETING_EVENTS)
+EVENT_TYPES: dict[str, type[EventModel]] = {model.ce_type: model for model in _ALL}
 
 
 def model_for(event_type: str) -> type[EventModel] | None:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from ingest.domain.deliveries import TenantSecrets
 from ingest.uow import IngestUnitOfWork
 
-
 #: Unknown tenant ids are cached too (a flood of them must not become a flood of queries);
 #: the caches are simply emptied when they grow past this.
 MAX_CACHED = 10_000

@@ -1,0 +1,664 @@
+"""Load generator for the ingest gateway: signed Cal.com webhooks at a fixed concurrency.
+
+Closed loop: `--concurrency` coroutines each send one webhook, wait for the answer, send the
+next. Every body is a unique BOOKING_CREATED (own booking uid and attendee email), built and
+signed before the timed phase. Reports accepted/s and latency percentiles over the measured
+window (after `--warmup`), then checks that every accepted event is stored in `raw_events` and
+published exactly once on `dealflow.bookings.v1`.
+
+Without `--url` it starts its own system in a temporary folder (PostgreSQL, the local broker,
+migrations, the `demo` tenant, then the gateway under uvicorn) and removes it at the end.
+
+    .venv/bin/python bench/ingest/run.py --duration 20 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import importlib.util
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psutil
+from dealflow_schemas.bookings import BOOKINGS_TOPIC
+from ingest import samples
+from ingest.config import IngestSettings
+from ingest.domain.signatures import signed_headers
+
+SAMPLE = "calcom_booking_created"
+ACCEPTED = 202
+#: Bodies built ahead per second of run time; beyond that they are built on the fly.
+PREBUILT_PER_SECOND = 6_000
+PUBLISH_WAIT_SECONDS = 60.0
+READY_WAIT_SECONDS = 90.0
+
+Request = tuple[bytes, dict[str, str]]
+
+
+def _skip_sniffio_probe() -> None:
+    """httpcore runs `import sniffio` for every lock and event it creates; when sniffio is not
+    installed each attempt searches all of sys.path (15% of the generator's CPU). A None entry
+    in sys.modules makes the import fail at once; httpcore then assumes asyncio, as it does."""
+    if importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+class RequestFactory:
+    """Unique signed Cal.com BOOKING_CREATED deliveries; the first `prebuilt` are built up front."""
+
+    def __init__(self, *, secret: str, run_id: str, prebuilt: int) -> None:
+        self._template: dict[str, Any] = samples.load(SAMPLE)
+        self._secret = secret
+        self._run_id = run_id
+        self._timestamp = int(time.time())
+        self.built_on_the_fly = 0
+        self._ready = [self._build(i) for i in range(prebuilt)]
+
+    def _build(self, index: int) -> Request:
+        payload = self._template["payload"]
+        email = f"bench+{self._run_id}-{index}@example.org"
+        payload["uid"] = f"bench-{self._run_id}-{index:08d}"
+        payload["attendees"][0]["email"] = email
+        payload["responses"]["email"]["value"] = email
+        body = orjson.dumps(self._template)
+        return body, signed_headers("calcom", body, self._secret, timestamp=self._timestamp)
+
+    def get(self, index: int) -> Request:
+        if index < len(self._ready):
+            return self._ready[index]
+        self.built_on_the_fly += 1
+        return self._build(index)
+
+
+# --- the load -------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadLog:
+    """One entry per completed request (start time, latency, status), plus accepted event ids."""
+
+    starts: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    event_ids: list[str] = field(default_factory=list)
+    failures: collections.Counter[str] = field(default_factory=collections.Counter)
+    sent: int = 0
+
+    def record(self, started: float, latency: float, response: httpx.Response) -> None:
+        self.starts.append(started)
+        self.latencies.append(latency)
+        self.statuses.append(response.status_code)
+        if response.status_code == ACCEPTED:
+            self.event_ids.append(orjson.loads(response.content)["event_id"])
+
+    @property
+    def errors(self) -> int:
+        return sum(self.failures.values()) + sum(1 for s in self.statuses if s != ACCEPTED)
+
+
+async def _send_loop(
+    client: httpx.AsyncClient,
+    path: str,
+    factory: RequestFactory,
+    counter: Iterator[int],
+    log: LoadLog,
+    stop_at: float,
+) -> None:
+    clock = time.perf_counter
+    while clock() < stop_at:
+        body, headers = factory.get(next(counter))
+        log.sent += 1
+        started = clock()
+        try:
+            response = await client.post(path, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            log.failures[type(exc).__name__] += 1
+            continue
+        log.record(started, clock() - started, response)
+
+
+async def _progress(log: LoadLog, began: float, warmup: float) -> None:
+    last_accepted = 0
+    while True:
+        await asyncio.sleep(1.0)
+        accepted = len(log.event_ids)
+        elapsed = time.perf_counter() - began
+        phase = "warmup" if elapsed < warmup else "measure"
+        say(
+            f"  {elapsed:5.1f}s [{phase}] sent={log.sent} accepted/s={accepted - last_accepted} "
+            f"errors={log.errors}"
+        )
+        last_accepted = accepted
+
+
+@dataclass(frozen=True)
+class Window:
+    began: float
+    measured_from: float
+    ended: float
+
+
+def _connection(url: str) -> httpx.AsyncClient:
+    """A client holding one keep-alive connection.
+
+    One client per sender instead of one shared pool of `concurrency` connections: httpcore
+    scans every pooled connection (a poll() syscall each) on each request and each response,
+    which at 32 connections cost the generator milliseconds of CPU per request.
+    """
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    return httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0)
+
+
+async def run_load(
+    url: str,
+    path: str,
+    factory: RequestFactory,
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+) -> tuple[LoadLog, Window]:
+    log = LoadLog()
+    counter = iter(range(sys.maxsize))
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(_connection(url)) for _ in range(concurrency)]
+        began = time.perf_counter()
+        stop_at = began + warmup + duration
+        reporter = asyncio.create_task(_progress(log, began, warmup))
+        try:
+            await asyncio.gather(
+                *(_send_loop(c, path, factory, counter, log, stop_at) for c in clients)
+            )
+        finally:
+            reporter.cancel()
+    return log, Window(began=began, measured_from=began + warmup, ended=stop_at)
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass(frozen=True)
+class Figures:
+    sent: int
+    accepted: int
+    other_statuses: dict[str, int]
+    transport_errors: dict[str, int]
+    measured_seconds: float
+    measured_requests: int
+    accepted_per_second: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+def figures(log: LoadLog, window: Window) -> Figures:
+    """Rates and latencies of the requests that started inside the measured window."""
+    measured = [
+        (lat, status)
+        for start, lat, status in zip(log.starts, log.latencies, log.statuses, strict=True)
+        if window.measured_from <= start < window.ended
+    ]
+    latencies = sorted(lat * 1000 for lat, _ in measured)
+    accepted_in_window = sum(1 for _, status in measured if status == ACCEPTED)
+    seconds = window.ended - window.measured_from
+    others = collections.Counter(str(s) for s in log.statuses if s != ACCEPTED)
+    return Figures(
+        sent=log.sent,
+        accepted=len(log.event_ids),
+        other_statuses=dict(others),
+        transport_errors=dict(log.failures),
+        measured_seconds=round(seconds, 2),
+        measured_requests=len(measured),
+        accepted_per_second=round(accepted_in_window / seconds, 1),
+        p50_ms=round(percentile(latencies, 50), 2),
+        p90_ms=round(percentile(latencies, 90), 2),
+        p99_ms=round(percentile(latencies, 99), 2),
+        max_ms=round(latencies[-1], 2) if latencies else math.nan,
+    )
+
+
+# --- CPU accounting (where the two cores went) ------------------------------------------------
+
+
+def _tree(pid: int, *, children: bool) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)] if children else [root]
+    except psutil.Error:
+        return []
+
+
+def _cpu_seconds(processes: Sequence[psutil.Process]) -> dict[int, float]:
+    seconds = {}
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+@dataclass(frozen=True)
+class ProcessGroup:
+    """A process, or a process and all its descendants (uvicorn workers, PostgreSQL backends)."""
+
+    name: str
+    pid: int
+    with_children: bool = True
+
+    def processes(self) -> list[psutil.Process]:
+        return _tree(self.pid, children=self.with_children)
+
+
+class CpuMeter:
+    """CPU seconds used per process group between `start` and `stop`, as average cores."""
+
+    def __init__(self, groups: Sequence[ProcessGroup]) -> None:
+        self._groups = groups
+        self._before: dict[str, dict[int, float]] = {}
+        self._started = 0.0
+
+    def start(self) -> None:
+        self._before = {g.name: _cpu_seconds(g.processes()) for g in self._groups}
+        self._started = time.perf_counter()
+
+    def stop(self) -> dict[str, float]:
+        elapsed = time.perf_counter() - self._started
+        used = {}
+        for group in self._groups:
+            before = self._before.get(group.name, {})
+            now = _cpu_seconds(group.processes())
+            cpu = sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
+            used[group.name] = round(cpu / elapsed, 2)
+        return used
+
+
+async def _meter_window(
+    meter: CpuMeter, window_start: float, window_end: float
+) -> dict[str, float]:
+    await asyncio.sleep(max(0.0, window_start - time.perf_counter()))
+    meter.start()
+    await asyncio.sleep(max(0.0, window_end - time.perf_counter()))
+    return meter.stop()
+
+
+# --- verification ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+async def check_stored(database_url: str, event_ids: Sequence[str]) -> Check:
+    import asyncpg
+    from dealflow_libs.settings import plain_url
+
+    conn = await asyncpg.connect(plain_url(database_url))
+    try:
+        found = await conn.fetchval(
+            "SELECT count(*) FROM raw_events WHERE event_id = ANY($1::uuid[]) "
+            "AND verdict = 'accepted'",
+            [uuid.UUID(e) for e in event_ids],
+        )
+    finally:
+        await conn.close()
+    ok = found == len(event_ids)
+    return Check("stored", ok, f"{found}/{len(event_ids)} accepted events in raw_events")
+
+
+def _ce_id(headers: Sequence[tuple[str, bytes]]) -> str | None:
+    for key, value in headers:
+        if key == "ce_id":
+            return bytes(value).decode()
+    return None
+
+
+async def check_published(
+    bootstrap: str, event_ids: Sequence[str], *, load_ended: float, wait: float
+) -> Check:
+    """Reads the topic from the beginning until every id was seen and the end is reached."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    wanted = set(event_ids)
+    seen: collections.Counter[str] = collections.Counter()
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        await consumer.topics()  # loads metadata
+        partitions = [
+            TopicPartition(BOOKINGS_TOPIC, p)
+            for p in sorted(consumer.partitions_for_topic(BOOKINGS_TOPIC) or ())
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        deadline = time.monotonic() + wait
+        all_seen_after: float | None = None
+        end_offsets: dict[Any, int] | None = None
+        while time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=500, max_records=20_000)
+            for records in batches.values():
+                for record in records:
+                    ce_id = _ce_id(record.headers)
+                    if ce_id in wanted:
+                        seen[ce_id] += 1
+            if all_seen_after is None and len(seen) == len(wanted):
+                all_seen_after = time.perf_counter() - load_ended
+                # Read on to the end of the log as it is now, to catch late duplicates too.
+                end_offsets = await consumer.end_offsets(partitions)
+            if end_offsets is not None and all(
+                await asyncio.gather(
+                    *(_position_reached(consumer, tp, end_offsets) for tp in partitions)
+                )
+            ):
+                break
+    finally:
+        await consumer.stop()
+    missing = len(wanted) - len(seen)
+    duplicated = sum(1 for c in seen.values() if c > 1)
+    ok = missing == 0 and duplicated == 0
+    detail = f"{len(seen)}/{len(wanted)} published, {duplicated} more than once"
+    if all_seen_after is not None:
+        detail += f"; all on the topic {all_seen_after:.1f}s after the load ended"
+    elif missing:
+        detail += f"; {missing} still missing after {wait:.0f}s"
+    return Check("published", ok, detail)
+
+
+async def _position_reached(consumer: Any, tp: Any, end_offsets: dict[Any, int]) -> bool:
+    return bool(await consumer.position(tp) >= end_offsets[tp])
+
+
+# --- the system under test ------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    url: str
+    database_url: str
+    kafka_bootstrap: str
+    processes: list[ProcessGroup] = field(default_factory=list)
+
+
+def _log_tail(path: Path, lines: int = 20) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path, workers: int) -> None:
+    """Waits for /ready, then (best effort) for every worker to have finished starting."""
+    deadline = time.monotonic() + READY_WAIT_SECONDS
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"gateway exited with {process.returncode}:\n{_log_tail(log_path)}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/ready", timeout=5).status_code == 200:
+                break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gateway not ready after {READY_WAIT_SECONDS}s")
+        time.sleep(0.2)
+    while time.monotonic() < deadline:
+        started = log_path.read_text(errors="replace").count("Application startup complete")
+        if started >= workers:
+            return
+        time.sleep(0.2)
+
+
+def _start_gateway(
+    env: dict[str, str], port: int, workers: int, log_path: Path
+) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable, "-m", "uvicorn", "ingest.main:app",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+        "--workers", str(workers),
+    ]  # fmt: skip
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _stop_gateway(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+
+
+def _postmaster_pid(pgdata: Path) -> int | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    return None
+
+
+@contextlib.contextmanager
+def local_system(workers: int, keep: bool) -> Iterator[Target]:
+    """PostgreSQL, the broker, migrations, the demo tenant and the gateway, in a temp folder."""
+    from dealflow_libs.devstack.services import ALL_SERVICES
+    from dealflow_libs.devstack.stack import prepare, start_stack
+    from dealflow_libs.testing.servers import free_port
+
+    data_dir = Path(tempfile.mkdtemp(prefix="dealflow-bench-"))
+    say(f"==> starting PostgreSQL and the broker in {data_dir}")
+    stack = start_stack(data_dir, pg_port=free_port(), kafka_port=free_port())
+    gateway: subprocess.Popen[bytes] | None = None
+    try:
+        say("==> topics, database, migrations, demo tenant")
+        spec = next(s for s in ALL_SERVICES if s.name == "ingest")
+        asyncio.run(prepare(stack, [spec], seed=True))
+        env = {**os.environ, **stack.env(), "DEALFLOW_LOG_LEVEL": "WARNING"}
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        log_path = data_dir / "gateway.log"
+        say(f"==> starting the gateway ({workers} worker(s)) on {url}")
+        gateway = _start_gateway(env, port, workers, log_path)
+        _wait_ready(url, gateway, log_path, workers)
+        say(f"    gateway pid {gateway.pid}, log {log_path}")
+        groups = [ProcessGroup("gateway", gateway.pid)]
+        if stack.postgres and (pid := _postmaster_pid(stack.postgres.pgdata)):
+            groups.append(ProcessGroup("postgres", pid))
+        if stack.broker and stack.broker.process:
+            groups.append(ProcessGroup("broker", stack.broker.process.pid))
+        database_url = IngestSettings(database_url=stack.database_url).own_database_url
+        yield Target(url, database_url, stack.kafka_bootstrap, groups)
+    finally:
+        say("==> stopping")
+        if gateway is not None:
+            _stop_gateway(gateway)
+        stack.stop()
+        if keep:
+            say(f"    kept {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def given_system(args: argparse.Namespace) -> Iterator[Target]:
+    settings = IngestSettings()
+    yield Target(
+        url=args.url.rstrip("/"),
+        database_url=args.database_url or settings.own_database_url,
+        kafka_bootstrap=args.kafka_bootstrap or settings.kafka_bootstrap,
+    )
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    url: str
+    concurrency: int
+    workers: int | None
+    warmup_seconds: float
+    figures: Figures
+    cpu_cores_used: dict[str, float]
+    bodies_built_on_the_fly: int
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks) and self.figures.accepted > 0
+
+
+async def measure(args: argparse.Namespace, target: Target) -> Report:
+    run_id = uuid.uuid4().hex[:8]
+    prebuilt = int(PREBUILT_PER_SECOND * (args.warmup + args.duration))
+    say(f"==> building {prebuilt} signed bodies (run {run_id})")
+    factory = RequestFactory(secret=args.secret, run_id=run_id, prebuilt=prebuilt)
+    path = f"/webhooks/calcom/{args.tenant}"
+    meter = CpuMeter([ProcessGroup("generator", os.getpid(), False), *target.processes])
+    say(
+        f"==> {args.concurrency} connections for {args.warmup:g}s warmup + "
+        f"{args.duration:g}s measured against {target.url}{path}"
+    )
+    began = time.perf_counter()
+    cpu_task = asyncio.create_task(
+        _meter_window(meter, began + args.warmup, began + args.warmup + args.duration)
+    )
+    log, window = await run_load(
+        target.url,
+        path,
+        factory,
+        concurrency=args.concurrency,
+        warmup=args.warmup,
+        duration=args.duration,
+    )
+    load_ended = time.perf_counter()
+    cpu = await cpu_task
+    result = figures(log, window)
+    say(f"==> verifying {result.accepted} accepted events (stored, then published)")
+    checks = [
+        await check_stored(target.database_url, log.event_ids),
+        await check_published(
+            target.kafka_bootstrap, log.event_ids, load_ended=load_ended, wait=args.publish_wait
+        ),
+    ]
+    return Report(
+        url=target.url,
+        concurrency=args.concurrency,
+        workers=None if args.url else args.workers,
+        warmup_seconds=args.warmup,
+        figures=result,
+        cpu_cores_used=cpu,
+        bodies_built_on_the_fly=factory.built_on_the_fly,
+        checks=checks,
+    )
+
+
+def print_report(report: Report) -> None:
+    f = report.figures
+    workers = f", {report.workers} worker(s)" if report.workers else ""
+    lines = [
+        "",
+        f"Ingest gateway, {report.concurrency} connections{workers}, {f.measured_seconds:g}s "
+        f"measured after {report.warmup_seconds:g}s warmup",
+        f"  sent              {f.sent}",
+        f"  accepted (202)    {f.accepted}",
+        f"  other statuses    {f.other_statuses or 'none'}",
+        f"  transport errors  {f.transport_errors or 'none'}",
+        f"  accepted/s        {f.accepted_per_second:,.1f}",
+        f"  latency ms        p50 {f.p50_ms}  p90 {f.p90_ms}  p99 {f.p99_ms}  max {f.max_ms}",
+        "  cpu cores used    "
+        + "  ".join(f"{name} {cores}" for name, cores in report.cpu_cores_used.items()),
+    ]
+    if report.bodies_built_on_the_fly:
+        lines.append(f"  bodies built during the run: {report.bodies_built_on_the_fly}")
+    for check in report.checks:
+        lines.append(f"  {'PASS' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+    print("\n".join(lines), flush=True)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Load generator for the ingest gateway (signed Cal.com webhooks)."
+    )
+    parser.add_argument("--url", help="gateway base URL (default: start a system of its own)")
+    parser.add_argument("--concurrency", type=int, default=32, help="connections (default 32)")
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured")
+    parser.add_argument("--tenant", default="demo")
+    parser.add_argument("--secret", default="demo-calcom-secret", help="tenant's Cal.com secret")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn workers of the self-started gateway"
+    )
+    parser.add_argument("--database-url", help="ingest database (with --url)")
+    parser.add_argument("--kafka-bootstrap", help="Kafka bootstrap servers (with --url)")
+    parser.add_argument(
+        "--publish-wait",
+        type=float,
+        default=PUBLISH_WAIT_SECONDS,
+        help="seconds to wait for the relay to publish every accepted event",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    if args.concurrency < 1 or args.duration <= 0 or args.warmup < 0 or args.workers < 1:
+        parser.error("concurrency and workers must be >= 1, duration > 0, warmup >= 0")
+    return args
+
+
+def _event_loop_runner() -> asyncio.Runner:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.Runner()
+    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    _skip_sniffio_probe()
+    system = given_system(args) if args.url else local_system(args.workers, args.keep)
+    with system as target, _event_loop_runner() as runner:
+        report = runner.run(measure(args, target))
+    if args.json:
+        print(orjson.dumps(asdict(report) | {"ok": report.ok}, option=orjson.OPT_INDENT_2).decode())
+    else:
+        print_report(report)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Subscribes a service to `dealflow.tenants.v1` and keeps its local tenant copy current."""
+
+from collections.abc import Sequence
+
+from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
+from sqlalchemy import Table
+
+from dealflow_libs.consumer import BatchConsumer, Incoming, subscribe_batch
+from dealflow_libs.runtime import ServiceRuntime
+from dealflow_libs.tenants import apply_tenant_changes
+
+
+def subscribe_tenant_feed(runtime: ServiceRuntime, table: Table) -> None:
+    async def handle(items: Sequence[Incoming]) -> None:
+        events = [
+            TenantChanged.model_validate_json(i.envelope.data)
+            for i in items
+            if i.envelope.type == TenantChanged.ce_type
+        ]
+        async with runtime.sessions() as session, session.begin():
+            await apply_tenant_changes(session, table, events)
+
+    consumer = BatchConsumer(
+        name=f"{runtime.service}-tenants",
+        handler=handle,
+        dlq_producer=runtime.producer,
+        max_attempts=runtime.settings.consumer_max_attempts,
+    )
+    subscribe_batch(
+        runtime.broker,
+        consumer,
+        topic=TENANTS_TOPIC,
+        group_id=f"{runtime.service}-tenants",
+        payload=TenantChanged,
+        settings=runtime.settings,
+        description="Keeps this service's copy of tenants (API keys, currency) current.",
+    )

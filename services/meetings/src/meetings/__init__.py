@@ -1,0 +1,3 @@
+"""Meetings service: owns meetings, reminders and their events."""
+
+SERVICE = "meetings"

@@ -1,0 +1,192 @@
+"""Meeting queries and lifecycle commands."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from dealflow_libs.http import ApiError
+from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_schemas.meetings import MeetingOutcome, MeetingSnapshot, MeetingStatus, MeetingType
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from meetings.api.deps import Ctx, RequestId, Tenant
+from meetings.domain.meeting import Meeting, MeetingClosed
+from meetings.events import snapshot
+from meetings.use_cases import (
+    NotFound,
+    confirm_meeting,
+    delete_meeting,
+    record_attendance,
+    record_outcome,
+)
+
+router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
+
+
+class MeetingPage(BaseModel):
+    items: list[MeetingSnapshot]
+    next_cursor: str | None
+
+
+class Reschedule(BaseModel):
+    from_uid: str | None
+    to_uid: str | None
+    from_scheduled_at: datetime | None
+    to_scheduled_at: datetime | None
+    source: str
+    rescheduled_at: datetime
+
+
+class Reminder(BaseModel):
+    id: uuid.UUID
+    offset_minutes: int
+    due_at: datetime
+    status: str
+    sent_at: datetime | None
+
+
+class MeetingDetail(MeetingSnapshot):
+    reschedule_history: list[Reschedule]
+    reminders: list[Reminder]
+
+
+class Attendance(BaseModel):
+    showed_up: bool
+    confirmed_by: str | None = Field(default=None, examples=["rep@acme.com"])
+    no_show_reason: str | None = None
+
+
+RECORDABLE_OUTCOMES = [o.value for o in MeetingOutcome if o is not MeetingOutcome.CANCELLED]
+
+
+class Outcome(BaseModel):
+    outcome: MeetingOutcome = Field(description=f"One of: {', '.join(RECORDABLE_OUTCOMES)}")
+    notes: str | None = None
+    next_steps: str | None = None
+    create_deal: bool = False
+    deal_value: float | None = Field(default=None, ge=0)
+    deal_name: str | None = None
+
+
+def _not_found(meeting_id: uuid.UUID) -> ApiError:
+    return ApiError(404, "not_found", f"no meeting {meeting_id} for this tenant")
+
+
+@router.get("", response_model=MeetingPage, summary="List meetings by scheduled time")
+async def list_meetings(
+    ctx: Ctx,
+    tenant: Tenant,
+    status: MeetingStatus | None = None,
+    upcoming: bool | None = Query(
+        None, description="true: scheduled in the future; false: the rest"
+    ),
+    attendee_email: str | None = None,
+    type: MeetingType | None = None,
+    outcome: MeetingOutcome | None = None,
+    since: datetime | None = Query(None, description="Scheduled at or after (ISO-8601)"),
+    until: datetime | None = Query(None, description="Scheduled before (ISO-8601)"),
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+) -> MeetingPage:
+    after = None
+    if cursor:
+        at, last_id = decode_cursor(cursor, 2)
+        after = (datetime.fromisoformat(at), uuid.UUID(last_id))
+    async with ctx.uow() as uow:
+        rows = await uow.meetings.list(
+            tenant, status=status, upcoming=upcoming, email=attendee_email, meeting_type=type,
+            outcome=outcome, since=since, until=until, after=after, now=datetime.now(UTC), limit=limit + 1,
+        )  # fmt: skip
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit and page[-1].scheduled_at is not None:
+        next_cursor = encode_cursor(page[-1].scheduled_at.isoformat(), str(page[-1].id))
+    return MeetingPage(items=[snapshot(m) for m in page], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{meeting_id}", response_model=MeetingDetail, summary="One meeting with its reschedule history"
+)
+async def get_meeting(ctx: Ctx, tenant: Tenant, meeting_id: uuid.UUID) -> MeetingDetail:
+    async with ctx.uow() as uow:
+        meeting = await uow.meetings.get(tenant, meeting_id)
+        if meeting is None:
+            raise _not_found(meeting_id)
+        history = await uow.meetings.reschedule_history(meeting_id)
+        reminders = await uow.reminders.for_meeting(meeting_id)
+    return MeetingDetail(
+        **snapshot(meeting).model_dump(),
+        reschedule_history=[Reschedule.model_validate(dict(h)) for h in history],
+        reminders=[Reminder.model_validate(dict(r)) for r in reminders],
+    )
+
+
+async def _run(command: Any, meeting_id: uuid.UUID) -> MeetingSnapshot:
+    try:
+        meeting: Meeting = await command
+    except NotFound as exc:
+        raise _not_found(meeting_id) from exc
+    except MeetingClosed as exc:
+        raise ApiError(409, "meeting_closed", f"{exc}; commands are not accepted") from exc
+    return snapshot(meeting)
+
+
+@router.post(
+    "/{meeting_id}/confirm",
+    response_model=MeetingSnapshot,
+    summary="The attendee confirmed they will attend",
+)
+async def confirm(
+    ctx: Ctx, tenant: Tenant, request_id: RequestId, meeting_id: uuid.UUID
+) -> MeetingSnapshot:
+    return await _run(
+        confirm_meeting(ctx.uow(), tenant, meeting_id, request_id=request_id), meeting_id
+    )
+
+
+@router.post(
+    "/{meeting_id}/attendance",
+    response_model=MeetingSnapshot,
+    summary="Record whether the attendee showed up",
+)
+async def attendance(
+    ctx: Ctx, tenant: Tenant, request_id: RequestId, meeting_id: uuid.UUID, body: Attendance
+) -> MeetingSnapshot:
+    return await _run(
+        record_attendance(
+            ctx.uow(), tenant, meeting_id, showed_up=body.showed_up, confirmed_by=body.confirmed_by,
+            no_show_reason=body.no_show_reason, request_id=request_id,
+        ),
+        meeting_id,
+    )  # fmt: skip
+
+
+@router.post(
+    "/{meeting_id}/outcome", response_model=MeetingSnapshot, summary="Record the meeting's outcome"
+)
+async def outcome(
+    ctx: Ctx, tenant: Tenant, request_id: RequestId, meeting_id: uuid.UUID, body: Outcome
+) -> MeetingSnapshot:
+    if body.outcome is MeetingOutcome.CANCELLED:
+        raise ApiError(
+            422, "invalid_request",
+            f"outcome: 'cancelled' comes from the booking provider; allowed: {', '.join(RECORDABLE_OUTCOMES)}",
+        )  # fmt: skip
+    return await _run(
+        record_outcome(
+            ctx.uow(), tenant, meeting_id, outcome=body.outcome, notes=body.notes, next_steps=body.next_steps,
+            create_deal=body.create_deal, deal_value=body.deal_value, deal_name=body.deal_name, request_id=request_id,
+        ),
+        meeting_id,
+    )  # fmt: skip
+
+
+@router.delete(
+    "/{meeting_id}", status_code=204, summary="Soft-delete a meeting (kept, hidden from queries)"
+)
+async def delete(ctx: Ctx, tenant: Tenant, request_id: RequestId, meeting_id: uuid.UUID) -> None:
+    try:
+        await delete_meeting(ctx.uow(), tenant, meeting_id, request_id=request_id)
+    except NotFound as exc:
+        raise _not_found(meeting_id) from exc

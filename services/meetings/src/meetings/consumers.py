@@ -1,0 +1,47 @@
+"""Kafka subscribers of the meetings service: parse, then one use case."""
+
+from collections.abc import Callable, Sequence
+
+from dealflow_libs.consumer import BatchConsumer, Incoming, subscribe_batch
+from dealflow_libs.errors import PermanentError
+from dealflow_libs.runtime import ServiceRuntime
+from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
+
+from meetings import SERVICE
+from meetings.domain.bookings import Identify
+from meetings.uow import MeetingsUnitOfWork
+from meetings.use_cases import record_booking_events
+
+
+def parse_booking(item: Incoming) -> BookingEvent:
+    if item.envelope.type != BookingEvent.ce_type:
+        raise PermanentError(f"unexpected event type {item.envelope.type} on {item.topic}")
+    event: BookingEvent = BookingEvent.model_validate_json(item.envelope.data)
+    if event.tenant_id != item.envelope.tenant_id:
+        raise PermanentError("body tenant_id differs from the ce_tenantid header")
+    return event
+
+
+def subscribe_bookings(
+    runtime: ServiceRuntime, uow: Callable[[], MeetingsUnitOfWork], identify: Identify
+) -> None:
+    async def handle(items: Sequence[Incoming]) -> None:
+        await record_booking_events(
+            uow(), [(i.envelope.id, parse_booking(i)) for i in items], identify=identify
+        )
+
+    consumer = BatchConsumer(
+        name=SERVICE,
+        handler=handle,
+        dlq_producer=runtime.producer,
+        max_attempts=runtime.settings.consumer_max_attempts,
+    )
+    subscribe_batch(
+        runtime.broker,
+        consumer,
+        topic=BOOKINGS_TOPIC,
+        group_id=SERVICE,
+        payload=BookingEvent,
+        settings=runtime.settings,
+        description="Applies normalized booking events to meetings.",
+    )

@@ -1,0 +1,255 @@
+"""All SQL of the meetings service. Nothing here commits."""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
+from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from meetings.db.tables import (
+    meeting_reschedules,
+    meeting_uids,
+    meetings,
+    pending_booking_events,
+    reminders,
+)
+from meetings.domain.meeting import Meeting
+
+
+class MeetingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, meeting: Meeting) -> None:
+        self.session.add(meeting)
+
+    async def get(
+        self, tenant_id: str, meeting_id: uuid.UUID, *, for_update: bool = False
+    ) -> Meeting | None:
+        query = select(Meeting).where(
+            meetings.c.tenant_id == tenant_id,
+            meetings.c.id == meeting_id,
+            meetings.c.deleted_at.is_(None),
+        )
+        if for_update:
+            query = query.with_for_update()
+        return await self.session.scalar(query)
+
+    async def by_uids(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Meeting]:
+        """(tenant, uid) -> meeting for every uid of every chain asked about, rows locked."""
+        wanted = list(dict.fromkeys(pairs))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(meeting_uids.c.tenant_id, meeting_uids.c.uid, meeting_uids.c.meeting_id).where(
+                tuple_(meeting_uids.c.tenant_id, meeting_uids.c.uid).in_(wanted)
+            )
+        )
+        found = {(t, u): m for t, u, m in rows}
+        if not found:
+            return {}
+        loaded = await self.session.scalars(
+            select(Meeting).where(meetings.c.id.in_(set(found.values()))).with_for_update()
+        )
+        by_id = {m.id: m for m in loaded}
+        index: dict[tuple[str, str], Meeting] = {}
+        for meeting in by_id.values():
+            for uid in meeting.all_uids:
+                index[(meeting.tenant_id, uid)] = meeting
+        for key, meeting_id in found.items():
+            index[key] = by_id[meeting_id]
+        return index
+
+    async def add_uids(self, rows: Sequence[tuple[str, str, uuid.UUID]]) -> None:
+        if rows:
+            await self.session.execute(
+                insert(meeting_uids).on_conflict_do_nothing(),
+                [{"tenant_id": t, "uid": u, "meeting_id": m} for t, u, m in rows],
+            )
+
+    async def add_reschedules(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(meeting_reschedules), list(rows))
+
+    async def reschedule_history(self, meeting_id: uuid.UUID) -> Sequence[Any]:
+        result = await self.session.execute(
+            select(meeting_reschedules)
+            .where(meeting_reschedules.c.meeting_id == meeting_id)
+            .order_by(meeting_reschedules.c.id)
+        )
+        return result.mappings().all()
+
+    async def list(
+        self,
+        tenant_id: str,
+        *,
+        status: MeetingStatus | None,
+        upcoming: bool | None,
+        email: str | None,
+        meeting_type: MeetingType | None,
+        outcome: MeetingOutcome | None,
+        since: datetime | None,
+        until: datetime | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        now: datetime,
+        limit: int,
+    ) -> Sequence[Meeting]:
+        c = meetings.c
+        query: Select[Any] = select(Meeting).where(
+            c.tenant_id == tenant_id, c.deleted_at.is_(None), c.scheduled_at.is_not(None)
+        )
+        for column, value in (
+            (c.status, status),
+            (c.meeting_type, meeting_type),
+            (c.meeting_outcome, outcome),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if email:
+            query = query.where(c.primary_email == email.strip().lower())
+        if upcoming is not None:
+            query = query.where(
+                and_(c.scheduled_at > now, c.status == MeetingStatus.SCHEDULED)
+                if upcoming
+                else or_(c.scheduled_at <= now, c.status != MeetingStatus.SCHEDULED)
+            )
+        if since is not None:
+            query = query.where(c.scheduled_at >= since)
+        if until is not None:
+            query = query.where(c.scheduled_at < until)
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                or_(c.scheduled_at > at, and_(c.scheduled_at == at, c.id > last_id))
+            )
+        return (await self.session.scalars(query.order_by(c.scheduled_at, c.id).limit(limit))).all()
+
+    async def show_rate_rows(
+        self, tenant_id: str, since: datetime, until: datetime
+    ) -> Sequence[Any]:
+        c = meetings.c
+        query = select(
+            c.status, c.showed_up, c.confirmed, c.reminder_sent, c.rescheduled_count
+        ).where(
+            c.tenant_id == tenant_id,
+            c.deleted_at.is_(None),
+            c.scheduled_at >= since,
+            c.scheduled_at < until,
+        )
+        return (await self.session.execute(query)).all()
+
+
+class PendingEvents:
+    """Booking events parked until the meeting they refer to appears."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def park(
+        self, tenant_id: str, uid: str, event_id: str, payload: dict[str, Any], now: datetime
+    ) -> None:
+        await self.session.execute(
+            insert(pending_booking_events).values(
+                tenant_id=tenant_id, uid=uid, event_id=event_id, payload=payload, received_at=now
+            )
+        )
+
+    async def take(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, dict[str, Any]]]:
+        """Removes and returns (event id, payload) parked for these uids, oldest first."""
+        wanted = list(dict.fromkeys(pairs))
+        if not wanted:
+            return []
+        t = pending_booking_events
+        rows = await self.session.execute(
+            delete(t)
+            .where(tuple_(t.c.tenant_id, t.c.uid).in_(wanted))
+            .returning(t.c.id, t.c.event_id, t.c.payload)
+        )
+        return [
+            (event_id, payload) for _, event_id, payload in sorted(rows.all(), key=lambda r: r[0])
+        ]
+
+
+class ReminderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def replace_pending(
+        self, plans: dict[uuid.UUID, tuple[str, list[tuple[int, datetime]]]], now: datetime
+    ) -> None:
+        """Drops the pending reminders of these meetings and plans the given ones instead."""
+        if not plans:
+            return
+        await self.session.execute(
+            update(reminders)
+            .where(reminders.c.meeting_id.in_(list(plans)), reminders.c.status == "pending")
+            .values(status="cancelled")
+        )
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant,
+                "meeting_id": meeting_id,
+                "offset_minutes": offset,
+                "due_at": due,
+                "created_at": now,
+            }
+            for meeting_id, (tenant, planned) in plans.items()
+            for offset, due in planned
+        ]
+        if rows:
+            # A reminder already sent for the same slot is not sent again; one just cancelled revives.
+            stmt = insert(reminders).values(rows)
+            await self.session.execute(
+                stmt.on_conflict_do_update(
+                    constraint="uq_reminders_meeting_offset_due",
+                    set_={"status": "pending"},
+                    where=reminders.c.status == "cancelled",
+                )
+            )
+
+    async def claim_due(self, now: datetime, limit: int) -> Sequence[Any]:
+        """Locks due reminders no other instance holds (SKIP LOCKED) and marks them sent."""
+        due = (
+            select(reminders.c.id)
+            .where(reminders.c.status == "pending", reminders.c.due_at <= now)
+            .order_by(reminders.c.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self.session.execute(
+            update(reminders)
+            .where(reminders.c.id.in_(due.scalar_subquery()))
+            .values(status="sent", sent_at=now)
+            .returning(
+                reminders.c.id,
+                reminders.c.tenant_id,
+                reminders.c.meeting_id,
+                reminders.c.offset_minutes,
+                reminders.c.due_at,
+            )
+        )
+        return result.all()
+
+    async def mark(self, ids: Sequence[uuid.UUID], status: str) -> None:
+        if ids:
+            await self.session.execute(
+                update(reminders).where(reminders.c.id.in_(ids)).values(status=status)
+            )
+
+    async def next_due_at(self) -> datetime | None:
+        return await self.session.scalar(
+            select(func.min(reminders.c.due_at)).where(reminders.c.status == "pending")
+        )
+
+    async def for_meeting(self, meeting_id: uuid.UUID) -> Sequence[Any]:
+        result = await self.session.execute(
+            select(reminders)
+            .where(reminders.c.meeting_id == meeting_id)
+            .order_by(reminders.c.due_at)
+        )
+        return result.mappings().all()

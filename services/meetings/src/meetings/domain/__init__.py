@@ -1,0 +1,1 @@
+"""Pure meeting rules."""

@@ -1,0 +1,31 @@
+"""When reminders are due: derived from the meeting's state and the tenant's offsets."""
+
+from datetime import datetime, timedelta
+
+from dealflow_schemas.meetings import MeetingStatus
+
+from meetings.domain.meeting import Meeting
+
+#: A meeting booked closer to its start than this gets no reminders at all.
+MIN_LEAD = timedelta(hours=2)
+
+
+def planned_reminders(
+    meeting: Meeting, offsets_minutes: tuple[int, ...], now: datetime, *, min_lead: bool = True
+) -> list[tuple[int, datetime]]:
+    """(offset, due time) pairs still ahead; empty for cancelled, moved or imminent meetings
+    (imminent: booked less than MIN_LEAD ahead; `min_lead=False` only requires a future start)."""
+    start = meeting.scheduled_at
+    if (
+        start is None
+        or meeting.status is not MeetingStatus.SCHEDULED
+        or meeting.deleted_at is not None
+        or meeting.awaiting_reschedule
+        or start - now < (MIN_LEAD if min_lead else timedelta(0))
+    ):
+        return []
+    due = (
+        (offset, start - timedelta(minutes=offset))
+        for offset in sorted(set(offsets_minutes), reverse=True)
+    )
+    return [(offset, at) for offset, at in due if at > now]

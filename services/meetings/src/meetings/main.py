@@ -1,0 +1,71 @@
+"""Composition root of the meetings service: `uvicorn meetings.main:app`."""
+
+from dealflow_libs import domains
+from dealflow_libs.http import create_app
+from dealflow_libs.logging import configure_logging
+from dealflow_libs.runtime import ServiceRuntime
+from dealflow_libs.tenant_feed import subscribe_tenant_feed
+from dealflow_libs.tenants import TenantKeys
+from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC
+from fastapi import FastAPI
+
+from meetings import SERVICE
+from meetings.api import analytics, meetings, settings
+from meetings.api.deps import MeetingsContext
+from meetings.config import MeetingsSettings
+from meetings.consumers import subscribe_bookings
+from meetings.db.tables import outbox, tenants
+from meetings.scheduler import run_reminders
+from meetings.uow import MeetingsUnitOfWork
+
+DESCRIPTION = """Tracks every booked meeting through its life (booked, confirmed, reminded,
+rescheduled, cancelled, attended or no-show, outcome) and publishes `dealflow.meetings.v1`."""
+
+
+def identify(email: str, extra_personal: tuple[str, ...]) -> tuple[str | None, bool]:
+    identity = domains.identify(email, extra_personal=extra_personal)
+    return (identity.company_domain, identity.is_personal) if identity else (None, False)
+
+
+def build_app(config: MeetingsSettings | None = None) -> FastAPI:
+    config = config or MeetingsSettings()
+    configure_logging(SERVICE, level=config.log_level, json=config.log_json)
+
+    def runtime() -> ServiceRuntime:
+        rt = ServiceRuntime(
+            service=SERVICE,
+            settings=config,
+            database_url=config.own_database_url,
+            outbox_table=outbox,
+        )
+
+        def uow() -> MeetingsUnitOfWork:
+            return MeetingsUnitOfWork(rt.sessions)
+
+        subscribe_tenant_feed(rt, tenants)
+        subscribe_bookings(rt, uow, identify)
+        for event in MEETING_EVENTS:
+            rt.broker.publisher(
+                MEETINGS_TOPIC, schema=event, title=f"{MEETINGS_TOPIC}:{event.__name__}",
+                description=(event.__doc__ or event.__name__).strip(),
+            )  # fmt: skip
+        return rt
+
+    async def started(app: FastAPI, rt: ServiceRuntime) -> None:
+        def uow() -> MeetingsUnitOfWork:
+            return MeetingsUnitOfWork(rt.sessions)
+
+        app.state.meetings = MeetingsContext(uow=uow, keys=TenantKeys(rt.sessions, tenants))
+        if config.run_reminders:
+            rt.spawn(run_reminders(uow, interval=config.reminder_poll_seconds), name="reminders")
+
+    return create_app(
+        runtime_factory=runtime,
+        title="Dealflow meetings",
+        description=DESCRIPTION,
+        routers=[meetings.router, analytics.router, settings.router],
+        on_started=started,
+    )
+
+
+app = build_app()

@@ -1,0 +1,24 @@
+"""The reminder loop: durable (due reminders live in PostgreSQL), safe with several instances."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from meetings.uow import MeetingsUnitOfWork
+from meetings.use_cases import dispatch_due_reminders
+
+log = logging.getLogger(__name__)
+
+
+async def run_reminders(
+    uow: Callable[[], MeetingsUnitOfWork], *, interval: float = 1.0, batch: int = 200
+) -> None:
+    while True:
+        try:
+            sent = await dispatch_due_reminders(uow(), limit=batch)
+        except Exception as exc:  # database away: reminders wait in their table
+            log.warning("reminder dispatch failed", extra={"error": repr(exc)})
+            sent = 0
+            await asyncio.sleep(5 * interval)
+        if sent < batch:
+            await asyncio.sleep(interval)

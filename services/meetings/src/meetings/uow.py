@@ -1,0 +1,28 @@
+"""The meetings unit of work: meetings, reminders, parked events, tenants, inbox and outbox."""
+
+from dealflow_libs.uow import UnitOfWork
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from meetings import SERVICE
+from meetings.db.repository import MeetingRepository, PendingEvents, ReminderRepository
+from meetings.db.tables import inbox, outbox
+
+
+class MeetingsUnitOfWork(UnitOfWork):
+    meetings: MeetingRepository
+    reminders: ReminderRepository
+    pending: PendingEvents
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], consumer: str = SERVICE) -> None:
+        super().__init__(
+            sessions,
+            outbox_table=outbox,
+            inbox_table=inbox,
+            source=f"dealflow/{SERVICE}",
+            consumer=consumer,
+        )
+
+    def on_enter(self) -> None:
+        self.meetings = MeetingRepository(self.session)
+        self.reminders = ReminderRepository(self.session)
+        self.pending = PendingEvents(self.session)
