@@ -27,15 +27,20 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
+import asyncpg
+import httptools
 import httpx
 import orjson
 import psutil
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from dealflow_libs.settings import plain_url
 from dealflow_schemas.bookings import BOOKINGS_TOPIC
 from ingest import samples
 from ingest.config import IngestSettings
@@ -44,7 +49,7 @@ from ingest.domain.signatures import signed_headers
 SAMPLE = "calcom_booking_created"
 ACCEPTED = 202
 #: Bodies built ahead per second of run time; beyond that they are built on the fly.
-PREBUILT_PER_SECOND = 6_000
+PREBUILT_PER_SECOND = 5_000
 PUBLISH_WAIT_SECONDS = 60.0
 READY_WAIT_SECONDS = 90.0
 
@@ -107,21 +112,143 @@ class LoadLog:
     failures: collections.Counter[str] = field(default_factory=collections.Counter)
     sent: int = 0
 
-    def record(self, started: float, latency: float, response: httpx.Response) -> None:
+    def record(self, started: float, latency: float, status: int, content: bytes) -> None:
         self.starts.append(started)
         self.latencies.append(latency)
-        self.statuses.append(response.status_code)
-        if response.status_code == ACCEPTED:
-            self.event_ids.append(orjson.loads(response.content)["event_id"])
+        self.statuses.append(status)
+        if status == ACCEPTED:
+            self.event_ids.append(orjson.loads(content)["event_id"])
 
     @property
     def errors(self) -> int:
         return sum(self.failures.values()) + sum(1 for s in self.statuses if s != ACCEPTED)
 
 
+class Sender(Protocol):
+    """One keep-alive connection to the gateway; one request at a time."""
+
+    async def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _ResponseReader(asyncio.Protocol):
+    """HTTP/1.1 client side of one connection, responses parsed by httptools (C)."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self._parser = httptools.HttpResponseParser(self)
+        self._body: list[bytes] = []
+        self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self._fail(exc or ConnectionResetError("connection closed by the gateway"))
+
+    def on_message_begin(self) -> None:
+        self._body = []
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result((self._parser.get_status_code(), b"".join(self._body)))
+
+    def _fail(self, exc: BaseException) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_exception(exc)
+
+    def send(self, request: bytes) -> asyncio.Future[tuple[int, bytes]]:
+        if self.transport is None:
+            raise ConnectionResetError("connection closed by the gateway")
+        self._waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return self._waiter
+
+
+class RawSender:
+    """A minimal keep-alive HTTP/1.1 client: a few microseconds of CPU per request, so that on
+    a machine shared with the gateway the generator takes as little CPU away as possible."""
+
+    def __init__(self, url: str, path: str, timeout: float = 30.0) -> None:
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme != "http" or not parsed.hostname:
+            raise ValueError(f"the raw client speaks plain http only, not {url!r}")
+        self._host = parsed.hostname
+        self._port = parsed.port or 80
+        self._head = f"POST {path} HTTP/1.1\r\nHost: {parsed.netloc}\r\n".encode()
+        self._timeout = timeout
+        self._reader: _ResponseReader | None = None
+
+    async def _connected(self) -> _ResponseReader:
+        if self._reader is None or self._reader.transport is None:
+            loop = asyncio.get_running_loop()
+            _, self._reader = await loop.create_connection(_ResponseReader, self._host, self._port)
+        return self._reader
+
+    async def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        reader = await self._connected()
+        lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        head = f"{lines}content-length: {len(body)}\r\n\r\n".encode()
+        waiter = reader.send(self._head + head + body)
+        timer = asyncio.get_running_loop().call_later(self._timeout, _expire, waiter, self._timeout)
+        try:
+            return await waiter
+        except BaseException:
+            await self.aclose()  # the connection's state is unknown: start a new one
+            raise
+        finally:
+            timer.cancel()
+
+    async def aclose(self) -> None:
+        if self._reader is not None and self._reader.transport is not None:
+            self._reader.transport.close()
+        self._reader = None
+
+
+def _expire(waiter: asyncio.Future[tuple[int, bytes]], seconds: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError(f"no response within {seconds:g}s"))
+
+
+class HttpxSender:
+    """httpx with a pool of one connection per sender (see `--client httpx`).
+
+    Not one shared pool of `concurrency` connections: httpcore checks every pooled connection
+    (a poll() syscall and several attribute lookups each) on every request and every response,
+    which at 32 connections costs the generator milliseconds of CPU per request.
+    """
+
+    def __init__(self, url: str, path: str, timeout: float = 30.0) -> None:
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        self._client = httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout)
+        self._path = path
+
+    async def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        response = await self._client.post(self._path, content=body, headers=headers)
+        return response.status_code, response.content
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+CLIENTS: dict[str, Callable[[str, str], Sender]] = {"raw": RawSender, "httpx": HttpxSender}
+#: What a request can fail with, short of an HTTP status.
+TRANSPORT_ERRORS = (OSError, TimeoutError, httpx.HTTPError, httptools.HttpParserError)
+
+
 async def _send_loop(
-    client: httpx.AsyncClient,
-    path: str,
+    sender: Sender,
     factory: RequestFactory,
     counter: Iterator[int],
     log: LoadLog,
@@ -133,11 +260,12 @@ async def _send_loop(
         log.sent += 1
         started = clock()
         try:
-            response = await client.post(path, content=body, headers=headers)
-        except httpx.HTTPError as exc:
+            status, content = await sender.post(body, headers)
+        except TRANSPORT_ERRORS as exc:
             log.failures[type(exc).__name__] += 1
+            await asyncio.sleep(0.05)  # a gateway that is down must not make this a busy loop
             continue
-        log.record(started, clock() - started, response)
+        log.record(started, clock() - started, status, content)
 
 
 async def _progress(log: LoadLog, began: float, warmup: float) -> None:
@@ -161,39 +289,21 @@ class Window:
     ended: float
 
 
-def _connection(url: str) -> httpx.AsyncClient:
-    """A client holding one keep-alive connection.
-
-    One client per sender instead of one shared pool of `concurrency` connections: httpcore
-    scans every pooled connection (a poll() syscall each) on each request and each response,
-    which at 32 connections cost the generator milliseconds of CPU per request.
-    """
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    return httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0)
-
-
 async def run_load(
-    url: str,
-    path: str,
-    factory: RequestFactory,
-    *,
-    concurrency: int,
-    warmup: float,
-    duration: float,
+    senders: Sequence[Sender], factory: RequestFactory, *, warmup: float, duration: float
 ) -> tuple[LoadLog, Window]:
+    """Closed loop: each sender sends, waits for the answer, sends the next, until the end."""
     log = LoadLog()
     counter = iter(range(sys.maxsize))
-    async with contextlib.AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(_connection(url)) for _ in range(concurrency)]
-        began = time.perf_counter()
-        stop_at = began + warmup + duration
-        reporter = asyncio.create_task(_progress(log, began, warmup))
-        try:
-            await asyncio.gather(
-                *(_send_loop(c, path, factory, counter, log, stop_at) for c in clients)
-            )
-        finally:
-            reporter.cancel()
+    began = time.perf_counter()
+    stop_at = began + warmup + duration
+    reporter = asyncio.create_task(_progress(log, began, warmup))
+    try:
+        await asyncio.gather(*(_send_loop(s, factory, counter, log, stop_at) for s in senders))
+    finally:
+        reporter.cancel()
+        for sender in senders:
+            await sender.aclose()
     return log, Window(began=began, measured_from=began + warmup, ended=stop_at)
 
 
@@ -269,6 +379,13 @@ def _cpu_seconds(processes: Sequence[psutil.Process]) -> dict[int, float]:
     return seconds
 
 
+def _machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (Linux counts guest time inside user too)."""
+    times = psutil.cpu_times()._asdict()
+    not_busy = ("idle", "iowait", "guest", "guest_nice")
+    return float(sum(v for k, v in times.items() if k not in not_busy))
+
+
 @dataclass(frozen=True)
 class ProcessGroup:
     """A process, or a process and all its descendants (uvicorn workers, PostgreSQL backends)."""
@@ -287,21 +404,25 @@ class CpuMeter:
     def __init__(self, groups: Sequence[ProcessGroup]) -> None:
         self._groups = groups
         self._before: dict[str, dict[int, float]] = {}
+        self._machine_before = 0.0
         self._started = 0.0
 
     def start(self) -> None:
         self._before = {g.name: _cpu_seconds(g.processes()) for g in self._groups}
+        self._machine_before = _machine_busy_seconds()
         self._started = time.perf_counter()
 
     def stop(self) -> dict[str, float]:
+        """Average cores per group, plus `other`: the rest of the machine (anything else running)."""
         elapsed = time.perf_counter() - self._started
         used = {}
         for group in self._groups:
             before = self._before.get(group.name, {})
             now = _cpu_seconds(group.processes())
-            cpu = sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
-            used[group.name] = round(cpu / elapsed, 2)
-        return used
+            used[group.name] = sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
+        machine = _machine_busy_seconds() - self._machine_before
+        used["other"] = max(0.0, machine - sum(used.values()))
+        return {name: round(seconds / elapsed, 2) for name, seconds in used.items()}
 
 
 async def _meter_window(
@@ -324,9 +445,7 @@ class Check:
 
 
 async def check_stored(database_url: str, event_ids: Sequence[str]) -> Check:
-    import asyncpg
-    from dealflow_libs.settings import plain_url
-
+    """Every accepted event id has its delivery in `raw_events`, with verdict accepted."""
     conn = await asyncpg.connect(plain_url(database_url))
     try:
         found = await conn.fetchval(
@@ -340,68 +459,87 @@ async def check_stored(database_url: str, event_ids: Sequence[str]) -> Check:
     return Check("stored", ok, f"{found}/{len(event_ids)} accepted events in raw_events")
 
 
-def _ce_id(headers: Sequence[tuple[str, bytes]]) -> str | None:
-    for key, value in headers:
+def _ce_id(record: ConsumerRecord[Any, Any]) -> str | None:
+    for key, value in record.headers or ():
         if key == "ce_id":
             return bytes(value).decode()
     return None
 
 
+class TopicTally:
+    """Counts, per wanted event id, the records on the bookings topic carrying it as `ce_id`."""
+
+    def __init__(self, bootstrap: str, event_ids: Sequence[str]) -> None:
+        self.wanted = set(event_ids)
+        self.seen: collections.Counter[str] = collections.Counter()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+        )
+        self._partitions: list[TopicPartition] = []
+
+    async def __aenter__(self) -> TopicTally:
+        await self._consumer.start()
+        await self._consumer.topics()  # loads the metadata
+        numbers = self._consumer.partitions_for_topic(BOOKINGS_TOPIC) or set()
+        self._partitions = [TopicPartition(BOOKINGS_TOPIC, p) for p in sorted(numbers)]
+        self._consumer.assign(self._partitions)
+        await self._consumer.seek_to_beginning(*self._partitions)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._consumer.stop()
+
+    @property
+    def all_seen(self) -> bool:
+        return len(self.seen) == len(self.wanted)
+
+    async def read(self) -> None:
+        batches = await self._consumer.getmany(timeout_ms=500, max_records=20_000)
+        for records in batches.values():
+            for record in records:
+                ce_id = _ce_id(record)
+                if ce_id in self.wanted:
+                    self.seen[ce_id] += 1
+
+    async def end_offsets(self) -> dict[TopicPartition, int]:
+        offsets: dict[TopicPartition, int] = await self._consumer.end_offsets(self._partitions)
+        return offsets
+
+    async def reached(self, offsets: dict[TopicPartition, int]) -> bool:
+        for tp in self._partitions:
+            if await self._consumer.position(tp) < offsets[tp]:
+                return False
+        return True
+
+
 async def check_published(
     bootstrap: str, event_ids: Sequence[str], *, load_ended: float, wait: float
 ) -> Check:
-    """Reads the topic from the beginning until every id was seen and the end is reached."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    wanted = set(event_ids)
-    seen: collections.Counter[str] = collections.Counter()
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        await consumer.topics()  # loads metadata
-        partitions = [
-            TopicPartition(BOOKINGS_TOPIC, p)
-            for p in sorted(consumer.partitions_for_topic(BOOKINGS_TOPIC) or ())
-        ]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        deadline = time.monotonic() + wait
-        all_seen_after: float | None = None
-        end_offsets: dict[Any, int] | None = None
+    """Reads the topic from the beginning until every id was seen, then on to the end of the
+    log as it is at that moment, so that a record published twice is counted twice."""
+    deadline = time.monotonic() + wait
+    all_seen_after: float | None = None
+    async with TopicTally(bootstrap, event_ids) as tally:
+        end: dict[TopicPartition, int] | None = None
+        next_note = time.monotonic() + 1
         while time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500, max_records=20_000)
-            for records in batches.values():
-                for record in records:
-                    ce_id = _ce_id(record.headers)
-                    if ce_id in wanted:
-                        seen[ce_id] += 1
-            if all_seen_after is None and len(seen) == len(wanted):
+            await tally.read()
+            if end is None and tally.all_seen:
                 all_seen_after = time.perf_counter() - load_ended
-                # Read on to the end of the log as it is now, to catch late duplicates too.
-                end_offsets = await consumer.end_offsets(partitions)
-            if end_offsets is not None and all(
-                await asyncio.gather(
-                    *(_position_reached(consumer, tp, end_offsets) for tp in partitions)
-                )
-            ):
+                end = await tally.end_offsets()
+            if end is not None and await tally.reached(end):
                 break
-    finally:
-        await consumer.stop()
-    missing = len(wanted) - len(seen)
-    duplicated = sum(1 for c in seen.values() if c > 1)
-    ok = missing == 0 and duplicated == 0
-    detail = f"{len(seen)}/{len(wanted)} published, {duplicated} more than once"
+            if time.monotonic() >= next_note:
+                say(f"    {len(tally.seen)}/{len(tally.wanted)} accepted events seen on the topic")
+                next_note += 1
+    missing = len(tally.wanted) - len(tally.seen)
+    duplicated = sum(1 for count in tally.seen.values() if count > 1)
+    detail = f"{len(tally.seen)}/{len(tally.wanted)} published, {duplicated} more than once"
     if all_seen_after is not None:
         detail += f"; all on the topic {all_seen_after:.1f}s after the load ended"
-    elif missing:
-        detail += f"; {missing} still missing after {wait:.0f}s"
-    return Check("published", ok, detail)
-
-
-async def _position_reached(consumer: Any, tp: Any, end_offsets: dict[Any, int]) -> bool:
-    return bool(await consumer.position(tp) >= end_offsets[tp])
+    else:
+        detail += f"; {missing} still missing after {wait:g}s"
+    return Check("published", missing == 0 and duplicated == 0, detail)
 
 
 # --- the system under test ------------------------------------------------------------------
@@ -529,6 +667,7 @@ def given_system(args: argparse.Namespace) -> Iterator[Target]:
 @dataclass
 class Report:
     url: str
+    client: str
     concurrency: int
     workers: int | None
     warmup_seconds: float
@@ -550,21 +689,15 @@ async def measure(args: argparse.Namespace, target: Target) -> Report:
     path = f"/webhooks/calcom/{args.tenant}"
     meter = CpuMeter([ProcessGroup("generator", os.getpid(), False), *target.processes])
     say(
-        f"==> {args.concurrency} connections for {args.warmup:g}s warmup + "
+        f"==> {args.concurrency} connections ({args.client} client) for {args.warmup:g}s warmup + "
         f"{args.duration:g}s measured against {target.url}{path}"
     )
     began = time.perf_counter()
     cpu_task = asyncio.create_task(
         _meter_window(meter, began + args.warmup, began + args.warmup + args.duration)
     )
-    log, window = await run_load(
-        target.url,
-        path,
-        factory,
-        concurrency=args.concurrency,
-        warmup=args.warmup,
-        duration=args.duration,
-    )
+    senders = [CLIENTS[args.client](target.url, path) for _ in range(args.concurrency)]
+    log, window = await run_load(senders, factory, warmup=args.warmup, duration=args.duration)
     load_ended = time.perf_counter()
     cpu = await cpu_task
     result = figures(log, window)
@@ -577,6 +710,7 @@ async def measure(args: argparse.Namespace, target: Target) -> Report:
     ]
     return Report(
         url=target.url,
+        client=args.client,
         concurrency=args.concurrency,
         workers=None if args.url else args.workers,
         warmup_seconds=args.warmup,
@@ -592,8 +726,8 @@ def print_report(report: Report) -> None:
     workers = f", {report.workers} worker(s)" if report.workers else ""
     lines = [
         "",
-        f"Ingest gateway, {report.concurrency} connections{workers}, {f.measured_seconds:g}s "
-        f"measured after {report.warmup_seconds:g}s warmup",
+        f"Ingest gateway, {report.concurrency} connections{workers}, {report.client} client, "
+        f"{f.measured_seconds:g}s measured after {report.warmup_seconds:g}s warmup",
         f"  sent              {f.sent}",
         f"  accepted (202)    {f.accepted}",
         f"  other statuses    {f.other_statuses or 'none'}",
@@ -631,6 +765,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=PUBLISH_WAIT_SECONDS,
         help="seconds to wait for the relay to publish every accepted event",
     )
+    parser.add_argument(
+        "--client",
+        choices=sorted(CLIENTS),
+        default="raw",
+        help="raw: minimal keep-alive HTTP/1.1 client (default, cheapest); httpx: for comparison",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
@@ -649,7 +789,8 @@ def _event_loop_runner() -> asyncio.Runner:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    _skip_sniffio_probe()
+    if args.client == "httpx":
+        _skip_sniffio_probe()
     system = given_system(args) if args.url else local_system(args.workers, args.keep)
     with system as target, _event_loop_runner() as runner:
         report = runner.run(measure(args, target))

@@ -164,7 +164,7 @@ def subscribe_batch(
     on_records.__name__ = f"{consumer.name}_on_{topic.replace('.', '_')}"
     broker.subscriber(
         topic,
-        group_id=group_id,
+        group_id=f"{settings.kafka_group_prefix}{group_id}",
         batch=True,
         max_records=settings.consumer_batch_size,
         batch_timeout_ms=50,

@@ -25,6 +25,10 @@ class CommonSettings(BaseSettings):
     )
     kafka_compression: Literal["gzip", "none"] = "gzip"
     kafka_client_prefix: str = "dealflow"
+    kafka_group_prefix: str = Field(
+        default="",
+        description="Prepended to consumer group ids, e.g. to run two environments on one cluster.",
+    )
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_rebalance_timeout_ms: int | None = Field(

@@ -68,3 +68,4 @@ class DeliveryKey(Base):
 outbox = outbox_table(Base.metadata)
 raw_events: Table = RawEvent.__table__  # type: ignore[assignment]
 delivery_keys: Table = DeliveryKey.__table__  # type: ignore[assignment]
+metadata = Base.metadata

@@ -233,7 +233,12 @@ def _on_no_show(
     if meeting is None:
         return Applied(None, deferred=True)
     marks = {a.email: a.no_show for a in event.attendees if a.email}
-    flag = marks.get(meeting.primary_email or "", next(iter(marks.values()), None))
+    if meeting.primary_email is None:
+        flag = next(iter(marks.values()), None)
+    elif meeting.primary_email in marks:
+        flag = marks[meeting.primary_email]
+    else:
+        return Applied(meeting)  # only guests were (un)marked: the booker's attendance stands
     happened = meeting.set_provider_no_show(flag, source=event.provider.value, now=now)
     return Applied(meeting, [happened] if happened else [])
 

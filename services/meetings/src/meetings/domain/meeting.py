@@ -21,6 +21,10 @@ class Change(StrEnum):
     OUTCOME_RECORDED = "outcome_recorded"
 
 
+#: Outcomes a no-show replaces: the open verdict and those that imply attendance.
+_NO_SHOW_OVERRIDES = (MeetingOutcome.PENDING, MeetingOutcome.GOOD, MeetingOutcome.BAD)
+
+
 class MeetingClosed(Exception):
     """A command on a cancelled (or deleted) meeting."""
 
@@ -96,6 +100,8 @@ class Meeting:
         """Moves the meeting to its new booking; the first time it was scheduled is kept."""
         if self.provider_uid == new_uid and start == self.scheduled_at:
             return None  # this half of the reschedule was applied already
+        if new_uid in self.previous_uids:
+            return None  # an earlier move, late or redelivered: the meeting has moved on since
         previous_uid, previous_at = self.provider_uid, self.scheduled_at
         if previous_uid and previous_uid != new_uid and previous_uid not in self.previous_uids:
             self.previous_uids = [*self.previous_uids, previous_uid]
@@ -106,18 +112,31 @@ class Meeting:
         self.rescheduled_count += 1
         self.awaiting_reschedule = False
         if self.status is MeetingStatus.CANCELLED and self.cancelled_at is not None:
-            # A reschedule after a "request reschedule" cancel revives the meeting.
-            self.status, self.cancelled_at, self.cancellation_reason = (
-                MeetingStatus.SCHEDULED,
-                None,
-                None,
-            )
+            self._revive()
+        elif self.status is MeetingStatus.COMPLETED and start is not None and start > now:
+            self._reopen_for_new_slot()
         self.reminder_sent, self.reminder_sent_at = False, None
         self.updated_at = now
         return Happened(
             Change.RESCHEDULED,
             {"previous_scheduled_at": previous_at, "previous_provider_uid": previous_uid},
         )
+
+    def _revive(self) -> None:
+        """A reschedule after a "request reschedule" cancel: the meeting is on again."""
+        self.status = MeetingStatus.SCHEDULED
+        self.cancelled_at = self.cancellation_reason = self.cancelled_by = None
+        if self.meeting_outcome is MeetingOutcome.CANCELLED:
+            self.meeting_outcome = MeetingOutcome.PENDING
+
+    def _reopen_for_new_slot(self) -> None:
+        """A no-show (or finished) meeting moved to a future slot: attendance is open again."""
+        self.status = MeetingStatus.SCHEDULED
+        self.showed_up = self.showed_up_at = self.attendance_confirmed_by = self.no_show_reason = (
+            None
+        )
+        if self.meeting_outcome is MeetingOutcome.NO_SHOW:
+            self.meeting_outcome = MeetingOutcome.RESCHEDULED
 
     def expect_reschedule(self, now: datetime) -> None:
         """The old half of a reschedule arrived first: not a cancellation, wait for the new half."""
@@ -156,11 +175,7 @@ class Meeting:
                 return None
             self.showed_up, self.showed_up_at = False, None
             self.attendance_confirmed_by, self.no_show_reason = source, None
-            if self.meeting_outcome in (
-                MeetingOutcome.PENDING,
-                MeetingOutcome.GOOD,
-                MeetingOutcome.BAD,
-            ):
+            if self.meeting_outcome in _NO_SHOW_OVERRIDES:
                 self.meeting_outcome = MeetingOutcome.NO_SHOW
             return Happened(Change.NO_SHOW)
         if self.showed_up is False and self.attendance_confirmed_by == source:
@@ -200,8 +215,10 @@ class Meeting:
         self.no_show_reason = None if showed_up else no_show_reason
         if showed_up and self.scheduled_at and self.scheduled_at <= now:
             self.status = MeetingStatus.COMPLETED
-        if not showed_up and self.meeting_outcome is MeetingOutcome.PENDING:
+        if not showed_up and self.meeting_outcome in _NO_SHOW_OVERRIDES:
             self.meeting_outcome = MeetingOutcome.NO_SHOW
+        if showed_up and self.meeting_outcome is MeetingOutcome.NO_SHOW:
+            self.meeting_outcome = MeetingOutcome.PENDING  # corrected: the verdict is open again
         self.updated_at = now
         return Happened(Change.ATTENDED if showed_up else Change.NO_SHOW)
 
@@ -226,13 +243,15 @@ class Meeting:
             self.next_steps = next_steps
         if outcome in (MeetingOutcome.GOOD, MeetingOutcome.BAD):
             if self.showed_up is not True:
+                # Whoever confirmed the opposite did not confirm this: the outcome did.
                 self.showed_up, self.showed_up_at = True, now
-                self.attendance_confirmed_by = self.attendance_confirmed_by or "outcome"
+                self.attendance_confirmed_by = "outcome"
             self.no_show_reason = None
             self.status = MeetingStatus.COMPLETED
         elif outcome is MeetingOutcome.NO_SHOW:
-            self.showed_up, self.showed_up_at = False, None
-            self.attendance_confirmed_by = self.attendance_confirmed_by or "outcome"
+            if self.showed_up is not False:
+                self.showed_up, self.showed_up_at = False, None
+                self.attendance_confirmed_by = "outcome"
             self.status = MeetingStatus.COMPLETED
         elif outcome is MeetingOutcome.RESCHEDULED:
             self.rescheduled_count += 1
