@@ -61,6 +61,7 @@ async def run_consumer(stack, producer, topic: str, group: str, handler, until) 
     )
     subscribe_batch(
         broker,
+        new_broker(CommonSettings(), "docs"),
         consumer,
         topic=topic,
         group_id=group,

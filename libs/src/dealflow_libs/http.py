@@ -166,7 +166,7 @@ def create_app(
     @app.get("/asyncapi.json", tags=["ops"], summary="AsyncAPI document of this service's topics")
     async def asyncapi(request: Request) -> Response:
         runtime: ServiceRuntime = request.app.state.runtime
-        spec = AsyncAPI(runtime.broker, title=title, version=version, description=description)
+        spec = AsyncAPI(runtime.docs_broker, title=title, version=version, description=description)
         return Response(spec.to_specification().to_json(), media_type="application/json")
 
     for router in routers:

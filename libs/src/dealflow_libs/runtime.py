@@ -41,6 +41,8 @@ class ServiceRuntime:
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.producer: AIOKafkaProducer = new_producer(settings, service)
         self.broker: KafkaBroker = new_broker(settings, service)
+        #: Never started: describes this service's subscriptions and publications for AsyncAPI.
+        self.docs_broker: KafkaBroker = KafkaBroker(settings.kafka_bootstrap)
         self.relay = OutboxRelay(
             service=service,
             engine=self.engine,

@@ -28,6 +28,7 @@ def subscribe_tenant_feed(runtime: ServiceRuntime, table: Table) -> None:
     )
     subscribe_batch(
         runtime.broker,
+        runtime.docs_broker,
         consumer,
         topic=TENANTS_TOPIC,
         group_id=f"{runtime.service}-tenants",

@@ -113,12 +113,20 @@ def send_sample(
     ] = None,
     url: str = "http://127.0.0.1:8000",
     email: Annotated[str | None, typer.Option(help="Replace the primary attendee's email")] = None,
+    unique: Annotated[
+        bool,
+        typer.Option(
+            "--unique/--as-is", help="Give the booking a fresh id (else a resend is a duplicate)"
+        ),
+    ] = True,
 ) -> None:
     """Send a signed sample webhook to the gateway and print its answer."""
     provider = "calcom" if sample.startswith("calcom") else "calendly"
     payload: Any = samples.load(sample)
     if email:
         _replace_email(payload, email)
+    if unique:
+        _fresh_booking_id(payload)
     body = orjson.dumps(payload)
     secret = secret or f"demo-{provider}-secret"
     response = httpx.post(
@@ -127,6 +135,16 @@ def send_sample(
         headers=signed_headers(provider, body, secret, timestamp=int(time.time())),
     )
     typer.echo(f"{response.status_code} {response.text}")
+
+
+def _fresh_booking_id(payload: Any) -> None:
+    inner = payload.get("payload", payload)
+    suffix = secrets.token_hex(6)
+    for key in ("uid", "bookingUid"):
+        if key in inner:
+            inner[key] = f"{inner[key]}-{suffix}"
+    if "uri" in inner:
+        inner["uri"] = f"{inner['uri']}-{suffix}"
 
 
 def _replace_email(payload: Any, email: str) -> None:

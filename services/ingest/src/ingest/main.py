@@ -31,13 +31,13 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
             database_url=settings.own_database_url,
             outbox_table=outbox,
         )
-        rt.broker.publisher(
+        rt.docs_broker.publisher(
             BOOKINGS_TOPIC,
             schema=BookingEvent,
             title=BOOKINGS_TOPIC,
             description="Normalized booking events, keyed by lower-cased primary attendee email.",
         )
-        rt.broker.publisher(
+        rt.docs_broker.publisher(
             TENANTS_TOPIC,
             schema=TenantChanged,
             title=TENANTS_TOPIC,

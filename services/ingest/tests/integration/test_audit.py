@@ -135,3 +135,14 @@ class TestReplay:
     async def test_replay_of_unknown_event_is_404(self, client, tenant) -> None:
         response = await client.post(f"/v1/events/{uuid.uuid4()}/replay", headers=tenant.auth)
         assert response.status_code == 404
+
+
+async def test_asyncapi_and_openapi_documents(client) -> None:
+    asyncapi = await client.get("/asyncapi.json")
+    assert asyncapi.status_code == 200
+    assert "BookingEvent" in asyncapi.text
+    assert "dealflow.bookings.v1" in asyncapi.text
+    openapi = (await client.get("/openapi.json")).json()
+    assert "/webhooks/calcom/{tenant}" in openapi["paths"]
+    metrics = await client.get("/metrics")
+    assert "dealflow_webhooks_total" in metrics.text

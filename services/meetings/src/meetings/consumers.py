@@ -38,6 +38,7 @@ def subscribe_bookings(
     )
     subscribe_batch(
         runtime.broker,
+        runtime.docs_broker,
         consumer,
         topic=BOOKINGS_TOPIC,
         group_id=SERVICE,

@@ -403,3 +403,14 @@ class TestQueries:
         assert figures["no_show_rate"] == 0.5
         assert figures["confirmed_show_rate"] == 1.0
         assert figures["reminded_show_rate"] is None
+
+
+async def test_asyncapi_documents_topics_and_payloads(client) -> None:
+    response = await client.get("/asyncapi.json")
+    assert response.status_code == 200, response.text
+    document = response.text
+    assert "dealflow.bookings.v1" in document
+    assert "dealflow.meetings.v1" in document
+    assert "MeetingRescheduled" in document
+    assert "BookingEvent" in document
+    assert "TenantChanged" in document

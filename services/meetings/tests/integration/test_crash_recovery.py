@@ -111,7 +111,10 @@ async def test_killed_consumer_loses_and_duplicates_nothing(
     )
     # The session's own meetings service (other database) may consume the same bookings: only
     # the events about this database's meetings count.
-    ours = {str(r["id"]) for r in await conn.fetch("SELECT id FROM meetings WHERE tenant_id = $1", tenant)}
+    ours = {
+        str(r["id"])
+        for r in await conn.fetch("SELECT id FROM meetings WHERE tenant_id = $1", tenant)
+    }
     per_meeting: dict[str, set[str]] = {}
     for record in published:
         if header(record, "ce_subject") in ours:
