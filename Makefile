@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 UV := .uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
-MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings
+MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals
 
 .PHONY: run test test-fast lint format install bench-ingest bench-pipeline docs clean
 

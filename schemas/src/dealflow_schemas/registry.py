@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from dealflow_schemas.base import EventModel
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
+from dealflow_schemas.deals import DEAL_EVENTS, DEALS_TOPIC
 from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC
 from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
 
@@ -12,9 +13,10 @@ class Topic(StrEnum):
     BOOKINGS = BOOKINGS_TOPIC
     TENANTS = TENANTS_TOPIC
     MEETINGS = MEETINGS_TOPIC
+    DEALS = DEALS_TOPIC
 
 
-_ALL: tuple[type[EventModel], ...] = (BookingEvent, TenantChanged, *MEETING_EVENTS)
+_ALL: tuple[type[EventModel], ...] = (BookingEvent, TenantChanged, *MEETING_EVENTS, *DEAL_EVENTS)
 EVENT_TYPES: dict[str, type[EventModel]] = {model.ce_type: model for model in _ALL}
 
 

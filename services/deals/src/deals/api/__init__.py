@@ -1,0 +1,1 @@
+"""Deals HTTP API."""

@@ -1,0 +1,67 @@
+"""Per-tenant deal settings: creation policy, stage probabilities, CRM stage mappings."""
+
+from dealflow_libs.http import ApiError
+from dealflow_schemas.deals import DealStage
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from deals.api.deps import Ctx, Tenant
+from deals.domain.settings import DealPolicy, DealSettings
+from deals.use_cases import NotFound, get_settings, update_settings
+
+router = APIRouter(prefix="/v1/settings", tags=["settings"])
+
+
+class DealSettingsIn(BaseModel):
+    policy: DealPolicy = Field(
+        default=DealPolicy.ON_BOOKING,
+        description="on_booking: a deal per new company booking; on_good_outcome: only when a good outcome asks for one",
+    )
+    stage_probabilities: dict[DealStage, int] = Field(
+        default_factory=dict, description="Overrides of the default probabilities (percent)"
+    )
+    crm_stage_mappings: dict[str, dict[str, DealStage]] = Field(
+        default_factory=dict,
+        description="crm -> {CRM stage name: our stage}, added to the defaults",
+    )
+
+
+class DealSettingsOut(BaseModel):
+    policy: DealPolicy
+    stage_probabilities: dict[DealStage, int]
+    crm_stage_mappings: dict[str, dict[str, DealStage]]
+
+
+def _out(settings: DealSettings) -> DealSettingsOut:
+    return DealSettingsOut(
+        policy=settings.policy,
+        stage_probabilities=settings.probabilities,
+        crm_stage_mappings=settings.crm_stages,
+    )
+
+
+@router.get("", response_model=DealSettingsOut)
+async def read_settings(ctx: Ctx, tenant: Tenant) -> DealSettingsOut:
+    return _out(DealSettings.from_stored(await get_settings(ctx.uow(), tenant)))
+
+
+@router.put("", response_model=DealSettingsOut, summary="Replace this tenant's deal settings")
+async def write_settings(ctx: Ctx, tenant: Tenant, body: DealSettingsIn) -> DealSettingsOut:
+    for stage, probability in body.stage_probabilities.items():
+        if not 0 <= probability <= 100:
+            raise ApiError(
+                422, "invalid_request", f"stage_probabilities.{stage.value}: must be 0-100"
+            )
+    if (
+        body.stage_probabilities.get(DealStage.CLOSED_WON, 100) != 100
+        or body.stage_probabilities.get(DealStage.CLOSED_LOST, 0) != 0
+    ):
+        raise ApiError(422, "invalid_request", "closed_won stays 100 and closed_lost stays 0")
+    stored = body.model_dump(mode="json")
+    stored["crm_stage_mappings"] = {
+        crm: {k.lower(): v for k, v in m.items()} for crm, m in stored["crm_stage_mappings"].items()
+    }
+    try:
+        return _out(await update_settings(ctx.uow(), tenant, stored))
+    except NotFound as exc:
+        raise ApiError(404, "not_found", str(exc)) from exc

@@ -1,0 +1,12 @@
+"""Deals settings (`DEALFLOW_*` environment variables)."""
+
+from dealflow_libs.settings import CommonSettings, service_database_url
+from pydantic import SecretStr
+
+
+class DealsSettings(CommonSettings):
+    deals_database_url: SecretStr | None = None
+
+    @property
+    def own_database_url(self) -> str:
+        return service_database_url(self, "deals", self.deals_database_url)

@@ -1,0 +1,286 @@
+"""All SQL of the deals service. Nothing here commits."""
+
+import uuid
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from dealflow_schemas.deals import DealStage, DealStatus
+from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deals.db.tables import (
+    companies,
+    deal_activities,
+    deals,
+    meeting_records,
+    people,
+    stage_history,
+    tenants,
+)
+from deals.domain.company import Company, MeetingRecord
+from deals.domain.deal import Deal
+from deals.domain.pipeline import Ledger
+
+
+class DealRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock_companies(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Serializes writers per company (sorted: no deadlocks), so two bookings from one company
+        processed at the same moment see each other's deal. The unique index backs this up."""
+        for tenant_id, domain in sorted(set(keys)):
+            await self.session.execute(
+                select(func.pg_advisory_xact_lock(zlib.crc32(f"{tenant_id}/{domain}".encode())))
+            )
+
+    async def load_ledger(
+        self, company_keys: set[tuple[str, str]], meeting_ids: set[uuid.UUID], tenant_ids: set[str]
+    ) -> Ledger:
+        ledger = Ledger()
+        currencies = await self.session.execute(
+            select(tenants.c.tenant_id, tenants.c.default_currency).where(
+                tenants.c.tenant_id.in_(tenant_ids)
+            )
+        )
+        ledger.currencies = dict(currencies.all())
+        if company_keys:
+            found = await self.session.scalars(
+                select(Company).where(
+                    tuple_(companies.c.tenant_id, companies.c.domain).in_(list(company_keys))
+                )
+            )
+            ledger.companies = {(c.tenant_id, c.domain): c for c in found}
+        if meeting_ids:
+            records = await self.session.scalars(
+                select(MeetingRecord).where(meeting_records.c.meeting_id.in_(meeting_ids))
+            )
+            ledger.meetings = {r.meeting_id: r for r in records}
+        company_ids = [c.id for c in ledger.companies.values()]
+        linked = [r.deal_id for r in ledger.meetings.values() if r.deal_id]
+        if company_ids or linked:
+            found_deals = await self.session.scalars(
+                select(Deal)
+                .where(
+                    or_(
+                        and_(
+                            deals.c.company_id.in_(company_ids), deals.c.status == DealStatus.ACTIVE
+                        ),
+                        deals.c.id.in_(linked),
+                    )
+                )
+                .with_for_update()
+            )
+            ledger.deals = {d.id: d for d in found_deals}
+        if ledger.deals:
+            # Other meetings of these deals decide whether a cancellation may cancel the deal.
+            more = await self.session.scalars(
+                select(MeetingRecord).where(
+                    meeting_records.c.deal_id.in_(list(ledger.deals)),
+                    meeting_records.c.meeting_id.not_in(
+                        list(ledger.meetings) or [uuid.UUID(int=0)]
+                    ),
+                )
+            )
+            ledger.meetings.update({r.meeting_id: r for r in more})
+        return ledger
+
+    def add_all(self, objects: Iterable[object]) -> None:
+        self.session.add_all(list(objects))
+
+    async def add_history(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(stage_history), list(rows))
+
+    async def add_activities(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(deal_activities), list(rows))
+
+    async def upsert_people(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        stmt = insert(people).values(list(rows))
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[people.c.tenant_id, people.c.email],
+                set_={
+                    "name": func.coalesce(stmt.excluded.name, people.c.name),
+                    "company_id": func.coalesce(stmt.excluded.company_id, people.c.company_id),
+                    "last_meeting_id": stmt.excluded.last_meeting_id,
+                    "updated_at": stmt.excluded.updated_at,
+                },
+            )
+        )
+
+    async def get(
+        self, tenant_id: str, deal_id: uuid.UUID, *, for_update: bool = False
+    ) -> Deal | None:
+        query = select(Deal).where(deals.c.tenant_id == tenant_id, deals.c.id == deal_id)
+        return await self.session.scalar(query.with_for_update() if for_update else query)
+
+    async def by_external_id(self, tenant_id: str, crm: str, external_id: str) -> Deal | None:
+        return await self.session.scalar(
+            select(Deal)
+            .where(deals.c.tenant_id == tenant_id, deals.c.external_ids[crm].astext == external_id)
+            .with_for_update()
+        )
+
+    async def active_for_company(self, company_id: uuid.UUID) -> Deal | None:
+        return await self.session.scalar(
+            select(Deal)
+            .where(deals.c.company_id == company_id, deals.c.status == DealStatus.ACTIVE)
+            .with_for_update()
+        )
+
+    async def company(self, tenant_id: str, company_id: uuid.UUID) -> Company | None:
+        return await self.session.scalar(
+            select(Company).where(companies.c.tenant_id == tenant_id, companies.c.id == company_id)
+        )
+
+    async def companies_by_id(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Company]:
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        return {
+            c.id: c
+            for c in await self.session.scalars(select(Company).where(companies.c.id.in_(wanted)))
+        }
+
+    async def company_by_domain(self, tenant_id: str, domain: str) -> Company | None:
+        return await self.session.scalar(
+            select(Company).where(companies.c.tenant_id == tenant_id, companies.c.domain == domain)
+        )
+
+    async def meeting_records(
+        self, meeting_ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, MeetingRecord]:
+        wanted = list(set(meeting_ids))
+        if not wanted:
+            return {}
+        found = await self.session.scalars(
+            select(MeetingRecord).where(meeting_records.c.meeting_id.in_(wanted))
+        )
+        return {r.meeting_id: r for r in found}
+
+    async def meetings_of(
+        self, *, deal_id: uuid.UUID | None = None, company_id: uuid.UUID | None = None
+    ) -> Sequence[MeetingRecord]:
+        column = meeting_records.c.deal_id if deal_id else meeting_records.c.company_id
+        return (
+            await self.session.scalars(
+                select(MeetingRecord)
+                .where(column == (deal_id or company_id))
+                .order_by(meeting_records.c.scheduled_at)
+            )
+        ).all()
+
+    async def history(self, deal_id: uuid.UUID) -> Sequence[Any]:
+        rows = await self.session.execute(
+            select(stage_history)
+            .where(stage_history.c.deal_id == deal_id)
+            .order_by(stage_history.c.id)
+        )
+        return rows.mappings().all()
+
+    async def activities(self, deal_id: uuid.UUID) -> Sequence[Any]:
+        rows = await self.session.execute(
+            select(deal_activities)
+            .where(deal_activities.c.deal_id == deal_id)
+            .order_by(deal_activities.c.id)
+        )
+        return rows.mappings().all()
+
+    async def people_of(self, company_id: uuid.UUID) -> Sequence[Any]:
+        rows = await self.session.execute(
+            select(people).where(people.c.company_id == company_id).order_by(people.c.email)
+        )
+        return rows.mappings().all()
+
+    async def deals_of(self, company_id: uuid.UUID) -> Sequence[Deal]:
+        return (
+            await self.session.scalars(
+                select(Deal).where(deals.c.company_id == company_id).order_by(deals.c.created_at)
+            )
+        ).all()
+
+    async def list(
+        self,
+        tenant_id: str,
+        *,
+        status: DealStatus | None,
+        stage: DealStage | None,
+        company_domain: str | None,
+        created_since: datetime | None,
+        created_until: datetime | None,
+        closed_since: datetime | None,
+        closed_until: datetime | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Deal]:
+        c = deals.c
+        query: Select[Any] = select(Deal).where(c.tenant_id == tenant_id)
+        for condition in (
+            c.status == status if status else None,
+            c.stage == stage if stage else None,
+            c.company_id.in_(
+                select(companies.c.id).where(
+                    companies.c.tenant_id == tenant_id, companies.c.domain == company_domain.lower()
+                )
+            )
+            if company_domain
+            else None,
+            c.created_at >= created_since if created_since else None,
+            c.created_at < created_until if created_until else None,
+            c.closed_at >= closed_since if closed_since else None,
+            c.closed_at < closed_until if closed_until else None,
+        ):
+            if condition is not None:
+                query = query.where(condition)
+        if after is not None:
+            at, last_id = after
+            query = query.where(or_(c.created_at < at, and_(c.created_at == at, c.id < last_id)))
+        return (
+            await self.session.scalars(
+                query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+            )
+        ).all()
+
+    async def list_companies(
+        self, tenant_id: str, *, domain: str | None, after: tuple[str, uuid.UUID] | None, limit: int
+    ) -> Sequence[Company]:
+        query = select(Company).where(companies.c.tenant_id == tenant_id)
+        if domain:
+            query = query.where(companies.c.domain == domain.lower())
+        if after:
+            query = query.where(tuple_(companies.c.domain, companies.c.id) > tuple_(*after))
+        return (
+            await self.session.scalars(
+                query.order_by(companies.c.domain, companies.c.id).limit(limit)
+            )
+        ).all()
+
+    async def active_deals(self, tenant_id: str) -> Sequence[Any]:
+        rows = await self.session.execute(
+            select(deals.c.stage, deals.c.value, deals.c.probability, deals.c.currency).where(
+                deals.c.tenant_id == tenant_id, deals.c.status == DealStatus.ACTIVE
+            )
+        )
+        return rows.all()
+
+    async def lost_since(self, tenant_id: str, since: datetime) -> Sequence[Any]:
+        rows = await self.session.execute(
+            select(
+                deals.c.lost_reason,
+                deals.c.value,
+                deals.c.days_to_close,
+                deals.c.stage_before_close,
+            ).where(
+                deals.c.tenant_id == tenant_id,
+                deals.c.status == DealStatus.LOST,
+                deals.c.closed_at >= since,
+            )
+        )
+        return rows.all()

@@ -1,0 +1,166 @@
+"""Tables owned by deals. Deal, Company and MeetingRecord are mapped imperatively."""
+
+from datetime import datetime
+
+from dealflow_libs.db import new_metadata
+from dealflow_libs.inbox import inbox_table
+from dealflow_libs.outbox import outbox_table
+from dealflow_libs.tenants import tenants_table
+from dealflow_schemas.deals import DealStage, DealStatus, LostReason
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import registry
+
+from deals.domain.company import Company, MeetingRecord
+from deals.domain.deal import Deal
+
+metadata = new_metadata()
+mapper_registry = registry(metadata=metadata)
+
+
+def _enum(enum: type, name: str) -> Enum:
+    return Enum(
+        enum,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=32,
+    )
+
+
+def _ts(name: str, nullable: bool = True) -> Column[datetime]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+companies = Table(
+    "companies",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("domain", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    _ts("created_at", nullable=False),
+    UniqueConstraint("tenant_id", "domain", name="uq_companies_tenant_domain"),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("email", Text, primary_key=True),
+    Column("name", Text),
+    Column("company_id", UUID(as_uuid=True), ForeignKey("companies.id"), index=True),
+    Column("last_meeting_id", UUID(as_uuid=True)),
+    _ts("first_seen_at", nullable=False),
+    _ts("updated_at", nullable=False),
+)
+
+deals = Table(
+    "deals",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column(
+        "company_id", UUID(as_uuid=True), ForeignKey("companies.id"), nullable=False, index=True
+    ),
+    Column("name", Text, nullable=False),
+    Column("status", _enum(DealStatus, "deal_status"), nullable=False),
+    Column("stage", _enum(DealStage, "deal_stage"), nullable=False),
+    Column("probability", Integer, nullable=False),
+    Column("value", Numeric(14, 2)),
+    Column("currency", Text, nullable=False),
+    Column("expected_close_date", Date),
+    Column("owner", Text),
+    Column("primary_contact_email", Text),
+    Column("source_meeting_id", UUID(as_uuid=True)),
+    Column("meeting_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+    Column("converting_activity_id", Text),
+    Column("converting_channel", Text),
+    Column("lost_reason", _enum(LostReason, "lost_reason")),
+    Column("lost_notes", Text),
+    _ts("closed_at"),
+    Column("days_to_close", Integer),
+    Column("stage_before_close", _enum(DealStage, "deal_stage")),
+    Column("external_ids", JSONB, nullable=False, server_default="{}"),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    Index("ix_deals_tenant_created", "tenant_id", "created_at", "id"),
+    # At most one active deal per company, whatever the application does.
+    Index(
+        "uq_deals_one_active_per_company",
+        "tenant_id",
+        "company_id",
+        unique=True,
+        postgresql_where=text("status = 'active'"),
+    ),
+)
+
+stage_history = Table(
+    "deal_stage_history",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("deal_id", UUID(as_uuid=True), ForeignKey("deals.id"), nullable=False, index=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("from_stage", Text),
+    Column("to_stage", Text),
+    Column("from_status", Text),
+    Column("to_status", Text),
+    Column("changed_by", Text),
+    Column("reason", Text),
+    _ts("changed_at", nullable=False),
+)
+
+deal_activities = Table(
+    "deal_activities",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("deal_id", UUID(as_uuid=True), ForeignKey("deals.id"), nullable=False, index=True),
+    Column("kind", Text, nullable=False),
+    Column("detail", JSONB, nullable=False),
+    _ts("at", nullable=False),
+)
+
+meeting_records = Table(
+    "meeting_records",
+    metadata,
+    Column("meeting_id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("company_id", UUID(as_uuid=True), index=True),
+    Column("deal_id", UUID(as_uuid=True), index=True),
+    Column("status", Text, nullable=False),
+    Column("title", Text),
+    Column("meeting_type", Text),
+    _ts("scheduled_at"),
+    Column("primary_email", Text),
+    Column("primary_name", Text),
+    Column("organizer_email", Text),
+    Column("utm_source", Text),
+    Column("utm_campaign", Text),
+    Column("converting_activity_id", Text),
+    Column("converting_channel", Text),
+    _ts("updated_at", nullable=False),
+)
+
+tenants = tenants_table(metadata)
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+
+mapper_registry.map_imperatively(Deal, deals)
+mapper_registry.map_imperatively(Company, companies)
+mapper_registry.map_imperatively(MeetingRecord, meeting_records)

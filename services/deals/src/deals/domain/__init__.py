@@ -1,0 +1,1 @@
+"""Pure deal rules."""

@@ -1,0 +1,49 @@
+"""Companies (one per registrable email domain) and the people seen at them."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+def company_name(domain: str) -> str:
+    """`acme-widgets.co.uk` -> `Acme Widgets`: a readable default until someone names it."""
+    label = domain.split(".", 1)[0]
+    return (
+        " ".join(part.capitalize() for part in label.replace("_", "-").split("-") if part) or domain
+    )
+
+
+@dataclass(eq=False)
+class Company:
+    tenant_id: str
+    domain: str
+    name: str
+    created_at: datetime
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(eq=False)
+class MeetingRecord:
+    """What deals knows of a meeting, from meeting events (no reads of the meetings service)."""
+
+    meeting_id: uuid.UUID
+    tenant_id: str
+    status: str
+    updated_at: datetime
+    company_id: uuid.UUID | None = None
+    deal_id: uuid.UUID | None = None
+    title: str | None = None
+    meeting_type: str | None = None
+    scheduled_at: datetime | None = None
+    primary_email: str | None = None
+    primary_name: str | None = None
+    organizer_email: str | None = None
+    utm_source: str | None = None
+    utm_campaign: str | None = None
+    converting_activity_id: str | None = None
+    converting_channel: str | None = None
+
+    def is_upcoming(self, now: datetime) -> bool:
+        return (
+            self.status == "scheduled" and self.scheduled_at is not None and self.scheduled_at > now
+        )

@@ -1,0 +1,289 @@
+"""How meeting events move the pipeline (the brief's domain rules). Pure: the caller preloads a
+Ledger with everything a batch may touch and persists what it holds afterwards."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from dealflow_schemas.deals import DealStage
+from dealflow_schemas.meetings import (
+    MeetingAttended,
+    MeetingBooked,
+    MeetingCancelled,
+    MeetingEvent,
+    MeetingNoShow,
+    MeetingOutcome,
+    MeetingOutcomeRecorded,
+    MeetingSnapshot,
+)
+
+from deals.domain.company import Company, MeetingRecord, company_name
+from deals.domain.deal import Deal, Transition
+from deals.domain.settings import DealPolicy, DealSettings
+
+BY_MEETINGS = "meetings"
+
+
+@dataclass
+class Activity:
+    deal: Deal
+    kind: str
+    detail: dict[str, Any]
+    at: datetime
+
+
+@dataclass
+class Ledger:
+    """Everything a batch may read or change, in memory; new objects are listed for saving."""
+
+    companies: dict[tuple[str, str], Company] = field(default_factory=dict)
+    deals: dict[uuid.UUID, Deal] = field(default_factory=dict)
+    meetings: dict[uuid.UUID, MeetingRecord] = field(default_factory=dict)
+    currencies: dict[str, str] = field(default_factory=dict)
+    new_companies: list[Company] = field(default_factory=list)
+    new_deals: list[Deal] = field(default_factory=list)
+    new_meetings: list[MeetingRecord] = field(default_factory=list)
+    transitions: list[tuple[Deal, Transition, uuid.UUID | None, str | None]] = field(
+        default_factory=list
+    )
+    activities: list[Activity] = field(default_factory=list)
+    people: dict[tuple[str, str], tuple[str | None, uuid.UUID | None, uuid.UUID]] = field(
+        default_factory=dict
+    )
+
+    def active_deal_of(self, company: Company) -> Deal | None:
+        return next(
+            (d for d in self.deals.values() if d.company_id == company.id and d.is_active), None
+        )
+
+    def company(self, tenant_id: str, domain: str, now: datetime) -> Company:
+        key = (tenant_id, domain)
+        if key not in self.companies:
+            company = Company(
+                tenant_id=tenant_id, domain=domain, name=company_name(domain), created_at=now
+            )
+            self.companies[key] = company
+            self.new_companies.append(company)
+        return self.companies[key]
+
+    def record(
+        self,
+        transition: Transition | None,
+        deal: Deal,
+        meeting_id: uuid.UUID | None,
+        caused_by: str | None,
+    ) -> None:
+        if transition is not None:
+            self.transitions.append((deal, transition, meeting_id, caused_by))
+
+    def other_upcoming(self, deal: Deal, except_meeting: uuid.UUID, now: datetime) -> bool:
+        return any(
+            m.deal_id == deal.id and m.meeting_id != except_meeting and m.is_upcoming(now)
+            for m in self.meetings.values()
+        )
+
+
+def _track_meeting(ledger: Ledger, snapshot: MeetingSnapshot, now: datetime) -> MeetingRecord:
+    record = ledger.meetings.get(snapshot.meeting_id)
+    if record is None:
+        record = MeetingRecord(
+            meeting_id=snapshot.meeting_id,
+            tenant_id=snapshot.tenant_id,
+            status=snapshot.status.value,
+            updated_at=now,
+        )
+        ledger.meetings[record.meeting_id] = record
+        ledger.new_meetings.append(record)
+    organizer = snapshot.organizer.email if snapshot.organizer else None
+    primary_name = snapshot.attendees[0].name if snapshot.attendees else None
+    record.status, record.updated_at = snapshot.status.value, now
+    record.title, record.meeting_type, record.scheduled_at = (
+        snapshot.title,
+        snapshot.meeting_type.value,
+        snapshot.scheduled_at,
+    )
+    record.primary_email, record.primary_name, record.organizer_email = (
+        snapshot.primary_email,
+        primary_name,
+        organizer,
+    )
+    record.utm_source, record.utm_campaign = (
+        snapshot.tracking.utm_source,
+        snapshot.tracking.utm_campaign,
+    )
+    record.converting_activity_id, record.converting_channel = (
+        snapshot.converting_activity_id,
+        snapshot.converting_channel,
+    )
+    return record
+
+
+def _company_for(
+    ledger: Ledger, snapshot: MeetingSnapshot, record: MeetingRecord, now: datetime
+) -> Company | None:
+    if snapshot.is_personal_email or not snapshot.company_domain:
+        company = None
+    else:
+        company = ledger.company(snapshot.tenant_id, snapshot.company_domain, now)
+        record.company_id = company.id
+    if snapshot.primary_email:
+        name = snapshot.attendees[0].name if snapshot.attendees else None
+        ledger.people[(snapshot.tenant_id, snapshot.primary_email)] = (
+            name,
+            company.id if company else None,
+            snapshot.meeting_id,
+        )
+    return company
+
+
+def _link(deal: Deal, record: MeetingRecord) -> None:
+    deal.link_meeting(record.meeting_id)
+    record.deal_id = deal.id
+
+
+def _open_deal(
+    ledger: Ledger,
+    company: Company,
+    record: MeetingRecord,
+    *,
+    stage: DealStage,
+    settings: DealSettings,
+    now: datetime,
+    caused_by: str | None,
+    **extra: Any,
+) -> Deal:
+    deal, transition = Deal.open(
+        tenant_id=company.tenant_id, company_id=company.id, name=extra.pop("name", None) or f"{company.name} - new business",
+        stage=stage, settings=settings, currency=ledger.currencies.get(company.tenant_id, "USD"), now=now, by=BY_MEETINGS,
+        primary_contact_email=record.primary_email, source_meeting_id=record.meeting_id,
+        converting_activity_id=record.converting_activity_id, converting_channel=record.converting_channel, **extra,
+    )  # fmt: skip
+    _link(deal, record)
+    ledger.deals[deal.id] = deal
+    ledger.new_deals.append(deal)
+    ledger.record(transition, deal, record.meeting_id, caused_by)
+    return deal
+
+
+def apply_meeting_event(
+    ledger: Ledger,
+    event: MeetingEvent,
+    *,
+    settings: DealSettings,
+    now: datetime,
+    caused_by: str | None,
+) -> None:
+    record = _track_meeting(ledger, event.meeting, now)
+    company = _company_for(ledger, event.meeting, record, now)
+    deal = ledger.deals.get(record.deal_id) if record.deal_id else None
+    if deal is None and company is not None:
+        deal = ledger.active_deal_of(company)
+    if isinstance(event, MeetingBooked):
+        _on_booked(ledger, company, deal, record, settings, now, caused_by)
+    elif isinstance(event, MeetingCancelled):
+        if (
+            deal is not None
+            and deal.id == record.deal_id
+            and deal.stage is DealStage.BOOKED
+            and not ledger.other_upcoming(deal, record.meeting_id, now)
+        ):
+            ledger.record(
+                deal.cancel(reason="meeting cancelled", by=BY_MEETINGS, now=now),
+                deal,
+                record.meeting_id,
+                caused_by,
+            )
+    elif isinstance(event, MeetingAttended):
+        if deal is not None:
+            _link(deal, record)
+            ledger.record(
+                deal.advance(
+                    DealStage.MET,
+                    settings=settings,
+                    by=BY_MEETINGS,
+                    reason="meeting attended",
+                    now=now,
+                ),
+                deal,
+                record.meeting_id,
+                caused_by,
+            )
+    elif isinstance(event, MeetingOutcomeRecorded):
+        _on_outcome(ledger, event, company, deal, record, settings, now, caused_by)
+    elif isinstance(event, MeetingNoShow) and deal is not None:
+        ledger.activities.append(
+            Activity(deal, "meeting_no_show", {"meeting_id": str(record.meeting_id)}, now)
+        )
+    # Rescheduled, confirmed and reminder events only refresh the meeting record:
+    # a reschedule never creates or cancels a deal.
+
+
+def _on_booked(
+    ledger: Ledger,
+    company: Company | None,
+    deal: Deal | None,
+    record: MeetingRecord,
+    settings: DealSettings,
+    now: datetime,
+    caused_by: str | None,
+) -> None:
+    if company is None:
+        return  # a person only: personal email, no company, no deal
+    if deal is not None:
+        _link(deal, record)
+    elif settings.policy is DealPolicy.ON_BOOKING:
+        _open_deal(
+            ledger,
+            company,
+            record,
+            stage=DealStage.BOOKED,
+            settings=settings,
+            now=now,
+            caused_by=caused_by,
+        )
+
+
+def _on_outcome(
+    ledger: Ledger, event: MeetingOutcomeRecorded, company: Company | None, deal: Deal | None, record: MeetingRecord,
+    settings: DealSettings, now: datetime, caused_by: str | None,
+) -> None:  # fmt: skip
+    if event.outcome is not MeetingOutcome.GOOD:
+        if deal is not None:
+            detail = {
+                "meeting_id": str(record.meeting_id),
+                "outcome": event.outcome.value,
+                "notes": event.meeting.notes,
+            }
+            ledger.activities.append(Activity(deal, "meeting_outcome", detail, now))
+        return
+    if (
+        deal is None
+        and company is not None
+        and settings.policy is DealPolicy.ON_GOOD_OUTCOME
+        and event.create_deal
+    ):
+        value = None if event.deal_value is None else _decimal(event.deal_value)
+        _open_deal(
+            ledger,
+            company,
+            record,
+            stage=DealStage.QUALIFICATION,
+            settings=settings,
+            now=now,
+            caused_by=caused_by,
+            name=event.deal_name,
+            value=value,
+        )
+        return
+    if deal is not None:
+        _link(deal, record)
+        ledger.record(
+            deal.advance(DealStage.QUALIFICATION, settings=settings, by=BY_MEETINGS, reason="good meeting outcome", now=now),
+            deal, record.meeting_id, caused_by,
+        )  # fmt: skip
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))

@@ -1,0 +1,402 @@
+"""Deals use cases: each opens one unit of work, applies domain rules, commits once."""
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from dealflow_libs.domains import identify
+from dealflow_libs.tenants import save_tenant_settings, tenant_settings, tenant_settings_many
+from dealflow_schemas.deals import DEALS_TOPIC, DealStage, LostReason
+from dealflow_schemas.meetings import MeetingEvent
+from sqlalchemy.exc import IntegrityError
+
+from deals.db.tables import tenants
+from deals.domain.company import Company, company_name
+from deals.domain.deal import Deal, Transition
+from deals.domain.pipeline import Ledger, apply_meeting_event
+from deals.domain.settings import DealSettings
+from deals.events import deal_event
+from deals.uow import DealsUnitOfWork
+
+
+class NotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    pass
+
+
+class UnknownStage(Exception):
+    pass
+
+
+async def _settings(uow: DealsUnitOfWork, tenant_ids: set[str]) -> dict[str, DealSettings]:
+    stored = await tenant_settings_many(uow.session, tenants, sorted(tenant_ids))
+    return {t: DealSettings.from_stored(stored.get(t, {})) for t in tenant_ids}
+
+
+def _history_row(deal: Deal, transition: Transition, now: datetime) -> dict[str, Any]:
+    return {
+        "deal_id": deal.id,
+        "tenant_id": deal.tenant_id,
+        "kind": transition.kind.value,
+        "from_stage": transition.from_stage.value if transition.from_stage else None,
+        "to_stage": transition.to_stage.value if transition.to_stage else None,
+        "from_status": transition.from_status.value if transition.from_status else None,
+        "to_status": transition.to_status.value if transition.to_status else None,
+        "changed_by": transition.by,
+        "reason": transition.reason,
+        "changed_at": now,
+    }
+
+
+async def _publish(uow: DealsUnitOfWork, ledger: Ledger, now: datetime) -> None:
+    """History rows and one outbox event per transition, with full deal and company state."""
+    companies = {c.id: c for c in ledger.companies.values()}
+    missing = {d.company_id for d, *_ in ledger.transitions} - set(companies)
+    companies.update(await uow.deals.companies_by_id(missing))
+    await uow.deals.add_history(
+        [_history_row(d, t, now) for d, t, *_ in ledger.transitions if t.moves]
+    )
+    for deal, transition, meeting_id, caused_by in ledger.transitions:
+        meeting = ledger.meetings.get(meeting_id) if meeting_id else None
+        event = deal_event(
+            deal,
+            companies[deal.company_id],
+            transition,
+            meeting=meeting,
+            caused_by=caused_by,
+            now=now,
+        )
+        uow.outbox.add(
+            event,
+            topic=DEALS_TOPIC,
+            key=str(deal.id),
+            tenant_id=deal.tenant_id,
+            subject=str(deal.id),
+        )
+
+
+async def record_meeting_events(
+    uow: DealsUnitOfWork, deliveries: Sequence[tuple[str, MeetingEvent]]
+) -> int:
+    """Applies a batch of meeting events (each at most once) to companies and deals."""
+    now = datetime.now(UTC)
+    async with uow:
+        claimed = await uow.inbox.claim_many(event_id for event_id, _ in deliveries)
+        todo = list({eid: ev for eid, ev in deliveries if eid in claimed}.items())
+        if not todo:
+            return 0
+        company_keys = {
+            (ev.tenant_id, ev.meeting.company_domain)
+            for _, ev in todo
+            if ev.meeting.company_domain and not ev.meeting.is_personal_email
+        }
+        await uow.deals.lock_companies(company_keys)
+        tenant_ids = {ev.tenant_id for _, ev in todo}
+        ledger = await uow.deals.load_ledger(
+            company_keys, {ev.meeting_id for _, ev in todo}, tenant_ids
+        )
+        settings = await _settings(uow, tenant_ids)
+        for event_id, event in todo:
+            apply_meeting_event(
+                ledger, event, settings=settings[event.tenant_id], now=now, caused_by=event_id
+            )
+        uow.deals.add_all([*ledger.new_companies, *ledger.new_meetings])
+        await uow.session.flush()
+        uow.deals.add_all(ledger.new_deals)
+        await uow.session.flush()
+        await uow.deals.upsert_people(
+            [
+                {
+                    "tenant_id": t,
+                    "email": e,
+                    "name": n,
+                    "company_id": c,
+                    "last_meeting_id": m,
+                    "first_seen_at": now,
+                    "updated_at": now,
+                }
+                for (t, e), (n, c, m) in ledger.people.items()
+            ]
+        )
+        await uow.deals.add_activities(
+            [
+                {"deal_id": a.deal.id, "kind": a.kind, "detail": a.detail, "at": a.at}
+                for a in ledger.activities
+            ]
+        )
+        await _publish(uow, ledger, now)
+        await uow.commit()
+    return len(todo)
+
+
+# -- commands on one deal ---------------------------------------------------------------------
+
+
+async def _on_deal(
+    uow: DealsUnitOfWork,
+    tenant_id: str,
+    deal_id: uuid.UUID,
+    act: Callable[[Deal, DealSettings, datetime], list[Transition]],
+) -> Deal:
+    now = datetime.now(UTC)
+    async with uow:
+        deal = await uow.deals.get(tenant_id, deal_id, for_update=True)
+        if deal is None:
+            raise NotFound(f"no deal {deal_id}")
+        settings = (await _settings(uow, {tenant_id}))[tenant_id]
+        ledger = Ledger(deals={deal.id: deal})
+        for transition in act(deal, settings, now):
+            ledger.record(transition, deal, None, None)
+        await uow.session.flush()
+        await _publish(uow, ledger, now)
+        await uow.commit()
+    return deal
+
+
+def _some(transition: Transition | None) -> list[Transition]:
+    return [transition] if transition else []
+
+
+async def move_stage(
+    uow: DealsUnitOfWork,
+    tenant_id: str,
+    deal_id: uuid.UUID,
+    *,
+    stage: DealStage,
+    by: str | None,
+    reason: str | None,
+) -> Deal:
+    return await _on_deal(
+        uow,
+        tenant_id,
+        deal_id,
+        lambda d, s, now: _some(d.move_to(stage, settings=s, by=by, reason=reason, now=now)),
+    )
+
+
+async def win_deal(
+    uow: DealsUnitOfWork,
+    tenant_id: str,
+    deal_id: uuid.UUID,
+    *,
+    value: Decimal | None,
+    by: str | None,
+) -> Deal:
+    return await _on_deal(
+        uow, tenant_id, deal_id, lambda d, s, now: [d.win(value=value, settings=s, by=by, now=now)]
+    )
+
+
+async def lose_deal(
+    uow: DealsUnitOfWork,
+    tenant_id: str,
+    deal_id: uuid.UUID,
+    *,
+    reason: LostReason,
+    notes: str | None,
+    by: str | None,
+) -> Deal:
+    return await _on_deal(
+        uow,
+        tenant_id,
+        deal_id,
+        lambda d, s, now: [d.lose(reason=reason, notes=notes, settings=s, by=by, now=now)],
+    )
+
+
+async def reopen_deal(
+    uow: DealsUnitOfWork,
+    tenant_id: str,
+    deal_id: uuid.UUID,
+    *,
+    stage: DealStage | None,
+    by: str | None,
+    reason: str | None,
+) -> Deal:
+    def act(deal: Deal, settings: DealSettings, now: datetime) -> list[Transition]:
+        return [deal.reopen(stage=stage, settings=settings, by=by, reason=reason, now=now)]
+
+    try:
+        return await _on_deal(uow, tenant_id, deal_id, act)
+    except IntegrityError as exc:
+        if "uq_deals_one_active_per_company" in str(exc):
+            raise Conflict(
+                "the company already has an active deal; close it before reopening this one"
+            ) from exc
+        raise
+
+
+async def edit_deal(
+    uow: DealsUnitOfWork,
+    tenant_id: str,
+    deal_id: uuid.UUID,
+    *,
+    changes: dict[str, Any],
+    by: str | None,
+) -> Deal:
+    return await _on_deal(
+        uow, tenant_id, deal_id, lambda d, s, now: d.edit(changes, by=by, now=now)
+    )
+
+
+# -- external CRM updates ---------------------------------------------------------------------
+
+
+async def sync_external_deal(
+    uow: DealsUnitOfWork,
+    tenant_id: str,
+    *,
+    crm: str,
+    external_id: str,
+    stage_name: str,
+    value: Decimal | None,
+    contact_email: str | None,
+    name: str | None,
+    by: str,
+) -> tuple[Deal, bool]:
+    """Upserts a deal from a CRM update, through the tenant's stage mapping. Returns (deal, created)."""
+    now = datetime.now(UTC)
+    async with uow:
+        settings = (await _settings(uow, {tenant_id}))[tenant_id]
+        stage = settings.crm_stages.get(crm, {}).get(stage_name.strip().lower())
+        if stage is None:
+            known = ", ".join(sorted(settings.crm_stages.get(crm, {})))
+            raise UnknownStage(
+                f"{crm} stage '{stage_name}' has no mapping; add crm_stage_mappings.{crm}['{stage_name}'] "
+                f"in PUT /v1/settings (mapped now: {known})"
+            )
+        deal = await uow.deals.by_external_id(tenant_id, crm, external_id)
+        ledger = Ledger()
+        created = False
+        if deal is None:
+            deal, created = await _deal_for_contact(
+                uow, ledger, tenant_id, contact_email, stage, settings, name, now, by
+            )
+        deal.external_ids = {**deal.external_ids, crm: external_id}
+        ledger.deals[deal.id] = deal
+        if not created:
+            _apply_external(ledger, deal, stage, value, settings, now, by)
+        elif value is not None:
+            deal.value = value
+        await uow.session.flush()
+        await _publish(uow, ledger, now)
+        await uow.commit()
+    return deal, created
+
+
+async def _deal_for_contact(
+    uow: DealsUnitOfWork, ledger: Ledger, tenant_id: str, email: str | None, stage: DealStage,
+    settings: DealSettings, name: str | None, now: datetime, by: str,
+) -> tuple[Deal, bool]:  # fmt: skip
+    identity = identify(email) if email else None
+    if identity is None or identity.company_domain is None:
+        raise NotFound(
+            "no deal with this external id, and no business contact_email to create one from"
+        )
+    await uow.deals.lock_companies([(tenant_id, identity.company_domain)])
+    company = await uow.deals.company_by_domain(tenant_id, identity.company_domain)
+    if company is None:
+        company = Company(
+            tenant_id=tenant_id,
+            domain=identity.company_domain,
+            name=company_name(identity.company_domain),
+            created_at=now,
+        )
+        uow.deals.add_all([company])
+    ledger.companies[(tenant_id, company.domain)] = company
+    existing = await uow.deals.active_for_company(company.id)
+    if existing is not None:
+        return existing, False
+    open_stage = (
+        stage
+        if stage not in (DealStage.CLOSED_WON, DealStage.CLOSED_LOST)
+        else DealStage.QUALIFICATION
+    )
+    currency = await uow.session.scalar(
+        tenants.select()
+        .with_only_columns(tenants.c.default_currency)
+        .where(tenants.c.tenant_id == tenant_id)
+    )
+    deal, transition = Deal.open(
+        tenant_id=tenant_id, company_id=company.id, name=name or f"{company.name} - new business", stage=open_stage,
+        settings=settings, currency=currency or "USD", now=now, by=by, primary_contact_email=identity.email,
+    )  # fmt: skip
+    uow.deals.add_all([deal])
+    ledger.record(transition, deal, None, None)
+    if open_stage is not stage:
+        _apply_external(ledger, deal, stage, None, settings, now, by)
+    return deal, True
+
+
+def _apply_external(
+    ledger: Ledger,
+    deal: Deal,
+    stage: DealStage,
+    value: Decimal | None,
+    settings: DealSettings,
+    now: datetime,
+    by: str,
+) -> None:
+    """The CRM is the source of truth for its deals: it may move them anywhere, even back."""
+    if value is not None and value != deal.value:
+        for transition in deal.edit({"value": value}, by=by, now=now):
+            ledger.record(transition, deal, None, None)
+    if stage is deal.stage:
+        return
+    if not deal.is_active:
+        ledger.record(
+            deal.reopen(stage=None, settings=settings, by=by, reason="reopened in CRM", now=now),
+            deal,
+            None,
+            None,
+        )
+    if stage is DealStage.CLOSED_WON:
+        ledger.record(
+            deal.win(value=value or deal.value or Decimal(0), settings=settings, by=by, now=now),
+            deal,
+            None,
+            None,
+        )
+    elif stage is DealStage.CLOSED_LOST:
+        ledger.record(
+            deal.lose(
+                reason=LostReason.OTHER,
+                notes="closed lost in CRM",
+                settings=settings,
+                by=by,
+                now=now,
+            ),
+            deal,
+            None,
+            None,
+        )
+    elif stage is not deal.stage:
+        ledger.record(
+            deal.move_to(stage, settings=settings, by=by, reason="CRM sync", now=now),
+            deal,
+            None,
+            None,
+        )
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+async def get_settings(uow: DealsUnitOfWork, tenant_id: str) -> dict[str, Any]:
+    async with uow:
+        return await tenant_settings(uow.session, tenants, tenant_id)
+
+
+async def update_settings(
+    uow: DealsUnitOfWork, tenant_id: str, stored: dict[str, Any]
+) -> DealSettings:
+    async with uow:
+        if not await save_tenant_settings(uow.session, tenants, tenant_id, stored):
+            raise NotFound(f"unknown tenant '{tenant_id}'")
+        await uow.commit()
+    return DealSettings.from_stored(stored)
