@@ -83,7 +83,9 @@ class DealSnapshot(EventModel):
     owner: str | None = None
     primary_contact_email: str | None = None
     source_meeting_id: UUID | None = None
-    meeting_ids: list[UUID] = Field(default_factory=list, description="Every meeting linked to the deal.")
+    meeting_ids: list[UUID] = Field(
+        default_factory=list, description="Every meeting linked to the deal."
+    )
     converting_activity_id: str | None = None
     converting_channel: str | None = None
     lost_reason: LostReason | None = None
@@ -106,7 +108,9 @@ class DealEvent(EventModel):
     changed_by: str | None = Field(default=None, description="Who or what made the change.")
     caused_by: str | None = Field(default=None, description="Id of the event or request behind it.")
     deal: DealSnapshot
-    meeting: MeetingRef | None = Field(default=None, description="The meeting behind this change, if any.")
+    meeting: MeetingRef | None = Field(
+        default=None, description="The meeting behind this change, if any."
+    )
 
 
 class DealCreated(DealEvent):

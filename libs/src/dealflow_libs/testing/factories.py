@@ -13,6 +13,7 @@ from dealflow_schemas.bookings import (
     Provider,
     Tracking,
 )
+from dealflow_schemas.meetings import MeetingEvent, MeetingSnapshot, MeetingStatus
 
 
 def booking_event(
@@ -51,3 +52,49 @@ def booking_event(
     }
     values.update(overrides)
     return BookingEvent(**values)
+
+
+def meeting_event(
+    event_type: type[MeetingEvent],
+    *,
+    tenant_id: str = "demo",
+    meeting_id: uuid.UUID | None = None,
+    email: str = "jamie@acme.com",
+    company_domain: str | None = "acme.com",
+    start: datetime | None = None,
+    status: MeetingStatus = MeetingStatus.SCHEDULED,
+    extra: dict[str, Any] | None = None,
+    **snapshot: Any,
+) -> MeetingEvent:
+    """A meeting event with a realistic full-state snapshot; `extra` sets event-specific fields."""
+    meeting_id = meeting_id or uuid.uuid4()
+    now = datetime.now(UTC)
+    start = start or (now + timedelta(days=3)).replace(microsecond=0)
+    state: dict[str, Any] = {
+        "meeting_id": meeting_id,
+        "tenant_id": tenant_id,
+        "provider": "calcom",
+        "provider_uid": uuid.uuid4().hex,
+        "title": "Discovery Call",
+        "meeting_type": "discovery",
+        "scheduled_at": start,
+        "ends_at": start + timedelta(minutes=30),
+        "duration_minutes": 30,
+        "organizer": {"email": "rep@dealflow.dev", "name": "Rep"},
+        "attendees": [{"email": email, "name": "Jamie"}],
+        "primary_email": email,
+        "company_domain": company_domain,
+        "is_personal_email": company_domain is None,
+        "status": status,
+        "tracking": {"utm_source": "linkedin", "utm_campaign": "q4"},
+        "created_at": now,
+        "updated_at": now,
+    }
+    state.update(snapshot)
+    return event_type(
+        meeting_id=meeting_id,
+        tenant_id=tenant_id,
+        occurred_at=now,
+        meeting=MeetingSnapshot(**state),
+        **(extra or {}),
+    )

@@ -6,7 +6,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from dealflow_schemas.base import EventModel
+
+from dealflow_libs.cloudevents import new_envelope
 
 
 class TopicProbe:
@@ -74,3 +77,24 @@ def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
         if key == name:
             return bytes(value).decode()
     return None
+
+
+async def publish_event(
+    producer: AIOKafkaProducer,
+    topic: str,
+    event: EventModel,
+    *,
+    key: str,
+    event_id: uuid.UUID | None = None,
+) -> str:
+    """Publishes `event` as a CloudEvent, as the owning service's relay would; returns its id."""
+    envelope = new_envelope(
+        event,
+        source="dealflow/tests",
+        tenant_id=getattr(event, "tenant_id", "test"),
+        event_id=event_id,
+    )
+    await producer.send_and_wait(
+        topic, envelope.data, key=key.encode(), headers=envelope.kafka_headers()
+    )
+    return envelope.id

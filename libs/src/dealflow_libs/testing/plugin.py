@@ -2,9 +2,10 @@
 
 import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import Stack, prepare
@@ -33,3 +34,12 @@ async def prepared_stack(stack: Stack) -> dict[str, str]:
     """Topics created, every installed service's database migrated; maps service -> database URL."""
     urls = await asyncio.wait_for(prepare(stack, installed_services(), seed=False), timeout=120)
     return urls
+
+
+@pytest.fixture(scope="session")
+async def producer(stack: Stack) -> AsyncIterator[AIOKafkaProducer]:
+    """A plain producer for tests that play another service's part on Kafka."""
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    await producer.start()
+    yield producer
+    await producer.stop()

@@ -1,0 +1,44 @@
+"""Put a tenant straight into a service's local tenant copy (as the tenant feed would)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from dealflow_schemas.tenants import TenantChanged
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dealflow_libs.auth import hash_api_key
+from dealflow_libs.tenants import apply_tenant_changes
+
+
+@dataclass(frozen=True)
+class TenantCredentials:
+    id: str
+    api_key: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+async def seed_tenant(
+    sessions: async_sessionmaker[AsyncSession],
+    table: Table,
+    *,
+    prefix: str = "t",
+    currency: str = "USD",
+) -> TenantCredentials:
+    tenant = TenantCredentials(
+        id=f"{prefix}-{uuid.uuid4().hex[:8]}", api_key=f"key-{uuid.uuid4().hex}"
+    )
+    event = TenantChanged(
+        tenant_id=tenant.id,
+        name=tenant.id,
+        api_key_hashes=[hash_api_key(tenant.api_key)],
+        default_currency=currency,
+        changed_at=datetime.now(UTC),
+    )
+    async with sessions() as session, session.begin():
+        await apply_tenant_changes(session, table, [event])
+    return tenant
