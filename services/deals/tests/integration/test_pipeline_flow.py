@@ -246,7 +246,7 @@ class TestMeetingEffects:
     async def test_cancel_keeps_the_deal_while_another_meeting_is_upcoming_or_past_booked(
         self, client, tenant, publish
     ) -> None:
-        company, deal, booked = await self.booked(client, tenant, publish)
+        company, _deal, booked = await self.booked(client, tenant, publish)
         other = meeting_event(
             MeetingBooked, tenant_id=tenant.id, email=f"bob@{company}", company_domain=company
         )
@@ -267,7 +267,7 @@ class TestMeetingEffects:
         assert still["status"] == "active"
 
     async def test_reschedule_never_creates_or_cancels(self, client, tenant, publish) -> None:
-        company, deal, booked = await self.booked(client, tenant, publish)
+        company, _deal, booked = await self.booked(client, tenant, publish)
         later = datetime.now(UTC) + timedelta(days=9)
         await publish(
             meeting_event(
