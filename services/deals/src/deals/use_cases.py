@@ -21,6 +21,11 @@ from deals.events import deal_event
 from deals.uow import DealsUnitOfWork
 
 
+def money(value: Decimal | None) -> Decimal | None:
+    """Amounts are kept to the cent, however they were sent."""
+    return None if value is None else value.quantize(Decimal("0.01"))
+
+
 class NotFound(Exception):
     pass
 
@@ -261,6 +266,7 @@ async def sync_external_deal(
 ) -> tuple[Deal, bool]:
     """Upserts a deal from a CRM update, through the tenant's stage mapping. Returns (deal, created)."""
     now = datetime.now(UTC)
+    value = money(value)
     async with uow:
         settings = (await _settings(uow, {tenant_id}))[tenant_id]
         stage = settings.crm_stages.get(crm, {}).get(stage_name.strip().lower())
