@@ -26,37 +26,35 @@ def say(message: str) -> None:
 
 
 def start_services(
-    stack: Stack, services: list[ServiceSpec], log_dir: Path
+    stack: Stack,
+    services: list[ServiceSpec],
+    *,
+    ports: dict[str, int] | None = None,
+    quiet: bool = False,
 ) -> list[subprocess.Popen[bytes]]:
-    log_dir.mkdir(parents=True, exist_ok=True)
+    """Starts each service as its own uvicorn process and waits until each listens."""
+    ports = ports or {spec.name: spec.port for spec in services}
     env = {**os.environ, **stack.env()}
+    host = os.environ.get("DEALFLOW_HTTP_HOST", "127.0.0.1")
     processes = []
     for spec in services:
-        say(f"starting {spec.name} on http://127.0.0.1:{spec.port}")
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    spec.app,
-                    "--host",
-                    os.environ.get("DEALFLOW_HTTP_HOST", "127.0.0.1"),
-                    "--port",
-                    str(spec.port),
-                    "--loop",
-                    "uvloop",
-                    "--http",
-                    "httptools",
-                    "--no-access-log",
-                ],
-                env=env,
-                start_new_session=True,
-            )
-        )
+        if not quiet:
+            say(f"starting {spec.name} on http://{host}:{ports[spec.name]}")
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            spec.app,
+            "--host",
+            host,
+            "--port",
+            str(ports[spec.name]),
+        ]
+        command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+        processes.append(subprocess.Popen(command, env=env, start_new_session=True))
     for spec, process in zip(services, processes, strict=True):
         try:
-            wait_for_port("127.0.0.1", spec.port, timeout=60)
+            wait_for_port("127.0.0.1", ports[spec.name], timeout=60)
         except TimeoutError:
             if process.poll() is not None:
                 raise RuntimeError(f"{spec.name} exited with code {process.returncode}") from None
@@ -91,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         say(f"Kafka bootstrap: {stack.kafka_bootstrap}")
         say("creating topics, databases and applying migrations")
         asyncio.run(prepare(stack, services, seed=True))
-        processes = start_services(stack, services, data_dir / "logs")
+        processes = start_services(stack, services)
         say("Dealflow is up:")
         for spec in services:
             print(

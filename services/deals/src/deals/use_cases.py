@@ -192,6 +192,7 @@ async def win_deal(
     value: Decimal | None,
     by: str | None,
 ) -> Deal:
+    value = money(value)
     return await _on_deal(
         uow, tenant_id, deal_id, lambda d, s, now: [d.win(value=value, settings=s, by=by, now=now)]
     )
@@ -244,6 +245,8 @@ async def edit_deal(
     changes: dict[str, Any],
     by: str | None,
 ) -> Deal:
+    if "value" in changes:
+        changes = {**changes, "value": money(changes["value"])}
     return await _on_deal(
         uow, tenant_id, deal_id, lambda d, s, now: d.edit(changes, by=by, now=now)
     )

@@ -155,7 +155,8 @@ class TestStagesAndClosing:
             if active:
                 break
             await asyncio.sleep(0.1)
-        assert active and active[0]["deal_id"] != first["deal_id"]
+        assert active
+        assert active[0]["deal_id"] != first["deal_id"]
         response = await client.post(
             f"/v1/deals/{first['deal_id']}/reopen", json={}, headers=tenant.auth
         )
@@ -387,3 +388,17 @@ class TestCrmSync:
         )
         assert response.status_code == 422
         assert "hubspot" in response.json()["message"]
+
+
+async def test_asyncapi_documents_the_public_deal_stream(client) -> None:
+    document = (await client.get("/asyncapi.json")).text
+    for name in (
+        "dealflow.deals.v1",
+        "DealCreated",
+        "DealStageChanged",
+        "DealWon",
+        "DealLost",
+        "DealReopened",
+        "MeetingEvent",
+    ):
+        assert name in document

@@ -5,12 +5,14 @@ from collections.abc import Callable, Sequence
 from dealflow_libs.consumer import BatchConsumer, Incoming, subscribe_batch
 from dealflow_libs.errors import PermanentError
 from dealflow_libs.runtime import ServiceRuntime
+from dealflow_schemas import model_for
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
+from dealflow_schemas.deals import DEALS_TOPIC, DealEvent
 
 from meetings import SERVICE
 from meetings.domain.bookings import Identify
 from meetings.uow import MeetingsUnitOfWork
-from meetings.use_cases import record_booking_events
+from meetings.use_cases import link_deals, record_booking_events
 
 
 def parse_booking(item: Incoming) -> BookingEvent:
@@ -45,4 +47,35 @@ def subscribe_bookings(
         payload=BookingEvent,
         settings=runtime.settings,
         description="Applies normalized booking events to meetings.",
+    )
+
+
+def subscribe_deal_links(runtime: ServiceRuntime, uow: Callable[[], MeetingsUnitOfWork]) -> None:
+    """Deals decide which deal a meeting belongs to; meetings keep `deal_id` in step."""
+
+    async def handle(items: Sequence[Incoming]) -> None:
+        links = []
+        for item in items:
+            model = model_for(item.envelope.type)
+            if model is None or not issubclass(model, DealEvent):
+                raise PermanentError(f"unexpected event type {item.envelope.type} on {item.topic}")
+            event = model.model_validate_json(item.envelope.data)
+            links.append((event.tenant_id, event.deal_id, list(event.deal.meeting_ids)))
+        await link_deals(uow(), links)
+
+    consumer = BatchConsumer(
+        name=f"{SERVICE}-deals",
+        handler=handle,
+        dlq_producer=runtime.producer,
+        max_attempts=runtime.settings.consumer_max_attempts,
+    )
+    subscribe_batch(
+        runtime.broker,
+        runtime.docs_broker,
+        consumer,
+        topic=DEALS_TOPIC,
+        group_id=f"{SERVICE}-deals",
+        payload=DealEvent,
+        settings=runtime.settings,
+        description="Keeps each meeting's deal_id in step with the deals service.",
     )

@@ -13,7 +13,7 @@ from meetings import SERVICE
 from meetings.api import analytics, meetings, settings
 from meetings.api.deps import MeetingsContext
 from meetings.config import MeetingsSettings
-from meetings.consumers import subscribe_bookings
+from meetings.consumers import subscribe_bookings, subscribe_deal_links
 from meetings.db.tables import outbox, tenants
 from meetings.scheduler import run_reminders
 from meetings.uow import MeetingsUnitOfWork
@@ -44,6 +44,7 @@ def build_app(config: MeetingsSettings | None = None) -> FastAPI:
 
         subscribe_tenant_feed(rt, tenants)
         subscribe_bookings(rt, uow, identify)
+        subscribe_deal_links(rt, uow)
         for event in MEETING_EVENTS:
             rt.docs_broker.publisher(
                 MEETINGS_TOPIC, schema=event, title=f"{MEETINGS_TOPIC}:{event.__name__}",

@@ -145,6 +145,20 @@ async def _replan_reminders(
     await uow.reminders.replace_pending(plans, now)
 
 
+async def link_deals(
+    uow: MeetingsUnitOfWork, links: Sequence[tuple[str, uuid.UUID, list[uuid.UUID]]]
+) -> int:
+    """Records which deal each meeting belongs to (from deal events); idempotent."""
+    now = datetime.now(UTC)
+    async with uow:
+        linked = 0
+        for tenant_id, deal_id, meeting_ids in links:
+            if meeting_ids:
+                linked += await uow.meetings.link_deal(tenant_id, deal_id, meeting_ids, now)
+        await uow.commit()
+    return linked
+
+
 # -- commands -------------------------------------------------------------------------------
 
 

@@ -60,6 +60,11 @@ DEFAULT_CRM_STAGES: dict[str, dict[str, DealStage]] = {
 CRMS = tuple(DEFAULT_CRM_STAGES)
 
 
+def crm_key(name: str) -> str:
+    """How CRM names and CRM stage names are keyed: trimmed and lower-cased."""
+    return name.strip().lower()
+
+
 @dataclass(frozen=True)
 class DealSettings:
     policy: DealPolicy = DealPolicy.ON_BOOKING
@@ -76,8 +81,8 @@ class DealSettings:
         )
         crm_stages = {k: dict(v) for k, v in DEFAULT_CRM_STAGES.items()}
         for crm, mapping in stored.get("crm_stage_mappings", {}).items():
-            crm_stages.setdefault(crm, {}).update(
-                {name.lower(): DealStage(stage) for name, stage in mapping.items()}
+            crm_stages.setdefault(crm_key(crm), {}).update(
+                {crm_key(name): DealStage(stage) for name, stage in mapping.items()}
             )
         return cls(
             policy=DealPolicy(stored.get("policy", DealPolicy.ON_BOOKING)),

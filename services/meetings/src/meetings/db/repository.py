@@ -75,6 +75,20 @@ class MeetingRepository:
         if rows:
             await self.session.execute(insert(meeting_reschedules), list(rows))
 
+    async def link_deal(
+        self, tenant_id: str, deal_id: uuid.UUID, meeting_ids: Sequence[uuid.UUID], now: datetime
+    ) -> int:
+        result = await self.session.execute(
+            update(meetings)
+            .where(
+                meetings.c.tenant_id == tenant_id,
+                meetings.c.id.in_(meeting_ids),
+                or_(meetings.c.deal_id.is_(None), meetings.c.deal_id != deal_id),
+            )
+            .values(deal_id=deal_id, updated_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def reschedule_history(self, meeting_id: uuid.UUID) -> Sequence[Any]:
         result = await self.session.execute(
             select(meeting_reschedules)

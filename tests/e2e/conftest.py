@@ -1,0 +1,120 @@
+"""The whole system as `make run` starts it: one process per service, real PostgreSQL and broker.
+
+Tests talk to it only as its users do: signed webhooks, HTTP APIs and Kafka topics.
+"""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+import pytest
+from dealflow_libs.devstack.__main__ import start_services, stop_processes
+from dealflow_libs.devstack.services import installed_services
+from dealflow_libs.devstack.stack import Stack
+from dealflow_libs.testing.kafka import TopicProbe
+from dealflow_libs.testing.servers import free_port
+from dealflow_schemas.deals import DEALS_TOPIC
+from ingest.domain.signatures import signed_headers
+
+T = TypeVar("T")
+
+
+@dataclass
+class System:
+    urls: dict[str, str]
+    tenant: str
+    calcom_secret: str
+    calendly_secret: str
+    api_key: str
+    http: httpx.AsyncClient
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    async def webhook(self, provider: str, body: dict[str, Any]) -> httpx.Response:
+        raw = orjson.dumps(body)
+        secret = self.calcom_secret if provider == "calcom" else self.calendly_secret
+        headers = signed_headers(provider, raw, secret, timestamp=int(time.time()))
+        return await self.http.post(
+            f"{self.urls['ingest']}/webhooks/{provider}/{self.tenant}", content=raw, headers=headers
+        )
+
+    async def get(self, service: str, path: str, **params: Any) -> Any:
+        response = await self.http.get(
+            f"{self.urls[service]}{path}", params=params, headers=self.auth
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def post(
+        self, service: str, path: str, body: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        return await self.http.post(
+            f"{self.urls[service]}{path}", json=body or {}, headers=self.auth
+        )
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], *, within: float = 20, what: str = "condition"
+) -> T:
+    """Polls until `probe` returns something truthy."""
+    deadline = time.monotonic() + within
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not reached within {within}s (last: {result!r})")
+        await asyncio.sleep(0.15)
+
+
+@pytest.fixture(scope="session")
+async def system(stack: Stack, prepared_stack: dict[str, str]) -> AsyncIterator[System]:
+    services = installed_services()
+    ports = {spec.name: free_port() for spec in services}
+    processes = await asyncio.to_thread(start_services, stack, services, ports=ports, quiet=True)
+    suffix = uuid.uuid4().hex[:6]
+    tenant, calcom_secret, calendly_secret, api_key = (
+        f"e2e-{suffix}",
+        f"cal-{suffix}",
+        f"cly-{suffix}",
+        f"key-{suffix}",
+    )
+    # Tenants are created the way an operator does it: with the CLI.
+    await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "ingest.cli", "tenants", "create", tenant, "--calcom-secret", calcom_secret,
+         "--calendly-secret", calendly_secret, "--api-key", api_key, "--currency", "EUR"],
+        env={**os.environ, **stack.env()}, check=True, capture_output=True,
+    )  # fmt: skip
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    try:
+        async with httpx.AsyncClient(timeout=15) as http:
+            system = System(urls, tenant, calcom_secret, calendly_secret, api_key, http)
+
+            async def keys_known() -> bool:
+                answers = [
+                    await http.get(f"{urls[s]}/v1/settings", headers=system.auth)
+                    for s in ("meetings", "deals")
+                ]
+                return all(a.status_code == 200 for a in answers)
+
+            await eventually(keys_known, within=60, what="tenant known to meetings and deals")
+            yield system
+    finally:
+        await asyncio.to_thread(stop_processes, processes)
+
+
+@pytest.fixture(scope="session")
+async def deal_stream(stack: Stack, prepared_stack: dict[str, str]) -> AsyncIterator[TopicProbe]:
+    async with TopicProbe(stack.kafka_bootstrap, DEALS_TOPIC) as probe:
+        yield probe

@@ -1,0 +1,224 @@
+"""The whole journey: signed webhooks in at the gateway become meetings and deals, observable
+over HTTP and on Kafka. Everything here goes through the running services' public interfaces."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+from dealflow_libs.testing.kafka import TopicProbe, header
+from ingest.samples.builders import calcom, calendly
+
+from .conftest import System, eventually
+
+pytestmark = pytest.mark.e2e
+
+
+def soon(days: int = 3) -> datetime:
+    return (datetime.now(UTC) + timedelta(days=days)).replace(second=0, microsecond=0)
+
+
+def company() -> str:
+    return f"e2e-{uuid.uuid4().hex[:6]}.com"
+
+
+async def meeting_of(system: System, email: str, predicate=lambda m: True) -> dict:
+    async def find() -> dict | None:
+        items = (await system.get("meetings", "/v1/meetings", attendee_email=email))["items"]
+        return next((m for m in items if predicate(m)), None)
+
+    return await eventually(find, what=f"meeting for {email}")
+
+
+async def deals_of(system: System, domain: str, predicate=lambda d: True) -> list[dict]:
+    async def find() -> list[dict] | None:
+        items = (await system.get("deals", "/v1/deals", company_domain=domain))["items"]
+        return [d for d in items if predicate(d)] or None
+
+    return await eventually(find, what=f"deal for {domain}")
+
+
+async def booked(
+    system: System, domain: str, *, start: datetime | None = None
+) -> tuple[str, str, dict]:
+    uid, email = uuid.uuid4().hex, f"jane-{uuid.uuid4().hex[:4]}@{domain}"
+    response = await system.webhook(
+        "calcom", calcom("BOOKING_CREATED", uid=uid, email=email, start=start or soon())
+    )
+    assert response.status_code == 202, response.text
+    [deal] = await deals_of(system, domain)
+    return uid, email, deal
+
+
+async def test_business_booking_becomes_meeting_and_deal(
+    system: System, deal_stream: TopicProbe
+) -> None:
+    domain = company()
+    uid, email, deal = await booked(system, domain)
+    meeting = await meeting_of(system, email)
+    assert (meeting["provider_uid"], meeting["company_domain"], meeting["status"]) == (
+        uid,
+        domain,
+        "scheduled",
+    )
+    assert (deal["stage"], deal["status"], deal["currency"]) == ("booked", "active", "EUR")
+    assert deal["source_meeting_id"] == meeting["meeting_id"]
+    [created] = await deal_stream.wait_for(lambda r: header(r, "ce_subject") == deal["deal_id"])
+    assert header(created, "ce_type") == "dealflow.deal.created.v1"
+    assert orjson.loads(created.value)["meeting"]["primary_email"] == email
+    linked = await meeting_of(system, email, lambda m: m["deal_id"] == deal["deal_id"])
+    assert linked["deal_id"] == deal["deal_id"]
+
+
+async def test_second_booking_from_same_company_makes_no_new_deal(system: System) -> None:
+    domain = company()
+    _, _, deal = await booked(system, domain)
+    other = f"bob@{domain}"
+    assert (
+        await system.webhook(
+            "calcom", calcom("BOOKING_CREATED", uid=uuid.uuid4().hex, email=other, start=soon(4))
+        )
+    ).status_code == 202
+    [same] = await deals_of(system, domain, lambda d: len(d["meeting_ids"]) == 2)
+    assert same["deal_id"] == deal["deal_id"]
+    assert len((await system.get("deals", "/v1/deals", company_domain=domain))["items"]) == 1
+
+
+async def test_personal_email_gets_a_meeting_but_no_company_or_deal(system: System) -> None:
+    email = f"someone.{uuid.uuid4().hex[:6]}@gmail.com"
+    assert (
+        await system.webhook(
+            "calcom", calcom("BOOKING_CREATED", uid=uuid.uuid4().hex, email=email, start=soon())
+        )
+    ).status_code == 202
+    meeting = await meeting_of(system, email)
+    assert (meeting["company_domain"], meeting["is_personal_email"]) == (None, True)
+    companies = (await system.get("deals", "/v1/companies", domain="gmail.com"))["items"]
+    assert companies == []
+
+
+async def test_calcom_reschedule_keeps_meeting_and_deal(system: System) -> None:
+    domain = company()
+    uid, email, deal = await booked(system, domain)
+    new_uid, new_start = uuid.uuid4().hex, soon(6)
+    response = await system.webhook(
+        "calcom",
+        calcom("BOOKING_RESCHEDULED", uid=new_uid, previous_uid=uid, email=email, start=new_start),
+    )
+    assert response.status_code == 202
+    meeting = await meeting_of(system, email, lambda m: m["rescheduled_count"] == 1)
+    assert (meeting["provider_uid"], meeting["previous_provider_uids"]) == (new_uid, [uid])
+    assert meeting["scheduled_at"].startswith(new_start.strftime("%Y-%m-%dT%H:%M"))
+    [same] = await deals_of(system, domain)
+    assert (same["deal_id"], same["status"]) == (deal["deal_id"], "active")
+
+
+@pytest.mark.parametrize(
+    "cancel_first", [True, False], ids=["cancel-half-first", "create-half-first"]
+)
+async def test_calendly_reschedule_keeps_meeting_and_deal(
+    system: System, cancel_first: bool
+) -> None:
+    domain = company()
+    email = f"lee@{domain}"
+    old = f"https://api.calendly.com/scheduled_events/{uuid.uuid4()}/invitees/{uuid.uuid4()}"
+    new = f"https://api.calendly.com/scheduled_events/{uuid.uuid4()}/invitees/{uuid.uuid4()}"
+    assert (
+        await system.webhook(
+            "calendly", calendly("invitee.created", uri=old, email=email, start=soon())
+        )
+    ).status_code == 202
+    [deal] = await deals_of(system, domain)
+    halves = [
+        calendly("invitee.canceled", uri=old, new_invitee=new, email=email, start=soon()),
+        calendly("invitee.created", uri=new, old_invitee=old, email=email, start=soon(8)),
+    ]
+    for body in halves if cancel_first else reversed(halves):
+        assert (await system.webhook("calendly", body)).status_code == 202
+    meeting = await meeting_of(system, email, lambda m: m["rescheduled_count"] == 1)
+    assert (meeting["provider_uid"], meeting["status"]) == (new, "scheduled")
+    assert len((await system.get("meetings", "/v1/meetings", attendee_email=email))["items"]) == 1
+    [same] = await deals_of(system, domain)
+    assert (same["deal_id"], same["status"]) == (deal["deal_id"], "active")
+
+
+async def test_meeting_ended_then_good_outcome_then_won(
+    system: System, deal_stream: TopicProbe
+) -> None:
+    domain = company()
+    uid, email, deal = await booked(system, domain, start=soon(1))
+    assert (
+        await system.webhook("calcom", calcom("MEETING_ENDED", uid=uid, email=email, start=soon(1)))
+    ).status_code == 202
+    await deals_of(system, domain, lambda d: d["stage"] == "met")
+    meeting = await meeting_of(system, email, lambda m: m["status"] == "completed")
+    assert meeting["showed_up"] is True
+
+    outcome = await system.post(
+        "meetings",
+        f"/v1/meetings/{meeting['meeting_id']}/outcome",
+        {"outcome": "good", "notes": "Great fit"},
+    )
+    assert outcome.status_code == 200, outcome.text
+    await deals_of(system, domain, lambda d: d["stage"] == "qualification")
+
+    won = await system.post("deals", f"/v1/deals/{deal['deal_id']}/won", {"value": "30000"})
+    assert won.status_code == 200, won.text
+    assert (won.json()["status"], won.json()["stage"], won.json()["value"]) == (
+        "won",
+        "closed_won",
+        "30000.00",
+    )
+    events = await deal_stream.wait_for(
+        lambda r: header(r, "ce_subject") == deal["deal_id"], count=4
+    )
+    assert [header(r, "ce_type").split(".")[2] for r in events] == [
+        "created",
+        "stage_changed",
+        "stage_changed",
+        "won",
+    ]
+
+
+async def test_lost_deal_with_reason(system: System) -> None:
+    domain = company()
+    _, _, deal = await booked(system, domain)
+    lost = await system.post(
+        "deals",
+        f"/v1/deals/{deal['deal_id']}/lost",
+        {"reason": "chose_competitor", "notes": "Went elsewhere"},
+    )
+    assert lost.status_code == 200
+    assert (lost.json()["status"], lost.json()["lost_reason"]) == ("lost", "chose_competitor")
+    analysis = await system.get("deals", "/v1/analytics/lost", days=1)
+    assert any(r["reason"] == "chose_competitor" for r in analysis["reasons"])
+
+
+async def test_cancel_of_booked_only_deal_cancels_it(system: System) -> None:
+    domain = company()
+    uid, email, deal = await booked(system, domain)
+    response = await system.webhook(
+        "calcom",
+        calcom("BOOKING_CANCELLED", uid=uid, email=email, start=soon(), reason="No longer needed"),
+    )
+    assert response.status_code == 202
+    [cancelled] = await deals_of(system, domain, lambda d: d["status"] == "cancelled")
+    assert cancelled["deal_id"] == deal["deal_id"]
+    meeting = await meeting_of(system, email, lambda m: m["status"] == "cancelled")
+    assert meeting["cancellation_reason"] == "No longer needed"
+
+
+async def test_duplicate_deliveries_double_nothing(system: System, deal_stream: TopicProbe) -> None:
+    domain = company()
+    uid, email = uuid.uuid4().hex, f"dup@{domain}"
+    body = calcom("BOOKING_CREATED", uid=uid, email=email, start=soon())
+    answers = [await system.webhook("calcom", body) for _ in range(3)]
+    assert [a.status_code for a in answers] == [202, 200, 200]
+    assert {a.json()["event_id"] for a in answers} == {answers[0].json()["event_id"]}
+    [deal] = await deals_of(system, domain)
+    await meeting_of(system, email)
+    await asyncio.sleep(1.5)  # time for a wrongly doubled event to show up
+    assert len((await system.get("meetings", "/v1/meetings", attendee_email=email))["items"]) == 1
+    assert len((await system.get("deals", "/v1/deals", company_domain=domain))["items"]) == 1
+    assert len(deal_stream.matching(lambda r: header(r, "ce_subject") == deal["deal_id"])) == 1
