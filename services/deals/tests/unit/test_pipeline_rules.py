@@ -222,10 +222,8 @@ class TestBookingOnBooking:
         assert set(ledger.companies) == {("demo", "acme.com"), ("beta", "acme.com")}
         by_tenant = {d.tenant_id: d for d in ledger.deals.values()}
         assert (by_tenant["demo"].currency, by_tenant["beta"].currency) == ("EUR", "GBP")
-        assert (
-            by_tenant["demo"].company_id == ledger.companies[("demo", "acme.com")].id
-            and by_tenant["beta"].company_id == ledger.companies[("beta", "acme.com")].id
-        )
+        assert by_tenant["demo"].company_id == ledger.companies[("demo", "acme.com")].id
+        assert by_tenant["beta"].company_id == ledger.companies[("beta", "acme.com")].id
 
     def test_tenant_probability_for_booked(self) -> None:
         ledger = Ledger()
@@ -265,7 +263,13 @@ class TestBookingOnBooking:
         assert existing.stage is DealStage.PROPOSAL  # never moved back to booked
         assert ledger.meetings[meeting_id].deal_id == existing.id
         assert ledger.meetings[meeting_id].company_id == company.id
-        assert ledger.transitions == []
+        # The link itself is news for subscribers: one DealUpdated naming meeting_ids.
+        [(deal, transition, linked_meeting, _)] = ledger.transitions
+        assert deal is existing
+        assert transition.kind is Kind.UPDATED
+        assert transition.details == {"changed_fields": ["meeting_ids"]}
+        assert linked_meeting == meeting_id
+        assert not transition.moves
 
     def test_a_company_with_only_closed_deals_gets_a_new_one(self) -> None:
         company = Company(tenant_id="demo", domain="acme.com", name="Acme", created_at=NOW)

@@ -121,9 +121,12 @@ class Deal:
             else (self.value * self.probability / 100).quantize(Decimal("0.01"))
         )
 
-    def link_meeting(self, meeting_id: uuid.UUID) -> None:
-        if meeting_id not in self.meeting_ids:
-            self.meeting_ids = [*self.meeting_ids, meeting_id]
+    def link_meeting(self, meeting_id: uuid.UUID) -> bool:
+        """Adds the meeting; True if it was not linked before."""
+        if meeting_id in self.meeting_ids:
+            return False
+        self.meeting_ids = [*self.meeting_ids, meeting_id]
+        return True
 
     def _move(
         self,
@@ -239,6 +242,7 @@ class Deal:
         )
         self.stage_before_close = self.stage
         self.status, self.closed_at, self.updated_at = DealStatus.CANCELLED, now, now
+        self.probability = 0  # a cancelled deal weighs nothing; reopening restores the stage's
         transition.details = {"reason": reason}
         return transition
 

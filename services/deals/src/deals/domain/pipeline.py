@@ -20,7 +20,7 @@ from dealflow_schemas.meetings import (
 )
 
 from deals.domain.company import Company, MeetingRecord, company_name
-from deals.domain.deal import Deal, Transition
+from deals.domain.deal import Deal, Kind, Transition
 from deals.domain.settings import DealPolicy, DealSettings
 
 BY_MEETINGS = "meetings"
@@ -138,9 +138,17 @@ def _company_for(
     return company
 
 
-def _link(deal: Deal, record: MeetingRecord) -> None:
-    deal.link_meeting(record.meeting_id)
+def _link(
+    ledger: Ledger, deal: Deal, record: MeetingRecord, caused_by: str | None, now: datetime
+) -> None:
+    """Links a meeting to the deal; a deal that existed before says so in a DealUpdated."""
     record.deal_id = deal.id
+    if deal.link_meeting(record.meeting_id) and deal not in ledger.new_deals:
+        deal.updated_at = now
+        linked = Transition(
+            Kind.UPDATED, BY_MEETINGS, "meeting linked", details={"changed_fields": ["meeting_ids"]}
+        )
+        ledger.record(linked, deal, record.meeting_id, caused_by)
 
 
 def _open_deal(
@@ -160,9 +168,9 @@ def _open_deal(
         primary_contact_email=record.primary_email, source_meeting_id=record.meeting_id,
         converting_activity_id=record.converting_activity_id, converting_channel=record.converting_channel, **extra,
     )  # fmt: skip
-    _link(deal, record)
     ledger.deals[deal.id] = deal
     ledger.new_deals.append(deal)
+    _link(ledger, deal, record, caused_by, now)
     ledger.record(transition, deal, record.meeting_id, caused_by)
     return deal
 
@@ -197,7 +205,7 @@ def apply_meeting_event(
             )
     elif isinstance(event, MeetingAttended):
         if deal is not None:
-            _link(deal, record)
+            _link(ledger, deal, record, caused_by, now)
             ledger.record(
                 deal.advance(
                     DealStage.MET,
@@ -232,7 +240,7 @@ def _on_booked(
     if company is None:
         return  # a person only: personal email, no company, no deal
     if deal is not None:
-        _link(deal, record)
+        _link(ledger, deal, record, caused_by, now)
     elif settings.policy is DealPolicy.ON_BOOKING:
         _open_deal(
             ledger,
@@ -278,7 +286,7 @@ def _on_outcome(
         )
         return
     if deal is not None:
-        _link(deal, record)
+        _link(ledger, deal, record, caused_by, now)
         ledger.record(
             deal.advance(DealStage.QUALIFICATION, settings=settings, by=BY_MEETINGS, reason="good meeting outcome", now=now),
             deal, record.meeting_id, caused_by,
