@@ -1,6 +1,9 @@
 """Async SQLAlchemy engine, sessions and the declarative base every service's tables derive from."""
 
-from sqlalchemy import MetaData, text
+from datetime import datetime
+from enum import Enum as PyEnum
+
+from sqlalchemy import Column, DateTime, Enum, MetaData, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -22,6 +25,21 @@ NAMING_CONVENTION = {
 
 def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def enum_type(enum: type[PyEnum], name: str) -> Enum:
+    """Stores the enum's values as text (no native PG enum: adding a value needs no migration)."""
+    return Enum(
+        enum,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=32,
+    )
+
+
+def timestamp(name: str, *, nullable: bool = True) -> Column[datetime]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
 
 
 class ServiceBase(DeclarativeBase):

@@ -3,11 +3,14 @@
 Claiming an id that is already there returns False: the event was handled before (redelivery).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -41,3 +44,12 @@ class Inbox:
             .returning(self._table.c.event_id)
         )
         return set((await self._session.execute(stmt)).scalars())
+
+    async def fresh(self, deliveries: Sequence[tuple[str, T]]) -> list[tuple[str, T]]:
+        """The deliveries not processed before, each id once, in their original order."""
+        claimed = await self.claim_many(event_id for event_id, _ in deliveries)
+        first: dict[str, T] = {}
+        for event_id, item in deliveries:
+            if event_id in claimed:
+                first.setdefault(event_id, item)
+        return list(first.items())

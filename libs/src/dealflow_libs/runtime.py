@@ -12,6 +12,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from dealflow_libs.consumer import BatchConsumer, BatchHandler, subscribe_batch
 from dealflow_libs.db import create_engine, ping, session_factory
 from dealflow_libs.kafka import check_broker, new_broker, new_producer
 from dealflow_libs.relay import OutboxRelay
@@ -63,6 +64,22 @@ class ServiceRuntime:
         if self._run_consumers and self.broker.subscribers:
             await self.broker.start()
         log.info("runtime started", extra={"service": self.service})
+
+    def consume(
+        self, *, name: str, topic: str, payload: type, handler: BatchHandler, description: str
+    ) -> None:
+        """Subscribes `handler` to `topic` in consumer group `name`, with this service's retry,
+        dead-letter and acknowledgement policy (see dealflow_libs.consumer)."""
+        consumer = BatchConsumer(
+            name=name,
+            handler=handler,
+            dlq_producer=self.producer,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+        subscribe_batch(
+            self.broker, self.docs_broker, consumer, topic=topic, group_id=name, payload=payload,
+            settings=self.settings, description=description,
+        )  # fmt: skip
 
     def spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         """Runs a background loop for the life of the service; cancelled at stop."""

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
 from sqlalchemy import Table
 
-from dealflow_libs.consumer import BatchConsumer, Incoming, subscribe_batch
+from dealflow_libs.consumer import Incoming
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_libs.tenants import apply_tenant_changes
 
@@ -20,19 +20,10 @@ def subscribe_tenant_feed(runtime: ServiceRuntime, table: Table) -> None:
         async with runtime.sessions() as session, session.begin():
             await apply_tenant_changes(session, table, events)
 
-    consumer = BatchConsumer(
+    runtime.consume(
         name=f"{runtime.service}-tenants",
-        handler=handle,
-        dlq_producer=runtime.producer,
-        max_attempts=runtime.settings.consumer_max_attempts,
-    )
-    subscribe_batch(
-        runtime.broker,
-        runtime.docs_broker,
-        consumer,
         topic=TENANTS_TOPIC,
-        group_id=f"{runtime.service}-tenants",
         payload=TenantChanged,
-        settings=runtime.settings,
+        handler=handle,
         description="Keeps this service's copy of tenants (API keys, currency) current.",
     )

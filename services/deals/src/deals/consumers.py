@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Sequence
 
-from dealflow_libs.consumer import BatchConsumer, Incoming, subscribe_batch
+from dealflow_libs.consumer import Incoming
 from dealflow_libs.errors import PermanentError
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas import model_for
@@ -27,19 +27,10 @@ def subscribe_meetings(runtime: ServiceRuntime, uow: Callable[[], DealsUnitOfWor
     async def handle(items: Sequence[Incoming]) -> None:
         await record_meeting_events(uow(), [(i.envelope.id, parse_meeting_event(i)) for i in items])
 
-    consumer = BatchConsumer(
+    runtime.consume(
         name=SERVICE,
-        handler=handle,
-        dlq_producer=runtime.producer,
-        max_attempts=runtime.settings.consumer_max_attempts,
-    )
-    subscribe_batch(
-        runtime.broker,
-        runtime.docs_broker,
-        consumer,
         topic=MEETINGS_TOPIC,
-        group_id=SERVICE,
         payload=MeetingEvent,
-        settings=runtime.settings,
+        handler=handle,
         description="Creates and advances deals from meeting events.",
     )

@@ -91,8 +91,7 @@ async def record_meeting_events(
     """Applies a batch of meeting events (each at most once) to companies and deals."""
     now = datetime.now(UTC)
     async with uow:
-        claimed = await uow.inbox.claim_many(event_id for event_id, _ in deliveries)
-        todo = list({eid: ev for eid, ev in deliveries if eid in claimed}.items())
+        todo = await uow.inbox.fresh(deliveries)
         if not todo:
             return 0
         company_keys = {

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Sequence
 
-from dealflow_libs.consumer import BatchConsumer, Incoming, subscribe_batch
+from dealflow_libs.consumer import Incoming
 from dealflow_libs.errors import PermanentError
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas import model_for
@@ -32,20 +32,11 @@ def subscribe_bookings(
             uow(), [(i.envelope.id, parse_booking(i)) for i in items], identify=identify
         )
 
-    consumer = BatchConsumer(
+    runtime.consume(
         name=SERVICE,
-        handler=handle,
-        dlq_producer=runtime.producer,
-        max_attempts=runtime.settings.consumer_max_attempts,
-    )
-    subscribe_batch(
-        runtime.broker,
-        runtime.docs_broker,
-        consumer,
         topic=BOOKINGS_TOPIC,
-        group_id=SERVICE,
         payload=BookingEvent,
-        settings=runtime.settings,
+        handler=handle,
         description="Applies normalized booking events to meetings.",
     )
 
@@ -63,19 +54,10 @@ def subscribe_deal_links(runtime: ServiceRuntime, uow: Callable[[], MeetingsUnit
             links.append((event.tenant_id, event.deal_id, list(event.deal.meeting_ids)))
         await link_deals(uow(), links)
 
-    consumer = BatchConsumer(
+    runtime.consume(
         name=f"{SERVICE}-deals",
-        handler=handle,
-        dlq_producer=runtime.producer,
-        max_attempts=runtime.settings.consumer_max_attempts,
-    )
-    subscribe_batch(
-        runtime.broker,
-        runtime.docs_broker,
-        consumer,
         topic=DEALS_TOPIC,
-        group_id=f"{SERVICE}-deals",
         payload=DealEvent,
-        settings=runtime.settings,
+        handler=handle,
         description="Keeps each meeting's deal_id in step with the deals service.",
     )

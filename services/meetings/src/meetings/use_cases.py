@@ -72,8 +72,7 @@ async def record_booking_events(
     """Applies a batch of booking events (each at most once) and publishes what changed."""
     now = datetime.now(UTC)
     async with uow:
-        claimed = await uow.inbox.claim_many(event_id for event_id, _ in deliveries)
-        todo = list({eid: ev for eid, ev in deliveries if eid in claimed}.items())
+        todo = await uow.inbox.fresh(deliveries)
         if not todo:
             return 0
         book = MeetingBook(

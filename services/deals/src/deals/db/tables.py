@@ -1,8 +1,6 @@
 """Tables owned by deals. Deal, Company and MeetingRecord are mapped imperatively."""
 
-from datetime import datetime
-
-from dealflow_libs.db import new_metadata
+from dealflow_libs.db import enum_type, new_metadata, timestamp
 from dealflow_libs.inbox import inbox_table
 from dealflow_libs.outbox import outbox_table
 from dealflow_libs.tenants import tenants_table
@@ -11,8 +9,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
-    DateTime,
-    Enum,
     ForeignKey,
     Identity,
     Index,
@@ -33,20 +29,6 @@ metadata = new_metadata()
 mapper_registry = registry(metadata=metadata)
 
 
-def _enum(enum: type, name: str) -> Enum:
-    return Enum(
-        enum,
-        name=name,
-        values_callable=lambda e: [m.value for m in e],
-        native_enum=False,
-        length=32,
-    )
-
-
-def _ts(name: str, nullable: bool = True) -> Column[datetime]:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
-
-
 companies = Table(
     "companies",
     metadata,
@@ -54,7 +36,7 @@ companies = Table(
     Column("tenant_id", Text, nullable=False),
     Column("domain", Text, nullable=False),
     Column("name", Text, nullable=False),
-    _ts("created_at", nullable=False),
+    timestamp("created_at", nullable=False),
     UniqueConstraint("tenant_id", "domain", name="uq_companies_tenant_domain"),
 )
 
@@ -66,8 +48,8 @@ people = Table(
     Column("name", Text),
     Column("company_id", UUID(as_uuid=True), ForeignKey("companies.id"), index=True),
     Column("last_meeting_id", UUID(as_uuid=True)),
-    _ts("first_seen_at", nullable=False),
-    _ts("updated_at", nullable=False),
+    timestamp("first_seen_at", nullable=False),
+    timestamp("updated_at", nullable=False),
 )
 
 deals = Table(
@@ -79,8 +61,8 @@ deals = Table(
         "company_id", UUID(as_uuid=True), ForeignKey("companies.id"), nullable=False, index=True
     ),
     Column("name", Text, nullable=False),
-    Column("status", _enum(DealStatus, "deal_status"), nullable=False),
-    Column("stage", _enum(DealStage, "deal_stage"), nullable=False),
+    Column("status", enum_type(DealStatus, "deal_status"), nullable=False),
+    Column("stage", enum_type(DealStage, "deal_stage"), nullable=False),
     Column("probability", Integer, nullable=False),
     Column("value", Numeric(14, 2)),
     Column("currency", Text, nullable=False),
@@ -91,14 +73,14 @@ deals = Table(
     Column("meeting_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
     Column("converting_activity_id", Text),
     Column("converting_channel", Text),
-    Column("lost_reason", _enum(LostReason, "lost_reason")),
+    Column("lost_reason", enum_type(LostReason, "lost_reason")),
     Column("lost_notes", Text),
-    _ts("closed_at"),
+    timestamp("closed_at"),
     Column("days_to_close", Integer),
-    Column("stage_before_close", _enum(DealStage, "deal_stage")),
+    Column("stage_before_close", enum_type(DealStage, "deal_stage")),
     Column("external_ids", JSONB, nullable=False, server_default="{}"),
-    _ts("created_at", nullable=False),
-    _ts("updated_at", nullable=False),
+    timestamp("created_at", nullable=False),
+    timestamp("updated_at", nullable=False),
     Index("ix_deals_tenant_created", "tenant_id", "created_at", "id"),
     # At most one active deal per company, whatever the application does.
     Index(
@@ -123,7 +105,7 @@ stage_history = Table(
     Column("to_status", Text),
     Column("changed_by", Text),
     Column("reason", Text),
-    _ts("changed_at", nullable=False),
+    timestamp("changed_at", nullable=False),
 )
 
 deal_activities = Table(
@@ -133,7 +115,7 @@ deal_activities = Table(
     Column("deal_id", UUID(as_uuid=True), ForeignKey("deals.id"), nullable=False, index=True),
     Column("kind", Text, nullable=False),
     Column("detail", JSONB, nullable=False),
-    _ts("at", nullable=False),
+    timestamp("at", nullable=False),
 )
 
 meeting_records = Table(
@@ -146,7 +128,7 @@ meeting_records = Table(
     Column("status", Text, nullable=False),
     Column("title", Text),
     Column("meeting_type", Text),
-    _ts("scheduled_at"),
+    timestamp("scheduled_at"),
     Column("primary_email", Text),
     Column("primary_name", Text),
     Column("organizer_email", Text),
@@ -154,7 +136,7 @@ meeting_records = Table(
     Column("utm_campaign", Text),
     Column("converting_activity_id", Text),
     Column("converting_channel", Text),
-    _ts("updated_at", nullable=False),
+    timestamp("updated_at", nullable=False),
 )
 
 tenants = tenants_table(metadata)

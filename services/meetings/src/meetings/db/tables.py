@@ -2,9 +2,8 @@
 stays plain Python."""
 
 import uuid
-from datetime import datetime
 
-from dealflow_libs.db import new_metadata
+from dealflow_libs.db import enum_type, new_metadata, timestamp
 from dealflow_libs.inbox import inbox_table
 from dealflow_libs.outbox import outbox_table
 from dealflow_libs.tenants import tenants_table
@@ -13,8 +12,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
-    Enum,
     ForeignKey,
     Identity,
     Index,
@@ -33,33 +30,19 @@ metadata = new_metadata()
 mapper_registry = registry(metadata=metadata)
 
 
-def _enum(enum: type, name: str) -> Enum:
-    return Enum(
-        enum,
-        name=name,
-        values_callable=lambda e: [m.value for m in e],
-        native_enum=False,
-        length=32,
-    )
-
-
-def _ts(name: str, nullable: bool = True) -> Column[datetime]:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
-
-
 meetings = Table(
     "meetings",
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True, default=uuid.uuid4),
     Column("tenant_id", Text, nullable=False),
-    Column("provider", _enum(MeetingProvider, "meeting_provider"), nullable=False),
+    Column("provider", enum_type(MeetingProvider, "meeting_provider"), nullable=False),
     Column("provider_uid", Text),
     Column("previous_uids", ARRAY(Text), nullable=False, server_default="{}"),
     Column("title", Text),
-    Column("meeting_type", _enum(MeetingType, "meeting_type"), nullable=False),
+    Column("meeting_type", enum_type(MeetingType, "meeting_type"), nullable=False),
     Column("event_type_slug", Text),
-    _ts("scheduled_at"),
-    _ts("ends_at"),
+    timestamp("scheduled_at"),
+    timestamp("ends_at"),
     Column("duration_minutes", Integer),
     Column("time_zone", Text),
     Column("organizer", JSONB),
@@ -72,23 +55,23 @@ meetings = Table(
     Column("booked_by", Text),
     Column("booking_method", Text),
     Column("provider_status", Text),
-    Column("status", _enum(MeetingStatus, "meeting_status"), nullable=False),
+    Column("status", enum_type(MeetingStatus, "meeting_status"), nullable=False),
     Column("confirmed", Boolean, nullable=False, server_default="false"),
-    _ts("confirmed_at"),
+    timestamp("confirmed_at"),
     Column("reminder_sent", Boolean, nullable=False, server_default="false"),
-    _ts("reminder_sent_at"),
+    timestamp("reminder_sent_at"),
     Column("showed_up", Boolean),
-    _ts("showed_up_at"),
+    timestamp("showed_up_at"),
     Column("attendance_confirmed_by", Text),
     Column("no_show_reason", Text),
-    Column("meeting_outcome", _enum(MeetingOutcome, "meeting_outcome"), nullable=False),
+    Column("meeting_outcome", enum_type(MeetingOutcome, "meeting_outcome"), nullable=False),
     Column("notes", Text),
     Column("next_steps", Text),
     Column("rescheduled_count", Integer, nullable=False, server_default="0"),
-    _ts("original_scheduled_at"),
+    timestamp("original_scheduled_at"),
     Column("cancellation_reason", Text),
     Column("cancelled_by", Text),
-    _ts("cancelled_at"),
+    timestamp("cancelled_at"),
     Column("awaiting_reschedule", Boolean, nullable=False, server_default="false"),
     Column("tracking", JSONB, nullable=False, server_default="{}"),
     Column("deal_id", UUID(as_uuid=True)),
@@ -96,9 +79,9 @@ meetings = Table(
     Column("days_to_booking", Integer),
     Column("converting_activity_id", Text),
     Column("converting_channel", Text),
-    _ts("created_at", nullable=False),
-    _ts("updated_at", nullable=False),
-    _ts("deleted_at"),
+    timestamp("created_at", nullable=False),
+    timestamp("updated_at", nullable=False),
+    timestamp("deleted_at"),
     Index("ix_meetings_tenant_scheduled", "tenant_id", "scheduled_at", "id"),
     Index("ix_meetings_tenant_email", "tenant_id", "primary_email"),
 )
@@ -119,10 +102,10 @@ meeting_reschedules = Table(
     Column("meeting_id", UUID(as_uuid=True), ForeignKey("meetings.id"), nullable=False, index=True),
     Column("from_uid", Text),
     Column("to_uid", Text),
-    _ts("from_scheduled_at"),
-    _ts("to_scheduled_at"),
+    timestamp("from_scheduled_at"),
+    timestamp("to_scheduled_at"),
     Column("source", Text, nullable=False),
-    _ts("rescheduled_at", nullable=False),
+    timestamp("rescheduled_at", nullable=False),
 )
 
 #: Events about a meeting that has not appeared yet (e.g. a no-show mark before the booking).
@@ -134,7 +117,7 @@ pending_booking_events = Table(
     Column("uid", Text, nullable=False),
     Column("event_id", Text, nullable=False),
     Column("payload", JSONB, nullable=False),
-    _ts("received_at", nullable=False),
+    timestamp("received_at", nullable=False),
     Index("ix_pending_booking_events_uid", "tenant_id", "uid"),
 )
 
@@ -145,10 +128,10 @@ reminders = Table(
     Column("tenant_id", Text, nullable=False),
     Column("meeting_id", UUID(as_uuid=True), ForeignKey("meetings.id"), nullable=False, index=True),
     Column("offset_minutes", Integer, nullable=False),
-    _ts("due_at", nullable=False),
+    timestamp("due_at", nullable=False),
     Column("status", Text, nullable=False, server_default="pending"),
-    _ts("sent_at"),
-    _ts("created_at", nullable=False),
+    timestamp("sent_at"),
+    timestamp("created_at", nullable=False),
     UniqueConstraint(
         "meeting_id", "offset_minutes", "due_at", name="uq_reminders_meeting_offset_due"
     ),

@@ -157,6 +157,22 @@ def _on_rescheduled(
     return Applied(meeting, [happened] if happened else [])
 
 
+def _find_or_create(
+    book: MeetingBook,
+    event: BookingEvent,
+    settings: MeetingSettings,
+    identify: Identify,
+    now: datetime,
+) -> Applied:
+    """The meeting an event is about; created from the event if it carries enough, else deferred."""
+    meeting = book.find(event.tenant_id, event.booking_uid)
+    if meeting is not None:
+        return Applied(meeting)
+    if not _can_create_from(event):
+        return Applied(None, deferred=True)
+    return _create(book, event, settings, identify, now)
+
+
 def _on_cancelled(
     book: MeetingBook,
     event: BookingEvent,
@@ -164,14 +180,10 @@ def _on_cancelled(
     identify: Identify,
     now: datetime,
 ) -> Applied:
-    meeting = book.find(event.tenant_id, event.booking_uid)
-    happened: list[Happened] = []
-    if meeting is None:
-        if not _can_create_from(event):
-            return Applied(None, deferred=True)
-        applied = _create(book, event, settings, identify, now)
-        meeting, happened = applied.meeting, applied.happened
-        assert meeting is not None
+    found = _find_or_create(book, event, settings, identify, now)
+    if found.meeting is None:
+        return found
+    meeting, happened = found.meeting, found.happened
     if event.is_reschedule:
         # Half of a reschedule (Calendly's cancel half, Cal.com's "request reschedule"): never a cancellation.
         if event.next_booking_uid is None or meeting.provider_uid != event.next_booking_uid:
@@ -210,14 +222,10 @@ def _on_ended(
     identify: Identify,
     now: datetime,
 ) -> Applied:
-    meeting = book.find(event.tenant_id, event.booking_uid)
-    happened: list[Happened] = []
-    if meeting is None:
-        if not _can_create_from(event):
-            return Applied(None, deferred=True)
-        applied = _create(book, event, settings, identify, now)
-        meeting, happened = applied.meeting, applied.happened
-        assert meeting is not None
+    found = _find_or_create(book, event, settings, identify, now)
+    if found.meeting is None:
+        return found
+    meeting, happened = found.meeting, found.happened
     ended = meeting.mark_ended(now)
     return Applied(meeting, happened + ([ended] if ended else []))
 
