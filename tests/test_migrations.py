@@ -5,9 +5,10 @@ import importlib
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.settings import asyncpg_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 
 @pytest.mark.parametrize("service", installed_services(), ids=lambda s: s.name)

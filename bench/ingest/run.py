@@ -40,6 +40,7 @@ import httpx
 import orjson
 import psutil
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
 from dealflow_libs.settings import plain_url
 from dealflow_schemas.bookings import BOOKINGS_TOPIC
 from ingest import samples

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+
 from dealflow_libs.devstack.__main__ import start_services, stop_processes
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import Stack, prepare, start_stack

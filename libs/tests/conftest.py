@@ -2,14 +2,15 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from dealflow_libs.db import create_engine, new_metadata
 from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.inbox import inbox_table
 from dealflow_libs.migrate import ensure_database
 from dealflow_libs.outbox import outbox_table, outbox_trigger_sql
 from dealflow_libs.settings import CommonSettings, service_database_url
-from sqlalchemy import Table, text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 METADATA = new_metadata()
 OUTBOX = outbox_table(METADATA)

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Sequence
 
 import pytest
+
 from dealflow_libs.cloudevents import new_envelope
 from dealflow_libs.consumer import BatchConsumer, Incoming, subscribe_batch
 from dealflow_libs.errors import PermanentError

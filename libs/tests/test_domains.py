@@ -1,6 +1,7 @@
 import importlib.resources
 
 import pytest
+
 from dealflow_libs import domains
 from dealflow_libs.domains import (
     PERSONAL_DOMAINS,

@@ -4,6 +4,8 @@ import asyncio
 import time
 
 import pytest
+from sqlalchemy import func, insert, select
+
 from dealflow_libs.cloudevents import new_envelope
 from dealflow_libs.kafka import ensure_topics, new_producer
 from dealflow_libs.outbox import envelope_row
@@ -11,7 +13,6 @@ from dealflow_libs.relay import OutboxRelay
 from dealflow_libs.settings import CommonSettings
 from dealflow_libs.testing.kafka import TopicProbe, header
 from dealflow_schemas.tenants import TenantChanged
-from sqlalchemy import func, insert, select
 
 
 def rows(topic: str, count: int, keys: int) -> list[dict]:

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
+from pydantic import SecretStr
+
 from dealflow_libs.cloudevents import EnvelopeError, envelope_from_kafka, new_envelope
 from dealflow_libs.errors import PermanentError, is_permanent, is_transient
 from dealflow_libs.http import ApiError
@@ -12,7 +14,6 @@ from dealflow_libs.logging import JsonFormatter
 from dealflow_libs.pagination import decode_cursor, encode_cursor
 from dealflow_libs.settings import CommonSettings, asyncpg_url, service_database_url
 from dealflow_schemas.tenants import TenantChanged
-from pydantic import SecretStr
 
 EVENT = TenantChanged(
     tenant_id="acme",

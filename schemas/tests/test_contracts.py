@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from dealflow_schemas.export import breaking_changes, json_schemas
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"

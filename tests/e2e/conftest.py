@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import httpx
 import orjson
 import pytest
+
 from dealflow_libs.devstack.__main__ import start_services, stop_processes
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import Stack

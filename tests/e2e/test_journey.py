@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
+
 from dealflow_libs.testing.kafka import TopicProbe, header
 from ingest.samples.builders import calcom, calendly
 

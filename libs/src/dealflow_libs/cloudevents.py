@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from dealflow_schemas.base import EventModel
 from pydantic import BaseModel
+
+from dealflow_schemas.base import EventModel
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -55,7 +56,7 @@ class Envelope:
 
 
 def dump_event(event: BaseModel) -> bytes:
-    return orjson.dumps(event.model_dump(mode="json", exclude_none=False))
+    return event.__pydantic_serializer__.to_json(event)
 
 
 def new_envelope(

@@ -8,7 +8,6 @@ The relay (`dealflow_libs.relay`) publishes them. Invariants - do not break:
 from collections.abc import Sequence
 from typing import Any
 
-from dealflow_schemas.base import EventModel
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -25,6 +24,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs.cloudevents import Envelope, new_envelope
+from dealflow_schemas.base import EventModel
 
 
 def outbox_table(metadata: MetaData) -> Table:

@@ -16,7 +16,8 @@ import zlib
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import BigInteger, Table, any_, delete, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dealflow_libs.metrics import EVENTS_PUBLISHED
@@ -68,7 +69,7 @@ class OutboxRelay:
                 for row in rows
             ]
             await asyncio.gather(*pending)
-            await conn.execute(delete(t).where(t.c.id.in_([row.id for row in rows])))
+            await conn.execute(delete(t).where(t.c.id == any_(literal([row.id for row in rows], ARRAY(BigInteger)))))
         for row in rows:
             EVENTS_PUBLISHED.labels(row.topic).inc()
         self.published += len(rows)

@@ -2,12 +2,12 @@
 
 from collections.abc import Sequence
 
-from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
 from sqlalchemy import Table
 
 from dealflow_libs.consumer import Incoming
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_libs.tenants import apply_tenant_changes
+from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
 
 
 def subscribe_tenant_feed(runtime: ServiceRuntime, table: Table) -> None:

@@ -4,18 +4,18 @@ The copy authenticates API keys (by SHA-256 digest) and holds the service's own 
 settings in `settings`, which tenant events never overwrite.
 """
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
-from dealflow_schemas.tenants import TenantChanged
 from sqlalchemy import Boolean, Column, DateTime, MetaData, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dealflow_libs.cache import SingleFlightCache
+from dealflow_schemas.tenants import TenantChanged
+
 #: Lookups are cached this long; a revoked key stops working within this window.
 CACHE_SECONDS = 5.0
-MAX_CACHED = 10_000
 
 
 def tenants_table(metadata: MetaData) -> Table:
@@ -77,22 +77,19 @@ class TenantKeys:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], table: Table) -> None:
         self._sessions = sessions
         self._table = table
-        self._cache: dict[str, tuple[float, str | None]] = {}
+        self._cache: SingleFlightCache[str | None] = SingleFlightCache(CACHE_SECONDS)
 
     async def tenant_for(self, key_hash: str) -> str | None:
-        cached = self._cache.get(key_hash)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+        return await self._cache.get(key_hash, lambda: self._load(key_hash))
+
+    async def _load(self, key_hash: str) -> str | None:
         t = self._table
         async with self._sessions() as session:
-            tenant_id = await session.scalar(
+            tenant_id: str | None = await session.scalar(
                 select(t.c.tenant_id).where(
                     t.c.api_key_hashes.contains([key_hash]), t.c.disabled.is_(False)
                 )
             )
-        if len(self._cache) >= MAX_CACHED:
-            self._cache.clear()
-        self._cache[key_hash] = (time.monotonic() + CACHE_SECONDS, tenant_id)
         return tenant_id
 
 

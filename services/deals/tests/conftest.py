@@ -2,6 +2,7 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
+
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.testing.http import serve

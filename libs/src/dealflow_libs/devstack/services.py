@@ -5,9 +5,8 @@ import importlib.util
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from dealflow_schemas import Topic
-
 from dealflow_libs.kafka import dead_letter_topic
+from dealflow_schemas import Topic
 
 
 @dataclass(frozen=True)

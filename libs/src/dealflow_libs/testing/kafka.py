@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from dealflow_schemas.base import EventModel
 
 from dealflow_libs.cloudevents import new_envelope
+from dealflow_schemas.base import EventModel
 
 
 class TopicProbe:

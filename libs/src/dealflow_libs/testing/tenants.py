@@ -4,12 +4,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from dealflow_schemas.tenants import TenantChanged
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dealflow_libs.auth import hash_api_key
 from dealflow_libs.tenants import apply_tenant_changes
+from dealflow_schemas.tenants import TenantChanged
 
 
 @dataclass(frozen=True)

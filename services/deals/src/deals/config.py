@@ -1,7 +1,8 @@
 """Deals settings (`DEALFLOW_*` environment variables)."""
 
-from dealflow_libs.settings import CommonSettings, service_database_url
 from pydantic import SecretStr
+
+from dealflow_libs.settings import CommonSettings, service_database_url
 
 
 class DealsSettings(CommonSettings):

@@ -7,7 +7,6 @@ from dealflow_libs.errors import PermanentError
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas import model_for
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingEvent
-
 from deals import SERVICE
 from deals.uow import DealsUnitOfWork
 from deals.use_cases import record_meeting_events

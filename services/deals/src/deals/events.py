@@ -17,7 +17,6 @@ from dealflow_schemas.deals import (
     DealWon,
     MeetingRef,
 )
-
 from deals.domain.company import Company, MeetingRecord
 from deals.domain.deal import Deal, Kind, Transition
 

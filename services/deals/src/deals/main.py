@@ -1,13 +1,13 @@
 """Composition root of the deals service: `uvicorn deals.main:app`."""
 
+from fastapi import FastAPI
+
 from dealflow_libs.http import create_app
 from dealflow_libs.logging import configure_logging
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_libs.tenant_feed import subscribe_tenant_feed
 from dealflow_libs.tenants import TenantKeys
 from dealflow_schemas.deals import DEAL_EVENTS, DEALS_TOPIC
-from fastapi import FastAPI
-
 from deals import SERVICE
 from deals.api import companies, deals, pipeline, settings, sync
 from deals.api.deps import DealsContext

@@ -1,8 +1,8 @@
 """The deals unit of work."""
 
-from dealflow_libs.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dealflow_libs.uow import UnitOfWork
 from deals import SERVICE
 from deals.db.repository import DealRepository
 from deals.db.tables import inbox, outbox

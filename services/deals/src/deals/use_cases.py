@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from dealflow_libs.domains import identify
 from dealflow_libs.tenants import save_tenant_settings, tenant_settings, tenant_settings_many
 from dealflow_schemas.deals import DEALS_TOPIC, DealStage, LostReason
 from dealflow_schemas.meetings import MeetingEvent
-from sqlalchemy.exc import IntegrityError
-
 from deals.db.tables import tenants
 from deals.domain.company import Company, company_name
 from deals.domain.deal import Deal, Transition

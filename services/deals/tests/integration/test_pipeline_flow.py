@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import orjson
+
 from dealflow_libs.testing.factories import meeting_event
 from dealflow_libs.testing.kafka import TopicProbe, header
 from dealflow_schemas.meetings import (

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 from deals.domain.deal import (
     CLOSED_STAGES,

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from dealflow_libs.testing.factories import meeting_event
 from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 from dealflow_schemas.meetings import (

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+
 from dealflow_schemas.deals import DealStage, LostReason
 from deals.domain.analytics import (
     LostReasonSummary,

@@ -9,9 +9,9 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import orjson
 import typer
+
 from dealflow_libs.auth import new_api_key
 from dealflow_libs.db import create_engine, session_factory
-
 from ingest import samples
 from ingest.config import IngestSettings
 from ingest.domain.signatures import signed_headers

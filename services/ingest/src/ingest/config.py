@@ -1,7 +1,8 @@
 """Ingest settings (`DEALFLOW_*` environment variables)."""
 
-from dealflow_libs.settings import CommonSettings, service_database_url
 from pydantic import Field, SecretStr
+
+from dealflow_libs.settings import CommonSettings, service_database_url
 
 
 class IngestSettings(CommonSettings):

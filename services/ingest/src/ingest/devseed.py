@@ -1,7 +1,6 @@
 """Development data for `make run`: the `demo` tenant with well-known secrets."""
 
 from dealflow_libs.db import create_engine, session_factory
-
 from ingest.uow import IngestUnitOfWork
 from ingest.use_cases import save_tenant
 

@@ -1,15 +1,16 @@
 """Composition root of the ingest gateway: `uvicorn ingest.main:app`."""
 
+from fastapi import FastAPI
+
 from dealflow_libs.http import create_app
 from dealflow_libs.logging import configure_logging
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
 from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
-from fastapi import FastAPI
-
 from ingest import SERVICE
 from ingest.api import events, webhooks
 from ingest.api.deps import IngestContext
+from ingest.api.fast_path import WebhookFastPath
 from ingest.config import IngestSettings
 from ingest.db.tables import outbox
 from ingest.recorder import DeliveryRecorder
@@ -20,7 +21,7 @@ DESCRIPTION = """Receives Cal.com and Calendly webhooks, verifies their signatur
 delivery in an audit log and publishes normalized `BookingEvent`s to `dealflow.bookings.v1`."""
 
 
-def build_app(settings: IngestSettings | None = None) -> FastAPI:
+def build_app(settings: IngestSettings | None = None) -> WebhookFastPath:
     settings = settings or IngestSettings()
     configure_logging(SERVICE, level=settings.log_level, json=settings.log_json)
 
@@ -54,19 +55,20 @@ def build_app(settings: IngestSettings | None = None) -> FastAPI:
         )
         recorder.start()
         rt.on_stop(recorder.stop)
+        directory = TenantDirectory(uow, ttl_seconds=settings.tenant_cache_seconds)
         app.state.ingest = IngestContext(
-            settings=settings,
-            recorder=recorder,
-            tenants=TenantDirectory(uow, ttl_seconds=settings.tenant_cache_seconds),
-            uow=uow,
+            settings=settings, recorder=recorder, tenants=directory, uow=uow
         )
+        app.state.tenant_keys = directory
 
-    return create_app(
-        runtime_factory=runtime,
-        title="Dealflow ingest",
-        description=DESCRIPTION,
-        routers=[webhooks.router, events.router],
-        on_started=started,
+    return WebhookFastPath(
+        create_app(
+            runtime_factory=runtime,
+            title="Dealflow ingest",
+            description=DESCRIPTION,
+            routers=[webhooks.router, events.router],
+            on_started=started,
+        )
     )
 
 

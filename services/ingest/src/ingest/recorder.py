@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable
 
 from dealflow_libs.errors import is_transient
-
 from ingest.domain.deliveries import Assessment
 from ingest.uow import IngestUnitOfWork
 from ingest.use_cases import record_deliveries

@@ -1,55 +1,44 @@
-"""Tenant lookups for the hot path, cached briefly so a webhook costs no extra query."""
+"""Tenant lookups for the hot path, cached briefly so a webhook costs no extra query.
 
-import time
+When an entry expires under load, one lookup refreshes it and concurrent requests wait for
+that one (no stampede of identical queries).
+"""
+
 from collections.abc import Callable
 
+from dealflow_libs.cache import SingleFlightCache
 from ingest.domain.deliveries import TenantSecrets
 from ingest.uow import IngestUnitOfWork
-
-#: Unknown tenant ids are cached too (a flood of them must not become a flood of queries);
-#: the caches are simply emptied when they grow past this.
-MAX_CACHED = 10_000
 
 
 class TenantDirectory:
     def __init__(self, uow_factory: Callable[[], IngestUnitOfWork], *, ttl_seconds: float) -> None:
         self._uow_factory = uow_factory
-        self._ttl = ttl_seconds
-        self._secrets: dict[str, tuple[float, TenantSecrets | None]] = {}
-        self._keys: dict[str, tuple[float, str | None]] = {}
+        self._secrets: SingleFlightCache[TenantSecrets | None] = SingleFlightCache(ttl_seconds)
+        self._keys: SingleFlightCache[str | None] = SingleFlightCache(ttl_seconds)
 
     async def secrets(self, tenant_id: str) -> TenantSecrets | None:
-        cached = self._secrets.get(tenant_id)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+        return await self._secrets.get(tenant_id, lambda: self._load_secrets(tenant_id))
+
+    async def tenant_for(self, key_hash: str) -> str | None:
+        return await self._keys.get(key_hash, lambda: self._load_key(key_hash))
+
+    async def _load_secrets(self, tenant_id: str) -> TenantSecrets | None:
         async with self._uow_factory() as uow:
             tenant = await uow.tenants.get(tenant_id)
-        found = (
-            TenantSecrets(
-                tenant_id=tenant.tenant_id,
-                calcom_secrets=tuple(tenant.calcom_secrets),
-                calendly_secrets=tuple(tenant.calendly_secrets),
-                disabled=tenant.disabled,
-            )
-            if tenant
-            else None
+        if tenant is None:
+            return None
+        return TenantSecrets(
+            tenant_id=tenant.tenant_id,
+            calcom_secrets=tuple(tenant.calcom_secrets),
+            calendly_secrets=tuple(tenant.calendly_secrets),
+            disabled=tenant.disabled,
         )
-        if len(self._secrets) >= MAX_CACHED:
-            self._secrets.clear()
-        self._secrets[tenant_id] = (time.monotonic() + self._ttl, found)
-        return found
 
-    async def tenant_for_key(self, key_hash: str) -> str | None:
-        cached = self._keys.get(key_hash)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+    async def _load_key(self, key_hash: str) -> str | None:
         async with self._uow_factory() as uow:
             tenant = await uow.tenants.by_api_key_hash(key_hash)
-        tenant_id = tenant.tenant_id if tenant else None
-        if len(self._keys) >= MAX_CACHED:
-            self._keys.clear()
-        self._keys[key_hash] = (time.monotonic() + self._ttl, tenant_id)
-        return tenant_id
+        return tenant.tenant_id if tenant else None
 
     def forget(self) -> None:
         self._secrets.clear()

@@ -1,8 +1,8 @@
 """Ingest's unit of work: deliveries, tenants and the outbox on one transaction."""
 
-from dealflow_libs.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dealflow_libs.uow import UnitOfWork
 from ingest import SERVICE
 from ingest.db.repository import DeliveryRepository, TenantRepository
 from ingest.db.tables import outbox

@@ -9,7 +9,6 @@ from dealflow_libs.auth import hash_api_key
 from dealflow_libs.cloudevents import new_envelope
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, Provider
 from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
-
 from ingest.db.tables import RawEvent, Tenant
 from ingest.domain.deliveries import REPLAYABLE, Assessment, Delivery, Verdict, interpret
 from ingest.uow import IngestUnitOfWork

@@ -4,6 +4,7 @@ import time
 import uuid
 
 import orjson
+
 from dealflow_libs.testing.kafka import TopicProbe, header
 from ingest.domain.signatures import signed_headers
 

@@ -6,6 +6,8 @@ import uuid
 
 import httpx
 import orjson
+from sqlalchemy.engine import make_url
+
 from dealflow_libs.testing.http import serve
 from dealflow_libs.testing.kafka import TopicProbe, header
 from dealflow_libs.testing.proxy import CuttableProxy
@@ -13,7 +15,6 @@ from ingest import samples
 from ingest.config import IngestSettings
 from ingest.domain.signatures import signed_headers
 from ingest.main import build_app
-from sqlalchemy.engine import make_url
 
 
 def signed(tenant) -> tuple[bytes, dict[str, str]]:

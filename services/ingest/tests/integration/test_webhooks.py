@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+
 from dealflow_libs.testing.kafka import TopicProbe, header
 from ingest import samples
 from ingest.domain.signatures import signed_headers

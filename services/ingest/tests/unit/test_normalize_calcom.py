@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+
 from dealflow_schemas.bookings import BookingTrigger, Provider
 from ingest import samples
 from ingest.domain.normalize import (

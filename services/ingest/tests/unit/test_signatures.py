@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from ingest import samples
 from ingest.domain.signatures import sign_calcom, sign_calendly, verify_calcom, verify_calendly
 

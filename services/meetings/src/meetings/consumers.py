@@ -8,7 +8,6 @@ from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas import model_for
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
 from dealflow_schemas.deals import DEALS_TOPIC, DealEvent
-
 from meetings import SERVICE
 from meetings.domain.bookings import Identify
 from meetings.uow import MeetingsUnitOfWork

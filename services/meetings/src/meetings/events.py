@@ -17,7 +17,6 @@ from dealflow_schemas.meetings import (
     MeetingSnapshot,
     ReminderDue,
 )
-
 from meetings.domain.meeting import Change, Happened, Meeting
 
 _EVENT_FOR: dict[Change, type[MeetingEvent]] = {

@@ -1,5 +1,7 @@
 """Composition root of the meetings service: `uvicorn meetings.main:app`."""
 
+from fastapi import FastAPI
+
 from dealflow_libs import domains
 from dealflow_libs.http import create_app
 from dealflow_libs.logging import configure_logging
@@ -7,8 +9,6 @@ from dealflow_libs.runtime import ServiceRuntime
 from dealflow_libs.tenant_feed import subscribe_tenant_feed
 from dealflow_libs.tenants import TenantKeys
 from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC
-from fastapi import FastAPI
-
 from meetings import SERVICE
 from meetings.api import analytics, meetings, settings
 from meetings.api.deps import MeetingsContext

@@ -1,8 +1,8 @@
 """The meetings unit of work: meetings, reminders, parked events, tenants, inbox and outbox."""
 
-from dealflow_libs.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dealflow_libs.uow import UnitOfWork
 from meetings import SERVICE
 from meetings.db.repository import MeetingRepository, PendingEvents, ReminderRepository
 from meetings.db.tables import inbox, outbox

@@ -9,7 +9,6 @@ from typing import Any
 from dealflow_libs.tenants import save_tenant_settings, tenant_settings, tenant_settings_many
 from dealflow_schemas.bookings import BookingEvent
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingEvent, MeetingOutcome
-
 from meetings.db.tables import tenants
 from meetings.domain.bookings import Applied, Identify, MeetingBook, apply_booking
 from meetings.domain.meeting import Change, Happened, Meeting

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from sqlalchemy.engine import make_url
+
 from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.migrate import ensure_database, upgrade
 from dealflow_libs.settings import plain_url
@@ -17,7 +19,6 @@ from dealflow_libs.testing.factories import booking_event
 from dealflow_libs.testing.kafka import TopicProbe, header
 from dealflow_libs.testing.servers import free_port
 from dealflow_schemas.meetings import MEETINGS_TOPIC
-from sqlalchemy.engine import make_url
 
 EVENTS = 3000
 

@@ -5,6 +5,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import orjson
+from sqlalchemy import update
+
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.testing.factories import booking_event
 from dealflow_libs.testing.kafka import TopicProbe, header
@@ -12,7 +14,6 @@ from dealflow_schemas.bookings import BookingTrigger
 from meetings.db.tables import reminders
 from meetings.uow import MeetingsUnitOfWork
 from meetings.use_cases import dispatch_due_reminders, record_booking_events
-from sqlalchemy import update
 
 
 def identify(email: str, extra: tuple[str, ...]) -> tuple[str | None, bool]:

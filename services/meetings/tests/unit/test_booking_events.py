@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from dealflow_schemas.bookings import (
     Attendee,
     BookingEvent,

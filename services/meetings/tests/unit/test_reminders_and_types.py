@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from dealflow_schemas.meetings import MeetingProvider, MeetingStatus, MeetingType
 from meetings.domain.analytics import AttendanceRow, show_rate
 from meetings.domain.meeting import Meeting

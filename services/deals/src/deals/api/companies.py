@@ -2,12 +2,12 @@
 
 import uuid
 
-from dealflow_libs.http import ApiError
-from dealflow_libs.pagination import decode_cursor, encode_cursor
-from dealflow_schemas.deals import CompanyRef, DealSnapshot
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from dealflow_libs.http import ApiError
+from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_schemas.deals import CompanyRef, DealSnapshot
 from deals.api.deals import Contact, LinkedMeeting
 from deals.api.deps import Ctx, Tenant
 from deals.events import snapshot

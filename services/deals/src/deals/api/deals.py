@@ -5,12 +5,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from dealflow_libs.http import ApiError
-from dealflow_libs.pagination import decode_cursor, encode_cursor
-from dealflow_schemas.deals import DealSnapshot, DealStage, DealStatus, LostReason
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from dealflow_libs.http import ApiError
+from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_schemas.deals import DealSnapshot, DealStage, DealStatus, LostReason
 from deals.api.deps import Ctx, Tenant
 from deals.domain.deal import Deal, DealClosed, InvalidChange
 from deals.events import snapshot

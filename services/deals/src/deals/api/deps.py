@@ -4,9 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from dealflow_libs.api import RequestId, Tenant
 from fastapi import Depends, Request
 
+from dealflow_libs.api import RequestId, Tenant
 from deals.uow import DealsUnitOfWork
 
 __all__ = ["Ctx", "DealsContext", "RequestId", "Tenant"]

@@ -3,10 +3,10 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from dealflow_schemas.deals import DealStage, LostReason
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from dealflow_schemas.deals import DealStage, LostReason
 from deals.api.deps import Ctx, Tenant
 from deals.domain.analytics import lost_analysis, pipeline_summary
 

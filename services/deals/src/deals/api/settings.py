@@ -1,10 +1,10 @@
 """Per-tenant deal settings: creation policy, stage probabilities, CRM stage mappings."""
 
-from dealflow_libs.http import ApiError
-from dealflow_schemas.deals import DealStage
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from dealflow_libs.http import ApiError
+from dealflow_schemas.deals import DealStage
 from deals.api.deps import Ctx, Tenant
 from deals.domain.settings import DealPolicy, DealSettings
 from deals.use_cases import NotFound, get_settings, update_settings

@@ -3,11 +3,11 @@
 from decimal import Decimal
 from typing import Literal
 
-from dealflow_libs.http import ApiError, JsonResponse
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from dealflow_libs.http import ApiError, JsonResponse
 from deals.api.deps import Ctx, Tenant
 from deals.events import snapshot
 from deals.use_cases import NotFound, UnknownStage, sync_external_deal

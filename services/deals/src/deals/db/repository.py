@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from dealflow_schemas.deals import DealStage, DealStatus
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dealflow_schemas.deals import DealStage, DealStatus
 from deals.db.tables import (
     companies,
     deal_activities,

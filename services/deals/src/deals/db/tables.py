@@ -1,10 +1,5 @@
 """Tables owned by deals. Deal, Company and MeetingRecord are mapped imperatively."""
 
-from dealflow_libs.db import enum_type, new_metadata, timestamp
-from dealflow_libs.inbox import inbox_table
-from dealflow_libs.outbox import outbox_table
-from dealflow_libs.tenants import tenants_table
-from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -22,6 +17,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import registry
 
+from dealflow_libs.db import enum_type, new_metadata, timestamp
+from dealflow_libs.inbox import inbox_table
+from dealflow_libs.outbox import outbox_table
+from dealflow_libs.tenants import tenants_table
+from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 from deals.domain.company import Company, MeetingRecord
 from deals.domain.deal import Deal
 

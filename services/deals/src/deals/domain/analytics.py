@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dealflow_schemas.deals import DealStage, LostReason
-
 from deals.domain.deal import OPEN_STAGES
 
 ZERO = Decimal("0.00")

@@ -8,7 +8,6 @@ from enum import StrEnum
 from typing import Any
 
 from dealflow_schemas.deals import DealStage, DealStatus, LostReason
-
 from deals.domain.settings import DealSettings
 
 #: Forward order of the open stages; automatic moves only ever go forward.

@@ -18,7 +18,6 @@ from dealflow_schemas.meetings import (
     MeetingOutcomeRecorded,
     MeetingSnapshot,
 )
-
 from deals.domain.company import Company, MeetingRecord, company_name
 from deals.domain.deal import Deal, Kind, Transition
 from deals.domain.settings import DealPolicy, DealSettings

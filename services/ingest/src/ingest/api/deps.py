@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dealflow_libs.auth import authenticate
 from fastapi import Request
 
 from ingest.config import IngestSettings
@@ -23,7 +22,3 @@ class IngestContext:
 def context(request: Request) -> IngestContext:
     ctx: IngestContext = request.app.state.ingest
     return ctx
-
-
-async def tenant_of(request: Request) -> str:
-    return await authenticate(request, context(request).tenants.tenant_for_key)

@@ -2,22 +2,21 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import orjson
-from dealflow_libs.http import ApiError
-from dealflow_libs.pagination import decode_cursor, encode_cursor
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from ingest.api.deps import context, tenant_of
+from dealflow_libs.api import Tenant
+from dealflow_libs.http import ApiError
+from dealflow_libs.pagination import decode_cursor, encode_cursor
+from ingest.api.deps import context
 from ingest.db.tables import RawEvent
 from ingest.domain.deliveries import Verdict
 from ingest.use_cases import NotFound, NotReplayable, replay_delivery
 
 router = APIRouter(prefix="/v1/events", tags=["audit"])
-
-Tenant = Annotated[str, Depends(tenant_of)]
 
 
 class EventSummary(BaseModel):

@@ -3,11 +3,12 @@
 import uuid
 from datetime import datetime
 
-from dealflow_libs.db import ServiceBase, new_metadata
-from dealflow_libs.outbox import outbox_table
 from sqlalchemy import Boolean, DateTime, Index, Integer, LargeBinary, Table, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
+
+from dealflow_libs.db import ServiceBase, new_metadata
+from dealflow_libs.outbox import outbox_table
 
 
 class Base(ServiceBase):

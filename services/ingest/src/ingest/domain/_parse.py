@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from dealflow_schemas.bookings import Attendee, Person
-
 from ingest.domain.results import PayloadError
 
 

@@ -14,7 +14,6 @@ from dealflow_schemas.bookings import (
     Provider,
     Tracking,
 )
-
 from ingest.domain._parse import (
     Node,
     Problems,

@@ -6,8 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 
 import orjson
-from dealflow_schemas.bookings import BookingEvent, Provider
 
+from dealflow_schemas.bookings import BookingEvent, Provider
 from ingest.domain.normalize import (
     Ignored,
     PayloadError,

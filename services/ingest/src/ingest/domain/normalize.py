@@ -9,7 +9,6 @@ and raises `PayloadError` (with the missing JSON paths) for JSON that lacks what
 from collections.abc import Mapping
 
 from dealflow_schemas.bookings import Provider
-
 from ingest.domain._parse import clean_text
 from ingest.domain.calcom import CALCOM_TRIGGERS, normalize_calcom
 from ingest.domain.calendly import CALENDLY_TRIGGERS, normalize_calendly

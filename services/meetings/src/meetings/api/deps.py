@@ -4,9 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from dealflow_libs.api import RequestId, Tenant
 from fastapi import Depends, Request
 
+from dealflow_libs.api import RequestId, Tenant
 from meetings.uow import MeetingsUnitOfWork
 
 __all__ = ["Ctx", "MeetingsContext", "RequestId", "Tenant"]

@@ -4,12 +4,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from dealflow_libs.http import ApiError
-from dealflow_libs.pagination import decode_cursor, encode_cursor
-from dealflow_schemas.meetings import MeetingOutcome, MeetingSnapshot, MeetingStatus, MeetingType
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from dealflow_libs.http import ApiError
+from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_schemas.meetings import MeetingOutcome, MeetingSnapshot, MeetingStatus, MeetingType
 from meetings.api.deps import Ctx, RequestId, Tenant
 from meetings.domain.meeting import Meeting, MeetingClosed
 from meetings.events import snapshot

@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from dealflow_libs.domains import registrable_domain
-from dealflow_libs.http import ApiError
-from dealflow_schemas.meetings import MeetingType
 from fastapi import APIRouter
 from pydantic import AfterValidator, BaseModel, Field
 
+from dealflow_libs.domains import registrable_domain
+from dealflow_libs.http import ApiError
+from dealflow_schemas.meetings import MeetingType
 from meetings.api.deps import Ctx, Tenant
 from meetings.domain.settings import MeetingSettings
 from meetings.use_cases import NotFound, get_settings, update_settings

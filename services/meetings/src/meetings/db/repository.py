@@ -5,11 +5,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
 from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
 from meetings.db.tables import (
     meeting_reschedules,
     meeting_uids,

@@ -3,11 +3,6 @@ stays plain Python."""
 
 import uuid
 
-from dealflow_libs.db import enum_type, new_metadata, timestamp
-from dealflow_libs.inbox import inbox_table
-from dealflow_libs.outbox import outbox_table
-from dealflow_libs.tenants import tenants_table
-from dealflow_schemas.meetings import MeetingOutcome, MeetingProvider, MeetingStatus, MeetingType
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -24,6 +19,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import registry
 
+from dealflow_libs.db import enum_type, new_metadata, timestamp
+from dealflow_libs.inbox import inbox_table
+from dealflow_libs.outbox import outbox_table
+from dealflow_libs.tenants import tenants_table
+from dealflow_schemas.meetings import MeetingOutcome, MeetingProvider, MeetingStatus, MeetingType
 from meetings.domain.meeting import Meeting
 
 metadata = new_metadata()

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from dealflow_schemas.bookings import BookingEvent, BookingTrigger
 from dealflow_schemas.meetings import MeetingProvider, MeetingStatus
-
 from meetings.domain.meeting import Change, Happened, Meeting
 from meetings.domain.settings import MeetingSettings, meeting_type_for
 

@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 
 from dealflow_schemas.meetings import MeetingStatus
-
 from meetings.domain.meeting import Meeting
 
 #: A meeting booked closer to its start than this gets no reminders at all.
