@@ -54,19 +54,32 @@ async def record_deliveries(
     claimed (now or earlier in this batch) comes back as a duplicate of the first one.
     """
     async with uow:
-        candidates = [a for a in assessments if a.verdict is Verdict.ACCEPTED]
-        owners = await uow.deliveries.claim_keys(candidates)
+        results = await uow.deliveries.record(assessments)
+        unresolved = [
+            (a.delivery.tenant_id, a.dedupe_key)
+            for a, (won, owner) in zip(assessments, results, strict=True)
+            if a.verdict is Verdict.ACCEPTED and not won and owner is None and a.dedupe_key
+        ]
+        # The holder committed while this statement ran (another flusher): read it now.
+        late = await uow.deliveries.owners(unresolved) if unresolved else {}
         final = []
-        for assessment in assessments:
+        for assessment, (won, owner) in zip(assessments, results, strict=True):
             if assessment.verdict is Verdict.ACCEPTED:
-                assert assessment.dedupe_key is not None
-                owner = owners[(assessment.delivery.tenant_id, assessment.dedupe_key)]
-                if owner != assessment.event_id:
-                    assessment = assessment.as_duplicate_of(owner)
-                else:
+                if won:
                     _publish_booking(uow, assessment)
+                else:
+                    owner = (
+                        owner or late[(assessment.delivery.tenant_id, assessment.dedupe_key or "")]
+                    )
+                    assessment = assessment.as_duplicate_of(owner)
             final.append(assessment)
-        await uow.deliveries.add_raw_events(final)
+        await uow.deliveries.set_event_ids(
+            [
+                (a.raw_event_id, a.event_id)
+                for a, (_, owner) in zip(final, results, strict=True)
+                if a.verdict is Verdict.DUPLICATE and owner is None and a.event_id
+            ]
+        )
         await uow.commit()
     return final
 
@@ -99,7 +112,7 @@ async def replay_delivery(
         if assessment.verdict is Verdict.ACCEPTED:
             assessment = replace(assessment, verdict=Verdict.REPLAYED, replay_of=raw.id)
             _publish_booking(uow, assessment)
-        await uow.deliveries.add_raw_events([assessment])
+        await uow.deliveries.record([assessment])
         await uow.commit()
     return assessment
 
