@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals
 
-.PHONY: run test test-fast lint format install bench-ingest bench-pipeline docs clean
+.PHONY: run test lint format install bench-ingest bench-pipeline clean
 
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into .uv/"
@@ -39,11 +39,11 @@ format: install
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
 
-docs: install
-	@$(PY) -m dealflow_libs.devstack docs
-
 bench-ingest: install
 	@$(PY) bench/ingest/run.py $(BENCH_ARGS)
+
+bench-pipeline: install
+	@$(PY) bench/pipeline/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .uv .data .pytest_cache .mypy_cache .ruff_cache

@@ -69,7 +69,11 @@ class OutboxRelay:
                 for row in rows
             ]
             await asyncio.gather(*pending)
-            await conn.execute(delete(t).where(t.c.id == any_(literal([row.id for row in rows], ARRAY(BigInteger)))))
+            await conn.execute(
+                delete(t).where(
+                    t.c.id == any_(literal([row.id for row in rows], ARRAY(BigInteger)))
+                )
+            )
         for row in rows:
             EVENTS_PUBLISHED.labels(row.topic).inc()
         self.published += len(rows)
