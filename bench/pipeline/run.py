@@ -29,6 +29,7 @@ from dealflow_libs.devstack.__main__ import start_services, stop_processes
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import Stack, prepare, start_stack
 from dealflow_libs.testing.kafka import TopicProbe, header
+from dealflow_libs.testing.raw_http import RawSender
 from dealflow_libs.testing.servers import free_port
 from dealflow_schemas.deals import DEALS_TOPIC
 from ingest.domain.signatures import signed_headers
@@ -77,45 +78,61 @@ async def wait_ready(urls: dict[str, str]) -> None:
     raise TimeoutError("demo tenant never reached meetings and deals")
 
 
-async def send_at_rate(url: str, rate: int, duration: float, run: Run) -> None:
+async def send_at_rate(
+    url: str, rate: int, duration: float, run: Run, connections: int = 64
+) -> None:
+    """Open loop: requests are due at `rate` per second whatever the answers; `connections`
+    keep-alive senders take them from a queue (a backlog there shows the gateway falling behind)."""
     start_time = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+    due: asyncio.Queue[tuple[str, bytes] | None] = asyncio.Queue()
 
-        async def one(index: int) -> None:
-            email = f"buyer@bench-{index}-{uuid.uuid4().hex[:6]}.com"
-            body = orjson.dumps(
-                calcom("BOOKING_CREATED", uid=uuid.uuid4().hex, email=email, start=start_time)
-            )
-            headers = signed_headers("calcom", body, SECRET, timestamp=int(time.time()))
-            try:
-                response = await http.post(
-                    f"{url}/webhooks/calcom/{TENANT}", content=body, headers=headers
-                )
-                if response.status_code == 202:
+    async def sender() -> None:
+        client = RawSender(url, f"/webhooks/calcom/{TENANT}")
+        try:
+            while (item := await due.get()) is not None:
+                email, body = item
+                headers = {
+                    "content-type": "application/json",
+                    **signed_headers("calcom", body, SECRET, timestamp=int(time.time())),
+                }
+                try:
+                    status, _ = await client.post(body, headers)
+                except (OSError, TimeoutError) as exc:
+                    run.errors[type(exc).__name__] = run.errors.get(type(exc).__name__, 0) + 1
+                    continue
+                if status == 202:
                     run.accepted[email] = time.time()
                 else:
-                    run.errors[str(response.status_code)] = (
-                        run.errors.get(str(response.status_code), 0) + 1
-                    )
-            except httpx.HTTPError as exc:
-                run.errors[type(exc).__name__] = run.errors.get(type(exc).__name__, 0) + 1
+                    run.errors[str(status)] = run.errors.get(str(status), 0) + 1
+        finally:
+            await client.aclose()
 
-        began, sent, printed, tasks = time.perf_counter(), 0, 0, set()
-        while (elapsed := time.perf_counter() - began) < duration:
-            for _ in range(int(elapsed * rate) - sent):
-                task = asyncio.create_task(one(sent))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                sent += 1
-            if int(elapsed) > printed:
-                printed = int(elapsed)
-                print(
-                    f"    t={printed:3d}s sent={sent} accepted={len(run.accepted)} errors={sum(run.errors.values())}",
-                    flush=True,
+    senders = [asyncio.create_task(sender()) for _ in range(connections)]
+    began, sent, printed = time.perf_counter(), 0, 0
+    while (elapsed := time.perf_counter() - began) < duration:
+        for _ in range(int(elapsed * rate) - sent):
+            email = f"buyer@bench-{sent}-{uuid.uuid4().hex[:6]}.com"
+            due.put_nowait(
+                (
+                    email,
+                    orjson.dumps(
+                        calcom(
+                            "BOOKING_CREATED", uid=uuid.uuid4().hex, email=email, start=start_time
+                        )
+                    ),
                 )
-            await asyncio.sleep(0.005)
-        await asyncio.gather(*tasks)
+            )
+            sent += 1
+        if int(elapsed) > printed:
+            printed = int(elapsed)
+            print(
+                f"    t={printed:3d}s sent={sent} accepted={len(run.accepted)} backlog={due.qsize()} errors={sum(run.errors.values())}",
+                flush=True,
+            )
+        await asyncio.sleep(0.005)
+    for _ in senders:
+        due.put_nowait(None)
+    await asyncio.gather(*senders)
 
 
 def percentile(values: list[float], p: float) -> float:
