@@ -184,6 +184,7 @@ def subscribe_batch(
         batch=True,
         max_records=settings.consumer_batch_size,
         batch_timeout_ms=50,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,

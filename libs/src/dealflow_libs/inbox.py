@@ -37,13 +37,10 @@ class Inbox:
         rows = [{"consumer": self._consumer, "event_id": i} for i in dict.fromkeys(event_ids)]
         if not rows:
             return set()
-        stmt = (
-            insert(self._table)
-            .values(rows)
-            .on_conflict_do_nothing()
-            .returning(self._table.c.event_id)
-        )
-        return set((await self._session.execute(stmt)).scalars())
+        # executemany form: one cached statement whatever the batch size (a multi-row VALUES
+        # would be compiled again for every new size).
+        stmt = insert(self._table).on_conflict_do_nothing().returning(self._table.c.event_id)
+        return set((await self._session.execute(stmt, rows)).scalars())
 
     async def fresh(self, deliveries: Sequence[tuple[str, T]]) -> list[tuple[str, T]]:
         """The deliveries not processed before, each id once, in their original order."""

@@ -29,6 +29,9 @@ class CommonSettings(BaseSettings):
         default="",
         description="Prepended to consumer group ids, e.g. to run two environments on one cluster.",
     )
+    kafka_fetch_max_wait_ms: int = Field(
+        default=100, description="Longest a fetch waits for new records: bounds each hop's latency."
+    )
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_rebalance_timeout_ms: int | None = Field(

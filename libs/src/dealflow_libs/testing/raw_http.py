@@ -101,5 +101,3 @@ class RawSender:
 def _expire(waiter: asyncio.Future[tuple[int, bytes]], seconds: float) -> None:
     if not waiter.done():
         waiter.set_exception(TimeoutError(f"no response within {seconds:g}s"))
-
-

@@ -102,7 +102,7 @@ class DealRepository:
     async def upsert_people(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
-        stmt = insert(people).values(list(rows))
+        stmt = insert(people)
         await self.session.execute(
             stmt.on_conflict_do_update(
                 index_elements=[people.c.tenant_id, people.c.email],
@@ -112,7 +112,8 @@ class DealRepository:
                     "last_meeting_id": stmt.excluded.last_meeting_id,
                     "updated_at": stmt.excluded.updated_at,
                 },
-            )
+            ),
+            list(rows),
         )
 
     async def get(

@@ -217,13 +217,14 @@ class ReminderRepository:
         ]
         if rows:
             # A reminder already sent for the same slot is not sent again; one just cancelled revives.
-            stmt = insert(reminders).values(rows)
+            stmt = insert(reminders)
             await self.session.execute(
                 stmt.on_conflict_do_update(
                     constraint="uq_reminders_meeting_offset_due",
                     set_={"status": "pending"},
                     where=reminders.c.status == "cancelled",
-                )
+                ),
+                rows,
             )
 
     async def claim_due(self, now: datetime, limit: int) -> Sequence[Any]:
