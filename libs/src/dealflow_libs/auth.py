@@ -25,7 +25,7 @@ def bearer_token(request: Request) -> str:
             401,
             "unauthorized",
             "Send the tenant's API key as 'Authorization: Bearer <key>'.",
-            headers_hint="WWW-Authenticate: Bearer",
+            headers={"WWW-Authenticate": "Bearer"},
         )
     return token.strip()
 
@@ -37,5 +37,10 @@ async def authenticate(request: Request, resolve: TenantResolver) -> str:
     """Returns the tenant id the presented key belongs to, or raises 401."""
     tenant_id = await resolve(hash_api_key(bearer_token(request)))
     if tenant_id is None:
-        raise ApiError(401, "unauthorized", "Unknown or revoked API key.")
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Unknown or revoked API key.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return tenant_id

@@ -35,11 +35,20 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 class ApiError(Exception):
     """Raised by handlers for a client-visible error with a status and a clear message."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
         self.extra = extra
 
 
@@ -55,7 +64,11 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[st
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def on_api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JsonResponse(error_body(exc.code, exc.message, **exc.extra), status_code=exc.status)
+        return JsonResponse(
+            error_body(exc.code, exc.message, **exc.extra),
+            status_code=exc.status,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -32,6 +32,7 @@ class TestAuth:
         response = await client.get("/v1/events")
         assert response.status_code == 401
         assert "Bearer" in response.json()["message"]
+        assert response.headers["www-authenticate"] == "Bearer"
 
     async def test_unknown_key_is_401(self, client) -> None:
         response = await client.get("/v1/events", headers={"Authorization": "Bearer nope"})
