@@ -53,6 +53,12 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # uvicorn installs its own plain-text handlers before importing the app: route its lines
+    # through ours so that every line a service writes is one JSON object.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        server_logger = logging.getLogger(name)
+        server_logger.handlers.clear()
+        server_logger.propagate = True
     # Per-request access lines would dominate the output at webhook rates; metrics cover them.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
