@@ -56,7 +56,7 @@ def build_app(config: MeetingsSettings | None = None) -> FastAPI:
         def uow() -> MeetingsUnitOfWork:
             return MeetingsUnitOfWork(rt.sessions)
 
-        app.state.meetings = MeetingsContext(uow=uow)
+        app.state.meetings = MeetingsContext(uow=uow, identify=identify)
         app.state.tenant_keys = TenantKeys(rt.sessions, tenants)
         if config.run_reminders:
             rt.spawn(run_reminders(uow, interval=config.reminder_poll_seconds), name="reminders")

@@ -11,6 +11,7 @@ from dealflow_schemas.bookings import BookingEvent
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingEvent, MeetingOutcome
 from meetings.db.tables import tenants
 from meetings.domain.bookings import Applied, Identify, MeetingBook, apply_booking
+from meetings.domain.manual import ManualBooking, manual_meeting
 from meetings.domain.meeting import Change, Happened, Meeting
 from meetings.domain.reminders import planned_reminders
 from meetings.domain.settings import MeetingSettings
@@ -158,6 +159,29 @@ async def link_deals(
 
 
 # -- commands -------------------------------------------------------------------------------
+
+
+async def book_manual_meeting(
+    uow: MeetingsUnitOfWork,
+    tenant_id: str,
+    booking: ManualBooking,
+    *,
+    identify: Identify,
+    request_id: str,
+) -> Meeting:
+    """A meeting a person entered: stored, reminders planned, MeetingBooked published."""
+    now = datetime.now(UTC)
+    async with uow:
+        settings = await _settings(uow, {tenant_id})
+        meeting, happened = manual_meeting(
+            tenant_id, booking, settings=settings[tenant_id], identify=identify, now=now
+        )
+        uow.meetings.add(meeting)
+        await uow.session.flush()
+        await _replan_reminders(uow, [meeting], settings, now)
+        _publish(uow, meeting_event(meeting, happened, caused_by=request_id, now=now))
+        await uow.commit()
+    return meeting
 
 
 async def _command(

@@ -415,3 +415,46 @@ async def test_asyncapi_documents_topics_and_payloads(client) -> None:
     assert "MeetingRescheduled" in document
     assert "BookingEvent" in document
     assert "TenantChanged" in document
+
+
+async def test_manual_meeting_is_booked_and_published(client, tenant, meeting_events) -> None:
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    response = await client.post(
+        "/v1/meetings",
+        json={
+            "title": "Product demo with Initech",
+            "scheduled_at": start.isoformat(),
+            "duration_minutes": 45,
+            "attendee_email": "Peter@Initech.com",
+            "attendee_name": "Peter",
+            "notes": "Met at the trade fair",
+        },
+        headers=tenant.auth,
+    )
+    assert response.status_code == 201, response.text
+    meeting = response.json()
+    assert (meeting["provider"], meeting["provider_uid"], meeting["meeting_type"]) == (
+        "manual",
+        None,
+        "demo",
+    )
+    assert (meeting["primary_email"], meeting["company_domain"], meeting["duration_minutes"]) == (
+        "peter@initech.com",
+        "initech.com",
+        45,
+    )
+    assert meeting["booking_method"] == "manual"
+    [record] = await meeting_events.wait_for(
+        of_meeting(meeting["meeting_id"], "dealflow.meeting.booked.v1")
+    )
+    assert orjson.loads(record.value)["meeting"]["notes"] == "Met at the trade fair"
+    detail = (await client.get(f"/v1/meetings/{meeting['meeting_id']}", headers=tenant.auth)).json()
+    assert [r["offset_minutes"] for r in detail["reminders"]] == [1440]
+
+    naive = await client.post(
+        "/v1/meetings",
+        json={"title": "x", "scheduled_at": "2030-01-01T10:00:00", "attendee_email": "a@b.com"},
+        headers=tenant.auth,
+    )
+    assert naive.status_code == 422
+    assert "scheduled_at" in naive.json()["message"]

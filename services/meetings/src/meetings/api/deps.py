@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from dealflow_libs.api import RequestId, Tenant
+from meetings.domain.bookings import Identify
 from meetings.uow import MeetingsUnitOfWork
 
 __all__ = ["Ctx", "MeetingsContext", "RequestId", "Tenant"]
@@ -15,6 +16,7 @@ __all__ = ["Ctx", "MeetingsContext", "RequestId", "Tenant"]
 @dataclass
 class MeetingsContext:
     uow: Callable[[], MeetingsUnitOfWork]
+    identify: Identify
 
 
 def context(request: Request) -> MeetingsContext:

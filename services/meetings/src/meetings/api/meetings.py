@@ -5,16 +5,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, EmailStr, Field
 
 from dealflow_libs.http import ApiError
 from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_schemas.bookings import Attendee, Person, Tracking
 from dealflow_schemas.meetings import MeetingOutcome, MeetingSnapshot, MeetingStatus, MeetingType
 from meetings.api.deps import Ctx, RequestId, Tenant
+from meetings.domain.manual import ManualBooking
 from meetings.domain.meeting import Meeting, MeetingClosed
 from meetings.events import snapshot
 from meetings.use_cases import (
     NotFound,
+    book_manual_meeting,
     confirm_meeting,
     delete_meeting,
     record_attendance,
@@ -69,6 +72,39 @@ class Outcome(BaseModel):
     deal_name: str | None = None
 
 
+class ManualMeetingIn(BaseModel):
+    title: str = Field(min_length=1, examples=["Intro call with Acme"])
+    scheduled_at: AwareDatetime
+    duration_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    attendee_email: EmailStr
+    attendee_name: str | None = None
+    organizer_email: EmailStr | None = None
+    organizer_name: str | None = None
+    meeting_type: MeetingType | None = Field(
+        default=None, description="Default: derived from the title"
+    )
+    meeting_url: str | None = None
+    location: str | None = None
+    time_zone: str | None = Field(default=None, examples=["Europe/Berlin"])
+    booked_by: str | None = None
+    notes: str | None = None
+    tracking: Tracking = Field(default_factory=Tracking)
+
+    def booking(self) -> ManualBooking:
+        organizer = (
+            Person(email=self.organizer_email.lower(), name=self.organizer_name)
+            if self.organizer_email
+            else None
+        )
+        return ManualBooking(
+            title=self.title, start=self.scheduled_at, duration_minutes=self.duration_minutes,
+            attendee=Attendee(email=self.attendee_email.lower(), name=self.attendee_name, time_zone=self.time_zone),
+            organizer=organizer, meeting_type=self.meeting_type, meeting_url=self.meeting_url,
+            location=self.location, time_zone=self.time_zone, booked_by=self.booked_by, notes=self.notes,
+            tracking=self.tracking,
+        )  # fmt: skip
+
+
 def _not_found(meeting_id: uuid.UUID) -> ApiError:
     return ApiError(404, "not_found", f"no meeting {meeting_id} for this tenant")
 
@@ -103,6 +139,21 @@ async def list_meetings(
     if len(rows) > limit and page[-1].scheduled_at is not None:
         next_cursor = encode_cursor(page[-1].scheduled_at.isoformat(), str(page[-1].id))
     return MeetingPage(items=[snapshot(m) for m in page], next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    response_model=MeetingSnapshot,
+    status_code=201,
+    summary="Book a meeting by hand (provider 'manual')",
+)
+async def book_manual(
+    ctx: Ctx, tenant: Tenant, request_id: RequestId, body: ManualMeetingIn
+) -> MeetingSnapshot:
+    meeting = await book_manual_meeting(
+        ctx.uow(), tenant, body.booking(), identify=ctx.identify, request_id=request_id
+    )
+    return snapshot(meeting)
 
 
 @router.get(
