@@ -286,7 +286,7 @@ async def sync_external_deal(
                 uow, ledger, tenant_id, contact_email, stage, settings, name, now, by
             )
         deal.external_ids = {**deal.external_ids, crm: external_id}
-        ledger.deals[deal.id] = deal
+        ledger.add_deal(deal)
         if not created:
             _apply_external(ledger, deal, stage, value, settings, now, by)
         elif value is not None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import Select, and_, func, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,12 +30,14 @@ class DealRepository:
         self.session = session
 
     async def lock_companies(self, keys: Iterable[tuple[str, str]]) -> None:
-        """Serializes writers per company (sorted: no deadlocks), so two bookings from one company
-        processed at the same moment see each other's deal. The unique index backs this up."""
-        for tenant_id, domain in sorted(set(keys)):
-            await self.session.execute(
-                select(func.pg_advisory_xact_lock(zlib.crc32(f"{tenant_id}/{domain}".encode())))
-            )
+        """Serializes writers per company, so two bookings from one company processed at the same
+        moment see each other's deal (the unique index backs this up). One statement; locks are
+        taken in key order, so two batches never deadlock."""
+        lock_ids = sorted(
+            {zlib.crc32(f"{tenant_id}/{domain}".encode()) for tenant_id, domain in keys}
+        )
+        if lock_ids:
+            await self.session.execute(_LOCK_SQL, {"ids": lock_ids})
 
     async def load_ledger(
         self, company_keys: set[tuple[str, str]], meeting_ids: set[uuid.UUID], tenant_ids: set[str]
@@ -74,7 +76,8 @@ class DealRepository:
                 )
                 .with_for_update()
             )
-            ledger.deals = {d.id: d for d in found_deals}
+            for deal in found_deals:
+                ledger.add_deal(deal)
         if ledger.deals:
             # Other meetings of these deals decide whether a cancellation may cancel the deal.
             more = await self.session.scalars(
@@ -285,3 +288,8 @@ class DealRepository:
             )
         )
         return rows.all()
+
+
+_LOCK_SQL = text(
+    "SELECT pg_advisory_xact_lock(id) FROM (SELECT unnest(CAST(:ids AS bigint[])) AS id ORDER BY 1) AS ordered"
+)

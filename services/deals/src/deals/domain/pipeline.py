@@ -52,10 +52,22 @@ class Ledger:
         default_factory=dict
     )
 
+    def __post_init__(self) -> None:
+        self._by_company: dict[uuid.UUID, Deal] = {}
+        for deal in self.deals.values():
+            self._index(deal)
+
+    def _index(self, deal: Deal) -> None:
+        if deal.is_active:
+            self._by_company[deal.company_id] = deal
+
+    def add_deal(self, deal: Deal) -> None:
+        self.deals[deal.id] = deal
+        self._index(deal)
+
     def active_deal_of(self, company: Company) -> Deal | None:
-        return next(
-            (d for d in self.deals.values() if d.company_id == company.id and d.is_active), None
-        )
+        deal = self._by_company.get(company.id)
+        return deal if deal is not None and deal.is_active else None
 
     def company(self, tenant_id: str, domain: str, now: datetime) -> Company:
         key = (tenant_id, domain)
@@ -167,7 +179,7 @@ def _open_deal(
         primary_contact_email=record.primary_email, source_meeting_id=record.meeting_id,
         converting_activity_id=record.converting_activity_id, converting_channel=record.converting_channel, **extra,
     )  # fmt: skip
-    ledger.deals[deal.id] = deal
+    ledger.add_deal(deal)
     ledger.new_deals.append(deal)
     _link(ledger, deal, record, caused_by, now)
     ledger.record(transition, deal, record.meeting_id, caused_by)
