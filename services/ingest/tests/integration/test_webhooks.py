@@ -269,3 +269,31 @@ class TestRejected:
         )
         await bookings.wait_for(lambda r: header(r, "ce_id") == ok.json()["event_id"])
         assert len(bookings.matching(lambda r: header(r, "ce_tenantid") == tenant.id)) == 1
+
+
+async def test_fastapi_routes_behave_like_the_fast_path(
+    ingest_settings, tenant, bookings: TopicProbe
+) -> None:
+    """The documented FastAPI routes (OpenAPI) and the ASGI fast path share answer_delivery."""
+    from dealflow_libs.testing.http import serve
+    from ingest.main import build_app
+
+    async with (
+        serve(build_app(ingest_settings).app) as url,
+        httpx.AsyncClient(base_url=url) as plain,
+    ):
+        body = orjson.dumps(calcom_created())
+        first = await post(plain, "calcom", tenant.id, body, tenant.calcom_secret)
+        again = await post(plain, "calcom", tenant.id, body, tenant.calcom_secret)
+        unsigned = await plain.post(f"/webhooks/calendly/{tenant.id}", content=b"{}")
+        too_big = await post(
+            plain, "calcom", tenant.id, b"x" * (1024 * 1024 + 1), tenant.calcom_secret
+        )
+    assert (first.status_code, again.status_code, unsigned.status_code, too_big.status_code) == (
+        202,
+        200,
+        401,
+        413,
+    )
+    assert again.json()["event_id"] == first.json()["event_id"]
+    await bookings.wait_for(lambda r: header(r, "ce_id") == first.json()["event_id"])
