@@ -88,6 +88,16 @@ def new_meeting(
     return meeting
 
 
+@dataclass(frozen=True)
+class _Step:
+    """What every handler works with besides the event itself."""
+
+    book: MeetingBook
+    settings: MeetingSettings
+    identify: Identify
+    now: datetime
+
+
 def apply_booking(
     book: MeetingBook,
     event: BookingEvent,
@@ -97,89 +107,59 @@ def apply_booking(
     now: datetime,
 ) -> Applied:
     handler = _HANDLERS[event.trigger]
-    return handler(book, event, settings, identify, now)
+    return handler(_Step(book, settings, identify, now), event)
 
 
-def _create(
-    book: MeetingBook,
-    event: BookingEvent,
-    settings: MeetingSettings,
-    identify: Identify,
-    now: datetime,
-) -> Applied:
-    meeting = new_meeting(event, settings, identify, now)
-    book.add(meeting)
+def _create(step: _Step, event: BookingEvent) -> Applied:
+    meeting = new_meeting(event, step.settings, step.identify, step.now)
+    step.book.add(meeting)
     return Applied(meeting, [Happened(Change.BOOKED)])
 
 
-def _on_created(
-    book: MeetingBook,
-    event: BookingEvent,
-    settings: MeetingSettings,
-    identify: Identify,
-    now: datetime,
-) -> Applied:
+def _on_created(step: _Step, event: BookingEvent) -> Applied:
     if event.previous_booking_uid:
-        return _on_rescheduled(book, event, settings, identify, now)
-    meeting = book.find(event.tenant_id, event.booking_uid)
+        return _on_rescheduled(step, event)
+    meeting = step.book.find(event.tenant_id, event.booking_uid)
     if meeting is None:
-        return _create(book, event, settings, identify, now)
+        return _create(step, event)
     if event.trigger is BookingTrigger.CREATED and meeting.provider_status == "PENDING":
         meeting.provider_status, meeting.updated_at = (
             event.status or "ACCEPTED",
-            now,
+            step.now,
         )  # host accepted
     return Applied(meeting)
 
 
-def _on_rescheduled(
-    book: MeetingBook,
-    event: BookingEvent,
-    settings: MeetingSettings,
-    identify: Identify,
-    now: datetime,
-) -> Applied:
-    meeting = book.find(event.tenant_id, event.previous_booking_uid, event.booking_uid)
+def _on_rescheduled(step: _Step, event: BookingEvent) -> Applied:
+    meeting = step.book.find(event.tenant_id, event.previous_booking_uid, event.booking_uid)
     if meeting is None:
         # The original booking never reached us: this is the first we hear of the meeting.
-        meeting = new_meeting(event, settings, identify, now)
+        meeting = new_meeting(event, step.settings, step.identify, step.now)
         if event.previous_booking_uid:
             meeting.previous_uids = [event.previous_booking_uid]
             meeting.rescheduled_count = 1
             meeting.original_scheduled_at = event.previous_start_time
-        book.add(meeting)
+        step.book.add(meeting)
         return Applied(meeting, [Happened(Change.BOOKED)])
     happened = meeting.reschedule(
-        new_uid=event.booking_uid, start=event.start_time, end=event.end_time, now=now
+        new_uid=event.booking_uid, start=event.start_time, end=event.end_time, now=step.now
     )
-    book.alias(meeting, event.booking_uid)
+    step.book.alias(meeting, event.booking_uid)
     return Applied(meeting, [happened] if happened else [])
 
 
-def _find_or_create(
-    book: MeetingBook,
-    event: BookingEvent,
-    settings: MeetingSettings,
-    identify: Identify,
-    now: datetime,
-) -> Applied:
+def _find_or_create(step: _Step, event: BookingEvent) -> Applied:
     """The meeting an event is about; created from the event if it carries enough, else deferred."""
-    meeting = book.find(event.tenant_id, event.booking_uid)
+    meeting = step.book.find(event.tenant_id, event.booking_uid)
     if meeting is not None:
         return Applied(meeting)
     if not _can_create_from(event):
         return Applied(None, deferred=True)
-    return _create(book, event, settings, identify, now)
+    return _create(step, event)
 
 
-def _on_cancelled(
-    book: MeetingBook,
-    event: BookingEvent,
-    settings: MeetingSettings,
-    identify: Identify,
-    now: datetime,
-) -> Applied:
-    found = _find_or_create(book, event, settings, identify, now)
+def _on_cancelled(step: _Step, event: BookingEvent) -> Applied:
+    found = _find_or_create(step, event)
     if found.meeting is None:
         return found
     meeting, happened = found.meeting, found.happened
@@ -187,8 +167,8 @@ def _on_cancelled(
         # Half of a reschedule (Calendly's cancel half, Cal.com's "request reschedule"): never a cancellation.
         if event.next_booking_uid is None or meeting.provider_uid != event.next_booking_uid:
             if meeting.provider_uid == event.booking_uid:
-                meeting.expect_reschedule(now)
-            book.alias(meeting, event.next_booking_uid)
+                meeting.expect_reschedule(step.now)
+            step.book.alias(meeting, event.next_booking_uid)
         return Applied(meeting, happened)
     reason = (
         event.rejection_reason
@@ -197,46 +177,28 @@ def _on_cancelled(
     )
     if meeting.provider_uid != event.booking_uid:
         return Applied(meeting, happened)  # an old uid of a meeting that has moved on
-    cancelled = meeting.cancel(reason=reason, by=event.cancelled_by, now=now)
+    cancelled = meeting.cancel(reason=reason, by=event.cancelled_by, now=step.now)
     return Applied(meeting, happened + ([cancelled] if cancelled else []))
 
 
-def _on_started(
-    book: MeetingBook,
-    event: BookingEvent,
-    settings: MeetingSettings,
-    identify: Identify,
-    now: datetime,
-) -> Applied:
-    meeting = book.find(event.tenant_id, event.booking_uid)
+def _on_started(step: _Step, event: BookingEvent) -> Applied:
+    meeting = step.book.find(event.tenant_id, event.booking_uid)
     if meeting is None and _can_create_from(event):
-        return _create(book, event, settings, identify, now)
+        return _create(step, event)
     return Applied(meeting)
 
 
-def _on_ended(
-    book: MeetingBook,
-    event: BookingEvent,
-    settings: MeetingSettings,
-    identify: Identify,
-    now: datetime,
-) -> Applied:
-    found = _find_or_create(book, event, settings, identify, now)
+def _on_ended(step: _Step, event: BookingEvent) -> Applied:
+    found = _find_or_create(step, event)
     if found.meeting is None:
         return found
     meeting, happened = found.meeting, found.happened
-    ended = meeting.mark_ended(now)
+    ended = meeting.mark_ended(step.now)
     return Applied(meeting, happened + ([ended] if ended else []))
 
 
-def _on_no_show(
-    book: MeetingBook,
-    event: BookingEvent,
-    settings: MeetingSettings,
-    identify: Identify,
-    now: datetime,
-) -> Applied:
-    meeting = book.find(event.tenant_id, event.booking_uid)
+def _on_no_show(step: _Step, event: BookingEvent) -> Applied:
+    meeting = step.book.find(event.tenant_id, event.booking_uid)
     if meeting is None:
         return Applied(None, deferred=True)
     marks = {a.email: a.no_show for a in event.attendees if a.email}
@@ -246,7 +208,7 @@ def _on_no_show(
         flag = marks[meeting.primary_email]
     else:
         return Applied(meeting)  # only guests were (un)marked: the booker's attendance stands
-    happened = meeting.set_provider_no_show(flag, source=event.provider.value, now=now)
+    happened = meeting.set_provider_no_show(flag, source=event.provider.value, now=step.now)
     return Applied(meeting, [happened] if happened else [])
 
 
