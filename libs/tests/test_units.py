@@ -1,7 +1,9 @@
 """Pure pieces of libs: CloudEvents binding, secret redaction, settings, cursors, error kinds."""
 
 import logging
+import uuid
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import orjson
 import pytest
@@ -11,7 +13,7 @@ from dealflow_libs.cloudevents import EnvelopeError, envelope_from_kafka, new_en
 from dealflow_libs.errors import PermanentError, is_permanent, is_transient
 from dealflow_libs.http import ApiError
 from dealflow_libs.logging import JsonFormatter
-from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_libs.pagination import after_cursor, decode_cursor, encode_cursor, page_of
 from dealflow_libs.settings import CommonSettings, asyncpg_url, service_database_url
 from dealflow_schemas.tenants import TenantChanged
 
@@ -112,6 +114,32 @@ class TestCursor:
         with pytest.raises(ApiError) as caught:
             decode_cursor(cursor, 2)
         assert caught.value.status == 400
+
+
+class TestPages:
+    def test_after_cursor_parses_both_parts(self) -> None:
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        last = uuid.uuid4()
+        assert after_cursor(encode_cursor(at.isoformat(), str(last)), datetime.fromisoformat) == (
+            at,
+            last,
+        )
+        assert after_cursor(None, datetime.fromisoformat) is None
+
+    @pytest.mark.parametrize(
+        "values", [("not-a-date", str(uuid.uuid4())), ("2026-01-01T00:00:00+00:00", "not-a-uuid")]
+    )
+    def test_well_formed_cursor_with_bad_values_is_a_400(self, values: tuple[str, str]) -> None:
+        with pytest.raises(ApiError) as caught:
+            after_cursor(encode_cursor(*values), datetime.fromisoformat)
+        assert caught.value.status == 400
+
+    def test_page_of_gives_a_cursor_only_when_there_is_more(self) -> None:
+        rows = [SimpleNamespace(id=uuid.uuid4(), key=str(i)) for i in range(3)]
+        page, cursor = page_of(rows, 2, lambda r: r.key)
+        assert page == rows[:2]
+        assert decode_cursor(cursor or "", 2) == ["1", str(rows[1].id)]
+        assert page_of(rows, 3, lambda r: r.key) == (rows, None)
 
 
 class TestErrorKinds:

@@ -1,7 +1,9 @@
 """Opaque keyset cursors: (sort value, id) of the last row seen, base64url-encoded JSON."""
 
 import base64
-from typing import Any
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
@@ -21,3 +23,35 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != arity:
         raise ApiError(400, "invalid_cursor", "cursor is not one this API returned")
     return values
+
+
+K = TypeVar("K")
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+R = TypeVar("R", bound=Identified)
+
+
+def after_cursor(cursor: str | None, parse: Callable[[str], K]) -> tuple[K, uuid.UUID] | None:
+    """The (sort value, id) a page continues after; a cursor that does not parse is a 400."""
+    if not cursor:
+        return None
+    sort_value, last_id = decode_cursor(cursor, 2)
+    try:
+        return parse(sort_value), uuid.UUID(last_id)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ApiError(400, "invalid_cursor", "cursor is not one this API returned") from exc
+
+
+def page_of(
+    rows: Sequence[R], limit: int, sort_value: Callable[[R], str]
+) -> tuple[list[R], str | None]:
+    """Rows were fetched with limit + 1: the page, and the cursor to the next one if there is one."""
+    page = list(rows[:limit])
+    if len(rows) <= limit:
+        return page, None
+    return page, encode_cursor(sort_value(page[-1]), str(page[-1].id))

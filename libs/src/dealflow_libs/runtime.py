@@ -17,6 +17,7 @@ from dealflow_libs.db import create_engine, ping, session_factory
 from dealflow_libs.kafka import check_broker, new_broker, new_producer
 from dealflow_libs.relay import OutboxRelay
 from dealflow_libs.settings import CommonSettings
+from dealflow_schemas.base import EventModel
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,16 @@ class ServiceRuntime:
             self.broker, self.docs_broker, consumer, topic=topic, group_id=name, payload=payload,
             settings=self.settings, description=description,
         )  # fmt: skip
+
+    def publishes(self, topic: str, *events: type[EventModel]) -> None:
+        """Documents (AsyncAPI) the events this service writes to `topic` through its outbox."""
+        for event in events:
+            self.docs_broker.publisher(
+                topic,
+                schema=event,
+                title=f"{topic}:{event.__name__}",
+                description=(event.__doc__ or event.__name__).strip(),
+            )
 
     def spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         """Runs a background loop for the life of the service; cancelled at stop."""

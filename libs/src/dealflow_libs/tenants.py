@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dealflow_libs.cache import SingleFlightCache
+from dealflow_libs.uow import UnitOfWork
 from dealflow_schemas.tenants import TenantChanged
 
 #: Lookups are cached this long; a revoked key stops working within this window.
@@ -105,6 +106,25 @@ async def tenant_settings_many(
         select(table.c.tenant_id, table.c.settings).where(table.c.tenant_id.in_(tenant_ids))
     )
     return {tenant_id: dict(settings or {}) for tenant_id, settings in rows}
+
+
+class UnknownTenant(Exception):
+    pass
+
+
+async def replace_tenant_settings(
+    uow: UnitOfWork, table: Table, tenant_id: str, stored: dict[str, Any]
+) -> None:
+    """Use case shared by every service's `PUT /v1/settings`: the service's settings, replaced."""
+    async with uow:
+        if not await save_tenant_settings(uow.session, table, tenant_id, stored):
+            raise UnknownTenant(f"unknown tenant '{tenant_id}'")
+        await uow.commit()
+
+
+async def read_tenant_settings(uow: UnitOfWork, table: Table, tenant_id: str) -> dict[str, Any]:
+    async with uow:
+        return await tenant_settings(uow.session, table, tenant_id)
 
 
 async def save_tenant_settings(

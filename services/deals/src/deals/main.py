@@ -33,11 +33,7 @@ def build_app(config: DealsSettings | None = None) -> FastAPI:
         )
         subscribe_tenant_feed(rt, tenants)
         subscribe_meetings(rt, lambda: DealsUnitOfWork(rt.sessions))
-        for event in DEAL_EVENTS:
-            rt.docs_broker.publisher(
-                DEALS_TOPIC, schema=event, title=f"{DEALS_TOPIC}:{event.__name__}",
-                description=(event.__doc__ or event.__name__).strip(),
-            )  # fmt: skip
+        rt.publishes(DEALS_TOPIC, *DEAL_EVENTS)
         return rt
 
     async def started(app: FastAPI, rt: ServiceRuntime) -> None:

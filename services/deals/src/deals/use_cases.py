@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from dealflow_libs.domains import identify
-from dealflow_libs.tenants import save_tenant_settings, tenant_settings, tenant_settings_many
+from dealflow_libs.tenants import tenant_settings_many
 from dealflow_schemas.deals import DEALS_TOPIC, DealStage, LostReason
 from dealflow_schemas.meetings import MeetingEvent
 from deals.db.tables import tenants
@@ -390,21 +390,3 @@ def _apply_external(
             None,
             None,
         )
-
-
-# -- settings ---------------------------------------------------------------------------------
-
-
-async def get_settings(uow: DealsUnitOfWork, tenant_id: str) -> dict[str, Any]:
-    async with uow:
-        return await tenant_settings(uow.session, tenants, tenant_id)
-
-
-async def update_settings(
-    uow: DealsUnitOfWork, tenant_id: str, stored: dict[str, Any]
-) -> DealSettings:
-    async with uow:
-        if not await save_tenant_settings(uow.session, tenants, tenant_id, stored):
-            raise NotFound(f"unknown tenant '{tenant_id}'")
-        await uow.commit()
-    return DealSettings.from_stored(stored)

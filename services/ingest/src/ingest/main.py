@@ -32,18 +32,8 @@ def build_app(settings: IngestSettings | None = None) -> WebhookFastPath:
             database_url=settings.own_database_url,
             outbox_table=outbox,
         )
-        rt.docs_broker.publisher(
-            BOOKINGS_TOPIC,
-            schema=BookingEvent,
-            title=BOOKINGS_TOPIC,
-            description="Normalized booking events, keyed by lower-cased primary attendee email.",
-        )
-        rt.docs_broker.publisher(
-            TENANTS_TOPIC,
-            schema=TenantChanged,
-            title=TENANTS_TOPIC,
-            description="Full tenant state on every change, keyed by tenant id.",
-        )
+        rt.publishes(BOOKINGS_TOPIC, BookingEvent)
+        rt.publishes(TENANTS_TOPIC, TenantChanged)
         return rt
 
     async def started(app: FastAPI, rt: ServiceRuntime) -> None:

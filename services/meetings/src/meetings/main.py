@@ -45,11 +45,7 @@ def build_app(config: MeetingsSettings | None = None) -> FastAPI:
         subscribe_tenant_feed(rt, tenants)
         subscribe_bookings(rt, uow, identify)
         subscribe_deal_links(rt, uow)
-        for event in MEETING_EVENTS:
-            rt.docs_broker.publisher(
-                MEETINGS_TOPIC, schema=event, title=f"{MEETINGS_TOPIC}:{event.__name__}",
-                description=(event.__doc__ or event.__name__).strip(),
-            )  # fmt: skip
+        rt.publishes(MEETINGS_TOPIC, *MEETING_EVENTS)
         return rt
 
     async def started(app: FastAPI, rt: ServiceRuntime) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dealflow_libs.tenants import save_tenant_settings, tenant_settings, tenant_settings_many
+from dealflow_libs.tenants import tenant_settings_many
 from dealflow_schemas.bookings import BookingEvent
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingEvent, MeetingOutcome
 from meetings.db.tables import tenants
@@ -291,21 +291,3 @@ async def dispatch_due_reminders(uow: MeetingsUnitOfWork, *, limit: int = 200) -
         await uow.reminders.mark(skipped, "skipped")
         await uow.commit()
     return len(due)
-
-
-# -- settings -------------------------------------------------------------------------------
-
-
-async def get_settings(uow: MeetingsUnitOfWork, tenant_id: str) -> MeetingSettings:
-    async with uow:
-        return MeetingSettings.from_stored(await tenant_settings(uow.session, tenants, tenant_id))
-
-
-async def update_settings(
-    uow: MeetingsUnitOfWork, tenant_id: str, stored: dict[str, Any]
-) -> MeetingSettings:
-    async with uow:
-        if not await save_tenant_settings(uow.session, tenants, tenant_id, stored):
-            raise NotFound(f"unknown tenant '{tenant_id}'")
-        await uow.commit()
-    return MeetingSettings.from_stored(stored)

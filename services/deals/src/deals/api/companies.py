@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from dealflow_libs.http import ApiError
-from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_libs.pagination import after_cursor, page_of
 from dealflow_schemas.deals import CompanyRef, DealSnapshot
 from deals.api.deals import Contact, LinkedMeeting
 from deals.api.deps import Ctx, Tenant
@@ -34,14 +34,10 @@ async def list_companies(
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> CompanyPage:
-    after = None
-    if cursor:
-        last_domain, last_id = decode_cursor(cursor, 2)
-        after = (last_domain, uuid.UUID(last_id))
+    after = after_cursor(cursor, str)
     async with ctx.uow() as uow:
         rows = await uow.deals.list_companies(tenant, domain=domain, after=after, limit=limit + 1)
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1].domain, str(page[-1].id)) if len(rows) > limit else None
+    page, next_cursor = page_of(rows, limit, lambda c: c.domain)
     return CompanyPage(
         items=[CompanyRef(company_id=c.id, domain=c.domain, name=c.name) for c in page],
         next_cursor=next_cursor,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from dealflow_libs.http import ApiError
-from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_libs.pagination import after_cursor, page_of
 from dealflow_schemas.deals import DealSnapshot, DealStage, DealStatus, LostReason
 from deals.api.deps import Ctx, Tenant
 from deals.domain.deal import Deal, DealClosed, InvalidChange
@@ -140,22 +140,14 @@ async def list_deals(
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> DealPage:
-    after = None
-    if cursor:
-        at, last_id = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(at), uuid.UUID(last_id))
+    after = after_cursor(cursor, datetime.fromisoformat)
     async with ctx.uow() as uow:
         rows = await uow.deals.list(
             tenant, status=status, stage=stage, company_domain=company_domain, created_since=created_since,
             created_until=created_until, closed_since=closed_since, closed_until=closed_until, after=after, limit=limit + 1,
         )  # fmt: skip
         companies = await uow.deals.companies_by_id(d.company_id for d in rows)
-    page = rows[:limit]
-    next_cursor = (
-        encode_cursor(page[-1].created_at.isoformat(), str(page[-1].id))
-        if len(rows) > limit
-        else None
-    )
+    page, next_cursor = page_of(rows, limit, lambda d: d.created_at.isoformat())
     return DealPage(
         items=[snapshot(d, companies[d.company_id]) for d in page], next_cursor=next_cursor
     )

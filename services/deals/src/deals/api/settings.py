@@ -4,10 +4,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from dealflow_libs.http import ApiError
+from dealflow_libs.tenants import UnknownTenant, read_tenant_settings, replace_tenant_settings
 from dealflow_schemas.deals import DealStage
 from deals.api.deps import Ctx, Tenant
+from deals.db.tables import tenants
 from deals.domain.settings import DealPolicy, DealSettings
-from deals.use_cases import NotFound, get_settings, update_settings
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
@@ -42,7 +43,7 @@ def _out(settings: DealSettings) -> DealSettingsOut:
 
 @router.get("", response_model=DealSettingsOut)
 async def read_settings(ctx: Ctx, tenant: Tenant) -> DealSettingsOut:
-    return _out(DealSettings.from_stored(await get_settings(ctx.uow(), tenant)))
+    return _out(DealSettings.from_stored(await read_tenant_settings(ctx.uow(), tenants, tenant)))
 
 
 @router.put("", response_model=DealSettingsOut, summary="Replace this tenant's deal settings")
@@ -62,6 +63,7 @@ async def write_settings(ctx: Ctx, tenant: Tenant, body: DealSettingsIn) -> Deal
         crm: {k.lower(): v for k, v in m.items()} for crm, m in stored["crm_stage_mappings"].items()
     }
     try:
-        return _out(await update_settings(ctx.uow(), tenant, stored))
-    except NotFound as exc:
+        await replace_tenant_settings(ctx.uow(), tenants, tenant, stored)
+    except UnknownTenant as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
+    return _out(DealSettings.from_stored(stored))

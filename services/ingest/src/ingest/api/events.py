@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from dealflow_libs.api import Tenant
 from dealflow_libs.http import ApiError
-from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_libs.pagination import after_cursor, page_of
 from ingest.api.deps import context
 from ingest.db.tables import RawEvent
 from ingest.domain.deliveries import Verdict
@@ -73,10 +73,7 @@ async def list_events(
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> EventPage:
-    after = None
-    if cursor:
-        at, last_id = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(at), uuid.UUID(last_id))
+    after = after_cursor(cursor, datetime.fromisoformat)
     async with context(request).uow() as uow:
         rows = await uow.deliveries.list(
             tenant,
@@ -88,12 +85,7 @@ async def list_events(
             after=after,
             limit=limit + 1,
         )
-    page = rows[:limit]
-    next_cursor = (
-        encode_cursor(page[-1].received_at.isoformat(), str(page[-1].id))
-        if len(rows) > limit
-        else None
-    )
+    page, next_cursor = page_of(rows, limit, lambda r: r.received_at.isoformat())
     return EventPage(items=[EventSummary(**_summary(r)) for r in page], next_cursor=next_cursor)
 
 

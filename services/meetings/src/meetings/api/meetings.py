@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, EmailStr, Field
 
 from dealflow_libs.http import ApiError
-from dealflow_libs.pagination import decode_cursor, encode_cursor
+from dealflow_libs.pagination import after_cursor, page_of
 from dealflow_schemas.bookings import Attendee, Person, Tracking
 from dealflow_schemas.meetings import MeetingOutcome, MeetingSnapshot, MeetingStatus, MeetingType
 from meetings.api.deps import Ctx, RequestId, Tenant
@@ -125,19 +125,16 @@ async def list_meetings(
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> MeetingPage:
-    after = None
-    if cursor:
-        at, last_id = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(at), uuid.UUID(last_id))
+    after = after_cursor(cursor, datetime.fromisoformat)
     async with ctx.uow() as uow:
         rows = await uow.meetings.list(
             tenant, status=status, upcoming=upcoming, email=attendee_email, meeting_type=type,
             outcome=outcome, since=since, until=until, after=after, now=datetime.now(UTC), limit=limit + 1,
         )  # fmt: skip
-    page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit and page[-1].scheduled_at is not None:
-        next_cursor = encode_cursor(page[-1].scheduled_at.isoformat(), str(page[-1].id))
+    # The query only returns meetings that have a time, so scheduled_at is set on every row.
+    page, next_cursor = page_of(
+        rows, limit, lambda m: m.scheduled_at.isoformat() if m.scheduled_at else ""
+    )
     return MeetingPage(items=[snapshot(m) for m in page], next_cursor=next_cursor)
 
 

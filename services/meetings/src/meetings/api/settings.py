@@ -7,10 +7,11 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from dealflow_libs.domains import registrable_domain
 from dealflow_libs.http import ApiError
+from dealflow_libs.tenants import UnknownTenant, read_tenant_settings, replace_tenant_settings
 from dealflow_schemas.meetings import MeetingType
 from meetings.api.deps import Ctx, Tenant
+from meetings.db.tables import tenants
 from meetings.domain.settings import MeetingSettings
-from meetings.use_cases import NotFound, get_settings, update_settings
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
@@ -55,7 +56,7 @@ def _out(settings: MeetingSettings) -> SettingsIn:
 
 @router.get("", response_model=SettingsIn)
 async def read_settings(ctx: Ctx, tenant: Tenant) -> SettingsIn:
-    return _out(await get_settings(ctx.uow(), tenant))
+    return _out(MeetingSettings.from_stored(await read_tenant_settings(ctx.uow(), tenants, tenant)))
 
 
 @router.put("", response_model=SettingsIn, summary="Replace this tenant's meeting settings")
@@ -65,6 +66,7 @@ async def write_settings(ctx: Ctx, tenant: Tenant, body: SettingsIn) -> Settings
         {d.strip().lower() for d in body.personal_domains if d.strip()}
     )
     try:
-        return _out(await update_settings(ctx.uow(), tenant, stored))
-    except NotFound as exc:
+        await replace_tenant_settings(ctx.uow(), tenants, tenant, stored)
+    except UnknownTenant as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
+    return _out(MeetingSettings.from_stored(stored))
