@@ -24,7 +24,9 @@ def producer_options(settings: CommonSettings) -> dict[str, object]:
         "bootstrap_servers": settings.kafka_bootstrap,
         "acks": "all",
         "enable_idempotence": settings.kafka_enable_idempotence,
-        "compression_type": None if settings.kafka_compression == "none" else "gzip",
+        "compression_type": None
+        if settings.kafka_compression == "none"
+        else settings.kafka_compression,
         "linger_ms": 2,
         "max_batch_size": 256 * 1024,
     }

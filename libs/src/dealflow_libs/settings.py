@@ -23,7 +23,11 @@ class CommonSettings(BaseSettings):
         default=False,
         description="Idempotent producer; needs Apache Kafka (the local Tansu broker lacks InitProducerId).",
     )
-    kafka_compression: Literal["gzip", "none"] = "gzip"
+    kafka_compression: Literal["lz4", "zstd", "snappy", "gzip", "none"] = Field(
+        default="lz4",
+        description="Producer compression. lz4 costs the producer about half of gzip's CPU "
+        "(bench: 28 vs 48 microseconds per 3 kB record) at a similar ratio for JSON.",
+    )
     kafka_client_prefix: str = "dealflow"
     kafka_group_prefix: str = Field(
         default="",

@@ -10,7 +10,15 @@ from dealflow_libs.cloudevents import new_envelope
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, Provider
 from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
 from ingest.db.tables import RawEvent, Tenant
-from ingest.domain.deliveries import REPLAYABLE, Assessment, Delivery, Verdict, interpret
+from ingest.domain.deliveries import (
+    REPLAYABLE,
+    Assessment,
+    Delivery,
+    Verdict,
+    interpret,
+    key_claims,
+    settle,
+)
 from ingest.uow import IngestUnitOfWork
 
 
@@ -54,32 +62,12 @@ async def record_deliveries(
     claimed (now or earlier in this batch) comes back as a duplicate of the first one.
     """
     async with uow:
-        results = await uow.deliveries.record(assessments)
-        unresolved = [
-            (a.delivery.tenant_id, a.dedupe_key)
-            for a, (won, owner) in zip(assessments, results, strict=True)
-            if a.verdict is Verdict.ACCEPTED and not won and owner is None and a.dedupe_key
-        ]
-        # The holder committed while this statement ran (another flusher): read it now.
-        late = await uow.deliveries.owners(unresolved) if unresolved else {}
-        final = []
-        for assessment, (won, owner) in zip(assessments, results, strict=True):
+        holders = await uow.deliveries.claim(key_claims(assessments))
+        final = settle(assessments, holders)
+        for assessment in final:
             if assessment.verdict is Verdict.ACCEPTED:
-                if won:
-                    _publish_booking(uow, assessment)
-                else:
-                    owner = (
-                        owner or late[(assessment.delivery.tenant_id, assessment.dedupe_key or "")]
-                    )
-                    assessment = assessment.as_duplicate_of(owner)
-            final.append(assessment)
-        await uow.deliveries.set_event_ids(
-            [
-                (a.raw_event_id, a.event_id)
-                for a, (_, owner) in zip(final, results, strict=True)
-                if a.verdict is Verdict.DUPLICATE and owner is None and a.event_id
-            ]
-        )
+                _publish_booking(uow, assessment)
+        await uow.deliveries.store(final)
         await uow.commit()
     return final
 
@@ -112,7 +100,7 @@ async def replay_delivery(
         if assessment.verdict is Verdict.ACCEPTED:
             assessment = replace(assessment, verdict=Verdict.REPLAYED, replay_of=raw.id)
             _publish_booking(uow, assessment)
-        await uow.deliveries.record([assessment])
+        await uow.deliveries.store([assessment])
         await uow.commit()
     return assessment
 

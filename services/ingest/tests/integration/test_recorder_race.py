@@ -9,7 +9,7 @@ import orjson
 
 from dealflow_schemas.bookings import Provider
 from ingest import samples
-from ingest.domain.deliveries import Delivery, Verdict, interpret
+from ingest.domain.deliveries import Delivery, Verdict, interpret, key_claims
 from ingest.use_cases import record_deliveries
 
 
@@ -31,8 +31,9 @@ async def test_loser_of_a_race_points_at_the_winner(tenant, uow_factory) -> None
     assert (first.verdict, second.verdict) == (Verdict.ACCEPTED, Verdict.ACCEPTED)
 
     async with uow_factory() as holder:  # claims the key and keeps its transaction open
-        [(won, _)] = await holder.deliveries.record([first])
-        assert won
+        holders = await holder.deliveries.claim(key_claims([first]))
+        assert [h.raw_event_id for h in holders.values()] == [first.raw_event_id]
+        await holder.deliveries.store([first])
         racing = asyncio.create_task(record_deliveries(uow_factory(), [second]))
         await asyncio.sleep(0.5)
         assert not racing.done(), "the second insert must wait for the first transaction"

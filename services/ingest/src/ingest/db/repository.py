@@ -6,49 +6,45 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, and_, or_, select, text, tuple_, update
+from sqlalchemy import Select, and_, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ingest.db.tables import RawEvent, Tenant, delivery_keys, raw_events
-from ingest.domain.deliveries import Assessment
+from ingest.db.tables import RawEvent, Tenant
+from ingest.domain.deliveries import Assessment, KeyClaim, KeyHolder
 
 
 class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record(
-        self, assessments: Sequence[Assessment]
-    ) -> list[tuple[bool, uuid.UUID | None]]:
-        """Stores a batch of deliveries in one statement and claims the accepted ones' dedupe keys.
+    async def claim(self, claims: Sequence[KeyClaim]) -> dict[tuple[str, str], KeyHolder]:
+        """Claims dedupe keys for accepted deliveries; returns every key's holder.
 
-        Returns, per delivery, (won, owner): `won` is True for an accepted delivery that claimed
-        its key (publish it); otherwise `owner` is the event id that holds the key already
-        (None when that holder was not committed yet as the statement began: ask `owners`).
-        Accepted deliveries that lost are stored as duplicates.
+        A key already held (or claimed by a transaction that commits while this one waits) keeps
+        its holder; the caller compares the holder's raw event id with its own to know who won.
+        Keys go in sorted order so two concurrent batches never wait for each other in a cycle.
         """
-        columns = dict(
-            zip(_RECORD_COLUMNS, zip(*(_raw_row(a) for a in assessments), strict=True), strict=True)
-        )
+        if not claims:
+            return {}
+        ordered = sorted(claims, key=lambda c: (c.tenant_id, c.dedupe_key))
         rows = await self.session.execute(
-            _RECORD_SQL, {name: list(values) for name, values in columns.items()}
+            _CLAIM_SQL,
+            {
+                "tenant_id": [c.tenant_id for c in ordered],
+                "dedupe_key": [c.dedupe_key for c in ordered],
+                "event_id": [c.event_id for c in ordered],
+                "raw_event_id": [c.raw_event_id for c in ordered],
+            },
         )
-        return [(won, owner) for won, owner in rows]
+        return {(t, k): KeyHolder(event_id, raw_id) for t, k, event_id, raw_id in rows}
 
-    async def owners(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID]:
-        table = delivery_keys
-        found = await self.session.execute(
-            select(table.c.tenant_id, table.c.dedupe_key, table.c.event_id).where(
-                tuple_(table.c.tenant_id, table.c.dedupe_key).in_(list(keys))
-            )
+    async def store(self, assessments: Sequence[Assessment]) -> None:
+        """Stores deliveries as they were finally judged, in one statement."""
+        columns = zip(*(_raw_row(a) for a in assessments), strict=True)
+        await self.session.execute(
+            _STORE_SQL,
+            {name: list(values) for name, values in zip(_STORE_COLUMNS, columns, strict=True)},
         )
-        return {(t, k): e for t, k, e in found}
-
-    async def set_event_ids(self, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
-        for raw_event_id, event_id in pairs:
-            await self.session.execute(
-                update(raw_events).where(raw_events.c.id == raw_event_id).values(event_id=event_id)
-            )
 
     async def get(self, tenant_id: str, raw_event_id: uuid.UUID) -> RawEvent | None:
         return await self.session.scalar(
@@ -125,9 +121,21 @@ def _raw_row(a: Assessment) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-# One round trip per batch: unnest the batch, claim the accepted deliveries' keys, store every
-# delivery (losers of the claim as duplicates pointing at the owner), report who won.
-_RECORD_COLUMNS = (
+_CLAIM_SQL = text("""
+INSERT INTO delivery_keys AS k (tenant_id, dedupe_key, event_id, raw_event_id)
+SELECT * FROM unnest(
+    CAST(:tenant_id AS text[]),
+    CAST(:dedupe_key AS text[]),
+    CAST(:event_id AS uuid[]),
+    CAST(:raw_event_id AS uuid[])
+)
+ON CONFLICT (tenant_id, dedupe_key) DO UPDATE SET event_id = k.event_id
+RETURNING k.tenant_id, k.dedupe_key, k.event_id, k.raw_event_id
+""")
+# DO UPDATE (a no-op) rather than DO NOTHING: it returns the holder of a key that was already
+# taken, including one committed while this statement waited for it, in the same round trip.
+
+_STORE_COLUMNS = (
     "id",
     "tenant_id",
     "provider",
@@ -143,47 +151,23 @@ _RECORD_COLUMNS = (
     "replay_of",
     "received_at",
 )
-_RECORD_SQL = text("""
-WITH input AS (
-    SELECT * FROM unnest(
-        CAST(:id AS uuid[]),
-        CAST(:tenant_id AS text[]),
-        CAST(:provider AS text[]),
-        CAST(:trigger AS text[]),
-        CAST(:verdict AS text[]),
-        CAST(:status_code AS int[]),
-        CAST(:error AS text[]),
-        CAST(:headers AS jsonb[]),
-        CAST(:body AS bytea[]),
-        CAST(:body_truncated AS bool[]),
-        CAST(:dedupe_key AS text[]),
-        CAST(:event_id AS uuid[]),
-        CAST(:replay_of AS uuid[]),
-        CAST(:received_at AS timestamptz[])
-    ) WITH ORDINALITY AS i(id, tenant_id, provider, trigger, verdict, status_code, error, headers,
-                           body, body_truncated, dedupe_key, event_id, replay_of, received_at, n)
-), claimed AS (
-    INSERT INTO delivery_keys (tenant_id, dedupe_key, event_id, raw_event_id)
-    SELECT tenant_id, dedupe_key, event_id, id FROM input WHERE verdict = 'accepted' ORDER BY n
-    ON CONFLICT DO NOTHING
-    RETURNING tenant_id, dedupe_key, event_id, raw_event_id
-), decided AS (
-    SELECT i.*, c.raw_event_id IS NOT NULL AS won,
-           COALESCE(c2.event_id, k.event_id) AS owner
-    FROM input i
-    LEFT JOIN claimed c ON c.raw_event_id = i.id
-    LEFT JOIN claimed c2 ON c2.tenant_id = i.tenant_id AND c2.dedupe_key = i.dedupe_key
-    LEFT JOIN delivery_keys k ON k.tenant_id = i.tenant_id AND k.dedupe_key = i.dedupe_key
-), stored AS (
-    INSERT INTO raw_events (id, tenant_id, provider, trigger, verdict, status_code, error, headers,
-                            body, body_truncated, dedupe_key, event_id, replay_of, received_at)
-    SELECT id, tenant_id, provider, trigger,
-           CASE WHEN verdict = 'accepted' AND NOT won THEN 'duplicate' ELSE verdict END,
-           CASE WHEN verdict = 'accepted' AND NOT won THEN 200 ELSE status_code END,
-           error, headers, body, body_truncated, dedupe_key,
-           CASE WHEN verdict = 'accepted' AND NOT won THEN owner ELSE event_id END,
-           replay_of, received_at
-    FROM decided
+_STORE_SQL = text("""
+INSERT INTO raw_events (id, tenant_id, provider, trigger, verdict, status_code, error, headers,
+                        body, body_truncated, dedupe_key, event_id, replay_of, received_at)
+SELECT * FROM unnest(
+    CAST(:id AS uuid[]),
+    CAST(:tenant_id AS text[]),
+    CAST(:provider AS text[]),
+    CAST(:trigger AS text[]),
+    CAST(:verdict AS text[]),
+    CAST(:status_code AS int[]),
+    CAST(:error AS text[]),
+    CAST(:headers AS jsonb[]),
+    CAST(:body AS bytea[]),
+    CAST(:body_truncated AS bool[]),
+    CAST(:dedupe_key AS text[]),
+    CAST(:event_id AS uuid[]),
+    CAST(:replay_of AS uuid[]),
+    CAST(:received_at AS timestamptz[])
 )
-SELECT won, owner FROM decided ORDER BY n
 """)

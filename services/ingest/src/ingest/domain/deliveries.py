@@ -1,6 +1,7 @@
 """Deciding what a webhook delivery is: verified, parsed and normalized, or why not. Pure."""
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -97,6 +98,46 @@ class Assessment:
 
     def as_duplicate_of(self, event_id: uuid.UUID) -> "Assessment":
         return replace(self, verdict=Verdict.DUPLICATE, event_id=event_id, event=None)
+
+
+@dataclass(frozen=True)
+class KeyClaim:
+    """An accepted delivery's bid for its dedupe key: the first to hold it is published."""
+
+    tenant_id: str
+    dedupe_key: str
+    event_id: uuid.UUID
+    raw_event_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    event_id: uuid.UUID
+    raw_event_id: uuid.UUID
+
+
+def key_claims(assessments: Sequence[Assessment]) -> list[KeyClaim]:
+    """One claim per dedupe key: the first accepted delivery that carries it."""
+    claims: dict[tuple[str, str], KeyClaim] = {}
+    for a in assessments:
+        if a.verdict is Verdict.ACCEPTED and a.dedupe_key and a.event_id:
+            key = (a.delivery.tenant_id, a.dedupe_key)
+            claims.setdefault(key, KeyClaim(*key, a.event_id, a.raw_event_id))
+    return list(claims.values())
+
+
+def settle(
+    assessments: Sequence[Assessment], holders: Mapping[tuple[str, str], KeyHolder]
+) -> list[Assessment]:
+    """Final verdicts: an accepted delivery whose key another delivery holds is its duplicate."""
+    final = []
+    for a in assessments:
+        if a.verdict is Verdict.ACCEPTED and a.dedupe_key:
+            holder = holders[(a.delivery.tenant_id, a.dedupe_key)]
+            if holder.raw_event_id != a.raw_event_id:
+                a = a.as_duplicate_of(holder.event_id)
+        final.append(a)
+    return final
 
 
 def reject(delivery: Delivery, verdict: Verdict, error: str) -> Assessment:
