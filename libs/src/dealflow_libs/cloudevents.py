@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
+from dealflow_libs.ids import new_id
 from dealflow_schemas.base import EventModel
 
 SPEC_VERSION = "1.0"
@@ -70,7 +71,7 @@ def new_envelope(
     extensions: Mapping[str, str] | None = None,
 ) -> Envelope:
     return Envelope(
-        id=str(event_id or uuid.uuid4()),
+        id=str(event_id or new_id()),
         source=source,
         type=type(event).ce_type,
         time=time or datetime.now(UTC),

@@ -4,6 +4,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dealflow_libs.ids import new_id
+
 
 def company_name(domain: str) -> str:
     """`acme-widgets.co.uk` -> `Acme Widgets`: a readable default until someone names it."""
@@ -19,7 +21,7 @@ class Company:
     domain: str
     name: str
     created_at: datetime
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=new_id)
 
 
 @dataclass(eq=False)

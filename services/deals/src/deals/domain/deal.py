@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from dealflow_libs.ids import new_id
 from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 from deals.domain.settings import DealSettings
 
@@ -72,7 +73,7 @@ class Deal:
     created_at: datetime
     updated_at: datetime
     status: DealStatus = DealStatus.ACTIVE
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=new_id)
     value: Decimal | None = None
     expected_close_date: date | None = None
     owner: str | None = None

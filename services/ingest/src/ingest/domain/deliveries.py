@@ -8,6 +8,7 @@ from enum import StrEnum
 
 import orjson
 
+from dealflow_libs.ids import new_id
 from dealflow_schemas.bookings import BookingEvent, Provider
 from ingest.domain.normalize import (
     Ignored,
@@ -141,7 +142,7 @@ def settle(
 
 
 def reject(delivery: Delivery, verdict: Verdict, error: str) -> Assessment:
-    return Assessment(raw_event_id=uuid.uuid4(), delivery=delivery, verdict=verdict, error=error)
+    return Assessment(raw_event_id=new_id(), delivery=delivery, verdict=verdict, error=error)
 
 
 def check_signature(
@@ -178,7 +179,7 @@ def assess(
 
 def interpret(delivery: Delivery, *, raw_event_id: uuid.UUID | None = None) -> Assessment:
     """Parses and normalizes an authenticated delivery."""
-    raw_event_id = raw_event_id or uuid.uuid4()
+    raw_event_id = raw_event_id or new_id()
     try:
         body = orjson.loads(delivery.body)
     except orjson.JSONDecodeError as exc:
@@ -206,6 +207,6 @@ def interpret(delivery: Delivery, *, raw_event_id: uuid.UUID | None = None) -> A
         Verdict.ACCEPTED,
         trigger,
         event=result.event,
-        event_id=uuid.uuid4(),
+        event_id=new_id(),
         dedupe_key=result.dedupe_key,
     )

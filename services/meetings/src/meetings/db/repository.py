@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dealflow_libs.ids import new_id
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
 from meetings.db.tables import (
     meeting_reschedules,
@@ -205,7 +206,7 @@ class ReminderRepository:
         )
         rows = [
             {
-                "id": uuid.uuid4(),
+                "id": new_id(),
                 "tenant_id": tenant,
                 "meeting_id": meeting_id,
                 "offset_minutes": offset,

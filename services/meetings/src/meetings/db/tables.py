@@ -1,8 +1,6 @@
 """Tables owned by meetings. The Meeting aggregate is mapped imperatively: the domain class
 stays plain Python."""
 
-import uuid
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -20,6 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import registry
 
 from dealflow_libs.db import enum_type, new_metadata, timestamp
+from dealflow_libs.ids import new_id
 from dealflow_libs.inbox import inbox_table
 from dealflow_libs.outbox import outbox_table
 from dealflow_libs.tenants import tenants_table
@@ -33,7 +32,7 @@ mapper_registry = registry(metadata=metadata)
 meetings = Table(
     "meetings",
     metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True, default=uuid.uuid4),
+    Column("id", UUID(as_uuid=True), primary_key=True, default=new_id),
     Column("tenant_id", Text, nullable=False),
     Column("provider", enum_type(MeetingProvider, "meeting_provider"), nullable=False),
     Column("provider_uid", Text),
@@ -124,7 +123,7 @@ pending_booking_events = Table(
 reminders = Table(
     "reminders",
     metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True, default=uuid.uuid4),
+    Column("id", UUID(as_uuid=True), primary_key=True, default=new_id),
     Column("tenant_id", Text, nullable=False),
     Column("meeting_id", UUID(as_uuid=True), ForeignKey("meetings.id"), nullable=False, index=True),
     Column("offset_minutes", Integer, nullable=False),

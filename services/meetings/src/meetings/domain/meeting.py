@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from dealflow_libs.ids import new_id
 from dealflow_schemas.meetings import MeetingOutcome, MeetingProvider, MeetingStatus, MeetingType
 
 
@@ -44,7 +45,7 @@ class Meeting:
     status: MeetingStatus
     created_at: datetime
     updated_at: datetime
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=new_id)
     previous_uids: list[str] = field(default_factory=list)
     title: str | None = None
     event_type_slug: str | None = None
