@@ -1,16 +1,18 @@
 """Async SQLAlchemy engine, sessions and the declarative base every service's tables derive from."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum as PyEnum
 
-from sqlalchemy import Column, DateTime, Enum, MetaData, text
+import orjson
+from sqlalchemy import Column, DateTime, Enum, MetaData, insert, inspect, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
 
 from dealflow_libs.settings import asyncpg_url
 
@@ -57,12 +59,19 @@ def create_engine(
         max_overflow=pool_size,
         pool_pre_ping=False,
         pool_recycle=1800,
+        # orjson instead of the stdlib for JSON/JSONB columns: several times faster per row.
+        json_serializer=_dump_json,
+        json_deserializer=orjson.loads,
         connect_args={
             "server_settings": {"application_name": application_name},
             "timeout": 5,
             "command_timeout": 30,
         },
     )
+
+
+def _dump_json(value: object) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -72,3 +81,26 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
+
+
+async def insert_new(session: AsyncSession, objects: Sequence[object]) -> None:
+    """Inserts new mapped objects, one executemany per class in order of appearance, and attaches
+    them to the session as if loaded: later changes to them are flushed as UPDATEs.
+
+    The same rows as `session.add_all` + `flush`, without the ORM unit of work's per-object
+    bookkeeping, which cost consumers about a third of their CPU per event. Every mapped column
+    is written, None as NULL (server defaults do not apply): new objects carry all their values.
+    """
+    by_class: dict[type, list[object]] = {}
+    for obj in objects:
+        by_class.setdefault(type(obj), []).append(obj)
+    for cls, group in by_class.items():
+        mapper = inspect(cls)
+        columns = [(prop.key, prop.columns[0].key) for prop in mapper.column_attrs]
+        await session.execute(
+            insert(mapper.local_table),
+            [{column: getattr(obj, attr) for attr, column in columns} for obj in group],
+        )
+        for obj in group:
+            make_transient_to_detached(obj)
+        session.add_all(group)

@@ -109,9 +109,7 @@ async def record_meeting_events(
             apply_meeting_event(
                 ledger, event, settings=settings[event.tenant_id], now=now, caused_by=event_id
             )
-        uow.deals.add_all([*ledger.new_companies, *ledger.new_meetings])
-        await uow.session.flush()
-        uow.deals.add_all(ledger.new_deals)
+        await uow.deals.insert_new([*ledger.new_companies, *ledger.new_meetings, *ledger.new_deals])
         await uow.session.flush()
         await uow.deals.upsert_people(
             [

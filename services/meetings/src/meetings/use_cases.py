@@ -105,8 +105,7 @@ async def _apply_parked(uow: MeetingsUnitOfWork, batch: _Batch) -> None:
 
 
 async def _save(uow: MeetingsUnitOfWork, batch: _Batch) -> None:
-    for meeting in batch.book.created:
-        uow.meetings.add(meeting)
+    await uow.meetings.insert_new(batch.book.created)
     await uow.session.flush()
     await uow.meetings.add_uids([(t, u, m.id) for t, u, m in batch.book.new_aliases])
     await uow.meetings.add_reschedules(

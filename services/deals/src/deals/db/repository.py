@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dealflow_libs.db import insert_new
 from dealflow_schemas.deals import DealStage, DealStatus
 from deals.db.tables import (
     companies,
@@ -93,6 +94,10 @@ class DealRepository:
 
     def add_all(self, objects: Iterable[object]) -> None:
         self.session.add_all(list(objects))
+
+    async def insert_new(self, objects: Sequence[object]) -> None:
+        """Companies, then meeting records, then deals: in the order their keys reference."""
+        await insert_new(self.session, objects)
 
     async def add_history(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:

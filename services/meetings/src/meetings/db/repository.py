@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dealflow_libs.db import insert_new
 from dealflow_libs.ids import new_id
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
 from meetings.db.tables import (
@@ -27,6 +28,9 @@ class MeetingRepository:
 
     def add(self, meeting: Meeting) -> None:
         self.session.add(meeting)
+
+    async def insert_new(self, created: Sequence[Meeting]) -> None:
+        await insert_new(self.session, created)
 
     async def get(
         self, tenant_id: str, meeting_id: uuid.UUID, *, for_update: bool = False

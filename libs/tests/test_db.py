@@ -1,0 +1,69 @@
+"""insert_new against real PostgreSQL: rows as add + flush would write them, objects stay tracked."""
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import pytest
+from sqlalchemy import Column, Table, Text, Uuid, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import registry
+
+from dealflow_libs.db import insert_new, new_metadata, session_factory
+from dealflow_libs.ids import new_id
+
+METADATA = new_metadata()
+NOTES = Table(
+    "notes",
+    METADATA,
+    Column("id", Uuid, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("tags", JSONB, nullable=False),
+)
+
+
+@dataclass(eq=False)
+class Note:
+    """A plain domain class, mapped imperatively like the services' entities."""
+
+    id: UUID
+    text: str
+    tags: list[str] = field(default_factory=list)
+
+
+registry().map_imperatively(Note, NOTES)
+
+
+@pytest.fixture
+async def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    async with engine.begin() as conn:
+        await conn.run_sync(METADATA.create_all)
+    return session_factory(engine)
+
+
+async def stored(sessions: async_sessionmaker[AsyncSession], *ids: UUID) -> list[tuple[str, list]]:
+    async with sessions() as session:
+        rows = await session.execute(select(NOTES.c.text, NOTES.c.tags).where(NOTES.c.id.in_(ids)))
+        return sorted((text, tags) for text, tags in rows)
+
+
+async def test_inserted_objects_are_stored_and_later_changes_are_flushed(sessions) -> None:
+    first, second = Note(new_id(), "first", ["a"]), Note(new_id(), "second")
+    async with sessions() as session, session.begin():
+        await insert_new(session, [first, second])
+        assert first in session
+        first.text = "first, edited"  # tracked: written as an UPDATE by the commit's flush
+        second.tags = ["b"]
+
+    assert await stored(sessions, first.id, second.id) == [
+        ("first, edited", ["a"]),
+        ("second", ["b"]),
+    ]
+
+
+async def test_nothing_is_stored_when_the_transaction_rolls_back(sessions) -> None:
+    note_id = new_id()
+    async with sessions() as session:
+        await insert_new(session, [Note(note_id, "gone")])
+        await session.rollback()
+    assert await stored(sessions, note_id) == []
