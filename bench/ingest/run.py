@@ -498,10 +498,10 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path, work
 
 
 def _start_gateway(
-    env: dict[str, str], port: int, workers: int, log_path: Path
+    env: dict[str, str], port: int, workers: int, log_path: Path, app: str = "ingest.main:app"
 ) -> subprocess.Popen[bytes]:
     command = [
-        sys.executable, "-m", "uvicorn", "ingest.main:app",
+        sys.executable, "-m", "uvicorn", app,
         "--host", "127.0.0.1", "--port", str(port),
         "--loop", "uvloop", "--http", "httptools", "--no-access-log",
         "--workers", str(workers),
@@ -574,6 +574,27 @@ def local_system(workers: int, keep: bool) -> Iterator[Target]:
 
 
 @contextlib.contextmanager
+def floor_system(workers: int) -> Iterator[Target]:
+    """Only uvicorn with `floor.py`: what serving the same requests costs before any work."""
+    from dealflow_libs.testing.servers import free_port
+
+    data_dir = Path(tempfile.mkdtemp(prefix="dealflow-bench-floor-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = data_dir / "floor.log"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    say(f"==> starting the floor app ({workers} worker(s)) on {url}: no database, no broker")
+    server = _start_gateway(env, port, workers, log_path, app="floor:app")
+    try:
+        _wait_ready(url, server, log_path, workers)
+        yield Target(url, "", "", [ProcessGroup("gateway", server.pid)])
+    finally:
+        say("==> stopping")
+        _stop_gateway(server)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def given_system(args: argparse.Namespace) -> Iterator[Target]:
     settings = IngestSettings()
     yield Target(
@@ -623,14 +644,15 @@ async def measure(args: argparse.Namespace, target: Target) -> Report:
     load_ended = time.perf_counter()
     cpu = await cpu_task
     result = figures(log, window)
-    say(f"==> verifying {result.accepted} accepted events (stored, then published)")
-    checks = [
-        check_answers(result),
-        await check_stored(target.database_url, log.event_ids),
-        await check_published(
-            target.kafka_bootstrap, log.event_ids, load_ended=load_ended, wait=args.publish_wait
-        ),
-    ]
+    checks = [check_answers(result)]
+    if not args.floor:
+        say(f"==> verifying {result.accepted} accepted events (stored, then published)")
+        checks += [
+            await check_stored(target.database_url, log.event_ids),
+            await check_published(
+                target.kafka_bootstrap, log.event_ids, load_ended=load_ended, wait=args.publish_wait
+            ),
+        ]
     return Report(
         url=target.url,
         client=args.client,
@@ -694,6 +716,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default="raw",
         help="raw: minimal keep-alive HTTP/1.1 client (default, cheapest); httpx: for comparison",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="drive bench/ingest/floor.py (read the body, answer 202) instead of the gateway: "
+        "the cost of HTTP serving and load generation alone",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
@@ -714,7 +742,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.client == "httpx":
         _skip_sniffio_probe()
-    system = given_system(args) if args.url else local_system(args.workers, args.keep)
+    if args.floor:
+        system = floor_system(args.workers)
+    elif args.url:
+        system = given_system(args)
+    else:
+        system = local_system(args.workers, args.keep)
     with system as target, _event_loop_runner() as runner:
         report = runner.run(measure(args, target))
     if args.json:
