@@ -25,8 +25,8 @@ class CommonSettings(BaseSettings):
     )
     kafka_compression: Literal["lz4", "zstd", "snappy", "gzip", "none"] = Field(
         default="lz4",
-        description="Producer compression. lz4 costs the producer about half of gzip's CPU "
-        "(bench: 28 vs 48 microseconds per 3 kB record) at a similar ratio for JSON.",
+        description="Producer compression. lz4 costs the producer about what no compression "
+        "costs, gzip half as much again (bench/kafka/codecs.py).",
     )
     kafka_client_prefix: str = "dealflow"
     kafka_group_prefix: str = Field(
