@@ -3,16 +3,17 @@
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum as PyEnum
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Column, DateTime, Enum, MetaData, insert, inspect, text
+from sqlalchemy import Column, DateTime, Enum, MetaData, Table, insert, inspect, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
+from sqlalchemy.orm import DeclarativeBase, Mapper, make_transient_to_detached
 
 from dealflow_libs.settings import asyncpg_url
 
@@ -95,10 +96,10 @@ async def insert_new(session: AsyncSession, objects: Sequence[object]) -> None:
     for obj in objects:
         by_class.setdefault(type(obj), []).append(obj)
     for cls, group in by_class.items():
-        mapper = inspect(cls)
+        mapper: Mapper[Any] = inspect(cls)
         columns = [(prop.key, prop.columns[0].key) for prop in mapper.column_attrs]
         await session.execute(
-            insert(mapper.local_table),
+            insert(cast(Table, mapper.local_table)),
             [{column: getattr(obj, attr) for attr, column in columns} for obj in group],
         )
         for obj in group:
