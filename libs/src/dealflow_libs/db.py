@@ -89,7 +89,8 @@ async def insert_new(session: AsyncSession, objects: Sequence[object]) -> None:
     them to the session as if loaded: later changes to them are flushed as UPDATEs.
 
     The same rows as `session.add_all` + `flush`, without the ORM unit of work's per-object
-    bookkeeping, which cost consumers about a third of their CPU per event. Every mapped column
+    bookkeeping: that flush took 25-31% of meetings' and deals' time per event in an isolated
+    cProfile run (batches of 200). Every mapped column
     is written, None as NULL (server defaults do not apply): new objects carry all their values.
     """
     by_class: dict[type, list[object]] = {}
