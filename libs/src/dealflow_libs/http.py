@@ -86,17 +86,47 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
 
-    @app.exception_handler(Exception)
-    async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
-        if is_transient(exc):
-            log.warning("dependency unavailable", extra={"error": repr(exc)})
-            return JsonResponse(
-                error_body("unavailable", "A backing service is unavailable; retry shortly."),
-                status_code=503,
-                headers={"Retry-After": "5"},
-            )
-        log.exception("unhandled error")
-        return JsonResponse(error_body("internal", "Internal error."), status_code=500)
+
+def unexpected_error_response(exc: Exception) -> JSONResponse:
+    """503 when a backing service is down (the client should retry), else a logged 500."""
+    if is_transient(exc):
+        log.warning("dependency unavailable", extra={"error": repr(exc)})
+        return JsonResponse(
+            error_body("unavailable", "A backing service is unavailable; retry shortly."),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+    log.exception("unhandled error")
+    return JsonResponse(error_body("internal", "Internal error."), status_code=500)
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an exception no handler took, and does not raise it further.
+
+    Starlette's own handler for `Exception` (ServerErrorMiddleware) re-raises after answering,
+    and uvicorn then closes the connection: the client's next keep-alive request is reset.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if started:
+                raise  # half a response is out: only closing the connection can tell the client
+            await unexpected_error_response(exc)(scope, receive, send)
 
 
 class MetricsMiddleware:
@@ -156,6 +186,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(MetricsMiddleware)
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process is up")
