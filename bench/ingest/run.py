@@ -325,7 +325,7 @@ class CpuMeter:
         self._started = time.perf_counter()
 
     def stop(self) -> dict[str, float]:
-        """Average cores per group, plus `other`: the rest of the machine (anything else running)."""
+        """Average cores per group, plus `other`: the rest of the machine."""
         elapsed = time.perf_counter() - self._started
         used = {}
         for group in self._groups:
@@ -501,11 +501,22 @@ def _start_gateway(
     env: dict[str, str], port: int, workers: int, log_path: Path, app: str = "ingest.main:app"
 ) -> subprocess.Popen[bytes]:
     command = [
-        sys.executable, "-m", "uvicorn", app,
-        "--host", "127.0.0.1", "--port", str(port),
-        "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-        "--workers", str(workers),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]
     with log_path.open("ab") as log:
         return subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

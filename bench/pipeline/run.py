@@ -126,7 +126,8 @@ async def send_at_rate(
         if int(elapsed) > printed:
             printed = int(elapsed)
             print(
-                f"    t={printed:3d}s sent={sent} accepted={len(run.accepted)} backlog={due.qsize()} errors={sum(run.errors.values())}",
+                f"    t={printed:3d}s sent={sent} accepted={len(run.accepted)}"
+                f" backlog={due.qsize()} errors={sum(run.errors.values())}",
                 flush=True,
             )
         await asyncio.sleep(0.005)

@@ -1,4 +1,4 @@
-"""insert_new against real PostgreSQL: rows as add + flush would write them, objects stay tracked."""
+"""insert_new on real PostgreSQL: rows as add + flush would write them, objects stay tracked."""
 
 from dataclasses import dataclass, field
 from uuid import UUID

@@ -35,9 +35,14 @@ def relay(
     engine, outbox, producer, url: str, *, poll: float = 0.2, batch: int = 100
 ) -> OutboxRelay:
     return OutboxRelay(
-        service="libs_test", engine=engine, table=outbox, producer=producer,
-        database_url=url, batch_size=batch, poll_interval=poll,
-    )  # fmt: skip
+        service="libs_test",
+        engine=engine,
+        table=outbox,
+        producer=producer,
+        database_url=url,
+        batch_size=batch,
+        poll_interval=poll,
+    )
 
 
 @pytest.fixture

@@ -93,10 +93,26 @@ async def system(stack: Stack, prepared_stack: dict[str, str]) -> AsyncIterator[
     # Tenants are created the way an operator does it: with the CLI.
     await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "ingest.cli", "tenants", "create", tenant, "--calcom-secret", calcom_secret,
-         "--calendly-secret", calendly_secret, "--api-key", api_key, "--currency", "EUR"],
-        env={**os.environ, **stack.env()}, check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "ingest.cli",
+            "tenants",
+            "create",
+            tenant,
+            "--calcom-secret",
+            calcom_secret,
+            "--calendly-secret",
+            calendly_secret,
+            "--api-key",
+            api_key,
+            "--currency",
+            "EUR",
+        ],
+        env={**os.environ, **stack.env()},
+        check=True,
+        capture_output=True,
+    )
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
         async with httpx.AsyncClient(timeout=15) as http:

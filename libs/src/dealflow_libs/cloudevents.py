@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from pydantic import BaseModel
 
 from dealflow_libs.ids import new_id
@@ -110,7 +109,3 @@ def envelope_from_kafka(headers: Iterable[tuple[str, bytes]], value: bytes | Non
         data=value or b"",
         extensions={k[3:]: v for k, v in attrs.items() if k.startswith("ce_") and k not in known},
     )
-
-
-def loads(data: bytes) -> Any:
-    return orjson.loads(data)

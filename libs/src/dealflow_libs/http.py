@@ -1,4 +1,4 @@
-"""FastAPI app factory: health, readiness, metrics, AsyncAPI, uniform JSON errors, request metrics."""
+"""FastAPI app factory: health, readiness, metrics, AsyncAPI, JSON errors, request metrics."""
 
 import logging
 import time

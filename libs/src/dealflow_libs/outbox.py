@@ -5,7 +5,6 @@ The relay (`dealflow_libs.relay`) publishes them. Invariants - do not break:
 - a statement trigger NOTIFYs the service's channel on insert, so the relay wakes at commit time.
 """
 
-from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -104,12 +103,8 @@ class Outbox:
         self._pending.append(envelope_row(envelope, topic=topic, key=key))
         return envelope
 
-    @property
-    def pending(self) -> Sequence[dict[str, Any]]:
-        return self._pending
-
     async def flush(self) -> None:
-        """Writes the pending rows in one statement, in the order they were added (ids follow it)."""
+        """Writes the pending rows in one statement, in the order added (ids follow it)."""
         if self._pending:
             rows, self._pending = self._pending, []
             await self._session.execute(
@@ -121,6 +116,3 @@ class Outbox:
                     "value": [r["value"] for r in rows],
                 },
             )
-
-    def discard(self) -> None:
-        self._pending.clear()

@@ -50,7 +50,7 @@ def after_cursor(cursor: str | None, parse: Callable[[str], K]) -> tuple[K, uuid
 def page_of(
     rows: Sequence[R], limit: int, sort_value: Callable[[R], str]
 ) -> tuple[list[R], str | None]:
-    """Rows were fetched with limit + 1: the page, and the cursor to the next one if there is one."""
+    """Rows were fetched with limit + 1: the page, and the cursor to the next one if any."""
     page = list(rows[:limit])
     if len(rows) <= limit:
         return page, None

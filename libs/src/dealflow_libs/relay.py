@@ -51,7 +51,7 @@ class OutboxRelay:
         self.published = 0
 
     async def publish_batch(self) -> int:
-        """Publishes up to one batch; returns how many records went out (0 if another relay holds the lock)."""
+        """Publishes up to one batch; returns how many went out (0: another relay has the lock)."""
         t = self._table
         async with self._engine.begin() as conn:
             if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id))):

@@ -78,9 +78,15 @@ class ServiceRuntime:
             max_attempts=self.settings.consumer_max_attempts,
         )
         subscribe_batch(
-            self.broker, self.docs_broker, consumer, topic=topic, group_id=name, payload=payload,
-            settings=self.settings, description=description,
-        )  # fmt: skip
+            self.broker,
+            self.docs_broker,
+            consumer,
+            topic=topic,
+            group_id=name,
+            payload=payload,
+            settings=self.settings,
+            description=description,
+        )
 
     def publishes(self, topic: str, *events: type[EventModel]) -> None:
         """Documents (AsyncAPI) the events this service writes to `topic` through its outbox."""

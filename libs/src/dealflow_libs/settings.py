@@ -1,4 +1,4 @@
-"""Settings read from `DEALFLOW_*` environment variables, once, by each service's composition root."""
+"""Settings read from `DEALFLOW_*` environment variables, once, by each composition root."""
 
 from typing import Literal
 
@@ -12,7 +12,6 @@ class CommonSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DEALFLOW_", extra="ignore")
 
-    environment: Literal["development", "test", "production"] = "development"
     database_url: SecretStr = Field(
         default=SecretStr("postgresql://postgres@127.0.0.1:55432/postgres"),
         description="PostgreSQL server URL; each service uses its own database on it "
@@ -21,7 +20,8 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:59092"
     kafka_enable_idempotence: bool = Field(
         default=False,
-        description="Idempotent producer; needs Apache Kafka (the local Tansu broker lacks InitProducerId).",
+        description="Idempotent producer; needs Apache Kafka "
+        "(the local Tansu broker lacks InitProducerId).",
     )
     kafka_compression: Literal["lz4", "zstd", "snappy", "gzip", "none"] = Field(
         default="lz4",
@@ -52,7 +52,7 @@ class CommonSettings(BaseSettings):
 
 
 def service_database_url(settings: CommonSettings, service: str, override: SecretStr | None) -> str:
-    """The database a service owns: an explicit override, else `dealflow_<service>` on the server."""
+    """The database a service owns: an explicit override, else `dealflow_<service>`."""
     if override is not None:
         return override.get_secret_value()
     url = make_url(settings.database_url.get_secret_value()).set(database=f"dealflow_{service}")

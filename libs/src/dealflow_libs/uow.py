@@ -1,4 +1,4 @@
-"""Unit of work: one session, one transaction; state, inbox and outbox commit together or not at all.
+"""Unit of work: one session, one transaction; state, inbox and outbox commit together.
 
 Repositories and helpers never commit; only the use case does, once, via `uow.commit()`.
 Leaving the block without committing rolls back.

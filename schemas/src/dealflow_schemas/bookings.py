@@ -83,7 +83,8 @@ class BookingEvent(EventModel):
     received_at: AwareDatetime
 
     booking_uid: str = Field(
-        description="Provider id of the booking this event is about: Cal.com uid, Calendly invitee URI."
+        description="Provider id of the booking this event is about: "
+        "Cal.com uid, Calendly invitee URI."
     )
     previous_booking_uid: str | None = Field(
         default=None,

@@ -22,7 +22,3 @@ EVENT_TYPES: dict[str, type[EventModel]] = {model.ce_type: model for model in _A
 
 def model_for(event_type: str) -> type[EventModel] | None:
     return EVENT_TYPES.get(event_type)
-
-
-def event_type_of(event: EventModel) -> str:
-    return type(event).ce_type

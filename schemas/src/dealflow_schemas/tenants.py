@@ -17,7 +17,8 @@ class TenantChanged(EventModel):
     tenant_id: str = Field(description="Stable tenant slug used in URLs.", examples=["demo"])
     name: str = Field(examples=["Demo Inc."])
     api_key_hashes: list[str] = Field(
-        description="SHA-256 hex digests of the tenant's API keys; the keys themselves never travel.",
+        description="SHA-256 hex digests of the tenant's API keys; "
+        "the keys themselves never travel.",
         examples=[["2f1c...e9"]],
     )
     default_currency: str = Field(default="USD", examples=["USD"])

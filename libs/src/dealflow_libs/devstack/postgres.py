@@ -64,10 +64,10 @@ class LocalPostgres:
         if not (self.pgdata / "PG_VERSION").exists():
             if self.pgdata.exists():
                 shutil.rmtree(self.pgdata)
+            initdb = str(POSTGRES_BIN_PATH / "initdb")
             self._run(
-                str(POSTGRES_BIN_PATH / "initdb"),
-                "-D", str(self.pgdata), "--auth=trust", "-U", "postgres", "-E", "utf8",
-            )  # fmt: skip
+                initdb, "-D", str(self.pgdata), "--auth=trust", "-U", "postgres", "-E", "utf8"
+            )
         self.stop(quiet=True)  # a server left running by a killed session holds the port
         options = (
             f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300 "
@@ -75,10 +75,9 @@ class LocalPostgres:
         )
         log = self.data_dir / "postgres.log"
         try:
-            self._run(
-                str(POSTGRES_BIN_PATH / "pg_ctl"),
-                "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(log), "-o", options, "start",
-            )  # fmt: skip
+            pg_ctl = str(POSTGRES_BIN_PATH / "pg_ctl")
+            wait = ("-w", "-t", "60")
+            self._run(pg_ctl, "-D", str(self.pgdata), *wait, "-l", str(log), "-o", options, "start")
         except subprocess.CalledProcessError:
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-5:])
             raise RuntimeError(f"PostgreSQL did not start on port {self.port}:\n{tail}") from None

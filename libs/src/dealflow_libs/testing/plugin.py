@@ -17,7 +17,6 @@ def stack() -> Iterator[Stack]:
     with session_stack() as running:
         previous = {k: os.environ.get(k) for k in running.env()}
         os.environ.update(running.env())
-        os.environ.setdefault("DEALFLOW_ENVIRONMENT", "test")
         os.environ.setdefault("DEALFLOW_LOG_JSON", "false")
         try:
             yield running

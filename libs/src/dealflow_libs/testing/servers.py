@@ -52,7 +52,10 @@ def _testcontainers_stack() -> Iterator[Stack]:
 
 @contextmanager
 def session_stack() -> Iterator[Stack]:
-    """Servers for one test session; set DEALFLOW_DATABASE_URL / DEALFLOW_KAFKA_BOOTSTRAP to reuse yours."""
+    """Servers for one test session.
+
+    Set DEALFLOW_DATABASE_URL and DEALFLOW_KAFKA_BOOTSTRAP to reuse running ones.
+    """
     given = os.environ.get("DEALFLOW_DATABASE_URL") and os.environ.get("DEALFLOW_KAFKA_BOOTSTRAP")
     if not given and os.environ.get("DEALFLOW_TESTCONTAINERS") == "1" and docker_available():
         with _testcontainers_stack() as stack:

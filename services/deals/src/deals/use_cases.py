@@ -264,7 +264,7 @@ async def sync_external_deal(
     name: str | None,
     by: str,
 ) -> tuple[Deal, bool]:
-    """Upserts a deal from a CRM update, through the tenant's stage mapping. Returns (deal, created)."""
+    """Upserts a deal from a CRM update through the tenant's stage mapping; (deal, created)."""
     now = datetime.now(UTC)
     value = money(value)
     async with uow:
@@ -273,7 +273,8 @@ async def sync_external_deal(
         if stage is None:
             known = ", ".join(sorted(settings.crm_stages.get(crm, {})))
             raise UnknownStage(
-                f"{crm} stage '{stage_name}' has no mapping; add crm_stage_mappings.{crm}['{stage_name}'] "
+                f"{crm} stage '{stage_name}' has no mapping; "
+                f"add crm_stage_mappings.{crm}['{stage_name}'] "
                 f"in PUT /v1/settings (mapped now: {known})"
             )
         deal = await uow.deals.by_external_id(tenant_id, crm, external_id)
@@ -296,9 +297,16 @@ async def sync_external_deal(
 
 
 async def _deal_for_contact(
-    uow: DealsUnitOfWork, ledger: Ledger, tenant_id: str, email: str | None, stage: DealStage,
-    settings: DealSettings, name: str | None, now: datetime, by: str,
-) -> tuple[Deal, bool]:  # fmt: skip
+    uow: DealsUnitOfWork,
+    ledger: Ledger,
+    tenant_id: str,
+    email: str | None,
+    stage: DealStage,
+    settings: DealSettings,
+    name: str | None,
+    now: datetime,
+    by: str,
+) -> tuple[Deal, bool]:
     identity = identify(email) if email else None
     if identity is None or identity.company_domain is None:
         raise NotFound(
@@ -329,9 +337,16 @@ async def _deal_for_contact(
         .where(tenants.c.tenant_id == tenant_id)
     )
     deal, transition = Deal.open(
-        tenant_id=tenant_id, company_id=company.id, name=name or f"{company.name} - new business", stage=open_stage,
-        settings=settings, currency=currency or "USD", now=now, by=by, primary_contact_email=identity.email,
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        company_id=company.id,
+        name=name or f"{company.name} - new business",
+        stage=open_stage,
+        settings=settings,
+        currency=currency or "USD",
+        now=now,
+        by=by,
+        primary_contact_email=identity.email,
+    )
     uow.deals.add_all([deal])
     ledger.record(transition, deal, None, None)
     if open_stage is not stage:

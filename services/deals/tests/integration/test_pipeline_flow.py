@@ -135,7 +135,7 @@ class TestDealCreation:
         )
         await deals_of(
             client, tenant, marker_company
-        )  # processed after the personal one (same consumer order per key not guaranteed; settle too)
+        )  # processed after the personal one (order across keys is not guaranteed; settle too)
         await settle()
         companies = (await client.get("/v1/companies", headers=tenant.auth)).json()["items"]
         assert [c["domain"] for c in companies] == [marker_company]
@@ -329,10 +329,20 @@ class TestGoodOutcomePolicy:
 
         await publish(
             meeting_event(
-                MeetingOutcomeRecorded, tenant_id=tenant.id, meeting_id=booked.meeting_id, email=f"jane@{company}", company_domain=company,
-                converting_channel="linkedin", extra={"outcome": "good", "create_deal": True, "deal_value": 25000, "deal_name": "Acme rollout"},
+                MeetingOutcomeRecorded,
+                tenant_id=tenant.id,
+                meeting_id=booked.meeting_id,
+                email=f"jane@{company}",
+                company_domain=company,
+                converting_channel="linkedin",
+                extra={
+                    "outcome": "good",
+                    "create_deal": True,
+                    "deal_value": 25000,
+                    "deal_name": "Acme rollout",
+                },
             )
-        )  # fmt: skip
+        )
         [deal] = await deals_of(client, tenant, company)
         assert (deal["stage"], deal["name"], deal["value"], deal["converting_channel"]) == (
             "qualification",

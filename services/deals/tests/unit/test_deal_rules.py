@@ -246,7 +246,12 @@ class TestAdvance:
         deal = make()
         before = (deal.stage, deal.status, deal.probability, deal.updated_at)
 
-        assert deal.advance(DealStage.CONTRACT_SENT, settings=SETTINGS, by=None, reason=None, now=LATER) is None  # fmt: skip
+        assert (
+            deal.advance(
+                DealStage.CONTRACT_SENT, settings=SETTINGS, by=None, reason=None, now=LATER
+            )
+            is None
+        )
         assert (deal.stage, deal.status, deal.probability, deal.updated_at) == before
 
 

@@ -109,7 +109,9 @@ def kinds(ledger: Ledger) -> list[Kind]:
     return [t.kind for _, t, _, _ in ledger.transitions]
 
 
-def with_deal_at(stage: DealStage, *, settings: DealSettings = ON_BOOKING) -> tuple[Ledger, Deal, uuid.UUID]:  # fmt: skip
+def with_deal_at(
+    stage: DealStage, *, settings: DealSettings = ON_BOOKING
+) -> tuple[Ledger, Deal, uuid.UUID]:
     """A ledger whose booking created a deal, then moved by hand to `stage`; transitions cleared."""
     ledger = Ledger(currencies={"demo": "EUR"})
     meeting_id = book(ledger)
@@ -251,9 +253,15 @@ class TestBookingOnBooking:
     def test_second_booking_links_to_a_deal_loaded_from_storage(self) -> None:
         company = Company(tenant_id="demo", domain="acme.com", name="Acme Corp", created_at=NOW)
         existing, _ = Deal.open(
-            tenant_id="demo", company_id=company.id, name="Acme renewal", stage=DealStage.PROPOSAL,
-            settings=ON_BOOKING, currency="EUR", now=NOW, by="rep",
-        )  # fmt: skip
+            tenant_id="demo",
+            company_id=company.id,
+            name="Acme renewal",
+            stage=DealStage.PROPOSAL,
+            settings=ON_BOOKING,
+            currency="EUR",
+            now=NOW,
+            by="rep",
+        )
         ledger = Ledger(companies={("demo", "acme.com"): company}, deals={existing.id: existing})
 
         meeting_id = book(ledger)
@@ -275,9 +283,15 @@ class TestBookingOnBooking:
     def test_a_company_with_only_closed_deals_gets_a_new_one(self) -> None:
         company = Company(tenant_id="demo", domain="acme.com", name="Acme", created_at=NOW)
         old, _ = Deal.open(
-            tenant_id="demo", company_id=company.id, name="Old", stage=DealStage.PROPOSAL,
-            settings=ON_BOOKING, currency="EUR", now=NOW, by="rep",
-        )  # fmt: skip
+            tenant_id="demo",
+            company_id=company.id,
+            name="Old",
+            stage=DealStage.PROPOSAL,
+            settings=ON_BOOKING,
+            currency="EUR",
+            now=NOW,
+            by="rep",
+        )
         old.lose(reason=LostReason.NO_BUDGET, notes=None, settings=ON_BOOKING, by="rep", now=NOW)
         ledger = Ledger(companies={("demo", "acme.com"): company}, deals={old.id: old})
 
@@ -369,7 +383,14 @@ class TestPeople:
         ledger = Ledger()
         meeting_id = book(ledger)
 
-        apply(ledger, attended(meeting_id, email="alex@acme.com", attendees=[{"email": "alex@acme.com", "name": "Alex"}]))  # fmt: skip
+        apply(
+            ledger,
+            attended(
+                meeting_id,
+                email="alex@acme.com",
+                attendees=[{"email": "alex@acme.com", "name": "Alex"}],
+            ),
+        )
 
         company = ledger.companies[("demo", "acme.com")]
         assert ledger.people[("demo", "alex@acme.com")] == ("Alex", company.id, meeting_id)
@@ -446,7 +467,11 @@ class TestBookingOnGoodOutcome:
         ledger = Ledger()
         meeting_id = book(ledger, settings=ON_GOOD_OUTCOME)
 
-        apply(ledger, outcome(meeting_id, MeetingOutcome.GOOD, create_deal=True), settings=ON_GOOD_OUTCOME)  # fmt: skip
+        apply(
+            ledger,
+            outcome(meeting_id, MeetingOutcome.GOOD, create_deal=True),
+            settings=ON_GOOD_OUTCOME,
+        )
 
         deal = only_deal(ledger)
         assert (deal.name, deal.value, deal.currency) == ("Acme - new business", None, "USD")
@@ -479,11 +504,15 @@ class TestBookingOnGoodOutcome:
     def test_an_existing_active_deal_is_not_doubled(self) -> None:
         ledger = Ledger()
         first = book(ledger, settings=ON_GOOD_OUTCOME)
-        apply(ledger, outcome(first, MeetingOutcome.GOOD, create_deal=True), settings=ON_GOOD_OUTCOME)  # fmt: skip
+        apply(
+            ledger, outcome(first, MeetingOutcome.GOOD, create_deal=True), settings=ON_GOOD_OUTCOME
+        )
         deal = only_deal(ledger)
         second = book(ledger, settings=ON_GOOD_OUTCOME)
 
-        apply(ledger, outcome(second, MeetingOutcome.GOOD, create_deal=True), settings=ON_GOOD_OUTCOME)  # fmt: skip
+        apply(
+            ledger, outcome(second, MeetingOutcome.GOOD, create_deal=True), settings=ON_GOOD_OUTCOME
+        )
 
         assert only_deal(ledger) is deal
         assert deal.meeting_ids == [first, second]
@@ -496,7 +525,9 @@ class TestBookingOnGoodOutcome:
         ledger = Ledger()
         meeting_id = uuid.uuid4()
 
-        apply(ledger, outcome(meeting_id, MeetingOutcome.GOOD, create_deal=True), settings=ON_BOOKING)  # fmt: skip
+        apply(
+            ledger, outcome(meeting_id, MeetingOutcome.GOOD, create_deal=True), settings=ON_BOOKING
+        )
 
         assert (ledger.deals, ledger.transitions) == ({}, [])
 
@@ -583,9 +614,15 @@ class TestCancel:
         unlinked = book(ledger, settings=ON_GOOD_OUTCOME)
         company = ledger.companies[("demo", "acme.com")]
         deal, _ = Deal.open(
-            tenant_id="demo", company_id=company.id, name="Acme", stage=DealStage.BOOKED,
-            settings=ON_BOOKING, currency="EUR", now=NOW, by="rep",
-        )  # fmt: skip
+            tenant_id="demo",
+            company_id=company.id,
+            name="Acme",
+            stage=DealStage.BOOKED,
+            settings=ON_BOOKING,
+            currency="EUR",
+            now=NOW,
+            by="rep",
+        )
         ledger.deals[deal.id] = deal
 
         apply(ledger, cancel(unlinked), settings=ON_GOOD_OUTCOME)
@@ -779,7 +816,10 @@ class TestOutcomeOnBooking:
     def test_bad_without_a_deal_records_nothing(self) -> None:
         ledger = Ledger()
 
-        apply(ledger, outcome(uuid.uuid4(), MeetingOutcome.BAD, email="a@gmail.com", company_domain=None))  # fmt: skip
+        apply(
+            ledger,
+            outcome(uuid.uuid4(), MeetingOutcome.BAD, email="a@gmail.com", company_domain=None),
+        )
 
         assert (ledger.activities, ledger.transitions) == ([], [])
 
@@ -853,9 +893,17 @@ class TestDealFoundThroughTheMeeting:
     def test_a_deal_created_by_outcome_is_found_by_later_outcomes(self) -> None:
         ledger = Ledger()
         meeting_id = book(ledger, settings=ON_GOOD_OUTCOME)
-        apply(ledger, outcome(meeting_id, MeetingOutcome.GOOD, create_deal=True), settings=ON_GOOD_OUTCOME)  # fmt: skip
+        apply(
+            ledger,
+            outcome(meeting_id, MeetingOutcome.GOOD, create_deal=True),
+            settings=ON_GOOD_OUTCOME,
+        )
         deal = only_deal(ledger)
 
-        apply(ledger, outcome(meeting_id, MeetingOutcome.BAD, email="j@gmail.com", company_domain=None), settings=ON_GOOD_OUTCOME)  # fmt: skip
+        apply(
+            ledger,
+            outcome(meeting_id, MeetingOutcome.BAD, email="j@gmail.com", company_domain=None),
+            settings=ON_GOOD_OUTCOME,
+        )
 
         assert [a.deal for a in ledger.activities] == [deal]

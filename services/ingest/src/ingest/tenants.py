@@ -39,7 +39,3 @@ class TenantDirectory:
         async with self._uow_factory() as uow:
             tenant = await uow.tenants.by_api_key_hash(key_hash)
         return tenant.tenant_id if tenant else None
-
-    def forget(self) -> None:
-        self._secrets.clear()
-        self._keys.clear()

@@ -1,4 +1,4 @@
-"""A signed delivery over real HTTP ends up on the real broker, once, with key and CloudEvents headers."""
+"""A signed delivery over real HTTP reaches the broker once, with key and CloudEvents headers."""
 
 import asyncio
 import copy

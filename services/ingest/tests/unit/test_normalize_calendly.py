@@ -1,4 +1,4 @@
-"""Calendly delivery -> BookingEvent, driven by the sample payloads in the ingest.samples package."""
+"""Calendly delivery -> BookingEvent, driven by the sample payloads of ingest.samples."""
 
 import copy
 import hashlib

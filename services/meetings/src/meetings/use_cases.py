@@ -246,10 +246,15 @@ async def record_outcome(
         happened = meeting.record_outcome(outcome, notes=notes, next_steps=next_steps, now=now)
         return [
             meeting_event(
-                meeting, happened, caused_by=request_id, now=now,
-                create_deal=create_deal, deal_value=deal_value, deal_name=deal_name,
+                meeting,
+                happened,
+                caused_by=request_id,
+                now=now,
+                create_deal=create_deal,
+                deal_value=deal_value,
+                deal_name=deal_name,
             )
-        ]  # fmt: skip
+        ]
 
     return await _command(uow, tenant_id, meeting_id, act)
 

@@ -85,10 +85,14 @@ class TestLifecycle:
         await publish(created)
         await publish(
             booking_event(
-                tenant_id=tenant.id, email=email, trigger=BookingTrigger.RESCHEDULED, start=new_start,
-                previous_booking_uid=created.booking_uid, is_reschedule=True,
+                tenant_id=tenant.id,
+                email=email,
+                trigger=BookingTrigger.RESCHEDULED,
+                start=new_start,
+                previous_booking_uid=created.booking_uid,
+                is_reschedule=True,
             )
-        )  # fmt: skip
+        )
         meeting = await wait_meeting(
             client, tenant, email=email, predicate=lambda m: m["rescheduled_count"] == 1
         )
@@ -105,10 +109,13 @@ class TestLifecycle:
 
         await publish(
             booking_event(
-                tenant_id=tenant.id, email=email, trigger=BookingTrigger.CANCELLED, uid=meeting["provider_uid"],
+                tenant_id=tenant.id,
+                email=email,
+                trigger=BookingTrigger.CANCELLED,
+                uid=meeting["provider_uid"],
                 cancellation_reason="Budget frozen",
             )
-        )  # fmt: skip
+        )
         cancelled = await wait_meeting(
             client, tenant, email=email, predicate=lambda m: m["status"] == "cancelled"
         )
@@ -138,13 +145,23 @@ class TestLifecycle:
                 tenant_id=tenant.id, email=email, uid=old_uri, provider=Provider.CALENDLY
             )
             cancel_half = booking_event(
-                tenant_id=tenant.id, email=email, uid=old_uri, provider=Provider.CALENDLY, trigger=BookingTrigger.CANCELLED,
-                is_reschedule=True, next_booking_uid=new_uri,
-            )  # fmt: skip
+                tenant_id=tenant.id,
+                email=email,
+                uid=old_uri,
+                provider=Provider.CALENDLY,
+                trigger=BookingTrigger.CANCELLED,
+                is_reschedule=True,
+                next_booking_uid=new_uri,
+            )
             create_half = booking_event(
-                tenant_id=tenant.id, email=email, uid=new_uri, provider=Provider.CALENDLY,
-                start=created.start_time + timedelta(hours=5), previous_booking_uid=old_uri, is_reschedule=True,
-            )  # fmt: skip
+                tenant_id=tenant.id,
+                email=email,
+                uid=new_uri,
+                provider=Provider.CALENDLY,
+                start=created.start_time + timedelta(hours=5),
+                previous_booking_uid=old_uri,
+                is_reschedule=True,
+            )
             await publish(created)
             for event in (cancel_half, create_half) if cancel_first else (create_half, cancel_half):
                 await publish(event)
@@ -192,9 +209,14 @@ class TestLifecycle:
         email = f"ns-{uuid.uuid4().hex[:6]}@acme.com"
         created = booking_event(tenant_id=tenant.id, email=email)
         no_show = booking_event(
-            tenant_id=tenant.id, email=email, uid=created.booking_uid, trigger=BookingTrigger.NO_SHOW_UPDATED,
-            start_time=None, end_time=None, attendees=[{"email": email, "no_show": True}],
-        )  # fmt: skip
+            tenant_id=tenant.id,
+            email=email,
+            uid=created.booking_uid,
+            trigger=BookingTrigger.NO_SHOW_UPDATED,
+            start_time=None,
+            end_time=None,
+            attendees=[{"email": email, "no_show": True}],
+        )
         await publish(no_show)
         await asyncio.sleep(0.5)
         await publish(created)

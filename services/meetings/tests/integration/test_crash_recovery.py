@@ -103,7 +103,8 @@ async def test_killed_consumer_loses_and_duplicates_nothing(
                     and header(record, "ce_type") == "dealflow.meeting.booked.v1"
                 )
 
-            # A batch relayed just before the kill is published again (same ids): count meetings, not records.
+            # A batch relayed just before the kill is published again (same ids):
+            # count meetings, not records.
             for _ in range(1200):
                 published = probe.matching(booked_for_ours)
                 if len({header(r, "ce_subject") for r in published}) >= EVENTS:

@@ -143,9 +143,17 @@ async def list_deals(
     after = after_cursor(cursor, datetime.fromisoformat)
     async with ctx.uow() as uow:
         rows = await uow.deals.list(
-            tenant, status=status, stage=stage, company_domain=company_domain, created_since=created_since,
-            created_until=created_until, closed_since=closed_since, closed_until=closed_until, after=after, limit=limit + 1,
-        )  # fmt: skip
+            tenant,
+            status=status,
+            stage=stage,
+            company_domain=company_domain,
+            created_since=created_since,
+            created_until=created_until,
+            closed_since=closed_since,
+            closed_until=closed_until,
+            after=after,
+            limit=limit + 1,
+        )
         companies = await uow.deals.companies_by_id(d.company_id for d in rows)
     page, next_cursor = page_of(rows, limit, lambda d: d.created_at.isoformat())
     return DealPage(

@@ -16,7 +16,8 @@ router = APIRouter(prefix="/v1/settings", tags=["settings"])
 class DealSettingsIn(BaseModel):
     policy: DealPolicy = Field(
         default=DealPolicy.ON_BOOKING,
-        description="on_booking: a deal per new company booking; on_good_outcome: only when a good outcome asks for one",
+        description="on_booking: a deal per new company booking; "
+        "on_good_outcome: only when a good outcome asks for one",
     )
     stage_probabilities: dict[DealStage, int] = Field(
         default_factory=dict, description="Overrides of the default probabilities (percent)"

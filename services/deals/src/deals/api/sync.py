@@ -40,9 +40,16 @@ async def sync(
 ) -> Response:
     try:
         deal, created = await sync_external_deal(
-            ctx.uow(), tenant, crm=crm, external_id=body.external_deal_id, stage_name=body.stage, value=body.value,
-            contact_email=body.contact_email, name=body.deal_name, by=f"{crm}-sync",
-        )  # fmt: skip
+            ctx.uow(),
+            tenant,
+            crm=crm,
+            external_id=body.external_deal_id,
+            stage_name=body.stage,
+            value=body.value,
+            contact_email=body.contact_email,
+            name=body.deal_name,
+            by=f"{crm}-sync",
+        )
     except UnknownStage as exc:
         raise ApiError(422, "unknown_stage", str(exc)) from exc
     except NotFound as exc:

@@ -296,5 +296,6 @@ class DealRepository:
 
 
 _LOCK_SQL = text(
-    "SELECT pg_advisory_xact_lock(id) FROM (SELECT unnest(CAST(:ids AS bigint[])) AS id ORDER BY 1) AS ordered"
+    "SELECT pg_advisory_xact_lock(id)"
+    " FROM (SELECT unnest(CAST(:ids AS bigint[])) AS id ORDER BY 1) AS ordered"
 )

@@ -104,9 +104,16 @@ class Deal:
         **extra: Any,
     ) -> tuple["Deal", Transition]:
         deal = cls(
-            tenant_id=tenant_id, company_id=company_id, name=name, stage=stage,
-            probability=settings.probability(stage), currency=currency, created_at=now, updated_at=now, **extra,
-        )  # fmt: skip
+            tenant_id=tenant_id,
+            company_id=company_id,
+            name=name,
+            stage=stage,
+            probability=settings.probability(stage),
+            currency=currency,
+            created_at=now,
+            updated_at=now,
+            **extra,
+        )
         return deal, Transition(Kind.CREATED, by, to_stage=stage, to_status=DealStatus.ACTIVE)
 
     @property

@@ -174,11 +174,20 @@ def _open_deal(
     **extra: Any,
 ) -> Deal:
     deal, transition = Deal.open(
-        tenant_id=company.tenant_id, company_id=company.id, name=extra.pop("name", None) or f"{company.name} - new business",
-        stage=stage, settings=settings, currency=ledger.currencies.get(company.tenant_id, "USD"), now=now, by=BY_MEETINGS,
-        primary_contact_email=record.primary_email, source_meeting_id=record.meeting_id,
-        converting_activity_id=record.converting_activity_id, converting_channel=record.converting_channel, **extra,
-    )  # fmt: skip
+        tenant_id=company.tenant_id,
+        company_id=company.id,
+        name=extra.pop("name", None) or f"{company.name} - new business",
+        stage=stage,
+        settings=settings,
+        currency=ledger.currencies.get(company.tenant_id, "USD"),
+        now=now,
+        by=BY_MEETINGS,
+        primary_contact_email=record.primary_email,
+        source_meeting_id=record.meeting_id,
+        converting_activity_id=record.converting_activity_id,
+        converting_channel=record.converting_channel,
+        **extra,
+    )
     ledger.add_deal(deal)
     ledger.new_deals.append(deal)
     _link(ledger, deal, record, caused_by, now)
@@ -265,9 +274,15 @@ def _on_booked(
 
 
 def _on_outcome(
-    ledger: Ledger, event: MeetingOutcomeRecorded, company: Company | None, deal: Deal | None, record: MeetingRecord,
-    settings: DealSettings, now: datetime, caused_by: str | None,
-) -> None:  # fmt: skip
+    ledger: Ledger,
+    event: MeetingOutcomeRecorded,
+    company: Company | None,
+    deal: Deal | None,
+    record: MeetingRecord,
+    settings: DealSettings,
+    now: datetime,
+    caused_by: str | None,
+) -> None:
     if event.outcome is not MeetingOutcome.GOOD:
         if deal is not None:
             detail = {
@@ -299,9 +314,17 @@ def _on_outcome(
     if deal is not None:
         _link(ledger, deal, record, caused_by, now)
         ledger.record(
-            deal.advance(DealStage.QUALIFICATION, settings=settings, by=BY_MEETINGS, reason="good meeting outcome", now=now),
-            deal, record.meeting_id, caused_by,
-        )  # fmt: skip
+            deal.advance(
+                DealStage.QUALIFICATION,
+                settings=settings,
+                by=BY_MEETINGS,
+                reason="good meeting outcome",
+                now=now,
+            ),
+            deal,
+            record.meeting_id,
+            caused_by,
+        )
 
 
 def _decimal(value: float) -> Decimal:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, and_, or_, select, text, update
+from sqlalchemy import Select, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ingest.db.tables import RawEvent, Tenant
@@ -101,24 +101,27 @@ class TenantRepository:
             )
         )
 
-    async def all(self) -> Sequence[Tenant]:
-        return (await self.session.scalars(select(Tenant).order_by(Tenant.tenant_id))).all()
-
     def add(self, tenant: Tenant) -> None:
         self.session.add(tenant)
-
-    async def touch(self, tenant_id: str, now: datetime) -> None:
-        await self.session.execute(
-            update(Tenant).where(Tenant.tenant_id == tenant_id).values(updated_at=now)
-        )
 
 
 def _raw_row(a: Assessment) -> tuple[Any, ...]:
     return (
-        a.raw_event_id, a.delivery.tenant_id, a.delivery.provider.value, a.trigger, a.verdict.value,
-        a.status_code, a.error, orjson.dumps(a.delivery.stored_headers()).decode(), a.delivery.body,
-        a.delivery.body_truncated, a.dedupe_key, a.event_id, a.replay_of, a.delivery.received_at,
-    )  # fmt: skip
+        a.raw_event_id,
+        a.delivery.tenant_id,
+        a.delivery.provider.value,
+        a.trigger,
+        a.verdict.value,
+        a.status_code,
+        a.error,
+        orjson.dumps(a.delivery.stored_headers()).decode(),
+        a.delivery.body,
+        a.delivery.body_truncated,
+        a.dedupe_key,
+        a.event_id,
+        a.replay_of,
+        a.delivery.received_at,
+    )
 
 
 _CLAIM_SQL = text("""

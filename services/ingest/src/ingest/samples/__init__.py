@@ -1,4 +1,4 @@
-"""Realistic Cal.com and Calendly deliveries (invented people), for the CLI, tests and benchmarks."""
+"""Realistic Cal.com and Calendly deliveries (invented people) for the CLI, tests, benchmarks."""
 
 import json
 from importlib.resources import files

@@ -97,12 +97,21 @@ class ManualMeetingIn(BaseModel):
             else None
         )
         return ManualBooking(
-            title=self.title, start=self.scheduled_at, duration_minutes=self.duration_minutes,
-            attendee=Attendee(email=self.attendee_email.lower(), name=self.attendee_name, time_zone=self.time_zone),
-            organizer=organizer, meeting_type=self.meeting_type, meeting_url=self.meeting_url,
-            location=self.location, time_zone=self.time_zone, booked_by=self.booked_by, notes=self.notes,
+            title=self.title,
+            start=self.scheduled_at,
+            duration_minutes=self.duration_minutes,
+            attendee=Attendee(
+                email=self.attendee_email.lower(), name=self.attendee_name, time_zone=self.time_zone
+            ),
+            organizer=organizer,
+            meeting_type=self.meeting_type,
+            meeting_url=self.meeting_url,
+            location=self.location,
+            time_zone=self.time_zone,
+            booked_by=self.booked_by,
+            notes=self.notes,
             tracking=self.tracking,
-        )  # fmt: skip
+        )
 
 
 def _not_found(meeting_id: uuid.UUID) -> ApiError:
@@ -128,9 +137,18 @@ async def list_meetings(
     after = after_cursor(cursor, datetime.fromisoformat)
     async with ctx.uow() as uow:
         rows = await uow.meetings.list(
-            tenant, status=status, upcoming=upcoming, email=attendee_email, meeting_type=type,
-            outcome=outcome, since=since, until=until, after=after, now=datetime.now(UTC), limit=limit + 1,
-        )  # fmt: skip
+            tenant,
+            status=status,
+            upcoming=upcoming,
+            email=attendee_email,
+            meeting_type=type,
+            outcome=outcome,
+            since=since,
+            until=until,
+            after=after,
+            now=datetime.now(UTC),
+            limit=limit + 1,
+        )
     # The query only returns meetings that have a time, so scheduled_at is set on every row.
     page, next_cursor = page_of(
         rows, limit, lambda m: m.scheduled_at.isoformat() if m.scheduled_at else ""
@@ -203,11 +221,16 @@ async def attendance(
 ) -> MeetingSnapshot:
     return await _run(
         record_attendance(
-            ctx.uow(), tenant, meeting_id, showed_up=body.showed_up, confirmed_by=body.confirmed_by,
-            no_show_reason=body.no_show_reason, request_id=request_id,
+            ctx.uow(),
+            tenant,
+            meeting_id,
+            showed_up=body.showed_up,
+            confirmed_by=body.confirmed_by,
+            no_show_reason=body.no_show_reason,
+            request_id=request_id,
         ),
         meeting_id,
-    )  # fmt: skip
+    )
 
 
 @router.post(
@@ -218,16 +241,26 @@ async def outcome(
 ) -> MeetingSnapshot:
     if body.outcome is MeetingOutcome.CANCELLED:
         raise ApiError(
-            422, "invalid_request",
-            f"outcome: 'cancelled' comes from the booking provider; allowed: {', '.join(RECORDABLE_OUTCOMES)}",
-        )  # fmt: skip
+            422,
+            "invalid_request",
+            "outcome: 'cancelled' comes from the booking provider; "
+            f"allowed: {', '.join(RECORDABLE_OUTCOMES)}",
+        )
     return await _run(
         record_outcome(
-            ctx.uow(), tenant, meeting_id, outcome=body.outcome, notes=body.notes, next_steps=body.next_steps,
-            create_deal=body.create_deal, deal_value=body.deal_value, deal_name=body.deal_name, request_id=request_id,
+            ctx.uow(),
+            tenant,
+            meeting_id,
+            outcome=body.outcome,
+            notes=body.notes,
+            next_steps=body.next_steps,
+            create_deal=body.create_deal,
+            deal_value=body.deal_value,
+            deal_name=body.deal_name,
+            request_id=request_id,
         ),
         meeting_id,
-    )  # fmt: skip
+    )
 
 
 @router.delete(

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import Select, and_, delete, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -221,7 +221,7 @@ class ReminderRepository:
             for offset, due in planned
         ]
         if rows:
-            # A reminder already sent for the same slot is not sent again; one just cancelled revives.
+            # A reminder already sent for the same slot is not sent again; a cancelled one revives.
             stmt = insert(reminders)
             await self.session.execute(
                 stmt.on_conflict_do_update(
@@ -260,11 +260,6 @@ class ReminderRepository:
             await self.session.execute(
                 update(reminders).where(reminders.c.id.in_(ids)).values(status=status)
             )
-
-    async def next_due_at(self) -> datetime | None:
-        return await self.session.scalar(
-            select(func.min(reminders.c.due_at)).where(reminders.c.status == "pending")
-        )
 
     async def for_meeting(self, meeting_id: uuid.UUID) -> Sequence[Any]:
         result = await self.session.execute(

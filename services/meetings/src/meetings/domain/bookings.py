@@ -164,7 +164,8 @@ def _on_cancelled(step: _Step, event: BookingEvent) -> Applied:
         return found
     meeting, happened = found.meeting, found.happened
     if event.is_reschedule:
-        # Half of a reschedule (Calendly's cancel half, Cal.com's "request reschedule"): never a cancellation.
+        # Half of a reschedule (Calendly's cancel half, Cal.com's "request reschedule"):
+        # never a cancellation.
         if event.next_booking_uid is None or meeting.provider_uid != event.next_booking_uid:
             if meeting.provider_uid == event.booking_uid:
                 meeting.expect_reschedule(step.now)
