@@ -7,6 +7,7 @@ installed service, and on Ctrl-C stops everything in reverse order.
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 from dealflow_libs.devstack.postgres import wait_for_port
+from dealflow_libs.devstack.processes import PidFiles, StackBusyError, require_free_port
 from dealflow_libs.devstack.services import ServiceSpec, installed_services
 from dealflow_libs.devstack.stack import Stack, prepare, start_stack
 
@@ -31,15 +33,21 @@ def start_services(
     *,
     ports: dict[str, int] | None = None,
     quiet: bool = False,
+    started: list[subprocess.Popen[bytes]] | None = None,
+    pid_files: PidFiles | None = None,
 ) -> list[subprocess.Popen[bytes]]:
-    """Starts each service as its own uvicorn process and waits until each listens."""
+    """Starts each service as its own uvicorn process and waits until each listens.
+
+    Each process is appended to `started` as soon as it exists, so that a caller interrupted
+    while waiting still knows what to stop."""
     ports = ports or {spec.name: spec.port for spec in services}
     env = {**os.environ, **stack.env()}
     host = os.environ.get("DEALFLOW_HTTP_HOST", "127.0.0.1")
-    processes = []
+    processes = started if started is not None else []
     for spec in services:
         if not quiet:
             say(f"starting {spec.name} on http://{host}:{ports[spec.name]}")
+        require_free_port(ports[spec.name], spec.name)
         command = [
             sys.executable,
             "-m",
@@ -51,7 +59,10 @@ def start_services(
             str(ports[spec.name]),
         ]
         command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
-        processes.append(subprocess.Popen(command, env=env, start_new_session=True))
+        process = subprocess.Popen(command, env=env, start_new_session=True)
+        processes.append(process)
+        if pid_files:
+            pid_files.record(spec.name, process.pid)
     for spec, process in zip(services, processes, strict=True):
         try:
             wait_for_port("127.0.0.1", ports[spec.name], timeout=60)
@@ -62,38 +73,93 @@ def start_services(
     return processes
 
 
-def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
+def stop_processes(processes: list[subprocess.Popen[bytes]], *, timeout: float = 15) -> None:
+    """Asks every process to stop (SIGINT; SIGCONT wakes one that was stopped), waits up to
+    `timeout` in all, then kills what is left. Safe to call again."""
     for process in reversed(processes):
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-    deadline = time.monotonic() + 15
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGCONT)
+    deadline = time.monotonic() + timeout
     for process in reversed(processes):
         try:
             process.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+class StopSignals:
+    """SIGINT, SIGTERM and SIGHUP stop the run: the first one interrupts it (KeyboardInterrupt),
+    later ones are ignored so that cleanup always finishes. A terminal's Ctrl-C reaches the
+    devstack twice under `make run` (directly and passed on by make); a process manager may
+    repeat SIGTERM."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def install(self) -> None:
+        for signum in self.SIGNALS:
+            signal.signal(signum, self._interrupt)
+
+    def hold(self) -> None:
+        """From now on a stop signal changes nothing: the stop is under way."""
+        for signum in self.SIGNALS:
+            signal.signal(signum, self._ignore)
+
+    def _interrupt(self, *_: object) -> None:
+        self.hold()
+        raise KeyboardInterrupt
+
+    def _ignore(self, *_: object) -> None:
+        pass
+
+
+def parse_ports(values: list[str], services: list[ServiceSpec]) -> dict[str, int]:
+    ports = {spec.name: spec.port for spec in services}
+    for value in values:
+        name, _, port = value.partition("=")
+        if name not in ports or not port.isdigit():
+            raise SystemExit(f"--service-port wants NAME=PORT with NAME one of {', '.join(ports)}")
+        ports[name] = int(port)
+    return ports
 
 
 def run(args: argparse.Namespace) -> int:
+    signals = StopSignals()
+    signals.install()
     data_dir = Path(args.data_dir).resolve()
     services = installed_services()
-    say(
-        "starting PostgreSQL and the Kafka-protocol broker"
-        if not os.environ.get("DEALFLOW_DATABASE_URL")
-        else "using the given servers"
-    )
-    stack = start_stack(data_dir, pg_port=args.pg_port, kafka_port=args.kafka_port)
+    ports = parse_ports(args.service_port, services)
+    pid_files = PidFiles(data_dir / "pids")
+    try:
+        stale = pid_files.claim()
+    except StackBusyError as exc:
+        say(str(exc))
+        return 1
+    if stale:
+        say(f"stopped what a previous run left running: {', '.join(stale)}")
+    stack: Stack | None = None
     processes: list[subprocess.Popen[bytes]] = []
     try:
+        say(
+            "starting PostgreSQL and the Kafka-protocol broker"
+            if not os.environ.get("DEALFLOW_DATABASE_URL")
+            else "using the given servers"
+        )
+        stack = start_stack(
+            data_dir, pg_port=args.pg_port, kafka_port=args.kafka_port, pid_files=pid_files
+        )
         say(f"PostgreSQL: {stack.database_url}")
         say(f"Kafka bootstrap: {stack.kafka_bootstrap}")
         say("creating topics, databases and applying migrations")
         asyncio.run(prepare(stack, services, seed=True))
-        processes = start_services(stack, services)
+        start_services(stack, services, ports=ports, started=processes, pid_files=pid_files)
         say("Dealflow is up:")
         for spec in services:
             print(
-                f"    {spec.name:<12} http://127.0.0.1:{spec.port}  (docs: /docs, health: /ready)",
+                f"    {spec.name:<12} http://127.0.0.1:{ports[spec.name]}  "
+                "(docs: /docs, health: /ready)",
                 flush=True,
             )
         print(
@@ -111,13 +177,14 @@ def run(args: argparse.Namespace) -> int:
         say("stopping")
         return 0
     finally:
+        signals.hold()
         stop_processes(processes)
-        stack.stop()
+        for spec in services:
+            pid_files.forget(spec.name)
+        if stack is not None:
+            stack.stop()
+        pid_files.release()
         say("stopped")
-
-
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
 
 
 def main() -> int:
@@ -127,8 +194,14 @@ def main() -> int:
     run_parser.add_argument("--data-dir", default=str(PROJECT_ROOT / ".data"))
     run_parser.add_argument("--pg-port", type=int, default=55432)
     run_parser.add_argument("--kafka-port", type=int, default=59092)
+    run_parser.add_argument(
+        "--service-port",
+        action="append",
+        default=[],
+        metavar="NAME=PORT",
+        help="listen on PORT instead of the service's default (repeatable)",
+    )
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, _interrupt)
     return run(args)
 
 

