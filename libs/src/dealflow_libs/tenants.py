@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dealflow_libs.cache import SingleFlightCache
 from dealflow_libs.uow import UnitOfWork
-from dealflow_schemas.tenants import TenantChanged
+from dealflow_schemas.tenants import DEFAULT_CURRENCY, TenantChanged
 
 #: Lookups are cached this long; a revoked key stops working within this window.
 CACHE_SECONDS = 5.0
@@ -26,7 +26,7 @@ def tenants_table(metadata: MetaData) -> Table:
         Column("tenant_id", Text, primary_key=True),
         Column("name", Text, nullable=False),
         Column("api_key_hashes", ARRAY(Text), nullable=False, server_default="{}"),
-        Column("default_currency", Text, nullable=False, server_default="USD"),
+        Column("default_currency", Text, nullable=False, server_default=DEFAULT_CURRENCY),
         Column("disabled", Boolean, nullable=False, server_default="false"),
         Column("settings", JSONB, nullable=False, server_default="{}"),
         Column("changed_at", DateTime(timezone=True), nullable=False),

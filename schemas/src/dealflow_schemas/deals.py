@@ -28,6 +28,10 @@ class DealStage(StrEnum):
     CLOSED_LOST = "closed_lost"
 
 
+#: Stages that end a deal; every other stage is open.
+CLOSED_STAGES: tuple[DealStage, ...] = (DealStage.CLOSED_WON, DealStage.CLOSED_LOST)
+
+
 class DealStatus(StrEnum):
     ACTIVE = "active"
     WON = "won"

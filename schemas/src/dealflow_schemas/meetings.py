@@ -3,6 +3,7 @@
 Every event carries the meeting's full current state (`meeting`), so consumers need no lookups.
 """
 
+from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
@@ -34,6 +35,14 @@ class MeetingStatus(StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
     COMPLETED = "completed"
+
+
+def is_upcoming(status: str, scheduled_at: datetime | None, now: datetime) -> bool:
+    """The one definition of an upcoming meeting: still scheduled, starting after `now`.
+
+    Meetings' `upcoming` filter is the same rule in SQL (tested to agree with this one).
+    """
+    return status == MeetingStatus.SCHEDULED and scheduled_at is not None and scheduled_at > now
 
 
 class MeetingOutcome(StrEnum):

@@ -8,6 +8,9 @@ from dealflow_schemas.base import AwareDatetime, EventModel
 
 TENANTS_TOPIC = "dealflow.tenants.v1"
 
+#: A tenant's deal currency when none was chosen.
+DEFAULT_CURRENCY = "USD"
+
 
 class TenantChanged(EventModel):
     """Full current state of a tenant; the latest one per tenant id wins (topic is compacted)."""
@@ -21,6 +24,6 @@ class TenantChanged(EventModel):
         "the keys themselves never travel.",
         examples=[["2f1c...e9"]],
     )
-    default_currency: str = Field(default="USD", examples=["USD"])
+    default_currency: str = Field(default=DEFAULT_CURRENCY, examples=["USD"])
     disabled: bool = False
     changed_at: AwareDatetime

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dealflow_libs.auth import hash_api_key
 from dealflow_libs.tenants import apply_tenant_changes
-from dealflow_schemas.tenants import TenantChanged
+from dealflow_schemas.tenants import DEFAULT_CURRENCY, TenantChanged
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ async def seed_tenant(
     table: Table,
     *,
     prefix: str = "t",
-    currency: str = "USD",
+    currency: str = DEFAULT_CURRENCY,
 ) -> TenantCredentials:
     tenant = TenantCredentials(
         id=f"{prefix}-{uuid.uuid4().hex[:8]}", api_key=f"key-{uuid.uuid4().hex}"

@@ -9,21 +9,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from dealflow_libs.domains import identify
+from dealflow_libs.money import cents_or_none
 from dealflow_libs.tenants import tenant_settings_many
-from dealflow_schemas.deals import DEALS_TOPIC, DealStage, LostReason
+from dealflow_schemas.deals import CLOSED_STAGES, DEALS_TOPIC, DealStage, LostReason
 from dealflow_schemas.meetings import MeetingEvent
 from deals.db.tables import tenants
-from deals.domain.company import Company, company_name
 from deals.domain.deal import Deal, Transition
-from deals.domain.pipeline import Ledger, apply_meeting_event
+from deals.domain.pipeline import Ledger, apply_meeting_event, open_deal
 from deals.domain.settings import DealSettings
 from deals.events import deal_event
 from deals.uow import DealsUnitOfWork
-
-
-def money(value: Decimal | None) -> Decimal | None:
-    """Amounts are kept to the cent, however they were sent."""
-    return None if value is None else value.quantize(Decimal("0.01"))
 
 
 class NotFound(Exception):
@@ -189,7 +184,7 @@ async def win_deal(
     value: Decimal | None,
     by: str | None,
 ) -> Deal:
-    value = money(value)
+    value = cents_or_none(value)
     return await _on_deal(
         uow, tenant_id, deal_id, lambda d, s, now: [d.win(value=value, settings=s, by=by, now=now)]
     )
@@ -243,7 +238,7 @@ async def edit_deal(
     by: str | None,
 ) -> Deal:
     if "value" in changes:
-        changes = {**changes, "value": money(changes["value"])}
+        changes = {**changes, "value": cents_or_none(changes["value"])}
     return await _on_deal(
         uow, tenant_id, deal_id, lambda d, s, now: d.edit(changes, by=by, now=now)
     )
@@ -266,12 +261,12 @@ async def sync_external_deal(
 ) -> tuple[Deal, bool]:
     """Upserts a deal from a CRM update through the tenant's stage mapping; (deal, created)."""
     now = datetime.now(UTC)
-    value = money(value)
+    value = cents_or_none(value)
     async with uow:
         settings = (await _settings(uow, {tenant_id}))[tenant_id]
-        stage = settings.crm_stages.get(crm, {}).get(stage_name.strip().lower())
+        stage = settings.crm_stage(crm, stage_name)
         if stage is None:
-            known = ", ".join(sorted(settings.crm_stages.get(crm, {})))
+            known = ", ".join(settings.crm_stage_names(crm))
             raise UnknownStage(
                 f"{crm} stage '{stage_name}' has no mapping; "
                 f"add crm_stage_mappings.{crm}['{stage_name}'] "
@@ -290,6 +285,7 @@ async def sync_external_deal(
             _apply_external(ledger, deal, stage, value, settings, now, by)
         elif value is not None:
             deal.value = value
+        await uow.deals.insert_new([*ledger.new_companies, *ledger.new_deals])
         await uow.session.flush()
         await _publish(uow, ledger, now)
         await uow.commit()
@@ -312,43 +308,28 @@ async def _deal_for_contact(
         raise NotFound(
             "no deal with this external id, and no business contact_email to create one from"
         )
-    await uow.deals.lock_companies([(tenant_id, identity.company_domain)])
-    company = await uow.deals.company_by_domain(tenant_id, identity.company_domain)
-    if company is None:
-        company = Company(
-            tenant_id=tenant_id,
-            domain=identity.company_domain,
-            name=company_name(identity.company_domain),
-            created_at=now,
-        )
-        uow.deals.add_all([company])
-    ledger.companies[(tenant_id, company.domain)] = company
-    existing = await uow.deals.active_for_company(company.id)
+    domain = identity.company_domain
+    await uow.deals.lock_companies([(tenant_id, domain)])
+    stored = await uow.deals.company_by_domain(tenant_id, domain)
+    if stored is not None:
+        ledger.companies[(tenant_id, domain)] = stored
+    company = ledger.company(tenant_id, domain, now)
+    existing = None if stored is None else await uow.deals.active_for_company(company.id)
     if existing is not None:
         return existing, False
-    open_stage = (
-        stage
-        if stage not in (DealStage.CLOSED_WON, DealStage.CLOSED_LOST)
-        else DealStage.QUALIFICATION
-    )
-    currency = await uow.session.scalar(
-        tenants.select()
-        .with_only_columns(tenants.c.default_currency)
-        .where(tenants.c.tenant_id == tenant_id)
-    )
-    deal, transition = Deal.open(
-        tenant_id=tenant_id,
-        company_id=company.id,
-        name=name or f"{company.name} - new business",
+    # A deal is created open; a CRM stage that closes it is applied as a second step.
+    open_stage = stage if stage not in CLOSED_STAGES else DealStage.QUALIFICATION
+    ledger.currencies = await uow.deals.currencies({tenant_id})
+    deal = open_deal(
+        ledger,
+        company,
         stage=open_stage,
         settings=settings,
-        currency=currency or "USD",
         now=now,
         by=by,
+        name=name,
         primary_contact_email=identity.email,
     )
-    uow.deals.add_all([deal])
-    ledger.record(transition, deal, None, None)
     if open_stage is not stage:
         _apply_external(ledger, deal, stage, None, settings, now, by)
     return deal, True

@@ -331,6 +331,54 @@ class TestCrmSync:
         assert won.status_code == 200, won.text
         assert (won.json()["status"], won.json()["value"]) == ("won", "9500.00")
 
+    async def test_a_deal_created_by_sync_is_named_and_priced_like_one_from_a_meeting(
+        self, client, tenant, publish
+    ) -> None:
+        """One rule for company creation, the default deal name and the tenant's currency."""
+        by_meeting = await new_deal(
+            client, tenant, publish, company=f"mtg-{uuid.uuid4().hex[:6]}.com"
+        )
+        by_crm = await client.post(
+            "/v1/sync/hubspot",
+            json={
+                "external_deal_id": f"hs-{uuid.uuid4().hex[:8]}",
+                "stage": "qualifiedtobuy",
+                "contact_email": f"Buyer@Crm-{uuid.uuid4().hex[:6]}-Widgets.co.uk",
+            },
+            headers=tenant.auth,
+        )
+        assert by_crm.status_code == 201, by_crm.text
+        crm_deal = by_crm.json()
+        domain = crm_deal["company"]["domain"]
+        assert domain.endswith("-widgets.co.uk")
+        assert domain == domain.lower()
+        assert crm_deal["company"]["name"].endswith(" Widgets")
+        assert crm_deal["name"] == f"{crm_deal['company']['name']} - new business"
+        assert by_meeting["name"] == f"{by_meeting['company']['name']} - new business"
+        assert crm_deal["currency"] == by_meeting["currency"] == "EUR"
+
+    async def test_crm_and_stage_names_match_however_they_were_spelled(
+        self, client, tenant
+    ) -> None:
+        saved = await client.put(
+            "/v1/settings",
+            json={"crm_stage_mappings": {"HubSpot": {"  Custom Stage ": "proposal"}}},
+            headers=tenant.auth,
+        )
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["crm_stage_mappings"]["hubspot"]["custom stage"] == "proposal"
+        synced = await client.post(
+            "/v1/sync/hubspot",
+            json={
+                "external_deal_id": f"hs-{uuid.uuid4().hex[:8]}",
+                "stage": "CUSTOM STAGE",
+                "contact_email": f"a@cs-{uuid.uuid4().hex[:6]}.com",
+            },
+            headers=tenant.auth,
+        )
+        assert synced.status_code == 201, synced.text
+        assert synced.json()["stage"] == "proposal"
+
     async def test_pipedrive_and_salesforce_defaults(self, client, tenant) -> None:
         pd = await client.post(
             "/v1/sync/pipedrive",

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from dealflow_schemas.deals import DealStage, DealStatus, LostReason
+from dealflow_schemas.deals import CLOSED_STAGES, DealStage, DealStatus, LostReason
 from deals.domain.deal import (
-    CLOSED_STAGES,
     OPEN_STAGES,
     Deal,
     DealClosed,

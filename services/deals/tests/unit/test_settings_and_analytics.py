@@ -1,5 +1,6 @@
 """Tenant deal settings, company names, pipeline summary and lost analysis."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ from deals.domain.analytics import (
     lost_analysis,
     pipeline_summary,
 )
-from deals.domain.company import company_name
+from deals.domain.company import Company, company_name
 from deals.domain.deal import OPEN_STAGES
 from deals.domain.settings import (
     CRMS,
@@ -20,7 +21,10 @@ from deals.domain.settings import (
     DEFAULT_PROBABILITIES,
     DealPolicy,
     DealSettings,
+    keyed_crm_mappings,
 )
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 class TestDefaults:
@@ -163,6 +167,19 @@ class TestFromStored:
         assert settings.crm_stages["hubspot"]["demo booked"] is DealStage.MET
         assert set(settings.crm_stages) == {"hubspot", "salesforce", "pipedrive"}
 
+    @pytest.mark.parametrize(
+        ("crm", "name"),
+        [("HubSpot", "demo booked"), ("hubspot ", "DEMO BOOKED"), ("hubspot", " Demo Booked")],
+    )
+    def test_sync_lookup_keys_names_as_storage_does(self, crm: str, name: str) -> None:
+        settings = DealSettings.from_stored(
+            {"crm_stage_mappings": keyed_crm_mappings({"HubSpot": {"  Demo Booked ": "met"}})}
+        )
+
+        assert settings.crm_stage(crm, name) is DealStage.MET
+        assert "demo booked" in settings.crm_stage_names(crm)
+        assert settings.crm_stage("hubspot", "demo  booked") is None
+
     def test_a_new_crm(self) -> None:
         settings = DealSettings.from_stored(
             {"crm_stage_mappings": {"close": {"Won": "closed_won"}}}
@@ -206,6 +223,16 @@ class TestCompanyName:
     )
     def test_readable_name_from_domain(self, domain: str, name: str) -> None:
         assert company_name(domain) == name
+
+    def test_a_new_company_and_its_default_deal_name(self) -> None:
+        company = Company.named_after("demo", "acme-widgets.co.uk", NOW)
+
+        assert (company.tenant_id, company.domain, company.name) == (
+            "demo",
+            "acme-widgets.co.uk",
+            "Acme Widgets",
+        )
+        assert company.default_deal_name == "Acme Widgets - new business"
 
 
 def S(stage: DealStage, count: int, total: str, avg: float | None) -> StageSummary:

@@ -12,6 +12,7 @@ import typer
 
 from dealflow_libs.auth import new_api_key
 from dealflow_libs.db import create_engine, session_factory
+from dealflow_schemas.tenants import DEFAULT_CURRENCY
 from ingest import samples
 from ingest.config import IngestSettings
 from ingest.domain.signatures import signed_headers
@@ -47,7 +48,7 @@ def create_tenant(
     calcom_secret: Annotated[str | None, typer.Option(help="Cal.com webhook secret")] = None,
     calendly_secret: Annotated[str | None, typer.Option(help="Calendly signing key")] = None,
     api_key: Annotated[str | None, typer.Option(help="API key for the HTTP APIs")] = None,
-    currency: Annotated[str, typer.Option(help="Default deal currency")] = "USD",
+    currency: Annotated[str, typer.Option(help="Default deal currency")] = DEFAULT_CURRENCY,
 ) -> None:
     """Create (or update) a tenant. Secrets not given are generated and printed once."""
     values = {

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from dealflow_libs.auth import hash_api_key
 from dealflow_libs.cloudevents import new_envelope
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, Provider
-from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
+from dealflow_schemas.tenants import DEFAULT_CURRENCY, TENANTS_TOPIC, TenantChanged
 from ingest.db.tables import RawEvent, Tenant
 from ingest.domain.deliveries import (
     REPLAYABLE,
@@ -148,7 +148,7 @@ async def save_tenant(
                 calcom_secrets=[],
                 calendly_secrets=[],
                 api_key_hashes=[],
-                default_currency=default_currency or "USD",
+                default_currency=default_currency or DEFAULT_CURRENCY,
                 disabled=False,
             )
             uow.tenants.add(tenant)

@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import orjson
+import pytest
 
 from dealflow_libs.testing.factories import booking_event
 from dealflow_libs.testing.kafka import TopicProbe, header
@@ -295,18 +296,21 @@ class TestCommands:
         assert attendance.json()["showed_up"] is False
         assert attendance.json()["no_show_reason"] == "sick"
 
+    @pytest.mark.parametrize("value", ["great", "cancelled"])
     async def test_invalid_outcome_is_422_naming_allowed_values(
-        self, client, tenant, publish
+        self, client, tenant, publish, value
     ) -> None:
         meeting = await self.booked(client, tenant, publish)
         response = await client.post(
             f"/v1/meetings/{meeting['meeting_id']}/outcome",
-            json={"outcome": "great"},
+            json={"outcome": value},
             headers=tenant.auth,
         )
         assert response.status_code == 422
         assert "good" in response.json()["message"]
         assert "no_show" in response.json()["message"]
+        after = await client.get(f"/v1/meetings/{meeting['meeting_id']}", headers=tenant.auth)
+        assert after.json()["meeting_outcome"] == "pending"
 
     async def test_commands_on_cancelled_meeting_are_409(self, client, tenant, publish) -> None:
         meeting = await self.booked(client, tenant, publish)

@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from dealflow_schemas.meetings import MeetingOutcome, MeetingProvider, MeetingStatus, MeetingType
-from meetings.domain.meeting import Change, Happened, Meeting, MeetingClosed
+from meetings.domain.meeting import (
+    RECORDABLE_OUTCOMES,
+    Change,
+    Happened,
+    Meeting,
+    MeetingClosed,
+    OutcomeNotRecordable,
+)
 
 BOOKED_AT = datetime(2025, 3, 17, 9, 0, tzinfo=UTC)
 NOW = datetime(2025, 3, 18, 12, 0, tzinfo=UTC)
@@ -457,11 +464,14 @@ class TestOutcome:
     def test_cancelled_cannot_be_recorded(self) -> None:
         m = meeting()
 
-        with pytest.raises(ValueError, match="cancellation"):
+        with pytest.raises(OutcomeNotRecordable, match="allowed: good, bad, rescheduled"):
             m.record_outcome(MeetingOutcome.CANCELLED, notes=None, next_steps=None, now=NOW)
 
         assert m.meeting_outcome is MeetingOutcome.PENDING
         assert m.status is MeetingStatus.SCHEDULED
+
+    def test_every_outcome_but_cancelled_is_recordable(self) -> None:
+        assert set(RECORDABLE_OUTCOMES) == set(MeetingOutcome) - {MeetingOutcome.CANCELLED}
 
 
 COMMANDS: dict[str, Callable[[Meeting], object]] = {

@@ -8,7 +8,7 @@ from dealflow_libs.tenants import UnknownTenant, read_tenant_settings, replace_t
 from dealflow_schemas.deals import DealStage
 from deals.api.deps import Ctx, Tenant
 from deals.db.tables import tenants
-from deals.domain.settings import DealPolicy, DealSettings
+from deals.domain.settings import DealPolicy, DealSettings, keyed_crm_mappings
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
@@ -60,9 +60,7 @@ async def write_settings(ctx: Ctx, tenant: Tenant, body: DealSettingsIn) -> Deal
     ):
         raise ApiError(422, "invalid_request", "closed_won stays 100 and closed_lost stays 0")
     stored = body.model_dump(mode="json")
-    stored["crm_stage_mappings"] = {
-        crm: {k.lower(): v for k, v in m.items()} for crm, m in stored["crm_stage_mappings"].items()
-    }
+    stored["crm_stage_mappings"] = keyed_crm_mappings(stored["crm_stage_mappings"])
     try:
         await replace_tenant_settings(ctx.uow(), tenants, tenant, stored)
     except UnknownTenant as exc:

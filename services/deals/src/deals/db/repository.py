@@ -43,13 +43,7 @@ class DealRepository:
     async def load_ledger(
         self, company_keys: set[tuple[str, str]], meeting_ids: set[uuid.UUID], tenant_ids: set[str]
     ) -> Ledger:
-        ledger = Ledger()
-        currencies = await self.session.execute(
-            select(tenants.c.tenant_id, tenants.c.default_currency).where(
-                tenants.c.tenant_id.in_(tenant_ids)
-            )
-        )
-        ledger.currencies = dict(currencies.all())
+        ledger = Ledger(currencies=await self.currencies(tenant_ids))
         if company_keys:
             found = await self.session.scalars(
                 select(Company).where(
@@ -92,8 +86,14 @@ class DealRepository:
             ledger.meetings.update({r.meeting_id: r for r in more})
         return ledger
 
-    def add_all(self, objects: Iterable[object]) -> None:
-        self.session.add_all(list(objects))
+    async def currencies(self, tenant_ids: Iterable[str]) -> dict[str, str]:
+        """Each tenant's default deal currency (tenants not known yet are left out)."""
+        rows = await self.session.execute(
+            select(tenants.c.tenant_id, tenants.c.default_currency).where(
+                tenants.c.tenant_id.in_(list(tenant_ids))
+            )
+        )
+        return {tenant_id: currency for tenant_id, currency in rows}
 
     async def insert_new(self, objects: Sequence[object]) -> None:
         """Companies, then meeting records, then deals: in the order their keys reference."""

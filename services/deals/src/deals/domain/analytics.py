@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dealflow_libs.money import to_cents
 from dealflow_schemas.deals import DealStage, LostReason
 from deals.domain.deal import OPEN_STAGES
 
@@ -42,7 +43,7 @@ def pipeline_summary(rows: Iterable[tuple[DealStage, Decimal | None, int]]) -> P
         for stage, items in by_stage.items()
     ]
     everything = [item for items in by_stage.values() for item in items]
-    weighted = sum((v * p / 100 for v, p in everything), ZERO).quantize(Decimal("0.01"))
+    weighted = to_cents(sum((v * p / 100 for v, p in everything), ZERO))
     return PipelineSummary(stages, len(everything), sum((v for v, _ in everything), ZERO), weighted)
 
 

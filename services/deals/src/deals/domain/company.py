@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from dealflow_libs.ids import new_id
+from dealflow_schemas.meetings import is_upcoming
 
 
 def company_name(domain: str) -> str:
@@ -22,6 +23,16 @@ class Company:
     name: str
     created_at: datetime
     id: uuid.UUID = field(default_factory=new_id)
+
+    @classmethod
+    def named_after(cls, tenant_id: str, domain: str, now: datetime) -> "Company":
+        """A company first seen through an email at `domain`, named after it."""
+        return cls(tenant_id=tenant_id, domain=domain, name=company_name(domain), created_at=now)
+
+    @property
+    def default_deal_name(self) -> str:
+        """What a deal is called when nobody named it."""
+        return f"{self.name} - new business"
 
 
 @dataclass(eq=False)
@@ -46,6 +57,4 @@ class MeetingRecord:
     converting_channel: str | None = None
 
     def is_upcoming(self, now: datetime) -> bool:
-        return (
-            self.status == "scheduled" and self.scheduled_at is not None and self.scheduled_at > now
-        )
+        return is_upcoming(self.status, self.scheduled_at, now)

@@ -8,7 +8,8 @@ from enum import StrEnum
 from typing import Any
 
 from dealflow_libs.ids import new_id
-from dealflow_schemas.deals import DealStage, DealStatus, LostReason
+from dealflow_libs.money import to_cents
+from dealflow_schemas.deals import CLOSED_STAGES, DealStage, DealStatus, LostReason
 from deals.domain.settings import DealSettings
 
 #: Forward order of the open stages; automatic moves only ever go forward.
@@ -21,7 +22,6 @@ OPEN_STAGES = (
     DealStage.VERBAL_COMMIT,
     DealStage.CONTRACT_SENT,
 )
-CLOSED_STAGES = (DealStage.CLOSED_WON, DealStage.CLOSED_LOST)
 
 
 class DealClosed(Exception):
@@ -122,11 +122,7 @@ class Deal:
 
     @property
     def weighted_value(self) -> Decimal | None:
-        return (
-            None
-            if self.value is None
-            else (self.value * self.probability / 100).quantize(Decimal("0.01"))
-        )
+        return None if self.value is None else to_cents(self.value * self.probability / 100)
 
     def link_meeting(self, meeting_id: uuid.UUID) -> bool:
         """Adds the meeting; True if it was not linked before."""

@@ -4,9 +4,9 @@ Ledger with everything a batch may touch and persists what it holds afterwards."
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
+from dealflow_libs.money import to_cents
 from dealflow_schemas.deals import DealStage
 from dealflow_schemas.meetings import (
     MeetingAttended,
@@ -18,7 +18,8 @@ from dealflow_schemas.meetings import (
     MeetingOutcomeRecorded,
     MeetingSnapshot,
 )
-from deals.domain.company import Company, MeetingRecord, company_name
+from dealflow_schemas.tenants import DEFAULT_CURRENCY
+from deals.domain.company import Company, MeetingRecord
 from deals.domain.deal import Deal, Kind, Transition
 from deals.domain.settings import DealPolicy, DealSettings
 
@@ -70,14 +71,16 @@ class Ledger:
         return deal if deal is not None and deal.is_active else None
 
     def company(self, tenant_id: str, domain: str, now: datetime) -> Company:
+        """The tenant's company at `domain`: loaded, or created (and listed for saving)."""
         key = (tenant_id, domain)
         if key not in self.companies:
-            company = Company(
-                tenant_id=tenant_id, domain=domain, name=company_name(domain), created_at=now
-            )
+            company = Company.named_after(tenant_id, domain, now)
             self.companies[key] = company
             self.new_companies.append(company)
         return self.companies[key]
+
+    def currency_of(self, tenant_id: str) -> str:
+        return self.currencies.get(tenant_id, DEFAULT_CURRENCY)
 
     def record(
         self,
@@ -162,36 +165,46 @@ def _link(
         ledger.record(linked, deal, record.meeting_id, caused_by)
 
 
-def _open_deal(
+def open_deal(
     ledger: Ledger,
     company: Company,
-    record: MeetingRecord,
     *,
     stage: DealStage,
     settings: DealSettings,
     now: datetime,
-    caused_by: str | None,
+    by: str,
+    name: str | None = None,
+    record: MeetingRecord | None = None,
+    caused_by: str | None = None,
     **extra: Any,
 ) -> Deal:
+    """The one way a deal is created (from a meeting, or from a CRM without one): named after
+    the company unless named, in the tenant's currency, listed for saving, its creation recorded.
+    """
+    if record is not None:
+        extra = {
+            "primary_contact_email": record.primary_email,
+            "source_meeting_id": record.meeting_id,
+            "converting_activity_id": record.converting_activity_id,
+            "converting_channel": record.converting_channel,
+            **extra,
+        }
     deal, transition = Deal.open(
         tenant_id=company.tenant_id,
         company_id=company.id,
-        name=extra.pop("name", None) or f"{company.name} - new business",
+        name=name or company.default_deal_name,
         stage=stage,
         settings=settings,
-        currency=ledger.currencies.get(company.tenant_id, "USD"),
+        currency=ledger.currency_of(company.tenant_id),
         now=now,
-        by=BY_MEETINGS,
-        primary_contact_email=record.primary_email,
-        source_meeting_id=record.meeting_id,
-        converting_activity_id=record.converting_activity_id,
-        converting_channel=record.converting_channel,
+        by=by,
         **extra,
     )
     ledger.add_deal(deal)
     ledger.new_deals.append(deal)
-    _link(ledger, deal, record, caused_by, now)
-    ledger.record(transition, deal, record.meeting_id, caused_by)
+    if record is not None:
+        _link(ledger, deal, record, caused_by, now)
+    ledger.record(transition, deal, record.meeting_id if record else None, caused_by)
     return deal
 
 
@@ -262,13 +275,14 @@ def _on_booked(
     if deal is not None:
         _link(ledger, deal, record, caused_by, now)
     elif settings.policy is DealPolicy.ON_BOOKING:
-        _open_deal(
+        open_deal(
             ledger,
             company,
-            record,
             stage=DealStage.BOOKED,
             settings=settings,
             now=now,
+            by=BY_MEETINGS,
+            record=record,
             caused_by=caused_by,
         )
 
@@ -298,17 +312,17 @@ def _on_outcome(
         and settings.policy is DealPolicy.ON_GOOD_OUTCOME
         and event.create_deal
     ):
-        value = None if event.deal_value is None else _decimal(event.deal_value)
-        _open_deal(
+        open_deal(
             ledger,
             company,
-            record,
             stage=DealStage.QUALIFICATION,
             settings=settings,
             now=now,
-            caused_by=caused_by,
+            by=BY_MEETINGS,
             name=event.deal_name,
-            value=value,
+            record=record,
+            caused_by=caused_by,
+            value=None if event.deal_value is None else to_cents(event.deal_value),
         )
         return
     if deal is not None:
@@ -325,7 +339,3 @@ def _on_outcome(
             record.meeting_id,
             caused_by,
         )
-
-
-def _decimal(value: float) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))

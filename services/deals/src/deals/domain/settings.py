@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from dealflow_libs.crm import crm_key
 from dealflow_schemas.deals import DealStage
 
 
@@ -60,9 +61,12 @@ DEFAULT_CRM_STAGES: dict[str, dict[str, DealStage]] = {
 CRMS = tuple(DEFAULT_CRM_STAGES)
 
 
-def crm_key(name: str) -> str:
-    """How CRM names and CRM stage names are keyed: trimmed and lower-cased."""
-    return name.strip().lower()
+def keyed_crm_mappings(mappings: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A tenant's CRM stage mappings with every CRM and stage name keyed by `crm_key`."""
+    keyed: dict[str, dict[str, Any]] = {}
+    for crm, mapping in mappings.items():
+        keyed.setdefault(crm_key(crm), {}).update({crm_key(n): s for n, s in mapping.items()})
+    return keyed
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,9 @@ class DealSettings:
             {DealStage(k): int(v) for k, v in stored.get("stage_probabilities", {}).items()}
         )
         crm_stages = {k: dict(v) for k, v in DEFAULT_CRM_STAGES.items()}
-        for crm, mapping in stored.get("crm_stage_mappings", {}).items():
-            crm_stages.setdefault(crm_key(crm), {}).update(
-                {crm_key(name): DealStage(stage) for name, stage in mapping.items()}
+        for crm, mapping in keyed_crm_mappings(stored.get("crm_stage_mappings", {})).items():
+            crm_stages.setdefault(crm, {}).update(
+                {name: DealStage(stage) for name, stage in mapping.items()}
             )
         return cls(
             policy=DealPolicy(stored.get("policy", DealPolicy.ON_BOOKING)),
@@ -92,3 +96,10 @@ class DealSettings:
 
     def probability(self, stage: DealStage) -> int:
         return self.probabilities[stage]
+
+    def crm_stage(self, crm: str, stage_name: str) -> DealStage | None:
+        """Our stage for a CRM's stage name, matched as `crm_key` keys it; None if unmapped."""
+        return self.crm_stages.get(crm_key(crm), {}).get(crm_key(stage_name))
+
+    def crm_stage_names(self, crm: str) -> list[str]:
+        return sorted(self.crm_stages.get(crm_key(crm), {}))

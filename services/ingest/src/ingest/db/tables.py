@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dealflow_libs.db import ServiceBase, new_metadata
 from dealflow_libs.outbox import outbox_table
+from dealflow_schemas.tenants import DEFAULT_CURRENCY
 
 
 class Base(ServiceBase):
@@ -24,7 +25,7 @@ class Tenant(Base):
     calcom_secrets: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     calendly_secrets: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     api_key_hashes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
-    default_currency: Mapped[str] = mapped_column(Text, default="USD")
+    default_currency: Mapped[str] = mapped_column(Text, default=DEFAULT_CURRENCY)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

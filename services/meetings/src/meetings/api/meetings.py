@@ -13,7 +13,12 @@ from dealflow_schemas.bookings import Attendee, Person, Tracking
 from dealflow_schemas.meetings import MeetingOutcome, MeetingSnapshot, MeetingStatus, MeetingType
 from meetings.api.deps import Ctx, RequestId, Tenant
 from meetings.domain.manual import ManualBooking
-from meetings.domain.meeting import Meeting, MeetingClosed
+from meetings.domain.meeting import (
+    RECORDABLE_OUTCOMES,
+    Meeting,
+    MeetingClosed,
+    OutcomeNotRecordable,
+)
 from meetings.events import snapshot
 from meetings.use_cases import (
     NotFound,
@@ -58,9 +63,6 @@ class Attendance(BaseModel):
     showed_up: bool
     confirmed_by: str | None = Field(default=None, examples=["rep@acme.com"])
     no_show_reason: str | None = None
-
-
-RECORDABLE_OUTCOMES = [o.value for o in MeetingOutcome if o is not MeetingOutcome.CANCELLED]
 
 
 class Outcome(BaseModel):
@@ -195,6 +197,8 @@ async def _run(command: Any, meeting_id: uuid.UUID) -> MeetingSnapshot:
         raise _not_found(meeting_id) from exc
     except MeetingClosed as exc:
         raise ApiError(409, "meeting_closed", f"{exc}; commands are not accepted") from exc
+    except OutcomeNotRecordable as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from exc
     return snapshot(meeting)
 
 
@@ -239,13 +243,6 @@ async def attendance(
 async def outcome(
     ctx: Ctx, tenant: Tenant, request_id: RequestId, meeting_id: uuid.UUID, body: Outcome
 ) -> MeetingSnapshot:
-    if body.outcome is MeetingOutcome.CANCELLED:
-        raise ApiError(
-            422,
-            "invalid_request",
-            "outcome: 'cancelled' comes from the booking provider; "
-            f"allowed: {', '.join(RECORDABLE_OUTCOMES)}",
-        )
     return await _run(
         record_outcome(
             ctx.uow(),

@@ -26,8 +26,18 @@ class Change(StrEnum):
 _NO_SHOW_OVERRIDES = (MeetingOutcome.PENDING, MeetingOutcome.GOOD, MeetingOutcome.BAD)
 
 
+#: Outcomes a person may record; `cancelled` only ever comes from the booking provider.
+RECORDABLE_OUTCOMES: tuple[MeetingOutcome, ...] = tuple(
+    o for o in MeetingOutcome if o is not MeetingOutcome.CANCELLED
+)
+
+
 class MeetingClosed(Exception):
     """A command on a cancelled (or deleted) meeting."""
+
+
+class OutcomeNotRecordable(ValueError):
+    """An outcome outside RECORDABLE_OUTCOMES was asked for."""
 
 
 @dataclass
@@ -232,11 +242,12 @@ class Meeting:
         now: datetime,
     ) -> Happened:
         """Records the rep's verdict and what it implies for attendance."""
-        self._require_open()
-        if outcome is MeetingOutcome.CANCELLED:
-            raise ValueError(
-                "use the provider's cancellation; outcome 'cancelled' cannot be recorded"
+        if outcome not in RECORDABLE_OUTCOMES:
+            raise OutcomeNotRecordable(
+                f"outcome: '{outcome.value}' comes from the booking provider; "
+                f"allowed: {', '.join(RECORDABLE_OUTCOMES)}"
             )
+        self._require_open()
         self.meeting_outcome = outcome
         if notes is not None:
             self.notes = notes
