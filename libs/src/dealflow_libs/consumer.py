@@ -26,6 +26,7 @@ from faststream.kafka.annotations import KafkaMessage
 from dealflow_libs.cloudevents import Envelope, EnvelopeError, envelope_from_kafka
 from dealflow_libs.errors import is_permanent, is_transient
 from dealflow_libs.kafka import dead_letter_topic
+from dealflow_libs.logging import OutageLog
 from dealflow_libs.metrics import DEAD_LETTERS, EVENTS_CONSUMED
 from dealflow_libs.settings import CommonSettings
 
@@ -63,6 +64,7 @@ class BatchConsumer:
         self._max_attempts = max_attempts
         self._retry_delay = retry_delay
         self._transient_backoff = transient_backoff
+        self._outage = OutageLog(log, f"consumer {name}: infrastructure (batches are re-read)")
 
     async def handle_records(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
         readable: list[Incoming] = []
@@ -93,6 +95,7 @@ class BatchConsumer:
                     item, by_offset[(item.topic, item.partition, item.offset)]
                 )
         else:
+            self._outage.recovered()
             EVENTS_CONSUMED.labels(readable[0].topic, "ok").inc(len(readable))
 
     async def _handle_single(self, item: Incoming, record: ConsumerRecord[Any, Any]) -> None:
@@ -111,10 +114,7 @@ class BatchConsumer:
                 await asyncio.sleep(self._retry_delay * attempt)
 
     async def _pause(self, exc: BaseException) -> None:
-        log.warning(
-            "infrastructure unavailable; batch will be re-read",
-            extra={"consumer": self.name, "error": repr(exc), "retry_in": self._transient_backoff},
-        )
+        self._outage.failed(exc, consumer=self.name, retry_in=self._transient_backoff)
         EVENTS_CONSUMED.labels("-", "retried").inc()
         await asyncio.sleep(self._transient_backoff)
 

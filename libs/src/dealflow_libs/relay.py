@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, Table, any_, delete, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dealflow_libs.logging import OutageLog
 from dealflow_libs.metrics import EVENTS_PUBLISHED
 from dealflow_libs.outbox import notify_channel
 from dealflow_libs.settings import plain_url
@@ -49,6 +50,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._lock_id = zlib.crc32(f"outbox:{service}".encode())
         self.published = 0
+        self._outage = OutageLog(log, "outbox relay: publishing")
+        self._listen_outage = OutageLog(log, "outbox relay: LISTEN (polling meanwhile)")
 
     async def publish_batch(self) -> int:
         """Publishes up to one batch; returns how many went out (0: another relay has the lock)."""
@@ -90,13 +93,11 @@ class OutboxRelay:
                 try:
                     count = await self.publish_batch()
                 except Exception as exc:  # the database or Kafka is away: keep rows, retry later
-                    log.warning(
-                        "outbox relay failed, retrying",
-                        extra={"error": repr(exc), "retry_in": backoff},
-                    )
+                    self._outage.failed(exc, retry_in=backoff)
                     await self._sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
+                self._outage.recovered()
                 backoff = 0.5
                 if count < self._batch_size:
                     await self._sleep(self._poll_interval)
@@ -114,10 +115,11 @@ class OutboxRelay:
         try:
             conn = await asyncpg.connect(plain_url(self._database_url), timeout=5)
             await conn.add_listener(notify_channel(self._service), self._on_notify)
-            return conn
         except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("outbox relay cannot LISTEN; polling only", extra={"error": repr(exc)})
+            self._listen_outage.failed(exc, polling_every=self._poll_interval)
             return None
+        self._listen_outage.recovered()
+        return conn
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

@@ -1,0 +1,121 @@
+"""A service while its broker is down: a few log lines, not thousands."""
+
+import asyncio
+import io
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import insert
+
+from dealflow_libs.consumer import Incoming
+from dealflow_libs.devstack.broker import LocalBroker
+from dealflow_libs.kafka import ensure_topics
+from dealflow_libs.logging import OutageLog, configure_logging
+from dealflow_libs.runtime import ServiceRuntime
+from dealflow_libs.settings import CommonSettings
+from dealflow_libs.testing.servers import free_port
+from dealflow_schemas.tenants import TenantChanged
+
+from .test_relay import rows
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[LocalBroker]:
+    """A broker of this test's own, so that it can be killed."""
+    broker = LocalBroker(free_port(), tmp_path / "broker.log")
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """The service's log configuration, writing into a buffer (summaries every second)."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging("libs_test", repeat_every=1.0)
+    buffer = io.StringIO()
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(buffer)
+    yield buffer
+    root.handlers[:], root.level = saved
+
+
+@pytest.fixture
+async def runtime(broker: LocalBroker, libs_database_url: str, outbox, topic: str) -> AsyncIterator:
+    async def handle(_: list[Incoming]) -> None:
+        pass
+
+    await ensure_topics(broker.bootstrap, [topic])
+    rt = ServiceRuntime(
+        service="libs_test",
+        settings=CommonSettings(kafka_bootstrap=broker.bootstrap),
+        database_url=libs_database_url,
+        outbox_table=outbox,
+    )
+    rt.consume(name="outage", topic=topic, payload=TenantChanged, handler=handle, description="-")
+    await rt.start()
+    yield rt
+    await rt.stop()
+
+
+def entries(buffer: io.StringIO, since: int = 0) -> list[dict]:
+    return [orjson.loads(line) for line in buffer.getvalue()[since:].splitlines()]
+
+
+def kind(entry: dict) -> tuple[str, str]:
+    return entry["logger"], re.sub(r"\d+", "#", entry["msg"])
+
+
+async def test_broker_outage_logs_its_start_a_summary_per_interval_and_its_end(
+    broker: LocalBroker, runtime: ServiceRuntime, engine, outbox, topic: str, log_lines
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(outbox), rows(topic, 1, keys=1))
+    await asyncio.sleep(1)
+    start = len(log_lines.getvalue())
+    broker.stop()
+    outage = 4.0
+    await asyncio.sleep(outage)
+    during = entries(log_lines, start)
+    broker.start()
+    await ensure_topics(broker.bootstrap, [topic])
+
+    per_kind = Counter(kind(e) for e in during)
+    assert per_kind, "the outage was not logged at all"
+    # One line when it starts, then at most one summary per second.
+    assert max(per_kind.values()) <= 1 + outage, per_kind
+    assert any(e.get("repeated", 0) > 1 for e in during), "summaries carry the count"
+
+    deadline = time.monotonic() + 20
+    while not any(e["msg"].startswith("stopped repeating") for e in entries(log_lines, start)):
+        assert time.monotonic() < deadline, "no line said that the repeats stopped"
+        await asyncio.sleep(0.2)
+
+
+def test_outage_log_writes_start_summaries_and_recovery(caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    outage = OutageLog(
+        logging.getLogger("outage-test"), "the thing", every=30, clock=lambda: now[0]
+    )
+    caplog.set_level(logging.INFO, "outage-test")
+    outage.recovered()  # nothing was wrong: nothing to say
+    for second in range(0, 95, 1):
+        now[0] = float(second)
+        outage.failed(ConnectionError("refused"))
+    now[0] = 100.0
+    outage.recovered()
+    assert [(r.getMessage(), getattr(r, "failures", None)) for r in caplog.records] == [
+        ("the thing unavailable", None),
+        ("the thing still unavailable", 31),
+        ("the thing still unavailable", 61),
+        ("the thing still unavailable", 91),
+        ("the thing recovered", 95),
+    ]
