@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from dealflow_libs.cloudevents import EnvelopeError
+from dealflow_libs.secretbox import SecretBoxError
 
 
 class PermanentError(Exception):
@@ -32,6 +33,10 @@ def is_permanent(exc: BaseException) -> bool:
 def is_transient(exc: BaseException) -> bool:
     """Infrastructure hiccups: the same record will succeed once the database or broker is back."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, SecretBoxError):
+        # A stored credential that the key ring cannot open: an operator fixes the ring
+        # (DEALFLOW_SECRET_KEYS), then the same request or record succeeds.
         return True
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
         return True

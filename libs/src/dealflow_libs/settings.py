@@ -6,6 +6,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from dealflow_libs.secretbox import SecretBox, SecretBoxError
+
 
 class CommonSettings(BaseSettings):
     """What every service needs. A service subclasses it to add its own fields."""
@@ -43,12 +45,26 @@ class CommonSettings(BaseSettings):
         description="How long a rebalance waits for members (default: max poll interval). "
         "The local broker holds every join this long, so development keeps it short.",
     )
+    secret_keys: SecretStr | None = Field(
+        default=None,
+        description="Key ring sealing stored credentials: '<id>:<base64url 32-byte key>', "
+        "comma-separated, the first seals (`dealflow keys new` prints one). `make run` keeps "
+        "its own under .data/.",
+    )
     log_level: str = "INFO"
     log_json: bool = True
     db_pool_size: int = 10
     outbox_batch_size: int = 500
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 5
+
+    def secret_box(self) -> SecretBox:
+        if self.secret_keys is None:
+            raise SecretBoxError(
+                "DEALFLOW_SECRET_KEYS is not set: stored credentials cannot be sealed or opened "
+                "(`dealflow keys new` prints a key)"
+            )
+        return SecretBox.from_spec(self.secret_keys.get_secret_value())
 
 
 def service_database_url(settings: CommonSettings, service: str, override: SecretStr | None) -> str:

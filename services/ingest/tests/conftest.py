@@ -43,7 +43,8 @@ async def ingest_url(ingest_settings: IngestSettings) -> AsyncIterator[str]:
 async def uow_factory(ingest_settings: IngestSettings) -> AsyncIterator[object]:
     engine = create_engine(ingest_settings.own_database_url, pool_size=2)
     sessions = session_factory(engine)
-    yield lambda: IngestUnitOfWork(sessions)
+    box = ingest_settings.secret_box()
+    yield lambda: IngestUnitOfWork(sessions, box)
     await engine.dispose()
 
 

@@ -12,6 +12,7 @@ from dealflow_libs.devstack.processes import PidFiles
 from dealflow_libs.devstack.services import ServiceSpec, all_topics
 from dealflow_libs.kafka import ensure_topics
 from dealflow_libs.migrate import ensure_database, upgrade
+from dealflow_libs.secretbox import new_key_spec
 from dealflow_libs.settings import CommonSettings, service_database_url
 
 log = logging.getLogger(__name__)
@@ -31,19 +32,38 @@ class Stack:
     kafka_bootstrap: str
     postgres: LocalPostgres | None = None
     broker: LocalBroker | None = None
+    secret_keys: str = ""
     notes: list[str] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
-        return {
+        env = {
             "DEALFLOW_DATABASE_URL": self.database_url,
             "DEALFLOW_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
         }
+        if self.secret_keys:
+            env["DEALFLOW_SECRET_KEYS"] = self.secret_keys
+        return env
 
     def stop(self) -> None:
         if self.broker:
             self.broker.stop()
         if self.postgres:
             self.postgres.stop(quiet=True)
+
+
+def local_secret_keys(data_dir: Path) -> str:
+    """The key ring of a local stack: DEALFLOW_SECRET_KEYS if set, else one kept in the data
+    directory (created once, readable by its owner only), so sealed credentials survive restarts."""
+    given = os.environ.get("DEALFLOW_SECRET_KEYS")
+    if given:
+        return given
+    path = data_dir / "secret-keys"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(new_key_spec("local") + "\n")
+    return path.read_text().strip()
 
 
 def start_stack(
@@ -61,6 +81,7 @@ def start_stack(
         kafka_bootstrap=given_kafka or (broker.bootstrap if broker else ""),
         postgres=postgres,
         broker=broker,
+        secret_keys=local_secret_keys(data_dir),
     )
     try:
         if postgres:

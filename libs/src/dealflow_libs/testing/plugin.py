@@ -9,15 +9,17 @@ from aiokafka import AIOKafkaProducer
 
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import Stack, prepare
+from dealflow_libs.secretbox import new_key_spec
 from dealflow_libs.testing.servers import session_stack
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     with session_stack() as running:
-        previous = {k: os.environ.get(k) for k in running.env()}
+        previous = {k: os.environ.get(k) for k in [*running.env(), "DEALFLOW_SECRET_KEYS"]}
         os.environ.update(running.env())
         os.environ.setdefault("DEALFLOW_LOG_JSON", "false")
+        os.environ.setdefault("DEALFLOW_SECRET_KEYS", new_key_spec("test"))
         try:
             yield running
         finally:

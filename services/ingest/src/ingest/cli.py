@@ -12,25 +12,29 @@ import typer
 
 from dealflow_libs.auth import new_api_key
 from dealflow_libs.db import create_engine, session_factory
+from dealflow_libs.secretbox import new_key_spec
 from dealflow_schemas.tenants import DEFAULT_CURRENCY
 from ingest import samples
 from ingest.config import IngestSettings
 from ingest.domain.signatures import signed_headers
 from ingest.uow import IngestUnitOfWork
-from ingest.use_cases import NotFound, drop_previous_secrets, save_tenant
+from ingest.use_cases import NotFound, drop_previous_secrets, reseal_secrets, save_tenant
 
 app = typer.Typer(help="Dealflow command line.", no_args_is_help=True)
 tenants = typer.Typer(help="Create tenants and rotate their secrets.", no_args_is_help=True)
 app.add_typer(tenants, name="tenants")
+keys = typer.Typer(help="The key ring that seals stored credentials.", no_args_is_help=True)
+app.add_typer(keys, name="keys")
 
 T = TypeVar("T")
 
 
 def _with_uow(action: Callable[[IngestUnitOfWork], Awaitable[T]]) -> T:
     async def main() -> T:
-        engine = create_engine(IngestSettings().own_database_url, pool_size=1)
+        settings = IngestSettings()
+        engine = create_engine(settings.own_database_url, pool_size=1)
         try:
-            return await action(IngestUnitOfWork(session_factory(engine)))
+            return await action(IngestUnitOfWork(session_factory(engine), settings.secret_box()))
         finally:
             await engine.dispose()
 
@@ -101,6 +105,22 @@ def finish_rotation(tenant_id: str) -> None:
     except NotFound as exc:
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"previous secrets of '{tenant_id}' revoked")
+
+
+@keys.command("new")
+def new_key(
+    key_id: Annotated[str | None, typer.Option(help="Key id (default: random)")] = None,
+) -> None:
+    """Print a new key ring entry. To rotate: put it first in DEALFLOW_SECRET_KEYS (keep the old
+    one after it), restart, run `dealflow keys reseal`, then drop the old entry."""
+    typer.echo(new_key_spec(key_id))
+
+
+@keys.command("reseal")
+def reseal() -> None:
+    """Re-seal every stored webhook secret with the first key of DEALFLOW_SECRET_KEYS."""
+    changed = _with_uow(reseal_secrets)
+    typer.echo(f"{changed} tenant(s) re-sealed")
 
 
 @app.command("send-sample")

@@ -1,6 +1,7 @@
 """Development data for `make run`: the `demo` tenant with well-known secrets."""
 
 from dealflow_libs.db import create_engine, session_factory
+from ingest.config import IngestSettings
 from ingest.uow import IngestUnitOfWork
 from ingest.use_cases import save_tenant
 
@@ -16,6 +17,7 @@ DEMO = {
 async def seed(database_url: str) -> None:
     engine = create_engine(database_url, pool_size=1)
     try:
-        await save_tenant(IngestUnitOfWork(session_factory(engine)), **DEMO, keep_previous=False)
+        uow = IngestUnitOfWork(session_factory(engine), IngestSettings().secret_box())
+        await save_tenant(uow, **DEMO, keep_previous=False)
     finally:
         await engine.dispose()

@@ -37,8 +37,10 @@ def build_app(settings: IngestSettings | None = None) -> WebhookFastPath:
         return rt
 
     async def started(app: FastAPI, rt: ServiceRuntime) -> None:
+        secrets = settings.secret_box()  # fails at start-up, not at the first webhook
+
         def uow() -> IngestUnitOfWork:
-            return IngestUnitOfWork(rt.sessions)
+            return IngestUnitOfWork(rt.sessions, secrets)
 
         recorder = DeliveryRecorder(
             uow, max_batch=settings.recorder_max_batch, flushers=settings.recorder_flushers

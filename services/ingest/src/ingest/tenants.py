@@ -7,6 +7,7 @@ that one (no stampede of identical queries).
 from collections.abc import Callable
 
 from dealflow_libs.cache import SingleFlightCache
+from ingest import credentials
 from ingest.domain.deliveries import TenantSecrets
 from ingest.uow import IngestUnitOfWork
 
@@ -28,10 +29,15 @@ class TenantDirectory:
             tenant = await uow.tenants.get(tenant_id)
         if tenant is None:
             return None
+        box = uow.secrets
         return TenantSecrets(
             tenant_id=tenant.tenant_id,
-            calcom_secrets=tuple(tenant.calcom_secrets),
-            calendly_secrets=tuple(tenant.calendly_secrets),
+            calcom_secrets=tuple(
+                credentials.open_all(box, tenant.tenant_id, "calcom", tenant.calcom_secrets)
+            ),
+            calendly_secrets=tuple(
+                credentials.open_all(box, tenant.tenant_id, "calendly", tenant.calendly_secrets)
+            ),
             disabled=tenant.disabled,
         )
 

@@ -9,6 +9,7 @@ from dealflow_libs.auth import hash_api_key
 from dealflow_libs.cloudevents import new_envelope
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, Provider
 from dealflow_schemas.tenants import DEFAULT_CURRENCY, TENANTS_TOPIC, TenantChanged
+from ingest import credentials
 from ingest.db.tables import RawEvent, Tenant
 from ingest.domain.deliveries import (
     REPLAYABLE,
@@ -157,10 +158,12 @@ async def save_tenant(
         if default_currency:
             tenant.default_currency = default_currency
         if calcom_secret:
-            tenant.calcom_secrets = _rotate(tenant.calcom_secrets, calcom_secret, keep_previous)
+            tenant.calcom_secrets = _rotate_secret(
+                uow, tenant_id, "calcom", tenant.calcom_secrets, calcom_secret, keep_previous
+            )
         if calendly_secret:
-            tenant.calendly_secrets = _rotate(
-                tenant.calendly_secrets, calendly_secret, keep_previous
+            tenant.calendly_secrets = _rotate_secret(
+                uow, tenant_id, "calendly", tenant.calendly_secrets, calendly_secret, keep_previous
             )
         if api_key:
             tenant.api_key_hashes = _rotate(
@@ -177,6 +180,41 @@ def _rotate(current: Sequence[str], new: str, keep_previous: bool) -> list[str]:
     if current and current[0] == new:
         return list(current)
     return [new, current[0]] if keep_previous and current else [new]
+
+
+def _rotate_secret(
+    uow: IngestUnitOfWork,
+    tenant_id: str,
+    kind: credentials.SecretKind,
+    sealed: Sequence[str],
+    new: str,
+    keep_previous: bool,
+) -> list[str]:
+    """`_rotate` on plaintext; what is stored is sealed (a fresh nonce each time)."""
+    current = credentials.open_all(uow.secrets, tenant_id, kind, sealed)
+    rotated = _rotate(current, new, keep_previous)
+    if rotated == current:
+        return list(sealed)
+    return [credentials.seal(uow.secrets, tenant_id, kind, s) for s in rotated]
+
+
+async def reseal_secrets(uow: IngestUnitOfWork) -> int:
+    """Re-seals every stored secret with the key ring's primary key (key rotation); returns
+    how many tenants changed."""
+    changed = 0
+    async with uow:
+        for tenant in await uow.tenants.all_for_update():
+            calcom = credentials.reseal_all(
+                uow.secrets, tenant.tenant_id, "calcom", tenant.calcom_secrets
+            )
+            calendly = credentials.reseal_all(
+                uow.secrets, tenant.tenant_id, "calendly", tenant.calendly_secrets
+            )
+            if calcom != tenant.calcom_secrets or calendly != tenant.calendly_secrets:
+                tenant.calcom_secrets, tenant.calendly_secrets = calcom, calendly
+                changed += 1
+        await uow.commit()
+    return changed
 
 
 async def drop_previous_secrets(uow: IngestUnitOfWork, tenant_id: str) -> Tenant:

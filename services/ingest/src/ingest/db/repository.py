@@ -101,6 +101,10 @@ class TenantRepository:
             )
         )
 
+    async def all_for_update(self) -> Sequence[Tenant]:
+        query = select(Tenant).order_by(Tenant.tenant_id).with_for_update()
+        return (await self.session.scalars(query)).all()
+
     def add(self, tenant: Tenant) -> None:
         self.session.add(tenant)
 
