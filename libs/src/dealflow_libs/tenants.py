@@ -4,8 +4,9 @@ The copy authenticates API keys (by SHA-256 digest) and holds the service's own 
 settings in `settings`, which tenant events never overwrite.
 """
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Self
 
 from sqlalchemy import Boolean, Column, DateTime, MetaData, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
@@ -34,42 +35,101 @@ def tenants_table(metadata: MetaData) -> Table:
     )
 
 
-async def apply_tenant_changes(
-    session: AsyncSession, table: Table, events: Sequence[TenantChanged]
-) -> None:
-    """Upserts tenants; an older change never overwrites a newer one (redelivery-safe)."""
-    latest: dict[str, TenantChanged] = {}
-    for event in events:
-        current = latest.get(event.tenant_id)
-        if current is None or event.changed_at >= current.changed_at:
-            latest[event.tenant_id] = event
-    if not latest:
-        return
-    rows = [
-        {
-            "tenant_id": e.tenant_id,
-            "name": e.name,
-            "api_key_hashes": e.api_key_hashes,
-            "default_currency": e.default_currency,
-            "disabled": e.disabled,
-            "changed_at": e.changed_at,
+@dataclass(frozen=True)
+class TenantProfile:
+    """What a service knows of one tenant: what the feed says plus the service's own settings."""
+
+    default_currency: str = DEFAULT_CURRENCY
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+class TenantCopy:
+    """Repository of a service's copy of tenants (every service but ingest). Never commits."""
+
+    def __init__(self, session: AsyncSession, table: Table) -> None:
+        self._session = session
+        self._table = table
+
+    async def apply_changes(self, events: Sequence[TenantChanged]) -> None:
+        """Upserts tenants; an older change never overwrites a newer one (any order is safe)."""
+        latest: dict[str, TenantChanged] = {}
+        for event in events:
+            current = latest.get(event.tenant_id)
+            if current is None or event.changed_at >= current.changed_at:
+                latest[event.tenant_id] = event
+        if not latest:
+            return
+        table = self._table
+        stmt = insert(table).values([_feed_row(e) for e in latest.values()])
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.tenant_id],
+            set_={
+                **{column: stmt.excluded[column] for column in _FEED_COLUMNS},
+                "updated_at": func.now(),
+            },
+            where=table.c.changed_at <= stmt.excluded.changed_at,
+        )
+        await self._session.execute(stmt)
+
+    async def profiles(self, tenant_ids: Iterable[str]) -> dict[str, TenantProfile]:
+        """A profile for every id asked for; a tenant not announced yet gets the defaults."""
+        wanted = sorted(set(tenant_ids))
+        t = self._table
+        rows = await self._session.execute(
+            select(t.c.tenant_id, t.c.default_currency, t.c.settings).where(
+                t.c.tenant_id.in_(wanted)
+            )
+        )
+        found = {
+            tenant_id: TenantProfile(default_currency=currency, settings=dict(settings or {}))
+            for tenant_id, currency, settings in rows
         }
-        for e in latest.values()
-    ]
-    stmt = insert(table).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.tenant_id],
-        set_={
-            "name": stmt.excluded.name,
-            "api_key_hashes": stmt.excluded.api_key_hashes,
-            "default_currency": stmt.excluded.default_currency,
-            "disabled": stmt.excluded.disabled,
-            "changed_at": stmt.excluded.changed_at,
-            "updated_at": func.now(),
-        },
-        where=table.c.changed_at <= stmt.excluded.changed_at,
-    )
-    await session.execute(stmt)
+        return {tenant_id: found.get(tenant_id, TenantProfile()) for tenant_id in wanted}
+
+    async def settings(self, tenant_id: str) -> dict[str, Any]:
+        return (await self.profiles([tenant_id]))[tenant_id].settings
+
+    async def replace_settings(self, tenant_id: str, settings: dict[str, Any]) -> bool:
+        """Replaces the service's settings of a tenant; False if the tenant is unknown."""
+        t = self._table
+        result = await self._session.execute(
+            t.update()
+            .where(t.c.tenant_id == tenant_id)
+            .values(settings=settings, updated_at=func.now())
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+#: Columns the tenant feed owns; `settings` belongs to the service and is never overwritten.
+_FEED_COLUMNS = ("name", "api_key_hashes", "default_currency", "disabled", "changed_at")
+
+
+def _feed_row(event: TenantChanged) -> dict[str, Any]:
+    return {
+        "tenant_id": event.tenant_id,
+        "name": event.name,
+        "api_key_hashes": event.api_key_hashes,
+        "default_currency": event.default_currency,
+        "disabled": event.disabled,
+        "changed_at": event.changed_at,
+    }
+
+
+class TenantAwareUnitOfWork(UnitOfWork):
+    """The unit of work of a service that keeps a copy of tenants: adds `uow.tenants`."""
+
+    tenants: TenantCopy
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, tenants_table: Table, **kwargs: Any
+    ) -> None:
+        super().__init__(sessions, **kwargs)
+        self._tenants_table = tenants_table
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.tenants = TenantCopy(self.session, self._tenants_table)
+        return self
 
 
 class TenantKeys:
@@ -94,45 +154,31 @@ class TenantKeys:
         return tenant_id
 
 
-async def tenant_settings(session: AsyncSession, table: Table, tenant_id: str) -> dict[str, Any]:
-    value = await session.scalar(select(table.c.settings).where(table.c.tenant_id == tenant_id))
-    return dict(value or {})
-
-
-async def tenant_settings_many(
-    session: AsyncSession, table: Table, tenant_ids: Sequence[str]
-) -> dict[str, dict[str, Any]]:
-    rows = await session.execute(
-        select(table.c.tenant_id, table.c.settings).where(table.c.tenant_id.in_(tenant_ids))
-    )
-    return {tenant_id: dict(settings or {}) for tenant_id, settings in rows}
-
-
 class UnknownTenant(Exception):
     pass
 
 
+async def record_tenant_changes(
+    uow: TenantAwareUnitOfWork, deliveries: Sequence[tuple[str, TenantChanged]]
+) -> int:
+    """Use case of the tenant feed: applies each change at most once, like every consumer."""
+    async with uow:
+        todo = await uow.inbox.fresh(deliveries)
+        await uow.tenants.apply_changes([event for _, event in todo])
+        await uow.commit()
+    return len(todo)
+
+
 async def replace_tenant_settings(
-    uow: UnitOfWork, table: Table, tenant_id: str, stored: dict[str, Any]
+    uow: TenantAwareUnitOfWork, tenant_id: str, stored: dict[str, Any]
 ) -> None:
     """Use case shared by every service's `PUT /v1/settings`: the service's settings, replaced."""
     async with uow:
-        if not await save_tenant_settings(uow.session, table, tenant_id, stored):
+        if not await uow.tenants.replace_settings(tenant_id, stored):
             raise UnknownTenant(f"unknown tenant '{tenant_id}'")
         await uow.commit()
 
 
-async def read_tenant_settings(uow: UnitOfWork, table: Table, tenant_id: str) -> dict[str, Any]:
+async def read_tenant_settings(uow: TenantAwareUnitOfWork, tenant_id: str) -> dict[str, Any]:
     async with uow:
-        return await tenant_settings(uow.session, table, tenant_id)
-
-
-async def save_tenant_settings(
-    session: AsyncSession, table: Table, tenant_id: str, settings: dict[str, Any]
-) -> bool:
-    result = await session.execute(
-        table.update()
-        .where(table.c.tenant_id == tenant_id)
-        .values(settings=settings, updated_at=func.now())
-    )
-    return bool(getattr(result, "rowcount", 0))
+        return await uow.tenants.settings(tenant_id)

@@ -61,6 +61,10 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
+    async def flush(self) -> None:
+        """Sends pending ORM changes (e.g. so new rows exist before rows that reference them)."""
+        await self.session.flush()
+
     async def commit(self) -> None:
         await self.outbox.flush()
         await self.session.commit()

@@ -29,8 +29,9 @@ async def sessions(deals_settings: DealsSettings) -> AsyncIterator[object]:
 
 
 @pytest.fixture
-def uow_factory(sessions) -> Callable[[], DealsUnitOfWork]:  # type: ignore[no-untyped-def]
-    return lambda: DealsUnitOfWork(sessions)
+def uow_factory(sessions) -> Callable[..., DealsUnitOfWork]:  # type: ignore[no-untyped-def]
+    """`uow_factory()` claims as the meetings consumer; `uow_factory(name)` as consumer `name`."""
+    return lambda consumer="deals": DealsUnitOfWork(sessions, consumer)
 
 
 @pytest.fixture(scope="session")

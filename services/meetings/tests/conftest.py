@@ -30,8 +30,9 @@ async def sessions(meetings_settings: MeetingsSettings) -> AsyncIterator[object]
 
 
 @pytest.fixture
-def uow_factory(sessions) -> Callable[[], MeetingsUnitOfWork]:  # type: ignore[no-untyped-def]
-    return lambda: MeetingsUnitOfWork(sessions)
+def uow_factory(sessions) -> Callable[..., MeetingsUnitOfWork]:  # type: ignore[no-untyped-def]
+    """`uow_factory()` claims as the bookings consumer; `uow_factory(name)` as consumer `name`."""
+    return lambda consumer="meetings": MeetingsUnitOfWork(sessions, consumer)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dealflow_libs.auth import hash_api_key
-from dealflow_libs.tenants import apply_tenant_changes
+from dealflow_libs.tenants import TenantCopy
 from dealflow_schemas.tenants import DEFAULT_CURRENCY, TenantChanged
 
 
@@ -40,5 +40,5 @@ async def seed_tenant(
         changed_at=datetime.now(UTC),
     )
     async with sessions() as session, session.begin():
-        await apply_tenant_changes(session, table, [event])
+        await TenantCopy(session, table).apply_changes([event])
     return tenant

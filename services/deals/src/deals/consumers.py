@@ -22,9 +22,11 @@ def parse_meeting_event(item: Incoming) -> MeetingEvent:
     return event
 
 
-def subscribe_meetings(runtime: ServiceRuntime, uow: Callable[[], DealsUnitOfWork]) -> None:
+def subscribe_meetings(runtime: ServiceRuntime, uow: Callable[[str], DealsUnitOfWork]) -> None:
     async def handle(items: Sequence[Incoming]) -> None:
-        await record_meeting_events(uow(), [(i.envelope.id, parse_meeting_event(i)) for i in items])
+        await record_meeting_events(
+            uow(SERVICE), [(i.envelope.id, parse_meeting_event(i)) for i in items]
+        )
 
     runtime.consume(
         name=SERVICE,

@@ -31,8 +31,12 @@ def build_app(config: DealsSettings | None = None) -> FastAPI:
             database_url=config.own_database_url,
             outbox_table=outbox,
         )
-        subscribe_tenant_feed(rt, tenants)
-        subscribe_meetings(rt, lambda: DealsUnitOfWork(rt.sessions))
+
+        def uow(consumer: str) -> DealsUnitOfWork:
+            return DealsUnitOfWork(rt.sessions, consumer)
+
+        subscribe_tenant_feed(rt, uow)
+        subscribe_meetings(rt, uow)
         rt.publishes(DEALS_TOPIC, *DEAL_EVENTS)
         return rt
 

@@ -2,22 +2,23 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dealflow_libs.uow import UnitOfWork
+from dealflow_libs.tenants import TenantAwareUnitOfWork
 from deals import SERVICE
 from deals.db.repository import DealRepository
-from deals.db.tables import inbox, outbox
+from deals.db.tables import inbox, outbox, tenants
 
 
-class DealsUnitOfWork(UnitOfWork):
+class DealsUnitOfWork(TenantAwareUnitOfWork):
     deals: DealRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], consumer: str = SERVICE) -> None:
         super().__init__(
             sessions,
             outbox_table=outbox,
             inbox_table=inbox,
+            tenants_table=tenants,
             source=f"dealflow/{SERVICE}",
-            consumer=SERVICE,
+            consumer=consumer,
         )
 
     def on_enter(self) -> None:

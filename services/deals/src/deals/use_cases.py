@@ -10,10 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from dealflow_libs.domains import identify
 from dealflow_libs.money import cents_or_none
-from dealflow_libs.tenants import tenant_settings_many
+from dealflow_libs.tenants import TenantProfile
 from dealflow_schemas.deals import CLOSED_STAGES, DEALS_TOPIC, DealStage, LostReason
 from dealflow_schemas.meetings import MeetingEvent
-from deals.db.tables import tenants
 from deals.domain.deal import Deal, Transition
 from deals.domain.pipeline import Ledger, apply_meeting_event, open_deal
 from deals.domain.settings import DealSettings
@@ -33,9 +32,12 @@ class UnknownStage(Exception):
     pass
 
 
-async def _settings(uow: DealsUnitOfWork, tenant_ids: set[str]) -> dict[str, DealSettings]:
-    stored = await tenant_settings_many(uow.session, tenants, sorted(tenant_ids))
-    return {t: DealSettings.from_stored(stored.get(t, {})) for t in tenant_ids}
+def _settings(profiles: dict[str, TenantProfile]) -> dict[str, DealSettings]:
+    return {t: DealSettings.from_stored(p.settings) for t, p in profiles.items()}
+
+
+async def _tenant_settings(uow: DealsUnitOfWork, tenant_id: str) -> DealSettings:
+    return _settings(await uow.tenants.profiles([tenant_id]))[tenant_id]
 
 
 def _history_row(deal: Deal, transition: Transition, now: datetime) -> dict[str, Any]:
@@ -95,17 +97,16 @@ async def record_meeting_events(
             if ev.meeting.company_domain and not ev.meeting.is_personal_email
         }
         await uow.deals.lock_companies(company_keys)
-        tenant_ids = {ev.tenant_id for _, ev in todo}
-        ledger = await uow.deals.load_ledger(
-            company_keys, {ev.meeting_id for _, ev in todo}, tenant_ids
-        )
-        settings = await _settings(uow, tenant_ids)
+        profiles = await uow.tenants.profiles(ev.tenant_id for _, ev in todo)
+        ledger = await uow.deals.load_ledger(company_keys, {ev.meeting_id for _, ev in todo})
+        ledger.currencies = {t: p.default_currency for t, p in profiles.items()}
+        settings = _settings(profiles)
         for event_id, event in todo:
             apply_meeting_event(
                 ledger, event, settings=settings[event.tenant_id], now=now, caused_by=event_id
             )
         await uow.deals.insert_new([*ledger.new_companies, *ledger.new_meetings, *ledger.new_deals])
-        await uow.session.flush()
+        await uow.flush()
         await uow.deals.upsert_people(
             [
                 {
@@ -145,11 +146,11 @@ async def _on_deal(
         deal = await uow.deals.get(tenant_id, deal_id, for_update=True)
         if deal is None:
             raise NotFound(f"no deal {deal_id}")
-        settings = (await _settings(uow, {tenant_id}))[tenant_id]
+        settings = await _tenant_settings(uow, tenant_id)
         ledger = Ledger(deals={deal.id: deal})
         for transition in act(deal, settings, now):
             ledger.record(transition, deal, None, None)
-        await uow.session.flush()
+        await uow.flush()
         await _publish(uow, ledger, now)
         await uow.commit()
     return deal
@@ -263,7 +264,8 @@ async def sync_external_deal(
     now = datetime.now(UTC)
     value = cents_or_none(value)
     async with uow:
-        settings = (await _settings(uow, {tenant_id}))[tenant_id]
+        profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
+        settings = DealSettings.from_stored(profile.settings)
         stage = settings.crm_stage(crm, stage_name)
         if stage is None:
             known = ", ".join(settings.crm_stage_names(crm))
@@ -276,6 +278,7 @@ async def sync_external_deal(
         ledger = Ledger()
         created = False
         if deal is None:
+            ledger.currencies = {tenant_id: profile.default_currency}
             deal, created = await _deal_for_contact(
                 uow, ledger, tenant_id, contact_email, stage, settings, name, now, by
             )
@@ -286,7 +289,7 @@ async def sync_external_deal(
         elif value is not None:
             deal.value = value
         await uow.deals.insert_new([*ledger.new_companies, *ledger.new_deals])
-        await uow.session.flush()
+        await uow.flush()
         await _publish(uow, ledger, now)
         await uow.commit()
     return deal, created
@@ -319,7 +322,6 @@ async def _deal_for_contact(
         return existing, False
     # A deal is created open; a CRM stage that closes it is applied as a second step.
     open_stage = stage if stage not in CLOSED_STAGES else DealStage.QUALIFICATION
-    ledger.currencies = await uow.deals.currencies({tenant_id})
     deal = open_deal(
         ledger,
         company,

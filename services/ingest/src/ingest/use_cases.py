@@ -170,7 +170,7 @@ async def save_tenant(
                 tenant.api_key_hashes, hash_api_key(api_key), keep_previous
             )
         tenant.updated_at = now
-        await uow.session.flush()
+        await uow.flush()
         _announce(uow, tenant, now)
         await uow.commit()
     return tenant

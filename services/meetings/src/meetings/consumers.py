@@ -11,7 +11,7 @@ from dealflow_schemas.deals import DEALS_TOPIC, DealEvent
 from meetings import SERVICE
 from meetings.domain.bookings import Identify
 from meetings.uow import MeetingsUnitOfWork
-from meetings.use_cases import link_deals, record_booking_events
+from meetings.use_cases import DealLink, link_deals, record_booking_events
 
 
 def parse_booking(item: Incoming) -> BookingEvent:
@@ -24,11 +24,11 @@ def parse_booking(item: Incoming) -> BookingEvent:
 
 
 def subscribe_bookings(
-    runtime: ServiceRuntime, uow: Callable[[], MeetingsUnitOfWork], identify: Identify
+    runtime: ServiceRuntime, uow: Callable[[str], MeetingsUnitOfWork], identify: Identify
 ) -> None:
     async def handle(items: Sequence[Incoming]) -> None:
         await record_booking_events(
-            uow(), [(i.envelope.id, parse_booking(i)) for i in items], identify=identify
+            uow(SERVICE), [(i.envelope.id, parse_booking(i)) for i in items], identify=identify
         )
 
     runtime.consume(
@@ -40,21 +40,25 @@ def subscribe_bookings(
     )
 
 
-def subscribe_deal_links(runtime: ServiceRuntime, uow: Callable[[], MeetingsUnitOfWork]) -> None:
+def parse_deal_link(item: Incoming) -> DealLink:
+    model = model_for(item.envelope.type)
+    if model is None or not issubclass(model, DealEvent):
+        raise PermanentError(f"unexpected event type {item.envelope.type} on {item.topic}")
+    event = model.model_validate_json(item.envelope.data)
+    if event.tenant_id != item.envelope.tenant_id:
+        raise PermanentError("body tenant_id differs from the ce_tenantid header")
+    return DealLink(event.tenant_id, event.deal_id, list(event.deal.meeting_ids))
+
+
+def subscribe_deal_links(runtime: ServiceRuntime, uow: Callable[[str], MeetingsUnitOfWork]) -> None:
     """Deals decide which deal a meeting belongs to; meetings keep `deal_id` in step."""
+    name = f"{SERVICE}-deals"
 
     async def handle(items: Sequence[Incoming]) -> None:
-        links = []
-        for item in items:
-            model = model_for(item.envelope.type)
-            if model is None or not issubclass(model, DealEvent):
-                raise PermanentError(f"unexpected event type {item.envelope.type} on {item.topic}")
-            event = model.model_validate_json(item.envelope.data)
-            links.append((event.tenant_id, event.deal_id, list(event.deal.meeting_ids)))
-        await link_deals(uow(), links)
+        await link_deals(uow(name), [(i.envelope.id, parse_deal_link(i)) for i in items])
 
     runtime.consume(
-        name=f"{SERVICE}-deals",
+        name=name,
         topic=DEALS_TOPIC,
         payload=DealEvent,
         handler=handle,

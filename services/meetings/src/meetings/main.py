@@ -39,10 +39,10 @@ def build_app(config: MeetingsSettings | None = None) -> FastAPI:
             outbox_table=outbox,
         )
 
-        def uow() -> MeetingsUnitOfWork:
-            return MeetingsUnitOfWork(rt.sessions)
+        def uow(consumer: str) -> MeetingsUnitOfWork:
+            return MeetingsUnitOfWork(rt.sessions, consumer)
 
-        subscribe_tenant_feed(rt, tenants)
+        subscribe_tenant_feed(rt, uow)
         subscribe_bookings(rt, uow, identify)
         subscribe_deal_links(rt, uow)
         rt.publishes(MEETINGS_TOPIC, *MEETING_EVENTS)

@@ -2,13 +2,13 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dealflow_libs.uow import UnitOfWork
+from dealflow_libs.tenants import TenantAwareUnitOfWork
 from meetings import SERVICE
 from meetings.db.repository import MeetingRepository, PendingEvents, ReminderRepository
-from meetings.db.tables import inbox, outbox
+from meetings.db.tables import inbox, outbox, tenants
 
 
-class MeetingsUnitOfWork(UnitOfWork):
+class MeetingsUnitOfWork(TenantAwareUnitOfWork):
     meetings: MeetingRepository
     reminders: ReminderRepository
     pending: PendingEvents
@@ -18,6 +18,7 @@ class MeetingsUnitOfWork(UnitOfWork):
             sessions,
             outbox_table=outbox,
             inbox_table=inbox,
+            tenants_table=tenants,
             source=f"dealflow/{SERVICE}",
             consumer=consumer,
         )

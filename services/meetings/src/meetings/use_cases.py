@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dealflow_libs.tenants import tenant_settings_many
 from dealflow_schemas.bookings import BookingEvent
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingEvent, MeetingOutcome
-from meetings.db.tables import tenants
 from meetings.domain.bookings import Applied, Identify, MeetingBook, apply_booking
 from meetings.domain.manual import ManualBooking, manual_meeting
 from meetings.domain.meeting import Change, Happened, Meeting
@@ -34,8 +32,8 @@ def _publish(uow: MeetingsUnitOfWork, event: MeetingEvent) -> None:
 
 
 async def _settings(uow: MeetingsUnitOfWork, tenant_ids: set[str]) -> dict[str, MeetingSettings]:
-    stored = await tenant_settings_many(uow.session, tenants, sorted(tenant_ids))
-    return {t: MeetingSettings.from_stored(stored.get(t, {})) for t in tenant_ids}
+    profiles = await uow.tenants.profiles(tenant_ids)
+    return {t: MeetingSettings.from_stored(p.settings) for t, p in profiles.items()}
 
 
 @dataclass
@@ -106,7 +104,7 @@ async def _apply_parked(uow: MeetingsUnitOfWork, batch: _Batch) -> None:
 
 async def _save(uow: MeetingsUnitOfWork, batch: _Batch) -> None:
     await uow.meetings.insert_new(batch.book.created)
-    await uow.session.flush()
+    await uow.flush()
     await uow.meetings.add_uids([(t, u, m.id) for t, u, m in batch.book.new_aliases])
     await uow.meetings.add_reschedules(
         [
@@ -143,16 +141,26 @@ async def _replan_reminders(
     await uow.reminders.replace_pending(plans, now)
 
 
-async def link_deals(
-    uow: MeetingsUnitOfWork, links: Sequence[tuple[str, uuid.UUID, list[uuid.UUID]]]
-) -> int:
-    """Records which deal each meeting belongs to (from deal events); idempotent."""
+@dataclass(frozen=True)
+class DealLink:
+    """From a deal event: the meetings that belong to the deal."""
+
+    tenant_id: str
+    deal_id: uuid.UUID
+    meeting_ids: list[uuid.UUID]
+
+
+async def link_deals(uow: MeetingsUnitOfWork, deliveries: Sequence[tuple[str, DealLink]]) -> int:
+    """Records which deal each meeting belongs to, each deal event at most once (a redelivered
+    old event must not move a meeting back to a deal it has left since). Returns rows changed."""
     now = datetime.now(UTC)
     async with uow:
         linked = 0
-        for tenant_id, deal_id, meeting_ids in links:
-            if meeting_ids:
-                linked += await uow.meetings.link_deal(tenant_id, deal_id, meeting_ids, now)
+        for _, link in await uow.inbox.fresh(deliveries):
+            if link.meeting_ids:
+                linked += await uow.meetings.link_deal(
+                    link.tenant_id, link.deal_id, link.meeting_ids, now
+                )
         await uow.commit()
     return linked
 
@@ -176,7 +184,7 @@ async def book_manual_meeting(
             tenant_id, booking, settings=settings[tenant_id], identify=identify, now=now
         )
         uow.meetings.add(meeting)
-        await uow.session.flush()
+        await uow.flush()
         await _replan_reminders(uow, [meeting], settings, now)
         _publish(uow, meeting_event(meeting, happened, caused_by=request_id, now=now))
         await uow.commit()

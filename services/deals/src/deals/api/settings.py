@@ -7,7 +7,6 @@ from dealflow_libs.http import ApiError
 from dealflow_libs.tenants import UnknownTenant, read_tenant_settings, replace_tenant_settings
 from dealflow_schemas.deals import DealStage
 from deals.api.deps import Ctx, Tenant
-from deals.db.tables import tenants
 from deals.domain.settings import DealPolicy, DealSettings, keyed_crm_mappings
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
@@ -44,7 +43,7 @@ def _out(settings: DealSettings) -> DealSettingsOut:
 
 @router.get("", response_model=DealSettingsOut)
 async def read_settings(ctx: Ctx, tenant: Tenant) -> DealSettingsOut:
-    return _out(DealSettings.from_stored(await read_tenant_settings(ctx.uow(), tenants, tenant)))
+    return _out(DealSettings.from_stored(await read_tenant_settings(ctx.uow(), tenant)))
 
 
 @router.put("", response_model=DealSettingsOut, summary="Replace this tenant's deal settings")
@@ -62,7 +61,7 @@ async def write_settings(ctx: Ctx, tenant: Tenant, body: DealSettingsIn) -> Deal
     stored = body.model_dump(mode="json")
     stored["crm_stage_mappings"] = keyed_crm_mappings(stored["crm_stage_mappings"])
     try:
-        await replace_tenant_settings(ctx.uow(), tenants, tenant, stored)
+        await replace_tenant_settings(ctx.uow(), tenant, stored)
     except UnknownTenant as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
     return _out(DealSettings.from_stored(stored))

@@ -19,7 +19,6 @@ from deals.db.tables import (
     meeting_records,
     people,
     stage_history,
-    tenants,
 )
 from deals.domain.company import Company, MeetingRecord
 from deals.domain.deal import Deal
@@ -41,9 +40,9 @@ class DealRepository:
             await self.session.execute(_LOCK_SQL, {"ids": lock_ids})
 
     async def load_ledger(
-        self, company_keys: set[tuple[str, str]], meeting_ids: set[uuid.UUID], tenant_ids: set[str]
+        self, company_keys: set[tuple[str, str]], meeting_ids: set[uuid.UUID]
     ) -> Ledger:
-        ledger = Ledger(currencies=await self.currencies(tenant_ids))
+        ledger = Ledger()
         if company_keys:
             found = await self.session.scalars(
                 select(Company).where(
@@ -85,15 +84,6 @@ class DealRepository:
             )
             ledger.meetings.update({r.meeting_id: r for r in more})
         return ledger
-
-    async def currencies(self, tenant_ids: Iterable[str]) -> dict[str, str]:
-        """Each tenant's default deal currency (tenants not known yet are left out)."""
-        rows = await self.session.execute(
-            select(tenants.c.tenant_id, tenants.c.default_currency).where(
-                tenants.c.tenant_id.in_(list(tenant_ids))
-            )
-        )
-        return {tenant_id: currency for tenant_id, currency in rows}
 
     async def insert_new(self, objects: Sequence[object]) -> None:
         """Companies, then meeting records, then deals: in the order their keys reference."""

@@ -10,7 +10,6 @@ from dealflow_libs.http import ApiError
 from dealflow_libs.tenants import UnknownTenant, read_tenant_settings, replace_tenant_settings
 from dealflow_schemas.meetings import MeetingType
 from meetings.api.deps import Ctx, Tenant
-from meetings.db.tables import tenants
 from meetings.domain.settings import MeetingSettings
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
@@ -56,7 +55,7 @@ def _out(settings: MeetingSettings) -> SettingsIn:
 
 @router.get("", response_model=SettingsIn)
 async def read_settings(ctx: Ctx, tenant: Tenant) -> SettingsIn:
-    return _out(MeetingSettings.from_stored(await read_tenant_settings(ctx.uow(), tenants, tenant)))
+    return _out(MeetingSettings.from_stored(await read_tenant_settings(ctx.uow(), tenant)))
 
 
 @router.put("", response_model=SettingsIn, summary="Replace this tenant's meeting settings")
@@ -66,7 +65,7 @@ async def write_settings(ctx: Ctx, tenant: Tenant, body: SettingsIn) -> Settings
         {d.strip().lower() for d in body.personal_domains if d.strip()}
     )
     try:
-        await replace_tenant_settings(ctx.uow(), tenants, tenant, stored)
+        await replace_tenant_settings(ctx.uow(), tenant, stored)
     except UnknownTenant as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
     return _out(MeetingSettings.from_stored(stored))
