@@ -12,6 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 from sqlalchemy import insert
+from sqlalchemy.engine import make_url
 
 from dealflow_libs.consumer import Incoming
 from dealflow_libs.devstack.broker import LocalBroker
@@ -19,6 +20,7 @@ from dealflow_libs.kafka import ensure_topics
 from dealflow_libs.logging import OutageLog, configure_logging
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_libs.settings import CommonSettings
+from dealflow_libs.testing.proxy import CuttableProxy
 from dealflow_libs.testing.servers import free_port
 from dealflow_schemas.tenants import TenantChanged
 
@@ -48,20 +50,27 @@ def log_lines() -> Iterator[io.StringIO]:
     root.handlers[:], root.level = saved
 
 
-@pytest.fixture
-async def runtime(broker: LocalBroker, libs_database_url: str, outbox, topic: str) -> AsyncIterator:
+async def start_runtime(bootstrap: str, database_url: str, outbox, topic: str) -> ServiceRuntime:
+    """A service's runtime: relay, producer and a consumer group on `topic`."""
+
     async def handle(_: list[Incoming]) -> None:
         pass
 
-    await ensure_topics(broker.bootstrap, [topic])
+    await ensure_topics(bootstrap, [topic])
     rt = ServiceRuntime(
         service="libs_test",
-        settings=CommonSettings(kafka_bootstrap=broker.bootstrap),
-        database_url=libs_database_url,
+        settings=CommonSettings(kafka_bootstrap=bootstrap),
+        database_url=database_url,
         outbox_table=outbox,
     )
     rt.consume(name="outage", topic=topic, payload=TenantChanged, handler=handle, description="-")
     await rt.start()
+    return rt
+
+
+@pytest.fixture
+async def runtime(broker: LocalBroker, libs_database_url: str, outbox, topic: str) -> AsyncIterator:
+    rt = await start_runtime(broker.bootstrap, libs_database_url, outbox, topic)
     yield rt
     await rt.stop()
 
@@ -119,3 +128,37 @@ def test_outage_log_writes_start_summaries_and_recovery(caplog: pytest.LogCaptur
         ("the thing still unavailable", 91),
         ("the thing recovered", 95),
     ]
+
+
+async def timed_stop(runtime: ServiceRuntime) -> float:
+    started = time.monotonic()
+    await asyncio.wait_for(runtime.stop(), timeout=60)
+    return time.monotonic() - started
+
+
+async def test_stops_quickly_with_the_broker_gone_and_an_event_unpublished(
+    broker: LocalBroker, libs_database_url: str, engine, outbox, topic: str
+) -> None:
+    runtime = await start_runtime(broker.bootstrap, libs_database_url, outbox, topic)
+    broker.stop()
+    async with engine.begin() as conn:
+        await conn.execute(insert(outbox), rows(topic, 1, keys=1))
+    await asyncio.sleep(1.5)  # the relay is now stuck publishing it
+    assert await timed_stop(runtime) < 10
+
+
+async def test_stops_quickly_with_the_broker_and_the_database_gone(
+    broker: LocalBroker, libs_database_url: str, engine, outbox, topic: str
+) -> None:
+    real = make_url(libs_database_url)
+    proxy = CuttableProxy(real.host or "127.0.0.1", real.port or 5432)
+    await proxy.start()
+    proxied = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    runtime = await start_runtime(broker.bootstrap, proxied, outbox, topic)
+    async with engine.begin() as conn:
+        await conn.execute(insert(outbox), rows(topic, 1, keys=1))
+    broker.stop()
+    await asyncio.sleep(1.5)
+    await proxy.cut()
+    await asyncio.sleep(1)
+    assert await timed_stop(runtime) < 10

@@ -13,10 +13,13 @@ import asyncio
 import contextlib
 import logging
 import zlib
+from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import BigInteger, Table, any_, delete, func, literal, select
+from aiokafka.structs import RecordMetadata
+from sqlalchemy import BigInteger, Row, Table, any_, delete, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +29,10 @@ from dealflow_libs.outbox import notify_channel
 from dealflow_libs.settings import plain_url
 
 log = logging.getLogger(__name__)
+
+
+class PublishTimeoutError(TimeoutError):
+    """Kafka did not acknowledge a batch in time; it stays in the outbox and is sent again."""
 
 
 class OutboxRelay:
@@ -39,6 +46,7 @@ class OutboxRelay:
         database_url: str,
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        publish_timeout: float = 10.0,
     ) -> None:
         self._service = service
         self._engine = engine
@@ -47,6 +55,7 @@ class OutboxRelay:
         self._database_url = database_url
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._publish_timeout = publish_timeout
         self._wake = asyncio.Event()
         self._lock_id = zlib.crc32(f"outbox:{service}".encode())
         self.published = 0
@@ -62,16 +71,7 @@ class OutboxRelay:
             rows = (await conn.execute(select(t).order_by(t.c.id).limit(self._batch_size))).all()
             if not rows:
                 return 0
-            pending = [
-                await self._producer.send(
-                    row.topic,
-                    value=row.value,
-                    key=row.key.encode() if row.key is not None else None,
-                    headers=[(k, v.encode()) for k, v in row.headers.items()],
-                )
-                for row in rows
-            ]
-            await asyncio.gather(*pending)
+            await self._send(rows)
             await conn.execute(
                 delete(t).where(
                     t.c.id == any_(literal([row.id for row in rows], ARRAY(BigInteger)))
@@ -81,6 +81,31 @@ class OutboxRelay:
             EVENTS_PUBLISHED.labels(row.topic).inc()
         self.published += len(rows)
         return len(rows)
+
+    async def _send(self, rows: Sequence[Row[Any]]) -> list[RecordMetadata]:
+        """Sends the rows in order and waits for Kafka's acknowledgements, for at most
+        `publish_timeout` in all (aiokafka alone would wait 40 s per request while the broker
+        is away, holding the batch's transaction and the stop of the service)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._publish_timeout
+        acks: list[asyncio.Future[RecordMetadata]] = []
+        for row in rows:
+            send = self._producer.send(
+                row.topic,
+                value=row.value,
+                key=row.key.encode() if row.key is not None else None,
+                headers=[(k, v.encode()) for k, v in row.headers.items()],
+            )
+            # send() waits for the topic's metadata and for buffer space, not for delivery.
+            acks.append(await asyncio.wait_for(send, max(0.0, deadline - loop.time())))
+        # asyncio.wait, unlike wait_for, leaves the producer's futures alone when it gives up.
+        _, late = await asyncio.wait(acks, timeout=max(0.0, deadline - loop.time()))
+        if late:
+            raise PublishTimeoutError(
+                f"Kafka acknowledged {len(acks) - len(late)} of {len(acks)} records "
+                f"within {self._publish_timeout} s"
+            )
+        return [ack.result() for ack in acks]
 
     async def run(self) -> None:
         listener: asyncpg.Connection | None = None
@@ -103,8 +128,11 @@ class OutboxRelay:
                     await self._sleep(self._poll_interval)
         finally:
             if listener is not None:
+                # Bounded: on a half-open connection a polite close would wait for TCP.
                 with contextlib.suppress(Exception):
-                    await listener.close()
+                    await asyncio.wait_for(listener.close(), 1)
+                if not listener.is_closed():
+                    listener.terminate()
 
     async def _sleep(self, seconds: float) -> None:
         """Sleeps until woken by a NOTIFY, or for `seconds` at most."""

@@ -2,7 +2,6 @@
 stopped by the app's lifespan, injected into handlers (nothing is created at import time)."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -107,21 +106,26 @@ class ServiceRuntime:
         self._stop_hooks.append(hook)
 
     async def stop(self) -> None:
+        """Stops hooks, consumers, background tasks, producer and database pool, in that order.
+
+        Each step is bounded and the whole takes at most about `STOP_BUDGET` seconds, so a
+        missing broker or database cannot hold the process past a process manager's grace
+        period. What an abandoned step leaves undone is safe: unpublished outbox rows stay in
+        their table and unacknowledged records are read again.
+        """
+        deadline = asyncio.get_running_loop().time() + STOP_BUDGET
         for hook in reversed(self._stop_hooks):
-            with contextlib.suppress(Exception):
-                await hook()
+            await _bounded(f"stop hook {getattr(hook, '__qualname__', hook)}", hook(), deadline, 2)
         if self._run_consumers and self.broker.subscribers:
-            with contextlib.suppress(Exception):
-                await self.broker.stop()
+            await _bounded("consumers", self.broker.stop(), deadline, 3)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            tasks = asyncio.gather(*self._tasks, return_exceptions=True)
+            await _bounded("background tasks", tasks, deadline, 2)
         self._tasks.clear()
-        with contextlib.suppress(Exception):
-            await self.producer.stop()
-        await self.engine.dispose()
+        await _bounded("producer", self.producer.stop(), deadline, 2)
+        await _bounded("database pool", self.engine.dispose(), deadline, 2)
         log.info("runtime stopped", extra={"service": self.service})
 
     async def readiness(self) -> dict[str, str]:
@@ -137,3 +141,22 @@ class ServiceRuntime:
             except Exception as exc:
                 checks[name] = f"unavailable: {type(exc).__name__}"
         return checks
+
+
+#: Seconds `ServiceRuntime.stop` may take in all: within the usual 10 s grace period of a
+#: process manager (Kubernetes, systemd, docker stop), with room for the HTTP server's own stop.
+STOP_BUDGET = 7.0
+
+
+async def _bounded(step: str, work: Awaitable[Any], deadline: float, cap: float) -> None:
+    """Runs one stop step for at most `cap` seconds (and not past `deadline`, but at least a
+    moment). A step that overruns is cancelled and not waited for: a library that catches the
+    cancellation to finish its own cleanup cannot hold the stop."""
+    timeout = max(0.2, min(cap, deadline - asyncio.get_running_loop().time()))
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
+        task.cancel()
+        log.warning("stop step abandoned", extra={"step": step, "after_s": round(timeout, 1)})
+    elif not task.cancelled() and task.exception() is not None:
+        log.warning("stop step failed", extra={"step": step, "error": repr(task.exception())})

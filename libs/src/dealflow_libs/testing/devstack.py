@@ -1,6 +1,7 @@
 """`make run` as a test sees it: the devstack in its own process group, on free ports and a
 data directory of the test's, started, stopped and restarted from outside."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -96,8 +97,9 @@ class DevstackRun:
         """The uvicorn process listening on the service's port."""
         port = self.ports.services[name]
         for child in psutil.Process(self.pid).children(recursive=True):
-            if str(port) in child.cmdline():
-                return child.pid
+            with contextlib.suppress(psutil.Error):  # e.g. a killed broker's zombie
+                if str(port) in child.cmdline():
+                    return child.pid
         raise LookupError(f"no process of {name}")
 
     def processes(self) -> list[psutil.Process]:
