@@ -6,11 +6,13 @@ from dealflow_libs import domains
 from dealflow_libs.domains import (
     PERSONAL_DOMAINS,
     EmailIdentity,
+    company_domain_of,
     identify,
     is_personal_domain,
     normalise_email,
     registrable_domain,
 )
+from dealflow_libs.tenants import TenantProfile
 
 
 def company(email: str) -> str | None:
@@ -312,3 +314,26 @@ def test_public_suffix_cannot_be_listed_to_swallow_companies() -> None:
         assert not domains._is_personal(
             "acme.co.uk", "acme.co.uk", frozenset({suffix}), frozenset()
         )
+
+
+class TestOneRuleForEveryService:
+    """Meetings classifies attendees with company_domain_of, deals CRM contacts through the
+    tenant's profile: both are `identify` given the tenant's list, so they cannot disagree."""
+
+    @pytest.mark.parametrize(
+        "email",
+        ["jo@family-mail.org", "jo@eu.family-mail.org", "jo@gmail.com", "jo@acme.co.uk", "x@co.uk"],
+    )
+    def test_the_profile_and_the_function_agree(self, email: str) -> None:
+        tenant = TenantProfile(personal_domains=("family-mail.org",))
+        identity = tenant.identify(email)
+
+        seen_by_deals = (
+            (identity.company_domain, identity.is_personal) if identity else (None, False)
+        )
+        assert company_domain_of(email, tenant.personal_domains) == seen_by_deals
+
+    def test_a_tenant_personal_domain_is_personal_only_for_that_tenant(self) -> None:
+        assert company_domain_of("jo@family-mail.org", ["family-mail.org"]) == (None, True)
+        assert company_domain_of("jo@family-mail.org") == ("family-mail.org", False)
+        assert TenantProfile().identify("jo@family-mail.org").company_domain == "family-mail.org"

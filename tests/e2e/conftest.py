@@ -27,6 +27,9 @@ from ingest.domain.signatures import signed_headers
 
 T = TypeVar("T")
 
+#: The e2e tenant's own personal mailbox domain (not in the built-in list).
+PERSONAL_DOMAIN = "family-mail.org"
+
 
 @dataclass
 class System:
@@ -108,6 +111,8 @@ async def system(stack: Stack, prepared_stack: dict[str, str]) -> AsyncIterator[
             api_key,
             "--currency",
             "EUR",
+            "--personal-domain",
+            PERSONAL_DOMAIN,
         ],
         env={**os.environ, **stack.env()},
         check=True,

@@ -11,7 +11,7 @@ import pytest
 from dealflow_libs.testing.kafka import TopicProbe, header
 from ingest.samples.builders import calcom, calendly
 
-from .conftest import System, eventually
+from .conftest import PERSONAL_DOMAIN, System, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -96,6 +96,29 @@ async def test_personal_email_gets_a_meeting_but_no_company_or_deal(system: Syst
     meeting = await meeting_of(system, email)
     assert (meeting["company_domain"], meeting["is_personal_email"]) == (None, True)
     companies = (await system.get("deals", "/v1/companies", domain="gmail.com"))["items"]
+    assert companies == []
+
+
+async def test_a_tenant_personal_domain_is_a_person_to_meetings_and_deals(system: System) -> None:
+    """One rule, one list: the tenant's personal domains reach every service with the tenant."""
+    settings = await system.get("ingest", "/v1/settings")
+    assert settings["personal_domains"] == [PERSONAL_DOMAIN]
+    email = f"jo.{uuid.uuid4().hex[:6]}@{PERSONAL_DOMAIN}"
+    assert (
+        await system.webhook(
+            "calcom", calcom("BOOKING_CREATED", uid=uuid.uuid4().hex, email=email, start=soon())
+        )
+    ).status_code == 202
+    meeting = await meeting_of(system, email)
+    assert (meeting["company_domain"], meeting["is_personal_email"]) == (None, True)
+
+    synced = await system.post(
+        "deals",
+        "/v1/sync/hubspot",
+        {"external_deal_id": uuid.uuid4().hex, "stage": "qualifiedtobuy", "contact_email": email},
+    )
+    assert synced.status_code == 404, synced.text
+    companies = (await system.get("deals", "/v1/companies", domain=PERSONAL_DOMAIN))["items"]
     assert companies == []
 
 

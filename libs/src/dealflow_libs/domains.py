@@ -26,9 +26,11 @@ from publicsuffixlist import PublicSuffixList
 __all__ = [
     "PERSONAL_DOMAINS",
     "EmailIdentity",
+    "company_domain_of",
     "identify",
     "is_personal_domain",
     "normalise_email",
+    "personal_domain_entry",
     "registrable_domain",
 ]
 
@@ -162,12 +164,12 @@ def _personal_domains() -> frozenset[str]:
     for line in text.splitlines():
         entry = line.partition("#")[0].strip()
         if entry:
-            domains.add(_tenant_domain(entry))
+            domains.add(personal_domain_entry(entry))
     return frozenset(domains)
 
 
-def _tenant_domain(entry: str) -> str:
-    """A domain from a list (packaged or tenant-supplied), in ASCII form.
+def personal_domain_entry(entry: str) -> str:
+    """A domain from a personal-domain list (packaged or a tenant's), in ASCII form.
 
     Raises ValueError for an entry that is not at or below a registrable domain: silently
     dropping ``gmial.con`` or ``co.uk`` from a tenant's list would hide a configuration mistake,
@@ -212,8 +214,8 @@ def is_personal_domain(
     most specific entry wins (see ``_is_personal``). An invalid ``domain`` is not personal; an
     invalid list entry raises ValueError.
     """
-    extra_set = frozenset(_tenant_domain(d) for d in extra)
-    not_personal_set = frozenset(_tenant_domain(d) for d in not_personal)
+    extra_set = frozenset(personal_domain_entry(d) for d in extra)
+    not_personal_set = frozenset(personal_domain_entry(d) for d in not_personal)
     ascii_host = _ascii_host(domain)
     if ascii_host is None:
         return False
@@ -231,8 +233,8 @@ def identify(
     ``extra_personal`` / ``not_personal`` are the tenant's overrides of the built-in personal list,
     as for ``is_personal_domain``; an invalid entry raises ValueError.
     """
-    extra_set = frozenset(_tenant_domain(d) for d in extra_personal)
-    not_personal_set = frozenset(_tenant_domain(d) for d in not_personal)
+    extra_set = frozenset(personal_domain_entry(d) for d in extra_personal)
+    not_personal_set = frozenset(personal_domain_entry(d) for d in not_personal)
     normalised = normalise_email(email)
     if normalised is None:
         return None
@@ -247,6 +249,13 @@ def identify(
         company_domain=None if personal else registrable,
         is_personal=personal,
     )
+
+
+def company_domain_of(email: str, personal_domains: Iterable[str] = ()) -> tuple[str | None, bool]:
+    """(company domain or None, is personal) of ``email`` for a tenant with these personal
+    domains: the one rule meetings applies to attendees and deals to CRM contacts."""
+    identity = identify(email, extra_personal=personal_domains)
+    return (identity.company_domain, identity.is_personal) if identity else (None, False)
 
 
 # The built-in personal domains (ASCII form). Loaded on first access (PEP 562) so importing this

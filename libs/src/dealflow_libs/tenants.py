@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dealflow_libs.cache import SingleFlightCache
+from dealflow_libs.domains import EmailIdentity, identify
 from dealflow_libs.uow import UnitOfWork
 from dealflow_schemas.tenants import DEFAULT_CURRENCY, TenantChanged
 
@@ -29,6 +30,7 @@ def tenants_table(metadata: MetaData) -> Table:
         Column("api_key_hashes", ARRAY(Text), nullable=False, server_default="{}"),
         Column("default_currency", Text, nullable=False, server_default=DEFAULT_CURRENCY),
         Column("disabled", Boolean, nullable=False, server_default="false"),
+        Column("personal_domains", ARRAY(Text), nullable=False, server_default="{}"),
         Column("settings", JSONB, nullable=False, server_default="{}"),
         Column("changed_at", DateTime(timezone=True), nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -40,7 +42,12 @@ class TenantProfile:
     """What a service knows of one tenant: what the feed says plus the service's own settings."""
 
     default_currency: str = DEFAULT_CURRENCY
+    personal_domains: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def identify(self, email: str) -> EmailIdentity | None:
+        """Who is behind `email` for this tenant: its personal domains apply, whoever asks."""
+        return identify(email, extra_personal=self.personal_domains)
 
 
 class TenantCopy:
@@ -76,13 +83,17 @@ class TenantCopy:
         wanted = sorted(set(tenant_ids))
         t = self._table
         rows = await self._session.execute(
-            select(t.c.tenant_id, t.c.default_currency, t.c.settings).where(
+            select(t.c.tenant_id, t.c.default_currency, t.c.personal_domains, t.c.settings).where(
                 t.c.tenant_id.in_(wanted)
             )
         )
         found = {
-            tenant_id: TenantProfile(default_currency=currency, settings=dict(settings or {}))
-            for tenant_id, currency, settings in rows
+            tenant_id: TenantProfile(
+                default_currency=currency,
+                personal_domains=tuple(personal or ()),
+                settings=dict(settings or {}),
+            )
+            for tenant_id, currency, personal, settings in rows
         }
         return {tenant_id: found.get(tenant_id, TenantProfile()) for tenant_id in wanted}
 
@@ -101,7 +112,14 @@ class TenantCopy:
 
 
 #: Columns the tenant feed owns; `settings` belongs to the service and is never overwritten.
-_FEED_COLUMNS = ("name", "api_key_hashes", "default_currency", "disabled", "changed_at")
+_FEED_COLUMNS = (
+    "name",
+    "api_key_hashes",
+    "default_currency",
+    "disabled",
+    "personal_domains",
+    "changed_at",
+)
 
 
 def _feed_row(event: TenantChanged) -> dict[str, Any]:
@@ -111,6 +129,7 @@ def _feed_row(event: TenantChanged) -> dict[str, Any]:
         "api_key_hashes": event.api_key_hashes,
         "default_currency": event.default_currency,
         "disabled": event.disabled,
+        "personal_domains": event.personal_domains,
         "changed_at": event.changed_at,
     }
 

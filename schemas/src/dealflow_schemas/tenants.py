@@ -26,4 +26,11 @@ class TenantChanged(EventModel):
     )
     default_currency: str = Field(default=DEFAULT_CURRENCY, examples=["USD"])
     disabled: bool = False
+    personal_domains: list[str] = Field(
+        default_factory=list,
+        description="Mailbox domains the tenant treats as personal on top of the built-in list "
+        "(ASCII form, each covering its subdomains): an address there is a person, not a "
+        "company. Every service classifies emails with this list.",
+        examples=[["alumni.example.edu"]],
+    )
     changed_at: AwareDatetime

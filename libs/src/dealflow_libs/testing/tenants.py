@@ -1,6 +1,7 @@
 """Put a tenant straight into a service's local tenant copy (as the tenant feed would)."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +29,7 @@ async def seed_tenant(
     *,
     prefix: str = "t",
     currency: str = DEFAULT_CURRENCY,
+    personal_domains: Sequence[str] = (),
 ) -> TenantCredentials:
     tenant = TenantCredentials(
         id=f"{prefix}-{uuid.uuid4().hex[:8]}", api_key=f"key-{uuid.uuid4().hex}"
@@ -37,6 +39,7 @@ async def seed_tenant(
         name=tenant.id,
         api_key_hashes=[hash_api_key(tenant.api_key)],
         default_currency=currency,
+        personal_domains=list(personal_domains),
         changed_at=datetime.now(UTC),
     )
     async with sessions() as session, session.begin():

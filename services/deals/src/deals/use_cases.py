@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from dealflow_libs.domains import identify
+from dealflow_libs.domains import EmailIdentity
 from dealflow_libs.money import cents_or_none
 from dealflow_libs.tenants import TenantProfile
 from dealflow_schemas.deals import CLOSED_STAGES, DEALS_TOPIC, DealStage, LostReason
@@ -279,8 +279,9 @@ async def sync_external_deal(
         created = False
         if deal is None:
             ledger.currencies = {tenant_id: profile.default_currency}
+            identity = profile.identify(contact_email) if contact_email else None
             deal, created = await _deal_for_contact(
-                uow, ledger, tenant_id, contact_email, stage, settings, name, now, by
+                uow, ledger, tenant_id, identity, stage, settings, name, now, by
             )
         deal.external_ids = {**deal.external_ids, crm: external_id}
         ledger.add_deal(deal)
@@ -299,14 +300,15 @@ async def _deal_for_contact(
     uow: DealsUnitOfWork,
     ledger: Ledger,
     tenant_id: str,
-    email: str | None,
+    identity: EmailIdentity | None,
     stage: DealStage,
     settings: DealSettings,
     name: str | None,
     now: datetime,
     by: str,
 ) -> tuple[Deal, bool]:
-    identity = identify(email) if email else None
+    """The company's active deal, or a new one; the contact must be a business address by the
+    tenant's own list of personal domains (the rule meetings applies to attendees)."""
     if identity is None or identity.company_domain is None:
         raise NotFound(
             "no deal with this external id, and no business contact_email to create one from"

@@ -8,7 +8,9 @@ import orjson
 
 from dealflow_libs.testing.factories import meeting_event
 from dealflow_libs.testing.kafka import TopicProbe, header
+from dealflow_libs.testing.tenants import seed_tenant
 from dealflow_schemas.meetings import MeetingBooked
+from deals.db.tables import tenants
 
 
 async def new_deal(client, tenant, publish, *, company: str | None = None) -> dict:
@@ -451,3 +453,28 @@ async def test_asyncapi_documents_the_public_deal_stream(client) -> None:
         "MeetingEvent",
     ):
         assert name in document
+
+
+async def test_a_crm_contact_at_a_tenant_personal_domain_creates_no_company(
+    client, sessions
+) -> None:
+    """Deals applies the tenant's personal domains as meetings does (it used to ignore them)."""
+    listing = await seed_tenant(
+        sessions, tenants, prefix="pd", personal_domains=["family-mail.org"]
+    )
+    other = await seed_tenant(sessions, tenants, prefix="pd")
+    update = {
+        "external_deal_id": f"hs-{uuid.uuid4().hex[:8]}",
+        "stage": "qualifiedtobuy",
+        "contact_email": "jo@eu.family-mail.org",
+    }
+
+    refused = await client.post("/v1/sync/hubspot", json=update, headers=listing.auth)
+    created = await client.post("/v1/sync/hubspot", json=update, headers=other.auth)
+
+    assert refused.status_code == 404, refused.text
+    assert "business contact_email" in refused.json()["message"]
+    companies = await client.get("/v1/companies", headers=listing.auth)
+    assert companies.json()["items"] == []
+    assert created.status_code == 201, created.text
+    assert created.json()["company"]["domain"] == "family-mail.org"

@@ -18,7 +18,14 @@ from ingest import samples
 from ingest.config import IngestSettings
 from ingest.domain.signatures import signed_headers
 from ingest.uow import IngestUnitOfWork
-from ingest.use_cases import NotFound, drop_previous_secrets, reseal_secrets, save_tenant
+from ingest.use_cases import (
+    NotFound,
+    drop_previous_secrets,
+    personal_domain_list,
+    replace_personal_domains,
+    reseal_secrets,
+    save_tenant,
+)
 
 app = typer.Typer(help="Dealflow command line.", no_args_is_help=True)
 tenants = typer.Typer(help="Create tenants and rotate their secrets.", no_args_is_help=True)
@@ -53,6 +60,10 @@ def create_tenant(
     calendly_secret: Annotated[str | None, typer.Option(help="Calendly signing key")] = None,
     api_key: Annotated[str | None, typer.Option(help="API key for the HTTP APIs")] = None,
     currency: Annotated[str, typer.Option(help="Default deal currency")] = DEFAULT_CURRENCY,
+    personal_domain: Annotated[
+        list[str] | None,
+        typer.Option(help="A mailbox domain whose addresses are people, not companies (repeat)"),
+    ] = None,
 ) -> None:
     """Create (or update) a tenant. Secrets not given are generated and printed once."""
     values = {
@@ -60,12 +71,17 @@ def create_tenant(
         "calendly_secret": calendly_secret or _secret(None, True, "cly"),
         "api_key": api_key or new_api_key(),
     }
+    try:
+        domains = None if personal_domain is None else personal_domain_list(personal_domain)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--personal-domain") from exc
     _with_uow(
         lambda uow: save_tenant(
             uow,
             tenant_id=tenant_id,
             name=name,
             default_currency=currency,
+            personal_domains=domains,
             keep_previous=False,
             **values,
         )
@@ -95,6 +111,21 @@ def rotate(
     typer.echo(
         f"{field} for '{tenant_id}': {new}\nthe previous one stays valid until finish-rotation"
     )
+
+
+@tenants.command("personal-domains")
+def personal_domains(
+    tenant_id: str,
+    domains: Annotated[
+        list[str] | None, typer.Argument(help="The whole list (none: clear it)")
+    ] = None,
+) -> None:
+    """Replace the tenant's personal mailbox domains; every service applies them."""
+    try:
+        tenant = _with_uow(lambda uow: replace_personal_domains(uow, tenant_id, domains or []))
+    except (NotFound, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(f"personal domains of '{tenant_id}': {', '.join(tenant.personal_domains) or '-'}")
 
 
 @tenants.command("finish-rotation")

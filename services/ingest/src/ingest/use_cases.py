@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from dealflow_libs.auth import hash_api_key
 from dealflow_libs.cloudevents import new_envelope
+from dealflow_libs.domains import personal_domain_entry
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, Provider
 from dealflow_schemas.tenants import DEFAULT_CURRENCY, TENANTS_TOPIC, TenantChanged
 from ingest import credentials
@@ -113,6 +114,7 @@ def tenant_changed(tenant: Tenant, now: datetime) -> TenantChanged:
         api_key_hashes=list(tenant.api_key_hashes),
         default_currency=tenant.default_currency,
         disabled=tenant.disabled,
+        personal_domains=list(tenant.personal_domains),
         changed_at=now,
     )
 
@@ -135,11 +137,13 @@ async def save_tenant(
     calendly_secret: str | None = None,
     api_key: str | None = None,
     default_currency: str | None = None,
+    personal_domains: Sequence[str] | None = None,
     keep_previous: bool = True,
 ) -> Tenant:
     """Creates a tenant or updates it. A new secret or key goes first; with `keep_previous` the
     one before stays valid too (two at most), so senders can be switched over without downtime."""
     now = datetime.now(UTC)
+    domains = None if personal_domains is None else personal_domain_list(personal_domains)
     async with uow:
         tenant = await uow.tenants.get(tenant_id)
         if tenant is None:
@@ -151,12 +155,15 @@ async def save_tenant(
                 api_key_hashes=[],
                 default_currency=default_currency or DEFAULT_CURRENCY,
                 disabled=False,
+                personal_domains=[],
             )
             uow.tenants.add(tenant)
         if name:
             tenant.name = name
         if default_currency:
             tenant.default_currency = default_currency
+        if domains is not None:
+            tenant.personal_domains = domains
         if calcom_secret:
             tenant.calcom_secrets = _rotate_secret(
                 uow, tenant_id, "calcom", tenant.calcom_secrets, calcom_secret, keep_previous
@@ -215,6 +222,31 @@ async def reseal_secrets(uow: IngestUnitOfWork) -> int:
                 changed += 1
         await uow.commit()
     return changed
+
+
+def personal_domain_list(entries: Sequence[str]) -> list[str]:
+    """A tenant's personal domains as stored and announced: valid, ASCII, sorted, each once.
+
+    Raises ValueError naming the first entry that is not a domain a mailbox can have.
+    """
+    return sorted({personal_domain_entry(e) for e in entries if e.strip()})
+
+
+async def replace_personal_domains(
+    uow: IngestUnitOfWork, tenant_id: str, entries: Sequence[str]
+) -> Tenant:
+    """Replaces the tenant's personal domains and announces them to every service."""
+    domains = personal_domain_list(entries)
+    now = datetime.now(UTC)
+    async with uow:
+        tenant = await uow.tenants.get(tenant_id)
+        if tenant is None:
+            raise NotFound(f"unknown tenant '{tenant_id}'")
+        if tenant.personal_domains != domains:
+            tenant.personal_domains, tenant.updated_at = domains, now
+            _announce(uow, tenant, now)
+        await uow.commit()
+    return tenant
 
 
 async def drop_previous_secrets(uow: IngestUnitOfWork, tenant_id: str) -> Tenant:

@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from dealflow_libs import domains
+from dealflow_libs.domains import company_domain_of as identify
 from dealflow_libs.http import create_app
 from dealflow_libs.logging import configure_logging
 from dealflow_libs.runtime import ServiceRuntime
@@ -20,11 +20,6 @@ from meetings.uow import MeetingsUnitOfWork
 
 DESCRIPTION = """Tracks every booked meeting through its life (booked, confirmed, reminded,
 rescheduled, cancelled, attended or no-show, outcome) and publishes `dealflow.meetings.v1`."""
-
-
-def identify(email: str, extra_personal: tuple[str, ...]) -> tuple[str | None, bool]:
-    identity = domains.identify(email, extra_personal=extra_personal)
-    return (identity.company_domain, identity.is_personal) if identity else (None, False)
 
 
 def build_app(config: MeetingsSettings | None = None) -> FastAPI:

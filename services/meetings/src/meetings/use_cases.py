@@ -33,7 +33,10 @@ def _publish(uow: MeetingsUnitOfWork, event: MeetingEvent) -> None:
 
 async def _settings(uow: MeetingsUnitOfWork, tenant_ids: set[str]) -> dict[str, MeetingSettings]:
     profiles = await uow.tenants.profiles(tenant_ids)
-    return {t: MeetingSettings.from_stored(p.settings) for t, p in profiles.items()}
+    return {
+        t: MeetingSettings.from_stored(p.settings, personal_domains=p.personal_domains)
+        for t, p in profiles.items()
+    }
 
 
 @dataclass

@@ -221,13 +221,14 @@ class TestMeetingSettings:
                     {"match": "Strategy", "type": "close"},
                     {"match": "tour", "type": "demo"},
                 ],
-                "personal_domains": ["family.org"],
-            }
+                "personal_domains": ["stale.org"],  # stored by earlier versions: not read
+            },
+            personal_domains=("family.org",),
         )
 
         assert settings.reminder_offsets_minutes == (3 * DAY, DAY, 2 * H)
         assert settings.type_rules == (("strategy", MeetingType.CLOSE), ("tour", MeetingType.DEMO))
-        assert settings.personal_domains == ("family.org",)
+        assert settings.personal_domains == ("family.org",)  # the tenant's, from the feed
         assert kind(settings, name="STRATEGY call") is MeetingType.CLOSE
 
     def test_an_unknown_meeting_type_is_refused(self) -> None:

@@ -27,6 +27,10 @@ class Tenant(Base):
     api_key_hashes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     default_currency: Mapped[str] = mapped_column(Text, default=DEFAULT_CURRENCY)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Announced with the tenant: every service classifies emails with the same list.
+    personal_domains: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default="{}"
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -1,11 +1,10 @@
-"""Per-tenant meeting settings: reminder offsets, meeting-type mapping, extra personal domains."""
+"""Per-tenant meeting settings: reminder offsets and the meeting-type mapping."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from dealflow_libs.domains import registrable_domain
 from dealflow_libs.http import ApiError
 from dealflow_libs.tenants import UnknownTenant, read_tenant_settings, replace_tenant_settings
 from dealflow_schemas.meetings import MeetingType
@@ -25,16 +24,6 @@ class TypeRule(BaseModel):
     type: MeetingType
 
 
-def _personal_domain(value: str) -> str:
-    domain = value.strip().lower()
-    if registrable_domain(domain) is None:
-        raise ValueError(f"'{value}' is not a domain a mailbox can have (e.g. 'alumni-mail.org')")
-    return domain
-
-
-PersonalDomain = Annotated[str, AfterValidator(_personal_domain)]
-
-
 class SettingsIn(BaseModel):
     reminder_offsets_minutes: list[Offset] = Field(
         default=[24 * 60],
@@ -42,14 +31,22 @@ class SettingsIn(BaseModel):
         description="Minutes before the start, e.g. [4320, 1440, 120]",
     )
     meeting_type_rules: list[TypeRule] = Field(default_factory=list, max_length=50)
-    personal_domains: list[PersonalDomain] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _personal_domains_moved(cls, data: Any) -> Any:
+        # They are the tenant's now, so that every service classifies an email the same way.
+        if isinstance(data, dict) and "personal_domains" in data:
+            raise ValueError(
+                "personal_domains is a tenant-wide setting: PUT /v1/settings on ingest"
+            )
+        return data
 
 
 def _out(settings: MeetingSettings) -> SettingsIn:
     return SettingsIn(
         reminder_offsets_minutes=list(settings.reminder_offsets_minutes),
         meeting_type_rules=[TypeRule(match=m, type=t) for m, t in settings.type_rules],
-        personal_domains=list(settings.personal_domains),
     )
 
 
@@ -61,9 +58,6 @@ async def read_settings(ctx: Ctx, tenant: Tenant) -> SettingsIn:
 @router.put("", response_model=SettingsIn, summary="Replace this tenant's meeting settings")
 async def write_settings(ctx: Ctx, tenant: Tenant, body: SettingsIn) -> SettingsIn:
     stored = body.model_dump(mode="json")
-    stored["personal_domains"] = sorted(
-        {d.strip().lower() for d in body.personal_domains if d.strip()}
-    )
     try:
         await replace_tenant_settings(ctx.uow(), tenant, stored)
     except UnknownTenant as exc:

@@ -1,5 +1,6 @@
 """Per-tenant meeting settings: reminder offsets and how event types map to meeting types."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +33,13 @@ class MeetingSettings:
     reminder_offsets_minutes: tuple[int, ...] = DEFAULT_REMINDER_OFFSETS
     #: Tenant rules come first; the defaults still apply after them.
     type_rules: tuple[tuple[str, MeetingType], ...] = ()
+    #: The tenant's, from the tenant feed (not a meetings setting): every service applies them.
     personal_domains: tuple[str, ...] = field(default=())
 
     @classmethod
-    def from_stored(cls, stored: dict[str, Any]) -> "MeetingSettings":
+    def from_stored(
+        cls, stored: dict[str, Any], *, personal_domains: Sequence[str] = ()
+    ) -> "MeetingSettings":
         return cls(
             reminder_offsets_minutes=tuple(
                 stored.get("reminder_offsets_minutes", DEFAULT_REMINDER_OFFSETS)
@@ -44,7 +48,7 @@ class MeetingSettings:
                 (r["match"].lower(), MeetingType(r["type"]))
                 for r in stored.get("meeting_type_rules", [])
             ),
-            personal_domains=tuple(stored.get("personal_domains", ())),
+            personal_domains=tuple(personal_domains),
         )
 
 
