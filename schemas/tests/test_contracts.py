@@ -58,3 +58,13 @@ class TestBreakingChangeDetection:
         old = {"$defs": {"S": {"enum": ["x", "y"], "type": "string"}}}
         new = {"$defs": {"S": {"enum": ["x"], "type": "string"}}}
         assert breaking_changes({"properties": {}, **old}, {"properties": {}, **new}) != []
+
+    def test_a_bound_on_values_is_fine(self) -> None:
+        bounded = {"anyOf": [{"type": "string", "maxLength": 256}, {"type": "null"}]}
+        new = {**self.BASE, "properties": {**self.BASE["properties"], "b": bounded}}
+        assert breaking_changes(self.BASE, new) == []
+
+    def test_a_retyped_option_still_breaks(self) -> None:
+        retyped = {"anyOf": [{"type": "integer", "maximum": 5}, {"type": "null"}]}
+        new = {**self.BASE, "properties": {**self.BASE["properties"], "b": retyped}}
+        assert breaking_changes(self.BASE, new)[0].startswith("b: type changed")

@@ -1,12 +1,13 @@
 """The normalized booking event: every Cal.com and Calendly booking trigger, in one shape."""
 
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
-from dealflow_schemas.base import AwareDatetime, EventModel
+from dealflow_schemas.base import EventModel
+from dealflow_schemas.bounded import Email, Id, Instant, Int32, JsonObject, Name, Text
 
 BOOKINGS_TOPIC = "dealflow.bookings.v1"
 
@@ -30,13 +31,13 @@ class BookingTrigger(StrEnum):
 
 
 class Person(EventModel):
-    email: str | None = Field(default=None, description="Lower-cased email address.")
-    name: str | None = None
-    time_zone: str | None = Field(default=None, description="IANA time zone, e.g. Europe/Berlin.")
+    email: Email | None = Field(default=None, description="Lower-cased email address.")
+    name: Name | None = None
+    time_zone: Name | None = Field(default=None, description="IANA time zone, e.g. Europe/Berlin.")
 
 
 class Attendee(Person):
-    phone: str | None = None
+    phone: Name | None = None
     no_show: bool | None = Field(
         default=None,
         description="True when marked as a no-show, False when unmarked, null when unknown.",
@@ -44,22 +45,22 @@ class Attendee(Person):
 
 
 class EventType(EventModel):
-    id: str | None = Field(default=None, description="Provider id or URI of the event type.")
-    slug: str | None = Field(default=None, examples=["discovery-call"])
-    name: str | None = Field(default=None, examples=["Discovery Call"])
-    length_minutes: int | None = None
+    id: Id | None = Field(default=None, description="Provider id or URI of the event type.")
+    slug: Name | None = Field(default=None, examples=["discovery-call"])
+    name: Name | None = Field(default=None, examples=["Discovery Call"])
+    length_minutes: Int32 | None = None
 
 
 class Tracking(EventModel):
     """Marketing attribution data carried by the booking (UTM parameters and friends)."""
 
-    utm_source: str | None = None
-    utm_medium: str | None = None
-    utm_campaign: str | None = None
-    utm_term: str | None = None
-    utm_content: str | None = None
-    salesforce_uuid: str | None = None
-    extra: dict[str, str] = Field(
+    utm_source: Text | None = None
+    utm_medium: Text | None = None
+    utm_campaign: Text | None = None
+    utm_term: Text | None = None
+    utm_content: Text | None = None
+    salesforce_uuid: Id | None = None
+    extra: dict[Name, Text] = Field(
         default_factory=dict, description="Other tracking keys found (e.g. ref, gclid)."
     )
 
@@ -72,26 +73,26 @@ class BookingEvent(EventModel):
 
     ce_type: ClassVar[str] = "dealflow.booking.v1"
 
-    tenant_id: str = Field(examples=["demo"])
+    tenant_id: Id = Field(examples=["demo"])
     provider: Provider
     trigger: BookingTrigger
-    provider_trigger: str = Field(
+    provider_trigger: Name = Field(
         description="The provider's own trigger name.", examples=["BOOKING_CREATED"]
     )
     raw_event_id: UUID = Field(description="Id of the stored delivery in the ingest audit log.")
-    occurred_at: AwareDatetime = Field(description="When the provider emitted the delivery.")
-    received_at: AwareDatetime
+    occurred_at: Instant = Field(description="When the provider emitted the delivery.")
+    received_at: Instant
 
-    booking_uid: str = Field(
+    booking_uid: Id = Field(
         description="Provider id of the booking this event is about: "
         "Cal.com uid, Calendly invitee URI."
     )
-    previous_booking_uid: str | None = Field(
+    previous_booking_uid: Id | None = Field(
         default=None,
         description="For a reschedule, the uid of the booking it replaces "
         "(Cal.com rescheduleUid, Calendly old_invitee).",
     )
-    next_booking_uid: str | None = Field(
+    next_booking_uid: Id | None = Field(
         default=None,
         description="Calendly cancel half of a reschedule: the invitee that replaces this one.",
     )
@@ -100,37 +101,37 @@ class BookingEvent(EventModel):
         description="True for both halves of a reschedule, including Calendly's invitee.canceled "
         "with rescheduled=true: consumers must not treat it as a cancellation.",
     )
-    provider_booking_id: str | None = Field(default=None, description="Cal.com numeric booking id.")
-    status: str | None = Field(default=None, examples=["ACCEPTED", "active", "canceled"])
+    provider_booking_id: Id | None = Field(default=None, description="Cal.com numeric booking id.")
+    status: Name | None = Field(default=None, examples=["ACCEPTED", "active", "canceled"])
 
     event_type: EventType = Field(default_factory=EventType)
-    title: str | None = None
-    description: str | None = None
-    start_time: AwareDatetime | None = None
-    end_time: AwareDatetime | None = None
-    time_zone: str | None = Field(default=None, description="The primary attendee's time zone.")
+    title: Name | None = None
+    description: Text | None = None
+    start_time: Instant | None = None
+    end_time: Instant | None = None
+    time_zone: Name | None = Field(default=None, description="The primary attendee's time zone.")
     organizer: Person | None = None
     attendees: list[Attendee] = Field(
         default_factory=list, description="Primary attendee (the booker) first, then guests."
     )
-    location: str | None = None
-    meeting_url: str | None = None
+    location: Text | None = None
+    meeting_url: Text | None = None
 
-    cancellation_reason: str | None = None
-    cancelled_by: str | None = None
-    rejection_reason: str | None = None
-    rescheduled_by: str | None = None
-    previous_start_time: AwareDatetime | None = None
-    previous_end_time: AwareDatetime | None = None
+    cancellation_reason: Text | None = None
+    cancelled_by: Name | None = None
+    rejection_reason: Text | None = None
+    rescheduled_by: Name | None = None
+    previous_start_time: Instant | None = None
+    previous_end_time: Instant | None = None
 
-    booked_by: str | None = Field(
+    booked_by: Name | None = Field(
         default=None, description="Who created the booking when not the attendee."
     )
-    booking_method: str | None = Field(
+    booking_method: Name | None = Field(
         default=None, examples=["booking_page", "instant_book", "api", "webapp"]
     )
     tracking: Tracking = Field(default_factory=Tracking)
-    answers: dict[str, Any] = Field(
+    answers: JsonObject = Field(
         default_factory=dict, description="Booking form answers (question -> answer)."
     )
 

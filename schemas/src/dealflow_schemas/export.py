@@ -21,8 +21,9 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 def breaking_changes(old: dict[str, Any], new: dict[str, Any], path: str = "") -> list[str]:
     """What in `new` would break a reader written against `old` (within one major version).
 
-    Allowed: new optional fields, new definitions, looser descriptions. Not allowed: removing or
-    retyping a field, making an optional field required, dropping an enum value.
+    Allowed: new optional fields, new definitions, looser descriptions, bounds on values (a
+    producer that promises less breaks no reader). Not allowed: removing or retyping a field,
+    making an optional field required, dropping an enum value.
     """
     problems: list[str] = []
     old_props, new_props = old.get("properties", {}), new.get("properties", {})
@@ -44,9 +45,18 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any], path: str = "") -
     return problems
 
 
-def _shape(field: dict[str, Any]) -> Any:
-    keys = ("type", "$ref", "format", "items", "anyOf", "additionalProperties")
-    return {k: field[k] for k in keys if k in field}
+def _shape(field: Any) -> Any:
+    """The structure a reader relies on. Bounds (maxLength, maximum, ...) are left out: a value
+    within a new bound was always valid for a reader written against the unbounded schema."""
+    if not isinstance(field, dict):
+        return field
+    shape = {k: field[k] for k in ("type", "$ref", "format") if k in field}
+    for key in ("items", "additionalProperties"):
+        if key in field:
+            shape[key] = _shape(field[key])
+    if "anyOf" in field:
+        shape["anyOf"] = [_shape(option) for option in field["anyOf"]]
+    return shape
 
 
 def _compare_field(old: dict[str, Any], new: dict[str, Any], where: str) -> list[str]:

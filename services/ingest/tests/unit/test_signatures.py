@@ -104,3 +104,21 @@ class TestCalendly:
         assert verify_calendly(
             body, sign_calendly(body, "old", self.T), ["new", "old"], now=self.T
         ).ok
+
+    @pytest.mark.parametrize("timestamp", ["²", "1741772487²", "٣", "9" * 5000])
+    def test_timestamp_of_other_digits_rejected(self, timestamp: str) -> None:
+        presented = sign_calendly(b"{}", SECRET, self.T).split(",", 1)[1]
+        check = verify_calendly(b"{}", f"t={timestamp},{presented}", [SECRET], now=self.T)
+        assert not check.ok
+        assert "t=<unix>" in check.problem
+
+
+class TestNonAsciiHeaders:
+    """Headers arrive decoded as latin-1: any byte can be a character there."""
+
+    def test_calcom(self) -> None:
+        assert not verify_calcom(b"{}", "é" + sign_calcom(b"{}", SECRET)[1:], [SECRET]).ok
+
+    def test_calendly(self) -> None:
+        header = f"t={TestCalendly.T},v1=" + "é" * 64
+        assert not verify_calendly(b"{}", header, [SECRET], now=TestCalendly.T).ok

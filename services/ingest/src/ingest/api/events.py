@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from dealflow_libs.api import Tenant
 from dealflow_libs.http import ApiError
 from dealflow_libs.pagination import after_cursor, page_of
+from dealflow_schemas.bounded import Instant, Name, parse_instant
 from ingest.api.deps import context
 from ingest.db.tables import RawEvent
 from ingest.domain.deliveries import Verdict
@@ -66,14 +67,14 @@ async def list_events(
     request: Request,
     tenant: Tenant,
     provider: Literal["calcom", "calendly"] | None = None,
-    trigger: str | None = Query(None, description="Provider trigger, e.g. BOOKING_CREATED"),
+    trigger: Name | None = Query(None, description="Provider trigger, e.g. BOOKING_CREATED"),
     verdict: Verdict | None = None,
-    since: datetime | None = Query(None, description="Received at or after (ISO-8601)"),
-    until: datetime | None = Query(None, description="Received before (ISO-8601)"),
+    since: Instant | None = Query(None, description="Received at or after (ISO-8601)"),
+    until: Instant | None = Query(None, description="Received before (ISO-8601)"),
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> EventPage:
-    after = after_cursor(cursor, datetime.fromisoformat)
+    after = after_cursor(cursor, parse_instant)
     async with context(request).uow() as uow:
         rows = await uow.deliveries.list(
             tenant,

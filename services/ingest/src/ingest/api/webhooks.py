@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from dealflow_libs.http import JsonResponse
 from dealflow_libs.metrics import WEBHOOKS
 from dealflow_schemas.bookings import Provider
+from dealflow_schemas.bounded import ID
 from ingest.api.deps import IngestContext, context
 from ingest.domain.deliveries import Assessment, Delivery, Verdict, assess, reject
 
@@ -79,9 +80,11 @@ async def answer_delivery(
         limit = ctx.settings.max_body_bytes
         assessment = reject(delivery, Verdict.TOO_LARGE, f"body exceeds the {limit}-byte limit")
     else:
+        # A path segment that cannot be a tenant id (NUL, kilobytes) is no tenant: no lookup.
+        secrets = None if ID.problem(tenant) else await ctx.tenants.secrets(tenant)
         assessment = assess(
             delivery,
-            await ctx.tenants.secrets(tenant),
+            secrets,
             now=time.time(),
             tolerance_seconds=ctx.settings.calendly_tolerance_seconds,
         )

@@ -9,8 +9,9 @@ import orjson
 from sqlalchemy import Select, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dealflow_schemas.bounded import ID, NAME, TEXT
 from ingest.db.tables import RawEvent, Tenant
-from ingest.domain.deliveries import Assessment, KeyClaim, KeyHolder
+from ingest.domain.deliveries import Assessment, KeyClaim, KeyHolder, audit_text
 
 
 class DeliveryRepository:
@@ -110,21 +111,22 @@ class TenantRepository:
 
 
 def _raw_row(a: Assessment) -> tuple[Any, ...]:
+    delivery = a.delivery
     return (
         a.raw_event_id,
-        a.delivery.tenant_id,
-        a.delivery.provider.value,
-        a.trigger,
+        audit_text(delivery.tenant_id, ID),
+        delivery.provider.value,
+        audit_text(a.trigger, NAME),
         a.verdict.value,
         a.status_code,
-        a.error,
-        orjson.dumps(a.delivery.stored_headers()).decode(),
-        a.delivery.body,
-        a.delivery.body_truncated,
+        audit_text(a.error, TEXT) if a.error is not None else None,
+        orjson.dumps(delivery.stored_headers()).decode(),
+        delivery.body,
+        delivery.body_truncated,
         a.dedupe_key,
         a.event_id,
         a.replay_of,
-        a.delivery.received_at,
+        delivery.received_at,
     )
 
 

@@ -15,14 +15,11 @@ from dealflow_schemas.bookings import (
     Provider,
     Tracking,
 )
+from dealflow_schemas.bounded import TEXT
 from ingest.domain._parse import (
     Node,
-    Problems,
     Receipt,
     as_object,
-    clean_email,
-    clean_scalar,
-    clean_text,
     is_http_url,
     join_name,
     primary_time_zone,
@@ -85,14 +82,14 @@ def normalize_calcom(
     receipt = Receipt(tenant_id, raw_event_id, received_at)
     core = _validate(delivery, received_at)
     event = _build(delivery, core, receipt)
+    delivery.root.check(f"Cal.com {delivery.name} delivery is unusable")
     return Normalized(event=event, dedupe_key=_dedupe_key(delivery, core))
 
 
 def _delivery(body: object) -> _Delivery | Ignored:
     root = Node(as_object(body))
-    name = root.text("triggerEvent")
-    if name is None:
-        raise PayloadError("Cal.com delivery has no triggerEvent", ["triggerEvent"])
+    name = root.require_text("triggerEvent")
+    root.check("Cal.com delivery has no usable triggerEvent")
     if name == "PING":
         return Ignored(reason="PING test delivery", trigger=name)
     trigger = CALCOM_TRIGGERS.get(name)
@@ -106,30 +103,30 @@ def _delivery(body: object) -> _Delivery | Ignored:
 
 
 def _validate(delivery: _Delivery, received_at: datetime) -> _Core:
-    data, trigger, problems = delivery.data, delivery.trigger, Problems()
+    data, trigger = delivery.data, delivery.trigger
     uid_key = "bookingUid" if trigger is T.NO_SHOW_UPDATED else "uid"
-    uid = data.require_text(uid_key, problems)
+    uid = data.require_id(uid_key)
     needs_slot = trigger in _NEEDS_SLOT
-    start = data.timestamp("startTime", problems, required=needs_slot)
-    end = data.timestamp("endTime", problems, required=needs_slot)
+    start = data.timestamp("startTime", required=needs_slot)
+    end = data.timestamp("endTime", required=needs_slot)
     attendees = _attendees(data)
     if needs_slot and not attendees:
-        problems.missing.append(f"{data.at('attendees')}[0].email")
-    previous_uid = _previous_uid(data, trigger, problems)
+        data.problems.missing.append(f"{data.at('attendees')}[0].email")
+    previous_uid = _previous_uid(data, trigger)
     occurred_at = received_at
     if not delivery.flat:
-        occurred_at = delivery.root.timestamp("createdAt", problems) or received_at
+        occurred_at = delivery.root.timestamp("createdAt") or received_at
     core = _Core(
         uid=uid,
         start=start,
         end=end,
         attendees=attendees,
         previous_uid=previous_uid,
-        previous_start=data.timestamp("rescheduleStartTime", problems),
-        previous_end=data.timestamp("rescheduleEndTime", problems),
+        previous_start=data.timestamp("rescheduleStartTime"),
+        previous_end=data.timestamp("rescheduleEndTime"),
         occurred_at=occurred_at,
     )
-    problems.check(f"Cal.com {delivery.name} delivery is unusable")
+    data.check(f"Cal.com {delivery.name} delivery is unusable")
     return core
 
 
@@ -151,17 +148,17 @@ def _build(delivery: _Delivery, core: _Core, receipt: Receipt) -> BookingEvent:
         status=data.text("status"),
         event_type=_event_type(data),
         title=data.text("title"),
-        description=data.text("description") or data.text("additionalNotes"),
+        description=data.text("description", TEXT) or data.text("additionalNotes", TEXT),
         start_time=core.start,
         end_time=core.end,
         time_zone=primary_time_zone(core.attendees, organizer),
         organizer=organizer,
         attendees=core.attendees,
-        location=data.text("location"),
+        location=data.text("location", TEXT),
         meeting_url=_meeting_url(data),
         cancellation_reason=_cancellation_reason(data, trigger),
         cancelled_by=data.email("cancelledBy"),
-        rejection_reason=data.text("rejectionReason"),
+        rejection_reason=data.text("rejectionReason", TEXT),
         rescheduled_by=data.email("rescheduledBy"),
         previous_start_time=core.previous_start,
         previous_end_time=core.previous_end,
@@ -184,23 +181,26 @@ def _dedupe_key(delivery: _Delivery, core: _Core) -> str:
 # --- people -------------------------------------------------------------------------------
 
 
-def _response_value(responses: Node, key: str) -> Any:
-    """A booking-form answer: `{label, value, isHidden}` objects, or a bare value."""
-    entry = responses.get(key)
-    return entry.get("value") if isinstance(entry, Mapping) else entry
+def _response(responses: Node, key: str) -> tuple[Node, str]:
+    """Where a booking-form answer is: `{label, value, isHidden}` objects, or a bare value."""
+    if type(responses.get(key)) is dict:
+        return responses.child(key), "value"
+    return responses, key
 
 
-def _name_value(value: Any) -> str | None:
+def _name_value(responses: Node) -> str | None:
     """`responses.name.value` is a string, or `{firstName, lastName}` for split name fields."""
-    if isinstance(value, Mapping):
-        return join_name(value.get("firstName"), value.get("lastName"))
-    return clean_text(value)
+    node, key = _response(responses, "name")
+    if isinstance(node.get(key), Mapping):
+        split = node.child(key)
+        return join_name(split.text("firstName"), split.text("lastName"))
+    return node.text(key)
 
 
 def _attendee(node: Node) -> Attendee:
     return Attendee(
         email=node.email("email"),
-        name=node.text("name") or join_name(node.get("firstName"), node.get("lastName")),
+        name=node.text("name") or join_name(node.text("firstName"), node.text("lastName")),
         time_zone=node.text("timeZone"),
         phone=node.text("phoneNumber"),
         no_show=node.flag("noShow"),
@@ -210,7 +210,8 @@ def _attendee(node: Node) -> Attendee:
 def _attendees(data: Node) -> list[Attendee]:
     """Attendees with an email, deduplicated, the booker (`responses.email`) first."""
     responses = data.child("responses")
-    booker = clean_email(_response_value(responses, "email"))
+    node, key = _response(responses, "email")
+    booker = node.email(key)
     found: dict[str, Attendee] = {}
     for node in data.children("attendees"):
         person = _attendee(node)
@@ -227,10 +228,11 @@ def _attendees(data: Node) -> list[Attendee]:
 def _with_booker_answers(booker: Attendee, responses: Node) -> Attendee:
     """Fill the booker's name and phone from the booking form when attendees[] lacks them."""
     update: dict[str, str] = {}
-    name = _name_value(_response_value(responses, "name"))
+    name = _name_value(responses)
     if booker.name is None and name:
         update["name"] = name
-    phone = clean_text(_response_value(responses, "attendeePhoneNumber"))
+    node, key = _response(responses, "attendeePhoneNumber")
+    phone = node.text(key)
     if booker.phone is None and phone:
         update["phone"] = phone
     return booker.model_copy(update=update) if update else booker
@@ -251,7 +253,7 @@ def _organizer(data: Node) -> Person | None:
 # --- booking details ----------------------------------------------------------------------
 
 
-def _previous_uid(data: Node, trigger: BookingTrigger, problems: Problems) -> str | None:
+def _previous_uid(data: Node, trigger: BookingTrigger) -> str | None:
     """The booking this one replaces: rescheduleUid, `id:<rescheduleId>`, or fromReschedule."""
     uid = data.ident("rescheduleUid")
     old_id = data.ident("rescheduleId")
@@ -259,7 +261,7 @@ def _previous_uid(data: Node, trigger: BookingTrigger, problems: Problems) -> st
         uid = f"id:{old_id}"
     uid = uid or data.ident("fromReschedule")
     if uid is None and trigger is T.RESCHEDULED:
-        problems.missing.append(data.at("rescheduleUid"))
+        data.problems.missing.append(data.at("rescheduleUid"))
     return uid
 
 
@@ -278,20 +280,19 @@ def _booking_id(data: Node, trigger: BookingTrigger) -> str | None:
 
 
 def _event_type(data: Node) -> EventType:
-    length = data.get("length")
     return EventType(
         id=data.ident("eventTypeId"),
         slug=data.text("type"),
         name=data.text("eventTitle"),
-        length_minutes=length if isinstance(length, int) and not isinstance(length, bool) else None,
+        length_minutes=data.integer("length"),
     )
 
 
 def _meeting_url(data: Node) -> str | None:
     candidates = (
-        data.child("metadata").text("videoCallUrl"),
-        data.child("videoCallData").text("url"),
-        data.text("location"),
+        data.child("metadata").text("videoCallUrl", TEXT),
+        data.child("videoCallData").text("url", TEXT),
+        data.text("location", TEXT),
     )
     return next((url for url in candidates if is_http_url(url)), None)
 
@@ -300,7 +301,7 @@ def _cancellation_reason(data: Node, trigger: BookingTrigger) -> str | None:
     """On a booking row created by a reschedule, cancellationReason is the reschedule reason."""
     if trigger in _MEETING and data.ident("fromReschedule"):
         return None
-    return data.text("cancellationReason")
+    return data.text("cancellationReason", TEXT)
 
 
 def _booking_method(data: Node) -> str | None:
@@ -313,7 +314,8 @@ def _tracking(data: Node) -> Tracking:
     responses, metadata = data.child("responses"), data.child("metadata")
 
     def pick(key: str) -> str | None:
-        return clean_scalar(_response_value(responses, key)) or clean_scalar(metadata.get(key))
+        node, at = _response(responses, key)
+        return node.scalar(at) or metadata.scalar(key)
 
     extra = {key: value for key in EXTRA_TRACKING_KEYS if (value := pick(key))}
     return Tracking(
@@ -329,12 +331,14 @@ def _tracking(data: Node) -> Tracking:
 def _answers(data: Node) -> dict[str, Any]:
     """Booking-form answers keyed by label (field name when unlabeled or the label repeats)."""
     answers: dict[str, Any] = {}
-    for key, entry in data.child("responses").data.items():
+    responses = data.child("responses")
+    for key in responses.storable_keys():
         if key in _NOT_ANSWERS or key.startswith("utm_"):
             continue
-        value = entry.get("value") if isinstance(entry, Mapping) else entry
+        node, at = _response(responses, key)
+        value = node.json(at)
         if value is None or value == "" or value == []:
             continue
-        label = clean_text(entry.get("label")) if isinstance(entry, Mapping) else None
+        label = node.text("label") if node is not responses else None
         answers[label if label and label not in answers else key] = value
     return answers

@@ -14,17 +14,16 @@ from dealflow_schemas.bookings import (
     Provider,
     Tracking,
 )
+from dealflow_schemas.bounded import TEXT
 from ingest.domain._parse import (
     Node,
-    Problems,
     Receipt,
     as_object,
-    clean_scalar,
     is_http_url,
     join_name,
     primary_time_zone,
 )
-from ingest.domain.results import Ignored, Normalized, PayloadError, dedupe_key
+from ingest.domain.results import Ignored, Normalized, dedupe_key
 
 T = BookingTrigger
 
@@ -79,14 +78,14 @@ def normalize_calendly(
     receipt = Receipt(tenant_id, raw_event_id, received_at)
     core = _validate(delivery, received_at)
     event = _build(delivery, core, receipt)
+    delivery.root.check(f"Calendly {delivery.name} delivery is unusable")
     return Normalized(event=event, dedupe_key=_dedupe_key(delivery, core))
 
 
 def _delivery(body: object) -> _Delivery | Ignored:
     root = Node(as_object(body))
-    name = root.text("event")
-    if name is None:
-        raise PayloadError("Calendly delivery has no event", ["event"])
+    name = root.require_text("event")
+    root.check("Calendly delivery has no usable event")
     trigger = CALENDLY_TRIGGERS.get(name)
     if trigger is None:
         return Ignored(reason=f"trigger {name} is not booking-related", trigger=name)
@@ -95,20 +94,20 @@ def _delivery(body: object) -> _Delivery | Ignored:
 
 
 def _validate(delivery: _Delivery, received_at: datetime) -> _Core:
-    data, problems = delivery.data, Problems()
-    uri = data.require_text("uri", problems)
+    data = delivery.data
+    uri = data.require_id("uri")
     email = data.email("email")
-    if email is None:
-        problems.missing.append(data.at("email"))
+    if email is None and data.at("email") not in data.problems.invalid:
+        data.problems.missing.append(data.at("email"))
     needs_slot = delivery.trigger is T.CREATED
     core = _Core(
         uri=uri,
         email=email or "",
-        start=delivery.scheduled.timestamp("start_time", problems, required=needs_slot),
-        end=delivery.scheduled.timestamp("end_time", problems, required=needs_slot),
-        occurred_at=delivery.root.timestamp("created_at", problems) or received_at,
+        start=delivery.scheduled.timestamp("start_time", required=needs_slot),
+        end=delivery.scheduled.timestamp("end_time", required=needs_slot),
+        occurred_at=delivery.root.timestamp("created_at") or received_at,
     )
-    problems.check(f"Calendly {delivery.name} delivery is unusable")
+    data.check(f"Calendly {delivery.name} delivery is unusable")
     return core
 
 
@@ -127,11 +126,11 @@ def _build(delivery: _Delivery, core: _Core, receipt: Receipt) -> BookingEvent:
         occurred_at=core.occurred_at,
         received_at=receipt.received_at,
         booking_uid=core.uri,
-        previous_booking_uid=data.text("old_invitee"),
-        next_booking_uid=data.text("new_invitee"),
+        previous_booking_uid=data.ident("old_invitee"),
+        next_booking_uid=data.ident("new_invitee"),
         is_reschedule=_is_reschedule(delivery),
         status=data.text("status"),
-        event_type=EventType(id=scheduled.text("event_type"), name=scheduled.text("name")),
+        event_type=EventType(id=scheduled.ident("event_type"), name=scheduled.text("name")),
         title=scheduled.text("name"),
         start_time=core.start,
         end_time=core.end,
@@ -140,7 +139,7 @@ def _build(delivery: _Delivery, core: _Core, receipt: Receipt) -> BookingEvent:
         attendees=attendees,
         location=location,
         meeting_url=meeting_url,
-        cancellation_reason=cancellation.text("reason"),
+        cancellation_reason=cancellation.text("reason", TEXT),
         cancelled_by=cancellation.text("canceled_by"),
         booked_by=data.text("invitee_scheduled_by"),
         booking_method=data.text("scheduling_method") or "booking_page",
@@ -160,7 +159,7 @@ def _dedupe_key(delivery: _Delivery, core: _Core) -> str:
 def _is_reschedule(delivery: _Delivery) -> bool:
     """Both halves of a reschedule: the create half has old_invitee, the cancel half rescheduled."""
     if delivery.trigger is T.CREATED:
-        return delivery.data.text("old_invitee") is not None
+        return delivery.data.ident("old_invitee") is not None
     if delivery.trigger is T.CANCELLED:
         return delivery.data.flag("rescheduled") is True
     return False
@@ -171,7 +170,7 @@ def _attendees(delivery: _Delivery, email: str) -> list[Attendee]:
     data = delivery.data
     invitee = Attendee(
         email=email,
-        name=data.text("name") or join_name(data.get("first_name"), data.get("last_name")),
+        name=data.text("name") or join_name(data.text("first_name"), data.text("last_name")),
         time_zone=data.text("timezone"),
         phone=data.text("text_reminder_number"),
         no_show=_NO_SHOW_FLAG.get(delivery.name),
@@ -197,8 +196,8 @@ def _organizer(scheduled: Node) -> Person | None:
 
 def _location(location: Node) -> tuple[str | None, str | None]:
     """(location, meeting_url) from `scheduled_event.location`."""
-    join_url = location.text("join_url")
-    where = location.text("location")
+    join_url = location.text("join_url", TEXT)
+    where = location.text("location", TEXT)
     meeting_url = join_url or (where if is_http_url(where) else None)
     return where or join_url or location.text("type"), meeting_url
 
@@ -212,16 +211,16 @@ def _cancellation(delivery: _Delivery) -> Node:
 def _tracking(tracking: Node) -> Tracking:
     extra = {
         key: value
-        for key, raw in tracking.data.items()
-        if key not in _TRACKING_FIELDS and (value := clean_scalar(raw))
+        for key in tracking.storable_keys()
+        if key not in _TRACKING_FIELDS and (value := tracking.scalar(key))
     }
     return Tracking(
-        utm_source=clean_scalar(tracking.get("utm_source")),
-        utm_medium=clean_scalar(tracking.get("utm_medium")),
-        utm_campaign=clean_scalar(tracking.get("utm_campaign")),
-        utm_term=clean_scalar(tracking.get("utm_term")),
-        utm_content=clean_scalar(tracking.get("utm_content")),
-        salesforce_uuid=clean_scalar(tracking.get("salesforce_uuid")),
+        utm_source=tracking.scalar("utm_source"),
+        utm_medium=tracking.scalar("utm_medium"),
+        utm_campaign=tracking.scalar("utm_campaign"),
+        utm_term=tracking.scalar("utm_term"),
+        utm_content=tracking.scalar("utm_content"),
+        salesforce_uuid=tracking.ident("salesforce_uuid"),
         extra=extra,
     )
 
@@ -229,7 +228,7 @@ def _tracking(tracking: Node) -> Tracking:
 def _answers(data: Node) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     for item in data.children("questions_and_answers"):
-        question, answer = item.text("question"), item.get("answer")
+        question, answer = item.text("question"), item.json("answer")
         if question and answer is not None:
             answers[question] = answer
     return answers

@@ -7,9 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 
 import orjson
+from pydantic import ValidationError
 
 from dealflow_libs.ids import new_id
 from dealflow_schemas.bookings import BookingEvent, Provider
+from dealflow_schemas.bounded import ID, NAME, TEXT, TextKind
 from ingest.domain.normalize import (
     Ignored,
     PayloadError,
@@ -77,7 +79,20 @@ class Delivery:
     body_truncated: bool = False
 
     def stored_headers(self) -> dict[str, str]:
-        return {k: v for k, v in self.headers.items() if k.lower() not in SECRET_HEADERS}
+        return {
+            audit_text(k, NAME): audit_text(v, TEXT)
+            for k, v in self.headers.items()
+            if k.lower() not in SECRET_HEADERS
+        }
+
+
+def audit_text(value: str, kind: TextKind) -> str:
+    """`value` as the audit log can keep it, whatever a sender put in it: NUL spelled out as
+    `\\u0000` (text and jsonb columns refuse it), cut to the kind's length (indexes refuse
+    long rows). The raw body is kept byte for byte; this is only for the columns beside it."""
+    if "\x00" in value:
+        value = value.replace("\x00", "\\u0000")
+    return value[: kind.max_length]
 
 
 @dataclass(frozen=True)
@@ -170,7 +185,8 @@ def assess(
 ) -> Assessment:
     """Everything about a delivery that can be decided without the database."""
     if tenant is None or tenant.disabled:
-        return reject(delivery, Verdict.UNKNOWN_TENANT, f"unknown tenant '{delivery.tenant_id}'")
+        shown = audit_text(delivery.tenant_id, ID)
+        return reject(delivery, Verdict.UNKNOWN_TENANT, f"unknown tenant '{shown}'")
     signature = check_signature(delivery, tenant, now=now, tolerance_seconds=tolerance_seconds)
     if not signature.ok:
         return reject(delivery, Verdict.UNAUTHORIZED, signature.problem)
@@ -198,6 +214,14 @@ def interpret(delivery: Delivery, *, raw_event_id: uuid.UUID | None = None) -> A
     except PayloadError as exc:
         return Assessment(
             raw_event_id, delivery, Verdict.INVALID, trigger, error=exc.message, missing=exc.missing
+        )
+    except ValidationError as exc:
+        # The contract's bounds caught a value the normalizer let through: still the sender's.
+        fields = [".".join(str(step) for step in error["loc"]) for error in exc.errors()]
+        problems = "; ".join(f"{f}: {e['msg']}" for f, e in zip(fields, exc.errors(), strict=True))
+        error = f"{delivery.provider.value} delivery makes an unusable booking event: {problems}"
+        return Assessment(
+            raw_event_id, delivery, Verdict.INVALID, trigger, error=error, missing=fields
         )
     if isinstance(result, Ignored):
         return Assessment(raw_event_id, delivery, Verdict.IGNORED, trigger, error=result.reason)

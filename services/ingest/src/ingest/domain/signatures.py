@@ -5,12 +5,16 @@ A tenant may hold two secrets at once (rotation): a delivery signed with either 
 
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 CALCOM_HEADER = "x-cal-signature-256"
 CALENDLY_HEADER = "calendly-webhook-signature"
 CALCOM_UNSIGNED = "no-secret-provided"
+
+#: Calendly's `t=`: seconds since the epoch, in ASCII digits (str.isdigit also takes "²").
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,10 @@ def _hmac_hex(secret: str, message: bytes) -> str:
 
 
 def _matches_any(expected_for: Sequence[str], presented: str) -> bool:
-    # Compare against every secret (no early exit) so timing reveals nothing about which matched.
-    results = [hmac.compare_digest(candidate, presented) for candidate in expected_for]
+    # Bytes, because compare_digest refuses str with non-ASCII characters (a TypeError).
+    # Every secret is compared (no early exit) so timing reveals nothing about which matched.
+    given = presented.encode("utf-8", "replace")
+    results = [hmac.compare_digest(candidate.encode(), given) for candidate in expected_for]
     return any(results)
 
 
@@ -69,7 +75,7 @@ def verify_calendly(
         return SignatureCheck(False, f"missing {CALENDLY_HEADER} header")
     parts = dict(p.strip().split("=", 1) for p in header.split(",") if "=" in p)
     timestamp, presented = parts.get("t", ""), parts.get("v1", "").lower()
-    if not timestamp.isdigit() or not presented:
+    if not _UNIX_SECONDS.fullmatch(timestamp) or not presented:
         return SignatureCheck(False, f"{CALENDLY_HEADER} must look like 't=<unix>,v1=<hex>'")
     message = f"{timestamp}.".encode() + body
     if not _matches_any([_hmac_hex(s, message) for s in secrets], presented):
