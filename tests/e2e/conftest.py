@@ -21,6 +21,7 @@ from dealflow_libs.devstack.__main__ import start_services, stop_processes
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.testing.kafka import TopicProbe
+from dealflow_libs.testing.otlp import OtlpCollector, otlp_collector
 from dealflow_libs.testing.servers import free_port
 from dealflow_schemas.deals import DEALS_TOPIC
 from ingest.domain.signatures import signed_headers
@@ -82,10 +83,22 @@ async def eventually(
 
 
 @pytest.fixture(scope="session")
-async def system(stack: Stack, prepared_stack: dict[str, str]) -> AsyncIterator[System]:
+async def collector() -> AsyncIterator[OtlpCollector]:
+    """Receives the services' traces: the journeys run with tracing on."""
+    async with otlp_collector() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+async def system(
+    stack: Stack, prepared_stack: dict[str, str], collector: OtlpCollector
+) -> AsyncIterator[System]:
     services = installed_services()
     ports = {spec.name: free_port() for spec in services}
-    processes = await asyncio.to_thread(start_services, stack, services, ports=ports, quiet=True)
+    tracing_env = {"DEALFLOW_OTEL_ENDPOINT": collector.url, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    processes = await asyncio.to_thread(
+        start_services, stack, services, ports=ports, quiet=True, extra_env=tracing_env
+    )
     suffix = uuid.uuid4().hex[:6]
     tenant, calcom_secret, calendly_secret, api_key = (
         f"e2e-{suffix}",

@@ -2,6 +2,7 @@
 over HTTP and on Kafka. Everything here goes through the running services' public interfaces."""
 
 import asyncio
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +10,7 @@ import orjson
 import pytest
 
 from dealflow_libs.testing.kafka import TopicProbe, header
+from ingest.domain.signatures import signed_headers
 from ingest.samples.builders import calcom, calendly
 
 from .conftest import PERSONAL_DOMAIN, System, eventually
@@ -246,3 +248,43 @@ async def test_duplicate_deliveries_double_nothing(system: System, deal_stream: 
     assert len((await system.get("meetings", "/v1/meetings", attendee_email=email))["items"]) == 1
     assert len((await system.get("deals", "/v1/deals", company_domain=domain))["items"]) == 1
     assert len(deal_stream.matching(lambda r: header(r, "ce_subject") == deal["deal_id"])) == 1
+
+
+async def test_one_trace_and_one_correlation_from_webhook_to_deal_created(
+    system: System, deal_stream: TopicProbe, collector
+) -> None:
+    trace_id, parent = uuid.uuid4().hex, uuid.uuid4().hex[:16]
+    domain = company()
+    booking = calcom("BOOKING_CREATED", uid=uuid.uuid4().hex, email=f"ann@{domain}", start=soon())
+    raw = orjson.dumps(booking)
+    headers = {
+        **signed_headers("calcom", raw, system.calcom_secret, timestamp=int(time.time())),
+        "traceparent": f"00-{trace_id}-{parent}-01",
+    }
+    response = await system.http.post(
+        f"{system.urls['ingest']}/webhooks/calcom/{system.tenant}", content=raw, headers=headers
+    )
+    assert response.status_code == 202, response.text
+    booking_event_id = response.json()["event_id"]
+    [deal] = await deals_of(system, domain)
+    [created] = await deal_stream.wait_for(
+        lambda r: (
+            header(r, "ce_subject") == deal["deal_id"]
+            and header(r, "ce_type") == "dealflow.deal.created.v1"
+        )
+    )
+    # The deal event continues the caller's trace and names the booking it came from.
+    assert header(created, "ce_traceparent").split("-")[1] == trace_id
+    assert header(created, "ce_correlationid") == booking_event_id
+
+    async def spans_of_every_hop() -> set[str] | None:
+        services = {s.service for s in collector.in_trace(trace_id)}
+        wanted = {"dealflow-ingest", "dealflow-meetings", "dealflow-deals"}
+        return services if wanted <= services else None
+
+    await eventually(spans_of_every_hop, what="spans of ingest, meetings and deals in one trace")
+    spans = collector.in_trace(trace_id)
+    by_id = {s.span_id: s for s in spans}
+    # Every span but the webhook's hangs under another span of this trace (one connected tree).
+    roots = [s for s in spans if s.parent_span_id not in by_id]
+    assert [r.parent_span_id for r in roots] == [parent]

@@ -23,6 +23,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from dealflow_libs import tracing
 from dealflow_libs.cloudevents import Envelope, EnvelopeError, envelope_from_kafka
 from dealflow_libs.errors import is_permanent, is_transient
 from dealflow_libs.kafka import dead_letter_topic
@@ -80,7 +81,8 @@ class BatchConsumer:
         if not readable:
             return
         try:
-            await self._handler(readable)
+            with tracing.handling([i.envelope for i in readable], consumer=self.name):
+                await self._handler(readable)
         except Exception as exc:
             if is_transient(exc):
                 await self._pause(exc)
@@ -101,7 +103,8 @@ class BatchConsumer:
     async def _handle_single(self, item: Incoming, record: ConsumerRecord[Any, Any]) -> None:
         for attempt in range(1, self._max_attempts + 1):
             try:
-                await self._handler([item])
+                with tracing.handling([item.envelope], consumer=self.name):
+                    await self._handler([item])
                 EVENTS_CONSUMED.labels(item.topic, "ok").inc()
                 return
             except Exception as exc:

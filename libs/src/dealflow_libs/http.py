@@ -14,6 +14,7 @@ from faststream.specification import AsyncAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from dealflow_libs import tracing
 from dealflow_libs.errors import is_transient
 from dealflow_libs.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
 from dealflow_libs.runtime import ServiceRuntime
@@ -141,6 +142,7 @@ class MetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        method = scope["method"]
 
         async def capture(message: Any) -> None:
             nonlocal status
@@ -148,14 +150,21 @@ class MetricsMiddleware:
                 status = message["status"]
             await send(message)
 
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            route = scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            method = scope["method"]
-            HTTP_REQUESTS.labels(method, path, str(status)).inc()
-            HTTP_LATENCY.labels(method, path).observe(time.perf_counter() - started)
+        with tracing.http_request(method, trace_headers(scope)) as request:
+            try:
+                await self.app(scope, receive, capture)
+            finally:
+                route = scope.get("route")
+                path = getattr(route, "path", "unmatched")
+                request.finish(method, path, status)
+                HTTP_REQUESTS.labels(method, path, str(status)).inc()
+                HTTP_LATENCY.labels(method, path).observe(time.perf_counter() - started)
+
+
+def trace_headers(scope: Scope) -> dict[str, str]:
+    """The request headers that carry a trail (W3C traceparent, X-Correlation-Id)."""
+    wanted = (b"traceparent", b"x-correlation-id")
+    return {k.decode(): v.decode("latin-1") for k, v in scope["headers"] if k in wanted}
 
 
 def create_app(

@@ -5,6 +5,7 @@ The relay (`dealflow_libs.relay`) publishes them. Invariants - do not break:
 - a statement trigger NOTIFYs the service's channel on insert, so the relay wakes at commit time.
 """
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dealflow_libs import tracing
 from dealflow_libs.cloudevents import Envelope, new_envelope
 from dealflow_schemas.base import EventModel
 
@@ -100,6 +102,11 @@ class Outbox:
         envelope = envelope or new_envelope(
             event, source=self._source, tenant_id=tenant_id, subject=subject
         )
+        trail = tracing.context_for(
+            event_id=envelope.id, caused_by=getattr(event, "caused_by", None)
+        )
+        if trail.keys() - envelope.extensions.keys():
+            envelope = replace(envelope, extensions={**trail, **envelope.extensions})
         self._pending.append(envelope_row(envelope, topic=topic, key=key))
         return envelope
 

@@ -11,6 +11,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from dealflow_libs import tracing
 from dealflow_libs.consumer import BatchConsumer, BatchHandler, subscribe_batch
 from dealflow_libs.db import create_engine, ping, session_factory
 from dealflow_libs.kafka import check_broker, new_broker, new_producer
@@ -58,6 +59,7 @@ class ServiceRuntime:
         self._stop_hooks: list[Callable[[], Awaitable[None]]] = []
 
     async def start(self) -> None:
+        tracing.configure_tracing(self.service, self.settings.otel_endpoint)
         await self.producer.start()
         if self._run_relay:
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
@@ -126,6 +128,7 @@ class ServiceRuntime:
         self._tasks.clear()
         await _bounded("producer", self.producer.stop(), deadline, 2)
         await _bounded("database pool", self.engine.dispose(), deadline, 2)
+        await _bounded("trace export", asyncio.to_thread(tracing.shutdown_tracing), deadline, 1)
         log.info("runtime stopped", extra={"service": self.service})
 
     async def readiness(self) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -50,6 +50,12 @@ class CommonSettings(BaseSettings):
         description="Key ring sealing stored credentials: '<id>:<base64url 32-byte key>', "
         "comma-separated, the first seals (`dealflow keys new` prints one). `make run` keeps "
         "its own under .data/.",
+    )
+    otel_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DEALFLOW_OTEL_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="OTLP/HTTP collector (e.g. http://otel-collector:4318): traces are recorded "
+        "and exported only when set.",
     )
     log_level: str = "INFO"
     log_json: bool = True

@@ -35,13 +35,14 @@ def start_services(
     quiet: bool = False,
     started: list[subprocess.Popen[bytes]] | None = None,
     pid_files: PidFiles | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> list[subprocess.Popen[bytes]]:
     """Starts each service as its own uvicorn process and waits until each listens.
 
     Each process is appended to `started` as soon as it exists, so that a caller interrupted
     while waiting still knows what to stop."""
     ports = ports or {spec.name: spec.port for spec in services}
-    env = {**os.environ, **stack.env()}
+    env = {**os.environ, **stack.env(), **(extra_env or {})}
     host = os.environ.get("DEALFLOW_HTTP_HOST", "127.0.0.1")
     processes = started if started is not None else []
     for spec in services:

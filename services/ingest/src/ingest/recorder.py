@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from dealflow_libs import tracing
 from dealflow_libs.errors import is_transient
 from ingest.domain.deliveries import Assessment
 from ingest.uow import IngestUnitOfWork
@@ -16,7 +17,8 @@ from ingest.use_cases import record_deliveries
 
 log = logging.getLogger(__name__)
 
-Pending = tuple[Assessment, "asyncio.Future[Assessment]"]
+#: A delivery, the future its request awaits, and the request's trail (traceparent).
+Pending = tuple[Assessment, "asyncio.Future[Assessment]", tracing.TraceContext | None]
 
 
 class DeliveryRecorder:
@@ -45,7 +47,7 @@ class DeliveryRecorder:
 
     async def record(self, assessment: Assessment) -> Assessment:
         future: asyncio.Future[Assessment] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((assessment, future))
+        self._queue.put_nowait((assessment, future, tracing.current_request()))
         return await future
 
     async def _flush_forever(self) -> None:
@@ -57,10 +59,13 @@ class DeliveryRecorder:
 
     async def _flush(self, batch: list[Pending]) -> None:
         try:
-            results = await record_deliveries(self._uow_factory(), [a for a, _ in batch])
+            # The batch is written by this task, not by the requests: hand their trails over.
+            trails = {str(a.event_id): t for a, _, t in batch if t is not None and a.event_id}
+            with tracing.caused(trails):
+                results = await record_deliveries(self._uow_factory(), [a for a, _, _ in batch])
         except Exception as exc:
             if is_transient(exc) or len(batch) == 1:
-                for _, future in batch:
+                for _, future, _ in batch:
                     if not future.done():
                         future.set_exception(exc)
                 return
@@ -68,6 +73,6 @@ class DeliveryRecorder:
             for item in batch:
                 await self._flush([item])
             return
-        for (_, future), result in zip(batch, results, strict=True):
+        for (_, future, _), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)

@@ -14,6 +14,7 @@ import orjson
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from dealflow_libs import tracing
 from dealflow_libs.errors import is_transient
 from dealflow_libs.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from dealflow_schemas.bookings import Provider
@@ -46,10 +47,12 @@ class WebhookFastPath:
         ctx: IngestContext = self.app.state.ingest
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         body = await _read(receive, read_limit(headers, ctx.settings.max_body_bytes))
-        try:
-            status, content = await answer_delivery(ctx, provider, tenant, headers, body)
-        except Exception as exc:
-            status, content = _failure(exc)
+        with tracing.http_request("POST", headers) as request:
+            try:
+                status, content = await answer_delivery(ctx, provider, tenant, headers, body)
+            except Exception as exc:
+                status, content = _failure(exc)
+            request.finish("POST", ROUTE, status)
         await _respond(send, status, content, close=status == 413)
         HTTP_REQUESTS.labels("POST", ROUTE, str(status)).inc()
         HTTP_LATENCY.labels("POST", ROUTE).observe(time.perf_counter() - started)
