@@ -9,8 +9,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import registry
 
-from dealflow_libs.db import insert_new, new_metadata, session_factory
+from dealflow_libs.db import ModelJSON, insert_new, new_metadata, session_factory
 from dealflow_libs.ids import new_id
+from dealflow_schemas.bookings import Person
 
 METADATA = new_metadata()
 NOTES = Table(
@@ -19,6 +20,8 @@ NOTES = Table(
     Column("id", Uuid, primary_key=True),
     Column("text", Text, nullable=False),
     Column("tags", JSONB, nullable=False),
+    Column("author", ModelJSON(Person)),
+    Column("readers", ModelJSON(Person, many=True), nullable=False, server_default="[]"),
 )
 
 
@@ -29,6 +32,8 @@ class Note:
     id: UUID
     text: str
     tags: list[str] = field(default_factory=list)
+    author: Person | None = None
+    readers: list[Person] = field(default_factory=list)
 
 
 registry().map_imperatively(Note, NOTES)
@@ -67,3 +72,20 @@ async def test_nothing_is_stored_when_the_transaction_rolls_back(sessions) -> No
         await insert_new(session, [Note(note_id, "gone")])
         await session.rollback()
     assert await stored(sessions, note_id) == []
+
+
+async def test_contract_models_in_json_columns_come_back_as_models(sessions) -> None:
+    jane, joe = Person(email="jane@acme.com", name="Jane"), Person(email="joe@acme.com")
+    with_people, without = (
+        Note(new_id(), "p", author=jane, readers=[jane, joe]),
+        Note(new_id(), "n"),
+    )
+    async with sessions() as session, session.begin():
+        await insert_new(session, [with_people, without])
+
+    async with sessions() as session:
+        loaded = {n.text: n for n in await session.scalars(select(Note))}
+        raw = await session.scalar(select(NOTES.c.readers).where(NOTES.c.id == with_people.id))
+    assert (loaded["p"].author, loaded["p"].readers) == (jane, [jane, joe])
+    assert (loaded["n"].author, loaded["n"].readers) == (None, [])
+    assert raw == [jane, joe]  # the column type converts in both directions

@@ -6,7 +6,9 @@ from enum import Enum as PyEnum
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Column, DateTime, Enum, MetaData, Table, insert, inspect, text
+from pydantic import BaseModel
+from sqlalchemy import Column, DateTime, Dialect, Enum, MetaData, Table, insert, inspect, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapper, make_transient_to_detached
+from sqlalchemy.types import TypeDecorator
 
 from dealflow_libs.settings import asyncpg_url
 
@@ -39,6 +42,36 @@ def enum_type(enum: type[PyEnum], name: str) -> Enum:
         native_enum=False,
         length=32,
     )
+
+
+class ModelJSON(TypeDecorator[Any]):
+    """JSONB holding a contract value object (`many`: a list of them), e.g. a meeting's attendees.
+
+    Aggregates keep the contract's models, so events are built from them as they are; the
+    conversion to and from JSON happens here, once per row written or read.
+    """
+
+    impl = JSONB
+    cache_ok = True
+
+    def __init__(self, model: type[BaseModel], *, many: bool = False) -> None:
+        super().__init__()
+        self.model = model
+        self.many = many
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if self.many:
+            return [item.model_dump(mode="json") for item in value]
+        return value.model_dump(mode="json")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if self.many:
+            return [self.model.model_validate(item) for item in value]
+        return self.model.model_validate(value)
 
 
 def timestamp(name: str, *, nullable: bool = True) -> Column[datetime]:

@@ -1,7 +1,12 @@
-"""From deals, companies and meeting records to the public deal events."""
+"""From deals, companies and meeting records to the public deal events.
 
+Every contract field is named here, one builder per event: mypy (pydantic plugin) flags a new
+required field, and tests check that no field is left to its default.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from dealflow_schemas.deals import (
     CompanyRef,
@@ -19,17 +24,6 @@ from dealflow_schemas.deals import (
 )
 from deals.domain.company import Company, MeetingRecord
 from deals.domain.deal import Deal, Kind, Transition
-
-_EVENT_FOR: dict[Kind, type[DealEvent]] = {
-    Kind.CREATED: DealCreated,
-    Kind.STAGE_CHANGED: DealStageChanged,
-    Kind.VALUE_CHANGED: DealValueChanged,
-    Kind.WON: DealWon,
-    Kind.LOST: DealLost,
-    Kind.CANCELLED: DealCancelled,
-    Kind.REOPENED: DealReopened,
-    Kind.UPDATED: DealUpdated,
-}
 
 
 def snapshot(deal: Deal, company: Company) -> DealSnapshot:
@@ -77,6 +71,139 @@ def meeting_ref(record: MeetingRecord | None) -> MeetingRef | None:
     )
 
 
+@dataclass(frozen=True)
+class _Context:
+    deal: Deal
+    company: Company
+    transition: Transition
+    meeting: MeetingRecord | None
+    caused_by: str | None
+    now: datetime
+
+
+def _created(c: _Context) -> DealCreated:
+    return DealCreated(
+        deal_id=c.deal.id,
+        tenant_id=c.deal.tenant_id,
+        occurred_at=c.now,
+        changed_by=c.transition.by,
+        caused_by=c.caused_by,
+        deal=snapshot(c.deal, c.company),
+        meeting=meeting_ref(c.meeting),
+    )
+
+
+def _stage_changed(c: _Context) -> DealStageChanged:
+    t = c.transition
+    # A stage change always has both ends.
+    assert t.from_stage is not None
+    assert t.to_stage is not None
+    return DealStageChanged(
+        deal_id=c.deal.id,
+        tenant_id=c.deal.tenant_id,
+        occurred_at=c.now,
+        changed_by=t.by,
+        caused_by=c.caused_by,
+        deal=snapshot(c.deal, c.company),
+        meeting=meeting_ref(c.meeting),
+        from_stage=t.from_stage,
+        to_stage=t.to_stage,
+        reason=t.reason,
+    )
+
+
+def _value_changed(c: _Context) -> DealValueChanged:
+    return DealValueChanged(
+        deal_id=c.deal.id,
+        tenant_id=c.deal.tenant_id,
+        occurred_at=c.now,
+        changed_by=c.transition.by,
+        caused_by=c.caused_by,
+        deal=snapshot(c.deal, c.company),
+        meeting=meeting_ref(c.meeting),
+        previous_value=c.transition.details["previous_value"],
+        previous_currency=c.transition.details["previous_currency"],
+    )
+
+
+def _won(c: _Context) -> DealWon:
+    return DealWon(
+        deal_id=c.deal.id,
+        tenant_id=c.deal.tenant_id,
+        occurred_at=c.now,
+        changed_by=c.transition.by,
+        caused_by=c.caused_by,
+        deal=snapshot(c.deal, c.company),
+        meeting=meeting_ref(c.meeting),
+    )
+
+
+def _lost(c: _Context) -> DealLost:
+    return DealLost(
+        deal_id=c.deal.id,
+        tenant_id=c.deal.tenant_id,
+        occurred_at=c.now,
+        changed_by=c.transition.by,
+        caused_by=c.caused_by,
+        deal=snapshot(c.deal, c.company),
+        meeting=meeting_ref(c.meeting),
+        reason=c.transition.details["reason"],
+        notes=c.transition.details["notes"],
+    )
+
+
+def _cancelled(c: _Context) -> DealCancelled:
+    return DealCancelled(
+        deal_id=c.deal.id,
+        tenant_id=c.deal.tenant_id,
+        occurred_at=c.now,
+        changed_by=c.transition.by,
+        caused_by=c.caused_by,
+        deal=snapshot(c.deal, c.company),
+        meeting=meeting_ref(c.meeting),
+        reason=c.transition.details["reason"],
+    )
+
+
+def _reopened(c: _Context) -> DealReopened:
+    return DealReopened(
+        deal_id=c.deal.id,
+        tenant_id=c.deal.tenant_id,
+        occurred_at=c.now,
+        changed_by=c.transition.by,
+        caused_by=c.caused_by,
+        deal=snapshot(c.deal, c.company),
+        meeting=meeting_ref(c.meeting),
+        from_status=c.transition.details["from_status"],
+        reason=c.transition.details["reason"],
+    )
+
+
+def _updated(c: _Context) -> DealUpdated:
+    return DealUpdated(
+        deal_id=c.deal.id,
+        tenant_id=c.deal.tenant_id,
+        occurred_at=c.now,
+        changed_by=c.transition.by,
+        caused_by=c.caused_by,
+        deal=snapshot(c.deal, c.company),
+        meeting=meeting_ref(c.meeting),
+        changed_fields=list(c.transition.details["changed_fields"]),
+    )
+
+
+_BUILDERS: dict[Kind, Callable[[_Context], DealEvent]] = {
+    Kind.CREATED: _created,
+    Kind.STAGE_CHANGED: _stage_changed,
+    Kind.VALUE_CHANGED: _value_changed,
+    Kind.WON: _won,
+    Kind.LOST: _lost,
+    Kind.CANCELLED: _cancelled,
+    Kind.REOPENED: _reopened,
+    Kind.UPDATED: _updated,
+}
+
+
 def deal_event(
     deal: Deal,
     company: Company,
@@ -86,18 +213,5 @@ def deal_event(
     caused_by: str | None,
     now: datetime,
 ) -> DealEvent:
-    extra: dict[str, Any] = dict(transition.details)
-    if transition.kind is Kind.STAGE_CHANGED:
-        extra.update(
-            from_stage=transition.from_stage, to_stage=transition.to_stage, reason=transition.reason
-        )
-    return _EVENT_FOR[transition.kind](
-        deal_id=deal.id,
-        tenant_id=deal.tenant_id,
-        occurred_at=now,
-        changed_by=transition.by,
-        caused_by=caused_by,
-        deal=snapshot(deal, company),
-        meeting=meeting_ref(meeting),
-        **extra,
-    )
+    """The event describing `transition`, with the deal's state after it."""
+    return _BUILDERS[transition.kind](_Context(deal, company, transition, meeting, caused_by, now))

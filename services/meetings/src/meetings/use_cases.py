@@ -13,7 +13,7 @@ from meetings.domain.manual import ManualBooking, manual_meeting
 from meetings.domain.meeting import Change, Happened, Meeting
 from meetings.domain.reminders import planned_reminders
 from meetings.domain.settings import MeetingSettings
-from meetings.events import meeting_event, reminder_due
+from meetings.events import DealRequest, meeting_event, reminder_due
 from meetings.uow import MeetingsUnitOfWork
 
 
@@ -261,9 +261,7 @@ async def record_outcome(
                 happened,
                 caused_by=request_id,
                 now=now,
-                create_deal=create_deal,
-                deal_value=deal_value,
-                deal_name=deal_name,
+                deal=DealRequest(create_deal, deal_value, deal_name),
             )
         ]
 

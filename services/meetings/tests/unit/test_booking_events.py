@@ -183,10 +183,10 @@ class TestCreated:
         )
         assert m.primary_email == JAMIE
         assert (m.company_domain, m.is_personal_email) == ("acme.com", False)
-        assert [a["email"] for a in m.attendees] == [JAMIE, SAM]
-        assert m.organizer == {"email": "alex@dealflow.dev", "name": "Alex", "time_zone": None}
-        assert m.tracking["utm_source"] == "linkedin"
-        assert m.tracking["utm_campaign"] == "spring"
+        assert [a.email for a in m.attendees] == [JAMIE, SAM]
+        assert m.organizer == Person(email="alex@dealflow.dev", name="Alex")
+        assert m.tracking.utm_source == "linkedin"
+        assert m.tracking.utm_campaign == "spring"
         assert (m.title, m.event_type_slug) == (
             "Discovery Call between Alex and Jamie",
             "discovery-call",

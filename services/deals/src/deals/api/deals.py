@@ -178,7 +178,7 @@ async def get_deal(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID) -> DealDetail:
         activities = await uow.deals.activities(deal.id)
     attendees = {m.primary_email for m in meetings}
     return DealDetail(
-        **snapshot(deal, company).model_dump(),
+        **dict(snapshot(deal, company)),  # the snapshot's fields as they are, not dumped and parsed
         contacts=[
             Contact(email=p["email"], name=p["name"])
             for p in people

@@ -184,7 +184,7 @@ async def get_meeting(ctx: Ctx, tenant: Tenant, meeting_id: uuid.UUID) -> Meetin
         history = await uow.meetings.reschedule_history(meeting_id)
         reminders = await uow.reminders.for_meeting(meeting_id)
     return MeetingDetail(
-        **snapshot(meeting).model_dump(),
+        **dict(snapshot(meeting)),  # the snapshot's fields as they are, not dumped and parsed
         reschedule_history=[Reschedule.model_validate(dict(h)) for h in history],
         reminders=[Reminder.model_validate(dict(r)) for r in reminders],
     )

@@ -17,11 +17,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import registry
 
-from dealflow_libs.db import enum_type, new_metadata, timestamp
+from dealflow_libs.db import ModelJSON, enum_type, new_metadata, timestamp
 from dealflow_libs.ids import new_id
 from dealflow_libs.inbox import inbox_table
 from dealflow_libs.outbox import outbox_table
 from dealflow_libs.tenants import tenants_table
+from dealflow_schemas.bookings import Attendee, Person, Tracking
 from dealflow_schemas.meetings import MeetingOutcome, MeetingProvider, MeetingStatus, MeetingType
 from meetings.domain.meeting import Meeting
 
@@ -44,8 +45,8 @@ meetings = Table(
     timestamp("ends_at"),
     Column("duration_minutes", Integer),
     Column("time_zone", Text),
-    Column("organizer", JSONB),
-    Column("attendees", JSONB, nullable=False, server_default="[]"),
+    Column("organizer", ModelJSON(Person)),
+    Column("attendees", ModelJSON(Attendee, many=True), nullable=False, server_default="[]"),
     Column("primary_email", Text),
     Column("company_domain", Text),
     Column("is_personal_email", Boolean, nullable=False, server_default="false"),
@@ -72,7 +73,7 @@ meetings = Table(
     Column("cancelled_by", Text),
     timestamp("cancelled_at"),
     Column("awaiting_reschedule", Boolean, nullable=False, server_default="false"),
-    Column("tracking", JSONB, nullable=False, server_default="{}"),
+    Column("tracking", ModelJSON(Tracking), nullable=False, server_default="{}"),
     Column("deal_id", UUID(as_uuid=True)),
     Column("touches_before_booking", Integer),
     Column("days_to_booking", Integer),

@@ -72,8 +72,8 @@ def new_meeting(
         title=event.title,
         event_type_slug=event.event_type.slug,
         time_zone=event.time_zone,
-        organizer=event.organizer.model_dump(mode="json") if event.organizer else None,
-        attendees=[a.model_dump(mode="json") for a in event.attendees],
+        organizer=event.organizer,
+        attendees=list(event.attendees),
         primary_email=primary,
         company_domain=company,
         is_personal_email=personal,
@@ -82,7 +82,7 @@ def new_meeting(
         booked_by=event.booked_by,
         booking_method=event.booking_method or "booking_page",
         provider_status=event.status,
-        tracking=event.tracking.model_dump(mode="json"),
+        tracking=event.tracking,
     )
     meeting._set_times(event.start_time, event.end_time)
     return meeting

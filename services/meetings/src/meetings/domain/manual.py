@@ -47,8 +47,8 @@ def manual_meeting(
         updated_at=now,
         title=booking.title,
         time_zone=booking.time_zone or booking.attendee.time_zone,
-        organizer=booking.organizer.model_dump(mode="json") if booking.organizer else None,
-        attendees=[booking.attendee.model_dump(mode="json")],
+        organizer=booking.organizer,
+        attendees=[booking.attendee],
         primary_email=email,
         company_domain=company,
         is_personal_email=personal,
@@ -57,7 +57,7 @@ def manual_meeting(
         booked_by=booking.booked_by,
         booking_method="manual",
         notes=booking.notes,
-        tracking=booking.tracking.model_dump(mode="json"),
+        tracking=booking.tracking,
     )
     meeting._set_times(booking.start, booking.start + timedelta(minutes=booking.duration_minutes))
     return meeting, Happened(Change.BOOKED)

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from dealflow_libs.ids import new_id
+from dealflow_schemas.bookings import Attendee, Person, Tracking
 from dealflow_schemas.meetings import MeetingOutcome, MeetingProvider, MeetingStatus, MeetingType
 
 
@@ -63,8 +64,8 @@ class Meeting:
     ends_at: datetime | None = None
     duration_minutes: int | None = None
     time_zone: str | None = None
-    organizer: dict[str, Any] | None = None
-    attendees: list[dict[str, Any]] = field(default_factory=list)
+    organizer: Person | None = None
+    attendees: list[Attendee] = field(default_factory=list)
     primary_email: str | None = None
     company_domain: str | None = None
     is_personal_email: bool = False
@@ -90,7 +91,7 @@ class Meeting:
     cancelled_by: str | None = None
     cancelled_at: datetime | None = None
     awaiting_reschedule: bool = False
-    tracking: dict[str, Any] = field(default_factory=dict)
+    tracking: Tracking = field(default_factory=Tracking)
     deal_id: uuid.UUID | None = None
     touches_before_booking: int | None = None
     days_to_booking: int | None = None
