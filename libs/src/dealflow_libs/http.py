@@ -4,13 +4,15 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from faststream.specification import AsyncAPI
+from pydantic import BaseModel, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -51,6 +53,23 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers
         self.extra = extra
+
+
+class PatchBody(BaseModel):
+    """A partial update: an absent field is left as it is, and `null` clears a field only if it
+    is in `clearable`. For any other field a null is a 422 naming it, not a NOT NULL violation
+    (a 500) in the database."""
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_clearable(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise PydanticCustomError(
+                "not_clearable", "cannot be null: leave the field out to keep its value"
+            )
+        return value
 
 
 def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:

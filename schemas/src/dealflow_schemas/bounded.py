@@ -33,6 +33,13 @@ class TextKind:
     name: str
     max_length: int
 
+    def checked(self, value: str) -> str:
+        """`value`, or ValueError saying why it cannot be stored as this kind."""
+        problem = self.problem(value)
+        if problem is not None:
+            raise ValueError(f"{self.name} {problem}")
+        return value
+
     def problem(self, value: str) -> str | None:
         """Why `value` cannot be stored as this kind, or None."""
         if "\x00" in value:
@@ -58,8 +65,8 @@ TEXT = TextKind("text", 10_000)
 
 MIN_YEAR, MAX_YEAR = 1900, 2200
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-#: `Numeric(14, 2)`: up to 999,999,999,999.99.
-MONEY_MAX_DIGITS, MONEY_DECIMAL_PLACES = 14, 2
+#: `Numeric(14, 2)` holds up to 999,999,999,999.99; this still rounds to that.
+MONEY_END = Decimal("999999999999.995")
 #: Free-form JSON (booking-form answers) kept with an event: keys, strings and nesting.
 MAX_JSON_CHARS = 64 * 1024
 MAX_JSON_DEPTH = 16
@@ -112,10 +119,9 @@ def parse_instant(text: str) -> datetime:
     return _INSTANT.validate_strings(text)
 
 
-Money = Annotated[
-    Decimal,
-    Field(ge=0, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES),
-]
+#: An amount that fits `Numeric(14, 2)` once rounded to cents (callers round, or add
+#: `decimal_places=2` to refuse sub-cent input).
+Money = Annotated[Decimal, Field(ge=0, lt=MONEY_END, allow_inf_nan=False)]
 Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 
 

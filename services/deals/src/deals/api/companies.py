@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from dealflow_libs.http import ApiError
 from dealflow_libs.pagination import after_cursor, page_of
+from dealflow_schemas.bounded import NAME, Name
 from dealflow_schemas.deals import CompanyRef, DealSnapshot
 from deals.api.deals import Contact, LinkedMeeting
 from deals.api.deps import Ctx, Tenant
@@ -30,11 +31,11 @@ class CompanyDetail(CompanyRef):
 async def list_companies(
     ctx: Ctx,
     tenant: Tenant,
-    domain: str | None = None,
+    domain: Name | None = None,
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> CompanyPage:
-    after = after_cursor(cursor, str)
+    after = after_cursor(cursor, NAME.checked)
     async with ctx.uow() as uow:
         rows = await uow.deals.list_companies(tenant, domain=domain, after=after, limit=limit + 1)
     page, next_cursor = page_of(rows, limit, lambda c: c.domain)

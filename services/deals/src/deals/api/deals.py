@@ -1,15 +1,15 @@
 """Deal queries and commands."""
 
 import uuid
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from dealflow_libs.http import ApiError
+from dealflow_libs.http import ApiError, PatchBody
 from dealflow_libs.pagination import after_cursor, page_of
+from dealflow_schemas.bounded import Day, Instant, Money, Name, Text, parse_instant
 from dealflow_schemas.deals import DealSnapshot, DealStage, DealStatus, LostReason
 from deals.api.deps import Ctx, Tenant
 from deals.domain.deal import Deal, DealClosed, InvalidChange
@@ -70,38 +70,40 @@ class DealDetail(DealSnapshot):
     timeline: list[Activity]
 
 
-class DealPatch(BaseModel):
-    name: str | None = Field(default=None, min_length=1)
-    value: Decimal | None = Field(default=None, ge=0, decimal_places=2)
+class DealPatch(PatchBody):
+    clearable = frozenset({"value", "expected_close_date", "owner", "changed_by"})
+
+    name: Name | None = Field(default=None, min_length=1)
+    value: Money | None = Field(default=None, decimal_places=2)
     currency: str | None = Field(
         default=None, pattern="^[A-Z]{3}$", description="ISO 4217, e.g. EUR"
     )
-    expected_close_date: date | None = None
-    owner: str | None = None
-    changed_by: str | None = None
+    expected_close_date: Day | None = None
+    owner: Name | None = None
+    changed_by: Name | None = None
 
 
 class StageMove(BaseModel):
     stage: DealStage
-    reason: str | None = None
-    changed_by: str | None = None
+    reason: Text | None = None
+    changed_by: Name | None = None
 
 
 class Won(BaseModel):
-    value: Decimal | None = Field(default=None, ge=0, decimal_places=2)
-    changed_by: str | None = None
+    value: Money | None = Field(default=None, decimal_places=2)
+    changed_by: Name | None = None
 
 
 class Lost(BaseModel):
     reason: LostReason = Field(description=f"One of: {', '.join(r.value for r in LostReason)}")
-    notes: str | None = None
-    changed_by: str | None = None
+    notes: Text | None = None
+    changed_by: Name | None = None
 
 
 class Reopen(BaseModel):
     stage: DealStage | None = Field(default=None, description="Default: the stage it was closed at")
-    reason: str | None = None
-    changed_by: str | None = None
+    reason: Text | None = None
+    changed_by: Name | None = None
 
 
 def _not_found(deal_id: uuid.UUID) -> ApiError:
@@ -132,15 +134,15 @@ async def list_deals(
     tenant: Tenant,
     status: DealStatus | None = None,
     stage: DealStage | None = None,
-    company_domain: str | None = None,
-    created_since: datetime | None = None,
-    created_until: datetime | None = None,
-    closed_since: datetime | None = None,
-    closed_until: datetime | None = None,
+    company_domain: Name | None = None,
+    created_since: Instant | None = None,
+    created_until: Instant | None = None,
+    closed_since: Instant | None = None,
+    closed_until: Instant | None = None,
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> DealPage:
-    after = after_cursor(cursor, datetime.fromisoformat)
+    after = after_cursor(cursor, parse_instant)
     async with ctx.uow() as uow:
         rows = await uow.deals.list(
             tenant,

@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 
 from dealflow_libs.http import ApiError
 from dealflow_libs.tenants import UnknownTenant, read_tenant_settings, replace_tenant_settings
+from dealflow_schemas.bounded import Name
 from dealflow_schemas.deals import DealStage
 from deals.api.deps import Ctx, Tenant
 from deals.domain.settings import DealPolicy, DealSettings, keyed_crm_mappings
@@ -21,7 +22,7 @@ class DealSettingsIn(BaseModel):
     stage_probabilities: dict[DealStage, int] = Field(
         default_factory=dict, description="Overrides of the default probabilities (percent)"
     )
-    crm_stage_mappings: dict[str, dict[str, DealStage]] = Field(
+    crm_stage_mappings: dict[Name, dict[Name, DealStage]] = Field(
         default_factory=dict,
         description="crm -> {CRM stage name: our stage}, added to the defaults",
     )

@@ -1,6 +1,5 @@
 """External CRM deal updates (HubSpot, Salesforce, Pipedrive) mapped onto our pipeline."""
 
-from decimal import Decimal
 from typing import Literal
 
 from fastapi import APIRouter
@@ -8,6 +7,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from dealflow_libs.http import ApiError, JsonResponse
+from dealflow_schemas.bounded import Email, Id, Money, Name
 from deals.api.deps import Ctx, Tenant
 from deals.events import snapshot
 from deals.use_cases import NotFound, UnknownStage, sync_external_deal
@@ -16,15 +16,15 @@ router = APIRouter(prefix="/v1/sync", tags=["crm sync"])
 
 
 class ExternalDealUpdate(BaseModel):
-    external_deal_id: str = Field(min_length=1, examples=["1234567890"])
-    stage: str = Field(
+    external_deal_id: Id = Field(min_length=1, examples=["1234567890"])
+    stage: Name = Field(
         min_length=1, description="The CRM's stage name or id", examples=["appointmentscheduled"]
     )
-    value: Decimal | None = Field(default=None, ge=0)
-    contact_email: str | None = Field(
+    value: Money | None = Field(default=None, description="Rounded to cents")
+    contact_email: Email | None = Field(
         default=None, description="Used to find or create the company's deal"
     )
-    deal_name: str | None = None
+    deal_name: Name | None = None
 
 
 @router.post(

@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 
 from dealflow_libs.api import Tenant
 from dealflow_libs.http import ApiError
+from dealflow_schemas.bounded import Name
 from ingest.api.deps import context
 from ingest.use_cases import NotFound, replace_personal_domains
 
@@ -12,7 +13,7 @@ router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
 
 class TenantSettings(BaseModel):
-    personal_domains: list[str] = Field(
+    personal_domains: list[Name] = Field(
         default_factory=list,
         max_length=500,
         description="Mailbox domains whose addresses are people, not companies, on top of the "

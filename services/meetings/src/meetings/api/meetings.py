@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from dealflow_libs.http import ApiError
 from dealflow_libs.pagination import after_cursor, page_of
 from dealflow_schemas.bookings import Attendee, Person, Tracking
+from dealflow_schemas.bounded import Email, Instant, Money, Name, Text, parse_instant
 from dealflow_schemas.meetings import MeetingOutcome, MeetingSnapshot, MeetingStatus, MeetingType
 from meetings.api.deps import Ctx, RequestId, Tenant
 from meetings.domain.manual import ManualBooking
@@ -61,35 +62,35 @@ class MeetingDetail(MeetingSnapshot):
 
 class Attendance(BaseModel):
     showed_up: bool
-    confirmed_by: str | None = Field(default=None, examples=["rep@acme.com"])
-    no_show_reason: str | None = None
+    confirmed_by: Name | None = Field(default=None, examples=["rep@acme.com"])
+    no_show_reason: Text | None = None
 
 
 class Outcome(BaseModel):
     outcome: MeetingOutcome = Field(description=f"One of: {', '.join(RECORDABLE_OUTCOMES)}")
-    notes: str | None = None
-    next_steps: str | None = None
+    notes: Text | None = None
+    next_steps: Text | None = None
     create_deal: bool = False
-    deal_value: float | None = Field(default=None, ge=0)
-    deal_name: str | None = None
+    deal_value: Money | None = Field(default=None, description="What deals will store (2 decimals)")
+    deal_name: Name | None = None
 
 
 class ManualMeetingIn(BaseModel):
-    title: str = Field(min_length=1, examples=["Intro call with Acme"])
-    scheduled_at: AwareDatetime
+    title: Name = Field(min_length=1, examples=["Intro call with Acme"])
+    scheduled_at: Instant
     duration_minutes: int = Field(default=30, ge=5, le=24 * 60)
     attendee_email: EmailStr
-    attendee_name: str | None = None
+    attendee_name: Name | None = None
     organizer_email: EmailStr | None = None
-    organizer_name: str | None = None
+    organizer_name: Name | None = None
     meeting_type: MeetingType | None = Field(
         default=None, description="Default: derived from the title"
     )
-    meeting_url: str | None = None
-    location: str | None = None
-    time_zone: str | None = Field(default=None, examples=["Europe/Berlin"])
-    booked_by: str | None = None
-    notes: str | None = None
+    meeting_url: Text | None = None
+    location: Text | None = None
+    time_zone: Name | None = Field(default=None, examples=["Europe/Berlin"])
+    booked_by: Name | None = None
+    notes: Text | None = None
     tracking: Tracking = Field(default_factory=Tracking)
 
     def booking(self) -> ManualBooking:
@@ -128,15 +129,15 @@ async def list_meetings(
     upcoming: bool | None = Query(
         None, description="true: scheduled in the future; false: the rest"
     ),
-    attendee_email: str | None = None,
+    attendee_email: Email | None = None,
     type: MeetingType | None = None,
     outcome: MeetingOutcome | None = None,
-    since: datetime | None = Query(None, description="Scheduled at or after (ISO-8601)"),
-    until: datetime | None = Query(None, description="Scheduled before (ISO-8601)"),
+    since: Instant | None = Query(None, description="Scheduled at or after (ISO-8601)"),
+    until: Instant | None = Query(None, description="Scheduled before (ISO-8601)"),
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> MeetingPage:
-    after = after_cursor(cursor, datetime.fromisoformat)
+    after = after_cursor(cursor, parse_instant)
     async with ctx.uow() as uow:
         rows = await uow.meetings.list(
             tenant,
@@ -252,7 +253,8 @@ async def outcome(
             notes=body.notes,
             next_steps=body.next_steps,
             create_deal=body.create_deal,
-            deal_value=body.deal_value,
+            # The contract carries a float; 14 digits survive the round trip to Numeric(14, 2).
+            deal_value=float(body.deal_value) if body.deal_value is not None else None,
             deal_name=body.deal_name,
             request_id=request_id,
         ),

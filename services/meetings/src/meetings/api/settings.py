@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from dealflow_libs.http import ApiError
 from dealflow_libs.tenants import UnknownTenant, read_tenant_settings, replace_tenant_settings
+from dealflow_schemas.bounded import Name
 from dealflow_schemas.meetings import MeetingType
 from meetings.api.deps import Ctx, Tenant
 from meetings.domain.settings import MeetingSettings
@@ -17,7 +18,7 @@ Offset = Annotated[int, Field(ge=1, le=30 * 24 * 60)]
 
 
 class TypeRule(BaseModel):
-    match: str = Field(
+    match: Name = Field(
         min_length=1,
         description="Case-insensitive text found in the event type slug, name or title",
     )
