@@ -274,7 +274,7 @@ class TestRejected:
 async def test_fastapi_routes_behave_like_the_fast_path(
     ingest_settings, tenant, bookings: TopicProbe
 ) -> None:
-    """The documented FastAPI routes (OpenAPI) and the ASGI fast path share answer_delivery."""
+    """The documented FastAPI routes (OpenAPI) hand requests to the fast path's serve_webhook."""
     from dealflow_libs.testing.http import serve
     from ingest.main import build_app
 
@@ -282,6 +282,8 @@ async def test_fastapi_routes_behave_like_the_fast_path(
         serve(build_app(ingest_settings).app) as url,
         httpx.AsyncClient(base_url=url) as plain,
     ):
+        documented = (await plain.get("/openapi.json")).json()["paths"]
+        assert {"/webhooks/calcom/{tenant}", "/webhooks/calendly/{tenant}"} <= set(documented)
         body = orjson.dumps(calcom_created())
         first = await post(plain, "calcom", tenant.id, body, tenant.calcom_secret)
         again = await post(plain, "calcom", tenant.id, body, tenant.calcom_secret)

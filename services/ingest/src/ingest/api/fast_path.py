@@ -1,31 +1,23 @@
-"""The webhook hot path as a bare ASGI handler in front of FastAPI.
+"""The webhook hot path: `serve_webhook` as a bare ASGI handler in front of FastAPI.
 
 Routing, middleware and dependency resolution cost more CPU than the rest of a webhook's work;
-this handler skips them for `POST /webhooks/{calcom|calendly}/{tenant}` and passes every other
-request (and the lifespan) to the FastAPI app. Behaviour is the same as the FastAPI routes:
-both call `answer_delivery`.
+this skips them for `POST /webhooks/{calcom|calendly}/{tenant}` and passes every other request
+(and the lifespan) to the FastAPI app. It adds what the app's middleware would have: the
+request's trace span and the HTTP metrics.
 """
 
-import logging
 import time
-from typing import Any
 
-import orjson
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from dealflow_libs import tracing
-from dealflow_libs.errors import is_transient
 from dealflow_libs.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from dealflow_schemas.bookings import Provider
-from ingest.api.deps import IngestContext
-from ingest.api.webhooks import answer_delivery, read_limit
-
-log = logging.getLogger(__name__)
+from ingest.api.webhooks import request_headers, serve_webhook
 
 ROUTE = "/webhooks/{provider}/{tenant}"
 PROVIDERS = {p.value: p for p in Provider}
-JSON = [(b"content-type", b"application/json")]
 
 
 class WebhookFastPath:
@@ -44,51 +36,11 @@ class WebhookFastPath:
         self, scope: Scope, receive: Receive, send: Send, provider: Provider, tenant: str
     ) -> None:
         started = time.perf_counter()
-        ctx: IngestContext = self.app.state.ingest
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        body = await _read(receive, read_limit(headers, ctx.settings.max_body_bytes))
+        headers = request_headers(scope)
         with tracing.http_request("POST", headers) as request:
-            try:
-                status, content = await answer_delivery(ctx, provider, tenant, headers, body)
-            except Exception as exc:
-                status, content = _failure(exc)
+            status = await serve_webhook(
+                self.app.state.ingest, headers, receive, send, provider=provider, tenant=tenant
+            )
             request.finish("POST", ROUTE, status)
-        await _respond(send, status, content, close=status == 413)
         HTTP_REQUESTS.labels("POST", ROUTE, str(status)).inc()
         HTTP_LATENCY.labels("POST", ROUTE).observe(time.perf_counter() - started)
-
-
-async def _read(receive: Receive, keep: int) -> bytes:
-    chunks: list[bytes] = []
-    size, more = 0, True
-    while more and size < keep:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
-def _failure(exc: Exception) -> tuple[int, dict[str, Any]]:
-    if is_transient(exc):
-        log.warning("cannot record delivery: database unavailable", extra={"error": repr(exc)})
-        return 503, {
-            "error": "unavailable",
-            "message": "Cannot store the delivery now; retry shortly.",
-        }
-    log.exception("unhandled error while recording a delivery")
-    return 500, {"error": "internal", "message": "Internal error."}
-
-
-async def _respond(send: Send, status: int, content: dict[str, Any], *, close: bool) -> None:
-    body = orjson.dumps(content)
-    headers = [*JSON, (b"content-length", str(len(body)).encode())]
-    if status == 503:
-        headers.append((b"retry-after", b"5"))
-    if close:
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -1,23 +1,29 @@
 """Webhook endpoints: every delivery is recorded, valid or not, before it is answered.
 
-`answer_delivery` is the whole behaviour. It is reached through `fast_path.WebhookFastPath` (a
-bare ASGI handler in front of FastAPI: the hot path) and through the FastAPI routes below,
-which also document the endpoints in OpenAPI.
+`serve_webhook` is the one implementation, a bare ASGI handler: it reads the body, assesses,
+records (group commit) and answers. `fast_path.WebhookFastPath` calls it in front of FastAPI
+(the hot path: no routing, middleware or dependency resolution); the FastAPI routes below only
+document the endpoints in OpenAPI and hand the request to it when they are reached at all.
 """
 
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
-from dealflow_libs.http import JsonResponse
+from dealflow_libs.errors import is_transient
 from dealflow_libs.metrics import WEBHOOKS
 from dealflow_schemas.bookings import Provider
 from dealflow_schemas.bounded import ID
-from ingest.api.deps import IngestContext, context
+from ingest.api.deps import IngestContext
 from ingest.domain.deliveries import Assessment, Delivery, Verdict, assess, reject
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
 
 #: How much of an oversized body is kept for the audit log.
@@ -91,18 +97,82 @@ async def answer_delivery(
     return answer(await ctx.recorder.record(assessment))
 
 
-async def _receive(request: Request, provider: Provider, tenant: str) -> JsonResponse:
-    ctx = context(request)
-    headers = dict(request.headers)
-    keep = read_limit(headers, ctx.settings.max_body_bytes)
-    chunks, size = [], 0
-    async for chunk in request.stream():
+def request_headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+async def serve_webhook(
+    ctx: IngestContext,
+    headers: dict[str, str],
+    receive: Receive,
+    send: Send,
+    *,
+    provider: Provider,
+    tenant: str,
+) -> int:
+    """Serves `POST /webhooks/{provider}/{tenant}`; returns the status it answered."""
+    body = await _read(receive, read_limit(headers, ctx.settings.max_body_bytes))
+    try:
+        status, content = await answer_delivery(ctx, provider, tenant, headers, body)
+    except Exception as exc:
+        status, content = _failure(exc)
+    await _respond(send, status, content)
+    return status
+
+
+async def _read(receive: Receive, keep: int) -> bytes:
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more and size < keep:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
         chunks.append(chunk)
         size += len(chunk)
-        if size >= keep:
-            break
-    status, content = await answer_delivery(ctx, provider, tenant, headers, b"".join(chunks))
-    return JsonResponse(content, status_code=status)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _failure(exc: Exception) -> tuple[int, dict[str, Any]]:
+    if is_transient(exc):
+        log.warning("cannot record delivery: database unavailable", extra={"error": repr(exc)})
+        return 503, {
+            "error": "unavailable",
+            "message": "Cannot store the delivery now; retry shortly.",
+        }
+    log.exception("unhandled error while recording a delivery")
+    return 500, {"error": "internal", "message": "Internal error."}
+
+
+_JSON = (b"content-type", b"application/json")
+
+
+async def _respond(send: Send, status: int, content: dict[str, Any]) -> None:
+    body = orjson.dumps(content)
+    headers = [_JSON, (b"content-length", str(len(body)).encode())]
+    if status == 503:
+        headers.append((b"retry-after", b"5"))
+    if status == 413:
+        headers.append((b"connection", b"close"))  # the unread rest of the body is dropped
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Served(Response):
+    """What a documented route returns: running it as ASGI serves the webhook."""
+
+    def __init__(self, request: Request, provider: Provider, tenant: str) -> None:
+        # Response.__init__ would render a body; this one is produced by serve_webhook.
+        self.background = None
+        self.ctx: IngestContext = request.app.state.ingest
+        self.provider, self.tenant = provider, tenant
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = request_headers(scope)
+        await serve_webhook(
+            self.ctx, headers, receive, send, provider=self.provider, tenant=self.tenant
+        )
 
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -117,9 +187,9 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     status_code=202,
     responses=_RESPONSES,
 )
-async def calcom_webhook(tenant: str, request: Request) -> JsonResponse:
+async def calcom_webhook(tenant: str, request: Request) -> Response:
     """Verifies `X-Cal-Signature-256` (hex HMAC-SHA256 of the raw body)."""
-    return await _receive(request, Provider.CALCOM, tenant)
+    return _Served(request, Provider.CALCOM, tenant)
 
 
 @router.post(
@@ -128,6 +198,6 @@ async def calcom_webhook(tenant: str, request: Request) -> JsonResponse:
     status_code=202,
     responses=_RESPONSES,
 )
-async def calendly_webhook(tenant: str, request: Request) -> JsonResponse:
+async def calendly_webhook(tenant: str, request: Request) -> Response:
     """Verifies `Calendly-Webhook-Signature: t=<unix>,v1=<hex>` within the tolerance window."""
-    return await _receive(request, Provider.CALENDLY, tenant)
+    return _Served(request, Provider.CALENDLY, tenant)
