@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 import orjson
 
 from dealflow_libs.testing.factories import meeting_event
-from dealflow_libs.testing.kafka import TopicProbe, header
+from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
 from dealflow_schemas.meetings import (
+    MEETINGS_TOPIC,
     MeetingAttended,
     MeetingBooked,
     MeetingCancelled,
+    MeetingEvent,
     MeetingNoShow,
     MeetingOutcomeRecorded,
     MeetingRescheduled,
@@ -47,8 +49,29 @@ async def deals_of(
         await asyncio.sleep(0.1)
 
 
-async def settle() -> None:
-    await asyncio.sleep(1.5)
+async def applied_through(client, tenant, producer, *events: MeetingEvent) -> list[str]:
+    """Sends a marker booking on each event's Kafka key and waits until deals has applied them
+    all: every event sent before on those keys was applied first (one partition, in order), so
+    a duplicate it caused would be visible now. Returns the marker companies' domains."""
+    markers = []
+    for event in events:
+        company = domain()
+        marker = meeting_event(
+            MeetingBooked, tenant_id=tenant.id, email=f"marker@{company}", company_domain=company
+        )
+        await publish_event(producer, MEETINGS_TOPIC, marker, key=str(event.meeting_id))
+        markers.append(company)
+    for company in markers:
+        for _ in range(150):
+            found = await client.get(
+                "/v1/companies", params={"domain": company}, headers=tenant.auth
+            )
+            if found.json()["items"]:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise TimeoutError(f"marker {company} not applied")
+    return markers
 
 
 class TestDealCreation:
@@ -81,7 +104,7 @@ class TestDealCreation:
         ]
 
     async def test_second_booking_from_the_same_company_links_to_the_deal(
-        self, client, tenant, publish
+        self, client, tenant, publish, producer
     ) -> None:
         company = domain()
         first = meeting_event(
@@ -93,7 +116,7 @@ class TestDealCreation:
         await publish(first)
         await publish(second)
         await deals_of(client, tenant, company, predicate=lambda d: len(d["meeting_ids"]) == 2)
-        await settle()
+        await applied_through(client, tenant, producer, first, second)
         deals = (
             await client.get("/v1/deals", params={"company_domain": company}, headers=tenant.auth)
         ).json()["items"]
@@ -118,28 +141,18 @@ class TestDealCreation:
         assert len(deals) == 1
 
     async def test_personal_email_creates_no_company_and_no_deal(
-        self, client, tenant, publish
+        self, client, tenant, publish, producer
     ) -> None:
         booked = meeting_event(
             MeetingBooked, tenant_id=tenant.id, email="someone@gmail.com", company_domain=None
         )
-        marker_company = domain()
         await publish(booked)
-        await publish(
-            meeting_event(
-                MeetingBooked,
-                tenant_id=tenant.id,
-                email=f"x@{marker_company}",
-                company_domain=marker_company,
-            )
-        )
-        await deals_of(
-            client, tenant, marker_company
-        )  # processed after the personal one (order across keys is not guaranteed; settle too)
-        await settle()
+        markers = await applied_through(client, tenant, producer, booked)
+
         companies = (await client.get("/v1/companies", headers=tenant.auth)).json()["items"]
-        assert [c["domain"] for c in companies] == [marker_company]
-        assert len((await client.get("/v1/deals", headers=tenant.auth)).json()["items"]) == 1
+        assert [c["domain"] for c in companies] == markers
+        deals = (await client.get("/v1/deals", headers=tenant.auth)).json()["items"]
+        assert [d["company"]["domain"] for d in deals] == markers
 
 
 class TestMeetingEffects:
@@ -245,7 +258,7 @@ class TestMeetingEffects:
         )
 
     async def test_cancel_keeps_the_deal_while_another_meeting_is_upcoming_or_past_booked(
-        self, client, tenant, publish
+        self, client, tenant, publish, producer
     ) -> None:
         company, _deal, booked = await self.booked(client, tenant, publish)
         other = meeting_event(
@@ -263,11 +276,13 @@ class TestMeetingEffects:
                 status=MeetingStatus.CANCELLED,
             )
         )
-        await settle()
+        await applied_through(client, tenant, producer, booked)
         [still] = await deals_of(client, tenant, company)
         assert still["status"] == "active"
 
-    async def test_reschedule_never_creates_or_cancels(self, client, tenant, publish) -> None:
+    async def test_reschedule_never_creates_or_cancels(
+        self, client, tenant, publish, producer
+    ) -> None:
         company, _deal, booked = await self.booked(client, tenant, publish)
         later = datetime.now(UTC) + timedelta(days=9)
         await publish(
@@ -280,7 +295,7 @@ class TestMeetingEffects:
                 start=later,
             )
         )
-        await settle()
+        await applied_through(client, tenant, producer, booked)
         deals = await deals_of(client, tenant, company)
         assert len(deals) == 1
         assert deals[0]["status"] == "active"
@@ -288,9 +303,6 @@ class TestMeetingEffects:
     async def test_redelivered_meeting_event_changes_nothing(
         self, client, tenant, producer, deal_events: TopicProbe
     ) -> None:
-        from dealflow_libs.testing.kafka import publish_event
-        from dealflow_schemas.meetings import MEETINGS_TOPIC
-
         company = domain()
         booked = meeting_event(
             MeetingBooked, tenant_id=tenant.id, email=f"jane@{company}", company_domain=company
@@ -301,13 +313,33 @@ class TestMeetingEffects:
                 producer, MEETINGS_TOPIC, booked, key=str(booked.meeting_id), event_id=event_id
             )
         [deal] = await deals_of(client, tenant, company)
-        await settle()
-        assert len(deal_events.matching(lambda r: header(r, "ce_subject") == deal["deal_id"])) == 1
+        # Marker: the meeting attended (same key) moves the deal; its DealStageChanged follows
+        # any second DealCreated on the deal's partition, so a late duplicate would be seen.
+        attended = meeting_event(
+            MeetingAttended,
+            tenant_id=tenant.id,
+            meeting_id=booked.meeting_id,
+            email=f"jane@{company}",
+            company_domain=company,
+            status=MeetingStatus.COMPLETED,
+        )
+        await publish_event(producer, MEETINGS_TOPIC, attended, key=str(booked.meeting_id))
+        await deal_events.wait_for(
+            lambda r: (
+                header(r, "ce_subject") == deal["deal_id"]
+                and header(r, "ce_type") == "dealflow.deal.stage_changed.v1"
+            )
+        )
+        types = [
+            header(r, "ce_type")
+            for r in deal_events.matching(lambda r: header(r, "ce_subject") == deal["deal_id"])
+        ]
+        assert types == ["dealflow.deal.created.v1", "dealflow.deal.stage_changed.v1"]
 
 
 class TestGoodOutcomePolicy:
     async def test_deal_only_on_good_outcome_with_create_deal(
-        self, client, tenant, publish
+        self, client, tenant, publish, producer
     ) -> None:
         saved = await client.put(
             "/v1/settings", json={"policy": "on_good_outcome"}, headers=tenant.auth
@@ -322,7 +354,7 @@ class TestGoodOutcomePolicy:
             converting_channel="linkedin",
         )
         await publish(booked)
-        await settle()
+        await applied_through(client, tenant, producer, booked)
         assert (
             await client.get("/v1/deals", params={"company_domain": company}, headers=tenant.auth)
         ).json()["items"] == []

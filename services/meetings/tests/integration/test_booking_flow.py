@@ -33,6 +33,33 @@ def of_meeting(meeting_id: str, ce_type: str):
     return lambda r: header(r, "ce_subject") == meeting_id and header(r, "ce_type") == ce_type
 
 
+async def cancel_as_marker(
+    publish,
+    meeting_events: TopicProbe,
+    *,
+    tenant_id: str,
+    email: str,
+    meeting_id: str,
+    uid: str,
+    **booking: object,
+) -> list[str]:
+    """Cancels the meeting (a later event on the same booking key) and waits for its
+    MeetingCancelled; returns the types of every event published for the meeting by then.
+
+    Everything sent before on that key was applied first (one partition, in order), and the
+    meeting's events share a partition too: a late duplicate would be listed, not missed.
+    """
+    cancel = booking_event(
+        tenant_id=tenant_id, email=email, uid=uid, trigger=BookingTrigger.CANCELLED, **booking
+    )
+    await publish(cancel)
+    await meeting_events.wait_for(of_meeting(meeting_id, "dealflow.meeting.cancelled.v1"))
+    return [
+        header(r, "ce_type")
+        for r in meeting_events.matching(lambda r: header(r, "ce_subject") == meeting_id)
+    ]
+
+
 class TestLifecycle:
     async def test_created_booking_becomes_a_meeting_and_meeting_booked(
         self, client, tenant, publish, meeting_events: TopicProbe
@@ -67,15 +94,19 @@ class TestLifecycle:
         await publish(event)  # the same booking as a new event (e.g. a replay)
 
         meeting = await wait_meeting(client, tenant, email=email)
-        await asyncio.sleep(1.5)
+        types = await cancel_as_marker(
+            publish,
+            meeting_events,
+            tenant_id=tenant.id,
+            email=email,
+            meeting_id=meeting["meeting_id"],
+            uid=event.booking_uid,
+        )
         listing = (
             await client.get("/v1/meetings", params={"attendee_email": email}, headers=tenant.auth)
         ).json()
         assert len(listing["items"]) == 1
-        booked = meeting_events.matching(
-            lambda r, mid=meeting["meeting_id"]: header(r, "ce_subject") == mid
-        )
-        assert [header(r, "ce_type") for r in booked] == ["dealflow.meeting.booked.v1"]
+        assert types == ["dealflow.meeting.booked.v1", "dealflow.meeting.cancelled.v1"]
 
     async def test_calcom_reschedule_then_cancel(
         self, client, tenant, publish, meeting_events: TopicProbe
@@ -170,22 +201,28 @@ class TestLifecycle:
             meeting = await wait_meeting(
                 client, tenant, email=email, predicate=lambda m: m["rescheduled_count"] == 1
             )
-            await asyncio.sleep(1)
+            assert meeting["status"] == "scheduled"
+            assert meeting["provider_uid"] == new_uri
+            types = await cancel_as_marker(
+                publish,
+                meeting_events,
+                tenant_id=tenant.id,
+                email=email,
+                meeting_id=meeting["meeting_id"],
+                uid=new_uri,
+                provider=Provider.CALENDLY,
+            )
             listing = (
                 await client.get(
                     "/v1/meetings", params={"attendee_email": email}, headers=tenant.auth
                 )
             ).json()
             assert len(listing["items"]) == 1
-            assert listing["items"][0]["status"] == "scheduled"
-            assert listing["items"][0]["provider_uid"] == new_uri
-            types = {
-                header(r, "ce_type")
-                for r in meeting_events.matching(
-                    lambda r, mid=meeting["meeting_id"]: header(r, "ce_subject") == mid
-                )
-            }
-            assert types == {"dealflow.meeting.booked.v1", "dealflow.meeting.rescheduled.v1"}
+            assert types == [
+                "dealflow.meeting.booked.v1",
+                "dealflow.meeting.rescheduled.v1",
+                "dealflow.meeting.cancelled.v1",
+            ]
 
     async def test_cancel_before_create_is_not_lost(self, client, tenant, publish) -> None:
         email = f"early-{uuid.uuid4().hex[:6]}@acme.com"

@@ -13,7 +13,7 @@ from dealflow_libs.testing.kafka import TopicProbe, header
 from dealflow_schemas.bookings import BookingTrigger
 from meetings.db.tables import reminders
 from meetings.uow import MeetingsUnitOfWork
-from meetings.use_cases import dispatch_due_reminders, record_booking_events
+from meetings.use_cases import confirm_meeting, dispatch_due_reminders, record_booking_events
 
 
 def identify(email: str, extra: tuple[str, ...]) -> tuple[str | None, bool]:
@@ -139,26 +139,33 @@ async def test_due_reminder_is_published_exactly_once_with_two_dispatchers(
         for engine in engines:
             await engine.dispose()
 
-    due = await meeting_events.wait_for(
-        lambda r: (
-            header(r, "ce_type") == "dealflow.meeting.reminder_due.v1"
-            and header(r, "ce_tenantid") == tenant.id
-        ),
-        count=20,
-    )
-    await asyncio.sleep(1.5)
-    due = meeting_events.matching(
-        lambda r: (
+    def is_due(r) -> bool:
+        return (
             header(r, "ce_type") == "dealflow.meeting.reminder_due.v1"
             and header(r, "ce_tenantid") == tenant.id
         )
+
+    await meeting_events.wait_for(is_due, count=20)
+    for meeting_id in ids:
+        rows = await reminder_rows(uow_factory, meeting_id)
+        assert [r["status"] for r in rows] == ["sent"]
+
+    # A later event for each meeting (same key, same partition) as a marker: a second reminder
+    # sent by a racing dispatcher was committed before it, so it is published before it too.
+    for meeting in meetings:
+        await confirm_meeting(uow_factory(), tenant.id, meeting.id, request_id="marker")
+    marker_ids = {str(m.id) for m in meetings}
+    await meeting_events.wait_for(
+        lambda r: (
+            header(r, "ce_type") == "dealflow.meeting.confirmed.v1"
+            and header(r, "ce_subject") in marker_ids
+        ),
+        count=20,
     )
+    due = meeting_events.matching(is_due)
     reminder_ids = [orjson.loads(r.value)["reminder_id"] for r in due]
     assert len(reminder_ids) == len(set(reminder_ids)) == 20
     assert sum(sent) <= 20
     body = orjson.loads(due[0].value)
     assert body["offset_minutes"] == 1440
     assert body["meeting"]["reminder_sent"] is True
-    for meeting_id in ids:
-        rows = await reminder_rows(uow_factory, meeting_id)
-        assert [r["status"] for r in rows] == ["sent"]
