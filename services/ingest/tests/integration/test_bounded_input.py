@@ -1,6 +1,7 @@
 """Odd input is answered with a clear 4xx and stored in the audit log: never a 500, and never a
 202 for a booking the services downstream cannot store (issue 8)."""
 
+import random
 import secrets
 import time
 import uuid
@@ -13,6 +14,7 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from dealflow_libs.testing.odd_input import mutate
 from ingest.db.tables import RawEvent
 from ingest.domain.signatures import CALCOM_HEADER, CALENDLY_HEADER, sign_calendly, signed_headers
 from ingest.samples import builders
@@ -201,3 +203,19 @@ class TestAuditQueries:
         response = await client.get("/v1/events", params=query, headers=tenant.auth)
         assert response.status_code == 422, response.text
         assert response.json()["details"][0]["field"] == f"query.{field}"
+
+
+@pytest.mark.parametrize("provider", ["calcom", "calendly"])
+async def test_fuzzed_deliveries_are_stored_and_never_a_500(client, tenant, provider: str) -> None:
+    """Odd values anywhere in signed deliveries, through the real gateway and database."""
+    rng = random.Random(provider)
+    secret = getattr(tenant, f"{provider}_secret")
+    statuses = []
+    for _ in range(150):  # enough for the old gateway to answer a 500
+        body = calcom_created() if provider == "calcom" else calendly_created()
+        mutate(body, rng)
+        response = await post(client, provider, tenant.id, orjson.dumps(body), secret)
+        assert response.status_code in (200, 202, 400, 422), response.text
+        statuses.append(response.status_code)
+        assert (await _stored(client, tenant, response))["body"] == body
+    assert 422 in statuses
