@@ -4,9 +4,11 @@ Every contract field is named here, one builder per event: mypy (pydantic plugin
 required field, and tests check that no field is left to its default.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from dealflow_schemas.deals import (
     CompanyRef,
@@ -81,8 +83,20 @@ class _Context:
     now: datetime
 
 
-def _created(c: _Context) -> DealCreated:
-    return DealCreated(
+class _Header(TypedDict):
+    """The fields every deal event has (mypy checks the ** below against each event)."""
+
+    deal_id: uuid.UUID
+    tenant_id: str
+    occurred_at: datetime
+    changed_by: str | None
+    caused_by: str | None
+    deal: DealSnapshot
+    meeting: MeetingRef | None
+
+
+def _header(c: _Context) -> _Header:
+    return _Header(
         deal_id=c.deal.id,
         tenant_id=c.deal.tenant_id,
         occurred_at=c.now,
@@ -91,6 +105,10 @@ def _created(c: _Context) -> DealCreated:
         deal=snapshot(c.deal, c.company),
         meeting=meeting_ref(c.meeting),
     )
+
+
+def _created(c: _Context) -> DealCreated:
+    return DealCreated(**_header(c))
 
 
 def _stage_changed(c: _Context) -> DealStageChanged:
@@ -99,13 +117,7 @@ def _stage_changed(c: _Context) -> DealStageChanged:
     assert t.from_stage is not None
     assert t.to_stage is not None
     return DealStageChanged(
-        deal_id=c.deal.id,
-        tenant_id=c.deal.tenant_id,
-        occurred_at=c.now,
-        changed_by=t.by,
-        caused_by=c.caused_by,
-        deal=snapshot(c.deal, c.company),
-        meeting=meeting_ref(c.meeting),
+        **_header(c),
         from_stage=t.from_stage,
         to_stage=t.to_stage,
         reason=t.reason,
@@ -114,39 +126,19 @@ def _stage_changed(c: _Context) -> DealStageChanged:
 
 def _value_changed(c: _Context) -> DealValueChanged:
     return DealValueChanged(
-        deal_id=c.deal.id,
-        tenant_id=c.deal.tenant_id,
-        occurred_at=c.now,
-        changed_by=c.transition.by,
-        caused_by=c.caused_by,
-        deal=snapshot(c.deal, c.company),
-        meeting=meeting_ref(c.meeting),
+        **_header(c),
         previous_value=c.transition.details["previous_value"],
         previous_currency=c.transition.details["previous_currency"],
     )
 
 
 def _won(c: _Context) -> DealWon:
-    return DealWon(
-        deal_id=c.deal.id,
-        tenant_id=c.deal.tenant_id,
-        occurred_at=c.now,
-        changed_by=c.transition.by,
-        caused_by=c.caused_by,
-        deal=snapshot(c.deal, c.company),
-        meeting=meeting_ref(c.meeting),
-    )
+    return DealWon(**_header(c))
 
 
 def _lost(c: _Context) -> DealLost:
     return DealLost(
-        deal_id=c.deal.id,
-        tenant_id=c.deal.tenant_id,
-        occurred_at=c.now,
-        changed_by=c.transition.by,
-        caused_by=c.caused_by,
-        deal=snapshot(c.deal, c.company),
-        meeting=meeting_ref(c.meeting),
+        **_header(c),
         reason=c.transition.details["reason"],
         notes=c.transition.details["notes"],
     )
@@ -154,26 +146,14 @@ def _lost(c: _Context) -> DealLost:
 
 def _cancelled(c: _Context) -> DealCancelled:
     return DealCancelled(
-        deal_id=c.deal.id,
-        tenant_id=c.deal.tenant_id,
-        occurred_at=c.now,
-        changed_by=c.transition.by,
-        caused_by=c.caused_by,
-        deal=snapshot(c.deal, c.company),
-        meeting=meeting_ref(c.meeting),
+        **_header(c),
         reason=c.transition.details["reason"],
     )
 
 
 def _reopened(c: _Context) -> DealReopened:
     return DealReopened(
-        deal_id=c.deal.id,
-        tenant_id=c.deal.tenant_id,
-        occurred_at=c.now,
-        changed_by=c.transition.by,
-        caused_by=c.caused_by,
-        deal=snapshot(c.deal, c.company),
-        meeting=meeting_ref(c.meeting),
+        **_header(c),
         from_status=c.transition.details["from_status"],
         reason=c.transition.details["reason"],
     )
@@ -181,13 +161,7 @@ def _reopened(c: _Context) -> DealReopened:
 
 def _updated(c: _Context) -> DealUpdated:
     return DealUpdated(
-        deal_id=c.deal.id,
-        tenant_id=c.deal.tenant_id,
-        occurred_at=c.now,
-        changed_by=c.transition.by,
-        caused_by=c.caused_by,
-        deal=snapshot(c.deal, c.company),
-        meeting=meeting_ref(c.meeting),
+        **_header(c),
         changed_fields=list(c.transition.details["changed_fields"]),
     )
 

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from dealflow_schemas.meetings import (
     MeetingAttended,
@@ -92,83 +93,60 @@ class _Context:
     deal: DealRequest
 
 
-def _booked(c: _Context) -> MeetingBooked:
-    m = c.meeting
-    return MeetingBooked(
-        meeting_id=m.id,
-        tenant_id=m.tenant_id,
+class _Header(TypedDict):
+    """The fields every meeting event has (mypy checks the ** below against each event)."""
+
+    meeting_id: uuid.UUID
+    tenant_id: str
+    occurred_at: datetime
+    caused_by: str | None
+    meeting: MeetingSnapshot
+
+
+def _header(c: _Context) -> _Header:
+    return _Header(
+        meeting_id=c.meeting.id,
+        tenant_id=c.meeting.tenant_id,
         occurred_at=c.now,
         caused_by=c.caused_by,
-        meeting=snapshot(m),
+        meeting=snapshot(c.meeting),
     )
 
 
+def _booked(c: _Context) -> MeetingBooked:
+    return MeetingBooked(**_header(c))
+
+
 def _rescheduled(c: _Context) -> MeetingRescheduled:
-    m = c.meeting
     return MeetingRescheduled(
-        meeting_id=m.id,
-        tenant_id=m.tenant_id,
-        occurred_at=c.now,
-        caused_by=c.caused_by,
-        meeting=snapshot(m),
+        **_header(c),
         previous_scheduled_at=c.happened.details["previous_scheduled_at"],
         previous_provider_uid=c.happened.details["previous_provider_uid"],
     )
 
 
 def _cancelled(c: _Context) -> MeetingCancelled:
-    m = c.meeting
     return MeetingCancelled(
-        meeting_id=m.id,
-        tenant_id=m.tenant_id,
-        occurred_at=c.now,
-        caused_by=c.caused_by,
-        meeting=snapshot(m),
+        **_header(c),
         reason=c.happened.details["reason"],
     )
 
 
 def _confirmed(c: _Context) -> MeetingConfirmed:
-    m = c.meeting
-    return MeetingConfirmed(
-        meeting_id=m.id,
-        tenant_id=m.tenant_id,
-        occurred_at=c.now,
-        caused_by=c.caused_by,
-        meeting=snapshot(m),
-    )
+    return MeetingConfirmed(**_header(c))
 
 
 def _attended(c: _Context) -> MeetingAttended:
-    m = c.meeting
-    return MeetingAttended(
-        meeting_id=m.id,
-        tenant_id=m.tenant_id,
-        occurred_at=c.now,
-        caused_by=c.caused_by,
-        meeting=snapshot(m),
-    )
+    return MeetingAttended(**_header(c))
 
 
 def _no_show(c: _Context) -> MeetingNoShow:
-    m = c.meeting
-    return MeetingNoShow(
-        meeting_id=m.id,
-        tenant_id=m.tenant_id,
-        occurred_at=c.now,
-        caused_by=c.caused_by,
-        meeting=snapshot(m),
-    )
+    return MeetingNoShow(**_header(c))
 
 
 def _outcome_recorded(c: _Context) -> MeetingOutcomeRecorded:
-    m = c.meeting
     return MeetingOutcomeRecorded(
-        meeting_id=m.id,
-        tenant_id=m.tenant_id,
-        occurred_at=c.now,
-        caused_by=c.caused_by,
-        meeting=snapshot(m),
+        **_header(c),
         outcome=c.happened.details["outcome"],
         create_deal=c.deal.create_deal,
         deal_value=c.deal.deal_value,

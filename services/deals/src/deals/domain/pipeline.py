@@ -208,6 +208,43 @@ def open_deal(
     return deal
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One meeting event being applied: what the rules below read and write."""
+
+    ledger: Ledger
+    record: MeetingRecord
+    company: Company | None
+    deal: Deal | None
+    settings: DealSettings
+    now: datetime
+    caused_by: str | None
+
+    def record_transition(self, transition: Transition | None, deal: Deal) -> None:
+        self.ledger.record(transition, deal, self.record.meeting_id, self.caused_by)
+
+    def advance(self, deal: Deal, stage: DealStage, reason: str) -> None:
+        """Links the meeting and moves the deal forward to `stage` (never back)."""
+        _link(self.ledger, deal, self.record, self.caused_by, self.now)
+        moved = deal.advance(
+            stage, settings=self.settings, by=BY_MEETINGS, reason=reason, now=self.now
+        )
+        self.record_transition(moved, deal)
+
+    def open_deal(self, company: Company, stage: DealStage, **extra: Any) -> Deal:
+        return open_deal(
+            self.ledger,
+            company,
+            stage=stage,
+            settings=self.settings,
+            now=self.now,
+            by=BY_MEETINGS,
+            record=self.record,
+            caused_by=self.caused_by,
+            **extra,
+        )
+
+
 def apply_meeting_event(
     ledger: Ledger,
     event: MeetingEvent,
@@ -221,38 +258,16 @@ def apply_meeting_event(
     deal = ledger.deals.get(record.deal_id) if record.deal_id else None
     if deal is None and company is not None:
         deal = ledger.active_deal_of(company)
+    step = _Step(ledger, record, company, deal, settings, now, caused_by)
     if isinstance(event, MeetingBooked):
-        _on_booked(ledger, company, deal, record, settings, now, caused_by)
+        _on_booked(step)
     elif isinstance(event, MeetingCancelled):
-        if (
-            deal is not None
-            and deal.id == record.deal_id
-            and deal.stage is DealStage.BOOKED
-            and not ledger.other_upcoming(deal, record.meeting_id, now)
-        ):
-            ledger.record(
-                deal.cancel(reason="meeting cancelled", by=BY_MEETINGS, now=now),
-                deal,
-                record.meeting_id,
-                caused_by,
-            )
+        _on_cancelled(step)
     elif isinstance(event, MeetingAttended):
         if deal is not None:
-            _link(ledger, deal, record, caused_by, now)
-            ledger.record(
-                deal.advance(
-                    DealStage.MET,
-                    settings=settings,
-                    by=BY_MEETINGS,
-                    reason="meeting attended",
-                    now=now,
-                ),
-                deal,
-                record.meeting_id,
-                caused_by,
-            )
+            step.advance(deal, DealStage.MET, "meeting attended")
     elif isinstance(event, MeetingOutcomeRecorded):
-        _on_outcome(ledger, event, company, deal, record, settings, now, caused_by)
+        _on_outcome(step, event)
     elif isinstance(event, MeetingNoShow) and deal is not None:
         ledger.activities.append(
             Activity(deal, "meeting_no_show", {"meeting_id": str(record.meeting_id)}, now)
@@ -261,81 +276,51 @@ def apply_meeting_event(
     # a reschedule never creates or cancels a deal.
 
 
-def _on_booked(
-    ledger: Ledger,
-    company: Company | None,
-    deal: Deal | None,
-    record: MeetingRecord,
-    settings: DealSettings,
-    now: datetime,
-    caused_by: str | None,
-) -> None:
-    if company is None:
+def _on_booked(step: _Step) -> None:
+    if step.company is None:
         return  # a person only: personal email, no company, no deal
-    if deal is not None:
-        _link(ledger, deal, record, caused_by, now)
-    elif settings.policy is DealPolicy.ON_BOOKING:
-        open_deal(
-            ledger,
-            company,
-            stage=DealStage.BOOKED,
-            settings=settings,
-            now=now,
-            by=BY_MEETINGS,
-            record=record,
-            caused_by=caused_by,
+    if step.deal is not None:
+        _link(step.ledger, step.deal, step.record, step.caused_by, step.now)
+    elif step.settings.policy is DealPolicy.ON_BOOKING:
+        step.open_deal(step.company, DealStage.BOOKED)
+
+
+def _on_cancelled(step: _Step) -> None:
+    """The deal is cancelled only while at `booked` with no other upcoming meeting."""
+    deal = step.deal
+    if (
+        deal is not None
+        and deal.id == step.record.deal_id
+        and deal.stage is DealStage.BOOKED
+        and not step.ledger.other_upcoming(deal, step.record.meeting_id, step.now)
+    ):
+        step.record_transition(
+            deal.cancel(reason="meeting cancelled", by=BY_MEETINGS, now=step.now), deal
         )
 
 
-def _on_outcome(
-    ledger: Ledger,
-    event: MeetingOutcomeRecorded,
-    company: Company | None,
-    deal: Deal | None,
-    record: MeetingRecord,
-    settings: DealSettings,
-    now: datetime,
-    caused_by: str | None,
-) -> None:
+def _on_outcome(step: _Step, event: MeetingOutcomeRecorded) -> None:
+    deal, company = step.deal, step.company
     if event.outcome is not MeetingOutcome.GOOD:
         if deal is not None:
             detail = {
-                "meeting_id": str(record.meeting_id),
+                "meeting_id": str(step.record.meeting_id),
                 "outcome": event.outcome.value,
                 "notes": event.meeting.notes,
             }
-            ledger.activities.append(Activity(deal, "meeting_outcome", detail, now))
+            step.ledger.activities.append(Activity(deal, "meeting_outcome", detail, step.now))
         return
     if (
         deal is None
         and company is not None
-        and settings.policy is DealPolicy.ON_GOOD_OUTCOME
+        and step.settings.policy is DealPolicy.ON_GOOD_OUTCOME
         and event.create_deal
     ):
-        open_deal(
-            ledger,
+        step.open_deal(
             company,
-            stage=DealStage.QUALIFICATION,
-            settings=settings,
-            now=now,
-            by=BY_MEETINGS,
+            DealStage.QUALIFICATION,
             name=event.deal_name,
-            record=record,
-            caused_by=caused_by,
             value=None if event.deal_value is None else to_cents(event.deal_value),
         )
-        return
-    if deal is not None:
-        _link(ledger, deal, record, caused_by, now)
-        ledger.record(
-            deal.advance(
-                DealStage.QUALIFICATION,
-                settings=settings,
-                by=BY_MEETINGS,
-                reason="good meeting outcome",
-                now=now,
-            ),
-            deal,
-            record.meeting_id,
-            caused_by,
-        )
+    elif deal is not None:
+        step.advance(deal, DealStage.QUALIFICATION, "good meeting outcome")
