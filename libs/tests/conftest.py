@@ -1,16 +1,19 @@
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dealflow_libs.db import create_engine, new_metadata
+from dealflow_libs.devstack.broker import LocalBroker
 from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.inbox import inbox_table
 from dealflow_libs.migrate import ensure_database
 from dealflow_libs.outbox import outbox_table, outbox_trigger_sql
 from dealflow_libs.settings import CommonSettings, service_database_url
+from dealflow_libs.testing.servers import free_port
 
 METADATA = new_metadata()
 OUTBOX = outbox_table(METADATA)
@@ -53,3 +56,12 @@ def inbox() -> Table:
 @pytest.fixture
 def topic() -> str:
     return f"test.{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[LocalBroker]:
+    """A broker of the test's own, to stop and start again (empty, as the local broker is)."""
+    broker = LocalBroker(free_port(), tmp_path / "broker.log")
+    broker.start()
+    yield broker
+    broker.stop()

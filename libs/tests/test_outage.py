@@ -7,7 +7,6 @@ import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import orjson
 import pytest
@@ -21,19 +20,9 @@ from dealflow_libs.logging import OutageLog, configure_logging
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_libs.settings import CommonSettings
 from dealflow_libs.testing.proxy import CuttableProxy
-from dealflow_libs.testing.servers import free_port
 from dealflow_schemas.tenants import TenantChanged
 
 from .test_relay import rows
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[LocalBroker]:
-    """A broker of this test's own, so that it can be killed."""
-    broker = LocalBroker(free_port(), tmp_path / "broker.log")
-    broker.start()
-    yield broker
-    broker.stop()
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 The relay (`dealflow_libs.relay`) publishes them. Invariants - do not break:
 - rows are only ever added through `Outbox.add` inside a unit of work, never published directly;
-- a statement trigger NOTIFYs the service's channel on insert, so the relay wakes at commit time.
+- a statement trigger NOTIFYs the service's channel on insert, so the relay wakes at commit time;
+- published rows stay (with their Kafka partition and offset) for the retention period, so that
+  what a broker loses can be published again (`dealflow_libs.outbox_recovery`).
 """
 
 from dataclasses import replace
@@ -15,6 +17,8 @@ from sqlalchemy import (
     Column,
     DateTime,
     Identity,
+    Index,
+    Integer,
     LargeBinary,
     MetaData,
     Table,
@@ -32,6 +36,8 @@ from dealflow_schemas.base import EventModel
 
 
 def outbox_table(metadata: MetaData) -> Table:
+    """The outbox, and beside it in `metadata` the relay's `outbox_positions`."""
+    outbox_positions_table(metadata)
     return Table(
         "outbox",
         metadata,
@@ -41,6 +47,27 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("headers", JSONB, nullable=False),
         Column("value", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        # Set when Kafka acknowledged the row (null: not published yet), with where it went.
+        # Published rows are kept for the retention period, so that what a broker loses can be
+        # published again (dealflow_libs.outbox_recovery).
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("kafka_partition", Integer, nullable=True),
+        Column("kafka_offset", BigInteger, nullable=True),
+        Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL")),
+    )
+
+
+def outbox_positions_table(metadata: MetaData) -> Table:
+    """Per partition, the last event the relay published there: reading that offset back
+    tells whether the broker still holds what the relay sent (dealflow_libs.outbox_recovery)."""
+    return Table(
+        "outbox_positions",
+        metadata,
+        Column("topic", Text, primary_key=True),
+        Column("kafka_partition", Integer, primary_key=True),
+        Column("kafka_offset", BigInteger, nullable=False),
+        Column("event_id", Text, nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=False),
     )
 
 

@@ -1,10 +1,16 @@
 """Outbox relay: publishes committed outbox rows to Kafka in batches, in id order.
 
 Invariants - do not break:
-- a batch is read, published and deleted inside one transaction holding a per-service advisory
-  lock, so two relays never interleave batches (per-key order survives a second instance);
-- rows are deleted only after Kafka acknowledged every record of the batch; a crash in between
-  republishes the batch (at-least-once; consumers dedupe through their inbox);
+- a batch is read, published and marked published inside one transaction holding a
+  per-service advisory lock, so two relays never interleave batches (per-key order survives a
+  second instance);
+- rows are marked published (with their partition and offset) only after Kafka acknowledged
+  every record of the batch; a crash in between republishes the batch (at-least-once; consumers
+  dedupe through their inbox);
+- before its first batch, and again after any failure, the relay asks the broker which
+  published rows it still holds and sends the lost ones again first (`outbox_recovery`):
+  a restarted local broker, which keeps nothing, loses nothing that was accepted;
+- published rows are pruned after `retention`;
 - the relay wakes on NOTIFY from the outbox trigger and also polls, so a lost notification
   only delays publishing by `poll_interval`.
 """
@@ -14,18 +20,19 @@ import contextlib
 import logging
 import zlib
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import RecordMetadata
-from sqlalchemy import BigInteger, Row, Table, any_, delete, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Row, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dealflow_libs.logging import OutageLog
 from dealflow_libs.metrics import EVENTS_PUBLISHED
 from dealflow_libs.outbox import notify_channel
+from dealflow_libs.outbox_recovery import PublishedPositions, prune
 from dealflow_libs.settings import plain_url
 
 log = logging.getLogger(__name__)
@@ -44,6 +51,8 @@ class OutboxRelay:
         table: Table,
         producer: AIOKafkaProducer,
         database_url: str,
+        bootstrap: str,
+        retention: timedelta = timedelta(hours=24),
         batch_size: int = 500,
         poll_interval: float = 1.0,
         publish_timeout: float = 10.0,
@@ -59,24 +68,36 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._lock_id = zlib.crc32(f"outbox:{service}".encode())
         self.published = 0
+        self._retention = retention
+        self._positions = PublishedPositions(
+            table, bootstrap, timeout_ms=int(publish_timeout * 1000)
+        )
+        #: False until the broker was asked what it still holds (again after each failure).
+        self._checked_broker = False
+        self._pending = (
+            select(table)
+            .where(table.c.published_at.is_(None))
+            .order_by(table.c.id)
+            .limit(batch_size)
+        )
+        self._next_prune = 0.0
         self._outage = OutageLog(log, "outbox relay: publishing")
         self._listen_outage = OutageLog(log, "outbox relay: LISTEN (polling meanwhile)")
 
     async def publish_batch(self) -> int:
         """Publishes up to one batch; returns how many went out (0: another relay has the lock)."""
-        t = self._table
         async with self._engine.begin() as conn:
             if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id))):
                 return 0
-            rows = (await conn.execute(select(t).order_by(t.c.id).limit(self._batch_size))).all()
-            if not rows:
-                return 0
-            await self._send(rows)
-            await conn.execute(
-                delete(t).where(
-                    t.c.id == any_(literal([row.id for row in rows], ARRAY(BigInteger)))
-                )
-            )
+            if not self._checked_broker:
+                await self._positions.unpublish_lost(conn)
+            rows = (await conn.execute(self._pending)).all()
+            broker_reset = False
+            if rows:
+                acks = await self._send(rows)
+                broker_reset = await self._positions.record(conn, rows, acks)
+        # A broker found to have restarted empty is asked about every partition next time.
+        self._checked_broker = not broker_reset
         for row in rows:
             EVENTS_PUBLISHED.labels(row.topic).inc()
         self.published += len(rows)
@@ -117,7 +138,11 @@ class OutboxRelay:
                 self._wake.clear()
                 try:
                     count = await self.publish_batch()
+                    if count < self._batch_size:
+                        await self._prune_when_due()
                 except Exception as exc:  # the database or Kafka is away: keep rows, retry later
+                    # The broker may come back empty: ask it again before the next batch.
+                    self._checked_broker = False
                     self._outage.failed(exc, retry_in=backoff)
                     await self._sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
@@ -133,6 +158,12 @@ class OutboxRelay:
                     await asyncio.wait_for(listener.close(), 1)
                 if not listener.is_closed():
                     listener.terminate()
+
+    async def _prune_when_due(self, every: float = 60.0) -> None:
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_prune:
+            self._next_prune = now + every
+            await prune(self._engine, self._table, self._retention)
 
     async def _sleep(self, seconds: float) -> None:
         """Sleeps until woken by a NOTIFY, or for `seconds` at most."""

@@ -4,6 +4,7 @@ stopped by the app's lifespan, injected into handlers (nothing is created at imp
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -51,6 +52,8 @@ class ServiceRuntime:
             table=outbox_table,
             producer=self.producer,
             database_url=database_url,
+            bootstrap=settings.kafka_bootstrap,
+            retention=timedelta(hours=settings.outbox_retention_hours),
             batch_size=settings.outbox_batch_size,
         )
         self._run_relay = run_relay

@@ -61,6 +61,11 @@ class CommonSettings(BaseSettings):
     log_json: bool = True
     db_pool_size: int = 10
     outbox_batch_size: int = 500
+    outbox_retention_hours: float = Field(
+        default=24,
+        description="How long published outbox rows are kept, so that what a broker loses "
+        "(the local one keeps nothing across restarts) is published again.",
+    )
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 5
 
