@@ -294,7 +294,9 @@ async def test_one_trace_and_one_correlation_from_webhook_to_deal_created(
         wanted = {"dealflow-ingest", "dealflow-meetings", "dealflow-deals"}
         return services if wanted <= services else None
 
-    await eventually(spans_of_every_hop, what="spans of ingest, meetings and deals in one trace")
+    await eventually(
+        spans_of_every_hop, within=40, what="spans of ingest, meetings and deals in one trace"
+    )
     spans = collector.in_trace(trace_id)
     by_id = {s.span_id: s for s in spans}
     # Every span but the webhook's hangs under another span of this trace (one connected tree).

@@ -1,9 +1,12 @@
 """A minimal OTLP/HTTP trace collector for tests: decodes what exporters send and keeps it."""
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import uvicorn
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -13,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from dealflow_libs.testing.http import serve
+from dealflow_libs.testing.servers import free_port
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,23 @@ class OtlpCollector:
 
 @asynccontextmanager
 async def otlp_collector() -> AsyncIterator[OtlpCollector]:
+    """Runs the collector on a thread of its own: the test's event loop is often busy (in-process
+    services, probes), and an exporter that times out drops its spans."""
     collector = OtlpCollector()
     app = Starlette(routes=[Route("/v1/traces", collector.receive, methods=["POST"])])
-    async with serve(app) as url:
-        collector.url = url
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, name="otlp-collector", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("OTLP collector exited during start-up")
+        await asyncio.sleep(0.02)
+    collector.url = f"http://127.0.0.1:{port}"
+    try:
         yield collector
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 5)
