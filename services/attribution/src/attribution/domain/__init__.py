@@ -1,0 +1,1 @@
+"""Pure attribution rules: no SQLAlchemy, Kafka or HTTP imports; exact rational arithmetic."""
