@@ -103,6 +103,10 @@ class TestMilestones:
             F(3, 7),
         ]
 
+    def test_naive_milestones_are_refused(self) -> None:
+        with pytest.raises(ValueError, match="aware"):
+            Milestones(deal_created_at=datetime(2025, 1, 1))
+
     def test_a_touch_at_the_milestone_instant_holds_it(self) -> None:
         weighing = STANDARD_MODELS[ModelName.W_SHAPED].weigh(journey([9, 6, 3], lead=6, deal=3))
         assert weighing.roles == [(Role.FIRST,), (Role.LEAD_CREATION,), (Role.DEAL_CREATION,)]

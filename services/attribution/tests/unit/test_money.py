@@ -13,6 +13,7 @@ from attribution.domain.money import (
     minor_unit_exponent,
     to_minor_units,
 )
+from dealflow_libs.money import to_cents
 
 
 class TestMinorUnits:
@@ -29,6 +30,12 @@ class TestMinorUnits:
     )
     def test_to_minor_units(self, amount: str, currency: str, units: int) -> None:
         assert to_minor_units(Decimal(amount), currency) == units
+
+    def test_two_decimal_currencies_round_exactly_as_libs_money(self) -> None:
+        rng = random.Random(5)
+        for _ in range(2_000):
+            amount = Decimal(rng.randint(-(10**9), 10**9)).scaleb(-rng.randint(0, 5))
+            assert to_minor_units(amount, "EUR") == int(to_cents(amount).scaleb(2))
 
     def test_back_to_an_amount(self) -> None:
         assert from_minor_units(66_667, "USD") == Decimal("666.67")

@@ -64,6 +64,11 @@ class Milestones:
     deal_created_at: datetime | None = None
     won_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        for moment in (self.lead_created_at, self.deal_created_at, self.won_at):
+            if moment is not None and moment.utcoffset() is None:
+                raise ValueError("milestones must be time-zone aware")
+
     def canonical(self) -> dict[str, str | None]:
         return {
             name: utc_text(moment) if moment else None
