@@ -86,22 +86,33 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publishes up to one batch; returns how many went out (0: another relay has the lock)."""
+        if not self._checked_broker and not await self._check_broker():
+            return 0
         async with self._engine.begin() as conn:
             if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id))):
                 return 0
-            if not self._checked_broker:
-                await self._positions.unpublish_lost(conn)
             rows = (await conn.execute(self._pending)).all()
             broker_reset = False
             if rows:
                 acks = await self._send(rows)
                 broker_reset = await self._positions.record(conn, rows, acks)
-        # A broker found to have restarted empty is asked about every partition next time.
-        self._checked_broker = not broker_reset
+        if broker_reset:  # it restarted empty: ask it about every partition before the next batch
+            self._checked_broker = False
         for row in rows:
             EVENTS_PUBLISHED.labels(row.topic).inc()
         self.published += len(rows)
         return len(rows)
+
+    async def _check_broker(self) -> bool:
+        """Marks unpublished what the broker lost (its own short transaction, so that a batch
+        holds its transaction only while Kafka acknowledges it). False: another relay holds
+        the lock; try again."""
+        async with self._engine.begin() as conn:
+            if not await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id))):
+                return False
+            await self._positions.unpublish_lost(conn)
+        self._checked_broker = True
+        return True
 
     async def _send(self, rows: Sequence[Row[Any]]) -> list[RecordMetadata]:
         """Sends the rows in order and waits for Kafka's acknowledgements, for at most
