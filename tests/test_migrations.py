@@ -1,14 +1,25 @@
 """Every service's migrations produce exactly the schema its tables declare (no drift)."""
 
+import asyncio
 import importlib
+import uuid
 
+import orjson
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from dealflow_libs.devstack.services import installed_services
+from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
 from dealflow_libs.settings import asyncpg_url
+
+
+def downgrade(package: str, database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(package, database_url), revision)
 
 
 @pytest.mark.parametrize("service", installed_services(), ids=lambda s: s.name)
@@ -23,3 +34,40 @@ async def test_migrations_match_tables(service, prepared_stack: dict[str, str]) 
     finally:
         await engine.dispose()
     assert diff == [], f"{service.name}: tables and migrations differ; add a migration: {diff}"
+
+
+async def test_outbox_headers_survive_the_move_from_json_to_kafka_form(stack) -> None:
+    """Rows written before 0004_outbox_headers (pending or kept for republishing) keep every
+    header, and going back restores the JSON object."""
+    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
+    await ensure_database(stack.database_url, name)
+    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    headers = {"ce_id": "e-1", "ce_type": "dealflow.deal.created.v1", "ce_subject": "d-ü"}
+    engine = create_async_engine(asyncpg_url(url))
+    try:
+        await asyncio.to_thread(upgrade, "deals", url, "0003_outbox_retention")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO outbox (topic, key, headers, value) "
+                    "VALUES ('t', 'k', CAST(:h AS jsonb), 'v'), ('t', 'k', '{}', 'v')"
+                ),
+                {"h": orjson.dumps(headers).decode()},
+            )
+        await asyncio.to_thread(upgrade, "deals", url)
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text("SELECT header_names, header_values FROM outbox ORDER BY id")
+                )
+            ).all()
+        assert [dict(zip(n, (bytes(v).decode() for v in vs), strict=True)) for n, vs in rows] == [
+            headers,
+            {},
+        ]
+        await asyncio.to_thread(downgrade, "deals", url, "0003_outbox_retention")
+        async with engine.connect() as conn:
+            back = (await conn.scalars(text("SELECT headers FROM outbox ORDER BY id"))).all()
+        assert back == [headers, {}]
+    finally:
+        await engine.dispose()

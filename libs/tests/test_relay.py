@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs.cloudevents import new_envelope
 from dealflow_libs.kafka import ensure_topics, new_producer
-from dealflow_libs.outbox import envelope_row
+from dealflow_libs.outbox import Outbox, envelope_row
 from dealflow_libs.outbox_recovery import prune
 from dealflow_libs.relay import OutboxRelay
 from dealflow_libs.settings import CommonSettings
@@ -124,6 +125,29 @@ async def test_two_relays_publish_each_row_once_in_key_order(
     assert in_key_order(probe.records, keys=7)
     assert sum(r.published for r in relays) == 1007
     assert await counts(engine, outbox) == (1007, 0), "published rows are kept, none pending"
+
+
+async def test_records_carry_the_envelope_headers_as_encoded_when_the_event_was_added(
+    engine, outbox, producer, stack, libs_database_url, topic
+) -> None:
+    """The outbox stores the headers Kafka takes and the relay sends them as stored: the same
+    names, bytes and order as the envelope's binary-mode CloudEvents headers."""
+    await ensure_topics(stack.kafka_bootstrap, [topic])
+    event = TenantChanged(
+        tenant_id="t-ü", name="Ünïcode", api_key_hashes=[], changed_at="2026-01-01T00:00:00Z"
+    )
+    async with AsyncSession(engine) as session:
+        box = Outbox(session, outbox, "dealflow/test")
+        envelopes = [
+            box.add(event, topic=topic, key="t", tenant_id="t-ü", subject=subject)
+            for subject in ("s-1", None)
+        ]
+        await box.flush()
+        await session.commit()
+    sender = relay(engine, outbox, producer, libs_database_url, bootstrap=stack.kafka_bootstrap)
+    async with TopicProbe(stack.kafka_bootstrap, topic) as probe, running(sender):
+        records = await probe.wait_for(lambda r: True, count=2)
+    assert [list(r.headers) for r in records] == [e.kafka_headers() for e in envelopes]
 
 
 async def test_relay_wakes_on_notify_not_on_poll(

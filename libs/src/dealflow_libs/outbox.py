@@ -11,7 +11,6 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -27,7 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs import tracing
@@ -44,7 +43,10 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("id", BigInteger, Identity(), primary_key=True),
         Column("topic", Text, nullable=False),
         Column("key", Text, nullable=True),
-        Column("headers", JSONB, nullable=False),
+        # The record's headers as Kafka takes them (name, bytes), encoded once by the envelope:
+        # names and values side by side, in the envelope's order.
+        Column("header_names", ARRAY(Text), nullable=False),
+        Column("header_values", ARRAY(LargeBinary), nullable=False),
         Column("value", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         # Set when Kafka acknowledged the row (null: not published yet), with where it went.
@@ -87,10 +89,14 @@ FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()""",
 
 
 def envelope_row(envelope: Envelope, *, topic: str, key: str | None) -> dict[str, Any]:
+    """An outbox row: the envelope's Kafka headers are encoded here, once, and the relay hands
+    the stored names and bytes to Kafka as they are."""
+    headers = envelope.kafka_headers()
     return {
         "topic": topic,
         "key": key,
-        "headers": {k: v.decode() for k, v in envelope.kafka_headers()},
+        "header_names": [name for name, _ in headers],
+        "header_values": [value for _, value in headers],
         "value": envelope.data,
     }
 
@@ -98,13 +104,36 @@ def envelope_row(envelope: Envelope, *, topic: str, key: str | None) -> dict[str
 @cache
 def _insert_rows(table: Table) -> TextClause:
     # One statement for the whole batch: one executor start and one NOTIFY trigger call, where
-    # an executemany pays both per row.
+    # an executemany pays both per row. Rows have headers of different lengths, which a 2-D
+    # array cannot hold: all headers travel as two flat arrays, each row takes its slice.
     return text(
-        f"INSERT INTO {table.name} (topic, key, headers, value) "  # noqa: S608 - our table name
-        "SELECT topic, key, headers, value FROM unnest(CAST(:topic AS text[]), "
-        "CAST(:key AS text[]), CAST(:headers AS jsonb[]), CAST(:value AS bytea[])) "
-        "WITH ORDINALITY AS r(topic, key, headers, value, n) ORDER BY n"
+        f"INSERT INTO {table.name} (topic, key, header_names, header_values, value) "  # noqa: S608 - our table name
+        "SELECT r.topic, r.key, h.names[r.first:r.last], h.vals[r.first:r.last], r.value "
+        "FROM (SELECT CAST(:names AS text[]) AS names, CAST(:vals AS bytea[]) AS vals) AS h, "
+        "unnest(CAST(:topic AS text[]), CAST(:key AS text[]), CAST(:value AS bytea[]), "
+        "CAST(:first AS integer[]), CAST(:last AS integer[])) "
+        "WITH ORDINALITY AS r(topic, key, value, first, last, n) ORDER BY r.n"
     )
+
+
+def _insert_params(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    names: list[str] = []
+    values: list[bytes] = []
+    first, last = [], []
+    for row in rows:
+        first.append(len(names) + 1)
+        names += row["header_names"]
+        values += row["header_values"]
+        last.append(len(names))
+    return {
+        "topic": [r["topic"] for r in rows],
+        "key": [r["key"] for r in rows],
+        "value": [r["value"] for r in rows],
+        "names": names,
+        "vals": values,
+        "first": first,
+        "last": last,
+    }
 
 
 class Outbox:
@@ -141,12 +170,4 @@ class Outbox:
         """Writes the pending rows in one statement, in the order added (ids follow it)."""
         if self._pending:
             rows, self._pending = self._pending, []
-            await self._session.execute(
-                _insert_rows(self._table),
-                {
-                    "topic": [r["topic"] for r in rows],
-                    "key": [r["key"] for r in rows],
-                    "headers": [orjson.dumps(r["headers"]).decode() for r in rows],
-                    "value": [r["value"] for r in rows],
-                },
-            )
+            await self._session.execute(_insert_rows(self._table), _insert_params(rows))

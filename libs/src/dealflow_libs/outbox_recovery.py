@@ -59,7 +59,8 @@ class LastPublished:
 
 def event_id_of(row: Row[Any]) -> str:
     """The CloudEvent id of an outbox row."""
-    return str(row.headers["ce_id"])
+    value: bytes = row.header_values[row.header_names.index("ce_id")]
+    return value.decode()
 
 
 async def partitions_held(

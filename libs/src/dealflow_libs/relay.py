@@ -126,7 +126,7 @@ class OutboxRelay:
                 row.topic,
                 value=row.value,
                 key=row.key.encode() if row.key is not None else None,
-                headers=[(k, v.encode()) for k, v in row.headers.items()],
+                headers=list(zip(row.header_names, row.header_values, strict=True)),
             )
             # send() waits for the topic's metadata and for buffer space, not for delivery.
             acks.append(await asyncio.wait_for(send, max(0.0, deadline - loop.time())))
