@@ -302,3 +302,39 @@ async def test_one_trace_and_one_correlation_from_webhook_to_deal_created(
     # Every span but the webhook's hangs under another span of this trace (one connected tree).
     roots = [s for s in spans if s.parent_span_id not in by_id]
     assert [r.parent_span_id for r in roots] == [parent]
+
+
+async def test_every_service_answers_what_it_did_for_one_booking(system: System) -> None:
+    domain = company()
+    uid, email = uuid.uuid4().hex, f"bo@{domain}"
+    booking = calcom("BOOKING_CREATED", uid=uid, email=email, start=soon())
+    response = await system.webhook("calcom", booking)
+    assert response.status_code == 202, response.text
+    correlation = response.json()["event_id"]
+    [deal] = await deals_of(system, domain)
+
+    async def trail(service: str) -> list[tuple[str, str]]:
+        answer = await system.get(service, f"/v1/trail/{correlation}")
+        return [(i["direction"], i["event_type"]) for i in answer["items"]]
+
+    assert await trail("ingest") == [("published", "dealflow.booking.v1")]
+    meetings = await trail("meetings")
+    assert meetings[0] == ("consumed", "dealflow.booking.v1")
+    assert ("published", "dealflow.meeting.booked.v1") in meetings
+    deals = await eventually(
+        lambda: _when(trail("deals"), lambda t: ("published", "dealflow.deal.created.v1") in t),
+        what="deals' trail",
+    )
+    assert ("consumed", "dealflow.meeting.booked.v1") in deals
+    # Another tenant's key sees nothing of it.
+    other = await system.http.get(
+        f"{system.urls['deals']}/v1/trail/{correlation}",
+        headers={"Authorization": "Bearer demo-api-key-that-does-not-exist"},
+    )
+    assert other.status_code == 401
+    assert deal["deal_id"]
+
+
+async def _when(value, predicate):  # type: ignore[no-untyped-def]
+    result = await value
+    return result if predicate(result) else None

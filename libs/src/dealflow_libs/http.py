@@ -241,6 +241,8 @@ def create_app(
         spec = AsyncAPI(runtime.docs_broker, title=title, version=version, description=description)
         return Response(spec.to_specification().to_json(), media_type="application/json")
 
-    for router in routers:
+    from dealflow_libs import trail_api  # imports auth, which imports this module
+
+    for router in (*routers, trail_api.router):
         app.include_router(router)
     return app

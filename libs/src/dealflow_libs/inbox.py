@@ -10,6 +10,9 @@ from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dealflow_libs import tracing
+from dealflow_libs.trail import Trail
+
 T = TypeVar("T")
 
 
@@ -24,10 +27,13 @@ def inbox_table(metadata: MetaData) -> Table:
 
 
 class Inbox:
-    def __init__(self, session: AsyncSession, table: Table, consumer: str) -> None:
+    def __init__(
+        self, session: AsyncSession, table: Table, consumer: str, trail: Trail | None = None
+    ) -> None:
         self._session = session
         self._table = table
         self._consumer = consumer
+        self._trail = trail
 
     async def claim(self, event_id: str) -> bool:
         return bool(await self.claim_many([event_id]))
@@ -40,7 +46,13 @@ class Inbox:
         # executemany form: one cached statement whatever the batch size (a multi-row VALUES
         # would be compiled again for every new size).
         stmt = insert(self._table).on_conflict_do_nothing().returning(self._table.c.event_id)
-        return set((await self._session.execute(stmt, rows)).scalars())
+        claimed = set((await self._session.execute(stmt, rows)).scalars())
+        if self._trail is not None:
+            for event_id in claimed:
+                envelope = tracing.incoming(event_id)
+                if envelope is not None:
+                    self._trail.add(envelope, "consumed", self._consumer)
+        return claimed
 
     async def fresh(self, deliveries: Sequence[tuple[str, T]]) -> list[tuple[str, T]]:
         """The deliveries not processed before, each id once, in their original order."""

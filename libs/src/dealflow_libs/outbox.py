@@ -31,12 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs import tracing
 from dealflow_libs.cloudevents import Envelope, new_envelope
+from dealflow_libs.trail import Trail, trail_table
 from dealflow_schemas.base import EventModel
 
 
 def outbox_table(metadata: MetaData) -> Table:
-    """The outbox, and beside it in `metadata` the relay's `outbox_positions`."""
+    """The outbox, and beside it in `metadata` the relay's `outbox_positions` and the `trail`."""
     outbox_positions_table(metadata)
+    trail_table(metadata)
     return Table(
         "outbox",
         metadata,
@@ -139,10 +141,11 @@ def _insert_params(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
 class Outbox:
     """Collects events during a unit of work and writes them with its flush."""
 
-    def __init__(self, session: AsyncSession, table: Table, source: str) -> None:
+    def __init__(self, session: AsyncSession, table: Table, source: str, trail: Trail) -> None:
         self._session = session
         self._table = table
         self._source = source
+        self._trail = trail
         self._pending: list[dict[str, Any]] = []
 
     def add(
@@ -164,6 +167,7 @@ class Outbox:
         if trail.keys() - envelope.extensions.keys():
             envelope = replace(envelope, extensions={**trail, **envelope.extensions})
         self._pending.append(envelope_row(envelope, topic=topic, key=key))
+        self._trail.add(envelope, "published", topic)
         return envelope
 
     async def flush(self) -> None:

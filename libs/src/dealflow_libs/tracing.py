@@ -56,6 +56,8 @@ class TraceContext:
 #: Trail of each event being handled, by event id (set for the length of a consumer batch).
 _NO_CAUSES: Mapping[str, TraceContext] = MappingProxyType({})
 _causes: ContextVar[Mapping[str, TraceContext]] = ContextVar("dealflow_causes", default=_NO_CAUSES)
+#: The events being handled, by id (set for the length of a consumer batch).
+_incoming: ContextVar[Mapping[str, "Envelope"]] = ContextVar("dealflow_incoming", default={})  # noqa: B039 - never mutated
 #: Trail of the HTTP request being served.
 _request: ContextVar[TraceContext | None] = ContextVar("dealflow_request", default=None)
 
@@ -134,6 +136,7 @@ def handling(envelopes: Sequence["Envelope"], *, consumer: str) -> Iterator[None
             spans.append(span)
             trails[envelope.id] = TraceContext(trail.correlation_id, _traceparent_of(span))
     token = _causes.set(trails)
+    incoming_token = _incoming.set({e.id: e for e in envelopes})
     try:
         yield
     except BaseException as exc:
@@ -142,6 +145,7 @@ def handling(envelopes: Sequence["Envelope"], *, consumer: str) -> Iterator[None
             span.set_status(trace.StatusCode.ERROR)
         raise
     finally:
+        _incoming.reset(incoming_token)
         _causes.reset(token)
         for span in spans:
             span.end()
@@ -194,6 +198,11 @@ def http_request(method: str, headers: Mapping[str, str]) -> Iterator[RequestSpa
         _request.reset(token)
         if span is not None:
             span.end()
+
+
+def incoming(event_id: str) -> "Envelope | None":
+    """The envelope of an event this task is handling (inside `handling`)."""
+    return _incoming.get().get(event_id)
 
 
 def current_request() -> TraceContext | None:

@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dealflow_libs.inbox import Inbox
 from dealflow_libs.outbox import Outbox
+from dealflow_libs.trail import Trail
 
 
 class UnitOfWork:
     session: AsyncSession
     outbox: Outbox
+    trail: Trail
 
     def __init__(
         self,
@@ -37,11 +39,12 @@ class UnitOfWork:
     def inbox(self) -> Inbox:
         if self._inbox_table is None:
             raise RuntimeError(f"{self._source} has no inbox table")
-        return Inbox(self.session, self._inbox_table, self._consumer)
+        return Inbox(self.session, self._inbox_table, self._consumer, self.trail)
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
-        self.outbox = Outbox(self.session, self._outbox_table, self._source)
+        self.trail = Trail(self.session, self._outbox_table.metadata.tables.get("trail"))
+        self.outbox = Outbox(self.session, self._outbox_table, self._source, self.trail)
         self.on_enter()
         return self
 
@@ -67,4 +70,5 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.outbox.flush()
+        await self.trail.flush()
         await self.session.commit()

@@ -24,7 +24,12 @@ class ServiceSpec:
         return f"dealflow_{self.name}"
 
     def installed(self) -> bool:
-        return importlib.util.find_spec(self.package) is not None
+        """A service runs once its package has a composition root (a package that holds only
+        its domain core so far is not started)."""
+        return (
+            importlib.util.find_spec(self.package) is not None
+            and importlib.util.find_spec(f"{self.package}.main") is not None
+        )
 
     def seed(self) -> Callable[[str], Awaitable[None]] | None:
         """A service may ship `devseed.seed(database_url)` to create development data."""
