@@ -141,7 +141,9 @@ def _insert_params(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
 class Outbox:
     """Collects events during a unit of work and writes them with its flush."""
 
-    def __init__(self, session: AsyncSession, table: Table, source: str, trail: Trail) -> None:
+    def __init__(
+        self, session: AsyncSession, table: Table, source: str, trail: Trail | None = None
+    ) -> None:
         self._session = session
         self._table = table
         self._source = source
@@ -167,7 +169,8 @@ class Outbox:
         if trail.keys() - envelope.extensions.keys():
             envelope = replace(envelope, extensions={**trail, **envelope.extensions})
         self._pending.append(envelope_row(envelope, topic=topic, key=key))
-        self._trail.add(envelope, "published", topic)
+        if self._trail is not None:
+            self._trail.add(envelope, "published", topic)
         return envelope
 
     async def flush(self) -> None:
