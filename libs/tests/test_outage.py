@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
-from dealflow_libs.consumer import Incoming
+from dealflow_libs.consumer import Received
 from dealflow_libs.devstack.broker import LocalBroker
 from dealflow_libs.kafka import ensure_topics
 from dealflow_libs.logging import OutageLog, configure_logging
@@ -42,7 +42,7 @@ def log_lines() -> Iterator[io.StringIO]:
 async def start_runtime(bootstrap: str, database_url: str, outbox, topic: str) -> ServiceRuntime:
     """A service's runtime: relay, producer and a consumer group on `topic`."""
 
-    async def handle(_: list[Incoming]) -> None:
+    async def handle(_: list[Received[TenantChanged]]) -> None:
         pass
 
     await ensure_topics(bootstrap, [topic])
@@ -52,7 +52,7 @@ async def start_runtime(bootstrap: str, database_url: str, outbox, topic: str) -
         database_url=database_url,
         outbox_table=outbox,
     )
-    rt.consume(name="outage", topic=topic, payload=TenantChanged, handler=handle, description="-")
+    rt.consume(name="outage", topic=topic, events=[TenantChanged], handler=handle, description="-")
     await rt.start()
     return rt
 

@@ -1,125 +1,148 @@
-"""Batch consumption with explicit failure handling.
+"""Typed batch consumption with explicit failure handling: the one way services consume.
 
-FastStream's Kafka default acknowledges before handling (at-most-once), and a nack re-reads the
-same offset forever. So the policy here is deliberate:
+A `Subscription` declares what a consumer group reads (topic, accepted event types, handler);
+the running consumer and the AsyncAPI document are both built from it. The policy:
+- every record is read into a `Received` event before any handler runs: a CloudEvent envelope,
+  an accepted `ce_type`, a body that validates against its contract, and a body `tenant_id`
+  equal to the `ce_tenantid` header. A record that fails any of these is dead-lettered at once
+  (it can never succeed) and the rest of its batch goes on;
 - records are handled a batch at a time, in one transaction (the handler's unit of work);
-- offsets are committed only after the handler returned (NACK_ON_ERROR, no auto-commit);
-- an infrastructure failure (database or broker away) nacks the batch after a backoff, so it is
-  read again and nothing is lost; inbox claims make the re-read harmless;
+- offsets are committed only after the handler returned (no auto-commit);
+- an infrastructure failure (database or broker away) is raised to the subscriber, which reads
+  the batch again after a backoff, so nothing is lost; inbox claims make the re-read harmless;
 - any other failure splits the batch and retries records one by one: a record that still fails
-  after bounded attempts, or fails permanently (bad contract), goes to `<topic>.dlq` with the
+  after bounded attempts, or fails permanently (rule violation), goes to `<topic>.dlq` with the
   error, and only then is it acknowledged. Nothing is dropped silently.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from dealflow_libs import tracing
-from dealflow_libs.cloudevents import Envelope, EnvelopeError, envelope_from_kafka
-from dealflow_libs.errors import is_permanent, is_transient
+from dealflow_libs.cloudevents import Envelope, envelope_from_kafka
+from dealflow_libs.errors import PermanentError, is_permanent, is_transient
 from dealflow_libs.kafka import dead_letter_topic
-from dealflow_libs.logging import OutageLog
 from dealflow_libs.metrics import DEAD_LETTERS, EVENTS_CONSUMED
-from dealflow_libs.settings import CommonSettings
+from dealflow_schemas.base import EventModel
 
 log = logging.getLogger(__name__)
 
+E = TypeVar("E", bound=EventModel)
+
 
 @dataclass(frozen=True)
-class Incoming:
-    """A consumed record whose CloudEvents envelope has been read."""
+class Received(Generic[E]):
+    """A consumed event: checked, validated, with the envelope and the record it came in."""
 
+    event: E
     envelope: Envelope
     topic: str
     partition: int
     offset: int
-    key: bytes | None
+
+    @property
+    def id(self) -> str:
+        """The CloudEvent id: what inbox claims deduplicate on."""
+        return self.envelope.id
 
 
-BatchHandler = Callable[[Sequence[Incoming]], Awaitable[None]]
+Handler = Callable[[Sequence[Received[E]]], Awaitable[None]]
 
 
-class BatchConsumer:
+@dataclass(frozen=True)
+class Subscription(Generic[E]):
+    """One consumer group reading one topic: the declaration behind the running consumer and
+    behind the service's AsyncAPI document."""
+
+    group: str
+    topic: str
+    events: tuple[type[E], ...]
+    handler: Handler[E]
+    description: str
+    #: Feeds that tolerate a delay (tenants, deal links) poll an idle broker less often.
+    background: bool = False
+    _models: dict[str, type[E]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.events:
+            raise ValueError(f"subscription {self.group} accepts no event type")
+        object.__setattr__(self, "_models", {model.ce_type: model for model in self.events})
+
+    def read(self, record: ConsumerRecord[Any, Any]) -> Received[E]:
+        """The record as a typed event; raises a permanent error when it cannot be one."""
+        envelope = envelope_from_kafka(record.headers or (), record.value)
+        model = self._models.get(envelope.type)
+        if model is None:
+            raise PermanentError(f"unexpected event type {envelope.type} on {record.topic}")
+        event = model.model_validate_json(envelope.data)
+        if getattr(event, "tenant_id", envelope.tenant_id) != envelope.tenant_id:
+            raise PermanentError("body tenant_id differs from the ce_tenantid header")
+        return Received(event, envelope, record.topic, record.partition, record.offset)
+
+
+class BatchConsumer(Generic[E]):
+    """Applies the failure policy above to the records of one fetched batch."""
+
     def __init__(
         self,
+        subscription: Subscription[E],
         *,
-        name: str,
-        handler: BatchHandler,
         dlq_producer: AIOKafkaProducer,
         max_attempts: int = 5,
         retry_delay: float = 0.2,
-        transient_backoff: float = 2.0,
     ) -> None:
-        self.name = name
-        self._handler = handler
+        self.subscription = subscription
+        self.name = subscription.group
         self._dlq = dlq_producer
         self._max_attempts = max_attempts
         self._retry_delay = retry_delay
-        self._transient_backoff = transient_backoff
-        self._outage = OutageLog(log, f"consumer {name}: infrastructure (batches are re-read)")
 
     async def handle_records(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
-        readable: list[Incoming] = []
+        """Returns when every record is handled or dead-lettered; raises a transient error when
+        the batch must be read again."""
+        readable: list[tuple[Received[E], ConsumerRecord[Any, Any]]] = []
         for record in records:
             try:
-                envelope = envelope_from_kafka(record.headers or (), record.value)
-            except EnvelopeError as exc:
+                readable.append((self.subscription.read(record), record))
+            except Exception as exc:  # reading is pure: what fails once fails every time
                 await self._dead_letter(record, exc)
-                continue
-            readable.append(
-                Incoming(envelope, record.topic, record.partition, record.offset, record.key)
-            )
         if not readable:
             return
         try:
-            with tracing.handling([i.envelope for i in readable], consumer=self.name):
-                await self._handler(readable)
+            with tracing.handling([item.envelope for item, _ in readable], consumer=self.name):
+                await self.subscription.handler([item for item, _ in readable])
         except Exception as exc:
             if is_transient(exc):
-                await self._pause(exc)
                 raise
             log.warning(
                 "batch failed, retrying one by one",
                 extra={"consumer": self.name, "size": len(readable), "error": repr(exc)},
             )
-            by_offset = {(r.topic, r.partition, r.offset): r for r in records}
-            for item in readable:
-                await self._handle_single(
-                    item, by_offset[(item.topic, item.partition, item.offset)]
-                )
+            for item, record in readable:
+                await self._handle_single(item, record)
         else:
-            self._outage.recovered()
-            EVENTS_CONSUMED.labels(readable[0].topic, "ok").inc(len(readable))
+            EVENTS_CONSUMED.labels(self.subscription.topic, "ok").inc(len(readable))
 
-    async def _handle_single(self, item: Incoming, record: ConsumerRecord[Any, Any]) -> None:
+    async def _handle_single(self, item: Received[E], record: ConsumerRecord[Any, Any]) -> None:
         for attempt in range(1, self._max_attempts + 1):
             try:
                 with tracing.handling([item.envelope], consumer=self.name):
-                    await self._handler([item])
+                    await self.subscription.handler([item])
                 EVENTS_CONSUMED.labels(item.topic, "ok").inc()
                 return
             except Exception as exc:
                 if is_transient(exc):
-                    await self._pause(exc)
                     raise
                 if is_permanent(exc) or attempt == self._max_attempts:
                     await self._dead_letter(record, exc)
                     return
                 await asyncio.sleep(self._retry_delay * attempt)
-
-    async def _pause(self, exc: BaseException) -> None:
-        self._outage.failed(exc, consumer=self.name, retry_in=self._transient_backoff)
-        EVENTS_CONSUMED.labels("-", "retried").inc()
-        await asyncio.sleep(self._transient_backoff)
 
     async def _dead_letter(self, record: ConsumerRecord[Any, Any], exc: BaseException) -> None:
         topic = dead_letter_topic(record.topic)
@@ -145,54 +168,3 @@ class BatchConsumer:
                 "error": repr(exc),
             },
         )
-
-
-def subscribe_batch(
-    broker: KafkaBroker,
-    docs_broker: KafkaBroker,
-    consumer: BatchConsumer,
-    *,
-    topic: str,
-    group_id: str,
-    payload: type,
-    settings: CommonSettings,
-    description: str | None = None,
-) -> None:
-    """Registers `consumer` on `topic`.
-
-    The working broker runs without payload validation (a record that fails it must be
-    dead-lettered, not retried forever), which leaves FastStream nothing to document; so the
-    same subscription is declared on `docs_broker`, typed with `payload`, for the AsyncAPI document.
-    """
-
-    async def on_records(body: Any, message: KafkaMessage) -> None:
-        raw = message.raw_message
-        await consumer.handle_records(raw if isinstance(raw, tuple) else (raw,))
-
-    async def documented(body: list[payload]) -> None:  # type: ignore[valid-type]
-        raise NotImplementedError("documentation only; never started")
-
-    name = f"{consumer.name}_on_{topic.replace('.', '_')}"
-    on_records.__name__ = documented.__name__ = name
-    docs_broker.subscriber(
-        topic,
-        group_id=f"{settings.kafka_group_prefix}{group_id}",
-        batch=True,
-        title=f"{group_id}:{topic}",
-        description=description,
-    )(documented)
-    broker.subscriber(
-        topic,
-        group_id=f"{settings.kafka_group_prefix}{group_id}",
-        batch=True,
-        max_records=settings.consumer_batch_size,
-        batch_timeout_ms=50,
-        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
-        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        title=f"{group_id}:{topic}",
-        description=description,
-    )(on_records)

@@ -10,13 +10,13 @@ import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from faststream.specification import AsyncAPI
 from pydantic import BaseModel, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dealflow_libs import tracing
+from dealflow_libs.asyncapi import document as asyncapi_document
 from dealflow_libs.errors import is_transient
 from dealflow_libs.metrics import HTTP_LATENCY, HTTP_REQUESTS, render
 from dealflow_libs.runtime import ServiceRuntime
@@ -238,8 +238,15 @@ def create_app(
     @app.get("/asyncapi.json", tags=["ops"], summary="AsyncAPI document of this service's topics")
     async def asyncapi(request: Request) -> Response:
         runtime: ServiceRuntime = request.app.state.runtime
-        spec = AsyncAPI(runtime.docs_broker, title=title, version=version, description=description)
-        return Response(spec.to_specification().to_json(), media_type="application/json")
+        spec = asyncapi_document(
+            title=title,
+            version=version,
+            description=description,
+            server=runtime.settings.kafka_bootstrap,
+            subscriptions=runtime.subscriptions,
+            publications=runtime.publications,
+        )
+        return JsonResponse(spec)
 
     from dealflow_libs import trail_api  # imports auth, which imports this module
 

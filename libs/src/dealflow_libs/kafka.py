@@ -2,11 +2,11 @@
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from faststream.kafka import KafkaBroker
 
 from dealflow_libs.settings import CommonSettings
 
@@ -38,17 +38,22 @@ def new_producer(settings: CommonSettings, client_id: str) -> AIOKafkaProducer:
     )
 
 
-def new_broker(settings: CommonSettings, client_id: str) -> KafkaBroker:
-    # FastStream logs every message at INFO; our consumers log what matters themselves.
-    logging.getLogger(f"{client_id}.broker").setLevel(logging.WARNING)
-    return KafkaBroker(
-        settings.kafka_bootstrap,
-        client_id=f"{settings.kafka_client_prefix}-{client_id}",
-        enable_idempotence=settings.kafka_enable_idempotence,
-        # Validation is ours: a record that fails it is dead-lettered, not retried forever.
-        serializer=None,
-        logger=logging.getLogger(f"{client_id}.broker"),
-    )
+def consumer_options(settings: CommonSettings, *, background: bool) -> dict[str, Any]:
+    """aiokafka consumer settings for a subscription: offsets committed by the subscriber after
+    handling, a new group reads from the start, the fetch wait of its kind (hot or background)."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "fetch_max_wait_ms": settings.kafka_background_fetch_max_wait_ms
+        if background
+        else settings.kafka_fetch_max_wait_ms,
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
+    }
+    if settings.kafka_rebalance_timeout_ms is not None:
+        options["rebalance_timeout_ms"] = settings.kafka_rebalance_timeout_ms
+    return options
 
 
 async def ensure_topics(

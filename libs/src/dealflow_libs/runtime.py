@@ -1,23 +1,24 @@
-"""What a running service holds: database engine, producer, broker, outbox relay; started and
+"""What a running service holds: database engine, producer, consumers, outbox relay; started and
 stopped by the app's lifespan, injected into handlers (nothing is created at import time)."""
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from faststream.kafka import KafkaBroker
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dealflow_libs import tracing
-from dealflow_libs.consumer import BatchConsumer, BatchHandler, subscribe_batch
+from dealflow_libs.asyncapi import Publication
+from dealflow_libs.consumer import E, Handler, Subscription
 from dealflow_libs.db import create_engine, ping, session_factory
-from dealflow_libs.kafka import check_broker, new_broker, new_producer
+from dealflow_libs.kafka import check_broker, new_producer
 from dealflow_libs.relay import OutboxRelay
 from dealflow_libs.settings import CommonSettings
+from dealflow_libs.subscriber import KafkaSubscriber
 from dealflow_schemas.base import EventModel
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,10 @@ class ServiceRuntime:
         )
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.producer: AIOKafkaProducer = new_producer(settings, service)
-        self.broker: KafkaBroker = new_broker(settings, service)
-        #: Never started: describes this service's subscriptions and publications for AsyncAPI.
-        self.docs_broker: KafkaBroker = KafkaBroker(settings.kafka_bootstrap)
+        #: What this service reads and writes: run by start(), described by /asyncapi.json.
+        self.subscriptions: list[Subscription[Any]] = []
+        self.publications: list[Publication] = []
+        self.subscribers: list[KafkaSubscriber] = []
         self.relay = OutboxRelay(
             service=service,
             engine=self.engine,
@@ -66,41 +68,48 @@ class ServiceRuntime:
         await self.producer.start()
         if self._run_relay:
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
-        if self._run_consumers and self.broker.subscribers:
-            await self.broker.start()
+        if self._run_consumers:
+            self.subscribers = [
+                KafkaSubscriber(
+                    subscription,
+                    settings=self.settings,
+                    client_id=self.service,
+                    dlq_producer=self.producer,
+                )
+                for subscription in self.subscriptions
+            ]
+            # Groups join concurrently: on the local broker each join takes about a second.
+            await asyncio.gather(*(subscriber.start() for subscriber in self.subscribers))
         log.info("runtime started", extra={"service": self.service})
 
     def consume(
-        self, *, name: str, topic: str, payload: type, handler: BatchHandler, description: str
+        self,
+        *,
+        name: str,
+        topic: str,
+        events: Sequence[type[E]],
+        handler: Handler[E],
+        description: str,
+        background: bool = False,
     ) -> None:
-        """Subscribes `handler` to `topic` in consumer group `name`, with this service's retry,
-        dead-letter and acknowledgement policy (see dealflow_libs.consumer)."""
-        consumer = BatchConsumer(
-            name=name,
-            handler=handler,
-            dlq_producer=self.producer,
-            max_attempts=self.settings.consumer_max_attempts,
-        )
-        subscribe_batch(
-            self.broker,
-            self.docs_broker,
-            consumer,
-            topic=topic,
-            group_id=name,
-            payload=payload,
-            settings=self.settings,
-            description=description,
+        """Subscribes `handler` to `topic` in consumer group `name`: it receives batches of
+        checked, validated events of the given types, under the retry, dead-letter and
+        acknowledgement policy of dealflow_libs.consumer. `background` feeds (tenants, deal
+        links) tolerate delay and cost an idle broker less."""
+        self.subscriptions.append(
+            Subscription(
+                group=name,
+                topic=topic,
+                events=tuple(events),
+                handler=handler,
+                description=description,
+                background=background,
+            )
         )
 
     def publishes(self, topic: str, *events: type[EventModel]) -> None:
-        """Documents (AsyncAPI) the events this service writes to `topic` through its outbox."""
-        for event in events:
-            self.docs_broker.publisher(
-                topic,
-                schema=event,
-                title=f"{topic}:{event.__name__}",
-                description=(event.__doc__ or event.__name__).strip(),
-            )
+        """Declares (for AsyncAPI) the events this service writes to `topic` via its outbox."""
+        self.publications.append(Publication(topic, events))
 
     def spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         """Runs a background loop for the life of the service; cancelled at stop."""
@@ -121,8 +130,9 @@ class ServiceRuntime:
         deadline = asyncio.get_running_loop().time() + STOP_BUDGET
         for hook in reversed(self._stop_hooks):
             await _bounded(f"stop hook {getattr(hook, '__qualname__', hook)}", hook(), deadline, 2)
-        if self._run_consumers and self.broker.subscribers:
-            await _bounded("consumers", self.broker.stop(), deadline, 3)
+        if self.subscribers:
+            stops = asyncio.gather(*(subscriber.stop() for subscriber in self.subscribers))
+            await _bounded("consumers", stops, deadline, 3)
         for task in self._tasks:
             task.cancel()
         if self._tasks:

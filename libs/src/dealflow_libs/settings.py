@@ -35,15 +35,28 @@ class CommonSettings(BaseSettings):
         default="",
         description="Prepended to consumer group ids, e.g. to run two environments on one cluster.",
     )
+    # Consumer timings. The defaults suit Apache Kafka, which answers a fetch as soon as a record
+    # arrives; the local broker polls instead, so the devstack sets its own values
+    # (dealflow_libs.devstack.stack.LOCAL_BROKER_TIMINGS).
     kafka_fetch_max_wait_ms: int = Field(
-        default=100, description="Longest a fetch waits for new records: bounds each hop's latency."
+        default=500,
+        description="Longest a fetch of a hot-path subscription waits for records. Apache Kafka "
+        "answers as soon as one arrives; the local broker only at its next poll of storage, so "
+        "there it bounds each hop's latency and sets how often an idle consumer asks.",
     )
-    kafka_session_timeout_ms: int = 10_000
+    kafka_background_fetch_max_wait_ms: int = Field(
+        default=500,
+        description="The same for background feeds (tenants, deal links), which tolerate delay.",
+    )
+    kafka_session_timeout_ms: int = Field(
+        default=10_000,
+        description="A member that has not sent a heartbeat for this long leaves its group. The "
+        "local broker also holds every join for half of it.",
+    )
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_rebalance_timeout_ms: int | None = Field(
         default=None,
-        description="How long a rebalance waits for members (default: max poll interval). "
-        "The local broker holds every join this long, so development keeps it short.",
+        description="How long a rebalance waits for members (default: max poll interval).",
     )
     secret_keys: SecretStr | None = Field(
         default=None,

@@ -450,7 +450,9 @@ async def test_asyncapi_documents_the_public_deal_stream(client) -> None:
         "DealWon",
         "DealLost",
         "DealReopened",
-        "MeetingEvent",
+        "dealflow.meetings.v1",  # what it consumes, each meeting event type by name
+        "MeetingBooked",
+        "MeetingOutcomeRecorded",
     ):
         assert name in document
 
