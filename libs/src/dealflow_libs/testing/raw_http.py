@@ -68,6 +68,7 @@ class RawSender:
             )
         self._host = parsed.hostname
         self._port = parsed.port or 80
+        self._netloc = parsed.netloc
         self._head = f"POST {path} HTTP/1.1\r\nHost: {parsed.netloc}\r\n".encode()
         self._timeout = timeout
         self._reader: _ResponseReader | None = None
@@ -79,10 +80,19 @@ class RawSender:
         return self._reader
 
     async def post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        reader = await self._connected()
         lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         head = f"{lines}content-length: {len(body)}\r\n\r\n".encode()
-        waiter = reader.send(self._head + head + body)
+        return await self._exchange(self._head + head + body)
+
+    async def get(self, path_and_query: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        """A GET on the same connection (e.g. to poll a read API between posts)."""
+        lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        head = f"GET {path_and_query} HTTP/1.1\r\nHost: {self._netloc}\r\n{lines}\r\n"
+        return await self._exchange(head.encode())
+
+    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
+        reader = await self._connected()
+        waiter = reader.send(request)
         timer = asyncio.get_running_loop().call_later(self._timeout, _expire, waiter, self._timeout)
         try:
             return await waiter
