@@ -34,7 +34,9 @@ def uow_factory(sessions) -> Callable[..., DealsUnitOfWork]:  # type: ignore[no-
     return lambda consumer="deals": DealsUnitOfWork(sessions, consumer)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: the app's consumer groups carry the real services' names, so it
+# must leave them before tests/e2e starts those services, or it would take their records.
+@pytest.fixture(scope="module")
 async def deals_url(deals_settings: DealsSettings) -> AsyncIterator[str]:
     async with serve(build_app(deals_settings)) as url:
         yield url

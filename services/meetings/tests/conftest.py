@@ -35,7 +35,9 @@ def uow_factory(sessions) -> Callable[..., MeetingsUnitOfWork]:  # type: ignore[
     return lambda consumer="meetings": MeetingsUnitOfWork(sessions, consumer)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: the app's consumer groups carry the real services' names, so it
+# must leave them before tests/e2e starts those services, or it would take their records.
+@pytest.fixture(scope="module")
 async def meetings_url(meetings_settings: MeetingsSettings) -> AsyncIterator[str]:
     async with serve(build_app(meetings_settings)) as url:
         yield url
