@@ -2,6 +2,12 @@
 
 from enum import StrEnum
 
+from dealflow_schemas.attribution import (
+    ATTRIBUTION_EVENTS,
+    ATTRIBUTION_TOPIC,
+    TOUCHES_TOPIC,
+    TouchSubmitted,
+)
 from dealflow_schemas.base import EventModel
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
 from dealflow_schemas.deals import DEAL_EVENTS, DEALS_TOPIC
@@ -14,9 +20,18 @@ class Topic(StrEnum):
     TENANTS = TENANTS_TOPIC
     MEETINGS = MEETINGS_TOPIC
     DEALS = DEALS_TOPIC
+    TOUCHES = TOUCHES_TOPIC
+    ATTRIBUTION = ATTRIBUTION_TOPIC
 
 
-_ALL: tuple[type[EventModel], ...] = (BookingEvent, TenantChanged, *MEETING_EVENTS, *DEAL_EVENTS)
+_ALL: tuple[type[EventModel], ...] = (
+    BookingEvent,
+    TenantChanged,
+    *MEETING_EVENTS,
+    *DEAL_EVENTS,
+    TouchSubmitted,
+    *ATTRIBUTION_EVENTS,
+)
 EVENT_TYPES: dict[str, type[EventModel]] = {model.ce_type: model for model in _ALL}
 
 

@@ -1,0 +1,1 @@
+"""Attribution HTTP API."""

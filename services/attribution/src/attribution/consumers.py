@@ -1,0 +1,25 @@
+"""Kafka subscribers of the attribution service: typed events in, one use case."""
+
+from collections.abc import Callable, Sequence
+
+from attribution import SERVICE
+from attribution.uow import AttributionUnitOfWork
+from attribution.use_cases import consume_touches
+from dealflow_libs.consumer import Received
+from dealflow_libs.runtime import ServiceRuntime
+from dealflow_schemas.attribution import TOUCHES_TOPIC, TouchSubmitted
+
+
+def subscribe_touches(runtime: ServiceRuntime, uow: Callable[[str], AttributionUnitOfWork]) -> None:
+    name = f"{SERVICE}-touches"
+
+    async def handle(items: Sequence[Received[TouchSubmitted]]) -> None:
+        await consume_touches(uow(name), [(i.id, i.event) for i in items])
+
+    runtime.consume(
+        name=name,
+        topic=TOUCHES_TOPIC,
+        events=[TouchSubmitted],
+        handler=handle,
+        description="Records touches sent by other systems (the Kafka form of POST /v1/touches).",
+    )

@@ -1,0 +1,1 @@
+"""Attribution persistence: tables and the repository (all SQL lives here)."""

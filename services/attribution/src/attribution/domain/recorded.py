@@ -1,0 +1,30 @@
+"""Touches as the service keeps them, and the leads they make up."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from attribution.domain.channels import Classification
+from attribution.domain.touches import Touch
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedTouch:
+    """A touch as received, with the channel its tenant's rules gave it when it arrived."""
+
+    tenant_id: str
+    touch: Touch
+    classification: Classification
+    source: str  # "api", "kafka" or "meeting"
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    """One person known by their touches."""
+
+    email: str
+    touches: int
+    first_touch_at: datetime
+    last_touch_at: datetime
+    first_channel: str
+    last_channel: str

@@ -1,0 +1,4 @@
+from attribution.db.tables import metadata
+from dealflow_libs.migrate import run_env
+
+run_env(metadata)
