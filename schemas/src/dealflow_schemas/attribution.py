@@ -93,6 +93,7 @@ class MeetingAttributed(EventModel):
     )
     converting_channel: str | None
     rule_version: int = Field(description="Version of the channel rules that classified.")
+    caused_by: str | None = Field(default=None, description="Id of the MeetingBooked event.")
 
 
 class ChannelShare(EventModel):
@@ -120,6 +121,7 @@ class DealAttributed(EventModel):
     supersedes: UUID | None = Field(default=None, description="The run this one replaces.")
     input_hash: str
     computed_at: Instant
+    caused_by: str | None = Field(default=None, description="Id of the deal event behind it.")
 
 
 ATTRIBUTION_EVENTS: tuple[type[EventModel], ...] = (MeetingAttributed, DealAttributed)

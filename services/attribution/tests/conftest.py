@@ -8,8 +8,11 @@ from attribution.db.tables import tenants
 from attribution.main import build_app
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.db import create_engine, session_factory
+from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.testing.http import serve
+from dealflow_libs.testing.kafka import TopicProbe
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
+from dealflow_schemas.attribution import ATTRIBUTION_TOPIC
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +49,11 @@ async def client(attribution_url: str) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def tenant(sessions) -> TenantCredentials:  # type: ignore[no-untyped-def]
     return await seed_tenant(sessions, tenants, prefix="a")
+
+
+@pytest.fixture(scope="session")
+async def attribution_events(
+    stack: Stack, prepared_stack: dict[str, str]
+) -> AsyncIterator[TopicProbe]:
+    async with TopicProbe(stack.kafka_bootstrap, ATTRIBUTION_TOPIC) as probe:
+        yield probe

@@ -4,10 +4,11 @@ from collections.abc import Callable, Sequence
 
 from attribution import SERVICE
 from attribution.uow import AttributionUnitOfWork
-from attribution.use_cases import consume_touches
+from attribution.use_cases import consume_touches, record_meeting_events
 from dealflow_libs.consumer import Received
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas.attribution import TOUCHES_TOPIC, TouchSubmitted
+from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC, MeetingEvent
 
 
 def subscribe_touches(runtime: ServiceRuntime, uow: Callable[[str], AttributionUnitOfWork]) -> None:
@@ -22,4 +23,21 @@ def subscribe_touches(runtime: ServiceRuntime, uow: Callable[[str], AttributionU
         events=[TouchSubmitted],
         handler=handle,
         description="Records touches sent by other systems (the Kafka form of POST /v1/touches).",
+    )
+
+
+def subscribe_meetings(
+    runtime: ServiceRuntime, uow: Callable[[str], AttributionUnitOfWork]
+) -> None:
+    name = f"{SERVICE}-meetings"
+
+    async def handle(items: Sequence[Received[MeetingEvent]]) -> None:
+        await record_meeting_events(uow(name), [(i.id, i.event) for i in items])
+
+    runtime.consume(
+        name=name,
+        topic=MEETINGS_TOPIC,
+        events=MEETING_EVENTS,
+        handler=handle,
+        description="Turns each booking into a touch and publishes MeetingAttributed.",
     )

@@ -6,9 +6,10 @@ from typing import Any
 
 from attribution.domain.channels import RuleSet
 from attribution.domain.default_channels import default_rule_set
-from attribution.domain.recorded import RecordedTouch
+from attribution.domain.recorded import Booking, RecordedTouch
 from attribution.domain.touches import ActivityType, Touch, Utm
 from dealflow_schemas.attribution import TouchIn
+from dealflow_schemas.meetings import MeetingBooked
 
 #: Tenant settings key holding a custom rule set (`RuleSet.to_dict()`); absent = the defaults.
 CHANNEL_RULES_SETTING = "channel_rules"
@@ -43,5 +44,49 @@ def to_touch(item: TouchIn) -> Touch:
 def recorded(
     tenant_id: str, item: TouchIn, rules: RuleSet, source: str, now: datetime
 ) -> RecordedTouch:
-    touch = to_touch(item)
+    return classified(tenant_id, to_touch(item), rules, source, now)
+
+
+def classified(
+    tenant_id: str, touch: Touch, rules: RuleSet, source: str, now: datetime
+) -> RecordedTouch:
     return RecordedTouch(tenant_id, touch, rules.classify(touch), source, now)
+
+
+def booking_of(event: MeetingBooked) -> Booking | None:
+    """The booking a MeetingBooked records; None when no attendee email is known."""
+    meeting = event.meeting
+    # The same normal form as every other touch (Touch lower-cases), so timelines meet.
+    email = (meeting.primary_email or "").strip().lower()
+    if "@" not in email:
+        return None
+    attendees = ((a.email or "").strip().lower() for a in meeting.attendees)
+    return Booking(
+        tenant_id=event.tenant_id,
+        meeting_id=event.meeting_id,
+        person_email=email,
+        attendee_emails=tuple(sorted({a for a in attendees if "@" in a} | {email})),
+        company_domain=meeting.company_domain,
+        booked_at=event.occurred_at,
+        touch_id=f"meeting:{event.meeting_id}",
+    )
+
+
+def booking_touch(event: MeetingBooked, booking: Booking) -> Touch:
+    """The booking as a touch of the person who booked, with the booking's tracking data."""
+    tracking = event.meeting.tracking
+    return Touch(
+        touch_id=booking.touch_id,
+        person_email=booking.person_email,
+        occurred_at=booking.booked_at,
+        activity_type=ActivityType.MEETING_BOOKED,
+        utm=Utm(
+            source=tracking.utm_source,
+            medium=tracking.utm_medium,
+            campaign=tracking.utm_campaign,
+            content=tracking.utm_content,
+            term=tracking.utm_term,
+        ),
+        external_activity_id=str(event.meeting_id),
+        metadata={"tracking": dict(tracking.extra)} if tracking.extra else {},
+    )

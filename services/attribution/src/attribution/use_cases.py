@@ -5,10 +5,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from attribution.domain.booking import journey_to_booking
 from attribution.domain.recorded import Lead, RecordedTouch
-from attribution.intake import recorded, rules_for
+from attribution.events import meeting_attributed
+from attribution.intake import booking_of, booking_touch, classified, recorded, rules_for
 from attribution.uow import AttributionUnitOfWork
-from dealflow_schemas.attribution import TouchIn, TouchSubmitted
+from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, TouchIn, TouchSubmitted
+from dealflow_schemas.meetings import MeetingBooked, MeetingEvent
 
 
 class TouchStatus(StrEnum):
@@ -57,6 +60,40 @@ async def consume_touches(
             rules = {tenant_id: rules_for(p.settings) for tenant_id, p in profiles.items()}
             await uow.attribution.add_touches(
                 [recorded(e.tenant_id, e, rules[e.tenant_id], "kafka", now) for _, e in fresh]
+            )
+        await uow.commit()
+
+
+async def record_meeting_events(
+    uow: AttributionUnitOfWork, deliveries: Sequence[tuple[str, MeetingEvent]]
+) -> None:
+    """A booking becomes a touch of the person who booked, and a MeetingAttributed naming the
+    touches before it. Other meeting events change nothing here."""
+    now = datetime.now(UTC)
+    async with uow:
+        fresh = await uow.inbox.fresh(deliveries)
+        booked = [(i, e) for i, e in fresh if isinstance(e, MeetingBooked)]
+        profiles = await uow.tenants.profiles({e.tenant_id for _, e in booked})
+        for event_id, event in booked:
+            booking = booking_of(event)
+            # A booking seen before (another event id for the same meeting) is not counted again.
+            if booking is None or not await uow.attribution.add_booking(booking):
+                continue
+            rules = rules_for(profiles[event.tenant_id].settings)
+            touch = classified(
+                event.tenant_id, booking_touch(event, booking), rules, "meeting", now
+            )
+            await uow.attribution.add_touches([touch])
+            timeline = await uow.attribution.timeline(event.tenant_id, booking.person_email)
+            journey = journey_to_booking(
+                timeline, booking_touch_id=booking.touch_id, booked_at=booking.booked_at
+            )
+            uow.outbox.add(
+                meeting_attributed(booking, journey, rules.version, event_id),
+                topic=ATTRIBUTION_TOPIC,
+                key=str(booking.meeting_id),
+                tenant_id=booking.tenant_id,
+                subject=str(booking.meeting_id),
             )
         await uow.commit()
 

@@ -8,9 +8,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
-from attribution.db.tables import touches
+from attribution.db.tables import meeting_bookings, touches
 from attribution.domain.channels import Classification
-from attribution.domain.recorded import Lead, RecordedTouch
+from attribution.domain.recorded import Booking, Lead, RecordedTouch
 from attribution.domain.touches import ActivityType, Touch, Utm
 
 
@@ -33,6 +33,24 @@ class AttributionRepository:
             .returning(touches.c.tenant_id, touches.c.touch_id)
         )
         return {(t, i) for t, i in (await self.session.execute(statement)).all()}
+
+    async def add_booking(self, booking: Booking) -> bool:
+        """Records a booked meeting; False when it was recorded before."""
+        statement = (
+            insert(meeting_bookings)
+            .values(
+                meeting_id=booking.meeting_id,
+                tenant_id=booking.tenant_id,
+                person_email=booking.person_email,
+                attendee_emails=list(booking.attendee_emails),
+                company_domain=booking.company_domain,
+                booked_at=booking.booked_at,
+                touch_id=booking.touch_id,
+            )
+            .on_conflict_do_nothing(index_elements=[meeting_bookings.c.meeting_id])
+            .returning(meeting_bookings.c.meeting_id)
+        )
+        return (await self.session.execute(statement)).first() is not None
 
     async def leads(self, tenant_id: str, after_email: str | None, limit: int) -> list[Lead]:
         """People with touches, by email; `limit` of them after `after_email`."""

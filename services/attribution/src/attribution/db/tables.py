@@ -1,7 +1,7 @@
 """Tables owned by attribution."""
 
 from sqlalchemy import Column, Index, Integer, Table, Text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from dealflow_libs.db import new_metadata, timestamp
 from dealflow_libs.inbox import inbox_table
@@ -36,6 +36,21 @@ touches = Table(
     Column("source", Text, nullable=False),
     timestamp("received_at", nullable=False),
     Index("ix_touches_person", "tenant_id", "person_email", "occurred_at", "touch_id"),
+)
+
+#: Each booked meeting once: who booked (the person and every attendee) and when; deals link
+#: their meetings, and a deal's journey takes in these people.
+meeting_bookings = Table(
+    "meeting_bookings",
+    metadata,
+    Column("meeting_id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("person_email", Text, nullable=False),
+    Column("attendee_emails", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("company_domain", Text),
+    timestamp("booked_at", nullable=False),
+    Column("touch_id", Text, nullable=False),
+    Index("ix_meeting_bookings_company", "tenant_id", "company_domain"),
 )
 
 tenants = tenants_table(metadata)

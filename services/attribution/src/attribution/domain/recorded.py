@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from attribution.domain.channels import Classification
 from attribution.domain.touches import Touch
@@ -28,3 +29,16 @@ class Lead:
     last_touch_at: datetime
     first_channel: str
     last_channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A booked meeting: who booked it, with whom, and when (the lead's creation)."""
+
+    tenant_id: str
+    meeting_id: UUID
+    person_email: str
+    attendee_emails: tuple[str, ...]
+    company_domain: str | None
+    booked_at: datetime
+    touch_id: str  # the booking's own touch
