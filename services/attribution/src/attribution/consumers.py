@@ -4,10 +4,11 @@ from collections.abc import Callable, Sequence
 
 from attribution import SERVICE
 from attribution.uow import AttributionUnitOfWork
-from attribution.use_cases import consume_touches, record_meeting_events
+from attribution.use_cases import consume_touches, record_deal_events, record_meeting_events
 from dealflow_libs.consumer import Received
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas.attribution import TOUCHES_TOPIC, TouchSubmitted
+from dealflow_schemas.deals import DEAL_EVENTS, DEALS_TOPIC, DealEvent
 from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC, MeetingEvent
 
 
@@ -40,4 +41,19 @@ def subscribe_meetings(
         events=MEETING_EVENTS,
         handler=handle,
         description="Turns each booking into a touch and publishes MeetingAttributed.",
+    )
+
+
+def subscribe_deals(runtime: ServiceRuntime, uow: Callable[[str], AttributionUnitOfWork]) -> None:
+    name = f"{SERVICE}-deals"
+
+    async def handle(items: Sequence[Received[DealEvent]]) -> None:
+        await record_deal_events(uow(name), [(i.id, i.event) for i in items])
+
+    runtime.consume(
+        name=name,
+        topic=DEALS_TOPIC,
+        events=DEAL_EVENTS,
+        handler=handle,
+        description="Attributes won deals (one run per model), supersedes and voids runs.",
     )

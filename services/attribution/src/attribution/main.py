@@ -6,7 +6,7 @@ from attribution import SERVICE
 from attribution.api import leads, touches
 from attribution.api.deps import AttributionContext
 from attribution.config import AttributionSettings
-from attribution.consumers import subscribe_meetings, subscribe_touches
+from attribution.consumers import subscribe_deals, subscribe_meetings, subscribe_touches
 from attribution.db.tables import outbox, tenants
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.http import create_app
@@ -38,6 +38,7 @@ def build_app(config: AttributionSettings | None = None) -> FastAPI:
         subscribe_tenant_feed(rt, uow)
         subscribe_touches(rt, uow)
         subscribe_meetings(rt, uow)
+        subscribe_deals(rt, uow)
         rt.publishes(ATTRIBUTION_TOPIC, *ATTRIBUTION_EVENTS)
         return rt
 

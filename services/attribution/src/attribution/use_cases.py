@@ -1,16 +1,31 @@
 """Attribution use cases: each opens one unit of work, applies domain rules, commits once."""
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from attribution.domain.account import account_touches
 from attribution.domain.booking import journey_to_booking
-from attribution.domain.recorded import Lead, RecordedTouch
-from attribution.events import meeting_attributed
+from attribution.domain.deal_runs import DealFacts, channel_path, deal_runs, enabled_models
+from attribution.domain.money import to_minor_units
+from attribution.domain.recorded import Booking, Lead, RecordedTouch
+from attribution.domain.touches import Touch
+from attribution.domain.weighting import Milestones
+from attribution.events import deal_attributed, meeting_attributed
 from attribution.intake import booking_of, booking_touch, classified, recorded, rules_for
 from attribution.uow import AttributionUnitOfWork
+from dealflow_libs.tenants import TenantProfile
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, TouchIn, TouchSubmitted
+from dealflow_schemas.deals import (
+    DealEvent,
+    DealLost,
+    DealReopened,
+    DealStatus,
+    DealValueChanged,
+    DealWon,
+)
 from dealflow_schemas.meetings import MeetingBooked, MeetingEvent
 
 
@@ -96,6 +111,128 @@ async def record_meeting_events(
                 subject=str(booking.meeting_id),
             )
         await uow.commit()
+
+
+async def record_deal_events(
+    uow: AttributionUnitOfWork, deliveries: Sequence[tuple[str, DealEvent]]
+) -> None:
+    """Won: one run per enabled model. Value changed while won: new runs superseding the
+    current ones (a model whose inputs did not change keeps its run). Reopened: the current
+    runs are voided. Won and lost deals' channel paths train the Markov model."""
+    now = datetime.now(UTC)
+    async with uow:
+        fresh = await uow.inbox.fresh(deliveries)
+        profiles = await uow.tenants.profiles({e.tenant_id for _, e in fresh})
+        for event_id, event in fresh:
+            profile = profiles[event.tenant_id]
+            if isinstance(event, DealReopened):
+                await _void_runs(uow, event, event_id, now)
+            elif isinstance(event, DealLost):
+                touches, _ = await _deal_touches(uow, event, profile)
+                await _record_journey(uow, event, profile, touches, converted=False)
+            elif isinstance(event, DealWon) or (
+                isinstance(event, DealValueChanged) and event.deal.status is DealStatus.WON
+            ):
+                await _attribute(uow, event, event_id, profile, now)
+        await uow.commit()
+
+
+def _closed_at(event: DealEvent) -> datetime:
+    return event.deal.closed_at or event.occurred_at
+
+
+async def _deal_touches(
+    uow: AttributionUnitOfWork, event: DealEvent, profile: TenantProfile
+) -> tuple[list[Touch], list[Booking]]:
+    """The account journey: everyone at the deal's company, plus its meetings' attendees and
+    its primary contact (a personal address joins only that way)."""
+    deal = event.deal
+    bookings = await uow.attribution.bookings(event.tenant_id, deal.meeting_ids)
+    linked = {e for b in bookings for e in b.attendee_emails}
+    if deal.primary_contact_email:
+        linked.add(deal.primary_contact_email.strip().lower())
+    domain = deal.company.domain or None
+    candidates = await uow.attribution.account_candidates(event.tenant_id, domain, sorted(linked))
+    touches = account_touches(
+        (r.touch for r in candidates),
+        company_domain=domain,
+        linked_emails=linked,
+        personal_domains=profile.personal_domains,
+    )
+    return touches, bookings
+
+
+async def _record_journey(
+    uow: AttributionUnitOfWork,
+    event: DealEvent,
+    profile: TenantProfile,
+    touches: Sequence[Touch],
+    *,
+    converted: bool,
+) -> None:
+    path = channel_path(touches, rules_for(profile.settings), _closed_at(event))
+    await uow.attribution.save_journey(
+        event.tenant_id, event.deal_id, path, converted, _closed_at(event)
+    )
+
+
+async def _attribute(
+    uow: AttributionUnitOfWork,
+    event: DealEvent,
+    event_id: str,
+    profile: TenantProfile,
+    now: datetime,
+) -> None:
+    deal, tenant_id = event.deal, event.tenant_id
+    touches, bookings = await _deal_touches(uow, event, profile)
+    await _record_journey(uow, event, profile, touches, converted=True)
+    closed_at = _closed_at(event)
+    facts = DealFacts(
+        deal_id=str(deal.deal_id),
+        value_minor=to_minor_units(deal.value, deal.currency) if deal.value is not None else 0,
+        currency=deal.currency,
+        conversion_at=closed_at,
+        milestones=Milestones(
+            lead_created_at=min((b.booked_at for b in bookings), default=None),
+            deal_created_at=deal.created_at,
+            won_at=closed_at,
+        ),
+    )
+    models = enabled_models(profile.settings, await uow.attribution.journeys(tenant_id))
+    latest = await uow.attribution.latest_runs(tenant_id, deal.deal_id)
+    for run in deal_runs(facts, touches, rules_for(profile.settings), models):
+        before = latest.get(run.model.value)
+        current = before if before is not None and not before.voided else None
+        if current is not None and current.input_hash == run.input_hash:
+            continue  # the same inputs give the same run: nothing to supersede
+        run_id = uuid.uuid4()
+        supersedes = current.run_id if current else None
+        await uow.attribution.add_run(
+            tenant_id, run_id, run, supersedes=supersedes, caused_by=event_id, now=now
+        )
+        uow.outbox.add(
+            deal_attributed(
+                tenant_id, run_id, run, supersedes=supersedes, computed_at=now, caused_by=event_id
+            ),
+            topic=ATTRIBUTION_TOPIC,
+            key=str(deal.deal_id),
+            tenant_id=tenant_id,
+            subject=str(deal.deal_id),
+        )
+
+
+async def _void_runs(
+    uow: AttributionUnitOfWork, event: DealReopened, event_id: str, now: datetime
+) -> None:
+    latest = await uow.attribution.latest_runs(event.tenant_id, event.deal_id)
+    await uow.attribution.void_runs(
+        event.tenant_id,
+        [run.run_id for run in latest.values() if not run.voided],
+        reason=f"deal reopened from {event.from_status.value}",
+        caused_by=event_id,
+        now=now,
+    )
+    await uow.attribution.forget_journey(event.tenant_id, event.deal_id)
 
 
 async def list_leads(

@@ -1,17 +1,34 @@
 """All SQL of the attribution service. Nothing here commits."""
 
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, literal_column, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, Row, delete, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
-from attribution.db.tables import meeting_bookings, touches
+from attribution.db.tables import (
+    attribution_runs,
+    deal_journeys,
+    meeting_bookings,
+    run_voids,
+    touches,
+)
 from attribution.domain.channels import Classification
 from attribution.domain.recorded import Booking, Lead, RecordedTouch
+from attribution.domain.run import AttributionRun
 from attribution.domain.touches import ActivityType, Touch, Utm
+
+
+@dataclass(frozen=True, slots=True)
+class LatestRun:
+    run_id: uuid.UUID
+    input_hash: str
+    voided: bool
 
 
 class AttributionRepository:
@@ -51,6 +68,147 @@ class AttributionRepository:
             .returning(meeting_bookings.c.meeting_id)
         )
         return (await self.session.execute(statement)).first() is not None
+
+    async def bookings(self, tenant_id: str, meeting_ids: Sequence[uuid.UUID]) -> list[Booking]:
+        if not meeting_ids:
+            return []
+        b = meeting_bookings.c
+        rows = await self.session.execute(
+            select(meeting_bookings).where(b.tenant_id == tenant_id, b.meeting_id.in_(meeting_ids))
+        )
+        return [
+            Booking(
+                r.tenant_id,
+                r.meeting_id,
+                r.person_email,
+                tuple(r.attendee_emails),
+                r.company_domain,
+                r.booked_at,
+                r.touch_id,
+            )
+            for r in rows
+        ]
+
+    async def account_candidates(
+        self, tenant_id: str, company_domain: str | None, emails: Sequence[str]
+    ) -> list[RecordedTouch]:
+        """Touches that may belong to an account: the people named, and every address at the
+        domain or a subdomain of it (the caller applies the exact company rule)."""
+        t = touches.c
+        host = func.split_part(t.person_email, "@", 2)
+        who: list[ColumnElement[bool]] = [t.person_email.in_(list(emails))] if emails else []
+        if company_domain:
+            who += [host == company_domain, host.like(f"%.{company_domain}")]
+        if not who:
+            return []
+        rows = await self.session.execute(
+            select(touches)
+            .where(t.tenant_id == tenant_id, or_(*who))
+            .order_by(t.occurred_at, t.touch_id)
+        )
+        return [_recorded(row) for row in rows]
+
+    async def save_journey(
+        self,
+        tenant_id: str,
+        deal_id: uuid.UUID,
+        channels: Sequence[str],
+        converted: bool,
+        closed_at: datetime,
+    ) -> None:
+        values = {"channels": list(channels), "converted": converted, "closed_at": closed_at}
+        await self.session.execute(
+            insert(deal_journeys)
+            .values(deal_id=deal_id, tenant_id=tenant_id, **values)
+            .on_conflict_do_update(index_elements=[deal_journeys.c.deal_id], set_=values)
+        )
+
+    async def forget_journey(self, tenant_id: str, deal_id: uuid.UUID) -> None:
+        j = deal_journeys.c
+        await self.session.execute(
+            delete(deal_journeys).where(j.tenant_id == tenant_id, j.deal_id == deal_id)
+        )
+
+    async def journeys(self, tenant_id: str) -> list[tuple[list[str], bool]]:
+        """Every closed deal's channel path and whether it was won, in deal order."""
+        j = deal_journeys.c
+        rows = await self.session.execute(
+            select(j.channels, j.converted).where(j.tenant_id == tenant_id).order_by(j.deal_id)
+        )
+        return [(list(channels), converted) for channels, converted in rows]
+
+    async def latest_runs(self, tenant_id: str, deal_id: uuid.UUID) -> dict[str, LatestRun]:
+        """Per model, the deal's latest run and whether it was voided."""
+        r = attribution_runs.c
+        rows = await self.session.execute(
+            select(r.model, r.run_id, r.input_hash, run_voids.c.run_id.is_not(None))
+            .outerjoin(run_voids, run_voids.c.run_id == r.run_id)
+            .where(r.tenant_id == tenant_id, r.deal_id == deal_id)
+            .order_by(r.model, r.seq.desc())
+            .ext(distinct_on(r.model))
+        )
+        return {
+            model: LatestRun(run_id, input_hash, voided)
+            for model, run_id, input_hash, voided in rows
+        }
+
+    async def add_run(
+        self,
+        tenant_id: str,
+        run_id: uuid.UUID,
+        run: AttributionRun,
+        *,
+        supersedes: uuid.UUID | None,
+        caused_by: str | None,
+        now: datetime,
+    ) -> None:
+        await self.session.execute(
+            insert(attribution_runs).values(
+                run_id=run_id,
+                tenant_id=tenant_id,
+                deal_id=uuid.UUID(run.deal_id),
+                model=run.model.value,
+                parameters=run.params,
+                rule_version=run.rule_version,
+                rule_digest=run.rule_digest,
+                window=run.window.canonical(),
+                conversion_at=run.conversion_at,
+                value_minor=run.value_minor,
+                currency=run.currency,
+                input_hash=run.input_hash,
+                supersedes=supersedes,
+                result=run.to_dict(),
+                caused_by=caused_by,
+                created_at=now,
+            )
+        )
+
+    async def void_runs(
+        self,
+        tenant_id: str,
+        run_ids: Sequence[uuid.UUID],
+        *,
+        reason: str,
+        caused_by: str | None,
+        now: datetime,
+    ) -> None:
+        if run_ids:
+            await self.session.execute(
+                insert(run_voids)
+                .values(
+                    [
+                        {
+                            "run_id": run_id,
+                            "tenant_id": tenant_id,
+                            "reason": reason,
+                            "caused_by": caused_by,
+                            "voided_at": now,
+                        }
+                        for run_id in run_ids
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=[run_voids.c.run_id])
+            )
 
     async def leads(self, tenant_id: str, after_email: str | None, limit: int) -> list[Lead]:
         """People with touches, by email; `limit` of them after `after_email`."""

@@ -1,6 +1,6 @@
 """Tables owned by attribution."""
 
-from sqlalchemy import Column, Index, Integer, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Identity, Index, Integer, Table, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from dealflow_libs.db import new_metadata, timestamp
@@ -51,6 +51,54 @@ meeting_bookings = Table(
     timestamp("booked_at", nullable=False),
     Column("touch_id", Text, nullable=False),
     Index("ix_meeting_bookings_company", "tenant_id", "company_domain"),
+)
+
+#: Append-only: every attribution run of a won deal under one model. A run that replaces
+#: another names it in `supersedes`; a reopened deal's runs are voided in `run_voids`.
+attribution_runs = Table(
+    "attribution_runs",
+    metadata,
+    Column("run_id", UUID(as_uuid=True), primary_key=True),
+    # Insertion order: the latest run of a (deal, model) is the one with the highest seq.
+    Column("seq", BigInteger, Identity(), nullable=False, unique=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("deal_id", UUID(as_uuid=True), nullable=False),
+    Column("model", Text, nullable=False),
+    Column("parameters", JSONB, nullable=False),
+    Column("rule_version", Integer, nullable=False),
+    Column("rule_digest", Text, nullable=False),
+    Column("window", JSONB, nullable=False),
+    timestamp("conversion_at", nullable=False),
+    Column("value_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("input_hash", Text, nullable=False),
+    Column("supersedes", UUID(as_uuid=True)),
+    # The whole run (AttributionRun.to_dict(): touches, channels, exclusions, reasons).
+    Column("result", JSONB, nullable=False),
+    Column("caused_by", Text),
+    timestamp("created_at", nullable=False),
+    Index("ix_attribution_runs_deal", "tenant_id", "deal_id", "model", "seq"),
+)
+
+run_voids = Table(
+    "run_voids",
+    metadata,
+    Column("run_id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("caused_by", Text),
+    timestamp("voided_at", nullable=False),
+)
+
+#: Each closed deal's channel path (won or lost): the training data of the Markov model.
+deal_journeys = Table(
+    "deal_journeys",
+    metadata,
+    Column("deal_id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False, index=True),
+    Column("channels", ARRAY(Text), nullable=False),
+    Column("converted", Boolean, nullable=False),
+    timestamp("closed_at", nullable=False),
 )
 
 tenants = tenants_table(metadata)

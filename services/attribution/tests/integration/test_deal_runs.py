@@ -1,0 +1,196 @@
+"""Won deals get one run per model over the account journey; value changes supersede, reopening
+voids; every consumer is idempotent (inbox claims)."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import orjson
+from sqlalchemy import select
+
+from attribution.db.tables import attribution_runs, outbox
+from attribution.domain.deal_runs import DEFAULT_MODELS
+from attribution.use_cases import record_deal_events
+from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
+from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, DealAttributed
+from dealflow_schemas.deals import (
+    DEALS_TOPIC,
+    CompanyRef,
+    DealEvent,
+    DealReopened,
+    DealSnapshot,
+    DealStage,
+    DealStatus,
+    DealValueChanged,
+    DealWon,
+)
+
+WON_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def deal_event(
+    kind: type[DealEvent],
+    tenant_id: str,
+    deal_id: uuid.UUID,
+    domain: str,
+    *,
+    value: str = "1000.00",
+    status: DealStatus = DealStatus.WON,
+    **extra: object,
+) -> DealEvent:
+    snapshot = DealSnapshot(
+        deal_id=deal_id,
+        tenant_id=tenant_id,
+        name=f"{domain} deal",
+        company=CompanyRef(company_id=uuid.uuid4(), domain=domain, name=domain),
+        status=status,
+        stage=DealStage.CLOSED_WON if status is DealStatus.WON else DealStage.PROPOSAL,
+        probability=100 if status is DealStatus.WON else 40,
+        value=Decimal(value),
+        currency="USD",
+        primary_contact_email=f"ceo@{domain}",
+        closed_at=WON_AT if status is DealStatus.WON else None,
+        created_at=WON_AT - timedelta(days=20),
+        updated_at=WON_AT,
+    )
+    return kind(
+        deal_id=deal_id,
+        tenant_id=tenant_id,
+        occurred_at=WON_AT,
+        deal=snapshot,
+        **extra,
+    )
+
+
+async def post_journey(client, tenant, domain: str) -> None:  # type: ignore[no-untyped-def]
+    def at(days: int) -> str:
+        return (WON_AT - timedelta(days=days)).isoformat()
+
+    body = {
+        "touches": [
+            {"touch_id": "t1", "person_email": f"ana@{domain}", "occurred_at": at(30),
+             "activity_type": "ad_click", "utm_source": "google", "utm_medium": "cpc"},
+            {"touch_id": "t2", "person_email": f"ceo@{domain}", "occurred_at": at(10),
+             "activity_type": "email_replied"},
+            {"touch_id": "t3", "person_email": "other@elsewhere.com", "occurred_at": at(5),
+             "activity_type": "call"},
+            {"touch_id": "t4", "person_email": f"bo@eu.{domain}", "occurred_at": at(-1),
+             "activity_type": "call"},
+        ]
+    }  # fmt: skip
+    answer = await client.post("/v1/touches", json=body, headers=tenant.auth)
+    assert answer.json()["created"] == 4, answer.text
+
+
+def attributed(records) -> list[DealAttributed]:  # type: ignore[no-untyped-def]
+    return [DealAttributed.model_validate(orjson.loads(r.value)) for r in records]
+
+
+class TestWonDeals:
+    async def test_won_value_changed_reopened(
+        self, client, tenant, producer, uow_factory, attribution_events: TopicProbe
+    ) -> None:
+        domain = f"{uuid.uuid4().hex[:8]}.com"
+        deal_id = uuid.uuid4()
+        await post_journey(client, tenant, domain)
+        subject = str(deal_id)
+
+        won = deal_event(DealWon, tenant.id, deal_id, domain)
+        await publish_event(producer, DEALS_TOPIC, won, key=subject)
+        first = attributed(
+            await attribution_events.wait_for(
+                lambda r: header(r, "ce_subject") == subject, count=len(DEFAULT_MODELS)
+            )
+        )
+        assert sorted(e.model for e in first) == sorted(m.value for m in DEFAULT_MODELS)
+        by_model = {e.model: e for e in first}
+        linear = by_model["linear"]
+        # Two people at the company before the win; the other company and the later touch are out.
+        assert {c.channel: (c.minor_units, c.weight) for c in linear.channels} == {
+            "Paid Search": (50000, "1/2"),
+            "Outbound Email": (50000, "1/2"),
+        }
+        assert all(sum(c.minor_units for c in e.channels) == 100000 for e in first)
+        assert all(e.supersedes is None for e in first)
+        first_touch = {c.channel: c.minor_units for c in by_model["first_touch"].channels}
+        assert first_touch == {"Outbound Email": 0, "Paid Search": 100000}
+
+        # A new value: every model runs again, each superseding its run.
+        changed = deal_event(DealValueChanged, tenant.id, deal_id, domain, value="2000.00")
+        await publish_event(producer, DEALS_TOPIC, changed, key=subject)
+        records = await attribution_events.wait_for(
+            lambda r: header(r, "ce_subject") == subject, count=2 * len(DEFAULT_MODELS)
+        )
+        second = attributed(records[len(DEFAULT_MODELS) :])
+        assert {e.model: e.supersedes for e in second} == {e.model: e.run_id for e in first}
+        assert all(e.value_minor == 200000 for e in second)
+
+        reopened = deal_event(
+            DealReopened,
+            tenant.id,
+            deal_id,
+            domain,
+            status=DealStatus.ACTIVE,
+            from_status=DealStatus.WON,
+        )
+        await publish_event(producer, DEALS_TOPIC, reopened, key=subject)
+        # Winning again afterwards starts fresh: its runs supersede nothing (the others are void).
+        again = deal_event(DealWon, tenant.id, deal_id, domain, value="2000.00")
+        await publish_event(producer, DEALS_TOPIC, again, key=subject)
+        records = await attribution_events.wait_for(
+            lambda r: header(r, "ce_subject") == subject, count=3 * len(DEFAULT_MODELS)
+        )
+        third = attributed(records[2 * len(DEFAULT_MODELS) :])
+        assert all(e.supersedes is None for e in third)
+        async with uow_factory() as uow:
+            latest = await uow.attribution.latest_runs(tenant.id, deal_id)
+        assert {m: r.run_id for m, r in latest.items()} == {e.model: e.run_id for e in third}
+        assert not any(r.voided for r in latest.values())
+
+    async def test_reopen_voids_and_redelivery_changes_nothing(
+        self, client, tenant, uow_factory, sessions
+    ) -> None:
+        domain = f"{uuid.uuid4().hex[:8]}.com"
+        deal_id = uuid.uuid4()
+        await post_journey(client, tenant, domain)
+        consumer = "attribution-deals"
+        won_id = str(uuid.uuid4())
+        won = deal_event(DealWon, tenant.id, deal_id, domain)
+        await record_deal_events(uow_factory(consumer), [(won_id, won)])
+        # The same delivery again, and the same win under another id (inputs unchanged).
+        await record_deal_events(uow_factory(consumer), [(won_id, won)])
+        await record_deal_events(uow_factory(consumer), [(str(uuid.uuid4()), won)])
+        assert await count_runs(sessions, deal_id) == len(DEFAULT_MODELS)
+        assert len(await outbox_keys(sessions, str(deal_id))) == len(DEFAULT_MODELS)
+
+        reopened = deal_event(
+            DealReopened, tenant.id, deal_id, domain, status=DealStatus.ACTIVE,
+            from_status=DealStatus.WON,
+        )  # fmt: skip
+        await record_deal_events(uow_factory(consumer), [(str(uuid.uuid4()), reopened)])
+        async with uow_factory() as uow:
+            latest = await uow.attribution.latest_runs(tenant.id, deal_id)
+        assert len(latest) == len(DEFAULT_MODELS)
+        assert all(run.voided for run in latest.values())
+        # A value change of a deal that is not won runs nothing.
+        changed = deal_event(
+            DealValueChanged, tenant.id, deal_id, domain, value="5.00", status=DealStatus.ACTIVE
+        )
+        await record_deal_events(uow_factory(consumer), [(str(uuid.uuid4()), changed)])
+        assert await count_runs(sessions, deal_id) == len(DEFAULT_MODELS)
+
+
+async def count_runs(sessions, deal_id: uuid.UUID) -> int:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(attribution_runs.c.run_id).where(attribution_runs.c.deal_id == deal_id)
+        )
+        return len(list(rows))
+
+
+async def outbox_keys(sessions, key: str) -> list[bytes]:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(outbox.c.value).where(outbox.c.topic == ATTRIBUTION_TOPIC, outbox.c.key == key)
+        )
+        return list(rows)

@@ -1,0 +1,65 @@
+"""A won deal's runs (one per enabled model) and the DealAttributed built from each."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from attribution.domain.deal_runs import (
+    DEFAULT_MODELS,
+    MODELS_SETTING,
+    DealFacts,
+    channel_path,
+    deal_runs,
+    enabled_models,
+)
+from attribution.domain.default_channels import default_rule_set
+from attribution.domain.touches import ActivityType, Touch
+from attribution.domain.weighting import Milestones, ModelName
+from attribution.events import deal_attributed
+from dealflow_schemas.attribution import DealAttributed
+
+WON = datetime(2026, 11, 25, tzinfo=UTC)
+TOUCHES = [
+    Touch("a", "x@c.com", WON - timedelta(days=9), ActivityType.CALL),
+    Touch("b", "y@c.com", WON - timedelta(days=2), ActivityType.EMAIL_REPLIED),
+    Touch("late", "y@c.com", WON + timedelta(days=1), ActivityType.CALL),
+]
+
+
+def test_default_models_are_every_standard_rule_based_model_and_markov() -> None:
+    models = enabled_models({}, [(["Phone"], True), (["Outbound Email"], False)])
+    assert [m.name for m in models] == list(DEFAULT_MODELS)
+    assert ModelName.MARKOV in DEFAULT_MODELS
+    assert ModelName.CUSTOM not in DEFAULT_MODELS
+    chosen = enabled_models({MODELS_SETTING: ["linear"]}, [])
+    assert [m.name for m in chosen] == [ModelName.LINEAR]
+
+
+def test_runs_split_the_value_exactly_and_path_is_the_eligible_channels() -> None:
+    rules = default_rule_set()
+    assert channel_path(TOUCHES, rules, WON) == ["Phone", "Outbound Email"]
+    facts = DealFacts("d", 1001, "USD", WON, Milestones(won_at=WON))
+    runs = deal_runs(facts, TOUCHES, rules, enabled_models({}, [(["Phone"], True)]))
+    assert all(sum(c.minor_units for c in run.channels) == 1001 for run in runs)
+    assert all([e.exclusion.touch.touch_id for e in run.excluded] == ["late"] for run in runs)
+
+
+def test_deal_attributed_names_every_field() -> None:
+    facts = DealFacts(str(uuid.uuid4()), 500, "EUR", WON, Milestones(won_at=WON))
+    (run,) = deal_runs(
+        facts, TOUCHES, default_rule_set(), enabled_models({MODELS_SETTING: ["linear"]}, [])
+    )
+    previous = uuid.uuid4()
+    event = deal_attributed(
+        "t", uuid.uuid4(), run, supersedes=previous, computed_at=WON, caused_by="e"
+    )
+    assert event.model_fields_set == set(DealAttributed.model_fields)
+    assert (event.supersedes, event.model, event.value_minor, event.currency) == (
+        previous,
+        "linear",
+        500,
+        "EUR",
+    )
+    assert [(c.channel, c.minor_units, c.weight) for c in event.channels] == [
+        ("Outbound Email", 250, "1/2"),
+        ("Phone", 250, "1/2"),
+    ]
