@@ -3,14 +3,15 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from attribution.domain.account import account_touches
 from attribution.domain.booking import journey_to_booking
 from attribution.domain.deal_runs import DealFacts, channel_path, deal_runs, enabled_models
 from attribution.domain.money import to_minor_units
-from attribution.domain.recorded import Booking, Lead, RecordedTouch
+from attribution.domain.recorded import Booking, Lead, RecordedTouch, StoredRun
+from attribution.domain.reports import ChannelRow, channel_report
 from attribution.domain.touches import Touch
 from attribution.domain.weighting import Milestones
 from attribution.events import deal_attributed, meeting_attributed
@@ -247,3 +248,23 @@ async def lead_timeline(
 ) -> list[RecordedTouch]:
     async with uow:
         return await uow.attribution.timeline(tenant_id, email.strip().lower())
+
+
+async def deal_attribution(
+    uow: AttributionUnitOfWork, tenant_id: str, deal_id: uuid.UUID, model: str
+) -> StoredRun | None:
+    async with uow:
+        return await uow.attribution.current_run(tenant_id, deal_id, model)
+
+
+async def channels_report(
+    uow: AttributionUnitOfWork, tenant_id: str, model: str, days: int, currency: str | None
+) -> tuple[str, list[ChannelRow]]:
+    """Per channel over the current runs of deals won in the last `days` days, in one currency
+    (the tenant's own unless asked): the currency and the rows."""
+    since = datetime.now(UTC) - timedelta(days=days)
+    async with uow:
+        if currency is None:
+            currency = (await uow.tenants.profiles([tenant_id]))[tenant_id].default_currency
+        totals = await uow.attribution.current_totals(tenant_id, model, since, currency)
+    return currency, channel_report(totals)

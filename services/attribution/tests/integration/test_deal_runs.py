@@ -8,10 +8,11 @@ from decimal import Decimal
 import orjson
 from sqlalchemy import select
 
-from attribution.db.tables import attribution_runs, outbox
+from attribution.db.tables import attribution_runs, outbox, tenants
 from attribution.domain.deal_runs import DEFAULT_MODELS
 from attribution.use_cases import record_deal_events
 from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
+from dealflow_libs.testing.tenants import seed_tenant
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, DealAttributed
 from dealflow_schemas.deals import (
     DEALS_TOPIC,
@@ -62,19 +63,19 @@ def deal_event(
     )
 
 
-async def post_journey(client, tenant, domain: str) -> None:  # type: ignore[no-untyped-def]
+async def post_journey(client, tenant, domain: str, prefix: str = "") -> None:  # type: ignore[no-untyped-def]
     def at(days: int) -> str:
         return (WON_AT - timedelta(days=days)).isoformat()
 
     body = {
         "touches": [
-            {"touch_id": "t1", "person_email": f"ana@{domain}", "occurred_at": at(30),
+            {"touch_id": f"{prefix}t1", "person_email": f"ana@{domain}", "occurred_at": at(30),
              "activity_type": "ad_click", "utm_source": "google", "utm_medium": "cpc"},
-            {"touch_id": "t2", "person_email": f"ceo@{domain}", "occurred_at": at(10),
+            {"touch_id": f"{prefix}t2", "person_email": f"ceo@{domain}", "occurred_at": at(10),
              "activity_type": "email_replied"},
-            {"touch_id": "t3", "person_email": "other@elsewhere.com", "occurred_at": at(5),
+            {"touch_id": f"{prefix}t3", "person_email": "other@elsewhere.com", "occurred_at": at(5),
              "activity_type": "call"},
-            {"touch_id": "t4", "person_email": f"bo@eu.{domain}", "occurred_at": at(-1),
+            {"touch_id": f"{prefix}t4", "person_email": f"bo@eu.{domain}", "occurred_at": at(-1),
              "activity_type": "call"},
         ]
     }  # fmt: skip
@@ -194,3 +195,85 @@ async def outbox_keys(sessions, key: str) -> list[bytes]:  # type: ignore[no-unt
             select(outbox.c.value).where(outbox.c.topic == ATTRIBUTION_TOPIC, outbox.c.key == key)
         )
         return list(rows)
+
+
+class TestQueries:
+    async def test_deal_attribution_and_channel_report(self, client, sessions, uow_factory) -> None:
+        tenant = await seed_tenant(sessions, tenants, prefix="a")
+        consumer = "attribution-deals"
+        deals = []
+        for prefix, value in (("", "1000.00"), ("b-", "333.33")):
+            domain = f"{uuid.uuid4().hex[:8]}.com"
+            deal_id = uuid.uuid4()
+            await post_journey(client, tenant, domain, prefix)
+            won = deal_event(DealWon, tenant.id, deal_id, domain, value=value)
+            await record_deal_events(uow_factory(consumer), [(str(uuid.uuid4()), won)])
+            deals.append(deal_id)
+
+        answer = await client.get(
+            f"/v1/deals/{deals[0]}/attribution",
+            params={"model": "position_based"},
+            headers=tenant.auth,
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert (body["model"], body["value_minor"], body["currency"]) == (
+            "position_based",
+            100000,
+            "USD",
+        )
+        assert [
+            (
+                t["touch_id"],
+                t["channel"],
+                t["roles"],
+                t["raw_weight"],
+                t["weight"],
+                t["minor_units"],
+            )
+            for t in body["touches"]
+        ] == [
+            ("t1", "Paid Search", ["first"], "2/5", "1/2", 50000),
+            ("t2", "Outbound Email", ["last"], "2/5", "1/2", 50000),
+        ]
+        assert all(t["reason"] for t in body["touches"])
+        assert [(e["touch_id"], e["reason"]) for e in body["excluded"]] == [
+            ("t4", "after_conversion")
+        ]
+        assert body["supersedes"] is None
+
+        missing = await client.get(f"/v1/deals/{uuid.uuid4()}/attribution", headers=tenant.auth)
+        assert missing.status_code == 404
+        bad_model = await client.get(
+            f"/v1/deals/{deals[0]}/attribution", params={"model": "nope"}, headers=tenant.auth
+        )
+        assert bad_model.status_code == 422
+
+        report = (
+            await client.get(
+                "/v1/reports/channels",
+                params={"days": 3650, "model": "first_touch"},
+                headers=tenant.auth,
+            )
+        ).json()
+        assert report["currency"] == "USD"
+        rows = {r["channel"]: r for r in report["channels"]}
+        assert (
+            rows["Paid Search"]["deals_attributed"],
+            rows["Paid Search"]["credited_deals"],
+            rows["Paid Search"]["attributed_value"],
+            rows["Paid Search"]["avg_deal_value"],
+            rows["Paid Search"]["percentage_of_revenue"],
+        ) == (2, "2/1", 133333, 66666, 10000)
+        assert rows["Outbound Email"]["attributed_value"] == 0
+        assert sum(r["percentage_of_revenue"] for r in report["channels"]) == 10_000
+
+        linear = (
+            await client.get(
+                "/v1/reports/channels",
+                params={"days": 3650, "model": "linear"},
+                headers=tenant.auth,
+            )
+        ).json()
+        assert sum(r["percentage_of_revenue"] for r in linear["channels"]) == 10_000
+        assert sum(r["attributed_value"] for r in linear["channels"]) == 133333

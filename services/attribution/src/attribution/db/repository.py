@@ -19,7 +19,7 @@ from attribution.db.tables import (
     touches,
 )
 from attribution.domain.channels import Classification
-from attribution.domain.recorded import Booking, Lead, RecordedTouch
+from attribution.domain.recorded import Booking, Lead, RecordedTouch, RunTotals, StoredRun
 from attribution.domain.run import AttributionRun
 from attribution.domain.touches import ActivityType, Touch, Utm
 
@@ -182,6 +182,47 @@ class AttributionRepository:
                 created_at=now,
             )
         )
+
+    async def current_run(self, tenant_id: str, deal_id: uuid.UUID, model: str) -> StoredRun | None:
+        """The deal's latest run under `model`, unless it was voided."""
+        r = attribution_runs.c
+        row = (
+            await self.session.execute(
+                select(
+                    r.run_id, r.supersedes, r.created_at, r.result, run_voids.c.run_id.is_not(None)
+                )
+                .outerjoin(run_voids, run_voids.c.run_id == r.run_id)
+                .where(r.tenant_id == tenant_id, r.deal_id == deal_id, r.model == model)
+                .order_by(r.seq.desc())
+                .limit(1)
+            )
+        ).first()
+        if row is None or row[4]:
+            return None
+        return StoredRun(row[0], row[1], row[2], row[3])
+
+    async def current_totals(
+        self, tenant_id: str, model: str, since: datetime, currency: str
+    ) -> list[RunTotals]:
+        """Channel totals of each deal's current run under `model` won since `since`."""
+        r = attribution_runs.c
+        latest = (
+            select(r.run_id, r.result, r.conversion_at, r.currency)
+            .where(r.tenant_id == tenant_id, r.model == model)
+            .order_by(r.deal_id, r.seq.desc())
+            .ext(distinct_on(r.deal_id))
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(latest.c.result)
+            .outerjoin(run_voids, run_voids.c.run_id == latest.c.run_id)
+            .where(
+                run_voids.c.run_id.is_(None),
+                latest.c.conversion_at >= since,
+                latest.c.currency == currency,
+            )
+        )
+        return [RunTotals.from_result(result) for (result,) in rows]
 
     async def void_runs(
         self,

@@ -1,10 +1,14 @@
 """Touches as the service keeps them, and the leads they make up."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
+from typing import Any
 from uuid import UUID
 
 from attribution.domain.channels import Classification
+from attribution.domain.run import ChannelCredit
 from attribution.domain.touches import Touch
 
 
@@ -42,3 +46,38 @@ class Booking:
     company_domain: str | None
     booked_at: datetime
     touch_id: str  # the booking's own touch
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRun:
+    """An attribution run as stored: its id, what it replaced, and the run's own record
+    (`AttributionRun.to_dict()`)."""
+
+    run_id: UUID
+    supersedes: UUID | None
+    computed_at: datetime
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RunTotals:
+    """A stored run's channel totals, as reports read them."""
+
+    currency: str
+    channels: tuple[ChannelCredit, ...]
+
+    @classmethod
+    def from_result(cls, result: Mapping[str, Any]) -> "RunTotals":
+        credits = []
+        for row in result["channels"]:
+            weight = Fraction(row["weight"])
+            credits.append(
+                ChannelCredit(
+                    row["channel"],
+                    row["minor_units"],
+                    weight.numerator,
+                    weight.denominator,
+                    row["touches"],
+                )
+            )
+        return cls(result["currency"], tuple(credits))

@@ -4,9 +4,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from typing import Protocol
 
 from attribution.domain.money import allocate
-from attribution.domain.run import AttributionRun
+from attribution.domain.run import ChannelCredit
 
 BASIS_POINTS = 10_000
 
@@ -70,6 +71,16 @@ def funnel_rates(counts: FunnelCounts) -> FunnelRates:
     )
 
 
+class RunChannels(Protocol):
+    """What a report needs of a run (an AttributionRun, or one read back from storage)."""
+
+    @property
+    def currency(self) -> str: ...
+
+    @property
+    def channels(self) -> Sequence[ChannelCredit]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelRow:
     channel: str
@@ -80,7 +91,7 @@ class ChannelRow:
     percentage_bp: int | None
 
 
-def channel_report(runs: Iterable[AttributionRun]) -> list[ChannelRow]:
+def channel_report(runs: Iterable[RunChannels]) -> list[ChannelRow]:
     """Per channel over the runs, largest attributed value first (then by name)."""
     sums: dict[str, tuple[int, Fraction, int]] = {}
     currencies: set[str] = set()
