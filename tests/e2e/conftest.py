@@ -23,6 +23,7 @@ from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.testing.kafka import TopicProbe
 from dealflow_libs.testing.otlp import OtlpCollector, otlp_collector
 from dealflow_libs.testing.servers import free_port
+from dealflow_schemas.attribution import ATTRIBUTION_TOPIC
 from dealflow_schemas.deals import DEALS_TOPIC
 from ingest.domain.signatures import signed_headers
 
@@ -152,4 +153,12 @@ async def system(
 @pytest.fixture(scope="session")
 async def deal_stream(stack: Stack, prepared_stack: dict[str, str]) -> AsyncIterator[TopicProbe]:
     async with TopicProbe(stack.kafka_bootstrap, DEALS_TOPIC) as probe:
+        yield probe
+
+
+@pytest.fixture(scope="session")
+async def attribution_stream(
+    stack: Stack, prepared_stack: dict[str, str]
+) -> AsyncIterator[TopicProbe]:
+    async with TopicProbe(stack.kafka_bootstrap, ATTRIBUTION_TOPIC) as probe:
         yield probe
