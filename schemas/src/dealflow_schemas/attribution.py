@@ -49,7 +49,11 @@ class TouchIn(EventModel):
         description="The sender's id of the touch: sending it again (per tenant) changes nothing.",
         examples=["hubspot-email-8812"],
     )
-    person_email: Email = Field(min_length=3, examples=["jane@acme.com"])
+    person_email: Email = Field(
+        pattern=r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$",
+        description="The person's email (compared lower-cased).",
+        examples=["jane@acme.com"],
+    )
     occurred_at: Instant = Field(description="When it happened; must carry a time zone.")
     activity_type: ActivityType
     channel: Name | None = Field(
@@ -124,4 +128,21 @@ class DealAttributed(EventModel):
     caused_by: str | None = Field(default=None, description="Id of the deal event behind it.")
 
 
-ATTRIBUTION_EVENTS: tuple[type[EventModel], ...] = (MeetingAttributed, DealAttributed)
+class DealAttributionVoided(EventModel):
+    """A won deal was reopened: its current runs no longer count (a later win runs afresh)."""
+
+    ce_type: ClassVar[str] = "dealflow.deal.attribution_voided.v1"
+
+    tenant_id: str
+    deal_id: UUID
+    run_ids: list[UUID] = Field(description="The runs voided, one per model.")
+    reason: str
+    voided_at: Instant
+    caused_by: str | None = Field(default=None, description="Id of the DealReopened event.")
+
+
+ATTRIBUTION_EVENTS: tuple[type[EventModel], ...] = (
+    MeetingAttributed,
+    DealAttributed,
+    DealAttributionVoided,
+)

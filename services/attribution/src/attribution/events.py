@@ -7,7 +7,12 @@ from attribution.domain.booking import BookingJourney
 from attribution.domain.canonical import fraction_text
 from attribution.domain.recorded import Booking
 from attribution.domain.run import AttributionRun
-from dealflow_schemas.attribution import ChannelShare, DealAttributed, MeetingAttributed
+from dealflow_schemas.attribution import (
+    ChannelShare,
+    DealAttributed,
+    DealAttributionVoided,
+    MeetingAttributed,
+)
 
 
 def meeting_attributed(
@@ -59,5 +64,24 @@ def deal_attributed(
         supersedes=supersedes,
         input_hash=run.input_hash,
         computed_at=computed_at,
+        caused_by=caused_by,
+    )
+
+
+def deal_attribution_voided(
+    tenant_id: str,
+    deal_id: UUID,
+    run_ids: list[UUID],
+    *,
+    reason: str,
+    voided_at: datetime,
+    caused_by: str | None,
+) -> DealAttributionVoided:
+    return DealAttributionVoided(
+        tenant_id=tenant_id,
+        deal_id=deal_id,
+        run_ids=run_ids,
+        reason=reason,
+        voided_at=voided_at,
         caused_by=caused_by,
     )

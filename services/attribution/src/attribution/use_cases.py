@@ -14,7 +14,7 @@ from attribution.domain.recorded import Booking, Lead, RecordedTouch, StoredRun
 from attribution.domain.reports import ChannelRow, channel_report
 from attribution.domain.touches import Touch
 from attribution.domain.weighting import Milestones
-from attribution.events import deal_attributed, meeting_attributed
+from attribution.events import deal_attributed, deal_attribution_voided, meeting_attributed
 from attribution.intake import booking_of, booking_touch, classified, recorded, rules_for
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.tenants import TenantProfile
@@ -226,14 +226,28 @@ async def _void_runs(
     uow: AttributionUnitOfWork, event: DealReopened, event_id: str, now: datetime
 ) -> None:
     latest = await uow.attribution.latest_runs(event.tenant_id, event.deal_id)
-    await uow.attribution.void_runs(
-        event.tenant_id,
-        [run.run_id for run in latest.values() if not run.voided],
-        reason=f"deal reopened from {event.from_status.value}",
-        caused_by=event_id,
-        now=now,
-    )
+    current = sorted(run.run_id for run in latest.values() if not run.voided)
     await uow.attribution.forget_journey(event.tenant_id, event.deal_id)
+    if not current:
+        return
+    reason = f"deal reopened from {event.from_status.value}"
+    await uow.attribution.void_runs(
+        event.tenant_id, current, reason=reason, caused_by=event_id, now=now
+    )
+    uow.outbox.add(
+        deal_attribution_voided(
+            event.tenant_id,
+            event.deal_id,
+            current,
+            reason=reason,
+            voided_at=now,
+            caused_by=event_id,
+        ),
+        topic=ATTRIBUTION_TOPIC,
+        key=str(event.deal_id),
+        tenant_id=event.tenant_id,
+        subject=str(event.deal_id),
+    )
 
 
 async def list_leads(

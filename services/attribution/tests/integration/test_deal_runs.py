@@ -13,7 +13,7 @@ from attribution.domain.deal_runs import DEFAULT_MODELS
 from attribution.use_cases import record_deal_events
 from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
 from dealflow_libs.testing.tenants import seed_tenant
-from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, DealAttributed
+from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, DealAttributed, DealAttributionVoided
 from dealflow_schemas.deals import (
     DEALS_TOPIC,
     CompanyRef,
@@ -83,6 +83,10 @@ async def post_journey(client, tenant, domain: str, prefix: str = "") -> None:  
     assert answer.json()["created"] == 4, answer.text
 
 
+def is_run(record) -> bool:  # type: ignore[no-untyped-def]
+    return header(record, "ce_type") == DealAttributed.ce_type
+
+
 def attributed(records) -> list[DealAttributed]:  # type: ignore[no-untyped-def]
     return [DealAttributed.model_validate(orjson.loads(r.value)) for r in records]
 
@@ -100,7 +104,8 @@ class TestWonDeals:
         await publish_event(producer, DEALS_TOPIC, won, key=subject)
         first = attributed(
             await attribution_events.wait_for(
-                lambda r: header(r, "ce_subject") == subject, count=len(DEFAULT_MODELS)
+                lambda r: header(r, "ce_subject") == subject and is_run(r),
+                count=len(DEFAULT_MODELS),
             )
         )
         assert sorted(e.model for e in first) == sorted(m.value for m in DEFAULT_MODELS)
@@ -120,7 +125,8 @@ class TestWonDeals:
         changed = deal_event(DealValueChanged, tenant.id, deal_id, domain, value="2000.00")
         await publish_event(producer, DEALS_TOPIC, changed, key=subject)
         records = await attribution_events.wait_for(
-            lambda r: header(r, "ce_subject") == subject, count=2 * len(DEFAULT_MODELS)
+            lambda r: header(r, "ce_subject") == subject and is_run(r),
+            count=2 * len(DEFAULT_MODELS),
         )
         second = attributed(records[len(DEFAULT_MODELS) :])
         assert {e.model: e.supersedes for e in second} == {e.model: e.run_id for e in first}
@@ -139,7 +145,8 @@ class TestWonDeals:
         again = deal_event(DealWon, tenant.id, deal_id, domain, value="2000.00")
         await publish_event(producer, DEALS_TOPIC, again, key=subject)
         records = await attribution_events.wait_for(
-            lambda r: header(r, "ce_subject") == subject, count=3 * len(DEFAULT_MODELS)
+            lambda r: header(r, "ce_subject") == subject and is_run(r),
+            count=3 * len(DEFAULT_MODELS),
         )
         third = attributed(records[2 * len(DEFAULT_MODELS) :])
         assert all(e.supersedes is None for e in third)
@@ -173,6 +180,13 @@ class TestWonDeals:
             latest = await uow.attribution.latest_runs(tenant.id, deal_id)
         assert len(latest) == len(DEFAULT_MODELS)
         assert all(run.voided for run in latest.values())
+        # Downstream is told once which runs no longer count (a redelivery adds nothing).
+        await record_deal_events(uow_factory(consumer), [(str(uuid.uuid4()), reopened)])
+        *runs, last = await outbox_keys(sessions, str(deal_id))
+        assert len(runs) == len(DEFAULT_MODELS)
+        voided = DealAttributionVoided.model_validate_json(last)
+        assert voided.run_ids == sorted(run.run_id for run in latest.values())
+        assert voided.reason == "deal reopened from won"
         # A value change of a deal that is not won runs nothing.
         changed = deal_event(
             DealValueChanged, tenant.id, deal_id, domain, value="5.00", status=DealStatus.ACTIVE
@@ -192,7 +206,9 @@ async def count_runs(sessions, deal_id: uuid.UUID) -> int:  # type: ignore[no-un
 async def outbox_keys(sessions, key: str) -> list[bytes]:  # type: ignore[no-untyped-def]
     async with sessions() as session:
         rows = await session.scalars(
-            select(outbox.c.value).where(outbox.c.topic == ATTRIBUTION_TOPIC, outbox.c.key == key)
+            select(outbox.c.value)
+            .where(outbox.c.topic == ATTRIBUTION_TOPIC, outbox.c.key == key)
+            .order_by(outbox.c.id)
         )
         return list(rows)
 

@@ -50,12 +50,14 @@ class TestIntake:
             {"touch_id": "no-email", "occurred_at": T0.isoformat(), "activity_type": "call"},
             touch("nul", email, utm_campaign="a\x00b"),
             "not an object",
+            touch("bad-email", "not-an-email"),
             touch("ok-2", email, activity_type="call", occurred_at="2026-11-03T10:00:00+02:00"),
         )
-        assert (body["created"], body["duplicates"], body["errors"]) == (2, 0, 5)
+        assert (body["created"], body["duplicates"], body["errors"]) == (2, 0, 6)
         by_index = {r["index"]: r for r in body["results"]}
-        assert [by_index[i]["status"] for i in range(7)] == [
+        assert [by_index[i]["status"] for i in range(8)] == [
             "created",
+            "error",
             "error",
             "error",
             "error",
@@ -69,11 +71,12 @@ class TestIntake:
         assert by_index[3]["error"].startswith("person_email: ")
         assert by_index[4]["error"].startswith("utm_campaign: ")
         assert by_index[5]["touch_id"] is None
+        assert by_index[6]["error"].startswith("person_email: ")
         assert (by_index[0]["channel"], by_index[0]["rule_version"]) == (
             "Paid Search",
             DEFAULT_RULE_VERSION,
         )
-        assert by_index[6]["channel"] == "Phone"
+        assert by_index[7]["channel"] == "Phone"
 
     async def test_idempotent_on_touch_id_per_tenant(self, client, tenant, sessions) -> None:
         email = f"sam@{uuid.uuid4().hex[:6]}.com"

@@ -14,8 +14,8 @@ from attribution.domain.deal_runs import (
 from attribution.domain.default_channels import default_rule_set
 from attribution.domain.touches import ActivityType, Touch
 from attribution.domain.weighting import Milestones, ModelName
-from attribution.events import deal_attributed
-from dealflow_schemas.attribution import DealAttributed
+from attribution.events import deal_attributed, deal_attribution_voided
+from dealflow_schemas.attribution import DealAttributed, DealAttributionVoided
 
 WON = datetime(2026, 11, 25, tzinfo=UTC)
 TOUCHES = [
@@ -63,3 +63,12 @@ def test_deal_attributed_names_every_field() -> None:
         ("Outbound Email", 250, "1/2"),
         ("Phone", 250, "1/2"),
     ]
+
+
+def test_deal_attribution_voided_names_every_field() -> None:
+    runs = [uuid.uuid4(), uuid.uuid4()]
+    event = deal_attribution_voided(
+        "t", uuid.uuid4(), runs, reason="deal reopened from won", voided_at=WON, caused_by="e"
+    )
+    assert event.model_fields_set == set(DealAttributionVoided.model_fields)
+    assert event.run_ids == runs
