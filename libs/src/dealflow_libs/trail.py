@@ -33,10 +33,8 @@ from dealflow_libs.tracing import CORRELATION
 Direction = Literal["consumed", "published"]
 
 
-def trail_table(metadata: MetaData) -> Table:
-    return Table(
-        "trail",
-        metadata,
+def _columns() -> list[Column[Any]]:
+    return [
         Column("id", BigInteger, Identity(), primary_key=True),
         Column("tenant_id", Text, nullable=False),
         Column("correlation_id", Text, nullable=False),
@@ -47,15 +45,22 @@ def trail_table(metadata: MetaData) -> Table:
         Column("event_type", Text, nullable=False),
         Column("subject", Text, nullable=True),
         Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Index("ix_trail_tenant_correlation", "tenant_id", "correlation_id", "id"),
+    ]
+
+
+_INDEX_COLUMNS = ("tenant_id", "correlation_id", "id")
+
+
+def trail_table(metadata: MetaData) -> Table:
+    return Table(
+        "trail", metadata, *_columns(), Index("ix_trail_tenant_correlation", *_INDEX_COLUMNS)
     )
 
 
 def create_trail_table(op: Any) -> None:
     """Migration step shared by every service (alembic's `op`)."""
-    table = trail_table(MetaData())
-    op.create_table(table.name, *[c.copy() for c in table.columns])
-    op.create_index("ix_trail_tenant_correlation", "trail", ["tenant_id", "correlation_id", "id"])
+    op.create_table("trail", *_columns())
+    op.create_index("ix_trail_tenant_correlation", "trail", list(_INDEX_COLUMNS))
 
 
 @dataclass(frozen=True)
