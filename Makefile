@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution
 
-.PHONY: run test lint format install bench-ingest bench-pipeline clean
+.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency clean
 
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into .uv/"
@@ -44,6 +44,10 @@ bench-ingest: install
 
 bench-pipeline: install
 	@$(PY) bench/pipeline/run.py $(BENCH_ARGS)
+
+## One booking at a time on an idle system: meeting and deal visible after the 202, idle CPU.
+bench-latency: install
+	@$(PY) bench/latency/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .uv .data .pytest_cache .mypy_cache .ruff_cache

@@ -77,6 +77,7 @@ def local_system() -> Iterator[System]:
     stack = start_stack(data, pg_port=pg_port, kafka_port=kafka_port)
     processes = []
     try:
+        os.environ.update(stack.env())  # seeds read the settings the services get
         services = installed_services()
         asyncio.run(prepare(stack, services, seed=True))
         ports = {s.name: free_port() for s in services}

@@ -3,6 +3,7 @@
 import logging
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import orjson
@@ -10,6 +11,8 @@ import pytest
 from pydantic import SecretStr
 
 from dealflow_libs.cloudevents import EnvelopeError, envelope_from_kafka, new_envelope
+from dealflow_libs.devstack.broker import LocalBroker
+from dealflow_libs.devstack.stack import LOCAL_BROKER_TIMINGS, Stack
 from dealflow_libs.errors import PermanentError, is_permanent, is_transient
 from dealflow_libs.http import ApiError
 from dealflow_libs.logging import JsonFormatter
@@ -149,3 +152,30 @@ class TestErrorKinds:
         assert not is_transient(ValueError())
         assert is_permanent(PermanentError())
         assert not is_permanent(ConnectionRefusedError())
+
+
+class TestLocalBrokerTimings:
+    def stack(self, *, local_broker: bool) -> Stack:
+        broker = LocalBroker(9, Path("broker.log")) if local_broker else None
+        return Stack(database_url="postgresql://db", kafka_bootstrap="k:9", broker=broker)
+
+    def test_services_of_the_local_broker_get_its_timings_unless_the_environment_sets_them(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name in LOCAL_BROKER_TIMINGS:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("DEALFLOW_KAFKA_FETCH_MAX_WAIT_MS", "7")
+        env = self.stack(local_broker=True).env()
+        assert "DEALFLOW_KAFKA_FETCH_MAX_WAIT_MS" not in env  # the environment's 7 stays
+        assert (
+            env["DEALFLOW_KAFKA_SESSION_TIMEOUT_MS"]
+            == LOCAL_BROKER_TIMINGS["DEALFLOW_KAFKA_SESSION_TIMEOUT_MS"]
+        )
+        assert CommonSettings().kafka_fetch_max_wait_ms == 7
+
+    def test_a_given_broker_keeps_the_kafka_defaults(self) -> None:
+        env = self.stack(local_broker=False).env()
+        assert not set(env) & set(LOCAL_BROKER_TIMINGS)
+        defaults = CommonSettings.model_fields
+        assert defaults["kafka_session_timeout_ms"].default == 10_000
+        assert defaults["kafka_fetch_max_wait_ms"].default == 500

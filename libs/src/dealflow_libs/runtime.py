@@ -57,6 +57,7 @@ class ServiceRuntime:
             bootstrap=settings.kafka_bootstrap,
             retention=timedelta(hours=settings.outbox_retention_hours),
             batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_seconds,
         )
         self._run_relay = run_relay
         self._run_consumers = run_consumers

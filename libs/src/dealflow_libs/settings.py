@@ -74,6 +74,11 @@ class CommonSettings(BaseSettings):
     log_json: bool = True
     db_pool_size: int = 10
     outbox_batch_size: int = 500
+    outbox_poll_seconds: float = Field(
+        default=5.0,
+        description="The relay publishes at each commit (NOTIFY); this poll only catches a lost "
+        "notification, and costs an idle service a transaction each time.",
+    )
     outbox_retention_hours: float = Field(
         default=24,
         description="How long published outbox rows are kept, so that what a broker loses "

@@ -19,17 +19,18 @@ log = logging.getLogger(__name__)
 
 
 #: Consumer timings for the local (Tansu) broker, given to every service it serves unless the
-#: environment sets them; Apache Kafka keeps the defaults of CommonSettings. Tansu answers a
-#: fetch at once when records are there, else polls its storage at W/2, 3W/4, ... of the wait W
-#: and answers at the first poll that finds some: a hop waits up to W/2, and each idle fetch
-#: costs the broker about 1.5 ms of CPU and the consumer about 0.7 ms (bench/latency/).
-#: It holds every group join for half the session timeout, and drops a killed member only when
-#: that timeout has passed, so a restarted service consumes again after about that long.
+#: environment sets them; Apache Kafka keeps the defaults of CommonSettings. Measured in
+#: bench/latency (docs/performance.md): Tansu answers a fetch at once when records are there,
+#: else looks at its storage again at W/2, 3W/4, ... of the wait W and answers at the first look
+#: that finds some, so a hop waits up to W/2 (W/8 at the median); every idle fetch costs the
+#: consumer about 0.7 ms of CPU and the broker about 0.2 ms per look. It holds each group join
+#: for half the session timeout and drops a killed member only once that timeout has passed:
+#: a restarted service consumes again about 4 s after it starts (20 s with Kafka's timings).
 LOCAL_BROKER_TIMINGS = {
     "DEALFLOW_KAFKA_FETCH_MAX_WAIT_MS": "200",
-    "DEALFLOW_KAFKA_BACKGROUND_FETCH_MAX_WAIT_MS": "2000",
-    "DEALFLOW_KAFKA_SESSION_TIMEOUT_MS": "2000",
-    "DEALFLOW_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+    "DEALFLOW_KAFKA_BACKGROUND_FETCH_MAX_WAIT_MS": "5000",
+    "DEALFLOW_KAFKA_SESSION_TIMEOUT_MS": "3000",
+    "DEALFLOW_KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
 }
 
 
