@@ -74,7 +74,12 @@ class Recorder:
 def subscriber(producer, topic: str, group: str, handler, **settings) -> KafkaSubscriber:
     return KafkaSubscriber(
         Subscription(
-            group=group, topic=topic, events=(TenantChanged,), handler=handler, description="-"
+            group=group,
+            topic=topic,
+            events=(TenantChanged,),
+            handler=handler,
+            description="-",
+            hot_path=True,
         ),
         settings=CommonSettings(**settings),
         client_id=f"test-{group}",

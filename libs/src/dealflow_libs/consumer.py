@@ -65,8 +65,10 @@ class Subscription(Generic[E]):
     events: tuple[type[E], ...]
     handler: Handler[E]
     description: str
-    #: Feeds that tolerate a delay (tenants, deal links) poll an idle broker less often.
-    background: bool = False
+    #: A hop someone waits for (booking -> meeting -> deal). The local broker answers a waiting
+    #: fetch only at its next look at storage, so these look often, and cost an idle system for
+    #: it; the other subscriptions tolerate a delay of seconds and look rarely.
+    hot_path: bool = False
     _models: dict[str, type[E]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

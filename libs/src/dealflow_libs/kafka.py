@@ -38,16 +38,16 @@ def new_producer(settings: CommonSettings, client_id: str) -> AIOKafkaProducer:
     )
 
 
-def consumer_options(settings: CommonSettings, *, background: bool) -> dict[str, Any]:
+def consumer_options(settings: CommonSettings, *, hot_path: bool) -> dict[str, Any]:
     """aiokafka consumer settings for a subscription: offsets committed by the subscriber after
-    handling, a new group reads from the start, the fetch wait of its kind (hot or background)."""
+    handling, a new group reads from the start, the fetch wait of its kind (hot path or not)."""
     options: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
-        "fetch_max_wait_ms": settings.kafka_background_fetch_max_wait_ms
-        if background
-        else settings.kafka_fetch_max_wait_ms,
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms
+        if hot_path
+        else settings.kafka_background_fetch_max_wait_ms,
         "session_timeout_ms": settings.kafka_session_timeout_ms,
         "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
     }

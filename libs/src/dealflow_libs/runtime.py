@@ -91,12 +91,12 @@ class ServiceRuntime:
         events: Sequence[type[E]],
         handler: Handler[E],
         description: str,
-        background: bool = False,
+        hot_path: bool = False,
     ) -> None:
         """Subscribes `handler` to `topic` in consumer group `name`: it receives batches of
         checked, validated events of the given types, under the retry, dead-letter and
-        acknowledgement policy of dealflow_libs.consumer. `background` feeds (tenants, deal
-        links) tolerate delay and cost an idle broker less."""
+        acknowledgement policy of dealflow_libs.consumer. `hot_path`: a hop someone waits for,
+        read with the short fetch wait (the others wait longer and cost an idle system less)."""
         self.subscriptions.append(
             Subscription(
                 group=name,
@@ -104,7 +104,7 @@ class ServiceRuntime:
                 events=tuple(events),
                 handler=handler,
                 description=description,
-                background=background,
+                hot_path=hot_path,
             )
         )
 

@@ -40,13 +40,15 @@ class CommonSettings(BaseSettings):
     # (dealflow_libs.devstack.stack.LOCAL_BROKER_TIMINGS).
     kafka_fetch_max_wait_ms: int = Field(
         default=500,
-        description="Longest a fetch of a hot-path subscription waits for records. Apache Kafka "
-        "answers as soon as one arrives; the local broker only at its next poll of storage, so "
-        "there it bounds each hop's latency and sets how often an idle consumer asks.",
+        description="Longest a fetch of a hot-path subscription (a hop someone waits for) waits "
+        "for records. Apache Kafka answers as soon as one arrives; the local broker only at its "
+        "next look at storage, so there it bounds each hop's latency and sets how often an idle "
+        "consumer asks.",
     )
     kafka_background_fetch_max_wait_ms: int = Field(
         default=500,
-        description="The same for background feeds (tenants, deal links), which tolerate delay.",
+        description="The same for every other subscription (tenants, deal links, attribution), "
+        "which tolerate a delay of seconds.",
     )
     kafka_session_timeout_ms: int = Field(
         default=10_000,

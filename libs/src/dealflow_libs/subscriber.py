@@ -52,7 +52,7 @@ class KafkaSubscriber:
             subscription.topic,
             group_id=f"{settings.kafka_group_prefix}{subscription.group}",
             client_id=f"{settings.kafka_client_prefix}-{client_id}",
-            **consumer_options(settings, background=subscription.background),
+            **consumer_options(settings, hot_path=subscription.hot_path),
         )
         self._outage = OutageLog(
             log, f"consumer {subscription.group}: infrastructure (batches are re-read)"

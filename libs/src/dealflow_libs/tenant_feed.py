@@ -23,5 +23,4 @@ def subscribe_tenant_feed(
         events=[TenantChanged],
         handler=handle,
         description="Keeps this service's copy of tenants (API keys, currency) current.",
-        background=True,
     )

@@ -20,4 +20,5 @@ def subscribe_meetings(runtime: ServiceRuntime, uow: Callable[[str], DealsUnitOf
         events=MEETING_EVENTS,
         handler=handle,
         description="Creates and advances deals from meeting events.",
+        hot_path=True,
     )

@@ -26,6 +26,7 @@ def subscribe_bookings(
         events=[BookingEvent],
         handler=handle,
         description="Applies normalized booking events to meetings.",
+        hot_path=True,
     )
 
 
@@ -46,5 +47,4 @@ def subscribe_deal_links(runtime: ServiceRuntime, uow: Callable[[str], MeetingsU
         events=DEAL_EVENTS,
         handler=handle,
         description="Keeps each meeting's deal_id in step with the deals service.",
-        background=True,
     )
