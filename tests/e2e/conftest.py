@@ -163,11 +163,14 @@ async def _warm_up(system: System) -> None:
     response = await system.webhook("calcom", booking)
     assert response.status_code == 202, response.text
 
-    async def deal_exists() -> bool:
+    async def every_hop_done() -> bool:
         found = await system.get("deals", "/v1/deals", company_domain=domain)
-        return bool(found["items"])
+        lead = await system.http.get(
+            f"{system.urls['attribution']}/v1/leads/w@{domain}", headers=system.auth
+        )
+        return bool(found["items"]) and lead.status_code == 200
 
-    await eventually(deal_exists, within=120, what="the warm-up booking's deal")
+    await eventually(every_hop_done, within=120, what="the warm-up booking's deal and lead")
 
 
 @pytest.fixture(scope="session")
