@@ -153,7 +153,6 @@ def run(args: argparse.Namespace) -> int:
         )
         say(f"PostgreSQL: {stack.database_url}")
         say(f"Kafka bootstrap: {stack.kafka_bootstrap}")
-        os.environ.update(stack.env())  # migrations and seeds read the same settings as services
         say("creating topics, databases and applying migrations")
         asyncio.run(prepare(stack, services, seed=True))
         start_services(stack, services, ports=ports, started=processes, pid_files=pid_files)

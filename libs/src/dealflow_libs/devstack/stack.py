@@ -111,6 +111,9 @@ def _database_url(stack: Stack, spec: ServiceSpec) -> str:
 
 async def prepare(stack: Stack, services: list[ServiceSpec], *, seed: bool) -> dict[str, str]:
     """Topics, one database per service, migrations, development seed data. Idempotent."""
+    # Migrations and seeds run in this process and read the same settings as the services
+    # (the key ring above all: seeds seal credentials), so every caller gets them here.
+    os.environ.update(stack.env())
     await ensure_topics(stack.kafka_bootstrap, all_topics())
     urls = {}
     for spec in services:
