@@ -7,7 +7,16 @@ from uuid import UUID
 from pydantic import Field
 
 from dealflow_schemas.base import EventModel
-from dealflow_schemas.bounded import Email, Id, Instant, Int32, JsonObject, Name, Text
+from dealflow_schemas.bounded import (
+    MAX_ATTENDEES,
+    Email,
+    Id,
+    Instant,
+    Int32,
+    JsonObject,
+    Name,
+    Text,
+)
 
 BOOKINGS_TOPIC = "dealflow.bookings.v1"
 
@@ -112,7 +121,9 @@ class BookingEvent(EventModel):
     time_zone: Name | None = Field(default=None, description="The primary attendee's time zone.")
     organizer: Person | None = None
     attendees: list[Attendee] = Field(
-        default_factory=list, description="Primary attendee (the booker) first, then guests."
+        default_factory=list,
+        max_length=MAX_ATTENDEES,
+        description="Primary attendee (the booker) first, then guests.",
     )
     location: Text | None = None
     meeting_url: Text | None = None

@@ -70,6 +70,9 @@ MONEY_END = Decimal("999999999999.995")
 #: Free-form JSON (booking-form answers) kept with an event: keys, strings and nesting.
 MAX_JSON_CHARS = 64 * 1024
 MAX_JSON_DEPTH = 16
+#: People on one booking (booker, guests, seats): more is no meeting a sales team holds, and
+#: every consumer reads them all (attendee domains, account journeys).
+MAX_ATTENDEES = 500
 
 
 def _encodable(value: str) -> bool:

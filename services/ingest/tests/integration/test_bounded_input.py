@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from dealflow_libs.testing.odd_input import mutate
+from dealflow_schemas.bounded import MAX_ATTENDEES
 from ingest.db.tables import RawEvent
 from ingest.domain.signatures import CALCOM_HEADER, CALENDLY_HEADER, sign_calendly, signed_headers
 from ingest.samples import builders
@@ -90,6 +91,13 @@ CALCOM_UNSTORABLE = {
         _set("payload.organizer.name", "Alex\u0000"),
         "payload.organizer.name",
     ),
+    "more attendees than a booking keeps": (
+        _set(
+            "payload.attendees",
+            [{"email": f"guest{i}@example.org", "name": "G"} for i in range(MAX_ATTENDEES + 1)],
+        ),
+        "payload.attendees",
+    ),
     "NUL in a tracking value": (
         _set("payload.responses.utm_source.value", "ads\u0000"),
         "payload.responses.utm_source.value",
@@ -122,6 +130,18 @@ class TestUnstorableBookingsAre422:
         assert response.status_code == 422, response.text
         assert response.json()["missing"] == ["payload.questions_and_answers[0].answer"]
         assert (await _stored(client, tenant, response))["verdict"] == "invalid"
+
+    async def test_calendly_more_guests_than_a_booking_keeps(self, client, tenant) -> None:
+        body = calendly_created()
+        guests = [{"email": f"guest{i}@example.org"} for i in range(MAX_ATTENDEES)]
+        body["payload"]["scheduled_event"]["event_guests"] = guests
+        response = await post(
+            client, "calendly", tenant.id, orjson.dumps(body), tenant.calendly_secret
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["missing"] == ["payload.scheduled_event.event_guests"]
+        assert "at most 499" in response.json()["message"]
+        assert (await _stored(client, tenant, response))["body"] == body
 
     async def test_calendly_year_9999_start(self, client, tenant) -> None:
         body = calendly_created()

@@ -198,10 +198,14 @@ class Node:
         value = self.data.get(key)
         return Node(value if type(value) is dict else {}, self.at(key), self.problems)
 
-    def children(self, key: str) -> list["Node"]:
-        """The objects in the list at `key`, keeping their original indexes in the path."""
+    def children(self, key: str, *, limit: int | None = None) -> list["Node"]:
+        """The objects in the list at `key`, keeping their original indexes in the path; a list
+        longer than `limit` is recorded as a problem and read as empty."""
         value = self.data.get(key)
         if not isinstance(value, list):
+            return []
+        if limit is not None and len(value) > limit:
+            self.problems.reject(self.at(key), f"{len(value)} items, at most {limit}")
             return []
         return [
             Node(item, f"{self.at(key)}[{index}]", self.problems)

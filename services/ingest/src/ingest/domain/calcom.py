@@ -15,7 +15,7 @@ from dealflow_schemas.bookings import (
     Provider,
     Tracking,
 )
-from dealflow_schemas.bounded import TEXT
+from dealflow_schemas.bounded import MAX_ATTENDEES, TEXT
 from ingest.domain._parse import (
     Node,
     Receipt,
@@ -213,7 +213,7 @@ def _attendees(data: Node) -> list[Attendee]:
     node, key = _response(responses, "email")
     booker = node.email(key)
     found: dict[str, Attendee] = {}
-    for node in data.children("attendees"):
+    for node in data.children("attendees", limit=MAX_ATTENDEES):
         person = _attendee(node)
         if person.email and person.email not in found:
             found[person.email] = person

@@ -14,7 +14,7 @@ from dealflow_schemas.bookings import (
     Provider,
     Tracking,
 )
-from dealflow_schemas.bounded import TEXT
+from dealflow_schemas.bounded import MAX_ATTENDEES, TEXT
 from ingest.domain._parse import (
     Node,
     Receipt,
@@ -178,7 +178,8 @@ def _attendees(delivery: _Delivery, email: str) -> list[Attendee]:
     if delivery.trigger is T.NO_SHOW_UPDATED:
         return [invitee]
     people = {email: invitee}
-    for guest in delivery.scheduled.children("event_guests"):
+    # The invitee plus its guests stay within the bound every booking keeps.
+    for guest in delivery.scheduled.children("event_guests", limit=MAX_ATTENDEES - 1):
         guest_email = guest.email("email")
         if guest_email and guest_email not in people:
             people[guest_email] = Attendee(email=guest_email)
