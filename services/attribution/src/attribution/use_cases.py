@@ -12,6 +12,7 @@ from attribution.domain.deal_runs import DealFacts, channel_path, deal_runs, ena
 from attribution.domain.money import to_minor_units
 from attribution.domain.recorded import Booking, Lead, RecordedTouch, StoredRun
 from attribution.domain.reports import ChannelRow, channel_report
+from attribution.domain.settings import RunSettings
 from attribution.domain.touches import Touch
 from attribution.domain.weighting import Milestones
 from attribution.events import deal_attributed, deal_attribution_voided, meeting_attributed
@@ -102,7 +103,10 @@ async def record_meeting_events(
             await uow.attribution.add_touches([touch])
             timeline = await uow.attribution.timeline(event.tenant_id, booking.person_email)
             journey = journey_to_booking(
-                timeline, booking_touch_id=booking.touch_id, booked_at=booking.booked_at
+                timeline,
+                booking_touch_id=booking.touch_id,
+                booked_at=booking.booked_at,
+                window=RunSettings.from_stored(profiles[event.tenant_id].settings).window,
             )
             uow.outbox.add(
                 meeting_attributed(booking, journey, rules.version, event_id),
@@ -171,7 +175,9 @@ async def _record_journey(
     *,
     converted: bool,
 ) -> None:
-    path = channel_path(touches, rules_for(profile.settings), _closed_at(event))
+    """The deal's channel path by the tenant's window: training data of markov and shapley."""
+    window = RunSettings.from_stored(profile.settings).window
+    path = channel_path(touches, rules_for(profile.settings), _closed_at(event), window)
     await uow.attribution.save_journey(
         event.tenant_id, event.deal_id, path, converted, _closed_at(event)
     )
@@ -199,9 +205,12 @@ async def _attribute(
             won_at=closed_at,
         ),
     )
-    models = enabled_models(profile.settings, await uow.attribution.journeys(tenant_id))
+    settings = RunSettings.from_stored(profile.settings)
+    journeys = await uow.attribution.journeys(tenant_id) if settings.needs_training else []
+    models = enabled_models(settings, journeys)
     latest = await uow.attribution.latest_runs(tenant_id, deal.deal_id)
-    for run in deal_runs(facts, touches, rules_for(profile.settings), models):
+    rules = rules_for(profile.settings)
+    for run in deal_runs(facts, touches, rules, models, settings.window):
         before = latest.get(run.model.value)
         current = before if before is not None and not before.voided else None
         if current is not None and current.input_hash == run.input_hash:

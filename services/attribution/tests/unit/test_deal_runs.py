@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 from attribution.domain.deal_runs import (
     DEFAULT_MODELS,
-    MODELS_SETTING,
     DealFacts,
     channel_path,
     deal_runs,
     enabled_models,
 )
 from attribution.domain.default_channels import default_rule_set
+from attribution.domain.settings import RunSettings
 from attribution.domain.touches import ActivityType, Touch
 from attribution.domain.weighting import Milestones, ModelName
 from attribution.events import deal_attributed, deal_attribution_voided
@@ -26,11 +26,11 @@ TOUCHES = [
 
 
 def test_default_models_are_every_standard_rule_based_model_and_markov() -> None:
-    models = enabled_models({}, [(["Phone"], True), (["Outbound Email"], False)])
+    models = enabled_models(RunSettings(), [(["Phone"], True), (["Outbound Email"], False)])
     assert [m.name for m in models] == list(DEFAULT_MODELS)
     assert ModelName.MARKOV in DEFAULT_MODELS
     assert ModelName.CUSTOM not in DEFAULT_MODELS
-    chosen = enabled_models({MODELS_SETTING: ["linear"]}, [])
+    chosen = enabled_models(RunSettings(models=(ModelName.LINEAR,)))
     assert [m.name for m in chosen] == [ModelName.LINEAR]
 
 
@@ -38,7 +38,7 @@ def test_runs_split_the_value_exactly_and_path_is_the_eligible_channels() -> Non
     rules = default_rule_set()
     assert channel_path(TOUCHES, rules, WON) == ["Phone", "Outbound Email"]
     facts = DealFacts("d", 1001, "USD", WON, Milestones(won_at=WON))
-    runs = deal_runs(facts, TOUCHES, rules, enabled_models({}, [(["Phone"], True)]))
+    runs = deal_runs(facts, TOUCHES, rules, enabled_models(RunSettings(), [(["Phone"], True)]))
     assert all(sum(c.minor_units for c in run.channels) == 1001 for run in runs)
     assert all([e.exclusion.touch.touch_id for e in run.excluded] == ["late"] for run in runs)
 
@@ -46,7 +46,7 @@ def test_runs_split_the_value_exactly_and_path_is_the_eligible_channels() -> Non
 def test_deal_attributed_names_every_field() -> None:
     facts = DealFacts(str(uuid.uuid4()), 500, "EUR", WON, Milestones(won_at=WON))
     (run,) = deal_runs(
-        facts, TOUCHES, default_rule_set(), enabled_models({MODELS_SETTING: ["linear"]}, [])
+        facts, TOUCHES, default_rule_set(), enabled_models(RunSettings(models=(ModelName.LINEAR,)))
     )
     previous = uuid.uuid4()
     event = deal_attributed(

@@ -1,22 +1,20 @@
 """Which runs a won deal gets: one per enabled model over the account journey (pure)."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from attribution.domain.channels import RuleSet
 from attribution.domain.markov import removal_effects
-from attribution.domain.models import STANDARD_MODELS, ScoreModel, rule_based_model
+from attribution.domain.models import ScoreModel, UnavailableModel, rule_based_model
 from attribution.domain.paths import path_counts
 from attribution.domain.run import AttributionRun, RunInput, compute_run
+from attribution.domain.settings import DEFAULT_MODELS, RunSettings
+from attribution.domain.shapley import TooManyChannelGroups, channel_shapley
 from attribution.domain.touches import DEFAULT_WINDOW, Touch, Window, select_eligible
 from attribution.domain.weighting import Milestones, Model, ModelName
 
-#: Tenant settings key: the model names to run (absent = every standard rule-based model and
-#: markov; `custom` needs its weights and `shapley` its training, so neither runs by default).
-MODELS_SETTING = "attribution_models"
-DEFAULT_MODELS: tuple[ModelName, ...] = (*STANDARD_MODELS, ModelName.MARKOV)
+__all__ = ["DEFAULT_MODELS", "DealFacts", "channel_path", "deal_runs", "enabled_models"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,24 +26,41 @@ class DealFacts:
     milestones: Milestones
 
 
-def channel_path(touches: Iterable[Touch], rules: RuleSet, closed_at: datetime) -> list[str]:
-    """The channels of a closed deal's eligible touches, in order: Markov's training data."""
-    found = select_eligible(touches, conversion_at=closed_at, window=DEFAULT_WINDOW)
+def channel_path(
+    touches: Iterable[Touch], rules: RuleSet, closed_at: datetime, window: Window = DEFAULT_WINDOW
+) -> list[str]:
+    """The channels of a closed deal's eligible touches (by the tenant's window), in order:
+    the data-driven models' training data."""
+    found = select_eligible(touches, conversion_at=closed_at, window=window)
     return [rules.classify(t).channel for t in found.eligible]
 
 
 def enabled_models(
-    settings: Mapping[str, Any], journeys: Iterable[tuple[Sequence[str], bool]]
+    settings: RunSettings, journeys: Iterable[tuple[Sequence[str], bool]] = ()
 ) -> list[Model]:
-    """The tenant's models; markov scores channels over its closed deals' journeys."""
-    names = [ModelName(n) for n in settings.get(MODELS_SETTING) or DEFAULT_MODELS]
+    """The tenant's models with its parameters; markov and shapley score channels over its
+    closed deals' journeys (pass them when `settings.needs_training`).
+
+    Shapley over more than 16 channel groups cannot be enumerated: it becomes an
+    UnavailableModel, so the run is still recorded (value unattributed, reason given) and the
+    other models run as usual; a consumer never fails on it.
+    """
+    trained = [(path, won) for path, won in journeys if path] if settings.needs_training else []
     models: list[Model] = []
-    for name in names:
+    for name in settings.models:
         if name is ModelName.MARKOV:
-            trained = [(path, won) for path, won in journeys if path]
             models.append(ScoreModel(name, removal_effects(path_counts(trained)).shares))
+        elif name is ModelName.SHAPLEY:
+            try:
+                models.append(ScoreModel(name, channel_shapley(path_counts(trained)).shares))
+            except TooManyChannelGroups as error:
+                models.append(UnavailableModel(name, str(error)))
+        elif name is ModelName.CUSTOM:
+            if settings.custom_weights is None:  # RunSettings refuses this; a clear message
+                raise ValueError("custom is enabled but custom_weights are not set")
+            models.append(settings.custom_weights.model())
         else:
-            models.append(rule_based_model(name))
+            models.append(rule_based_model(name, half_life=settings.half_life))
     return models
 
 

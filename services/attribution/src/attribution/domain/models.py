@@ -285,6 +285,26 @@ class ScoreModel:
         return Weighting(numerators, scale, [()] * n, reasons)
 
 
+@dataclass(frozen=True)
+class UnavailableModel:
+    """A model that cannot run for the tenant now (shapley over more than 16 channel groups).
+
+    Its run credits no touch: the whole value goes to "(unattributed)" with `reason`, so the
+    deal's revenue is still accounted for and the explanation says why.
+    """
+
+    name: ModelName
+    reason: str
+
+    def params(self) -> dict[str, Any]:
+        return {"unavailable": self.reason}
+
+    def weigh(self, journey: Journey) -> Weighting:
+        n = len(journey.touches)
+        reasons = [f"no credit: {self.name.value} unavailable"] * n
+        return Weighting([0] * n, 1, [()] * n, reasons, unattributed_reason=self.reason)
+
+
 def _shares(**weights: Fraction) -> dict[Role, Fraction]:
     return {Role(role): weight for role, weight in weights.items()}
 

@@ -200,7 +200,10 @@ def compute_run(run: RunInput) -> AttributionRun:
     journey = Journey(eligible, channels, run.conversion_at, run.milestones)
     weighting = run.model.weigh(journey)
     total = weighting.total
-    reason = None if total else (ALL_WEIGHTS_ZERO if eligible else NO_ELIGIBLE_TOUCH)
+    reason = None
+    if not total:
+        fallback = ALL_WEIGHTS_ZERO if eligible else NO_ELIGIBLE_TOUCH
+        reason = weighting.unattributed_reason or fallback
     cents = allocate(run.value_minor, weighting.numerators) if total else [0] * len(eligible)
     credits = tuple(
         TouchCredit(

@@ -99,6 +99,8 @@ class Weighting:
     denominator: int
     roles: Sequence[tuple[Role, ...]]
     reasons: Sequence[str]
+    #: Why nothing is credited, when the model itself says (all numerators 0).
+    unattributed_reason: str | None = None
 
     @property
     def total(self) -> int:
