@@ -102,10 +102,21 @@ class MeetingSnapshot(EventModel):
     cancelled_at: AwareDatetime | None = None
     tracking: Tracking = Field(default_factory=Tracking)
     deal_id: UUID | None = None
-    touches_before_booking: int | None = None
-    days_to_booking: int | None = None
-    converting_activity_id: str | None = None
-    converting_channel: str | None = None
+    touches_before_booking: int | None = Field(
+        default=None, description="From MeetingAttributed: touches before the booking."
+    )
+    days_to_booking: int | None = Field(
+        default=None, description="From MeetingAttributed: whole days from the first touch."
+    )
+    converting_activity_id: str | None = Field(
+        default=None, description="From MeetingAttributed: touch_id of the converting touch."
+    )
+    converting_channel: str | None = Field(
+        default=None, description="From MeetingAttributed: channel of the converting touch."
+    )
+    first_touch_channel: str | None = Field(
+        default=None, description="From MeetingAttributed: channel of the first touch."
+    )
     created_at: AwareDatetime
     updated_at: AwareDatetime
 

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.bookings import (
     Attendee,
     BookingEvent,
@@ -98,3 +99,33 @@ def meeting_event(
         meeting=MeetingSnapshot(**state),
         **(extra or {}),
     )
+
+
+def meeting_attributed(
+    *,
+    tenant_id: str = "demo",
+    meeting_id: uuid.UUID | None = None,
+    email: str = "jamie@acme.com",
+    touches: int = 3,
+    days: int | None = 12,
+    first_channel: str | None = "Paid Search",
+    converting_channel: str | None = "Outbound Email",
+    converting_activity_id: str | None = "touch-3",
+    **overrides: Any,
+) -> MeetingAttributed:
+    """The attribution service's journey of one booking (what meetings and deals show)."""
+    values: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "meeting_id": meeting_id or uuid.uuid4(),
+        "person_email": email,
+        "booked_at": datetime.now(UTC),
+        "touches_before_booking": touches,
+        "days_to_booking": days,
+        "first_touch_channel": first_channel,
+        "converting_activity_id": converting_activity_id,
+        "converting_channel": converting_channel,
+        "rule_version": 1,
+        "caused_by": str(uuid.uuid4()),
+    }
+    values.update(overrides)
+    return MeetingAttributed(**values)

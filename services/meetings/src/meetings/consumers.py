@@ -4,12 +4,14 @@ from collections.abc import Callable, Sequence
 
 from dealflow_libs.consumer import Received
 from dealflow_libs.runtime import ServiceRuntime
+from dealflow_schemas.attribution import ATTRIBUTION_EVENTS, ATTRIBUTION_TOPIC, MeetingAttributed
+from dealflow_schemas.base import EventModel
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
 from dealflow_schemas.deals import DEAL_EVENTS, DEALS_TOPIC, DealEvent
 from meetings import SERVICE
 from meetings.domain.bookings import Identify
 from meetings.uow import MeetingsUnitOfWork
-from meetings.use_cases import DealLink, link_deals, record_booking_events
+from meetings.use_cases import DealLink, link_deals, record_attributions, record_booking_events
 
 
 def subscribe_bookings(
@@ -47,4 +49,26 @@ def subscribe_deal_links(runtime: ServiceRuntime, uow: Callable[[str], MeetingsU
         events=DEAL_EVENTS,
         handler=handle,
         description="Keeps each meeting's deal_id in step with the deals service.",
+    )
+
+
+def subscribe_attributions(
+    runtime: ServiceRuntime, uow: Callable[[str], MeetingsUnitOfWork]
+) -> None:
+    """The attribution service's analytics of each booking, kept on the meeting."""
+    name = f"{SERVICE}-attribution"
+
+    async def handle(items: Sequence[Received[EventModel]]) -> None:
+        # The topic also carries deal runs; only the meetings' journeys concern meetings.
+        journeys = [(i.id, i.event) for i in items if isinstance(i.event, MeetingAttributed)]
+        if journeys:
+            await record_attributions(uow(name), journeys)
+
+    runtime.consume(
+        name=name,
+        topic=ATTRIBUTION_TOPIC,
+        events=ATTRIBUTION_EVENTS,
+        handler=handle,
+        description="Keeps each meeting's touches_before_booking, days_to_booking, "
+        "converting and first-touch channels (MeetingAttributed; other types are skipped).",
     )

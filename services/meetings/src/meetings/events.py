@@ -70,6 +70,7 @@ def snapshot(meeting: Meeting) -> MeetingSnapshot:
         days_to_booking=meeting.days_to_booking,
         converting_activity_id=meeting.converting_activity_id,
         converting_channel=meeting.converting_channel,
+        first_touch_channel=meeting.first_touch_channel,
         created_at=meeting.created_at,
         updated_at=meeting.updated_at,
     )

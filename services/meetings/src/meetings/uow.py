@@ -1,10 +1,16 @@
-"""The meetings unit of work: meetings, reminders, parked events, tenants, inbox and outbox."""
+"""The meetings unit of work: meetings, reminders, parked events and attributions, tenants, inbox
+and outbox."""
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dealflow_libs.tenants import TenantAwareUnitOfWork
 from meetings import SERVICE
-from meetings.db.repository import MeetingRepository, PendingEvents, ReminderRepository
+from meetings.db.repository import (
+    MeetingRepository,
+    PendingAttributions,
+    PendingEvents,
+    ReminderRepository,
+)
 from meetings.db.tables import inbox, outbox, tenants
 
 
@@ -12,6 +18,7 @@ class MeetingsUnitOfWork(TenantAwareUnitOfWork):
     meetings: MeetingRepository
     reminders: ReminderRepository
     pending: PendingEvents
+    pending_attributions: PendingAttributions
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], consumer: str = SERVICE) -> None:
         super().__init__(
@@ -27,3 +34,4 @@ class MeetingsUnitOfWork(TenantAwareUnitOfWork):
         self.meetings = MeetingRepository(self.session)
         self.reminders = ReminderRepository(self.session)
         self.pending = PendingEvents(self.session)
+        self.pending_attributions = PendingAttributions(self.session)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.bookings import BookingEvent
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingEvent, MeetingOutcome
 from meetings.domain.bookings import Applied, Identify, MeetingBook, apply_booking
@@ -106,7 +107,7 @@ async def _apply_parked(uow: MeetingsUnitOfWork, batch: _Batch) -> None:
 
 
 async def _save(uow: MeetingsUnitOfWork, batch: _Batch) -> None:
-    await uow.meetings.insert_new(batch.book.created)
+    await uow.meetings.insert_new(batch.book.created, batch.now)
     await uow.flush()
     await uow.meetings.add_uids([(t, u, m.id) for t, u, m in batch.book.new_aliases])
     await uow.meetings.add_reschedules(
@@ -168,6 +169,27 @@ async def link_deals(uow: MeetingsUnitOfWork, deliveries: Sequence[tuple[str, De
     return linked
 
 
+async def record_attributions(
+    uow: MeetingsUnitOfWork, deliveries: Sequence[tuple[str, MeetingAttributed]]
+) -> int:
+    """Stores each meeting's journey analytics (each event at most once) on its meeting; one
+    for a meeting not stored (yet) is parked until it is. Returns the events applied."""
+    now = datetime.now(UTC)
+    async with uow:
+        todo = await uow.inbox.fresh(deliveries)
+        found = await uow.meetings.for_attribution((e.tenant_id, e.meeting_id) for _, e in todo)
+        for event_id, event in todo:
+            meeting = found.get((event.tenant_id, event.meeting_id))
+            if meeting is not None:
+                meeting.attribute(event, now)
+            else:
+                await uow.pending_attributions.park(
+                    event.tenant_id, event.meeting_id, event_id, event.model_dump(mode="json"), now
+                )
+        await uow.commit()
+    return len(todo)
+
+
 # -- commands -------------------------------------------------------------------------------
 
 
@@ -186,7 +208,7 @@ async def book_manual_meeting(
         meeting, happened = manual_meeting(
             tenant_id, booking, settings=settings[tenant_id], identify=identify, now=now
         )
-        uow.meetings.add(meeting)
+        await uow.meetings.insert_new([meeting], now)
         await uow.flush()
         await _replan_reminders(uow, [meeting], settings, now)
         _publish(uow, meeting_event(meeting, happened, caused_by=request_id, now=now))

@@ -478,6 +478,8 @@ async def test_asyncapi_documents_topics_and_payloads(client) -> None:
     assert "MeetingRescheduled" in document
     assert "BookingEvent" in document
     assert "TenantChanged" in document
+    assert "dealflow.attribution.v1" in document
+    assert "MeetingAttributed" in document
 
 
 async def test_manual_meeting_is_booked_and_published(client, tenant, meeting_events) -> None:

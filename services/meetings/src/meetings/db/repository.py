@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs.db import insert_new
 from dealflow_libs.ids import new_id
+from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
 from meetings.db.tables import (
     meeting_reschedules,
     meeting_uids,
     meetings,
+    pending_attributions,
     pending_booking_events,
     reminders,
 )
@@ -29,8 +31,40 @@ class MeetingRepository:
     def add(self, meeting: Meeting) -> None:
         self.session.add(meeting)
 
-    async def insert_new(self, created: Sequence[Meeting]) -> None:
+    async def insert_new(self, created: Sequence[Meeting], now: datetime) -> None:
+        """Inserts new meetings, each with the attribution parked for its id, if any."""
+        await self._adopt_parked_attributions(created, now)
         await insert_new(self.session, created)
+
+    async def _adopt_parked_attributions(self, created: Sequence[Meeting], now: datetime) -> None:
+        if not created:
+            return
+        by_key = {(m.tenant_id, m.id): m for m in created}
+        t = pending_attributions
+        rows = await self.session.execute(
+            delete(t)
+            .where(tuple_(t.c.tenant_id, t.c.meeting_id).in_(list(by_key)))
+            .returning(t.c.tenant_id, t.c.meeting_id, t.c.payload)
+        )
+        for tenant_id, meeting_id, payload in rows:
+            by_key[(tenant_id, meeting_id)].attribute(
+                MeetingAttributed.model_validate(payload), now
+            )
+
+    async def for_attribution(
+        self, keys: Iterable[tuple[str, uuid.UUID]]
+    ) -> dict[tuple[str, uuid.UUID], Meeting]:
+        """(tenant, meeting id) -> the meeting, locked; deleted meetings included (their
+        analytics are history too)."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        found = await self.session.scalars(
+            select(Meeting)
+            .where(tuple_(meetings.c.tenant_id, meetings.c.id).in_(wanted))
+            .with_for_update()
+        )
+        return {(m.tenant_id, m.id): m for m in found}
 
     async def get(
         self, tenant_id: str, meeting_id: uuid.UUID, *, for_update: bool = False
@@ -191,6 +225,44 @@ class PendingEvents:
         return [
             (event_id, payload) for _, event_id, payload in sorted(rows.all(), key=lambda r: r[0])
         ]
+
+
+class PendingAttributions:
+    """MeetingAttributed events whose meeting is not stored (yet); see `insert_new`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def park(
+        self,
+        tenant_id: str,
+        meeting_id: uuid.UUID,
+        event_id: str,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """Keeps the latest event per meeting: attribution publishes them keyed by meeting id,
+        so the later one read is the later one published."""
+        stmt = insert(pending_attributions).values(
+            tenant_id=tenant_id,
+            meeting_id=meeting_id,
+            event_id=event_id,
+            payload=payload,
+            received_at=now,
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    pending_attributions.c.tenant_id,
+                    pending_attributions.c.meeting_id,
+                ],
+                set_={
+                    "event_id": stmt.excluded.event_id,
+                    "payload": stmt.excluded.payload,
+                    "received_at": stmt.excluded.received_at,
+                },
+            )
+        )
 
 
 class ReminderRepository:

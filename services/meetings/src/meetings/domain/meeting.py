@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from dealflow_libs.ids import new_id
+from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.bookings import Attendee, Person, Tracking
 from dealflow_schemas.meetings import MeetingOutcome, MeetingProvider, MeetingStatus, MeetingType
 
@@ -97,7 +98,20 @@ class Meeting:
     days_to_booking: int | None = None
     converting_activity_id: str | None = None
     converting_channel: str | None = None
+    first_touch_channel: str | None = None
     deleted_at: datetime | None = None
+
+    # -- attribution (the attribution service's view of how the booking came about) ----------
+
+    def attribute(self, journey: MeetingAttributed, now: datetime) -> None:
+        """Takes the analytics of the journey that led to the booking: read model only, no
+        event (meeting events carry them in their snapshot from now on)."""
+        self.touches_before_booking = journey.touches_before_booking
+        self.days_to_booking = journey.days_to_booking
+        self.converting_activity_id = journey.converting_activity_id
+        self.converting_channel = journey.converting_channel
+        self.first_touch_channel = journey.first_touch_channel
+        self.updated_at = now
 
     # -- provider-driven changes -------------------------------------------------------------
 
