@@ -3,8 +3,9 @@
 from collections.abc import Callable, Sequence
 
 from attribution import SERVICE
+from attribution.deal_events import record_deal_events
 from attribution.uow import AttributionUnitOfWork
-from attribution.use_cases import consume_touches, record_deal_events, record_meeting_events
+from attribution.use_cases import consume_touches, record_meeting_events
 from dealflow_libs.consumer import Received
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas.attribution import TOUCHES_TOPIC, TouchSubmitted

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from attribution.api.deps import Ctx, Tenant
+from attribution.api.deps import Ctx, RequestId, Tenant
 from attribution.use_cases import TouchStatus, record_touches
 from dealflow_schemas.attribution import MAX_TOUCHES_PER_BATCH, TouchIn
 
@@ -55,8 +55,12 @@ def problem(error: ValidationError) -> str:
 
 
 @router.post("", response_model=BatchResult)
-async def post_touches(body: TouchBatch, tenant: Tenant, ctx: Ctx) -> BatchResult:
-    """Records up to 1,000 touches, idempotent on each `touch_id` per tenant."""
+async def post_touches(
+    body: TouchBatch, tenant: Tenant, ctx: Ctx, request_id: RequestId
+) -> BatchResult:
+    """Records up to 1,000 touches, idempotent on each `touch_id` per tenant. A new touch inside
+    a closed deal's window (its account, at or before the close, within the lookback) attributes
+    the deal again before the answer."""
     results: list[ItemResult | None] = [None] * len(body.touches)
     valid: list[tuple[int, TouchIn]] = []
     for index, raw in enumerate(body.touches):
@@ -70,7 +74,9 @@ async def post_touches(body: TouchBatch, tenant: Tenant, ctx: Ctx) -> BatchResul
                 status=ItemStatus.ERROR,
                 error=problem(error),
             )
-    outcomes = await record_touches(ctx.uow(), tenant, [item for _, item in valid], "api")
+    outcomes = await record_touches(
+        ctx.uow(), tenant, [item for _, item in valid], "api", caused_by=request_id
+    )
     for (index, _), outcome in zip(valid, outcomes, strict=True):
         found = outcome.touch.classification
         created = outcome.status is TouchStatus.CREATED

@@ -13,15 +13,19 @@ from sqlalchemy.types import Text
 
 from attribution.db.tables import (
     attribution_runs,
+    closed_deals,
     deal_journeys,
     meeting_bookings,
     run_voids,
     touches,
 )
+from attribution.domain.account import email_domain
 from attribution.domain.channels import Classification
+from attribution.domain.deal_runs import ClosedDeal
 from attribution.domain.recorded import Booking, Lead, RecordedTouch, RunTotals, StoredRun
 from attribution.domain.run import AttributionRun
 from attribution.domain.touches import ActivityType, Touch, Utm
+from attribution.domain.weighting import Milestones
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,45 @@ class LatestRun:
     run_id: uuid.UUID
     input_hash: str
     voided: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    """A run to store: what it replaces and what caused it."""
+
+    run_id: uuid.UUID
+    run: AttributionRun
+    supersedes: uuid.UUID | None
+    caused_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DealPath:
+    """A closed deal's channel path, as Markov trains on it."""
+
+    deal_id: uuid.UUID
+    channels: list[str]
+    converted: bool
+    closed_at: datetime
+
+
+#: Columns a run's touch needs (not how or when it was received).
+_TOUCH_COLUMNS = (
+    touches.c.touch_id,
+    touches.c.person_email,
+    touches.c.occurred_at,
+    touches.c.activity_type,
+    touches.c.explicit_channel,
+    touches.c.utm_source,
+    touches.c.utm_medium,
+    touches.c.utm_campaign,
+    touches.c.utm_content,
+    touches.c.utm_term,
+    touches.c.campaign_id,
+    touches.c.external_activity_id,
+    touches.c.metadata,
+    touches.c.email_domain,
+)
 
 
 class AttributionRepository:
@@ -90,23 +133,103 @@ class AttributionRepository:
         ]
 
     async def account_candidates(
-        self, tenant_id: str, company_domain: str | None, emails: Sequence[str]
-    ) -> list[RecordedTouch]:
-        """Touches that may belong to an account: the people named, and every address at the
-        domain or a subdomain of it (the caller applies the exact company rule)."""
+        self,
+        tenant_id: str,
+        domains: Sequence[str],
+        emails: Sequence[str],
+        until: datetime | None = None,
+    ) -> list[tuple[str | None, Touch]]:
+        """Touches that may belong to some of the accounts: of the people named and of every
+        address whose registrable domain is one of `domains` (the caller applies the exact
+        company rule), at or before `until`; each with its email domain, in journey order."""
         t = touches.c
-        host = func.split_part(t.person_email, "@", 2)
-        who: list[ColumnElement[bool]] = [t.person_email.in_(list(emails))] if emails else []
-        if company_domain:
-            who += [host == company_domain, host.like(f"%.{company_domain}")]
+        who: list[ColumnElement[bool]] = []
+        if emails:
+            who.append(t.person_email.in_(sorted(set(emails))))
+        if domains:
+            who.append(t.email_domain.in_(sorted(set(domains))))
+        if not who:
+            return []
+        sql = select(*_TOUCH_COLUMNS).where(t.tenant_id == tenant_id, or_(*who))
+        if until is not None:
+            sql = sql.where(t.occurred_at <= until)
+        rows = await self.session.execute(sql.order_by(t.occurred_at, t.touch_id))
+        return [(row[13], _touch(row)) for row in rows]
+
+    async def save_closed_deals(self, deals: Sequence[ClosedDeal]) -> None:
+        """Records closed deals as their latest event describes them (one row per deal)."""
+        if not deals:
+            return
+        rows = [_closed_row(d) for d in deals]
+        statement = insert(closed_deals).values(rows)
+        columns = [c for c in rows[0] if c != "deal_id"]
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[closed_deals.c.deal_id],
+                set_={c: statement.excluded[c] for c in columns},
+            )
+        )
+
+    async def forget_closed_deal(self, tenant_id: str, deal_id: uuid.UUID) -> None:
+        c = closed_deals.c
+        await self.session.execute(
+            delete(closed_deals).where(c.tenant_id == tenant_id, c.deal_id == deal_id)
+        )
+
+    async def closed_deals(self, tenant_id: str, deal_ids: Sequence[uuid.UUID]) -> list[ClosedDeal]:
+        c = closed_deals.c
+        if not deal_ids:
+            return []
+        rows = await self.session.execute(
+            select(closed_deals)
+            .where(c.tenant_id == tenant_id, c.deal_id.in_(list(deal_ids)))
+            .order_by(c.deal_id)
+        )
+        return [_closed(row) for row in rows]
+
+    async def closed_deal_page(
+        self, tenant_id: str, *, after: uuid.UUID | None, limit: int, won_only: bool
+    ) -> list[ClosedDeal]:
+        """The next `limit` closed deals of a tenant by deal id (keyset: those after `after`)."""
+        c = closed_deals.c
+        sql = select(closed_deals).where(c.tenant_id == tenant_id)
+        if won_only:
+            sql = sql.where(c.won.is_(True))
+        if after is not None:
+            sql = sql.where(c.deal_id > after)
+        rows = await self.session.execute(sql.order_by(c.deal_id).limit(limit))
+        return [_closed(row) for row in rows]
+
+    async def count_closed_deals(self, tenant_id: str, *, won_only: bool) -> int:
+        c = closed_deals.c
+        sql = select(func.count()).select_from(closed_deals).where(c.tenant_id == tenant_id)
+        if won_only:
+            sql = sql.where(c.won.is_(True))
+        return int((await self.session.execute(sql)).scalar_one())
+
+    async def closed_deals_reached(
+        self, tenant_id: str, domains: Sequence[str], emails: Sequence[str]
+    ) -> list[ClosedDeal]:
+        """Closed deals whose company is one of `domains` or that link one of `emails`: those
+        whose journeys a new touch of these people may join."""
+        c = closed_deals.c
+        who: list[ColumnElement[bool]] = []
+        if domains:
+            who.append(c.company_domain.in_(sorted(set(domains))))
+        if emails:
+            who.append(c.linked_emails.overlap(sorted(set(emails))))
         if not who:
             return []
         rows = await self.session.execute(
-            select(touches)
-            .where(t.tenant_id == tenant_id, or_(*who))
-            .order_by(t.occurred_at, t.touch_id)
+            select(closed_deals).where(c.tenant_id == tenant_id, or_(*who)).order_by(c.deal_id)
         )
-        return [_recorded(row) for row in rows]
+        return [_closed(row) for row in rows]
+
+    async def lock_runs(self, tenant_id: str) -> None:
+        """Serialises the transactions that write a tenant's runs (consumers, late touches and
+        recomputes), so two never supersede the same run; held until commit."""
+        key = func.hashtext(literal_column("'attribution-runs:'", Text) + tenant_id)
+        await self.session.execute(select(func.pg_advisory_xact_lock(key)))
 
     async def save_journey(
         self,
@@ -121,6 +244,40 @@ class AttributionRepository:
             insert(deal_journeys)
             .values(deal_id=deal_id, tenant_id=tenant_id, **values)
             .on_conflict_do_update(index_elements=[deal_journeys.c.deal_id], set_=values)
+        )
+
+    async def save_journeys(self, tenant_id: str, paths: Sequence[DealPath]) -> None:
+        """Upserts closed deals' channel paths; a row whose path did not change is not written."""
+        if not paths:
+            return
+        j = deal_journeys.c
+        statement = insert(deal_journeys).values(
+            [
+                {
+                    "deal_id": p.deal_id,
+                    "tenant_id": tenant_id,
+                    "channels": list(p.channels),
+                    "converted": p.converted,
+                    "closed_at": p.closed_at,
+                }
+                for p in paths
+            ]
+        )
+        new = statement.excluded
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[j.deal_id],
+                set_={
+                    "channels": new.channels,
+                    "converted": new.converted,
+                    "closed_at": new.closed_at,
+                },
+                where=or_(
+                    j.channels.is_distinct_from(new.channels),
+                    j.converted.is_distinct_from(new.converted),
+                    j.closed_at.is_distinct_from(new.closed_at),
+                ),
+            )
         )
 
     async def forget_journey(self, tenant_id: str, deal_id: uuid.UUID) -> None:
@@ -152,36 +309,31 @@ class AttributionRepository:
             for model, run_id, input_hash, voided in rows
         }
 
-    async def add_run(
-        self,
-        tenant_id: str,
-        run_id: uuid.UUID,
-        run: AttributionRun,
-        *,
-        supersedes: uuid.UUID | None,
-        caused_by: str | None,
-        now: datetime,
-    ) -> None:
-        await self.session.execute(
-            insert(attribution_runs).values(
-                run_id=run_id,
-                tenant_id=tenant_id,
-                deal_id=uuid.UUID(run.deal_id),
-                model=run.model.value,
-                parameters=run.params,
-                rule_version=run.rule_version,
-                rule_digest=run.rule_digest,
-                window=run.window.canonical(),
-                conversion_at=run.conversion_at,
-                value_minor=run.value_minor,
-                currency=run.currency,
-                input_hash=run.input_hash,
-                supersedes=supersedes,
-                result=run.to_dict(),
-                caused_by=caused_by,
-                created_at=now,
-            )
+    async def latest_runs_of(
+        self, tenant_id: str, deal_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[str, LatestRun]]:
+        """Per deal and model, the latest run and whether it was voided (one query)."""
+        if not deal_ids:
+            return {}
+        r = attribution_runs.c
+        rows = await self.session.execute(
+            select(r.deal_id, r.model, r.run_id, r.input_hash, run_voids.c.run_id.is_not(None))
+            .outerjoin(run_voids, run_voids.c.run_id == r.run_id)
+            .where(r.tenant_id == tenant_id, r.deal_id.in_(list(deal_ids)))
+            .order_by(r.deal_id, r.model, r.seq.desc())
+            .ext(distinct_on(r.deal_id, r.model))
         )
+        found: dict[uuid.UUID, dict[str, LatestRun]] = {}
+        for deal_id, model, run_id, input_hash, voided in rows:
+            found.setdefault(deal_id, {})[model] = LatestRun(run_id, input_hash, voided)
+        return found
+
+    async def add_runs(self, tenant_id: str, runs: Sequence[NewRun], now: datetime) -> None:
+        """Appends runs in the order given (their `seq` follows it)."""
+        if runs:
+            await self.session.execute(
+                insert(attribution_runs), [_run_row(tenant_id, new, now) for new in runs]
+            )
 
     async def current_run(self, tenant_id: str, deal_id: uuid.UUID, model: str) -> StoredRun | None:
         """The deal's latest run under `model`, unless it was voided."""
@@ -286,12 +438,84 @@ class AttributionRepository:
         return [_recorded(row) for row in rows]
 
 
+def _run_row(tenant_id: str, new: NewRun, now: datetime) -> dict[str, Any]:
+    run = new.run
+    return {
+        "run_id": new.run_id,
+        "tenant_id": tenant_id,
+        "deal_id": uuid.UUID(run.deal_id),
+        "model": run.model.value,
+        "parameters": run.params,
+        "rule_version": run.rule_version,
+        "rule_digest": run.rule_digest,
+        "window": run.window.canonical(),
+        "conversion_at": run.conversion_at,
+        "value_minor": run.value_minor,
+        "currency": run.currency,
+        "input_hash": run.input_hash,
+        "supersedes": new.supersedes,
+        "result": run.to_dict(),
+        "caused_by": new.caused_by,
+        "created_at": now,
+    }
+
+
+def _closed_row(deal: ClosedDeal) -> dict[str, Any]:
+    return {
+        "deal_id": deal.deal_id,
+        "tenant_id": deal.tenant_id,
+        "won": deal.won,
+        "company_domain": deal.company_domain,
+        "linked_emails": list(deal.linked_emails),
+        "value_minor": deal.value_minor,
+        "currency": deal.currency,
+        "closed_at": deal.closed_at,
+        "lead_created_at": deal.milestones.lead_created_at,
+        "deal_created_at": deal.milestones.deal_created_at,
+    }
+
+
+def _closed(row: Row[Any]) -> ClosedDeal:
+    m = row._mapping
+    return ClosedDeal(
+        tenant_id=m["tenant_id"],
+        deal_id=m["deal_id"],
+        won=m["won"],
+        company_domain=m["company_domain"],
+        linked_emails=tuple(m["linked_emails"]),
+        value_minor=m["value_minor"],
+        currency=m["currency"],
+        closed_at=m["closed_at"],
+        milestones=Milestones(
+            lead_created_at=m["lead_created_at"],
+            deal_created_at=m["deal_created_at"],
+            won_at=m["closed_at"],
+        ),
+    )
+
+
+def _touch(row: Sequence[Any]) -> Touch:
+    """A touch from the columns of _TOUCH_COLUMNS (positional: this is the hot path)."""
+    return Touch(
+        touch_id=row[0],
+        person_email=row[1],
+        occurred_at=row[2],
+        activity_type=ActivityType(row[3]),
+        channel=row[4],
+        utm=Utm(row[5], row[6], row[7], row[8], row[9]),
+        campaign_id=row[10],
+        external_activity_id=row[11],
+        metadata=row[12],
+    )
+
+
 def _row(recorded: RecordedTouch) -> dict[str, Any]:
     touch, found = recorded.touch, recorded.classification
     return {
         "tenant_id": recorded.tenant_id,
         "touch_id": touch.touch_id,
         "person_email": touch.person_email,
+        "email_domain": email_domain(touch.person_email),
         "occurred_at": touch.occurred_at,
         "activity_type": touch.activity_type.value,
         "explicit_channel": touch.channel,

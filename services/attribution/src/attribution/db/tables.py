@@ -17,6 +17,9 @@ touches = Table(
     Column("tenant_id", Text, primary_key=True),
     Column("touch_id", Text, primary_key=True),
     Column("person_email", Text, nullable=False),
+    # The registrable domain of the address (whatever the tenant's personal domains): how a
+    # deal's account finds its people's touches by index, subdomains included.
+    Column("email_domain", Text),
     timestamp("occurred_at", nullable=False),
     Column("activity_type", Text, nullable=False),
     # What the sender named, if anything; `channel` is what counts (explicit or classified).
@@ -36,6 +39,7 @@ touches = Table(
     Column("source", Text, nullable=False),
     timestamp("received_at", nullable=False),
     Index("ix_touches_person", "tenant_id", "person_email", "occurred_at", "touch_id"),
+    Index("ix_touches_domain", "tenant_id", "email_domain"),
 )
 
 #: Each booked meeting once: who booked (the person and every attendee) and when; deals link
@@ -99,6 +103,26 @@ deal_journeys = Table(
     Column("channels", ARRAY(Text), nullable=False),
     Column("converted", Boolean, nullable=False),
     timestamp("closed_at", nullable=False),
+)
+
+#: Each closed (won or lost) deal as its latest event described it (`ClosedDeal`): what a
+#: recompute needs without the event, and the index by which a late touch finds the deals
+#: whose journeys it joins (by company domain, or by a linked person's email).
+closed_deals = Table(
+    "closed_deals",
+    metadata,
+    Column("deal_id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("won", Boolean, nullable=False),
+    Column("company_domain", Text),
+    Column("linked_emails", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("value_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    timestamp("closed_at", nullable=False),
+    timestamp("lead_created_at"),
+    timestamp("deal_created_at"),
+    Index("ix_closed_deals_company", "tenant_id", "company_domain"),
+    Index("ix_closed_deals_linked", "linked_emails", postgresql_using="gin"),
 )
 
 tenants = tenants_table(metadata)

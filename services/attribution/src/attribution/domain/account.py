@@ -3,7 +3,29 @@
 from collections.abc import Iterable
 
 from attribution.domain.touches import Touch
-from dealflow_libs.domains import company_domain_of, normalise_email
+from dealflow_libs.domains import company_domain_of, normalise_email, registrable_domain
+
+
+def email_domain(email: str) -> str | None:
+    """The registrable domain of an address, whatever a tenant's personal domains: the key by
+    which a company's touches are found (the exact rule is `account_touches`)."""
+    normalised = normalise_email(email)
+    return registrable_domain(normalised.partition("@")[2]) if normalised else None
+
+
+def belongs_to(
+    email: str,
+    *,
+    company_domain: str | None,
+    linked_emails: Iterable[str],
+    personal_domains: Iterable[str],
+) -> bool:
+    """Whether `email`'s touches join the journey of an account (the rule of account_touches)."""
+    normalised = normalise_email(email) or email
+    if normalised in linked_emails:
+        return True
+    domain = company_domain_of(normalised, tuple(personal_domains))[0]
+    return company_domain is not None and domain == company_domain
 
 
 def account_touches(

@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from attribution.domain.channels import RuleSet
 from attribution.domain.markov import removal_effects
@@ -14,7 +15,14 @@ from attribution.domain.shapley import TooManyChannelGroups, channel_shapley
 from attribution.domain.touches import DEFAULT_WINDOW, Touch, Window, select_eligible
 from attribution.domain.weighting import Milestones, Model, ModelName
 
-__all__ = ["DEFAULT_MODELS", "DealFacts", "channel_path", "deal_runs", "enabled_models"]
+__all__ = [
+    "DEFAULT_MODELS",
+    "ClosedDeal",
+    "DealFacts",
+    "channel_path",
+    "deal_runs",
+    "enabled_models",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +32,35 @@ class DealFacts:
     currency: str
     conversion_at: datetime
     milestones: Milestones
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedDeal:
+    """A won or lost deal as its latest event described it: everything a run needs besides the
+    touches, kept so that a late touch or a recompute can attribute it again without the event.
+
+    `linked_emails` are the people who join the journey by name (the meetings' attendees and
+    the primary contact), `company_domain` the registrable domain whose people join it.
+    """
+
+    tenant_id: str
+    deal_id: UUID
+    won: bool
+    company_domain: str | None
+    linked_emails: tuple[str, ...]
+    value_minor: int
+    currency: str
+    closed_at: datetime
+    milestones: Milestones
+
+    def facts(self) -> DealFacts:
+        return DealFacts(
+            deal_id=str(self.deal_id),
+            value_minor=self.value_minor,
+            currency=self.currency,
+            conversion_at=self.closed_at,
+            milestones=self.milestones,
+        )
 
 
 def channel_path(

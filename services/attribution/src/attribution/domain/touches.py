@@ -164,6 +164,32 @@ def unique_touches(touches: Iterable[Touch]) -> list[Touch]:
     return sorted(by_id.values(), key=touch_order)
 
 
+def in_window(occurred_at: datetime, *, conversion_at: datetime, window: Window) -> bool:
+    """Whether a touch at `occurred_at` lies in a conversion's window: at or before it and not
+    older than the lookback (both bounds inclusive; lookback 0 = no limit)."""
+    if occurred_at > conversion_at:
+        return False
+    return not window.lookback_days or occurred_at >= conversion_at - timedelta(
+        days=window.lookback_days
+    )
+
+
+def window_touches(
+    touches: Iterable[Touch], *, conversion_at: datetime, window: Window
+) -> list[Touch]:
+    """The touches a run over this window takes in (see `in_window`), in touch_order.
+
+    A run's inputs are exactly these: a touch after the conversion or older than the lookback
+    cannot change a run, so storing it would make a run depend on when it was computed (a touch
+    recorded after the win) and a rebuild from the topics would not give the same run.
+    """
+    return [
+        t
+        for t in unique_touches(touches)
+        if in_window(t.occurred_at, conversion_at=conversion_at, window=window)
+    ]
+
+
 def select_eligible(
     touches: Iterable[Touch], *, conversion_at: datetime, window: Window
 ) -> Eligibility:

@@ -1,0 +1,223 @@
+"""Attributing closed deals a batch at a time, inside the caller's unit of work.
+
+Every path that (re)computes runs comes through here: deal events, late touches, recomputes and
+rebuilds. A batch costs a fixed number of queries whatever its size: one for the candidate
+touches of every account in it, one upsert of the Markov paths, the tenant's training paths once
+(only when markov is enabled), one for the latest runs, one insert of the new runs.
+"""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Self
+
+from attribution.db.repository import DealPath, NewRun
+from attribution.domain.channels import RuleSet
+from attribution.domain.deal_runs import ClosedDeal, channel_path, deal_runs, enabled_models
+from attribution.domain.settings import RunSettings
+from attribution.domain.touches import Touch, Window, window_touches
+from attribution.domain.weighting import Model, ModelName
+from attribution.events import deal_attributed
+from attribution.intake import rules_for
+from attribution.uow import AttributionUnitOfWork
+from dealflow_libs.domains import is_personal_domain, normalise_email
+from dealflow_libs.tenants import TenantProfile
+from dealflow_schemas.attribution import ATTRIBUTION_TOPIC
+
+
+@dataclass
+class Tally:
+    """What a (re)computation did: deals attributed, runs stored, runs whose inputs had not
+    changed (so none was stored)."""
+
+    deals: int = 0
+    runs_created: int = 0
+    runs_unchanged: int = 0
+
+    def __iadd__(self, other: "Tally") -> Self:
+        self.deals += other.deals
+        self.runs_created += other.runs_created
+        self.runs_unchanged += other.runs_unchanged
+        return self
+
+
+@dataclass
+class TenantTerms:
+    """How a tenant's deals are attributed: its channel rules, window and models, and the
+    company each email host belongs to under its personal domains (memoised: one lookup per
+    host, not per touch and deal)."""
+
+    tenant_id: str
+    profile: TenantProfile
+    rules: RuleSet
+    settings: RunSettings
+    _companies: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tenant_id: str, profile: TenantProfile) -> "TenantTerms":
+        stored = profile.settings
+        return cls(tenant_id, profile, rules_for(stored), RunSettings.from_stored(stored))
+
+    @property
+    def window(self) -> Window:
+        return self.settings.window
+
+    @property
+    def models(self) -> tuple[ModelName, ...]:
+        return self.settings.models
+
+    def company_of(self, email: str, email_domain: str | None) -> str | None:
+        """The email's company domain (None when personal or not a company address): its
+        registrable domain unless its host is one of the tenant's personal mailbox domains."""
+        if email_domain is None:
+            return None
+        host = email.rpartition("@")[2]
+        if host not in self._companies:
+            personal = is_personal_domain(host, extra=self.profile.personal_domains)
+            self._companies[host] = None if personal else email_domain
+        return self._companies[host]
+
+
+async def account_journeys(
+    uow: AttributionUnitOfWork, terms: TenantTerms, deals: Sequence[ClosedDeal]
+) -> dict[uuid.UUID, list[Touch]]:
+    """Each deal's run inputs: the touches in its window of everyone at its company and of its
+    linked people (the rule of `domain.account.account_touches`), from one query."""
+    if not deals:
+        return {}
+    domains = [d.company_domain for d in deals if d.company_domain]
+    emails = [e for d in deals for e in d.linked_emails]
+    until = max(d.closed_at for d in deals)
+    candidates = await uow.attribution.account_candidates(terms.tenant_id, domains, emails, until)
+    by_company: dict[str, list[Touch]] = {}
+    by_email: dict[str, list[Touch]] = {}
+    for domain, touch in candidates:
+        company = terms.company_of(touch.person_email, domain)
+        if company is not None:
+            by_company.setdefault(company, []).append(touch)
+        by_email.setdefault(normalise_email(touch.person_email) or touch.person_email, []).append(
+            touch
+        )
+    journeys = {}
+    for deal in deals:
+        pool = list(by_company.get(deal.company_domain or "", ()))
+        for email in deal.linked_emails:
+            pool += by_email.get(email, ())
+        journeys[deal.deal_id] = window_touches(
+            pool, conversion_at=deal.closed_at, window=terms.window
+        )
+    return journeys
+
+
+async def save_paths(
+    uow: AttributionUnitOfWork,
+    terms: TenantTerms,
+    deals: Sequence[ClosedDeal],
+    journeys: Mapping[uuid.UUID, Sequence[Touch]],
+) -> None:
+    """The deals' channel paths, Markov's training data (a path that did not change is not
+    written)."""
+    await uow.attribution.save_journeys(
+        terms.tenant_id,
+        [
+            DealPath(
+                d.deal_id,
+                channel_path(journeys[d.deal_id], terms.rules, d.closed_at, terms.window),
+                d.won,
+                d.closed_at,
+            )
+            for d in deals
+        ],
+    )
+
+
+async def trained_models(
+    uow: AttributionUnitOfWork, terms: TenantTerms, names: Sequence[ModelName] | None = None
+) -> list[Model]:
+    """The tenant's models (or those of `names` it enables); markov and shapley trained on every
+    closed deal's path, loaded once for the whole batch."""
+    settings = terms.settings
+    if names is not None:
+        chosen = tuple(n for n in settings.models if n in set(names))
+        if not chosen:
+            return []
+        settings = replace(settings, models=chosen)
+    paths = await uow.attribution.journeys(terms.tenant_id) if settings.needs_training else []
+    return enabled_models(settings, paths)
+
+
+async def write_runs(
+    uow: AttributionUnitOfWork,
+    terms: TenantTerms,
+    deals: Sequence[ClosedDeal],
+    journeys: Mapping[uuid.UUID, Sequence[Touch]],
+    models: Sequence[Model],
+    *,
+    caused_by: Mapping[uuid.UUID, str | None],
+    now: datetime,
+    publish: bool = True,
+) -> Tally:
+    """One run per model for each won deal, stored (and published as DealAttributed) only where
+    the inputs changed: a new run supersedes the deal's current one; equal inputs keep it."""
+    won = [d for d in deals if d.won]
+    tally = Tally(deals=len(won))
+    if not won or not models:
+        return tally
+    tenant_id = terms.tenant_id
+    latest = await uow.attribution.latest_runs_of(tenant_id, [d.deal_id for d in won])
+    new: list[NewRun] = []
+    for deal in won:
+        before_runs = latest.get(deal.deal_id, {})
+        cause = caused_by.get(deal.deal_id)
+        runs = deal_runs(deal.facts(), journeys[deal.deal_id], terms.rules, models, terms.window)
+        for run in runs:
+            before = before_runs.get(run.model.value)
+            current = before if before is not None and not before.voided else None
+            if current is not None and current.input_hash == run.input_hash:
+                tally.runs_unchanged += 1
+                continue  # the same inputs give the same run: nothing to supersede
+            new.append(NewRun(uuid.uuid4(), run, current.run_id if current else None, cause))
+    await uow.attribution.add_runs(tenant_id, new, now)
+    tally.runs_created = len(new)
+    if publish:
+        for stored in new:
+            uow.outbox.add(
+                deal_attributed(
+                    tenant_id,
+                    stored.run_id,
+                    stored.run,
+                    supersedes=stored.supersedes,
+                    computed_at=now,
+                    caused_by=stored.caused_by,
+                ),
+                topic=ATTRIBUTION_TOPIC,
+                key=stored.run.deal_id,
+                tenant_id=tenant_id,
+                subject=stored.run.deal_id,
+            )
+    return tally
+
+
+async def attribute_closed(
+    uow: AttributionUnitOfWork,
+    terms: TenantTerms,
+    deals: Sequence[ClosedDeal],
+    *,
+    caused_by: Mapping[uuid.UUID, str | None],
+    now: datetime,
+    publish: bool = True,
+) -> Tally:
+    """Closed deals of one tenant, attributed again: journeys, Markov paths, and each won
+    deal's runs (Markov trained once, after this batch's paths are saved)."""
+    if not deals:
+        return Tally()
+    await uow.attribution.lock_runs(terms.tenant_id)
+    journeys = await account_journeys(uow, terms, deals)
+    await save_paths(uow, terms, deals, journeys)
+    if not any(d.won for d in deals):
+        return Tally()
+    models = await trained_models(uow, terms)
+    return await write_runs(
+        uow, terms, deals, journeys, models, caused_by=caused_by, now=now, publish=publish
+    )
