@@ -10,6 +10,7 @@ from dealflow_libs.domains import (
     identify,
     is_personal_domain,
     normalise_email,
+    person_key,
     registrable_domain,
 )
 from dealflow_libs.tenants import TenantProfile
@@ -55,6 +56,19 @@ def test_company_is_the_registrable_domain(email: str, expected: str) -> None:
 def test_case_and_whitespace_do_not_matter() -> None:
     assert company("\tJANE@ACME.COM \n") == "acme.com"
     assert normalise_email("  Jane@Acme.Com ") == "jane@acme.com"
+
+
+@pytest.mark.parametrize(
+    ("spellings", "key"),
+    [
+        (["Jane@Acme.com", " jane@ACME.COM\t", "jane@acme.com."], "jane@acme.com"),
+        (["anna@Bücher.de", "anna@xn--bcher-kva.de", "ANNA@BÜCHER.DE"], "anna@xn--bcher-kva.de"),
+        # Not an email, still a person's key: kept, trimmed and lower-cased, never merged.
+        (["  Someone@Localhost "], "someone@localhost"),
+    ],
+)
+def test_every_spelling_of_an_address_has_one_person_key(spellings: list[str], key: str) -> None:
+    assert {person_key(s) for s in spellings} == {key}
 
 
 def test_fully_qualified_trailing_dot_is_the_same_host() -> None:

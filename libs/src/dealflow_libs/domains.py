@@ -30,6 +30,7 @@ __all__ = [
     "identify",
     "is_personal_domain",
     "normalise_email",
+    "person_key",
     "personal_domain_entry",
     "registrable_domain",
 ]
@@ -140,6 +141,13 @@ def normalise_email(raw: str) -> str | None:
     if ascii_host is None or "." not in ascii_host:
         return None
     return f"{local}@{ascii_host}"
+
+
+def person_key(raw: str) -> str:
+    """The one spelling of a person's address every service stores and looks up: the
+    normalised email (``normalise_email``), or for text that is no valid email, that text
+    trimmed and lower-cased (kept, so nothing a sender gave is dropped or merged wrongly)."""
+    return normalise_email(raw) or raw.strip().lower()
 
 
 @functools.lru_cache(maxsize=65536)

@@ -8,6 +8,7 @@ from attribution.domain.channels import RuleSet
 from attribution.domain.default_channels import default_rule_set
 from attribution.domain.recorded import Booking, RecordedTouch
 from attribution.domain.touches import ActivityType, Touch, Utm
+from dealflow_libs.domains import person_key
 from dealflow_schemas.attribution import TouchIn
 from dealflow_schemas.meetings import MeetingBooked
 
@@ -56,11 +57,11 @@ def classified(
 def booking_of(event: MeetingBooked) -> Booking | None:
     """The booking a MeetingBooked records; None when no attendee email is known."""
     meeting = event.meeting
-    # The same normal form as every other touch (Touch lower-cases), so timelines meet.
-    email = (meeting.primary_email or "").strip().lower()
+    # The same normal form as every other touch, so timelines meet.
+    email = person_key(meeting.primary_email or "")
     if "@" not in email:
         return None
-    attendees = ((a.email or "").strip().lower() for a in meeting.attendees)
+    attendees = (person_key(a.email or "") for a in meeting.attendees)
     return Booking(
         tenant_id=event.tenant_id,
         meeting_id=event.meeting_id,

@@ -14,6 +14,7 @@ from attribution.events import meeting_attributed
 from attribution.intake import booking_of, booking_touch, classified, recorded
 from attribution.recompute import recompute_touched
 from attribution.uow import AttributionUnitOfWork
+from dealflow_libs.domains import person_key
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, TouchIn, TouchSubmitted
 from dealflow_schemas.meetings import MeetingBooked, MeetingEvent
 
@@ -140,7 +141,7 @@ async def lead_timeline(
     uow: AttributionUnitOfWork, tenant_id: str, email: str
 ) -> list[RecordedTouch]:
     async with uow:
-        return await uow.attribution.timeline(tenant_id, email.strip().lower())
+        return await uow.attribution.timeline(tenant_id, person_key(email))
 
 
 async def deal_attribution(

@@ -34,6 +34,11 @@ class TestTouch:
         assert made.person_email == "jane@acme.com"
         assert made.activity_type is ActivityType.CALL
 
+    def test_an_international_host_is_keyed_as_every_service_keys_it(self) -> None:
+        # Ingest publishes bookings with this key, so a touch and a booking meet in a timeline.
+        made = Touch("t1", "Anna@Bücher.de", WON, ActivityType.CALL)
+        assert made.person_email == "anna@xn--bcher-kva.de"
+
     def test_every_activity_type_of_the_issue_exists(self) -> None:
         assert {t.value for t in ActivityType} == {
             "email_sent",

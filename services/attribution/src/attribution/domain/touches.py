@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from attribution.domain.canonical import epoch_us
+from dealflow_libs.domains import person_key
 
 DEFAULT_LOOKBACK_DAYS = 90
 
@@ -77,7 +78,7 @@ class Touch:
             raise ValueError("touch_id must not be empty")
         if self.occurred_at.utcoffset() is None:
             raise ValueError(f"touch {self.touch_id}: occurred_at must be time-zone aware")
-        object.__setattr__(self, "person_email", self.person_email.strip().lower())
+        object.__setattr__(self, "person_email", person_key(self.person_email))
         object.__setattr__(self, "activity_type", ActivityType(self.activity_type))
 
     def canonical(self) -> list[Any]:

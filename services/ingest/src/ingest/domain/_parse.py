@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from dealflow_libs.domains import person_key
 from dealflow_schemas.bookings import Attendee, Person
 from dealflow_schemas.bounded import (
     EMAIL,
@@ -147,7 +148,7 @@ class Node:
 
     def email(self, key: str) -> str | None:
         email = self.text(key, EMAIL)
-        return email.lower() if email else None
+        return person_key(email) if email else None
 
     def ident(self, key: str) -> str | None:
         """Ids arrive as strings or integers; booleans and floats are not ids."""

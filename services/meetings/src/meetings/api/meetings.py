@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, EmailStr, Field
 
+from dealflow_libs.domains import person_key
 from dealflow_libs.http import ApiError
 from dealflow_libs.pagination import after_cursor, page_of
 from dealflow_schemas.bookings import Attendee, Person, Tracking
@@ -95,7 +96,7 @@ class ManualMeetingIn(BaseModel):
 
     def booking(self) -> ManualBooking:
         organizer = (
-            Person(email=self.organizer_email.lower(), name=self.organizer_name)
+            Person(email=person_key(self.organizer_email), name=self.organizer_name)
             if self.organizer_email
             else None
         )
@@ -104,7 +105,9 @@ class ManualMeetingIn(BaseModel):
             start=self.scheduled_at,
             duration_minutes=self.duration_minutes,
             attendee=Attendee(
-                email=self.attendee_email.lower(), name=self.attendee_name, time_zone=self.time_zone
+                email=person_key(self.attendee_email),
+                name=self.attendee_name,
+                time_zone=self.time_zone,
             ),
             organizer=organizer,
             meeting_type=self.meeting_type,

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs.db import insert_new
+from dealflow_libs.domains import person_key
 from dealflow_libs.ids import new_id
 from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
@@ -163,7 +164,7 @@ class MeetingRepository:
             if value is not None:
                 query = query.where(column == value)
         if email:
-            query = query.where(c.primary_email == email.strip().lower())
+            query = query.where(c.primary_email == person_key(email))
         if upcoming is not None:
             query = query.where(
                 and_(c.scheduled_at > now, c.status == MeetingStatus.SCHEDULED)
