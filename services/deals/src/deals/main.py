@@ -12,7 +12,7 @@ from deals import SERVICE
 from deals.api import companies, deals, pipeline, settings, sync
 from deals.api.deps import DealsContext
 from deals.config import DealsSettings
-from deals.consumers import subscribe_meetings
+from deals.consumers import subscribe_attributions, subscribe_meetings
 from deals.db.tables import outbox, tenants
 from deals.uow import DealsUnitOfWork
 
@@ -37,6 +37,7 @@ def build_app(config: DealsSettings | None = None) -> FastAPI:
 
         subscribe_tenant_feed(rt, uow)
         subscribe_meetings(rt, uow)
+        subscribe_attributions(rt, uow)
         rt.publishes(DEALS_TOPIC, *DEAL_EVENTS)
         return rt
 

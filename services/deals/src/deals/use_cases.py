@@ -11,9 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from dealflow_libs.domains import EmailIdentity
 from dealflow_libs.money import cents_or_none
 from dealflow_libs.tenants import TenantProfile
+from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.deals import CLOSED_STAGES, DEALS_TOPIC, DealStage, LostReason
 from dealflow_schemas.meetings import MeetingEvent
 from deals.domain.deal import Deal, Transition
+from deals.domain.journeys import MeetingJourney, journeys_of_deals
 from deals.domain.pipeline import Ledger, apply_meeting_event, open_deal
 from deals.domain.settings import DealSettings
 from deals.events import deal_event
@@ -130,6 +132,42 @@ async def record_meeting_events(
         await _publish(uow, ledger, now)
         await uow.commit()
     return len(todo)
+
+
+async def record_journeys(
+    uow: DealsUnitOfWork, deliveries: Sequence[tuple[str, MeetingAttributed]]
+) -> int:
+    """Keeps each meeting's journey (each event at most once), whether or not deals knows the
+    meeting yet: deal reads find it through the deal's source meeting (domain.journeys)."""
+    now = datetime.now(UTC)
+    async with uow:
+        todo = await uow.inbox.fresh(deliveries)
+        latest = {(e.tenant_id, e.meeting_id): e for _, e in todo}  # one row per key and batch
+        await uow.deals.save_journeys(
+            [
+                {
+                    "tenant_id": e.tenant_id,
+                    "meeting_id": e.meeting_id,
+                    "touches_before_booking": e.touches_before_booking,
+                    "days_to_booking": e.days_to_booking,
+                    "first_touch_channel": e.first_touch_channel,
+                    "converting_activity_id": e.converting_activity_id,
+                    "converting_channel": e.converting_channel,
+                    "booked_at": e.booked_at,
+                    "received_at": now,
+                }
+                for e in latest.values()
+            ]
+        )
+        await uow.commit()
+    return len(todo)
+
+
+async def journeys_of(
+    uow: DealsUnitOfWork, deals: Sequence[Deal]
+) -> dict[uuid.UUID, MeetingJourney]:
+    """deal id -> the journey its analytics show (read inside the caller's unit of work)."""
+    return journeys_of_deals(deals, await uow.deals.journey_links(d.id for d in deals))
 
 
 # -- commands on one deal ---------------------------------------------------------------------

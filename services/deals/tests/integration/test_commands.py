@@ -453,6 +453,8 @@ async def test_asyncapi_documents_the_public_deal_stream(client) -> None:
         "dealflow.meetings.v1",  # what it consumes, each meeting event type by name
         "MeetingBooked",
         "MeetingOutcomeRecorded",
+        "dealflow.attribution.v1",  # the journeys behind the deals' analytics
+        "MeetingAttributed",
     ):
         assert name in document
 

@@ -8,10 +8,10 @@ from pydantic import BaseModel
 from dealflow_libs.http import ApiError
 from dealflow_libs.pagination import after_cursor, page_of
 from dealflow_schemas.bounded import NAME, Name
-from dealflow_schemas.deals import CompanyRef, DealSnapshot
+from dealflow_schemas.deals import CompanyRef
 from deals.api.deals import Contact, LinkedMeeting
 from deals.api.deps import Ctx, Tenant
-from deals.events import snapshot
+from deals.api.views import DealView, deal_views
 
 router = APIRouter(prefix="/v1/companies", tags=["companies"])
 
@@ -23,7 +23,7 @@ class CompanyPage(BaseModel):
 
 class CompanyDetail(CompanyRef):
     people: list[Contact]
-    deals: list[DealSnapshot]
+    deals: list[DealView]
     meetings: list[LinkedMeeting]
 
 
@@ -56,13 +56,13 @@ async def get_company(ctx: Ctx, tenant: Tenant, company_id: uuid.UUID) -> Compan
         if company is None:
             raise ApiError(404, "not_found", f"no company {company_id} for this tenant")
         people = await uow.deals.people_of(company.id)
-        deals = await uow.deals.deals_of(company.id)
+        deals = await deal_views(uow, await uow.deals.deals_of(company.id))
         meetings = await uow.deals.meetings_of(company_id=company.id)
     return CompanyDetail(
         company_id=company.id,
         domain=company.domain,
         name=company.name,
         people=[Contact(email=p["email"], name=p["name"]) for p in people],
-        deals=[snapshot(d, company) for d in deals],
+        deals=deals,
         meetings=[LinkedMeeting.model_validate(m, from_attributes=True) for m in meetings],
     )

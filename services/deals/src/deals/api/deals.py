@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 from dealflow_libs.http import ApiError, PatchBody
 from dealflow_libs.pagination import after_cursor, page_of
 from dealflow_schemas.bounded import Day, Instant, Money, Name, Text, parse_instant
-from dealflow_schemas.deals import DealSnapshot, DealStage, DealStatus, LostReason
+from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 from deals.api.deps import Ctx, Tenant
+from deals.api.views import DealView, deal_views
 from deals.domain.deal import Deal, DealClosed, InvalidChange
-from deals.events import snapshot
 from deals.use_cases import (
     Conflict,
     NotFound,
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1/deals", tags=["deals"])
 
 
 class DealPage(BaseModel):
-    items: list[DealSnapshot]
+    items: list[DealView]
     next_cursor: str | None
 
 
@@ -63,7 +63,7 @@ class Activity(BaseModel):
     at: datetime
 
 
-class DealDetail(DealSnapshot):
+class DealDetail(DealView):
     contacts: list[Contact]
     meetings: list[LinkedMeeting]
     stage_history: list[HistoryEntry]
@@ -110,13 +110,13 @@ def _not_found(deal_id: uuid.UUID) -> ApiError:
     return ApiError(404, "not_found", f"no deal {deal_id} for this tenant")
 
 
-async def _out(ctx: Ctx, deal: Deal) -> DealSnapshot:
+async def _out(ctx: Ctx, deal: Deal) -> DealView:
     async with ctx.uow() as uow:
-        companies = await uow.deals.companies_by_id([deal.company_id])
-    return snapshot(deal, companies[deal.company_id])
+        [view] = await deal_views(uow, [deal])
+    return view
 
 
-async def _run(ctx: Ctx, command: Any, deal_id: uuid.UUID) -> DealSnapshot:
+async def _run(ctx: Ctx, command: Any, deal_id: uuid.UUID) -> DealView:
     try:
         deal: Deal = await command
     except NotFound as exc:
@@ -156,11 +156,9 @@ async def list_deals(
             after=after,
             limit=limit + 1,
         )
-        companies = await uow.deals.companies_by_id(d.company_id for d in rows)
-    page, next_cursor = page_of(rows, limit, lambda d: d.created_at.isoformat())
-    return DealPage(
-        items=[snapshot(d, companies[d.company_id]) for d in page], next_cursor=next_cursor
-    )
+        page, next_cursor = page_of(rows, limit, lambda d: d.created_at.isoformat())
+        items = await deal_views(uow, page)
+    return DealPage(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -173,14 +171,14 @@ async def get_deal(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID) -> DealDetail:
         deal = await uow.deals.get(tenant, deal_id)
         if deal is None:
             raise _not_found(deal_id)
-        company = (await uow.deals.companies_by_id([deal.company_id]))[deal.company_id]
+        [view] = await deal_views(uow, [deal])
         meetings = await uow.deals.meetings_of(deal_id=deal.id)
-        people = await uow.deals.people_of(company.id)
+        people = await uow.deals.people_of(deal.company_id)
         history = await uow.deals.history(deal.id)
         activities = await uow.deals.activities(deal.id)
     attendees = {m.primary_email for m in meetings}
     return DealDetail(
-        **dict(snapshot(deal, company)),  # the snapshot's fields as they are, not dumped and parsed
+        **dict(view),  # the view's fields as they are, not dumped and parsed
         contacts=[
             Contact(email=p["email"], name=p["name"])
             for p in people
@@ -206,10 +204,10 @@ async def deal_history(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID) -> list[His
 
 @router.patch(
     "/{deal_id}",
-    response_model=DealSnapshot,
+    response_model=DealView,
     summary="Edit value, currency, expected close date, name, owner",
 )
-async def patch_deal(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: DealPatch) -> DealSnapshot:
+async def patch_deal(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: DealPatch) -> DealView:
     changes = body.model_dump(exclude_unset=True, exclude={"changed_by"})
     if not changes:
         raise ApiError(
@@ -224,10 +222,10 @@ async def patch_deal(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: DealPat
 
 @router.post(
     "/{deal_id}/stage",
-    response_model=DealSnapshot,
+    response_model=DealView,
     summary="Move an active deal to another open stage",
 )
-async def stage(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: StageMove) -> DealSnapshot:
+async def stage(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: StageMove) -> DealView:
     return await _run(
         ctx,
         move_stage(
@@ -239,10 +237,10 @@ async def stage(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: StageMove) -
 
 @router.post(
     "/{deal_id}/won",
-    response_model=DealSnapshot,
+    response_model=DealView,
     summary="Close as won (sets value, closed_at, days_to_close)",
 )
-async def won(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: Won) -> DealSnapshot:
+async def won(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: Won) -> DealView:
     return await _run(
         ctx, win_deal(ctx.uow(), tenant, deal_id, value=body.value, by=body.changed_by), deal_id
     )
@@ -250,10 +248,10 @@ async def won(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: Won) -> DealSn
 
 @router.post(
     "/{deal_id}/lost",
-    response_model=DealSnapshot,
+    response_model=DealView,
     summary="Close as lost, with a reason from the list",
 )
-async def lost(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: Lost) -> DealSnapshot:
+async def lost(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: Lost) -> DealView:
     return await _run(
         ctx,
         lose_deal(
@@ -264,9 +262,9 @@ async def lost(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: Lost) -> Deal
 
 
 @router.post(
-    "/{deal_id}/reopen", response_model=DealSnapshot, summary="Reopen a won, lost or cancelled deal"
+    "/{deal_id}/reopen", response_model=DealView, summary="Reopen a won, lost or cancelled deal"
 )
-async def reopen(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: Reopen) -> DealSnapshot:
+async def reopen(ctx: Ctx, tenant: Tenant, deal_id: uuid.UUID, body: Reopen) -> DealView:
     return await _run(
         ctx,
         reopen_deal(

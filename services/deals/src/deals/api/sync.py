@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from dealflow_libs.http import ApiError, JsonResponse
 from dealflow_schemas.bounded import Email, Id, Money, Name
 from deals.api.deps import Ctx, Tenant
-from deals.events import snapshot
+from deals.api.views import deal_views
 from deals.use_cases import NotFound, UnknownStage, sync_external_deal
 
 router = APIRouter(prefix="/v1/sync", tags=["crm sync"])
@@ -55,7 +55,5 @@ async def sync(
     except NotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
     async with ctx.uow() as uow:
-        company = (await uow.deals.companies_by_id([deal.company_id]))[deal.company_id]
-    return JsonResponse(
-        snapshot(deal, company).model_dump(mode="json"), status_code=201 if created else 200
-    )
+        [view] = await deal_views(uow, [deal])
+    return JsonResponse(view.model_dump(mode="json"), status_code=201 if created else 200)

@@ -16,12 +16,14 @@ from deals.db.tables import (
     companies,
     deal_activities,
     deals,
+    meeting_attributions,
     meeting_records,
     people,
     stage_history,
 )
 from deals.domain.company import Company, MeetingRecord
 from deals.domain.deal import Deal
+from deals.domain.journeys import MeetingJourney
 from deals.domain.pipeline import Ledger
 
 
@@ -175,6 +177,70 @@ class DealRepository:
                 .order_by(meeting_records.c.scheduled_at)
             )
         ).all()
+
+    async def save_journeys(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Upserts MeetingAttributed rows; attribution publishes them keyed by meeting id, so the
+        later one read is the later one published."""
+        if not rows:
+            return
+        stmt = insert(meeting_attributions)
+        kept = ("tenant_id", "meeting_id")
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    meeting_attributions.c.tenant_id,
+                    meeting_attributions.c.meeting_id,
+                ],
+                set_={c.name: c for c in stmt.excluded if c.name not in kept},
+            ),
+            list(rows),
+        )
+
+    async def journey_links(
+        self, deal_ids: Iterable[uuid.UUID]
+    ) -> list[tuple[uuid.UUID, uuid.UUID, MeetingJourney | None]]:
+        """(deal id, meeting id, the meeting's journey or None) for every meeting linked to
+        these deals; a journey counts only under the meeting's own tenant."""
+        wanted = list(set(deal_ids))
+        if not wanted:
+            return []
+        r, a = meeting_records.c, meeting_attributions.c
+        rows = await self.session.execute(
+            select(
+                r.deal_id,
+                r.meeting_id,
+                a.meeting_id.label("attributed"),
+                a.touches_before_booking,
+                a.days_to_booking,
+                a.first_touch_channel,
+                a.converting_activity_id,
+                a.converting_channel,
+            )
+            .select_from(
+                meeting_records.outerjoin(
+                    meeting_attributions,
+                    and_(a.tenant_id == r.tenant_id, a.meeting_id == r.meeting_id),
+                )
+            )
+            .where(r.deal_id.in_(wanted))
+        )
+        return [
+            (
+                row.deal_id,
+                row.meeting_id,
+                None
+                if row.attributed is None
+                else MeetingJourney(
+                    meeting_id=row.meeting_id,
+                    touches_before_booking=row.touches_before_booking,
+                    days_to_booking=row.days_to_booking,
+                    first_touch_channel=row.first_touch_channel,
+                    converting_activity_id=row.converting_activity_id,
+                    converting_channel=row.converting_channel,
+                ),
+            )
+            for row in rows
+        ]
 
     async def history(self, deal_id: uuid.UUID) -> Sequence[Any]:
         rows = await self.session.execute(

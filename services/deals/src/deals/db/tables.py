@@ -139,6 +139,22 @@ meeting_records = Table(
     timestamp("updated_at", nullable=False),
 )
 
+#: The attribution service's journey of each booking (MeetingAttributed), whatever the order it
+#: arrives in relative to the meeting events: reads join it through the deal's source meeting.
+meeting_attributions = Table(
+    "meeting_attributions",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("meeting_id", UUID(as_uuid=True), primary_key=True),
+    Column("touches_before_booking", Integer, nullable=False),
+    Column("days_to_booking", Integer),
+    Column("first_touch_channel", Text),
+    Column("converting_activity_id", Text),
+    Column("converting_channel", Text),
+    timestamp("booked_at", nullable=False),
+    timestamp("received_at", nullable=False),
+)
+
 tenants = tenants_table(metadata)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
