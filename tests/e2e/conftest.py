@@ -168,9 +168,19 @@ async def _warm_up(system: System) -> None:
         lead = await system.http.get(
             f"{system.urls['attribution']}/v1/leads/w@{domain}", headers=system.auth
         )
-        return bool(found["items"]) and lead.status_code == 200
+        meetings = await system.get("meetings", "/v1/meetings", attendee_email=f"w@{domain}")
+        # The booking's journey back in meetings and deals (0 touches: attributed, not null).
+        return (
+            bool(found["items"])
+            and found["items"][0]["touches_before_deal"] is not None
+            and lead.status_code == 200
+            and bool(meetings["items"])
+            and meetings["items"][0]["touches_before_booking"] is not None
+        )
 
-    await eventually(every_hop_done, within=120, what="the warm-up booking's deal and lead")
+    await eventually(
+        every_hop_done, within=120, what="the warm-up booking's deal, lead and journey"
+    )
 
 
 @pytest.fixture(scope="session")

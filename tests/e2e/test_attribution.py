@@ -55,6 +55,15 @@ async def test_touches_booking_won_attribution_and_report(
         journey["converting_activity_id"],
         journey["converting_channel"],
     ) == (1, 4, f"{domain}-reply", "Outbound Email")
+    assert journey["first_touch_channel"] == "Outbound Email"  # Jane's own first: the reply
+
+    # The journey reaches the meeting's read model (meetings consumes MeetingAttributed).
+    analytics = ("touches_before_booking", "days_to_booking", "converting_activity_id",
+                 "converting_channel", "first_touch_channel")  # fmt: skip
+    attributed = await meeting_of(system, email, lambda m: m["touches_before_booking"] is not None)
+    shown = await system.get("meetings", f"/v1/meetings/{attributed['meeting_id']}")
+    assert [shown[f] for f in analytics] == [journey[f] for f in analytics]
+    assert [attributed[f] for f in analytics] == [journey[f] for f in analytics]
 
     assert (
         await system.webhook("calcom", calcom("MEETING_ENDED", uid=uid, email=email, start=soon(1)))
@@ -67,6 +76,17 @@ async def test_touches_booking_won_attribution_and_report(
     await deals_of(system, domain, lambda d: d["stage"] == "qualification")
     won = await system.post("deals", f"/v1/deals/{deal['deal_id']}/won", {"value": "30000"})
     assert won.status_code == 200, won.text
+
+    # The deal shows its source meeting's journey (deals consumes MeetingAttributed too).
+    [listed] = await deals_of(system, domain, lambda d: d["touches_before_deal"] is not None)
+    detail = await system.get("deals", f"/v1/deals/{deal['deal_id']}")
+    for shown_deal in (listed, detail):
+        assert (
+            shown_deal["converting_channel"],
+            shown_deal["converting_activity_id"],
+            shown_deal["first_touch_channel"],
+            shown_deal["touches_before_deal"],
+        ) == ("Outbound Email", f"{domain}-reply", "Outbound Email", 1)
 
     async def attribution() -> dict | None:
         response = await system.http.get(
