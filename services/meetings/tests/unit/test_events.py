@@ -72,6 +72,7 @@ def full_meeting() -> Meeting:
         days_to_booking=5,
         converting_activity_id="act-1",
         converting_channel="paid_social",
+        first_touch_channel="Paid Search",
     )
 
 
@@ -131,3 +132,16 @@ def test_reminder_due_names_every_field() -> None:
     )
 
     assert event.model_fields_set == set(type(event).model_fields)
+
+
+def test_the_journey_travels_in_the_snapshot() -> None:
+    """What MeetingAttributed put on the meeting reaches every later event's snapshot."""
+    snap = snapshot(full_meeting())
+
+    assert (
+        snap.touches_before_booking,
+        snap.days_to_booking,
+        snap.converting_activity_id,
+        snap.converting_channel,
+        snap.first_touch_channel,
+    ) == (3, 5, "act-1", "paid_social", "Paid Search")
