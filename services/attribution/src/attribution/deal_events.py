@@ -10,6 +10,7 @@ from attribution.domain.money import to_minor_units
 from attribution.domain.recorded import Booking
 from attribution.domain.weighting import Milestones
 from attribution.events import deal_attribution_voided
+from attribution.reporting import record_deal_states
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.domains import normalise_email
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC
@@ -85,11 +86,13 @@ async def record_deal_events(uow: AttributionUnitOfWork, deliveries: Sequence[De
     """Won: one run per enabled model. Value changed while won: new runs superseding the
     current ones (a model whose inputs did not change keeps its run). Reopened: the current
     runs are voided. Won and lost deals' channel paths train the Markov model. A batch costs a
-    few queries per segment, whatever its size (see `attributing`)."""
+    few queries per segment, whatever its size (see `attributing`). Every deal event updates
+    the deal's state for the funnel."""
     now = datetime.now(UTC)
     tally = Tally()
     async with uow:
         fresh = await uow.inbox.fresh(deliveries)
+        await record_deal_states(uow, (e for _, e in fresh))
         profiles = await uow.tenants.profiles({e.tenant_id for _, e in fresh})
         terms = {t: TenantTerms.of(t, p) for t, p in profiles.items()}
         for segment in segments(fresh):

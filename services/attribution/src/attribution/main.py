@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from attribution import SERVICE
-from attribution.api import deals, leads, recompute, reports, touches
+from attribution.api import currency, deals, leads, recompute, reports, touches
 from attribution.api.deps import AttributionContext
 from attribution.config import AttributionSettings
 from attribution.consumers import subscribe_deals, subscribe_meetings, subscribe_touches
@@ -50,7 +50,14 @@ def build_app(config: AttributionSettings | None = None) -> FastAPI:
         runtime_factory=runtime,
         title="Dealflow attribution",
         description=DESCRIPTION,
-        routers=[touches.router, leads.router, deals.router, reports.router, recompute.router],
+        routers=[
+            touches.router,
+            leads.router,
+            deals.router,
+            reports.router,
+            recompute.router,
+            currency.router,
+        ],
         on_started=started,
     )
 

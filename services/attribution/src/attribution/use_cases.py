@@ -1,18 +1,17 @@
 """Attribution use cases: each opens one unit of work, applies domain rules, commits once."""
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from attribution.attributing import TenantTerms
 from attribution.domain.booking import journey_to_booking
-from attribution.domain.recorded import Lead, RecordedTouch, StoredRun
-from attribution.domain.reports import ChannelRow, channel_report
+from attribution.domain.recorded import Lead, RecordedTouch
 from attribution.events import meeting_attributed
 from attribution.intake import booking_of, booking_touch, classified, recorded
 from attribution.recompute import recompute_touched
+from attribution.reporting import record_meeting_states
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.domains import person_key
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, TouchIn, TouchSubmitted
@@ -92,10 +91,11 @@ async def record_meeting_events(
     uow: AttributionUnitOfWork, deliveries: Sequence[tuple[str, MeetingEvent]]
 ) -> None:
     """A booking becomes a touch of the person who booked, and a MeetingAttributed naming the
-    touches before it. Other meeting events change nothing here."""
+    touches before it. Every meeting event updates the meeting's state for the funnel."""
     now = datetime.now(UTC)
     async with uow:
         fresh = await uow.inbox.fresh(deliveries)
+        await record_meeting_states(uow, (e for _, e in fresh))
         booked = [(i, e) for i, e in fresh if isinstance(e, MeetingBooked)]
         profiles = await uow.tenants.profiles({e.tenant_id for _, e in booked})
         terms = {t: TenantTerms.of(t, p) for t, p in profiles.items()}
@@ -142,23 +142,3 @@ async def lead_timeline(
 ) -> list[RecordedTouch]:
     async with uow:
         return await uow.attribution.timeline(tenant_id, person_key(email))
-
-
-async def deal_attribution(
-    uow: AttributionUnitOfWork, tenant_id: str, deal_id: uuid.UUID, model: str
-) -> StoredRun | None:
-    async with uow:
-        return await uow.attribution.current_run(tenant_id, deal_id, model)
-
-
-async def channels_report(
-    uow: AttributionUnitOfWork, tenant_id: str, model: str, days: int, currency: str | None
-) -> tuple[str, list[ChannelRow]]:
-    """Per channel over the current runs of deals won in the last `days` days, in one currency
-    (the tenant's own unless asked): the currency and the rows."""
-    since = datetime.now(UTC) - timedelta(days=days)
-    async with uow:
-        if currency is None:
-            currency = (await uow.tenants.profiles([tenant_id]))[tenant_id].default_currency
-        totals = await uow.attribution.current_totals(tenant_id, model, since, currency)
-    return currency, channel_report(totals)

@@ -4,13 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from attribution.api.deps import Ctx, Tenant
 from attribution.domain.weighting import ModelName
-from attribution.use_cases import deal_attribution
+from attribution.reporting import deal_attribution
 from dealflow_libs.http import ApiError
+from dealflow_schemas.bounded import Instant
 
 router = APIRouter(prefix="/v1/deals", tags=["attribution"])
 
@@ -72,12 +73,24 @@ class DealAttributionOut(BaseModel):
 
 @router.get("/{deal_id}/attribution", response_model=DealAttributionOut)
 async def get_deal_attribution(
-    deal_id: uuid.UUID, tenant: Tenant, ctx: Ctx, model: ModelName = DEFAULT_MODEL
+    deal_id: uuid.UUID,
+    tenant: Tenant,
+    ctx: Ctx,
+    model: ModelName = DEFAULT_MODEL,
+    as_of: Instant | None = Query(
+        None,
+        description="History: the run that counted at this instant (the latest created by then "
+        "and not voided by then); a superseded run is returned as it was.",
+    ),
 ) -> DealAttributionOut:
-    """The deal's current run under `model` (404 when the deal is not won or was reopened)."""
-    run = await deal_attribution(ctx.uow(), tenant, deal_id, model.value)
+    """The deal's current run under `model`, or the one current at `as_of` (404 when there is
+    none: the deal was not won then, or had been reopened)."""
+    run = await deal_attribution(ctx.uow(), tenant, deal_id, model.value, as_of)
     if run is None:
-        raise ApiError(404, "not_found", f"no current {model.value} attribution for this deal")
+        when = f" at {as_of.isoformat()}" if as_of else ""
+        raise ApiError(
+            404, "not_found", f"no current {model.value} attribution for this deal{when}"
+        )
     return DealAttributionOut.model_validate(
         {
             **run.result,

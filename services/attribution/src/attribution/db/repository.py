@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Row, and_, delete, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
@@ -22,7 +22,7 @@ from attribution.db.tables import (
 from attribution.domain.account import email_domain
 from attribution.domain.channels import Classification
 from attribution.domain.deal_runs import ClosedDeal
-from attribution.domain.recorded import Booking, Lead, RecordedTouch, RunTotals, StoredRun
+from attribution.domain.recorded import Booking, Lead, RecordedTouch, StoredRun
 from attribution.domain.run import AttributionRun
 from attribution.domain.touches import ActivityType, Touch, Utm
 from attribution.domain.weighting import Milestones
@@ -335,46 +335,26 @@ class AttributionRepository:
                 insert(attribution_runs), [_run_row(tenant_id, new, now) for new in runs]
             )
 
-    async def current_run(self, tenant_id: str, deal_id: uuid.UUID, model: str) -> StoredRun | None:
-        """The deal's latest run under `model`, unless it was voided."""
-        r = attribution_runs.c
+    async def current_run(
+        self, tenant_id: str, deal_id: uuid.UUID, model: str, *, as_of: datetime | None = None
+    ) -> StoredRun | None:
+        """The deal's latest run under `model`, unless it was voided; with `as_of`, the one that
+        was so at that instant (created by then, not voided by then)."""
+        r, v = attribution_runs.c, run_voids.c
+        voided = v.run_id == r.run_id
+        query = select(r.run_id, r.supersedes, r.created_at, r.result, v.run_id.is_not(None))
+        query = query.where(r.tenant_id == tenant_id, r.deal_id == deal_id, r.model == model)
+        if as_of is not None:
+            voided = and_(voided, v.voided_at <= as_of)
+            query = query.where(r.created_at <= as_of)
         row = (
             await self.session.execute(
-                select(
-                    r.run_id, r.supersedes, r.created_at, r.result, run_voids.c.run_id.is_not(None)
-                )
-                .outerjoin(run_voids, run_voids.c.run_id == r.run_id)
-                .where(r.tenant_id == tenant_id, r.deal_id == deal_id, r.model == model)
-                .order_by(r.seq.desc())
-                .limit(1)
+                query.outerjoin(run_voids, voided).order_by(r.seq.desc()).limit(1)
             )
         ).first()
         if row is None or row[4]:
             return None
         return StoredRun(row[0], row[1], row[2], row[3])
-
-    async def current_totals(
-        self, tenant_id: str, model: str, since: datetime, currency: str
-    ) -> list[RunTotals]:
-        """Channel totals of each deal's current run under `model` won since `since`."""
-        r = attribution_runs.c
-        latest = (
-            select(r.run_id, r.result, r.conversion_at, r.currency)
-            .where(r.tenant_id == tenant_id, r.model == model)
-            .order_by(r.deal_id, r.seq.desc())
-            .ext(distinct_on(r.deal_id))
-            .subquery()
-        )
-        rows = await self.session.execute(
-            select(latest.c.result)
-            .outerjoin(run_voids, run_voids.c.run_id == latest.c.run_id)
-            .where(
-                run_voids.c.run_id.is_(None),
-                latest.c.conversion_at >= since,
-                latest.c.currency == currency,
-            )
-        )
-        return [RunTotals.from_result(result) for (result,) in rows]
 
     async def void_runs(
         self,

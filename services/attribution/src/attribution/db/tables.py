@@ -1,6 +1,17 @@
 """Tables owned by attribution."""
 
-from sqlalchemy import BigInteger, Boolean, Column, Identity, Index, Integer, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    Table,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from dealflow_libs.db import new_metadata, timestamp
@@ -123,6 +134,54 @@ closed_deals = Table(
     timestamp("deal_created_at"),
     Index("ix_closed_deals_company", "tenant_id", "company_domain"),
     Index("ix_closed_deals_linked", "linked_emails", postgresql_using="gin"),
+)
+
+#: A tenant's exchange rates: 1 base = rate quote from effective_from on (reports convert each
+#: deal at its close date with the latest row on or before it).
+currency_rates = Table(
+    "currency_rates",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("base", Text, primary_key=True),
+    Column("quote", Text, primary_key=True),
+    Column("effective_from", Date, primary_key=True),
+    Column("rate", Numeric(30, 18), nullable=False),
+    timestamp("updated_at", nullable=False),
+)
+
+#: Each meeting's latest state as the funnel needs it (from every meeting event, which carries
+#: the full state); `state_at` is the event's time, so an older event never overwrites a newer.
+meeting_states = Table(
+    "meeting_states",
+    metadata,
+    Column("meeting_id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    timestamp("scheduled_at"),
+    Column("showed_up", Boolean),
+    timestamp("state_at", nullable=False),
+    Index("ix_meeting_states_tenant", "tenant_id", "scheduled_at"),
+)
+
+#: Each deal's latest state (from every deal event): created, value, status, closed; the funnel
+#: and its values read it.
+deal_states = Table(
+    "deal_states",
+    metadata,
+    Column("deal_id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("company_domain", Text),
+    Column("primary_contact_email", Text),
+    Column("meeting_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+    Column("status", Text, nullable=False),
+    Column("stage", Text, nullable=False),
+    Column("value", Numeric(14, 2)),
+    Column("currency", Text, nullable=False),
+    timestamp("created_at", nullable=False),
+    timestamp("closed_at"),
+    timestamp("state_at", nullable=False),
+    Index("ix_deal_states_created", "tenant_id", "created_at"),
+    Index("ix_deal_states_closed", "tenant_id", "closed_at"),
 )
 
 tenants = tenants_table(metadata)

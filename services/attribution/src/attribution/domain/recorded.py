@@ -63,7 +63,11 @@ class StoredRun:
 class RunTotals:
     """A stored run's channel totals, as reports read them."""
 
+    deal_id: str
+    model: str
+    value_minor: int
     currency: str
+    conversion_at: datetime
     channels: tuple[ChannelCredit, ...]
 
     @classmethod
@@ -80,4 +84,11 @@ class RunTotals:
                     row["touches"],
                 )
             )
-        return cls(result["currency"], tuple(credits))
+        return cls(
+            deal_id=result["deal_id"],
+            model=result["model"],
+            value_minor=result["value_minor"],
+            currency=result["currency"],
+            conversion_at=datetime.fromisoformat(result["conversion_at"]),
+            channels=tuple(credits),
+        )

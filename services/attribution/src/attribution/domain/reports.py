@@ -31,6 +31,11 @@ class Rate:
     def value(self) -> Fraction | None:
         return Fraction(self.numerator, self.denominator) if self.denominator else None
 
+    def basis_points(self) -> int | None:
+        """The rate in basis points (1/10,000), half to even; None for a zero denominator."""
+        value = self.value
+        return None if value is None else round(value * BASIS_POINTS)
+
     def percent(self, places: int = 2) -> Decimal | None:
         value = self.value
         if value is None:

@@ -1,0 +1,240 @@
+"""SQL of the reports: rates, runs as of an instant, and the funnel's meeting and deal states.
+Nothing here commits."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attribution.db.tables import (
+    attribution_runs,
+    currency_rates,
+    deal_states,
+    meeting_bookings,
+    meeting_states,
+    run_voids,
+    touches,
+)
+from attribution.domain.currency import CurrencyRate
+from attribution.domain.funnel import DealFact, LeadSeen, MeetingFact, MeetingState
+from attribution.domain.recorded import RunTotals
+
+
+class ReportingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def put_rates(self, tenant_id: str, rates: Sequence[CurrencyRate], now: datetime) -> None:
+        """Adds the rates, replacing a pair's rate of the same effective date."""
+        if not rates:
+            return
+        statement = insert(currency_rates).values(
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "base": r.base,
+                    "quote": r.quote,
+                    "effective_from": r.effective_from,
+                    "rate": r.rate,
+                    "updated_at": now,
+                }
+                for r in rates
+            ]
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(currency_rates.primary_key.columns),
+                set_={"rate": statement.excluded.rate, "updated_at": now},
+            )
+        )
+
+    async def rates(self, tenant_id: str) -> list[CurrencyRate]:
+        c = currency_rates.c
+        rows = await self.session.execute(
+            select(c.base, c.quote, c.rate, c.effective_from)
+            .where(c.tenant_id == tenant_id)
+            .order_by(c.base, c.quote, c.effective_from)
+        )
+        return [CurrencyRate(base, quote, rate, day) for base, quote, rate, day in rows]
+
+    async def run_totals(
+        self,
+        tenant_id: str,
+        models: Sequence[str],
+        *,
+        since: datetime,
+        until: datetime,
+        as_of: datetime | None,
+    ) -> list[RunTotals]:
+        """Per deal and model, the run that counted at `as_of` (now when None): the latest one
+        created by then and not voided by then, of deals won in [since, until]."""
+        r = attribution_runs.c
+        latest = select(r.run_id, r.result, r.conversion_at).where(
+            r.tenant_id == tenant_id, r.model.in_(list(models))
+        )
+        if as_of is not None:
+            latest = latest.where(r.created_at <= as_of)
+        inner = (
+            latest.order_by(r.deal_id, r.model, r.seq.desc())
+            .ext(distinct_on(r.deal_id, r.model))
+            .subquery()
+        )
+        voided = run_voids.c.run_id == inner.c.run_id
+        if as_of is not None:
+            voided = and_(voided, run_voids.c.voided_at <= as_of)
+        rows = await self.session.execute(
+            select(inner.c.result)
+            .outerjoin(run_voids, voided)
+            .where(
+                run_voids.c.run_id.is_(None),
+                inner.c.conversion_at >= since,
+                inner.c.conversion_at <= until,
+            )
+        )
+        return [RunTotals.from_result(result) for (result,) in rows]
+
+    async def save_meeting_states(self, states: Sequence[MeetingState]) -> None:
+        """Keeps each meeting's latest state (one row per meeting in `states`); an event older
+        than the stored state changes nothing."""
+        if not states:
+            return
+        statement = insert(meeting_states).values(
+            [
+                {
+                    "meeting_id": m.meeting_id,
+                    "tenant_id": m.tenant_id,
+                    "status": m.status,
+                    "scheduled_at": m.scheduled_at,
+                    "showed_up": m.showed_up,
+                    "state_at": m.state_at,
+                }
+                for m in states
+            ]
+        )
+        new = statement.excluded
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[meeting_states.c.meeting_id],
+                set_={
+                    "status": new.status,
+                    "scheduled_at": new.scheduled_at,
+                    "showed_up": new.showed_up,
+                    "state_at": new.state_at,
+                },
+                where=meeting_states.c.state_at <= new.state_at,
+            )
+        )
+
+    async def save_deal_states(self, states: Sequence[tuple[DealFact, datetime]]) -> None:
+        """Keeps each deal's latest state (one row per deal in `states`, with its event's time);
+        an event older than the stored state changes nothing."""
+        if not states:
+            return
+        statement = insert(deal_states).values(
+            [
+                {
+                    "deal_id": d.deal_id,
+                    "tenant_id": d.tenant_id,
+                    "company_domain": d.company_domain,
+                    "primary_contact_email": d.primary_contact_email,
+                    "meeting_ids": list(d.meeting_ids),
+                    "status": d.status,
+                    "stage": d.stage,
+                    "value": d.value,
+                    "currency": d.currency,
+                    "created_at": d.created_at,
+                    "closed_at": d.closed_at,
+                    "state_at": state_at,
+                }
+                for d, state_at in states
+            ]
+        )
+        new = statement.excluded
+        columns = [c.name for c in deal_states.c if c.name not in ("deal_id", "tenant_id")]
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[deal_states.c.deal_id],
+                set_={name: new[name] for name in columns},
+                where=deal_states.c.state_at <= new.state_at,
+            )
+        )
+
+    async def funnel_leads(
+        self, tenant_id: str, since: datetime, until: datetime
+    ) -> list[LeadSeen]:
+        """Everyone touched since `since`: when first seen, and whether touched in the window."""
+        t = touches.c
+        in_window = and_(t.occurred_at >= since, t.occurred_at <= until)
+        rows = await self.session.execute(
+            select(t.person_email, func.min(t.occurred_at), func.bool_or(in_window))
+            .where(t.tenant_id == tenant_id)
+            .group_by(t.person_email)
+            .having(func.max(t.occurred_at) >= since)
+        )
+        return [LeadSeen(email, first, bool(touched)) for email, first, touched in rows]
+
+    async def funnel_meetings(self, tenant_id: str, since: datetime) -> list[MeetingFact]:
+        """Meetings booked or scheduled since `since`, with who booked and who attended."""
+        s, b = meeting_states.c, meeting_bookings.c
+        rows = await self.session.execute(
+            select(
+                func.coalesce(s.meeting_id, b.meeting_id),
+                b.booked_at,
+                b.attendee_emails,
+                s.scheduled_at,
+                s.showed_up,
+            )
+            .select_from(
+                meeting_states.join(meeting_bookings, s.meeting_id == b.meeting_id, full=True)
+            )
+            .where(
+                func.coalesce(s.tenant_id, b.tenant_id) == tenant_id,
+                or_(b.booked_at >= since, s.scheduled_at >= since),
+            )
+        )
+        return [
+            MeetingFact(meeting_id, booked_at, frozenset(people or ()), scheduled_at, showed_up)
+            for meeting_id, booked_at, people, scheduled_at, showed_up in rows
+        ]
+
+    async def funnel_deals(self, tenant_id: str, since: datetime) -> list[DealFact]:
+        """Deals created or closed since `since`; their people are the primary contact and the
+        attendees of their meetings."""
+        d = deal_states.c
+        rows = (
+            await self.session.execute(
+                select(deal_states).where(
+                    d.tenant_id == tenant_id, or_(d.created_at >= since, d.closed_at >= since)
+                )
+            )
+        ).all()
+        meeting_ids = sorted({m for row in rows for m in row.meeting_ids})
+        attendees: dict[uuid.UUID, list[str]] = {}
+        if meeting_ids:
+            b = meeting_bookings.c
+            found = await self.session.execute(
+                select(b.meeting_id, b.attendee_emails).where(
+                    b.tenant_id == tenant_id, b.meeting_id.in_(meeting_ids)
+                )
+            )
+            attendees = {meeting_id: list(people) for meeting_id, people in found}
+        return [
+            DealFact(
+                deal_id=row.deal_id,
+                tenant_id=row.tenant_id,
+                company_domain=row.company_domain,
+                primary_contact_email=row.primary_contact_email,
+                meeting_ids=tuple(row.meeting_ids),
+                status=row.status,
+                stage=row.stage,
+                value=row.value,
+                currency=row.currency,
+                created_at=row.created_at,
+                closed_at=row.closed_at,
+                attendees=frozenset(e for m in row.meeting_ids for e in attendees.get(m, ())),
+            )
+            for row in rows
+        ]

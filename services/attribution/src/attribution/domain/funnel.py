@@ -1,0 +1,220 @@
+"""The funnel: leads -> meetings -> deals, counted by period or by cohort (pure).
+
+* period: each count is of what happened inside the window: leads touched in it, meetings
+  booked in it, meetings held in it (by their scheduled time) that showed or not, deals created
+  in it, deals won or lost in it (by close time, in their current status).
+* cohort: the leads first seen inside the window, followed to whatever happened to them since:
+  their meetings (any booking they attend), and the deals of their accounts created at or after
+  the lead was first seen.
+
+A person belongs to a deal's account by the attribution journey's rule: their email's company
+domain is the deal company's domain, or they are the deal's primary contact or an attendee of
+one of its meetings.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from attribution.domain.reports import FunnelCounts
+from dealflow_libs.domains import company_domain_of
+
+WON, LOST, CANCELLED = "won", "lost", "cancelled"
+
+
+class FunnelMode(StrEnum):
+    PERIOD = "period"
+    COHORT = "cohort"
+
+
+@dataclass(frozen=True, slots=True)
+class LeadSeen:
+    email: str
+    first_seen: datetime  # the person's first touch ever (a booking is a touch too)
+    touched_in_window: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingFact:
+    meeting_id: UUID
+    booked_at: datetime | None  # None when the booking carried no email (no lead to link)
+    people: frozenset[str]  # who booked and every attendee
+    scheduled_at: datetime | None
+    showed_up: bool | None  # None: not held yet, cancelled, or attendance not known
+
+    @property
+    def held_at(self) -> datetime | None:
+        return self.scheduled_at or self.booked_at
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingState:
+    """A meeting as the funnel keeps it: its latest status, time and attendance."""
+
+    meeting_id: UUID
+    tenant_id: str
+    status: str
+    scheduled_at: datetime | None
+    showed_up: bool | None
+    state_at: datetime  # the event's time: an older event never overwrites a newer state
+
+
+@dataclass(frozen=True, slots=True)
+class DealFact:
+    deal_id: UUID
+    tenant_id: str
+    company_domain: str | None
+    primary_contact_email: str | None
+    meeting_ids: tuple[UUID, ...]
+    status: str
+    stage: str
+    value: Decimal | None
+    currency: str
+    created_at: datetime
+    closed_at: datetime | None
+    attendees: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def people(self) -> frozenset[str]:
+        contact = (self.primary_contact_email or "").strip().lower()
+        return self.attendees | {contact} if contact else self.attendees
+
+    @property
+    def rate_at(self) -> datetime:
+        """When its value is converted: at the close, or at creation while it is open."""
+        return self.closed_at or self.created_at
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelSelection:
+    counts: FunnelCounts
+    pipeline: tuple[DealFact, ...]  # whose values make total_pipeline_value
+    won: tuple[DealFact, ...]  # whose values make total_won_value
+
+
+class _Accounts:
+    """Which deals a person belongs to, by company domain or as one of the deal's people."""
+
+    def __init__(self, deals: Iterable[DealFact], personal_domains: Sequence[str]) -> None:
+        self._personal = tuple(personal_domains)
+        self._by_domain: dict[str, list[DealFact]] = {}
+        self._by_person: dict[str, list[DealFact]] = {}
+        for deal in deals:
+            if deal.company_domain:
+                self._by_domain.setdefault(deal.company_domain, []).append(deal)
+            for person in deal.people:
+                self._by_person.setdefault(person, []).append(deal)
+
+    def deals_of(self, email: str) -> list[DealFact]:
+        domain = company_domain_of(email, self._personal)[0]
+        found = {d.deal_id: d for d in self._by_person.get(email, ())}
+        for deal in self._by_domain.get(domain, ()) if domain else ():
+            found[deal.deal_id] = deal
+        return list(found.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Picked:
+    leads: list[LeadSeen]
+    leads_with_meeting: list[LeadSeen]
+    leads_won: list[LeadSeen]
+    booked: list[MeetingFact]  # counted as booked
+    held: list[MeetingFact]  # counted for showed / no-show
+    created: list[DealFact]  # counted as created (and pipeline, unless cancelled)
+    closed: list[DealFact]  # counted as won or lost by their status
+
+
+def select_funnel(
+    mode: FunnelMode,
+    *,
+    since: datetime,
+    until: datetime,
+    leads: Sequence[LeadSeen],
+    meetings: Sequence[MeetingFact],
+    deals: Sequence[DealFact],
+    personal_domains: Sequence[str] = (),
+) -> FunnelSelection:
+    """The counts of the funnel, and the deals whose values make its pipeline and won value."""
+    accounts = _Accounts(deals, personal_domains)
+    pick = _period if mode is FunnelMode.PERIOD else _cohort
+    picked = pick(since, until, leads, meetings, deals, accounts)
+    won = tuple(d for d in picked.closed if d.status == WON)
+    counts = FunnelCounts(
+        total_leads=len(picked.leads),
+        leads_with_meeting=len(picked.leads_with_meeting),
+        leads_won=len(picked.leads_won),
+        meetings_booked=len(picked.booked),
+        meetings_showed=sum(1 for m in picked.held if m.showed_up is True),
+        meetings_no_show=sum(1 for m in picked.held if m.showed_up is False),
+        deals_created=len(picked.created),
+        deals_won=len(won),
+        deals_lost=sum(1 for d in picked.closed if d.status == LOST),
+    )
+    pipeline = tuple(d for d in picked.created if d.status != CANCELLED)
+    return FunnelSelection(counts, pipeline, won)
+
+
+def _period(
+    since: datetime,
+    until: datetime,
+    leads: Sequence[LeadSeen],
+    meetings: Sequence[MeetingFact],
+    deals: Sequence[DealFact],
+    accounts: _Accounts,
+) -> _Picked:
+    def inside(moment: datetime | None) -> bool:
+        return moment is not None and since <= moment <= until
+
+    people = [lead for lead in leads if lead.touched_in_window]
+    booked = [m for m in meetings if inside(m.booked_at)]
+    closed = [d for d in deals if inside(d.closed_at)]
+    booked_people = {p for m in booked for p in m.people}
+    won_ids = {d.deal_id for d in closed if d.status == WON}
+
+    def won_in_window(lead: LeadSeen) -> bool:
+        return any(d.deal_id in won_ids for d in accounts.deals_of(lead.email))
+
+    return _Picked(
+        leads=people,
+        leads_with_meeting=[lead for lead in people if lead.email in booked_people],
+        leads_won=[lead for lead in people if won_in_window(lead)],
+        booked=booked,
+        held=[m for m in meetings if inside(m.held_at)],
+        created=[d for d in deals if inside(d.created_at)],
+        closed=closed,
+    )
+
+
+def _cohort(
+    since: datetime,
+    until: datetime,
+    leads: Sequence[LeadSeen],
+    meetings: Sequence[MeetingFact],
+    deals: Sequence[DealFact],
+    accounts: _Accounts,
+) -> _Picked:
+    people = [lead for lead in leads if since <= lead.first_seen <= until]
+    emails = {lead.email for lead in people}
+    theirs = [m for m in meetings if m.booked_at is not None and m.people & emails]
+    booked_people = {p for m in theirs for p in m.people}
+    followed: dict[UUID, DealFact] = {}
+    leads_won = []
+    for lead in people:
+        # A deal of the account from before the lead appeared is not what happened to them.
+        later = [d for d in accounts.deals_of(lead.email) if d.created_at >= lead.first_seen]
+        followed.update((d.deal_id, d) for d in later)
+        if any(d.status == WON for d in later):
+            leads_won.append(lead)
+    their_deals = sorted(followed.values(), key=lambda d: d.deal_id)
+    return _Picked(
+        leads=people,
+        leads_with_meeting=[lead for lead in people if lead.email in booked_people],
+        leads_won=leads_won,
+        booked=theirs,
+        held=theirs,
+        created=their_deals,
+        closed=their_deals,
+    )

@@ -1,0 +1,251 @@
+"""Report use cases: rates, the channel report, model comparison, the funnel, runs as of an
+instant. Each reads in one unit of work; amounts are converted to one currency or refused."""
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from attribution.domain.compare import Comparison, compare_models
+from attribution.domain.currency import (
+    CurrencyRate,
+    MissingRates,
+    RateTable,
+    convert_minor,
+    convert_runs,
+    rate_date,
+)
+from attribution.domain.funnel import (
+    DealFact,
+    FunnelMode,
+    FunnelSelection,
+    MeetingState,
+    select_funnel,
+)
+from attribution.domain.money import to_minor_units
+from attribution.domain.recorded import StoredRun
+from attribution.domain.reports import ChannelRow, channel_report
+from attribution.uow import AttributionUnitOfWork
+from dealflow_schemas.deals import DealEvent
+from dealflow_schemas.meetings import MeetingEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """[since, until] in UTC; until is the as-of instant, or now."""
+
+    since: datetime
+    until: datetime
+
+    @classmethod
+    def last(cls, days: int, as_of: datetime | None) -> "Window":
+        until = as_of or datetime.now(UTC)
+        return cls(until - timedelta(days=days), until)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelsReport:
+    currency: str
+    window: Window
+    rows: list[ChannelRow]
+
+
+@dataclass(frozen=True, slots=True)
+class CompareReport:
+    currency: str
+    window: Window
+    comparison: Comparison
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelReport:
+    currency: str
+    window: Window
+    selection: FunnelSelection
+    pipeline_minor: int
+    won_minor: int
+
+
+async def put_currency_rates(
+    uow: AttributionUnitOfWork, tenant_id: str, rates: Sequence[CurrencyRate]
+) -> list[CurrencyRate]:
+    """Adds or replaces the tenant's rates (per pair and effective date); the whole table."""
+    latest = {(r.base, r.quote, r.effective_from): r for r in rates}  # one pair-day twice: last
+    async with uow:
+        await uow.reporting.put_rates(tenant_id, list(latest.values()), datetime.now(UTC))
+        table = await uow.reporting.rates(tenant_id)
+        await uow.commit()
+    return table
+
+
+async def currency_rates(uow: AttributionUnitOfWork, tenant_id: str) -> list[CurrencyRate]:
+    async with uow:
+        return await uow.reporting.rates(tenant_id)
+
+
+async def _report_currency(
+    uow: AttributionUnitOfWork, tenant_id: str, currency: str | None
+) -> tuple[str, RateTable]:
+    """The currency asked for (else the tenant's default) and the tenant's rates."""
+    if currency is None:
+        currency = (await uow.tenants.profiles([tenant_id]))[tenant_id].default_currency
+    return currency, RateTable(await uow.reporting.rates(tenant_id))
+
+
+async def channels_report(
+    uow: AttributionUnitOfWork,
+    tenant_id: str,
+    *,
+    model: str,
+    days: int,
+    currency: str | None,
+    as_of: datetime | None = None,
+) -> ChannelsReport:
+    """Per channel over the runs that counted at `as_of` (now by default) of deals won in the
+    `days` before it, each converted to one currency at its close date."""
+    window = Window.last(days, as_of)
+    async with uow:
+        currency, table = await _report_currency(uow, tenant_id, currency)
+        runs = await uow.reporting.run_totals(
+            tenant_id, [model], since=window.since, until=window.until, as_of=as_of
+        )
+    return ChannelsReport(currency, window, channel_report(convert_runs(runs, currency, table)))
+
+
+async def compare_report(
+    uow: AttributionUnitOfWork,
+    tenant_id: str,
+    *,
+    models: Sequence[str],
+    days: int,
+    currency: str | None,
+    as_of: datetime | None = None,
+) -> CompareReport:
+    """Channel x model over the deals every model attributed (see `compare_models`)."""
+    window = Window.last(days, as_of)
+    async with uow:
+        currency, table = await _report_currency(uow, tenant_id, currency)
+        runs = await uow.reporting.run_totals(
+            tenant_id, models, since=window.since, until=window.until, as_of=as_of
+        )
+    converted = convert_runs(runs, currency, table)
+    return CompareReport(currency, window, compare_models(converted, models))
+
+
+async def funnel_report(
+    uow: AttributionUnitOfWork,
+    tenant_id: str,
+    *,
+    days: int,
+    mode: FunnelMode,
+    currency: str | None,
+) -> FunnelReport:
+    """Leads, meetings and deals of the last `days` days, by period or by cohort."""
+    window = Window.last(days, None)
+    async with uow:
+        currency, table = await _report_currency(uow, tenant_id, currency)
+        profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
+        leads = await uow.reporting.funnel_leads(tenant_id, window.since, window.until)
+        meetings = await uow.reporting.funnel_meetings(tenant_id, window.since)
+        deals = await uow.reporting.funnel_deals(tenant_id, window.since)
+    selection = select_funnel(
+        mode,
+        since=window.since,
+        until=window.until,
+        leads=leads,
+        meetings=meetings,
+        deals=deals,
+        personal_domains=profile.personal_domains,
+    )
+    pipeline, won = _deal_values([selection.pipeline, selection.won], currency, table)
+    return FunnelReport(currency, window, selection, pipeline, won)
+
+
+def _deal_values(
+    groups: Sequence[Sequence[DealFact]], currency: str, table: RateTable
+) -> list[int]:
+    """Each group's summed value in `currency`, every deal converted at its own date (close,
+    or creation while open) and rounded half to even; MissingRates names every gap."""
+    totals, missing = [], []
+    for deals in groups:
+        total = 0
+        for deal in deals:
+            units = to_minor_units(deal.value, deal.currency) if deal.value is not None else 0
+            try:
+                factor = table.factor(deal.currency, currency, rate_date(deal.rate_at))
+            except MissingRates as error:
+                missing.extend(error.missing)
+                continue
+            total += convert_minor(units, source=deal.currency, target=currency, factor=factor)
+        totals.append(total)
+    if missing:
+        raise MissingRates(missing)
+    return totals
+
+
+async def deal_attribution(
+    uow: AttributionUnitOfWork,
+    tenant_id: str,
+    deal_id: uuid.UUID,
+    model: str,
+    as_of: datetime | None = None,
+) -> StoredRun | None:
+    """The deal's run under `model` that counted at `as_of` (now by default), if any."""
+    async with uow:
+        return await uow.attribution.current_run(tenant_id, deal_id, model, as_of=as_of)
+
+
+_Event = TypeVar("_Event", MeetingEvent, DealEvent)
+
+
+def _latest(events: Iterable[_Event], key: Callable[[_Event], UUID]) -> list[_Event]:
+    """Each aggregate's latest event of a batch (by occurred_at, later delivery on a tie)."""
+    latest: dict[UUID, _Event] = {}
+    for event in events:
+        kept = latest.get(key(event))
+        if kept is None or event.occurred_at >= kept.occurred_at:
+            latest[key(event)] = event
+    return list(latest.values())
+
+
+async def record_meeting_states(uow: AttributionUnitOfWork, events: Iterable[MeetingEvent]) -> None:
+    """The meetings' states for the funnel (inside the consumer's unit of work, one statement)."""
+    await uow.reporting.save_meeting_states(
+        [
+            MeetingState(
+                meeting_id=event.meeting_id,
+                tenant_id=event.tenant_id,
+                status=event.meeting.status.value,
+                scheduled_at=event.meeting.scheduled_at,
+                showed_up=event.meeting.showed_up,
+                state_at=event.occurred_at,
+            )
+            for event in _latest(events, lambda e: e.meeting_id)
+        ]
+    )
+
+
+async def record_deal_states(uow: AttributionUnitOfWork, events: Iterable[DealEvent]) -> None:
+    """The deals' states for the funnel (inside the consumer's unit of work, one statement)."""
+    await uow.reporting.save_deal_states(
+        [(_deal_fact(event), event.occurred_at) for event in _latest(events, lambda e: e.deal_id)]
+    )
+
+
+def _deal_fact(event: DealEvent) -> DealFact:
+    deal = event.deal
+    return DealFact(
+        deal_id=deal.deal_id,
+        tenant_id=event.tenant_id,
+        company_domain=deal.company.domain or None,
+        primary_contact_email=deal.primary_contact_email,
+        meeting_ids=tuple(deal.meeting_ids),
+        status=deal.status.value,
+        stage=deal.stage.value,
+        value=deal.value,
+        currency=deal.currency,
+        created_at=deal.created_at,
+        closed_at=deal.closed_at,
+    )
