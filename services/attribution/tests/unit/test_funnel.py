@@ -66,7 +66,7 @@ DEALS = [
     deal("old.com", created=50, status="won", closed=5, value="1000.00"),  # created before
     deal("new.com", created=10, status="lost", closed=2, value="50.00"),
     deal("new.com", created=3, value="70.00"),
-    deal(None, created=12, status="won", closed=1, value="30.00", contact="CY@gmail.com"),
+    deal(None, created=12, status="won", closed=1, value="30.00", contact=" CY@Gmail.COM "),
     deal("old.com", created=8, status="cancelled", value="5.00"),
 ]
 

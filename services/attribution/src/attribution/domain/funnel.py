@@ -20,7 +20,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from attribution.domain.reports import FunnelCounts
-from dealflow_libs.domains import company_domain_of
+from dealflow_libs.domains import company_domain_of, person_key
 
 WON, LOST, CANCELLED = "won", "lost", "cancelled"
 
@@ -79,7 +79,8 @@ class DealFact:
 
     @property
     def people(self) -> frozenset[str]:
-        contact = (self.primary_contact_email or "").strip().lower()
+        # The spelling touches are stored under, so a contact meets their own touches.
+        contact = person_key(self.primary_contact_email or "")
         return self.attendees | {contact} if contact else self.attendees
 
     @property
