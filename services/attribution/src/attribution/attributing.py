@@ -7,7 +7,7 @@ touches of every account in it, one upsert of the Markov paths, the tenant's tra
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Self
@@ -55,9 +55,8 @@ class TenantTerms:
     _companies: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, tenant_id: str, profile: TenantProfile) -> "TenantTerms":
-        stored = profile.settings
-        return cls(tenant_id, profile, rules_for(stored), RunSettings.from_stored(stored))
+    def of(cls, tenant_id: str, profile: TenantProfile, rules: RuleSet) -> "TenantTerms":
+        return cls(tenant_id, profile, rules, RunSettings.from_stored(profile.settings))
 
     @property
     def window(self) -> Window:
@@ -77,6 +76,17 @@ class TenantTerms:
             personal = is_personal_domain(host, extra=self.profile.personal_domains)
             self._companies[host] = None if personal else email_domain
         return self._companies[host]
+
+
+async def tenant_terms(
+    uow: AttributionUnitOfWork, tenant_ids: Iterable[str]
+) -> dict[str, TenantTerms]:
+    """Each tenant's terms: its profile and run settings, and its current channel rules (the
+    latest version in `channel_rule_versions`, else the defaults), two queries in all."""
+    wanted = set(tenant_ids)
+    profiles = await uow.tenants.profiles(wanted)
+    rules = await uow.attribution.current_rules(wanted)
+    return {t: TenantTerms.of(t, p, rules_for(rules.get(t))) for t, p in profiles.items()}
 
 
 async def account_journeys(

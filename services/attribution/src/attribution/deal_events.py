@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from attribution.attributing import Tally, TenantTerms, attribute_closed
+from attribution.attributing import Tally, attribute_closed, tenant_terms
 from attribution.domain.deal_runs import ClosedDeal
 from attribution.domain.money import to_minor_units
 from attribution.domain.recorded import Booking
@@ -93,8 +93,7 @@ async def record_deal_events(uow: AttributionUnitOfWork, deliveries: Sequence[De
     async with uow:
         fresh = await uow.inbox.fresh(deliveries)
         await record_deal_states(uow, (e for _, e in fresh))
-        profiles = await uow.tenants.profiles({e.tenant_id for _, e in fresh})
-        terms = {t: TenantTerms.of(t, p) for t, p in profiles.items()}
+        terms = await tenant_terms(uow, {e.tenant_id for _, e in fresh})
         for segment in segments(fresh):
             if isinstance(segment[0][1], DealReopened):
                 event_id, event = segment[0]

@@ -1,25 +1,34 @@
 """From a touch contract to the domain's Touch, classified by the tenant's channel rules."""
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from attribution.domain.channels import RuleSet
 from attribution.domain.default_channels import default_rule_set
-from attribution.domain.recorded import Booking, RecordedTouch
+from attribution.domain.recorded import Booking, RecordedTouch, StoredRules
 from attribution.domain.touches import ActivityType, Touch, Utm
 from dealflow_libs.domains import person_key
 from dealflow_schemas.attribution import TouchIn
 from dealflow_schemas.meetings import MeetingBooked
 
-#: Tenant settings key holding a custom rule set (`RuleSet.to_dict()`); absent = the defaults.
-CHANNEL_RULES_SETTING = "channel_rules"
+DEFAULT_RULES = default_rule_set()
+#: A stored version never changes, so it is parsed once per process and its classification
+#: memo stays warm across batches (bounded: cleared when full).
+_PARSED: dict[tuple[int, str], RuleSet] = {}
+_PARSED_LIMIT = 256
 
 
-def rules_for(settings: Mapping[str, Any]) -> RuleSet:
-    """The tenant's versioned channel rules: its own when it has some, else the defaults."""
-    custom = settings.get(CHANNEL_RULES_SETTING)
-    return RuleSet.from_dict(custom) if custom else default_rule_set()
+def rules_for(stored: StoredRules | None) -> RuleSet:
+    """The tenant's current channel rules (`channel_rule_versions`), else the defaults."""
+    if stored is None:
+        return DEFAULT_RULES
+    key = (stored.version, stored.digest)
+    found = _PARSED.get(key)
+    if found is None:
+        found = RuleSet.from_dict({**stored.content, "version": stored.version})
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return found
 
 
 def to_touch(item: TouchIn) -> Touch:

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from attribution import SERVICE
-from attribution.api import currency, deals, leads, recompute, reports, touches
+from attribution.api import currency, deals, leads, recompute, reports, settings, touches
 from attribution.api.deps import AttributionContext
 from attribution.config import AttributionSettings
 from attribution.consumers import subscribe_deals, subscribe_meetings, subscribe_touches
@@ -57,6 +57,7 @@ def build_app(config: AttributionSettings | None = None) -> FastAPI:
             reports.router,
             recompute.router,
             currency.router,
+            settings.router,
         ],
         on_started=started,
     )

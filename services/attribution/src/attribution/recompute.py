@@ -11,6 +11,7 @@ from attribution.attributing import (
     account_journeys,
     attribute_closed,
     save_paths,
+    tenant_terms,
     trained_models,
     write_runs,
 )
@@ -80,10 +81,8 @@ async def recompute_deal(
         deals = await uow.attribution.closed_deals(tenant_id, [deal_id])
         if not deals or not deals[0].won:
             raise NotWon(f"no won deal {deal_id}")
-        profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
-        tally = await attribute_closed(
-            uow, TenantTerms.of(tenant_id, profile), deals, caused_by={deal_id: caused_by}, now=now
-        )
+        terms = (await tenant_terms(uow, [tenant_id]))[tenant_id]
+        tally = await attribute_closed(uow, terms, deals, caused_by={deal_id: caused_by}, now=now)
         await uow.commit()
     return tally
 
@@ -107,8 +106,7 @@ async def recompute_tenant(
     """
     now = datetime.now(UTC)
     async with uow() as first:
-        profile = (await first.tenants.profiles([tenant_id]))[tenant_id]
-    terms = TenantTerms.of(tenant_id, profile)
+        terms = (await tenant_terms(first, [tenant_id]))[tenant_id]
     rule_based = [n for n in terms.models if n not in TRAINED_MODELS]
     tally = Tally()
     after: uuid.UUID | None = None

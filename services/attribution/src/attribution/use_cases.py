@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from attribution.attributing import TenantTerms
+from attribution.attributing import tenant_terms
 from attribution.domain.booking import journey_to_booking
 from attribution.domain.recorded import Lead, RecordedTouch
 from attribution.events import meeting_attributed
@@ -43,8 +43,7 @@ async def record_touches(
     work (`recompute.recompute_touched`)."""
     now = datetime.now(UTC)
     async with uow:
-        profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
-        terms = TenantTerms.of(tenant_id, profile)
+        terms = (await tenant_terms(uow, [tenant_id]))[tenant_id]
         touches = [recorded(tenant_id, item, terms.rules, source, now) for item in items]
         created = await uow.attribution.add_touches(touches)
         new = {
@@ -70,8 +69,7 @@ async def consume_touches(
     async with uow:
         fresh = await uow.inbox.fresh(deliveries)
         if fresh:
-            profiles = await uow.tenants.profiles({event.tenant_id for _, event in fresh})
-            terms = {t: TenantTerms.of(t, p) for t, p in profiles.items()}
+            terms = await tenant_terms(uow, {event.tenant_id for _, event in fresh})
             touches = [
                 (event_id, recorded(e.tenant_id, e, terms[e.tenant_id].rules, "kafka", now))
                 for event_id, e in fresh
@@ -97,8 +95,7 @@ async def record_meeting_events(
         fresh = await uow.inbox.fresh(deliveries)
         await record_meeting_states(uow, (e for _, e in fresh))
         booked = [(i, e) for i, e in fresh if isinstance(e, MeetingBooked)]
-        profiles = await uow.tenants.profiles({e.tenant_id for _, e in booked})
-        terms = {t: TenantTerms.of(t, p) for t, p in profiles.items()}
+        terms = await tenant_terms(uow, {e.tenant_id for _, e in booked})
         for event_id, event in booked:
             booking = booking_of(event)
             # A booking seen before (another event id for the same meeting) is not counted again.

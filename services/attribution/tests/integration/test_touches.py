@@ -8,8 +8,6 @@ import httpx
 
 from attribution.db.tables import tenants
 from attribution.domain.default_channels import DEFAULT_RULE_VERSION
-from attribution.intake import CHANNEL_RULES_SETTING
-from dealflow_libs.tenants import replace_tenant_settings
 from dealflow_libs.testing.kafka import publish_event
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
 from dealflow_schemas.attribution import (
@@ -108,29 +106,27 @@ class TestIntake:
         assert unauthenticated.status_code == 401
 
     async def test_each_touch_records_the_rule_version_that_classified_it(
-        self, client, tenant, uow_factory
+        self, client, tenant
     ) -> None:
         email = f"ada@{uuid.uuid4().hex[:6]}.com"
         await post(
             client, tenant, touch("before", email, utm_source="newsletter", utm_medium="email")
         )
-        rules = {
-            "version": 7,
-            "rules": [
-                {"rule_id": "all-partners", "channel": "Partners", "any_of": []},
-            ],
-        }
-        await replace_tenant_settings(uow_factory(), tenant.id, {CHANNEL_RULES_SETTING: rules})
+        rules = {"rules": [{"rule_id": "all-partners", "channel": "Partners", "any_of": []}]}
+        changed = await client.put("/v1/settings/channel-rules", json=rules, headers=tenant.auth)
+        assert changed.status_code == 201, changed.text
+        version = changed.json()["version"]
+        assert version == DEFAULT_RULE_VERSION + 1
         after = await post(client, tenant, touch("after", email, utm_source="newsletter"))
         assert (after["results"][0]["channel"], after["results"][0]["rule_version"]) == (
             "Partners",
-            7,
+            version,
         )
         timeline = (await client.get(f"/v1/leads/{email}", headers=tenant.auth)).json()["touches"]
         # Stored touches keep the channel and version they got when they arrived.
         assert {t["touch_id"]: (t["channel"], t["rule_version"]) for t in timeline} == {
             "before": ("Email", DEFAULT_RULE_VERSION),
-            "after": ("Partners", 7),
+            "after": ("Partners", version),
         }
 
 

@@ -3,8 +3,9 @@
 from datetime import UTC, datetime
 
 from attribution.domain.default_channels import DEFAULT_RULE_VERSION
+from attribution.domain.recorded import StoredRules
 from attribution.domain.touches import ActivityType, Touch, Utm
-from attribution.intake import CHANNEL_RULES_SETTING, rules_for, to_touch
+from attribution.intake import rules_for, to_touch
 from dealflow_schemas.attribution import ActivityType as ContractActivityType
 from dealflow_schemas.attribution import TouchIn
 
@@ -48,7 +49,10 @@ def test_every_contract_field_reaches_the_domain_touch() -> None:
     )
 
 
-def test_rules_are_the_tenants_own_or_the_defaults() -> None:
-    assert rules_for({}).version == DEFAULT_RULE_VERSION
-    custom = {"version": 3, "rules": [{"rule_id": "all", "channel": "Any", "any_of": []}]}
-    assert rules_for({CHANNEL_RULES_SETTING: custom}).version == 3
+def test_rules_are_the_tenants_stored_version_or_the_defaults() -> None:
+    assert rules_for(None).version == DEFAULT_RULE_VERSION
+    content = {"rules": [{"rule_id": "all", "channel": "Any", "any_of": []}]}
+    stored = StoredRules("t", 3, "d", content, datetime(2026, 1, 1, tzinfo=UTC))
+    found = rules_for(stored)
+    assert (found.version, found.rules[0].channel) == (3, "Any")
+    assert rules_for(stored) is found  # a stored version is parsed once

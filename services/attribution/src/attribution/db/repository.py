@@ -1,7 +1,7 @@
 """All SQL of the attribution service. Nothing here commits."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy.types import Text
 
 from attribution.db.tables import (
     attribution_runs,
+    channel_rule_versions,
     closed_deals,
     deal_journeys,
     meeting_bookings,
@@ -20,9 +21,9 @@ from attribution.db.tables import (
     touches,
 )
 from attribution.domain.account import email_domain
-from attribution.domain.channels import Classification
+from attribution.domain.channels import Classification, RuleSet
 from attribution.domain.deal_runs import ClosedDeal
-from attribution.domain.recorded import Booking, Lead, RecordedTouch, StoredRun
+from attribution.domain.recorded import Booking, Lead, RecordedTouch, StoredRules, StoredRun
 from attribution.domain.run import AttributionRun
 from attribution.domain.touches import ActivityType, Touch, Utm
 from attribution.domain.weighting import Milestones
@@ -93,6 +94,57 @@ class AttributionRepository:
             .returning(touches.c.tenant_id, touches.c.touch_id)
         )
         return {(t, i) for t, i in (await self.session.execute(statement)).all()}
+
+    async def current_rules(self, tenant_ids: Iterable[str]) -> dict[str, StoredRules]:
+        """Each tenant's latest channel rules; a tenant that never changed them is absent."""
+        v = channel_rule_versions.c
+        rows = await self.session.execute(
+            select(channel_rule_versions)
+            .where(v.tenant_id.in_(sorted(set(tenant_ids))))
+            .order_by(v.tenant_id, v.version.desc())
+            .ext(distinct_on(v.tenant_id))
+        )
+        return {row.tenant_id: _stored_rules(row) for row in rows}
+
+    async def rules_version(self, tenant_id: str, version: int) -> StoredRules | None:
+        v = channel_rule_versions.c
+        row = (
+            await self.session.execute(
+                select(channel_rule_versions).where(v.tenant_id == tenant_id, v.version == version)
+            )
+        ).first()
+        return _stored_rules(row) if row is not None else None
+
+    async def rules_history(self, tenant_id: str) -> list[StoredRules]:
+        v = channel_rule_versions.c
+        rows = await self.session.execute(
+            select(channel_rule_versions).where(v.tenant_id == tenant_id).order_by(v.version)
+        )
+        return [_stored_rules(row) for row in rows]
+
+    async def lock_rules(self, tenant_id: str) -> None:
+        """Serialises changes of one tenant's rules until the transaction ends, so two
+        concurrent changes get consecutive versions instead of one failing on the key."""
+        await self.session.execute(
+            select(
+                func.pg_advisory_xact_lock(func.hashtextextended("channel_rules:" + tenant_id, 0))
+            )
+        )
+
+    async def add_rules(self, tenant_id: str, rules: RuleSet, now: datetime) -> StoredRules:
+        stored = StoredRules(
+            tenant_id, rules.version, rules.digest, rules.to_dict(with_version=False), now
+        )
+        await self.session.execute(
+            insert(channel_rule_versions).values(
+                tenant_id=tenant_id,
+                version=stored.version,
+                digest=stored.digest,
+                content=stored.content,
+                created_at=now,
+            )
+        )
+        return stored
 
     async def add_booking(self, booking: Booking) -> bool:
         """Records a booked meeting; False when it was recorded before."""
@@ -513,6 +565,10 @@ def _row(recorded: RecordedTouch) -> dict[str, Any]:
         "source": recorded.source,
         "received_at": recorded.received_at,
     }
+
+
+def _stored_rules(row: Row[Any]) -> StoredRules:
+    return StoredRules(row.tenant_id, row.version, row.digest, row.content, row.created_at)
 
 
 def _recorded(row: Row[Any]) -> RecordedTouch:

@@ -184,6 +184,20 @@ deal_states = Table(
     Index("ix_deal_states_closed", "tenant_id", "closed_at"),
 )
 
+#: Append-only: every version of a tenant's channel rules (the one home of them). The highest
+#: version is current; touches name the version that classified them. A tenant without rows
+#: uses the built-in defaults; its first change stores those too, so history is complete.
+channel_rule_versions = Table(
+    "channel_rule_versions",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("digest", Text, nullable=False),
+    # RuleSet.to_dict(with_version=False): rules and source categories.
+    Column("content", JSONB, nullable=False),
+    timestamp("created_at", nullable=False),
+)
+
 tenants = tenants_table(metadata)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -24,6 +24,18 @@ class RecordedTouch:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredRules:
+    """One version of a tenant's channel rules as kept; `content` is
+    `RuleSet.to_dict(with_version=False)` (rules and source categories)."""
+
+    tenant_id: str
+    version: int
+    digest: str
+    content: Mapping[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Lead:
     """One person known by their touches."""
 
