@@ -8,10 +8,12 @@ from typing import Any
 from attribution.domain.channels import RuleSet
 from attribution.domain.recorded import StoredRules
 from attribution.domain.rule_sets import parse_rule_set
-from attribution.domain.settings import RunSettings
+from attribution.domain.settings import RunSettings, SettingsError
+from attribution.domain.shapley import MAX_SHAPLEY_GROUPS
+from attribution.domain.weighting import ModelName
 from attribution.intake import DEFAULT_RULES, rules_for
 from attribution.uow import AttributionUnitOfWork
-from dealflow_libs.tenants import read_tenant_settings, replace_tenant_settings
+from dealflow_libs.tenants import UnknownTenant, read_tenant_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +36,21 @@ async def read_run_settings(uow: AttributionUnitOfWork, tenant_id: str) -> RunSe
 async def replace_run_settings(
     uow: AttributionUnitOfWork, tenant_id: str, settings: RunSettings
 ) -> None:
-    """Replaces the tenant's run settings; the next run of each deal uses them."""
-    await replace_tenant_settings(uow, tenant_id, settings.to_stored())
+    """Replaces the tenant's run settings; the next run of each deal uses them. Enabling
+    shapley while the won deals already hold more than 16 channel groups is refused
+    (SettingsError): its runs could only say so."""
+    async with uow:
+        if ModelName.SHAPLEY in settings.models:
+            groups = await uow.attribution.converting_channels(tenant_id)
+            if groups > MAX_SHAPLEY_GROUPS:
+                raise SettingsError(
+                    "models",
+                    f"shapley is exact over at most {MAX_SHAPLEY_GROUPS} channel groups and this"
+                    f" tenant's won deals have {groups}; merge channels in the channel rules",
+                )
+        if not await uow.tenants.replace_settings(tenant_id, settings.to_stored()):
+            raise UnknownTenant(f"unknown tenant '{tenant_id}'")
+        await uow.commit()
 
 
 async def channel_rules(

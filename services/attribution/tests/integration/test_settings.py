@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from attribution.db.repository import DealPath
 from attribution.db.tables import attribution_runs, tenants
 from attribution.deal_events import record_deal_events
 from attribution.domain.default_channels import DEFAULT_RULE_VERSION, default_rule_set
@@ -77,6 +78,31 @@ class TestRunSettings:
         # Nothing was stored by the refused requests.
         current = (await client.get("/v1/settings", headers=tenant.auth)).json()
         assert current["models"] == [m.value for m in DEFAULT_MODELS]
+
+    async def test_shapley_over_too_many_channel_groups_is_refused(
+        self, client, tenant, uow_factory
+    ) -> None:
+        channels = [f"Channel {i}" for i in range(17)]
+        paths = [
+            # 17 groups in won deals; a lost deal's channels are not Shapley players.
+            DealPath(uuid.uuid4(), channels[:9], True, WON_AT),
+            DealPath(uuid.uuid4(), channels[8:], True, WON_AT),
+            DealPath(uuid.uuid4(), ["Lost only"], False, WON_AT),
+        ]
+        async with uow_factory() as uow:
+            await uow.attribution.save_journeys(tenant.id, paths)
+            await uow.commit()
+        body = {"models": ["linear", "shapley"]}
+        answer = await client.put("/v1/settings", json=body, headers=tenant.auth)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["message"] == (
+            "models: shapley is exact over at most 16 channel groups and this tenant's won deals"
+            " have 17; merge channels in the channel rules"
+        )
+        assert answer.json()["field"] == "models"
+        assert (
+            await client.put("/v1/settings", json={"models": ["linear"]}, headers=tenant.auth)
+        ).status_code == 200
 
     async def test_an_api_key_is_required(self, client) -> None:
         assert (await client.get("/v1/settings")).status_code == 401

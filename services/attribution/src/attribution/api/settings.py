@@ -91,11 +91,11 @@ class CustomWeightsOut(BaseModel):
 
 
 class RunSettingsOut(BaseModel):
-    models: list[ModelName]
-    time_decay_half_life_days: float
-    custom_weights: CustomWeightsOut | None
-    lookback_days: int
-    ignored_activity_types: list[str]
+    models: list[ModelName] = Field(description="Models each won deal gets a run of.")
+    time_decay_half_life_days: float = Field(description="time_decay's half-life in days.")
+    custom_weights: CustomWeightsOut | None = Field(description="The custom model's weights.")
+    lookback_days: int = Field(description="Lookback before the conversion; 0 = no limit.")
+    ignored_activity_types: list[str] = Field(description="Types that never earn credit.")
 
 
 def _settings_out(settings: RunSettings) -> RunSettingsOut:
@@ -121,6 +121,8 @@ def _invalid(error: SettingsError | RuleSetError) -> ApiError:
 
 @router.get("", response_model=RunSettingsOut, summary="This tenant's attribution settings")
 async def read_settings(ctx: Ctx, tenant: Tenant) -> RunSettingsOut:
+    """The models each won deal gets a run of, time decay's half-life, the custom model's
+    weights, and which touches may earn credit (lookback, ignored types); defaults if never set."""
     return _settings_out(await read_run_settings(ctx.uow(), tenant))
 
 
@@ -150,8 +152,8 @@ class ConditionIn(BaseModel):
 
 
 class RuleIn(BaseModel):
-    rule_id: Id
-    channel: Name
+    rule_id: Id = Field(description="Unique within the set; touches record which rule decided.")
+    channel: Name = Field(description="The channel a matching touch gets.")
     any_of: list[list[ConditionIn]] = Field(
         default_factory=list,
         max_length=100,
@@ -178,8 +180,8 @@ class RuleSetOut(BaseModel):
     digest: str = Field(description="sha256 of the content; equal content, equal digest.")
     built_in: bool = Field(description="True for the default rules (never changed).")
     created_at: datetime | None = Field(description="When it was stored (null: built in).")
-    rules: list[dict[str, Any]]
-    source_categories: dict[str, str]
+    rules: list[dict[str, Any]] = Field(description="In order, as PUT takes them.")
+    source_categories: dict[str, str] = Field(description="source -> category (lower case).")
 
 
 class RuleVersionOut(BaseModel):
@@ -212,6 +214,8 @@ async def read_channel_rules(
         None, ge=1, description="An earlier version (as touches record it); default: current."
     ),
 ) -> RuleSetOut:
+    """The rules that classify this tenant's touches now (or version `version`, 404 if none);
+    `built_in` when the tenant never changed the defaults."""
     found = await channel_rules(ctx.uow(), tenant, version)
     if found is None:
         raise ApiError(404, "not_found", f"no channel rules version {version} for this tenant")
@@ -224,6 +228,7 @@ async def read_channel_rules(
     summary="Every version of this tenant's channel rules, oldest first",
 )
 async def read_channel_rule_versions(ctx: Ctx, tenant: Tenant) -> RuleHistory:
+    """Version, digest and when stored (null: the built-in defaults) of every version."""
     history = await channel_rules_history(ctx.uow(), tenant)
     return RuleHistory(
         versions=[

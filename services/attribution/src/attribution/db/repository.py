@@ -346,6 +346,18 @@ class AttributionRepository:
         )
         return [(list(channels), converted) for channels, converted in rows]
 
+    async def converting_channels(self, tenant_id: str) -> int:
+        """How many channels the tenant's won deals' paths hold: Shapley's player count."""
+        j = deal_journeys.c
+        channel = func.unnest(j.channels).table_valued("value").render_derived()
+        count = await self.session.scalar(
+            select(func.count(func.distinct(channel.c.value)))
+            .select_from(deal_journeys)
+            .join(channel, literal_column("true"))
+            .where(j.tenant_id == tenant_id, j.converted)
+        )
+        return int(count or 0)
+
     async def latest_runs(self, tenant_id: str, deal_id: uuid.UUID) -> dict[str, LatestRun]:
         """Per model, the deal's latest run and whether it was voided."""
         r = attribution_runs.c
