@@ -72,9 +72,16 @@ class ReportingRepository:
         """Per deal and model, the run that counted at `as_of` (now when None): the latest one
         created by then and not voided by then, of deals won in [since, until]."""
         r = attribution_runs.c
-        latest = select(r.run_id, r.result, r.conversion_at).where(
-            r.tenant_id == tenant_id, r.model.in_(list(models))
-        )
+        # Only the channels of each stored result: a report never reads its touches.
+        latest = select(
+            r.run_id,
+            r.deal_id,
+            r.model,
+            r.value_minor,
+            r.currency,
+            r.conversion_at,
+            r.result["channels"].label("channels"),
+        ).where(r.tenant_id == tenant_id, r.model.in_(list(models)))
         if as_of is not None:
             latest = latest.where(r.created_at <= as_of)
         inner = (
@@ -86,7 +93,14 @@ class ReportingRepository:
         if as_of is not None:
             voided = and_(voided, run_voids.c.voided_at <= as_of)
         rows = await self.session.execute(
-            select(inner.c.result)
+            select(
+                inner.c.deal_id,
+                inner.c.model,
+                inner.c.value_minor,
+                inner.c.currency,
+                inner.c.conversion_at,
+                inner.c.channels,
+            )
             .outerjoin(run_voids, voided)
             .where(
                 run_voids.c.run_id.is_(None),
@@ -94,7 +108,17 @@ class ReportingRepository:
                 inner.c.conversion_at <= until,
             )
         )
-        return [RunTotals.from_result(result) for (result,) in rows]
+        return [
+            RunTotals.of(
+                deal_id=str(deal_id),
+                model=model,
+                value_minor=value_minor,
+                currency=currency,
+                conversion_at=conversion_at,
+                channels=channels,
+            )
+            for deal_id, model, value_minor, currency, conversion_at, channels in rows
+        ]
 
     async def save_meeting_states(self, states: Sequence[MeetingState]) -> None:
         """Keeps each meeting's latest state (one row per meeting in `states`); an event older

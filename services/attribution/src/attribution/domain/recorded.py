@@ -1,9 +1,8 @@
 """Touches as the service keeps them, and the leads they make up."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -84,23 +83,39 @@ class RunTotals:
 
     @classmethod
     def from_result(cls, result: Mapping[str, Any]) -> "RunTotals":
-        credits = []
-        for row in result["channels"]:
-            weight = Fraction(row["weight"])
-            credits.append(
-                ChannelCredit(
-                    row["channel"],
-                    row["minor_units"],
-                    weight.numerator,
-                    weight.denominator,
-                    row["touches"],
-                )
-            )
-        return cls(
+        return cls.of(
             deal_id=result["deal_id"],
             model=result["model"],
             value_minor=result["value_minor"],
             currency=result["currency"],
             conversion_at=datetime.fromisoformat(result["conversion_at"]),
-            channels=tuple(credits),
+            channels=result["channels"],
         )
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        deal_id: str,
+        model: str,
+        value_minor: int,
+        currency: str,
+        conversion_at: datetime,
+        channels: Sequence[Mapping[str, Any]],
+    ) -> "RunTotals":
+        """From a run's columns and its stored `channels` (`ChannelCredit.to_dict()` rows)."""
+        credits = []
+        for row in channels:
+            # Stored as "n/d" in lowest terms (`fraction_text`): two ints, no Fraction to build
+            # (a report reads this for every deal).
+            numerator, _, denominator = row["weight"].partition("/")
+            credits.append(
+                ChannelCredit(
+                    row["channel"],
+                    row["minor_units"],
+                    int(numerator),
+                    int(denominator or 1),
+                    row["touches"],
+                )
+            )
+        return cls(deal_id, model, value_minor, currency, conversion_at, tuple(credits))
