@@ -10,11 +10,19 @@ from sqlalchemy import select
 
 from attribution.db.repository import DealPath
 from attribution.db.tables import attribution_runs, tenants
-from attribution.deal_events import record_deal_events
 from attribution.domain.default_channels import DEFAULT_RULE_VERSION, default_rule_set
 from attribution.domain.settings import DEFAULT_MODELS
+from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
 from dealflow_libs.testing.tenants import seed_tenant
-from dealflow_schemas.deals import CompanyRef, DealSnapshot, DealStage, DealStatus, DealWon
+from dealflow_schemas.attribution import DealAttributed
+from dealflow_schemas.deals import (
+    DEALS_TOPIC,
+    CompanyRef,
+    DealSnapshot,
+    DealStage,
+    DealStatus,
+    DealWon,
+)
 
 WON_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 PAID = {
@@ -26,7 +34,7 @@ CATCH_ALL = {"rule_id": "rest", "channel": "Other", "any_of": []}
 
 
 class TestRunSettings:
-    async def test_defaults_replace_and_read_back(self, client, tenant) -> None:
+    async def test_defaults_replace_and_read_back(self, client, tenant, sessions) -> None:
         answer = await client.get("/v1/settings", headers=tenant.auth)
         assert answer.status_code == 200, answer.text
         assert answer.json() == {
@@ -54,6 +62,9 @@ class TestRunSettings:
         }
         assert put.json() == expected
         assert (await client.get("/v1/settings", headers=tenant.auth)).json() == expected
+        other = await seed_tenant(sessions, tenants, prefix="a")
+        theirs = (await client.get("/v1/settings", headers=other.auth)).json()
+        assert theirs["models"] == [m.value for m in DEFAULT_MODELS]
 
     async def test_problems_are_422s_naming_the_field(self, client, tenant) -> None:
         cases = [
@@ -229,7 +240,7 @@ def won(tenant_id: str, deal_id: uuid.UUID, domain: str) -> DealWon:
 
 class TestRunsUseTheSettings:
     async def test_a_won_deal_runs_the_tenants_models_with_its_parameters(
-        self, client, tenant, uow_factory, sessions
+        self, client, tenant, sessions, producer, attribution_events: TopicProbe
     ) -> None:
         settings = {
             "models": ["linear", "time_decay", "custom", "shapley"],
@@ -252,8 +263,18 @@ class TestRunsUseTheSettings:
         answer = await client.post("/v1/touches", json={"touches": touches}, headers=tenant.auth)
         assert answer.json()["created"] == 3, answer.text
         deal_id = uuid.uuid4()
-        event = won(tenant.id, deal_id, domain)
-        await record_deal_events(uow_factory("attribution-deals"), [(str(uuid.uuid4()), event)])
+        # Through the broker and the service's consumer, as in production.
+        await publish_event(
+            producer, DEALS_TOPIC, won(tenant.id, deal_id, domain), key=str(deal_id)
+        )
+        published = await attribution_events.wait_for(
+            lambda r: (
+                header(r, "ce_subject") == str(deal_id)
+                and header(r, "ce_type") == DealAttributed.ce_type
+            ),
+            count=4,
+        )
+        assert len(published) == 4
 
         async with sessions() as session:
             rows = (
