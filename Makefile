@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution
 
-.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency clean
+.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution clean
 
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into .uv/"
@@ -48,6 +48,10 @@ bench-pipeline: install
 ## One booking at a time on an idle system: meeting and deal visible after the 202, idle CPU.
 bench-latency: install
 	@$(PY) bench/latency/run.py $(BENCH_ARGS)
+
+## 100,000 won deals x 10 touches seeded into PostgreSQL: recompute per model, markov, report p99.
+bench-attribution: install
+	@$(PY) bench/attribution/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .uv .data .pytest_cache .mypy_cache .ruff_cache

@@ -14,14 +14,15 @@ from typing import Self
 
 from attribution.db.repository import DealPath, NewRun
 from attribution.domain.channels import RuleSet
-from attribution.domain.deal_runs import ClosedDeal, channel_path, deal_runs, enabled_models
+from attribution.domain.deal_runs import ClosedDeal, channel_path, deal_inputs, enabled_models
+from attribution.domain.run import compute_run
 from attribution.domain.settings import RunSettings
-from attribution.domain.touches import Touch, Window, window_touches
+from attribution.domain.touches import Touch, Window, unique_touches, window_touches
 from attribution.domain.weighting import Model, ModelName
 from attribution.events import deal_attributed
 from attribution.intake import rules_for
 from attribution.uow import AttributionUnitOfWork
-from dealflow_libs.domains import is_personal_domain, normalise_email
+from dealflow_libs.domains import is_personal_domain
 from dealflow_libs.tenants import TenantProfile
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC
 
@@ -106,9 +107,7 @@ async def account_journeys(
         company = terms.company_of(touch.person_email, domain)
         if company is not None:
             by_company.setdefault(company, []).append(touch)
-        by_email.setdefault(normalise_email(touch.person_email) or touch.person_email, []).append(
-            touch
-        )
+        by_email.setdefault(touch.person_email, []).append(touch)  # stored as person_key
     journeys = {}
     for deal in deals:
         pool = list(by_company.get(deal.company_domain or "", ()))
@@ -180,13 +179,14 @@ async def write_runs(
     for deal in won:
         before_runs = latest.get(deal.deal_id, {})
         cause = caused_by.get(deal.deal_id)
-        runs = deal_runs(deal.facts(), journeys[deal.deal_id], terms.rules, models, terms.window)
-        for run in runs:
-            before = before_runs.get(run.model.value)
+        ordered = unique_touches(journeys[deal.deal_id])
+        for given in deal_inputs(deal.facts(), ordered, terms.rules, models, terms.window):
+            before = before_runs.get(given.model.name.value)
             current = before if before is not None and not before.voided else None
-            if current is not None and current.input_hash == run.input_hash:
+            if current is not None and current.input_hash == given.input_hash(ordered):
                 tally.runs_unchanged += 1
-                continue  # the same inputs give the same run: nothing to supersede
+                continue  # the same inputs give the same run: nothing to compute or supersede
+            run = compute_run(given)
             new.append(NewRun(uuid.uuid4(), run, current.run_id if current else None, cause))
     await uow.attribution.add_runs(tenant_id, new, now)
     tally.runs_created = len(new)

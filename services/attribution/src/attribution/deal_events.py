@@ -12,7 +12,7 @@ from attribution.domain.weighting import Milestones
 from attribution.events import deal_attribution_voided
 from attribution.reporting import record_deal_states
 from attribution.uow import AttributionUnitOfWork
-from dealflow_libs.domains import normalise_email
+from dealflow_libs.domains import person_key
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC
 from dealflow_schemas.deals import (
     DealEvent,
@@ -48,7 +48,7 @@ def closed_deal(event: DealEvent, bookings: Sequence[Booking]) -> ClosedDeal:
         deal_id=event.deal_id,
         won=deal.status is DealStatus.WON,
         company_domain=deal.company.domain or None,
-        linked_emails=tuple(sorted({n for n in map(normalise_email, linked) if n})),
+        linked_emails=tuple(sorted({person_key(e) for e in linked})),
         value_minor=to_minor_units(deal.value, deal.currency) if deal.value is not None else 0,
         currency=deal.currency,
         closed_at=closed_at,

@@ -20,7 +20,6 @@ from attribution.domain.deal_runs import ClosedDeal
 from attribution.domain.settings import TRAINED_MODELS
 from attribution.domain.touches import Touch, in_window
 from attribution.uow import AttributionUnitOfWork
-from dealflow_libs.domains import normalise_email
 
 #: Deals per unit of work in a tenant recompute: big enough that the per-batch queries cost
 #: little per deal, small enough that a transaction stays short and a crash repeats little.
@@ -33,8 +32,7 @@ def _joins(terms: TenantTerms, deal: ClosedDeal, touch: Touch) -> bool:
     """Whether the touch belongs to the deal's account and lies in its window."""
     if not in_window(touch.occurred_at, conversion_at=deal.closed_at, window=terms.window):
         return False
-    email = normalise_email(touch.person_email) or touch.person_email
-    if email in deal.linked_emails:
+    if touch.person_email in deal.linked_emails:  # both spelt by person_key
         return True
     company = terms.company_of(touch.person_email, email_domain(touch.person_email))
     return company is not None and company == deal.company_domain
@@ -53,7 +51,7 @@ async def recompute_touched(
     domains and the deals linking their people."""
     if not touches:
         return Tally()
-    emails = {normalise_email(t.person_email) or t.person_email for t, _ in touches}
+    emails = {t.person_email for t, _ in touches}
     domains = {d for t, _ in touches if (d := email_domain(t.person_email))}
     found = await uow.attribution.closed_deals_reached(
         terms.tenant_id, sorted(domains), sorted(emails)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, literal_column, or_, select
+import orjson
+from sqlalchemy import ColumnElement, Row, and_, cast, delete, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
@@ -25,7 +26,7 @@ from attribution.domain.channels import Classification, RuleSet
 from attribution.domain.deal_runs import ClosedDeal
 from attribution.domain.recorded import Booking, Lead, RecordedTouch, StoredRules, StoredRun
 from attribution.domain.run import AttributionRun
-from attribution.domain.touches import ActivityType, Touch, Utm
+from attribution.domain.touches import NO_UTM, ActivityType, Touch, Utm
 from attribution.domain.weighting import Milestones
 
 
@@ -70,7 +71,8 @@ _TOUCH_COLUMNS = (
     touches.c.utm_term,
     touches.c.campaign_id,
     touches.c.external_activity_id,
-    touches.c.metadata,
+    # As text, NULL when empty: most touches have none, and JSON decoding each costs.
+    func.nullif(cast(touches.c.metadata, Text), "{}"),
     touches.c.email_domain,
 )
 
@@ -213,13 +215,14 @@ class AttributionRepository:
         if not deals:
             return
         rows = [_closed_row(d) for d in deals]
-        statement = insert(closed_deals).values(rows)
+        statement = insert(closed_deals)
         columns = [c for c in rows[0] if c != "deal_id"]
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[closed_deals.c.deal_id],
                 set_={c: statement.excluded[c] for c in columns},
-            )
+            ),
+            rows,  # executemany: one cached statement, not a statement per batch size
         )
 
     async def forget_closed_deal(self, tenant_id: str, deal_id: uuid.UUID) -> None:
@@ -299,22 +302,27 @@ class AttributionRepository:
         )
 
     async def save_journeys(self, tenant_id: str, paths: Sequence[DealPath]) -> None:
-        """Upserts closed deals' channel paths; a row whose path did not change is not written."""
+        """Upserts closed deals' channel paths; a row whose path did not change is not written
+        (read first: a recompute mostly finds them equal, and reading is cheaper than upserting)."""
         if not paths:
             return
         j = deal_journeys.c
-        statement = insert(deal_journeys).values(
-            [
-                {
-                    "deal_id": p.deal_id,
-                    "tenant_id": tenant_id,
-                    "channels": list(p.channels),
-                    "converted": p.converted,
-                    "closed_at": p.closed_at,
-                }
-                for p in paths
-            ]
-        )
+        stored = {
+            deal_id: (channels, converted, closed_at)
+            for deal_id, channels, converted, closed_at in await self.session.execute(
+                select(j.deal_id, j.channels, j.converted, j.closed_at).where(
+                    j.tenant_id == tenant_id, j.deal_id.in_([p.deal_id for p in paths])
+                )
+            )
+        }
+        paths = [
+            p
+            for p in paths
+            if stored.get(p.deal_id) != (list(p.channels), p.converted, p.closed_at)
+        ]
+        if not paths:
+            return
+        statement = insert(deal_journeys)
         new = statement.excluded
         await self.session.execute(
             statement.on_conflict_do_update(
@@ -329,7 +337,17 @@ class AttributionRepository:
                     j.converted.is_distinct_from(new.converted),
                     j.closed_at.is_distinct_from(new.closed_at),
                 ),
-            )
+            ),
+            [
+                {
+                    "deal_id": p.deal_id,
+                    "tenant_id": tenant_id,
+                    "channels": list(p.channels),
+                    "converted": p.converted,
+                    "closed_at": p.closed_at,
+                }
+                for p in paths
+            ],
         )
 
     async def forget_journey(self, tenant_id: str, deal_id: uuid.UUID) -> None:
@@ -540,17 +558,9 @@ def _closed(row: Row[Any]) -> ClosedDeal:
 
 def _touch(row: Sequence[Any]) -> Touch:
     """A touch from the columns of _TOUCH_COLUMNS (positional: this is the hot path)."""
-    return Touch(
-        touch_id=row[0],
-        person_email=row[1],
-        occurred_at=row[2],
-        activity_type=ActivityType(row[3]),
-        channel=row[4],
-        utm=Utm(row[5], row[6], row[7], row[8], row[9]),
-        campaign_id=row[10],
-        external_activity_id=row[11],
-        metadata=row[12],
-    )
+    utm = NO_UTM if row[5] is row[6] is row[7] is row[8] is row[9] is None else Utm(*row[5:10])
+    metadata = orjson.loads(row[12]) if row[12] is not None else {}
+    return Touch.stored(row[0], row[1], row[2], row[3], row[4], utm, row[10], row[11], metadata)
 
 
 def _row(recorded: RecordedTouch) -> dict[str, Any]:

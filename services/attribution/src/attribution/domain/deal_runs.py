@@ -20,6 +20,7 @@ __all__ = [
     "ClosedDeal",
     "DealFacts",
     "channel_path",
+    "deal_inputs",
     "deal_runs",
     "enabled_models",
 ]
@@ -101,6 +102,30 @@ def enabled_models(
     return models
 
 
+def deal_inputs(
+    facts: DealFacts,
+    touches: Sequence[Touch],
+    rules: RuleSet,
+    models: Sequence[Model],
+    window: Window = DEFAULT_WINDOW,
+) -> list[RunInput]:
+    """What each model's run of the deal takes (`compute_run` turns one into the run)."""
+    return [
+        RunInput(
+            deal_id=facts.deal_id,
+            touches=touches,
+            conversion_at=facts.conversion_at,
+            value_minor=facts.value_minor,
+            currency=facts.currency,
+            model=model,
+            rules=rules,
+            milestones=facts.milestones,
+            window=window,
+        )
+        for model in models
+    ]
+
+
 def deal_runs(
     facts: DealFacts,
     touches: Sequence[Touch],
@@ -108,19 +133,4 @@ def deal_runs(
     models: Sequence[Model],
     window: Window = DEFAULT_WINDOW,
 ) -> list[AttributionRun]:
-    return [
-        compute_run(
-            RunInput(
-                deal_id=facts.deal_id,
-                touches=touches,
-                conversion_at=facts.conversion_at,
-                value_minor=facts.value_minor,
-                currency=facts.currency,
-                model=model,
-                rules=rules,
-                milestones=facts.milestones,
-                window=window,
-            )
-        )
-        for model in models
-    ]
+    return [compute_run(i) for i in deal_inputs(facts, touches, rules, models, window)]

@@ -49,6 +49,11 @@ class RunInput:
     milestones: Milestones = NO_MILESTONES
     window: Window = DEFAULT_WINDOW
 
+    def input_hash(self, ordered: Sequence[Touch] | None = None) -> str:
+        """The run's input hash, without computing the run: a recompute whose inputs did not
+        change stops here (`compute_run` gives the same hash from the same function)."""
+        return sha256_of(self.canonical(ordered))
+
     def canonical(self, ordered: Sequence[Touch] | None = None) -> dict[str, Any]:
         """Everything the run depends on; `ordered` = unique_touches(self.touches) if known."""
         touches = unique_touches(self.touches) if ordered is None else ordered
@@ -238,7 +243,7 @@ def compute_run(run: RunInput) -> AttributionRun:
         channels=_by_channel(channels, weighting.numerators, cents, run.value_minor, reason),
         excluded=excluded,
         unattributed_reason=reason,
-        input_hash=sha256_of(run.canonical(ordered)),
+        input_hash=run.input_hash(ordered),
     )
 
 

@@ -30,6 +30,9 @@ class ActivityType(StrEnum):
     OTHER = "other"
 
 
+_ACTIVITY_TYPES = {t.value: t for t in ActivityType}
+
+
 @dataclass(frozen=True, slots=True)
 class Utm:
     source: str | None = None
@@ -80,6 +83,36 @@ class Touch:
             raise ValueError(f"touch {self.touch_id}: occurred_at must be time-zone aware")
         object.__setattr__(self, "person_email", person_key(self.person_email))
         object.__setattr__(self, "activity_type", ActivityType(self.activity_type))
+
+    @classmethod
+    def stored(
+        cls,
+        touch_id: str,
+        person_email: str,
+        occurred_at: datetime,
+        activity_type: str,
+        channel: str | None,
+        utm: Utm,
+        campaign_id: str | None,
+        external_activity_id: str | None,
+        metadata: Mapping[str, Any],
+    ) -> "Touch":
+        """A touch as stored: checked and normalised when it was recorded, so not again (a
+        recompute builds millions; `__post_init__` would parse every address once more)."""
+        touch = object.__new__(cls)
+        for name, value in (
+            ("touch_id", touch_id),
+            ("person_email", person_email),
+            ("occurred_at", occurred_at),
+            ("activity_type", _ACTIVITY_TYPES[activity_type]),
+            ("channel", channel),
+            ("utm", utm),
+            ("campaign_id", campaign_id),
+            ("external_activity_id", external_activity_id),
+            ("metadata", metadata),
+        ):
+            object.__setattr__(touch, name, value)
+        return touch
 
     def canonical(self) -> list[Any]:
         """Every field, in a form whose JSON is the same wherever it is computed (a list in

@@ -1,0 +1,307 @@
+"""Attribution at scale: won deals seeded straight into PostgreSQL, then recompute and report.
+
+    make bench-attribution                        # 100,000 won deals x 10 touches
+    .venv/bin/python bench/attribution/run.py --deals 2000 --models linear,time_decay
+
+Starts a local PostgreSQL and broker in a temp dir (or uses DEALFLOW_DATABASE_URL /
+DEALFLOW_KAFKA_BOOTSTRAP), migrates the attribution database and seeds one tenant by COPY:
+`--deals` won deals (plus `--lost` lost ones, Markov's non-conversions), each company with
+`--touches` touches by three people over 60 days. Then, with the tenant's models set to one at
+a time, it times the service's own tenant recompute (`recompute_tenant`, a batch of 1,000 deals
+per transaction, DealAttributed into the outbox):
+* `first`: no run yet, every deal gets one (computed, stored, published);
+* `again`: inputs unchanged, every run is computed and found equal (nothing stored);
+then markov over the whole tenant (paths refreshed, trained once, a run per deal), and the
+channel report (GET /v1/reports/channels over HTTP, the app in this process) p50/p99.
+Figures are wall-clock on whatever else the machine runs; the outbox is emptied between models.
+Targets (issue 9): >= 5,000 deals/s per rule-based model, markov < 30 s, report p99 < 100 ms.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from attribution.config import AttributionSettings
+from attribution.db.tables import tenants
+from attribution.domain.account import email_domain
+from attribution.domain.default_channels import default_rule_set
+from attribution.domain.models import STANDARD_MODELS
+from attribution.domain.touches import ActivityType, Touch, Utm
+from attribution.main import build_app
+from attribution.recompute import Tally, recompute_tenant
+from attribution.uow import AttributionUnitOfWork
+from dealflow_libs.db import create_engine, session_factory
+from dealflow_libs.devstack.services import installed_services
+from dealflow_libs.devstack.stack import Stack, prepare, start_stack
+from dealflow_libs.settings import plain_url
+from dealflow_libs.testing.http import serve
+from dealflow_libs.testing.servers import free_port
+from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
+
+console = Console()
+WON = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
+KINDS = [
+    (ActivityType.EMAIL_SENT, Utm()),
+    (ActivityType.EMAIL_REPLIED, Utm()),
+    (ActivityType.LINKEDIN_MESSAGE, Utm()),
+    (ActivityType.CALL, Utm()),
+    (ActivityType.WEB_VISIT, Utm()),
+    (ActivityType.WEB_VISIT, Utm("google", "organic")),
+    (ActivityType.AD_CLICK, Utm("google", "cpc", "brand")),
+    (ActivityType.AD_CLICK, Utm("linkedin", "paid_social", "abm")),
+    (ActivityType.FORM_SUBMIT, Utm("newsletter", "email")),
+    (ActivityType.MEETING_BOOKED, Utm()),
+]
+TOUCH_COLUMNS = [
+    "tenant_id", "touch_id", "person_email", "email_domain", "occurred_at", "activity_type",
+    "explicit_channel", "channel", "channel_rule_id", "rule_version", "utm_source", "utm_medium",
+    "utm_campaign", "utm_content", "utm_term", "campaign_id", "external_activity_id", "metadata",
+    "source", "received_at",
+]  # fmt: skip
+DEAL_COLUMNS = [
+    "deal_id", "tenant_id", "won", "company_domain", "linked_emails", "value_minor", "currency",
+    "closed_at", "lead_created_at", "deal_created_at",
+]  # fmt: skip
+CHUNK = 5_000
+
+
+def bar(label: str) -> Progress:
+    return Progress(
+        TextColumn(f"{label:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@dataclass
+class Seeded:
+    tenant: TenantCredentials
+    won: int
+    lost: int
+    touches: int
+    seconds: float
+
+
+def deal_rows(
+    tenant_id: str, deals: int, lost: int, touches: int, seed: int
+) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+    """(deals, touches) rows in chunks; each company's people touch it over 60 days."""
+    rng = random.Random(seed)
+    rules = default_rule_set()
+    classified = {
+        (kind, utm): rules.classify(Touch("x", "x@x.com", WON, kind, utm=utm))
+        for kind, utm in KINDS
+    }
+    for start in range(0, deals + lost, CHUNK):
+        closed, touched = [], []
+        for d in range(start, min(deals + lost, start + CHUNK)):
+            domain = f"acme{d}.com"
+            deal_id = uuid.UUID(int=rng.getrandbits(128))
+            closed.append(
+                (
+                    deal_id, tenant_id, d < deals, domain, [f"p0@{domain}"],
+                    rng.randrange(1_000, 10_000_000), "USD", WON,
+                    WON - timedelta(days=20), WON - timedelta(days=5),
+                )
+            )  # fmt: skip
+            for i in range(touches):
+                kind, utm = rng.choice(KINDS)
+                found = classified[(kind, utm)]
+                email = f"p{i % 3}@{domain}"
+                touched.append(
+                    (
+                        tenant_id, f"d{d}-t{i}", email, email_domain(email),
+                        WON - timedelta(seconds=rng.randrange(0, 60 * 86_400)), kind.value,
+                        None, found.channel, found.rule_id, found.rule_version, utm.source,
+                        utm.medium, utm.campaign, utm.content, utm.term, None, None, "{}",
+                        "bench", WON,
+                    )
+                )  # fmt: skip
+        yield closed, touched
+
+
+async def seed(url: str, sessions: Any, deals: int, lost: int, touches: int) -> Seeded:
+    began = time.perf_counter()
+    tenant = await seed_tenant(sessions, tenants, prefix="bench")
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        with bar("seed (COPY)") as progress:
+            task = progress.add_task("seed", total=deals + lost, rate="")
+            for closed, touched in deal_rows(tenant.id, deals, lost, touches, seed=9):
+                await conn.copy_records_to_table(
+                    "closed_deals", records=closed, columns=DEAL_COLUMNS
+                )
+                await conn.copy_records_to_table("touches", records=touched, columns=TOUCH_COLUMNS)
+                done = progress.tasks[0].completed + len(closed)
+                rate = done / (time.perf_counter() - began)
+                progress.update(task, advance=len(closed), rate=f"{rate:,.0f} deals/s")
+        await conn.execute("ANALYZE touches; ANALYZE closed_deals")
+    finally:
+        await conn.close()
+    return Seeded(tenant, deals, lost, deals * touches, time.perf_counter() - began)
+
+
+async def timed_recompute(
+    sessions: Any, tenant_id: str, label: str, total: int
+) -> tuple[Tally, float]:
+    uow: Callable[[], AttributionUnitOfWork] = lambda: AttributionUnitOfWork(sessions)  # noqa: E731
+    with bar(label) as progress:
+        task = progress.add_task(label, total=total, rate="")
+        began = time.perf_counter()
+
+        def advance(n: int) -> None:
+            done = progress.tasks[0].completed + n
+            rate = done / (time.perf_counter() - began)
+            progress.update(task, advance=n, rate=f"{rate:,.0f} deals/s")
+
+        tally = await recompute_tenant(uow, tenant_id, caused_by="bench", progress=advance)
+        return tally, time.perf_counter() - began
+
+
+async def set_models(sessions: Any, tenant_id: str, models: list[str]) -> None:
+    async with AttributionUnitOfWork(sessions) as uow:
+        await uow.tenants.replace_settings(tenant_id, {"models": models})
+        await uow.commit()
+
+
+async def empty_outbox(url: str) -> None:
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        await conn.execute("TRUNCATE outbox")
+        await conn.execute("VACUUM ANALYZE attribution_runs")
+    finally:
+        await conn.close()
+
+
+async def report_latency(tenant: TenantCredentials, requests: int) -> list[float]:
+    async with (
+        serve(build_app(AttributionSettings())) as url,
+        httpx.AsyncClient(base_url=url, timeout=120) as http,
+    ):
+        params = {"days": 3650, "model": "linear"}
+        headers = {"Authorization": f"Bearer {tenant.api_key}"}
+        first = await http.get("/v1/reports/channels", params=params, headers=headers)
+        first.raise_for_status()
+        times = []
+        for _ in range(requests):
+            began = time.perf_counter()
+            answer = await http.get("/v1/reports/channels", params=params, headers=headers)
+            times.append(time.perf_counter() - began)
+            answer.raise_for_status()
+        return times
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+@asynccontextmanager
+async def attribution_database() -> AsyncIterator[str]:
+    data = Path(tempfile.mkdtemp(prefix="dealflow-bench-attribution-"))
+    os.environ.setdefault("DEALFLOW_LOG_LEVEL", "WARNING")
+    stack: Stack = start_stack(data, pg_port=free_port(), kafka_port=free_port())
+    try:
+        spec = [s for s in installed_services() if s.name == "attribution"]
+        urls = await prepare(stack, spec, seed=False)
+        os.environ["DEALFLOW_ATTRIBUTION_DATABASE_URL"] = urls["attribution"]
+        yield urls["attribution"]
+    finally:
+        stack.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+async def main(args: argparse.Namespace) -> None:
+    models = [m for m in args.models.split(",") if m]
+    async with attribution_database() as url:
+        engine = create_engine(url, pool_size=2)
+        sessions = session_factory(engine)
+        try:
+            seeded = await seed(url, sessions, args.deals, args.lost, args.touches)
+            console.print(
+                f"seeded {seeded.won:,} won + {seeded.lost:,} lost deals, "
+                f"{seeded.touches:,} touches in {seeded.seconds:.1f} s"
+            )
+            figures = []
+            for model in models:
+                await set_models(sessions, seeded.tenant.id, [model])
+                total = seeded.won + seeded.lost
+                first, first_s = await timed_recompute(
+                    sessions, seeded.tenant.id, f"{model} first", total
+                )
+                again, again_s = await timed_recompute(
+                    sessions, seeded.tenant.id, f"{model} again", total
+                )
+                assert first.runs_created == seeded.won, first
+                assert again.runs_unchanged == seeded.won, again
+                figures.append((model, seeded.won / first_s, seeded.won / again_s))
+                await empty_outbox(url)
+            markov = None
+            if not args.skip_markov:
+                await set_models(sessions, seeded.tenant.id, ["markov"])
+                total = 2 * seeded.won + seeded.lost
+                tally, seconds = await timed_recompute(sessions, seeded.tenant.id, "markov", total)
+                markov = (seconds, tally.runs_created)
+                await empty_outbox(url)
+            latencies = (
+                await report_latency(seeded.tenant, args.report_requests)
+                if ("linear" in models and args.report_requests)
+                else []
+            )
+        finally:
+            await engine.dispose()
+
+    console.print(
+        f"\n{args.deals:,} won deals x {args.touches} touches ({args.lost:,} lost), "
+        f"recompute_tenant in batches of 1,000; deals/s (wall)"
+    )
+    console.print(f"{'model':<16} {'first (store)':>14} {'again (equal)':>14}")
+    for model, first_rate, again_rate in figures:
+        console.print(f"{model:<16} {first_rate:>14,.0f} {again_rate:>14,.0f}")
+    if markov:
+        console.print(f"markov, whole tenant: {markov[0]:.1f} s ({markov[1]:,} runs stored)")
+    if latencies:
+        console.print(
+            f"channel report (linear, {len(latencies)} requests): "
+            f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 99) * 1000:.0f} ms"
+        )
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=100_000, help="won deals")
+    parser.add_argument("--lost", type=int, default=None, help="lost deals (default deals/5)")
+    parser.add_argument("--touches", type=int, default=10, help="touches per deal")
+    parser.add_argument("--models", default=",".join(STANDARD_MODELS), help="rule-based models")
+    parser.add_argument("--skip-markov", action="store_true")
+    parser.add_argument("--report-requests", type=int, default=50)
+    args = parser.parse_args(argv)
+    if args.lost is None:
+        args.lost = args.deals // 5
+    return args
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))

@@ -1,0 +1,31 @@
+"""bench/attribution/run.py at a small size, so the benchmark cannot rot (not a timed test)."""
+
+import importlib.util
+import os
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[4] / "bench" / "attribution" / "run.py"
+
+
+async def test_the_attribution_benchmark_runs_at_200_deals(prepared_stack, capsys) -> None:
+    spec = importlib.util.spec_from_file_location("bench_attribution_run", BENCH)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    before = os.environ.get("DEALFLOW_ATTRIBUTION_DATABASE_URL")
+    try:
+        args = bench.parse(
+            ["--deals", "200", "--models", "linear,w_shaped", "--report-requests", "3"]
+        )
+        await bench.main(args)
+    finally:
+        if before is None:
+            os.environ.pop("DEALFLOW_ATTRIBUTION_DATABASE_URL", None)
+        else:
+            os.environ["DEALFLOW_ATTRIBUTION_DATABASE_URL"] = before
+    out = capsys.readouterr().out
+    assert "linear" in out
+    assert "w_shaped" in out
+    assert "markov, whole tenant" in out
+    assert "channel report (linear, 3 requests)" in out
