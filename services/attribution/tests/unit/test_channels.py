@@ -149,3 +149,25 @@ class TestRuleSet:
             Rule.from_dict(
                 {"rule_id": "x", "channel": "X", "any_of": [[{"field": "nope", "op": "in"}]]}
             )
+
+
+class TestTenantPatterns:
+    """A tenant's `matches` pattern is data from outside: RE2 syntax, case kept, linear time."""
+
+    def test_a_pattern_keeps_its_case_so_escapes_keep_their_meaning(self) -> None:
+        non_blank = Condition(Field.CAMPAIGN, Op.MATCHES, (r"^\S+$",))
+        assert non_blank.values == (r"^\S+$",)
+        assert non_blank.holds("spring-sale")
+        assert not non_blank.holds("spring sale")
+
+    def test_matching_ignores_case(self) -> None:
+        assert Condition(Field.SOURCE, Op.MATCHES, ("^LinkedIn$",)).holds("linkedin")
+
+    def test_a_pattern_that_stalls_backtracking_engines_answers_at_once(self) -> None:
+        nested = Condition(Field.CAMPAIGN, Op.MATCHES, ("(a+)+$",))
+        # Python's `re` takes longer than the age of the universe on this (2^n paths).
+        assert not nested.holds("a" * 10_000 + "!")
+
+    def test_syntax_re2_lacks_is_refused_with_the_reason(self) -> None:
+        with pytest.raises(ValueError, match=r"invalid regular expression.*RE2 syntax"):
+            Condition(Field.SOURCE, Op.MATCHES, (r"(a)\1",))
