@@ -26,7 +26,7 @@ from attribution.domain.funnel import (
 )
 from attribution.domain.money import to_minor_units
 from attribution.domain.recorded import StoredRun
-from attribution.domain.reports import ChannelRow, channel_report
+from attribution.domain.reports import ChannelRow, ChannelSums, channel_report
 from attribution.uow import AttributionUnitOfWork
 from dealflow_schemas.deals import DealEvent
 from dealflow_schemas.meetings import MeetingEvent
@@ -108,10 +108,27 @@ async def channels_report(
     window = Window.last(days, as_of)
     async with uow:
         currency, table = await _report_currency(uow, tenant_id, currency)
-        runs = await uow.reporting.run_totals(
-            tenant_id, [model], since=window.since, until=window.until, as_of=as_of
+        if as_of is not None:  # history: the runs that counted then, read one by one
+            runs = await uow.reporting.run_totals(
+                tenant_id, [model], since=window.since, until=window.until, as_of=as_of
+            )
+            rows = channel_report(convert_runs(runs, currency, table))
+            return ChannelsReport(currency, window, rows)
+        # Now: the database sums the deals in the report currency; the others are converted
+        # deal by deal (the same rule as above, so both paths give the same figures).
+        since, until = window.since, window.until
+        totals = await uow.reporting.credit_totals(
+            tenant_id, model, since=since, until=until, currency=currency
         )
-    return ChannelsReport(currency, window, channel_report(convert_runs(runs, currency, table)))
+        foreign = await uow.reporting.foreign_runs(
+            tenant_id, model, since=since, until=until, currency=currency
+        )
+    sums = ChannelSums()
+    for total in totals:
+        sums.add_total(total)
+    for run in convert_runs(foreign, currency, table):
+        sums.add_run(run)
+    return ChannelsReport(currency, window, sums.rows())
 
 
 async def compare_report(

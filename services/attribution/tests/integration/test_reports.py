@@ -5,8 +5,11 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from attribution.db.tables import tenants
+from sqlalchemy import delete, select
+
+from attribution.db.tables import attribution_runs, report_credits, tenants
 from attribution.deal_events import record_deal_events
+from attribution.reporting import channels_report
 from attribution.use_cases import record_meeting_events
 from dealflow_libs.testing.factories import meeting_event
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
@@ -422,3 +425,64 @@ class TestAsOf:
         assert await report(datetime.fromisoformat(second["computed_at"])) == [200_000]
         assert await report(after_reopen) == []
         assert date.fromisoformat(second["conversion_at"][:10]) == WON_AT.date()
+
+
+class TestReportCredits:
+    async def test_the_summed_report_equals_the_runs_read_one_by_one(
+        self, client, sessions, uow_factory
+    ) -> None:
+        tenant = await new_tenant(sessions)
+        await put_rates(client, tenant, ("EUR", "USD", "1.0837", "2026-01-01"))
+        await won_deal(client, tenant, uow_factory, value="1000.00", currency="USD")
+        await won_deal(client, tenant, uow_factory, value="333.33", currency="USD")
+        changed = await won_deal(client, tenant, uow_factory, value="500.00", currency="EUR")
+        reopened = await won_deal(client, tenant, uow_factory, value="777.00", currency="USD")
+        await won_deal(client, tenant, uow_factory, value="0.07", currency="EUR")
+        for kind, deal_id, extra in (
+            (DealValueChanged, changed, {"value": "650.00", "currency": "EUR"}),
+            (DealReopened, reopened, {"status": DealStatus.ACTIVE, "from_status": DealStatus.WON}),
+        ):
+            event = deal_event(kind, tenant.id, deal_id, "x.com", **extra)  # type: ignore[arg-type]
+            await record_deal_events(uow_factory(DEALS), [(str(uuid.uuid4()), event)])
+        later = datetime.now(UTC) + timedelta(days=1)
+        for model in ("linear", "time_decay", "first_touch"):
+            summed = await channels_report(
+                uow_factory(), tenant.id, model=model, days=3650, currency="USD"
+            )
+            one_by_one = await channels_report(
+                uow_factory(), tenant.id, model=model, days=3650, currency="USD", as_of=later
+            )
+            assert summed.rows == one_by_one.rows
+            # 1,000 + 333.33 + 650 EUR x 1.0837 (704.405 -> 704.40) + 0.07 x 1.0837 (0.0759 -> 0.08)
+            assert sum(r.attributed_minor for r in summed.rows) == 100_000 + 33_333 + 70_440 + 8
+        async with sessions() as session:
+            projected = set(
+                await session.scalars(
+                    select(report_credits.c.run_id).where(report_credits.c.tenant_id == tenant.id)
+                )
+            )
+        current = set()
+        async with uow_factory() as uow:
+            for deal_id in await tenant_deals(sessions, tenant.id):
+                latest = await uow.attribution.latest_runs(tenant.id, deal_id)
+                current |= {run.run_id for run in latest.values() if not run.voided}
+        assert projected == current
+        # A deleted run takes its credits with it.
+        async with sessions() as session, session.begin():
+            await session.execute(
+                delete(attribution_runs).where(attribution_runs.c.deal_id == changed)
+            )
+        after = await channels_report(
+            uow_factory(), tenant.id, model="linear", days=3650, currency="USD"
+        )
+        assert sum(r.attributed_minor for r in after.rows) == 100_000 + 33_333 + 8
+
+
+async def tenant_deals(sessions, tenant_id: str) -> list[uuid.UUID]:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(attribution_runs.c.deal_id)
+            .where(attribution_runs.c.tenant_id == tenant_id)
+            .distinct()
+        )
+        return list(rows)

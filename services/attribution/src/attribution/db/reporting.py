@@ -4,8 +4,9 @@ Nothing here commits."""
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import groupby
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,12 +16,15 @@ from attribution.db.tables import (
     deal_states,
     meeting_bookings,
     meeting_states,
+    report_credits,
     run_voids,
     touches,
 )
 from attribution.domain.currency import CurrencyRate
 from attribution.domain.funnel import DealFact, LeadSeen, MeetingFact, MeetingState
 from attribution.domain.recorded import RunTotals
+from attribution.domain.reports import CreditTotal
+from attribution.domain.run import ChannelCredit
 
 
 class ReportingRepository:
@@ -118,6 +122,85 @@ class ReportingRepository:
                 channels=channels,
             )
             for deal_id, model, value_minor, currency, conversion_at, channels in rows
+        ]
+
+    async def credit_totals(
+        self, tenant_id: str, model: str, *, since: datetime, until: datetime, currency: str
+    ) -> list[CreditTotal]:
+        """The current runs' credits in `currency` of deals won in [since, until], summed per
+        channel and weight denominator by the database (report_credits)."""
+        p = report_credits.c
+        rows = await self.session.execute(
+            select(
+                p.channel,
+                p.weight_den,
+                func.count(),
+                func.sum(p.minor_units),
+                func.sum(p.weight_num),
+            )
+            .where(*self._current(tenant_id, model, since, until), p.currency == currency)
+            .group_by(p.channel, p.weight_den)
+        )
+        return [
+            CreditTotal(channel, int(den), deals, int(value), int(numerator))
+            for channel, den, deals, value, numerator in rows
+        ]
+
+    async def foreign_runs(
+        self, tenant_id: str, model: str, *, since: datetime, until: datetime, currency: str
+    ) -> list[RunTotals]:
+        """The current runs of deals won in [since, until] in another currency than `currency`,
+        each with its channels (in the stored order, by name) to convert one by one."""
+        p = report_credits.c
+        rows = await self.session.execute(
+            select(
+                p.deal_id,
+                p.value_minor,
+                p.currency,
+                p.conversion_at,
+                p.channel,
+                p.minor_units,
+                p.weight_num,
+                p.weight_den,
+                p.touches,
+            )
+            .where(*self._current(tenant_id, model, since, until), p.currency != currency)
+            .order_by(p.deal_id, p.channel)
+        )
+        runs: list[RunTotals] = []
+        for deal_id, deal_rows in groupby(rows, key=lambda row: row.deal_id):
+            first, *rest = list(deal_rows)
+            runs.append(
+                RunTotals(
+                    str(deal_id),
+                    model,
+                    first.value_minor,
+                    first.currency,
+                    first.conversion_at,
+                    tuple(
+                        ChannelCredit(
+                            r.channel,
+                            r.minor_units,
+                            int(r.weight_num),
+                            int(r.weight_den),
+                            r.touches,
+                        )
+                        for r in (first, *rest)
+                    ),
+                )
+            )
+        return runs
+
+    @staticmethod
+    def _current(
+        tenant_id: str, model: str, since: datetime, until: datetime
+    ) -> list[ColumnElement[bool]]:
+        p = report_credits.c
+        return [
+            p.tenant_id == tenant_id,
+            p.model == model,
+            p.conversion_at >= since,
+            p.conversion_at <= until,
         ]
 
     async def save_meeting_states(self, states: Sequence[MeetingState]) -> None:

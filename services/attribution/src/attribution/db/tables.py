@@ -198,6 +198,30 @@ channel_rule_versions = Table(
     timestamp("created_at", nullable=False),
 )
 
+#: The current runs' channel credits, one row per (run, channel): what the channel report sums in
+#: SQL instead of reading every run. Kept by triggers on attribution_runs and run_voids
+#: (migration 0007: a deal and model's latest run replaces its rows, a void or delete removes
+#: them), so every way a run is written keeps it current.
+report_credits = Table(
+    "report_credits",
+    metadata,
+    Column("run_id", UUID(as_uuid=True), primary_key=True),
+    Column("channel", Text, primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("deal_id", UUID(as_uuid=True), nullable=False),
+    Column("model", Text, nullable=False),
+    Column("minor_units", BigInteger, nullable=False),
+    # The channel's share of the deal, weight_num / weight_den in lowest terms (exact).
+    Column("weight_num", Numeric, nullable=False),
+    Column("weight_den", Numeric, nullable=False),
+    Column("touches", Integer, nullable=False),
+    Column("value_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    timestamp("conversion_at", nullable=False),
+    Index("ix_report_credits_report", "tenant_id", "model", "conversion_at"),
+    Index("ix_report_credits_deal", "tenant_id", "deal_id", "model"),
+)
+
 tenants = tenants_table(metadata)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

@@ -96,28 +96,78 @@ class ChannelRow:
     percentage_bp: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class CreditTotal:
+    """Credits of one channel with one weight denominator, summed over deals (by a database)."""
+
+    channel: str
+    denominator: int
+    deals: int
+    minor_units: int
+    numerator: int  # the sum of the weights' numerators over this denominator
+
+
+class ChannelSums:
+    """Per channel: deals touched, credited deals (exact) and value, summed from runs or from
+    totals a database already grouped."""
+
+    def __init__(self) -> None:
+        self._deals: dict[str, int] = {}
+        self._value: dict[str, int] = {}
+        # Credit numerators per denominator: one Fraction sum per denominator at the end, not
+        # one per deal (denominators repeat: 1/n under linear).
+        self._credit: dict[str, dict[int, int]] = {}
+
+    def add(
+        self, channel: str, *, deals: int, value: int, numerator: int, denominator: int
+    ) -> None:
+        self._deals[channel] = self._deals.get(channel, 0) + deals
+        self._value[channel] = self._value.get(channel, 0) + value
+        per_den = self._credit.setdefault(channel, {})
+        per_den[denominator] = per_den.get(denominator, 0) + numerator
+
+    def add_total(self, total: CreditTotal) -> None:
+        self.add(
+            total.channel,
+            deals=total.deals,
+            value=total.minor_units,
+            numerator=total.numerator,
+            denominator=total.denominator,
+        )
+
+    def add_run(self, run: RunChannels) -> None:
+        for row in run.channels:
+            weight = row.weight
+            self.add(
+                row.channel,
+                deals=1,
+                value=row.minor_units,
+                numerator=weight.numerator,
+                denominator=weight.denominator,
+            )
+
+    def rows(self) -> list[ChannelRow]:
+        """Largest attributed value first (then by name); basis points sum to 10,000."""
+        order = sorted(self._value, key=lambda channel: (-self._value[channel], channel))
+        shares = basis_points([self._value[channel] for channel in order])
+        rows = []
+        for channel, share in zip(order, shares, strict=True):
+            credit = sum(
+                (Fraction(n, d) for d, n in self._credit[channel].items()), start=Fraction(0)
+            )
+            value = self._value[channel]
+            average = round(value / credit) if credit else None
+            rows.append(ChannelRow(channel, self._deals[channel], credit, value, average, share))
+        return rows
+
+
 def channel_report(runs: Iterable[RunChannels]) -> list[ChannelRow]:
     """Per channel over the runs, largest attributed value first (then by name)."""
-    sums: dict[str, tuple[int, Fraction, int]] = {}
+    sums = ChannelSums()
     currencies: set[str] = set()
     for run in runs:
         currencies.add(run.currency)
-        for row in run.channels:
-            deals, credit, value = sums.get(row.channel, (0, Fraction(0), 0))
-            sums[row.channel] = (deals + 1, credit + row.weight, value + row.minor_units)
+        sums.add_run(run)
     if len(currencies) > 1:
         raise ValueError(f"runs in {sorted(currencies)}: convert to one currency before summing")
-    order = sorted(sums, key=lambda channel: (-sums[channel][2], channel))
-    shares = basis_points([sums[channel][2] for channel in order])
-    return [
-        ChannelRow(
-            channel,
-            deals,
-            credit,
-            value,
-            round(value / credit) if credit else None,
-            share,
-        )
-        for channel, share in zip(order, shares, strict=True)
-        for deals, credit, value in [sums[channel]]
-    ]
+    return sums.rows()
