@@ -12,8 +12,10 @@ from attribution.deal_events import record_deal_events
 from attribution.reporting import channels_report
 from attribution.use_cases import record_meeting_events
 from dealflow_libs.testing.factories import meeting_event
+from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
 from dealflow_schemas.deals import (
+    DEALS_TOPIC,
     CompanyRef,
     DealCreated,
     DealEvent,
@@ -24,7 +26,13 @@ from dealflow_schemas.deals import (
     DealValueChanged,
     DealWon,
 )
-from dealflow_schemas.meetings import MeetingAttended, MeetingBooked, MeetingStatus
+from dealflow_schemas.meetings import (
+    MEETINGS_TOPIC,
+    MeetingAttended,
+    MeetingBooked,
+    MeetingNoShow,
+    MeetingStatus,
+)
 
 WON_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DEALS = "attribution-deals"
@@ -311,6 +319,57 @@ class TestFunnel:
             "deal_conversion_rate": 0,
             "lead_to_meeting_rate": 0,
             "lead_to_win_rate": 0,
+        }
+
+    async def test_the_consumers_record_what_the_funnel_counts(
+        self, client, sessions, producer, attribution_events: TopicProbe
+    ) -> None:
+        tenant = await new_tenant(sessions)
+        now = datetime.now(UTC)
+        domain = f"{uuid.uuid4().hex[:8]}.com"
+        email = f"jo@{domain}"
+        held = {"start": now - timedelta(hours=2), "email": email, "company_domain": domain}
+        booked = meeting_event(MeetingBooked, tenant_id=tenant.id, **held)
+        no_show = meeting_event(
+            MeetingNoShow,
+            tenant_id=tenant.id,
+            meeting_id=booked.meeting_id,
+            showed_up=False,
+            **held,
+        )
+        # A later booking on the same key is the marker that the no-show was handled before it.
+        marker = meeting_event(MeetingBooked, tenant_id=tenant.id, **held)
+        key = str(booked.meeting_id)
+        for event in (booked, no_show, marker):
+            await publish_event(producer, MEETINGS_TOPIC, event, key=key)
+        deal_id = uuid.uuid4()
+        opened = deal_event(
+            DealCreated, tenant.id, deal_id, domain, status=DealStatus.ACTIVE, created_at=now
+        )
+        won = deal_event(DealWon, tenant.id, deal_id, domain, created_at=now, closed_at=now)
+        for event in (opened, won):
+            await publish_event(producer, DEALS_TOPIC, event, key=str(deal_id))
+        await attribution_events.wait_for(
+            lambda r: header(r, "ce_subject") == str(marker.meeting_id), within=30
+        )
+        await attribution_events.wait_for(lambda r: header(r, "ce_subject") == str(deal_id))
+        params = {"days": 1, "mode": "period"}
+        body = (await client.get("/v1/reports/funnel", params=params, headers=tenant.auth)).json()
+        assert pick(body) == {
+            "total_leads": 1,
+            "meetings_booked": 2,
+            "meetings_showed": 0,
+            "meetings_no_show": 1,
+            "deals_created": 1,
+            "deals_won": 1,
+            "deals_lost": 0,
+            "total_pipeline_value": 100_000,
+            "total_won_value": 100_000,
+            "show_rate": 0,
+            "deal_win_rate": 10_000,
+            "deal_conversion_rate": 10_000,
+            "lead_to_meeting_rate": 10_000,
+            "lead_to_win_rate": 10_000,
         }
 
     async def test_redelivered_and_older_events_change_no_state(
