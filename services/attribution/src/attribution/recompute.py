@@ -85,6 +85,16 @@ async def recompute_deal(
     return tally
 
 
+async def recompute_steps(uow: AttributionUnitOfWork, tenant_id: str) -> int:
+    """How many deals a tenant recompute will report to its `progress` (both passes)."""
+    async with uow:
+        terms = (await tenant_terms(uow, [tenant_id]))[tenant_id]
+        steps = await uow.attribution.count_closed_deals(tenant_id, won_only=False)
+        if not TRAINED_MODELS.isdisjoint(terms.models):
+            steps += await uow.attribution.count_closed_deals(tenant_id, won_only=True)
+    return steps
+
+
 async def recompute_tenant(
     uow: Callable[[], AttributionUnitOfWork],
     tenant_id: str,

@@ -19,6 +19,7 @@ from attribution.db.tables import (
     deal_journeys,
     meeting_bookings,
     run_voids,
+    tenants,
     touches,
 )
 from attribution.domain.account import email_domain
@@ -279,6 +280,50 @@ class AttributionRepository:
             select(closed_deals).where(c.tenant_id == tenant_id, or_(*who)).order_by(c.deal_id)
         )
         return [_closed(row) for row in rows]
+
+    async def is_empty(self) -> bool:
+        """Whether nothing attribution keeps is stored yet (a rebuild's target must be)."""
+        for table in (touches, closed_deals, attribution_runs, meeting_bookings):
+            if (
+                await self.session.execute(select(literal_column("1")).select_from(table).limit(1))
+            ).first():
+                return False
+        return True
+
+    async def tenant_ids(self) -> list[str]:
+        rows = await self.session.scalars(select(tenants.c.tenant_id).order_by(tenants.c.tenant_id))
+        return list(rows)
+
+    async def tenant_rows(self, tenant_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Tenants' rows as kept (the feed's columns and the service's settings)."""
+        rows = await self.session.execute(
+            select(tenants).where(tenants.c.tenant_id.in_(list(tenant_ids)))
+        )
+        return [dict(row._mapping) for row in rows]
+
+    async def add_missing_tenants(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(
+                insert(tenants).on_conflict_do_nothing(index_elements=[tenants.c.tenant_id]),
+                list(rows),
+            )
+
+    async def restore_rules(self, versions: Sequence[StoredRules]) -> None:
+        """Channel rule versions as another database kept them (version and time included)."""
+        if versions:
+            await self.session.execute(
+                insert(channel_rule_versions).on_conflict_do_nothing(),
+                [
+                    {
+                        "tenant_id": v.tenant_id,
+                        "version": v.version,
+                        "digest": v.digest,
+                        "content": dict(v.content),
+                        "created_at": v.created_at,
+                    }
+                    for v in versions
+                ],
+            )
 
     async def lock_runs(self, tenant_id: str) -> None:
         """Serialises the transactions that write a tenant's runs (consumers, late touches and
