@@ -536,6 +536,32 @@ class TestReportCredits:
         )
         assert sum(r.attributed_minor for r in after.rows) == 100_000 + 33_333 + 8
 
+    async def test_a_converted_tie_goes_to_the_channel_first_in_code_point_order(
+        self, client, sessions, uow_factory
+    ) -> None:
+        tenant = await new_tenant(sessions)
+        await put_rates(client, tenant, ("EUR", "USD", "1.1", "2026-01-01"))
+        domain = f"{uuid.uuid4().hex[:8]}.com"
+        body = {
+            "touches": [
+                {"touch_id": f"{domain}-1", "person_email": f"ana@{domain}",
+                 "occurred_at": (WON_AT - timedelta(days=2)).isoformat(), "activity_type": "call"},
+                {"touch_id": f"{domain}-2", "person_email": f"ana@{domain}",
+                 "occurred_at": (WON_AT - timedelta(days=1)).isoformat(), "activity_type": "other",
+                 "channel": "email"},
+            ]
+        }  # fmt: skip
+        assert (await client.post("/v1/touches", json=body, headers=tenant.auth)).status_code == 200
+        # 0.10 EUR, 5 cents each, is 11 US cents: 5.5 each, the tie to "Phone" ("P" < "e").
+        won = deal_event(DealWon, tenant.id, uuid.uuid4(), domain, value="0.10", currency="EUR")
+        await record_deal_events(uow_factory(DEALS), [(str(uuid.uuid4()), won)])
+        later = datetime.now(UTC) + timedelta(days=1)
+        for as_of in (None, later):
+            report = await channels_report(
+                uow_factory(), tenant.id, model="linear", days=3650, currency="USD", as_of=as_of
+            )
+            assert {r.channel: r.attributed_minor for r in report.rows} == {"Phone": 6, "email": 5}
+
 
 async def tenant_deals(sessions, tenant_id: str) -> list[uuid.UUID]:  # type: ignore[no-untyped-def]
     async with sessions() as session:

@@ -165,7 +165,9 @@ class ReportingRepository:
                 p.touches,
             )
             .where(*self._current(tenant_id, model, since, until), p.currency != currency)
-            .order_by(p.deal_id, p.channel)
+            # Code point order, as runs sort their channels (the split's tie order), whatever
+            # the database's collation.
+            .order_by(p.deal_id, p.channel.collate("C"))
         )
         runs: list[RunTotals] = []
         for deal_id, deal_rows in groupby(rows, key=lambda row: row.deal_id):
