@@ -6,11 +6,13 @@ a fixed number of queries."""
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, select
 
 from attribution.db.tables import attribution_runs, outbox
 from attribution.deal_events import record_deal_events
 from attribution.domain.deal_runs import DEFAULT_MODELS
+from attribution.uow import AttributionUnitOfWork
 from attribution.use_cases import consume_touches, record_meeting_events
 from dealflow_libs.testing.factories import meeting_event
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, DealAttributed, TouchSubmitted
@@ -126,6 +128,34 @@ class TestLateTouches:
         await consume_touches(uow_factory("attribution-touches"), again)
         assert len(await runs_of(sessions, deal_id)) == len(after)
         assert len(await published(sessions, deal_id)) == len(events)
+
+    async def test_killed_before_its_commit_then_redelivered_recomputes_once(
+        self, client, tenant, uow_factory, sessions
+    ) -> None:
+        """A touch consumer killed mid-batch (after computing, before committing) leaves no run
+        and no outbox row; the redelivered batch attributes the deal once."""
+        domain = f"{uuid.uuid4().hex[:8]}.com"
+        deal_id = await won_deal(client, tenant, uow_factory, domain)
+        before = len(await runs_of(sessions, deal_id))
+        published_before = len(await published(sessions, deal_id))
+        touch = TouchSubmitted(
+            tenant_id=tenant.id, touch_id=f"{deal_id}-k", person_email=f"new@{domain}",
+            occurred_at=WON_AT - timedelta(hours=2), activity_type="call",
+        )  # fmt: skip
+        delivery = [(str(uuid.uuid4()), touch)]
+
+        class KilledBeforeCommit(AttributionUnitOfWork):
+            async def commit(self) -> None:
+                raise RuntimeError("killed")
+
+        with pytest.raises(RuntimeError):
+            await consume_touches(KilledBeforeCommit(sessions, "attribution-touches"), delivery)
+        assert len(await runs_of(sessions, deal_id)) == before
+        assert len(await published(sessions, deal_id)) == published_before
+        await consume_touches(uow_factory("attribution-touches"), delivery)
+        await consume_touches(uow_factory("attribution-touches"), delivery)
+        assert len(await runs_of(sessions, deal_id)) == before + len(DEFAULT_MODELS)
+        assert len(await published(sessions, deal_id)) == published_before + len(DEFAULT_MODELS)
 
     async def test_a_late_booking_is_a_late_touch(
         self, client, tenant, uow_factory, sessions
