@@ -3,12 +3,12 @@ instant. Each reads in one unit of work; amounts are converted to one currency o
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
-from attribution.domain.compare import Comparison, compare_models
+from attribution.domain.compare import Comparison, compare_models, compare_summed
 from attribution.domain.currency import (
     CurrencyRate,
     MissingRates,
@@ -144,9 +144,17 @@ async def compare_report(
     window = Window.last(days, as_of)
     async with uow:
         currency, table = await _report_currency(uow, tenant_id, currency)
-        runs = await uow.reporting.run_totals(
-            tenant_id, models, since=window.since, until=window.until, as_of=as_of
-        )
+        if as_of is None:  # now: summed by the database, other currencies run by run
+            found = await uow.reporting.compare_credits(
+                tenant_id, models, since=window.since, until=window.until, currency=currency
+            )
+        else:
+            runs = await uow.reporting.run_totals(
+                tenant_id, models, since=window.since, until=window.until, as_of=as_of
+            )
+    if as_of is None:
+        found = replace(found, foreign=convert_runs(found.foreign, currency, table))
+        return CompareReport(currency, window, compare_summed(found, models))
     converted = convert_runs(runs, currency, table)
     return CompareReport(currency, window, compare_models(converted, models))
 

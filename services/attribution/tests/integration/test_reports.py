@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from attribution.db.tables import attribution_runs, report_credits, tenants
 from attribution.deal_events import record_deal_events
-from attribution.reporting import channels_report
+from attribution.reporting import channels_report, compare_report
 from attribution.use_cases import record_meeting_events
 from dealflow_libs.testing.factories import meeting_event
 from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
@@ -514,6 +514,15 @@ class TestReportCredits:
             assert summed.rows == one_by_one.rows
             # 1,000 + 333.33 + 650 EUR x 1.0837 (704.405 -> 704.40) + 0.07 x 1.0837 (0.0759 -> 0.08)
             assert sum(r.attributed_minor for r in summed.rows) == 100_000 + 33_333 + 70_440 + 8
+        for models in (["linear", "first_touch", "time_decay", "markov"], ["linear", "shapley"]):
+            compared = await compare_report(
+                uow_factory(), tenant.id, models=models, days=3650, currency="USD"
+            )
+            history = await compare_report(
+                uow_factory(), tenant.id, models=models, days=3650, currency="USD", as_of=later
+            )
+            assert compared.comparison == history.comparison
+        assert compared.comparison.missing_runs == {"linear": 0, "shapley": 4}
         async with sessions() as session:
             projected = set(
                 await session.scalars(

@@ -2,11 +2,12 @@
 Nothing here commits."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import groupby
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from attribution.db.tables import (
     run_voids,
     touches,
 )
+from attribution.domain.compare import ComparedCredits
 from attribution.domain.currency import CurrencyRate
 from attribution.domain.funnel import DealFact, LeadSeen, MeetingFact, MeetingState
 from attribution.domain.recorded import RunTotals
@@ -153,45 +155,98 @@ class ReportingRepository:
         each with its channels (in the stored order, by name) to convert one by one."""
         p = report_credits.c
         rows = await self.session.execute(
-            select(
-                p.deal_id,
-                p.value_minor,
-                p.currency,
-                p.conversion_at,
-                p.channel,
-                p.minor_units,
-                p.weight_num,
-                p.weight_den,
-                p.touches,
-            )
+            select(report_credits)
             .where(*self._current(tenant_id, model, since, until), p.currency != currency)
             # Code point order, as runs sort their channels (the split's tie order), whatever
             # the database's collation.
             .order_by(p.deal_id, p.channel.collate("C"))
         )
-        runs: list[RunTotals] = []
-        for deal_id, deal_rows in groupby(rows, key=lambda row: row.deal_id):
-            first, *rest = list(deal_rows)
-            runs.append(
-                RunTotals(
-                    str(deal_id),
-                    model,
-                    first.value_minor,
-                    first.currency,
-                    first.conversion_at,
-                    tuple(
-                        ChannelCredit(
-                            r.channel,
-                            r.minor_units,
-                            int(r.weight_num),
-                            int(r.weight_den),
-                            r.touches,
-                        )
-                        for r in (first, *rest)
+        return _runs_of(rows)
+
+    async def compare_credits(
+        self,
+        tenant_id: str,
+        models: Sequence[str],
+        *,
+        since: datetime,
+        until: datetime,
+        currency: str,
+    ) -> ComparedCredits:
+        """What the model comparison sums, from the current runs of deals won in [since, until]:
+        per model the deals it has no run for; the deals with a run under every model agreeing
+        on value, currency and close ("complete"), their credits in `currency` summed per model,
+        channel and denominator by the database, and those in other currencies run by run."""
+        p = report_credits.c
+        scope = [
+            p.tenant_id == tenant_id,
+            p.model.in_(list(models)),
+            p.conversion_at >= since,
+            p.conversion_at <= until,
+        ]
+        wanted = len(set(models))
+        per_deal = (
+            select(
+                p.deal_id,
+                (func.count(p.model.distinct()) == wanted).label("every_model"),
+                and_(
+                    func.min(p.value_minor) == func.max(p.value_minor),
+                    func.min(p.currency) == func.max(p.currency),
+                    func.min(p.conversion_at) == func.max(p.conversion_at),
+                ).label("agree"),
+                func.min(p.value_minor).label("value_minor"),
+                func.min(p.currency).label("currency"),
+            )
+            .where(*scope)
+            .group_by(p.deal_id)
+            .subquery()
+        )
+        d = per_deal.c
+        complete = and_(d.every_model, d.agree)
+        total, compared, inconsistent, won_here = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.count().filter(complete),
+                    func.count().filter(and_(d.every_model, ~d.agree)),
+                    func.coalesce(
+                        func.sum(d.value_minor).filter(and_(complete, d.currency == currency)), 0
                     ),
                 )
             )
-        return runs
+        ).one()
+        by_model = select(p.model, func.count(p.deal_id.distinct())).where(*scope)
+        present: dict[str, int] = {
+            model: count for model, count in await self.session.execute(by_model.group_by(p.model))
+        }
+        complete_ids = select(d.deal_id).where(complete)
+        grouped = await self.session.execute(
+            select(
+                p.model,
+                p.channel,
+                p.weight_den,
+                func.count(),
+                func.sum(p.minor_units),
+                func.sum(p.weight_num),
+            )
+            .where(*scope, p.currency == currency, p.deal_id.in_(complete_ids))
+            .group_by(p.model, p.channel, p.weight_den)
+        )
+        foreign = await self.session.execute(
+            select(report_credits)
+            .where(*scope, p.currency != currency, p.deal_id.in_(complete_ids))
+            .order_by(p.deal_id, p.model, p.channel.collate("C"))
+        )
+        return ComparedCredits(
+            deals=int(compared),
+            missing_runs={m: int(total) - int(present.get(m, 0)) for m in models},
+            inconsistent_deals=int(inconsistent),
+            won_here_minor=int(won_here),
+            totals=[
+                (model, CreditTotal(channel, int(den), deals, int(value), int(numerator)))
+                for model, channel, den, deals, value, numerator in grouped
+            ],
+            foreign=_runs_of(foreign),
+        )
 
     @staticmethod
     def _current(
@@ -347,3 +402,25 @@ class ReportingRepository:
             )
             for row in rows
         ]
+
+
+def _runs_of(rows: Iterable[Row[Any]]) -> list[RunTotals]:
+    """report_credits rows ordered by deal (and model), regrouped into one RunTotals per run."""
+    runs: list[RunTotals] = []
+    for _, run_rows in groupby(rows, key=lambda row: row.run_id):
+        first, *rest = list(run_rows)
+        channels = tuple(
+            ChannelCredit(r.channel, r.minor_units, int(r.weight_num), int(r.weight_den), r.touches)
+            for r in (first, *rest)
+        )
+        runs.append(
+            RunTotals(
+                str(first.deal_id),
+                first.model,
+                first.value_minor,
+                first.currency,
+                first.conversion_at,
+                channels,
+            )
+        )
+    return runs

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from attribution.domain.recorded import RunTotals
-from attribution.domain.reports import ChannelRow, channel_report
+from attribution.domain.reports import ChannelRow, ChannelSums, CreditTotal, channel_report
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,39 @@ class Comparison:
     missing_runs: dict[str, int]  # per model: deals left out because it has no run for them
     inconsistent_deals: int  # left out because their runs disagree on value, currency or close
     rows: tuple[CompareRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ComparedCredits:
+    """The comparison as a database summed it: deals in the report currency already grouped,
+    the others (`foreign`, one RunTotals per run) still to convert."""
+
+    deals: int
+    missing_runs: dict[str, int]
+    inconsistent_deals: int
+    won_here_minor: int  # the compared deals already in the report currency
+    totals: list[tuple[str, CreditTotal]]  # (model, grouped credits)
+    foreign: list[RunTotals]
+
+
+def compare_summed(found: ComparedCredits, models: Sequence[str]) -> Comparison:
+    """`compare_models`' answer from credits summed by the database; `found.foreign` must be
+    converted to the report currency already."""
+    sums = {m: ChannelSums() for m in models}
+    for model, total in found.totals:
+        sums[model].add_total(total)
+    won = found.won_here_minor
+    for run in found.foreign:
+        sums[run.model].add_run(run)
+        won += run.value_minor if run.model == models[0] else 0
+    return Comparison(
+        models=tuple(models),
+        deals=found.deals,
+        won_minor=won,
+        missing_runs=found.missing_runs,
+        inconsistent_deals=found.inconsistent_deals,
+        rows=matrix_rows({m: sums[m].rows() for m in models}, models),
+    )
 
 
 def _signature(run: RunTotals) -> tuple[int, str, object]:
@@ -66,11 +99,13 @@ def compare_models(runs: Iterable[RunTotals], models: Sequence[str]) -> Comparis
         won_minor=sum(deal[models[0]].value_minor for deal in chosen) if models else 0,
         missing_runs=missing,
         inconsistent_deals=inconsistent,
-        rows=_rows(columns, models),
+        rows=matrix_rows(columns, models),
     )
 
 
-def _rows(columns: dict[str, list[ChannelRow]], models: Sequence[str]) -> tuple[CompareRow, ...]:
+def matrix_rows(
+    columns: dict[str, list[ChannelRow]], models: Sequence[str]
+) -> tuple[CompareRow, ...]:
     """One row per channel seen under any model, ordered as the first model orders them (by
     value), then the rest by name; a channel a model gave nothing is a zero cell."""
     cells: dict[str, dict[str, CompareCell]] = {}
