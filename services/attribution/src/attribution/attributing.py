@@ -183,10 +183,11 @@ async def write_runs(
         for given in deal_inputs(deal.facts(), ordered, terms.rules, models, terms.window):
             before = before_runs.get(given.model.name.value)
             current = before if before is not None and not before.voided else None
-            if current is not None and current.input_hash == given.input_hash(ordered):
+            input_hash = given.input_hash(ordered)
+            if current is not None and current.input_hash == input_hash:
                 tally.runs_unchanged += 1
                 continue  # the same inputs give the same run: nothing to compute or supersede
-            run = compute_run(given)
+            run = compute_run(given, input_hash=input_hash)
             new.append(NewRun(uuid.uuid4(), run, current.run_id if current else None, cause))
     await uow.attribution.add_runs(tenant_id, new, now)
     tally.runs_created = len(new)

@@ -27,5 +27,5 @@ async def test_the_attribution_benchmark_runs_at_200_deals(prepared_stack, capsy
     out = capsys.readouterr().out
     assert "linear" in out
     assert "w_shaped" in out
-    assert "markov, whole tenant" in out
+    assert "markov: training on" in out
     assert "channel report (linear, 3 requests)" in out

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Row, and_, cast, delete, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Row, and_, delete, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
@@ -58,24 +58,19 @@ class DealPath:
     closed_at: datetime
 
 
-#: Columns a run's touch needs (not how or when it was received).
-_TOUCH_COLUMNS = (
-    touches.c.touch_id,
-    touches.c.person_email,
-    touches.c.occurred_at,
-    touches.c.activity_type,
-    touches.c.explicit_channel,
-    touches.c.utm_source,
-    touches.c.utm_medium,
-    touches.c.utm_campaign,
-    touches.c.utm_content,
-    touches.c.utm_term,
-    touches.c.campaign_id,
-    touches.c.external_activity_id,
-    # As text, NULL when empty: most touches have none, and JSON decoding each costs.
-    func.nullif(cast(touches.c.metadata, Text), "{}"),
-    touches.c.email_domain,
-)
+#: A run's touch columns (not how or when it was received) for the touches of the people named
+#: ($2) or at the registrable domains ($3), at or before $4 (NULL: any time), in journey order.
+#: Metadata as text, NULL when empty: most touches have none, and decoding JSON costs.
+_CANDIDATES_SQL = """
+SELECT touch_id, person_email, occurred_at, activity_type, explicit_channel,
+       utm_source, utm_medium, utm_campaign, utm_content, utm_term,
+       campaign_id, external_activity_id, nullif(metadata::text, '{}'), email_domain
+FROM touches
+WHERE tenant_id = $1
+  AND (person_email = ANY($2::text[]) OR email_domain = ANY($3::text[]))
+  AND ($4::timestamptz IS NULL OR occurred_at <= $4)
+ORDER BY occurred_at, touch_id
+"""
 
 
 class AttributionRepository:
@@ -197,18 +192,20 @@ class AttributionRepository:
         """Touches that may belong to some of the accounts: of the people named and of every
         address whose registrable domain is one of `domains` (the caller applies the exact
         company rule), at or before `until`; each with its email domain, in journey order."""
-        t = touches.c
-        who: list[ColumnElement[bool]] = []
-        if emails:
-            who.append(t.person_email.in_(sorted(set(emails))))
-        if domains:
-            who.append(t.email_domain.in_(sorted(set(domains))))
-        if not who:
+        if not emails and not domains:
             return []
-        sql = select(*_TOUCH_COLUMNS).where(t.tenant_id == tenant_id, or_(*who))
-        if until is not None:
-            sql = sql.where(t.occurred_at <= until)
-        rows = await self.session.execute(sql.order_by(t.occurred_at, t.touch_id))
+        # The recompute's hot path: asyncpg straight (its records decode in C; SQLAlchemy's
+        # row processing cost as much as the query), on the session's own connection.
+        connection = await self.session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        rows = await raw.fetch(
+            _CANDIDATES_SQL,
+            tenant_id,
+            sorted(set(emails)),
+            sorted(set(domains)),
+            until,
+        )
         return [(row[13], _touch(row)) for row in rows]
 
     async def save_closed_deals(self, deals: Sequence[ClosedDeal]) -> None:
@@ -602,7 +599,7 @@ def _closed(row: Row[Any]) -> ClosedDeal:
 
 
 def _touch(row: Sequence[Any]) -> Touch:
-    """A touch from the columns of _TOUCH_COLUMNS (positional: this is the hot path)."""
+    """A touch from a row of _CANDIDATES_SQL (positional: this is the hot path)."""
     utm = NO_UTM if row[5] is row[6] is row[7] is row[8] is row[9] is None else Utm(*row[5:10])
     metadata = orjson.loads(row[12]) if row[12] is not None else {}
     return Touch.stored(row[0], row[1], row[2], row[3], row[4], utm, row[10], row[11], metadata)

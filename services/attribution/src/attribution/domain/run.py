@@ -192,8 +192,9 @@ class AttributionRun:
         return canonical_json(self.to_dict())
 
 
-def compute_run(run: RunInput) -> AttributionRun:
-    """Credit the deal's value to its eligible touches; allocations sum to the value exactly."""
+def compute_run(run: RunInput, *, input_hash: str | None = None) -> AttributionRun:
+    """Credit the deal's value to its eligible touches; allocations sum to the value exactly.
+    `input_hash`: `run.input_hash()` when the caller computed it already."""
     if run.value_minor < 0:
         raise ValueError("the deal value must not be negative")
     minor_unit_exponent(run.currency)  # validates the code
@@ -243,7 +244,7 @@ def compute_run(run: RunInput) -> AttributionRun:
         channels=_by_channel(channels, weighting.numerators, cents, run.value_minor, reason),
         excluded=excluded,
         unattributed_reason=reason,
-        input_hash=run.input_hash(ordered),
+        input_hash=input_hash or run.input_hash(ordered),
     )
 
 
