@@ -97,9 +97,27 @@ async def account_journeys(
     linked people (the rule of `domain.account.account_touches`), from one query."""
     if not deals:
         return {}
+    until = max(d.closed_at for d in deals)
+    pools = await account_touches_of(uow, terms, deals, until=until)
+    return {
+        deal.deal_id: window_touches(
+            pools[deal.deal_id], conversion_at=deal.closed_at, window=terms.window
+        )
+        for deal in deals
+    }
+
+
+async def account_touches_of(
+    uow: AttributionUnitOfWork,
+    terms: TenantTerms,
+    deals: Sequence[ClosedDeal],
+    *,
+    until: datetime | None,
+) -> dict[uuid.UUID, list[Touch]]:
+    """Each deal's account touches (everyone at its company and its linked people) at or
+    before `until` (None: any time), from one query; duplicates possible, order not."""
     domains = [d.company_domain for d in deals if d.company_domain]
     emails = [e for d in deals for e in d.linked_emails]
-    until = max(d.closed_at for d in deals)
     candidates = await uow.attribution.account_candidates(terms.tenant_id, domains, emails, until)
     by_company: dict[str, list[Touch]] = {}
     by_email: dict[str, list[Touch]] = {}
@@ -108,15 +126,13 @@ async def account_journeys(
         if company is not None:
             by_company.setdefault(company, []).append(touch)
         by_email.setdefault(touch.person_email, []).append(touch)  # stored as person_key
-    journeys = {}
+    pools = {}
     for deal in deals:
         pool = list(by_company.get(deal.company_domain or "", ()))
         for email in deal.linked_emails:
             pool += by_email.get(email, ())
-        journeys[deal.deal_id] = window_touches(
-            pool, conversion_at=deal.closed_at, window=terms.window
-        )
-    return journeys
+        pools[deal.deal_id] = pool
+    return pools
 
 
 async def save_paths(

@@ -253,8 +253,10 @@ class TestQueries:
             ("t2", "Outbound Email", ["last"], "2/5", "1/2", 50000),
         ]
         assert all(t["reason"] for t in body["touches"])
-        # A run's inputs are the touches in its window: t4 (after the win) is not one of them.
-        assert body["excluded"] == []
+        # t4 (after the win) is not an input of the run; the explanation still says why.
+        assert [(e["touch_id"], e["reason"]) for e in body["excluded"]] == [
+            ("t4", "after_conversion")
+        ]
         assert body["supersedes"] is None
 
         missing = await client.get(f"/v1/deals/{uuid.uuid4()}/attribution", headers=tenant.auth)

@@ -99,6 +99,14 @@ class TestLateTouches:
             "duplicate", "created", "created", "created"
         ]  # fmt: skip
         assert len(await runs_of(sessions, deal_id)) == 2 * len(DEFAULT_MODELS)
+        # Not inputs of the run, yet the explanation says why they earn nothing.
+        shown = await client.get(f"/v1/deals/{deal_id}/attribution", headers=tenant.auth)
+        reasons = {e["touch_id"]: e["reason"] for e in shown.json()["excluded"]}
+        assert reasons == {
+            f"{deal_id}-old": "outside_lookback",
+            f"{deal_id.hex[:6]}-t4": "after_conversion",
+            f"{deal_id}-after": "after_conversion",
+        }
 
     async def test_kafka_touches_of_a_linked_person_and_redelivery(
         self, client, tenant, uow_factory, sessions

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from attribution.api.deps import Ctx, Tenant
 from attribution.domain.weighting import ModelName
-from attribution.reporting import deal_attribution
+from attribution.explain import explained_run
 from dealflow_libs.http import ApiError
 from dealflow_schemas.bounded import Instant
 
@@ -85,7 +85,7 @@ async def get_deal_attribution(
 ) -> DealAttributionOut:
     """The deal's current run under `model`, or the one current at `as_of` (404 when there is
     none: the deal was not won then, or had been reopened)."""
-    run = await deal_attribution(ctx.uow(), tenant, deal_id, model.value, as_of)
+    run = await explained_run(ctx.uow(), tenant, deal_id, model.value, as_of)
     if run is None:
         when = f" at {as_of.isoformat()}" if as_of else ""
         raise ApiError(
