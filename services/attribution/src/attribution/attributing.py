@@ -6,6 +6,7 @@ touches of every account in it, one upsert of the Markov paths, the tenant's tra
 (only when markov is enabled), one for the latest runs, one insert of the new runs.
 """
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,8 @@ from attribution.domain.weighting import Model, ModelName
 from attribution.events import deal_attributed
 from attribution.intake import rules_for
 from attribution.uow import AttributionUnitOfWork
-from dealflow_libs.domains import is_personal_domain
+from dealflow_libs import domains
+from dealflow_libs.domains import is_personal_domain, personal_domain_entry
 from dealflow_libs.tenants import TenantProfile
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC
 
@@ -74,9 +76,19 @@ class TenantTerms:
             return None
         host = email.rpartition("@")[2]
         if host not in self._companies:
-            personal = is_personal_domain(host, extra=self.profile.personal_domains)
+            if host == email_domain:
+                # The address's host is its registrable domain (stored in ASCII): personal iff
+                # listed, what `is_personal_domain` decides without its IDNA round trip.
+                personal = host in self._personal_list
+            else:
+                personal = is_personal_domain(host, extra=self.profile.personal_domains)
             self._companies[host] = None if personal else email_domain
         return self._companies[host]
+
+    @functools.cached_property
+    def _personal_list(self) -> frozenset[str]:
+        extra = (personal_domain_entry(d) for d in self.profile.personal_domains)
+        return domains.PERSONAL_DOMAINS | frozenset(extra)  # read on first use
 
 
 async def tenant_terms(
@@ -116,9 +128,9 @@ async def account_touches_of(
 ) -> dict[uuid.UUID, list[Touch]]:
     """Each deal's account touches (everyone at its company and its linked people) at or
     before `until` (None: any time), from one query; duplicates possible, order not."""
-    domains = [d.company_domain for d in deals if d.company_domain]
+    companies = [d.company_domain for d in deals if d.company_domain]
     emails = [e for d in deals for e in d.linked_emails]
-    candidates = await uow.attribution.account_candidates(terms.tenant_id, domains, emails, until)
+    candidates = await uow.attribution.account_candidates(terms.tenant_id, companies, emails, until)
     by_company: dict[str, list[Touch]] = {}
     by_email: dict[str, list[Touch]] = {}
     for domain, touch in candidates:

@@ -100,18 +100,16 @@ class Touch:
         """A touch as stored: checked and normalised when it was recorded, so not again (a
         recompute builds millions; `__post_init__` would parse every address once more)."""
         touch = object.__new__(cls)
-        for name, value in (
-            ("touch_id", touch_id),
-            ("person_email", person_email),
-            ("occurred_at", occurred_at),
-            ("activity_type", _ACTIVITY_TYPES[activity_type]),
-            ("channel", channel),
-            ("utm", utm),
-            ("campaign_id", campaign_id),
-            ("external_activity_id", external_activity_id),
-            ("metadata", metadata),
-        ):
-            object.__setattr__(touch, name, value)
+        set_ = object.__setattr__
+        set_(touch, "touch_id", touch_id)
+        set_(touch, "person_email", person_email)
+        set_(touch, "occurred_at", occurred_at)
+        set_(touch, "activity_type", _ACTIVITY_TYPES[activity_type])
+        set_(touch, "channel", channel)
+        set_(touch, "utm", utm)
+        set_(touch, "campaign_id", campaign_id)
+        set_(touch, "external_activity_id", external_activity_id)
+        set_(touch, "metadata", metadata)
         return touch
 
     def canonical(self) -> list[Any]:
