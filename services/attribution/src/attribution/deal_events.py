@@ -94,6 +94,9 @@ async def record_deal_events(uow: AttributionUnitOfWork, deliveries: Sequence[De
         fresh = await uow.inbox.fresh(deliveries)
         await record_deal_states(uow, (e for _, e in fresh))
         terms = await tenant_terms(uow, {e.tenant_id for _, e in fresh})
+        await uow.attribution.lock_runs(
+            *{e.tenant_id for _, e in fresh if closes(e) or isinstance(e, DealReopened)}
+        )
         for segment in segments(fresh):
             if isinstance(segment[0][1], DealReopened):
                 event_id, event = segment[0]

@@ -96,6 +96,7 @@ async def record_meeting_events(
         await record_meeting_states(uow, (e for _, e in fresh))
         booked = [(i, e) for i, e in fresh if isinstance(e, MeetingBooked)]
         terms = await tenant_terms(uow, {e.tenant_id for _, e in booked})
+        await uow.attribution.lock_runs(*terms)  # bookings may be late touches of closed deals
         for event_id, event in booked:
             booking = booking_of(event)
             # A booking seen before (another event id for the same meeting) is not counted again.

@@ -322,11 +322,13 @@ class AttributionRepository:
                 ],
             )
 
-    async def lock_runs(self, tenant_id: str) -> None:
+    async def lock_runs(self, *tenant_ids: str) -> None:
         """Serialises the transactions that write a tenant's runs (consumers, late touches and
-        recomputes), so two never supersede the same run; held until commit."""
-        key = func.hashtext(literal_column("'attribution-runs:'", Text) + tenant_id)
-        await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+        recomputes), so two never supersede the same run; held until commit. Several tenants
+        are locked in one order (sorted), so two transactions cannot wait for each other."""
+        for tenant_id in sorted(set(tenant_ids)):
+            key = func.hashtext(literal_column("'attribution-runs:'", Text) + tenant_id)
+            await self.session.execute(select(func.pg_advisory_xact_lock(key)))
 
     async def save_journey(
         self,
