@@ -133,6 +133,8 @@ closed_deals = Table(
     timestamp("lead_created_at"),
     timestamp("deal_created_at"),
     Index("ix_closed_deals_company", "tenant_id", "company_domain"),
+    # A tenant recompute walks its deals by id, a batch at a time (keyset).
+    Index("ix_closed_deals_tenant", "tenant_id", "deal_id"),
     Index("ix_closed_deals_linked", "linked_emails", postgresql_using="gin"),
 )
 
