@@ -1,7 +1,7 @@
 """Deal events in, runs out: the use case behind the `dealflow.deals.v1` consumer."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from attribution.attributing import Tally, attribute_closed, tenant_terms
@@ -10,6 +10,7 @@ from attribution.domain.money import to_minor_units
 from attribution.domain.recorded import Booking
 from attribution.domain.weighting import Milestones
 from attribution.events import deal_attribution_voided
+from attribution.leads import refresh_deals
 from attribution.reporting import record_deal_states
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.domains import person_key
@@ -117,8 +118,16 @@ async def record_deal_events(uow: AttributionUnitOfWork, deliveries: Sequence[De
                     caused_by={e.deal_id: i for i, e in ours},
                     now=now,
                 )
+        await refresh_deals(uow, deals_by_tenant(e for _, e in fresh))
         await uow.commit()
     return tally
+
+
+def deals_by_tenant(events: Iterable[DealEvent]) -> dict[str, set[uuid.UUID]]:
+    found: dict[str, set[uuid.UUID]] = {}
+    for event in events:
+        found.setdefault(event.tenant_id, set()).add(event.deal_id)
+    return found
 
 
 async def _void_runs(

@@ -1,19 +1,19 @@
 """Attribution use cases: each opens one unit of work, applies domain rules, commits once."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from attribution.attributing import tenant_terms
 from attribution.domain.booking import journey_to_booking
-from attribution.domain.recorded import Lead, RecordedTouch
+from attribution.domain.recorded import RecordedTouch
 from attribution.events import meeting_attributed
 from attribution.intake import booking_of, booking_touch, classified, recorded
+from attribution.leads import refresh_people
 from attribution.recompute import recompute_touched
 from attribution.reporting import record_meeting_states
 from attribution.uow import AttributionUnitOfWork
-from dealflow_libs.domains import person_key
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, TouchIn, TouchSubmitted
 from dealflow_schemas.meetings import MeetingBooked, MeetingEvent
 
@@ -50,6 +50,7 @@ async def record_touches(
             r.touch.touch_id: r.touch for r in touches if (tenant_id, r.touch.touch_id) in created
         }
         await recompute_touched(uow, terms, [(t, caused_by) for t in new.values()], now=now)
+        await refresh_people(uow, {tenant_id: {t.person_email for t in new.values()}})
         await uow.commit()
     outcomes = []
     for touch in touches:
@@ -82,6 +83,8 @@ async def consume_touches(
                     if r.tenant_id == tenant_id and (tenant_id, r.touch.touch_id) in created
                 }
                 await recompute_touched(uow, terms[tenant_id], list(late.values()), now=now)
+            new = (r for _, r in touches if (r.tenant_id, r.touch.touch_id) in created)
+            await refresh_people(uow, _people(new))
         await uow.commit()
 
 
@@ -97,11 +100,14 @@ async def record_meeting_events(
         booked = [(i, e) for i, e in fresh if isinstance(e, MeetingBooked)]
         terms = await tenant_terms(uow, {e.tenant_id for _, e in booked})
         await uow.attribution.lock_runs(*terms)  # bookings may be late touches of closed deals
+        people: dict[str, set[str]] = {}
         for event_id, event in booked:
             booking = booking_of(event)
             # A booking seen before (another event id for the same meeting) is not counted again.
             if booking is None or not await uow.attribution.add_booking(booking):
                 continue
+            # Who booked and every attendee: each is a lead now, at least meeting_booked.
+            people.setdefault(event.tenant_id, set()).update(booking.attendee_emails)
             rules = terms[event.tenant_id].rules
             touch = classified(
                 event.tenant_id, booking_touch(event, booking), rules, "meeting", now
@@ -125,18 +131,13 @@ async def record_meeting_events(
                 tenant_id=booking.tenant_id,
                 subject=str(booking.meeting_id),
             )
+        await refresh_people(uow, people)
         await uow.commit()
 
 
-async def list_leads(
-    uow: AttributionUnitOfWork, tenant_id: str, after_email: str | None, limit: int
-) -> list[Lead]:
-    async with uow:
-        return await uow.attribution.leads(tenant_id, after_email, limit)
-
-
-async def lead_timeline(
-    uow: AttributionUnitOfWork, tenant_id: str, email: str
-) -> list[RecordedTouch]:
-    async with uow:
-        return await uow.attribution.timeline(tenant_id, person_key(email))
+def _people(touches: Iterable[RecordedTouch]) -> dict[str, set[str]]:
+    """The people of these touches, per tenant."""
+    people: dict[str, set[str]] = {}
+    for touch in touches:
+        people.setdefault(touch.tenant_id, set()).add(touch.touch.person_email)
+    return people

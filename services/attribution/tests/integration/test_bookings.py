@@ -64,7 +64,8 @@ class TestMeetingBooked:
             found.rule_version,
         ) == (2, 10, "Paid Search", "last", "Phone", email, 1)
 
-        timeline = (await client.get(f"/v1/leads/{email}", headers=tenant.auth)).json()["touches"]
+        lead = (await client.get(f"/v1/leads/{email}", headers=tenant.auth)).json()
+        timeline = [item["touch"] for item in lead["timeline"] if item["kind"] == "touch"]
         (booking,) = [t for t in timeline if t["source"] == "meeting"]
         assert booking["touch_id"] == f"meeting:{event.meeting_id}"
         assert (booking["activity_type"], booking["utm_source"]) == ("meeting_booked", "linkedin")

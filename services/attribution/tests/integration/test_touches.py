@@ -87,8 +87,8 @@ class TestIntake:
         other = await seed_tenant(sessions, tenants, prefix="a")
         assert (await post(client, other, touch("t-1", email)))["created"] == 1
 
-        timeline = (await client.get(f"/v1/leads/{email.upper()}", headers=tenant.auth)).json()
-        assert [(t["touch_id"], t["activity_type"]) for t in timeline["touches"]] == [
+        lead = (await client.get(f"/v1/leads/{email.upper()}", headers=tenant.auth)).json()
+        assert [(t["touch_id"], t["activity_type"]) for t in touches_of(lead)] == [
             ("t-1", "web_visit")
         ]
 
@@ -122,7 +122,7 @@ class TestIntake:
             "Partners",
             version,
         )
-        timeline = (await client.get(f"/v1/leads/{email}", headers=tenant.auth)).json()["touches"]
+        timeline = touches_of((await client.get(f"/v1/leads/{email}", headers=tenant.auth)).json())
         # Stored touches keep the channel and version they got when they arrived.
         assert {t["touch_id"]: (t["channel"], t["rule_version"]) for t in timeline} == {
             "before": ("Email", DEFAULT_RULE_VERSION),
@@ -156,26 +156,33 @@ class TestLeads:
         ).json()
         assert rest["next_cursor"] is None
         (zoe,) = rest["items"]
-        assert (zoe["email"], zoe["touches"], zoe["first_channel"], zoe["last_channel"]) == (
+        assert (zoe["email"], zoe["touches"], zoe["first_touch_channel"], zoe["status"]) == (
             "zoe@corp.com",
             2,
             "Organic Social",
-            "Phone",
+            "touched",
         )
-        timeline = (await client.get("/v1/leads/zoe@corp.com", headers=tenant.auth)).json()
-        assert [t["touch_id"] for t in timeline["touches"]] == ["z-1", "z-2"]
-        assert timeline["touches"][0]["utm_source"] == "linkedin.com"
+        timeline = touches_of(
+            (await client.get("/v1/leads/zoe@corp.com", headers=tenant.auth)).json()
+        )
+        assert [t["touch_id"] for t in timeline] == ["z-1", "z-2"]
+        assert timeline[0]["utm_source"] == "linkedin.com"
         missing = await client.get("/v1/leads/nobody@corp.com", headers=tenant.auth)
         assert missing.status_code == 404
         bad_cursor = await client.get("/v1/leads", params={"cursor": "nope"}, headers=tenant.auth)
         assert bad_cursor.status_code == 400
 
 
+def touches_of(lead: dict) -> list[dict]:
+    """The touches on a lead's timeline, oldest first."""
+    return [item["touch"] for item in lead["timeline"] if item["kind"] == "touch"]
+
+
 async def wait_for_touch(client, tenant, email: str, touch_id: str) -> list[dict]:
     for _ in range(200):
         answer = await client.get(f"/v1/leads/{email}", headers=tenant.auth)
         if answer.status_code == 200:
-            touches = answer.json()["touches"]
+            touches = touches_of(answer.json())
             if any(t["touch_id"] == touch_id for t in touches):
                 return touches
         await asyncio.sleep(0.05)

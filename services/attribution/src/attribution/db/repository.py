@@ -25,7 +25,7 @@ from attribution.db.tables import (
 from attribution.domain.account import email_domain
 from attribution.domain.channels import Classification, RuleSet
 from attribution.domain.deal_runs import ClosedDeal
-from attribution.domain.recorded import Booking, Lead, RecordedTouch, StoredRules, StoredRun
+from attribution.domain.recorded import Booking, RecordedTouch, StoredRules, StoredRun
 from attribution.domain.run import AttributionRun
 from attribution.domain.touches import NO_UTM, ActivityType, Touch, Utm
 from attribution.domain.weighting import Milestones
@@ -508,31 +508,6 @@ class AttributionRepository:
                 )
                 .on_conflict_do_nothing(index_elements=[run_voids.c.run_id])
             )
-
-    async def leads(self, tenant_id: str, after_email: str | None, limit: int) -> list[Lead]:
-        """People with touches, by email; `limit` of them after `after_email`."""
-        t = touches.c
-        sql = select(
-            t.person_email,
-            func.count().label("touches"),
-            func.min(t.occurred_at).label("first_at"),
-            func.max(t.occurred_at).label("last_at"),
-            literal_column("(array_agg(channel ORDER BY occurred_at, touch_id))[1]", Text).label(
-                "first_channel"
-            ),
-            literal_column(
-                "(array_agg(channel ORDER BY occurred_at DESC, touch_id DESC))[1]", Text
-            ).label("last_channel"),
-        ).where(t.tenant_id == tenant_id)
-        if after_email is not None:
-            sql = sql.where(t.person_email > after_email)
-        sql = sql.group_by(t.person_email).order_by(t.person_email).limit(limit)
-        return [
-            Lead(email, count, first_at, last_at, first_channel, last_channel)
-            for email, count, first_at, last_at, first_channel, last_channel in (
-                await self.session.execute(sql)
-            ).all()
-        ]
 
     async def timeline(self, tenant_id: str, email: str) -> list[RecordedTouch]:
         """Every touch of one person, oldest first (ties by touch_id)."""

@@ -66,6 +66,8 @@ meeting_bookings = Table(
     timestamp("booked_at", nullable=False),
     Column("touch_id", Text, nullable=False),
     Index("ix_meeting_bookings_company", "tenant_id", "company_domain"),
+    # A lead's meetings: every booking the person booked or attends.
+    Index("ix_meeting_bookings_attendees", "attendee_emails", postgresql_using="gin"),
 )
 
 #: Append-only: every attribution run of a won deal under one model. A run that replaces
@@ -184,6 +186,10 @@ deal_states = Table(
     timestamp("state_at", nullable=False),
     Index("ix_deal_states_created", "tenant_id", "created_at"),
     Index("ix_deal_states_closed", "tenant_id", "closed_at"),
+    # How a lead finds its account's deals: by company, as primary contact, by meeting.
+    Index("ix_deal_states_company", "tenant_id", "company_domain"),
+    Index("ix_deal_states_contact", "tenant_id", "primary_contact_email"),
+    Index("ix_deal_states_meetings", "meeting_ids", postgresql_using="gin"),
 )
 
 #: Append-only: every version of a tenant's channel rules (the one home of them). The highest
@@ -222,6 +228,33 @@ report_credits = Table(
     timestamp("conversion_at", nullable=False),
     Index("ix_report_credits_report", "tenant_id", "model", "conversion_at"),
     Index("ix_report_credits_deal", "tenant_id", "deal_id", "model"),
+)
+
+#: The leads read model (`domain.leads`): one row per person with a touch or a meeting, derived
+#: from touches, meeting_bookings and deal_states and rewritten in the same unit of work as the
+#: events that change them (`attribution.leads`). Listed in email order (byte order, "C", so a
+#: prefix search and the cursor use the primary key).
+leads = Table(
+    "leads",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("email", Text(collation="C"), primary_key=True),
+    Column("company_domain", Text),
+    Column("status", Text, nullable=False),
+    timestamp("first_seen_at", nullable=False),
+    timestamp("first_touch_at"),
+    Column("first_touch_channel", Text),
+    timestamp("last_touch_at"),
+    Column("touches", Integer, nullable=False),
+    Column("meetings", Integer, nullable=False),
+    # The account's deals: how a later deal event finds the leads it was reaching.
+    Column("deal_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+    timestamp("updated_at", nullable=False),
+    Index("ix_leads_status", "tenant_id", "status", "email"),
+    Index("ix_leads_company", "tenant_id", "company_domain", "email"),
+    Index("ix_leads_channel", "tenant_id", "first_touch_channel", "email"),
+    Index("ix_leads_first_seen", "tenant_id", "first_seen_at"),
+    Index("ix_leads_deals", "deal_ids", postgresql_using="gin"),
 )
 
 tenants = tenants_table(metadata)

@@ -1,4 +1,4 @@
-"""Touches as the service keeps them, and the leads they make up."""
+"""Touches, bookings, rules and runs as the service keeps them."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,18 +32,6 @@ class StoredRules:
     digest: str
     content: Mapping[str, Any]
     created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Lead:
-    """One person known by their touches."""
-
-    email: str
-    touches: int
-    first_touch_at: datetime
-    last_touch_at: datetime
-    first_channel: str
-    last_channel: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,107 @@
+"""The leads read model, kept current inside the unit of work of the events that change it.
+
+After touches, bookings or deal events are recorded, the people they may concern are derived
+again from what is recorded (`domain.leads.derive_leads`) and the rows that changed are written:
+order-independent and idempotent, so a redelivery or a late event settles on the same rows.
+Every path that records these facts (the consumers, `POST /v1/touches`, a rebuild) calls in here.
+"""
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from attribution.db.leads import LeadFilter, LeadMeeting
+from attribution.domain.account import email_domain
+from attribution.domain.funnel import DealFact
+from attribution.domain.leads import Lead, derive_leads
+from attribution.domain.recorded import RecordedTouch
+from attribution.uow import AttributionUnitOfWork
+from dealflow_libs.domains import person_key
+
+
+async def refresh_people(uow: AttributionUnitOfWork, people: Mapping[str, Iterable[str]]) -> None:
+    """The leads of these people (per tenant), derived again. Called last in a unit of work:
+    it takes each tenant's leads lock (sorted), after any other lock the transaction takes."""
+    for tenant_id in sorted(people):
+        await _refresh(uow, tenant_id, set(people[tenant_id]))
+
+
+async def refresh_deals(
+    uow: AttributionUnitOfWork, deals: Mapping[str, Iterable[uuid.UUID]]
+) -> None:
+    """After deal states changed: the leads the deals reach now (their company's leads, primary
+    contact, meetings' attendees) and those they reached before (a meeting moved away, a
+    company corrected), derived again."""
+    for tenant_id in sorted(deals):
+        await uow.leads.lock(tenant_id)
+        ids = sorted(set(deals[tenant_id]))
+        facts = await uow.leads.deals(tenant_id, deal_ids=ids)
+        companies = sorted({d.company_domain for d in facts if d.company_domain})
+        people = await uow.leads.members(tenant_id, deal_ids=ids, companies=companies)
+        people |= {p for d in facts for p in d.people}
+        meeting_ids = sorted({m for d in facts for m in d.meeting_ids})
+        for booking in await uow.leads.bookings(tenant_id, meeting_ids=meeting_ids):
+            people |= booking.people
+        await _refresh(uow, tenant_id, people)
+
+
+async def _refresh(uow: AttributionUnitOfWork, tenant_id: str, people: set[str]) -> None:
+    if not people:
+        return
+    await uow.leads.lock(tenant_id)
+    emails = sorted(people)
+    profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
+    summaries = await uow.leads.touch_summaries(tenant_id, emails)
+    bookings = await uow.leads.bookings(tenant_id, people=emails)
+    deals = await uow.leads.deals(
+        tenant_id,
+        # By registrable domain (a superset: the account rule applies personal domains).
+        companies=sorted({d for e in emails if (d := email_domain(e))}),
+        people=emails,
+        meeting_ids=sorted({b.meeting_id for b in bookings}),
+    )
+    derived = derive_leads(
+        emails,
+        touches=summaries,
+        bookings=bookings,
+        deals=deals,
+        personal_domains=profile.personal_domains,
+    )
+    stored = await uow.leads.stored(tenant_id, emails)
+    changed = [lead for e, lead in derived.items() if lead is not None and stored.get(e) != lead]
+    await uow.leads.save(tenant_id, changed, datetime.now(UTC))
+    gone = [e for e, lead in derived.items() if lead is None and e in stored]
+    await uow.leads.forget(tenant_id, gone)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadTimeline:
+    """One lead and what it is made of: touches, meetings and the account's deals."""
+
+    lead: Lead
+    touches: list[RecordedTouch]
+    meetings: list[LeadMeeting]
+    deals: list[DealFact]
+
+
+async def list_leads(
+    uow: AttributionUnitOfWork, tenant_id: str, where: LeadFilter, *, after: str | None, limit: int
+) -> list[Lead]:
+    async with uow:
+        return await uow.leads.page(tenant_id, where, after=after, limit=limit)
+
+
+async def lead_timeline(
+    uow: AttributionUnitOfWork, tenant_id: str, email: str
+) -> LeadTimeline | None:
+    """The lead of `email` (any spelling of it) and its timeline; None for no such lead."""
+    key = person_key(email)
+    async with uow:
+        lead = await uow.leads.get(tenant_id, key)
+        if lead is None:
+            return None
+        touches = await uow.attribution.timeline(tenant_id, key)
+        meetings = await uow.leads.meetings_of(tenant_id, key)
+        deals = await uow.leads.deals(tenant_id, deal_ids=lead.deal_ids) if lead.deal_ids else []
+    return LeadTimeline(lead, touches, meetings, deals)

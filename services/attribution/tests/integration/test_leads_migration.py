@@ -1,0 +1,133 @@
+"""0009_leads builds the leads read model from what was recorded before it, by the rule the
+service applies live (the tenant's personal domains included)."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from dealflow_libs.migrate import ensure_database, upgrade
+from dealflow_libs.settings import asyncpg_url
+
+BEFORE = "0008_closed_deals_by_tenant"
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+MEETING, DEAL = uuid.uuid4(), uuid.uuid4()
+
+
+async def test_existing_touches_bookings_and_deals_become_leads(stack) -> None:
+    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
+    await ensure_database(stack.database_url, name)
+    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    engine = create_async_engine(asyncpg_url(url))
+    try:
+        await asyncio.to_thread(upgrade, "attribution", url, BEFORE)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO tenants (tenant_id, name, personal_domains, changed_at)"
+                    " VALUES ('t1', 't1', '{mailcorp.com}', now())"
+                )
+            )
+            for touch_id, email, days, channel in [
+                ("a1", "ana@acme.com", 0, "Outbound Email"),
+                ("a2", "ana@acme.com", 4, "Phone"),
+                ("b1", "bo@eu.acme.com", 2, "Paid Search"),
+                ("d1", "dee@mailcorp.com", 1, "Phone"),
+                ("x1", "ana@acme.com", 9, "Phone"),  # another tenant's
+            ]:
+                await conn.execute(
+                    text(
+                        "INSERT INTO touches (tenant_id, touch_id, person_email, occurred_at,"
+                        " activity_type, channel, channel_rule_id, rule_version, source,"
+                        " received_at) VALUES (:tenant, :id, :email, :at, 'call', :channel,"
+                        " 'r', 1, 'api', now())"
+                    ),
+                    {
+                        "tenant": "t2" if touch_id == "x1" else "t1",
+                        "id": touch_id,
+                        "email": email,
+                        "at": T0 + timedelta(days=days),
+                        "channel": channel,
+                    },
+                )
+            await conn.execute(
+                text(
+                    "INSERT INTO meeting_bookings (meeting_id, tenant_id, person_email,"
+                    " attendee_emails, company_domain, booked_at, touch_id) VALUES (:m, 't1',"
+                    " 'ana@acme.com', '{ana@acme.com,eve@gmail.com}', 'acme.com', :at, 'mt')"
+                ),
+                {"m": MEETING, "at": T0 - timedelta(days=1)},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO deal_states (deal_id, tenant_id, company_domain, meeting_ids,"
+                    " status, stage, currency, created_at, state_at) VALUES (:d, 't1',"
+                    " 'acme.com', ARRAY[CAST(:m AS uuid)], 'active', 'met', 'USD', :at, :at)"
+                ),
+                {"d": DEAL, "m": MEETING, "at": T0 + timedelta(days=5)},
+            )
+        await asyncio.to_thread(upgrade, "attribution", url)
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT tenant_id, email, company_domain, status, first_seen_at,"
+                        " first_touch_channel, touches, meetings, deal_ids FROM leads"
+                        " ORDER BY tenant_id, email"
+                    )
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            (
+                "t1",
+                "ana@acme.com",
+                "acme.com",
+                "opportunity",
+                T0 - timedelta(days=1),
+                "Outbound Email",
+                2,
+                1,
+                [DEAL],
+            ),
+            (
+                "t1",
+                "bo@eu.acme.com",
+                "acme.com",
+                "opportunity",
+                T0 + timedelta(days=2),
+                "Paid Search",
+                1,
+                0,
+                [DEAL],
+            ),
+            # The tenant's personal domain: no company, so not in acme's account.
+            ("t1", "dee@mailcorp.com", None, "touched", T0 + timedelta(days=1), "Phone", 1, 0, []),
+            # An attendee with no touch: a lead through the meeting the deal links.
+            (
+                "t1",
+                "eve@gmail.com",
+                None,
+                "opportunity",
+                T0 - timedelta(days=1),
+                None,
+                0,
+                1,
+                [DEAL],
+            ),
+            (
+                "t2",
+                "ana@acme.com",
+                "acme.com",
+                "touched",
+                T0 + timedelta(days=9),
+                "Phone",
+                1,
+                0,
+                [],
+            ),
+        ]
+    finally:
+        await engine.dispose()
