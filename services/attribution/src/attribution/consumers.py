@@ -4,6 +4,7 @@ from collections.abc import Callable, Sequence
 
 from attribution import SERVICE
 from attribution.deal_events import record_deal_events
+from attribution.leads import record_tenant_changes
 from attribution.uow import AttributionUnitOfWork
 from attribution.use_cases import consume_touches, record_meeting_events
 from dealflow_libs.consumer import Received
@@ -11,6 +12,7 @@ from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas.attribution import TOUCHES_TOPIC, TouchSubmitted
 from dealflow_schemas.deals import DEAL_EVENTS, DEALS_TOPIC, DealEvent
 from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC, MeetingEvent
+from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
 
 
 def subscribe_touches(runtime: ServiceRuntime, uow: Callable[[str], AttributionUnitOfWork]) -> None:
@@ -57,4 +59,22 @@ def subscribe_deals(runtime: ServiceRuntime, uow: Callable[[str], AttributionUni
         events=DEAL_EVENTS,
         handler=handle,
         description="Attributes won deals (one run per model), supersedes and voids runs.",
+    )
+
+
+def subscribe_tenants(runtime: ServiceRuntime, uow: Callable[[str], AttributionUnitOfWork]) -> None:
+    """The tenant feed (as `dealflow_libs.tenant_feed`), with the leads a change of personal
+    domains moves."""
+    name = f"{SERVICE}-tenants"
+
+    async def handle(items: Sequence[Received[TenantChanged]]) -> None:
+        await record_tenant_changes(uow(name), [(i.id, i.event) for i in items])
+
+    runtime.consume(
+        name=name,
+        topic=TENANTS_TOPIC,
+        events=[TenantChanged],
+        handler=handle,
+        description="Keeps this service's copy of tenants (API keys, currency, personal domains) "
+        "current; a change of personal domains derives the tenant's leads again.",
     )

@@ -7,7 +7,7 @@ Every path that records these facts (the consumers, `POST /v1/touches`, a rebuil
 """
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,6 +18,7 @@ from attribution.domain.leads import Lead, derive_leads
 from attribution.domain.recorded import RecordedTouch
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.domains import person_key
+from dealflow_schemas.tenants import TenantChanged
 
 
 async def refresh_people(uow: AttributionUnitOfWork, people: Mapping[str, Iterable[str]]) -> None:
@@ -73,6 +74,25 @@ async def _refresh(uow: AttributionUnitOfWork, tenant_id: str, people: set[str])
     await uow.leads.save(tenant_id, changed, datetime.now(UTC))
     gone = [e for e, lead in derived.items() if lead is None and e in stored]
     await uow.leads.forget(tenant_id, gone)
+
+
+async def record_tenant_changes(
+    uow: AttributionUnitOfWork, deliveries: Sequence[tuple[str, TenantChanged]]
+) -> None:
+    """The tenant feed, each change applied once (as `dealflow_libs.tenants` does); a tenant
+    whose personal domains changed has every lead derived again in the same unit of work, so
+    companies and accounts follow the list."""
+    async with uow:
+        todo = await uow.inbox.fresh(deliveries)
+        ids = {event.tenant_id for _, event in todo}
+        before = await uow.tenants.profiles(ids)
+        await uow.tenants.apply_changes([event for _, event in todo])
+        after = await uow.tenants.profiles(ids)
+        for tenant_id in sorted(ids):
+            if before[tenant_id].personal_domains != after[tenant_id].personal_domains:
+                await uow.leads.lock(tenant_id)
+                await _refresh(uow, tenant_id, await uow.leads.emails(tenant_id))
+        await uow.commit()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,17 @@ from attribution import SERVICE
 from attribution.api import currency, deals, leads, recompute, reports, settings, touches
 from attribution.api.deps import AttributionContext
 from attribution.config import AttributionSettings
-from attribution.consumers import subscribe_deals, subscribe_meetings, subscribe_touches
+from attribution.consumers import (
+    subscribe_deals,
+    subscribe_meetings,
+    subscribe_tenants,
+    subscribe_touches,
+)
 from attribution.db.tables import outbox, tenants
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.http import create_app
 from dealflow_libs.logging import configure_logging
 from dealflow_libs.runtime import ServiceRuntime
-from dealflow_libs.tenant_feed import subscribe_tenant_feed
 from dealflow_libs.tenants import TenantKeys
 from dealflow_schemas.attribution import ATTRIBUTION_EVENTS, ATTRIBUTION_TOPIC
 
@@ -35,7 +39,7 @@ def build_app(config: AttributionSettings | None = None) -> FastAPI:
         def uow(consumer: str) -> AttributionUnitOfWork:
             return AttributionUnitOfWork(rt.sessions, consumer)
 
-        subscribe_tenant_feed(rt, uow)
+        subscribe_tenants(rt, uow)
         subscribe_touches(rt, uow)
         subscribe_meetings(rt, uow)
         subscribe_deals(rt, uow)

@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from attribution.db.tables import leads, tenants
 from attribution.deal_events import record_deal_events
+from attribution.leads import record_tenant_changes
 from attribution.use_cases import record_meeting_events
+from dealflow_libs.auth import hash_api_key
 from dealflow_libs.testing.factories import meeting_event
 from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
@@ -29,6 +31,7 @@ from dealflow_schemas.deals import (
     LostReason,
 )
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingAttended, MeetingBooked
+from dealflow_schemas.tenants import TenantChanged
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -80,6 +83,11 @@ def touch(touch_id: str, email: str, days: float = 0, **fields: Any) -> dict[str
         "activity_type": "email_sent",
         **fields,
     }
+
+
+def new_id() -> str:
+    """An event id no other test claimed (the inbox is per consumer, across tenants)."""
+    return str(uuid.uuid4())
 
 
 async def post(client: httpx.AsyncClient, tenant: TenantCredentials, *items: Any) -> None:
@@ -259,9 +267,9 @@ class TestListing:
         await post(client, other, touch("o1", people[0]))
         # p01 books a meeting; beta's deal is active, so every beta lead is an opportunity.
         booked = meeting_event(MeetingBooked, tenant_id=tenant.id, email=people[1])
-        await record_meeting_events(uow_factory("attribution-meetings"), [("m-1", booked)])
+        await record_meeting_events(uow_factory("attribution-meetings"), [(new_id(), booked)])
         active = deal_event(DealCreated, tenant.id, uuid.uuid4(), beta, DealStatus.ACTIVE)
-        await record_deal_events(uow_factory("attribution-deals"), [("d-1", active)])
+        await record_deal_events(uow_factory("attribution-deals"), [(new_id(), active)])
 
         everyone = sorted([*people, "carla_100%@gmail.com", "carla_1@gmail.com"])
         for limit in (1, 7, 25, 500):
@@ -350,11 +358,11 @@ class TestTimeline:
             showed_up=True,
         )
         await record_meeting_events(
-            uow_factory("attribution-meetings"), [("b-1", booked), ("a-1", attended)]
+            uow_factory("attribution-meetings"), [(new_id(), booked), (new_id(), attended)]
         )
         await post(client, tenant, touch("first", email, 1), touch("later", email.upper(), 30))
         won = deal_event(DealWon, tenant.id, uuid.uuid4(), domain, DealStatus.WON)
-        await record_deal_events(uow_factory("attribution-deals"), [("w-1", won)])
+        await record_deal_events(uow_factory("attribution-deals"), [(new_id(), won)])
 
         detail = (await client.get(f"/v1/leads/{email.upper()}", headers=tenant.auth)).json()
         assert (detail["email"], detail["status"], detail["company_domain"]) == (
@@ -388,3 +396,55 @@ class TestTimeline:
             "won",
             "closed_won",
         )
+
+
+class TestTenantChanges:
+    async def test_new_personal_domains_move_companies_and_accounts(
+        self, client, sessions, uow_factory
+    ) -> None:
+        tenant = await seed_tenant(sessions, tenants, prefix="a")
+        domain = f"mail-{uuid.uuid4().hex[:6]}.com"
+        dee = f"dee@{domain}"
+        await post(client, tenant, touch("d1", dee), touch("z1", f"zed@x.{domain}"))
+        active = deal_event(DealCreated, tenant.id, uuid.uuid4(), domain, DealStatus.ACTIVE)
+        await record_deal_events(uow_factory("attribution-deals"), [(new_id(), active)])
+
+        async def leads_now() -> dict[str, tuple[str | None, str]]:
+            found = await walk(client, tenant, limit=50)
+            return {lead["email"]: (lead["company_domain"], lead["status"]) for lead in found}
+
+        company = {dee: (domain, "opportunity"), f"zed@x.{domain}": (domain, "opportunity")}
+        assert await leads_now() == company
+
+        def change(personal: list[str]) -> TenantChanged:
+            return TenantChanged(
+                tenant_id=tenant.id,
+                name=tenant.id,
+                api_key_hashes=[hash_api_key(tenant.api_key)],
+                personal_domains=personal,
+                changed_at=datetime.now(UTC),
+            )
+
+        feed, change_id = "attribution-tenants", new_id()
+        personal = change([domain])
+        await record_tenant_changes(uow_factory(feed), [(change_id, personal)])
+        assert await leads_now() == {
+            dee: (None, "touched"),
+            f"zed@x.{domain}": (None, "touched"),
+        }
+        # The same change delivered again changes nothing; the list emptied brings them back.
+        rows = await lead_rows(sessions, tenant.id)
+        await record_tenant_changes(uow_factory(feed), [(change_id, personal)])
+        assert await lead_rows(sessions, tenant.id) == rows
+        await record_tenant_changes(uow_factory(feed), [(new_id(), change([]))])
+        assert await leads_now() == company
+
+
+class TestScale:
+    async def test_more_people_than_a_statement_has_parameters(self, tenant, uow_factory) -> None:
+        # An IN list binds one parameter per value (at most 32,767): a company can have more.
+        people = [f"p{i}@big.example.com" for i in range(40_000)]
+        async with uow_factory() as uow:
+            assert await uow.leads.touch_summaries(tenant.id, people) == {}
+            assert await uow.leads.stored(tenant.id, people) == {}
+            assert await uow.leads.deals(tenant.id, people=people, companies=people) == []

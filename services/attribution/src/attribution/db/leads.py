@@ -8,7 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, delete, func, literal_column, or_, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    any_,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
@@ -43,6 +56,12 @@ class LeadMeeting:
     showed_up: bool | None
 
 
+def among(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column = ANY(one array parameter)`: any number of values (an IN list binds a parameter
+    per value, and PostgreSQL takes at most 32,767: a company can have more leads)."""
+    return column == any_(literal(sorted(set(values)), ARRAY(column.type)))
+
+
 def touch_summary_query(tenant_id: str, emails: Sequence[str] | None = None) -> Select[Any]:
     """Per person: touch count, first and last time, the first touch's channel."""
     t = touches.c
@@ -54,7 +73,7 @@ def touch_summary_query(tenant_id: str, emails: Sequence[str] | None = None) -> 
         literal_column("(array_agg(channel ORDER BY occurred_at, touch_id))[1]", Text),
     ).where(t.tenant_id == tenant_id)
     if emails is not None:
-        sql = sql.where(t.person_email.in_(sorted(set(emails))))
+        sql = sql.where(among(t.person_email, emails))
     return sql.group_by(t.person_email)
 
 
@@ -72,7 +91,7 @@ def bookings_query(
     if people:
         who.append(b.attendee_emails.overlap(sorted(set(people))))
     if meeting_ids:
-        who.append(b.meeting_id.in_(sorted(set(meeting_ids))))
+        who.append(among(b.meeting_id, meeting_ids))
     return sql.where(or_(*who)) if who else sql
 
 
@@ -98,13 +117,13 @@ def deals_query(
         return sql
     who: list[ColumnElement[bool]] = []
     if companies:
-        who.append(d.company_domain.in_(sorted(set(companies))))
+        who.append(among(d.company_domain, companies))
     if people:
-        who.append(d.primary_contact_email.in_(sorted(set(people))))
+        who.append(among(d.primary_contact_email, people))
     if meeting_ids:
         who.append(d.meeting_ids.overlap(sorted(set(meeting_ids))))
     if deal_ids:
-        who.append(d.deal_id.in_(sorted(set(deal_ids))))
+        who.append(among(d.deal_id, deal_ids))
     return sql.where(or_(*who)) if who else sql.where(literal_column("false"))
 
 
@@ -167,11 +186,18 @@ class LeadsRepository:
         if deal_ids:
             who.append(c.deal_ids.overlap(sorted(set(deal_ids))))
         if companies:
-            who.append(c.company_domain.in_(sorted(set(companies))))
+            who.append(among(c.company_domain, companies))
         if not who:
             return set()
         rows = await self.session.scalars(
             select(c.email).where(c.tenant_id == tenant_id, or_(*who))
+        )
+        return set(rows)
+
+    async def emails(self, tenant_id: str) -> set[str]:
+        """Every lead of the tenant."""
+        rows = await self.session.scalars(
+            select(leads.c.email).where(leads.c.tenant_id == tenant_id)
         )
         return set(rows)
 
@@ -211,7 +237,7 @@ class LeadsRepository:
     async def stored(self, tenant_id: str, emails: Sequence[str]) -> dict[str, Lead]:
         c = leads.c
         rows = await self.session.execute(
-            select(leads).where(c.tenant_id == tenant_id, c.email.in_(sorted(set(emails))))
+            select(leads).where(c.tenant_id == tenant_id, among(c.email, emails))
         )
         return {row.email: _lead(row) for row in rows}
 
@@ -233,7 +259,7 @@ class LeadsRepository:
         if emails:
             c = leads.c
             await self.session.execute(
-                delete(leads).where(c.tenant_id == tenant_id, c.email.in_(sorted(emails)))
+                delete(leads).where(c.tenant_id == tenant_id, among(c.email, emails))
             )
 
     async def page(
