@@ -3,7 +3,8 @@
 After touches, bookings or deal events are recorded, the people they may concern are derived
 again from what is recorded (`domain.leads.derive_leads`) and the rows that changed are written:
 order-independent and idempotent, so a redelivery or a late event settles on the same rows.
-Every path that records these facts (the consumers, `POST /v1/touches`, a rebuild) calls in here.
+Every path that records these facts (the consumers, `POST /v1/touches`) calls in here; a rebuild
+and a change of the tenant's personal domains derive every lead of the tenant again.
 """
 
 import uuid
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from attribution.db.leads import LeadFilter, LeadMeeting
 from attribution.domain.account import email_domain
 from attribution.domain.funnel import DealFact
-from attribution.domain.leads import Lead, derive_leads
+from attribution.domain.leads import Lead, derive_leads, tenant_leads
 from attribution.domain.recorded import RecordedTouch
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.domains import person_key
@@ -69,11 +70,44 @@ async def _refresh(uow: AttributionUnitOfWork, tenant_id: str, people: set[str])
         deals=deals,
         personal_domains=profile.personal_domains,
     )
-    stored = await uow.leads.stored(tenant_id, emails)
+    await _write(uow, tenant_id, derived, await uow.leads.stored(tenant_id, emails))
+
+
+async def _rederive_tenant(uow: AttributionUnitOfWork, tenant_id: str) -> None:
+    """Every lead of the tenant derived again from everything it recorded."""
+    await uow.leads.lock(tenant_id)
+    profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
+    summaries, bookings, deals = await uow.leads.everything(tenant_id)
+    found = tenant_leads(
+        touches=summaries,
+        bookings=bookings,
+        deals=deals,
+        personal_domains=profile.personal_domains,
+    )
+    stored = await uow.leads.stored(tenant_id)
+    derived: dict[str, Lead | None] = dict.fromkeys(stored)
+    derived.update((lead.email, lead) for lead in found)
+    await _write(uow, tenant_id, derived, stored)
+
+
+async def _write(
+    uow: AttributionUnitOfWork,
+    tenant_id: str,
+    derived: Mapping[str, Lead | None],
+    stored: Mapping[str, Lead],
+) -> None:
+    """Rows that changed are written, leads no longer derived are removed."""
     changed = [lead for e, lead in derived.items() if lead is not None and stored.get(e) != lead]
     await uow.leads.save(tenant_id, changed, datetime.now(UTC))
     gone = [e for e, lead in derived.items() if lead is None and e in stored]
     await uow.leads.forget(tenant_id, gone)
+
+
+async def rederive_leads(uow: AttributionUnitOfWork, tenant_id: str) -> None:
+    """A tenant's leads derived again from what is recorded (a rebuild's last step)."""
+    async with uow:
+        await _rederive_tenant(uow, tenant_id)
+        await uow.commit()
 
 
 async def record_tenant_changes(
@@ -90,8 +124,7 @@ async def record_tenant_changes(
         after = await uow.tenants.profiles(ids)
         for tenant_id in sorted(ids):
             if before[tenant_id].personal_domains != after[tenant_id].personal_domains:
-                await uow.leads.lock(tenant_id)
-                await _refresh(uow, tenant_id, await uow.leads.emails(tenant_id))
+                await _rederive_tenant(uow, tenant_id)
         await uow.commit()
 
 

@@ -3,7 +3,7 @@
 Reads `dealflow.tenants.v1`, `dealflow.touches.v1`, `dealflow.meetings.v1` and
 `dealflow.deals.v1` from the beginning (up to their ends when the rebuild starts) and restores
 what the consumers keep: tenants, touches, bookings (and their touches), the funnel's meeting
-and deal states, closed deals, leads. Nothing is computed or published while reading. Then each
+and deal states, closed deals. Nothing is computed or published while reading. Then each
 tenant's runs are computed as `recompute_tenant` does, without publishing: a run's result and
 input hash depend only on this state, so they equal the live current runs as of a live
 recompute (run ids, `created_at` and the history of superseded or voided runs are not
@@ -20,9 +20,9 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from attribution.attributing import Tally, tenant_terms
-from attribution.deal_events import closed_deal, closes, deals_by_tenant
+from attribution.deal_events import closed_deal, closes
 from attribution.intake import booking_of, booking_touch, classified, recorded
-from attribution.leads import refresh_deals, refresh_people
+from attribution.leads import rederive_leads
 from attribution.recompute import BATCH_SIZE, recompute_steps, recompute_tenant
 from attribution.reporting import record_deal_states, record_meeting_states
 from attribution.uow import AttributionUnitOfWork
@@ -80,14 +80,9 @@ async def restore_touches(uow: AttributionUnitOfWork, deliveries: Deliveries) ->
     async with uow:
         fresh = await uow.inbox.fresh(deliveries)
         terms = await tenant_terms(uow, {e.tenant_id for _, e in fresh})
-        touches = [
-            recorded(e.tenant_id, e, terms[e.tenant_id].rules, "kafka", now) for _, e in fresh
-        ]
-        await uow.attribution.add_touches(touches)
-        people: dict[str, set[str]] = {}
-        for touch in touches:
-            people.setdefault(touch.tenant_id, set()).add(touch.touch.person_email)
-        await refresh_people(uow, people)
+        await uow.attribution.add_touches(
+            [recorded(e.tenant_id, e, terms[e.tenant_id].rules, "kafka", now) for _, e in fresh]
+        )
         await uow.commit()
 
 
@@ -98,18 +93,15 @@ async def restore_meetings(uow: AttributionUnitOfWork, deliveries: Deliveries) -
         await record_meeting_states(uow, (e for _, e in fresh))
         booked = [e for _, e in fresh if isinstance(e, MeetingBooked)]
         terms = await tenant_terms(uow, {e.tenant_id for e in booked})
-        people: dict[str, set[str]] = {}
         for event in booked:
             booking = booking_of(event)
             if booking is None or not await uow.attribution.add_booking(booking):
                 continue
-            people.setdefault(event.tenant_id, set()).update(booking.attendee_emails)
             rules = terms[event.tenant_id].rules
             touch = booking_touch(event, booking)
             await uow.attribution.add_touches(
                 [classified(event.tenant_id, touch, rules, "meeting", now)]
             )
-        await refresh_people(uow, people)
         await uow.commit()
 
 
@@ -125,7 +117,6 @@ async def restore_deals(uow: AttributionUnitOfWork, deliveries: Deliveries) -> N
             elif closes(event):
                 bookings = await uow.attribution.bookings(event.tenant_id, event.deal.meeting_ids)
                 await uow.attribution.save_closed_deals([closed_deal(event, bookings)])
-        await refresh_deals(uow, deals_by_tenant(e for _, e in fresh))
         await uow.commit()
 
 
@@ -256,6 +247,8 @@ async def rebuild(
         tenants = [tenant] if tenant else await work.attribution.tenant_ids()
     if source is not None:
         await copy_configuration(source, lambda: target("attribution"), tenants)
+    for tenant_id in tenants:  # leads, under the tenant's final profile (personal domains)
+        await rederive_leads(target("attribution"), tenant_id)
     for tenant_id in tenants:
         steps = await recompute_steps(target("attribution"), tenant_id)
         progress.start(f"runs of {tenant_id}", steps)

@@ -1,22 +1,26 @@
 """The leads read model over the real broker and PostgreSQL: statuses follow touches (API),
 bookings and deal events (topics), filters and the cursor, redelivery, tenants, errors."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from attribution.db.tables import leads, tenants
 from attribution.deal_events import record_deal_events
-from attribution.leads import record_tenant_changes
-from attribution.use_cases import record_meeting_events
+from attribution.domain.leads import LeadStatus
+from attribution.leads import record_tenant_changes, refresh_deals
+from attribution.reporting import record_deal_states
+from attribution.use_cases import record_meeting_events, record_touches
 from dealflow_libs.auth import hash_api_key
 from dealflow_libs.testing.factories import meeting_event
 from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
+from dealflow_schemas.attribution import ActivityType, TouchIn
 from dealflow_schemas.deals import (
     DEALS_TOPIC,
     CompanyRef,
@@ -448,3 +452,48 @@ class TestScale:
             assert await uow.leads.touch_summaries(tenant.id, people) == {}
             assert await uow.leads.stored(tenant.id, people) == {}
             assert await uow.leads.deals(tenant.id, people=people, companies=people) == []
+
+
+class TestConcurrentWriters:
+    async def test_a_first_touch_racing_a_deal_event_reads_the_deal(
+        self, tenant, uow_factory, sessions
+    ) -> None:
+        """The deal's transaction refreshed its leads but has not committed; a new person's
+        first touch at the company, in its own transaction, waits for the tenant's leads lock
+        and then derives its lead with the deal (without the lock it would stay `touched`)."""
+        domain = f"{uuid.uuid4().hex[:8]}.com"
+        active = deal_event(DealCreated, tenant.id, uuid.uuid4(), domain, DealStatus.ACTIVE)
+        first = TouchIn(
+            touch_id="first",
+            person_email=f"new@{domain}",
+            occurred_at=T0,
+            activity_type=ActivityType.CALL,
+        )
+        deals = uow_factory("attribution-deals")
+        async with deals:
+            await record_deal_states(deals, [active])
+            await refresh_deals(deals, {tenant.id: {active.deal_id}})
+            touching = asyncio.create_task(record_touches(uow_factory(), tenant.id, [first], "api"))
+            await waiting_for_advisory_lock(sessions)
+            await deals.commit()
+        await touching
+        async with uow_factory() as uow:
+            lead = await uow.leads.get(tenant.id, f"new@{domain}")
+        assert lead is not None
+        assert (lead.status, lead.deal_ids) == (LeadStatus.OPPORTUNITY, (active.deal_id,))
+
+
+async def waiting_for_advisory_lock(sessions: Any, within: float = 10) -> None:
+    """Until another session waits for an advisory lock (polled: a condition to reach, not an
+    absence to prove)."""
+    deadline = asyncio.get_running_loop().time() + within
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+    )
+    while asyncio.get_running_loop().time() < deadline:
+        async with sessions() as session:
+            if await session.scalar(query):
+                return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("no transaction waits for an advisory lock")

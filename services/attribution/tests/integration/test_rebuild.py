@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from attribution.db.tables import attribution_runs, run_voids, tenants
+from attribution.db.tables import attribution_runs, leads, run_voids, tenants
 from attribution.deal_events import record_deal_events
 from attribution.domain.canonical import canonical_json
 from attribution.recompute import recompute_tenant
@@ -47,6 +47,16 @@ async def current_runs(sessions, tenant_id: str) -> dict[tuple[str, str], tuple[
         )
         latest = {(str(d), m): (result, h, voided) for d, m, result, h, voided in rows}
     return {k: (canonical_json(res), h) for k, (res, h, voided) in latest.items() if not voided}
+
+
+async def lead_rows(sessions, tenant_id: str) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    """A tenant's leads as stored, but when they were written."""
+    columns = [c for c in leads.c if c.name not in ("tenant_id", "updated_at")]
+    async with sessions() as session:
+        rows = await session.execute(
+            select(*columns).where(leads.c.tenant_id == tenant_id).order_by(leads.c.email)
+        )
+        return [tuple(row) for row in rows]
 
 
 async def test_a_rebuild_from_the_topics_gives_the_live_runs(
@@ -138,11 +148,24 @@ async def test_a_rebuild_from_the_topics_gives_the_live_runs(
     engine = create_engine(url.render_as_string(hide_password=False), pool_size=1)
     try:
         rebuilt = await current_runs(session_factory(engine), tenant.id)
+        rebuilt_leads = await lead_rows(session_factory(engine), tenant.id)
     finally:
         await engine.dispose()
     assert rebuilt.keys() == expected.keys()
     for key, (result, input_hash) in expected.items():
         assert rebuilt[key] == (result, input_hash), key
+    # The leads the consumers kept event by event are the ones derived at once from the topics.
+    live_leads = await lead_rows(sessions, tenant.id)
+    assert {row[0]: row[2] for row in live_leads} == {
+        f"ana@{a}": "converted",
+        f"bo@eu.{a}": "converted",
+        f"fay@{a}": "converted",
+        "jo.private@gmail.com": "converted",  # the won deal's meeting attendee
+        f"cy@{b}": "lost",
+        f"di@{c}": "converted",
+        f"ed@{d}": "converted",
+    }
+    assert rebuilt_leads == live_leads
 
     # The target holds data now: a second rebuild into it is refused.
     again = await asyncio.to_thread(

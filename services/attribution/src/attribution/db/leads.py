@@ -194,12 +194,14 @@ class LeadsRepository:
         )
         return set(rows)
 
-    async def emails(self, tenant_id: str) -> set[str]:
-        """Every lead of the tenant."""
-        rows = await self.session.scalars(
-            select(leads.c.email).where(leads.c.tenant_id == tenant_id)
-        )
-        return set(rows)
+    async def everything(
+        self, tenant_id: str
+    ) -> tuple[dict[str, TouchSummary], list[BookedMeeting], list[DealFact]]:
+        """All a tenant's leads are derived from: touches, bookings, deal states."""
+        summaries = summaries_of(await self.session.execute(touch_summary_query(tenant_id)))
+        bookings = booked_meetings(await self.session.execute(bookings_query(tenant_id)))
+        deals = deal_facts(await self.session.execute(deals_query(tenant_id, everything=True)))
+        return summaries, bookings, deals
 
     async def touch_summaries(
         self, tenant_id: str, emails: Sequence[str]
@@ -234,11 +236,13 @@ class LeadsRepository:
         )
         return deal_facts(await self.session.execute(sql))
 
-    async def stored(self, tenant_id: str, emails: Sequence[str]) -> dict[str, Lead]:
+    async def stored(self, tenant_id: str, emails: Sequence[str] | None = None) -> dict[str, Lead]:
+        """The rows of these leads (every lead of the tenant when None)."""
         c = leads.c
-        rows = await self.session.execute(
-            select(leads).where(c.tenant_id == tenant_id, among(c.email, emails))
-        )
+        sql = select(leads).where(c.tenant_id == tenant_id)
+        if emails is not None:
+            sql = sql.where(among(c.email, emails))
+        rows = await self.session.execute(sql)
         return {row.email: _lead(row) for row in rows}
 
     async def save(self, tenant_id: str, found: Sequence[Lead], now: datetime) -> None:

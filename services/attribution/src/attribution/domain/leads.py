@@ -135,6 +135,25 @@ def derive_leads(
     return found
 
 
+def tenant_leads(
+    *,
+    touches: Mapping[str, TouchSummary],
+    bookings: Sequence[BookedMeeting],
+    deals: Sequence[DealFact],
+    personal_domains: Sequence[str] = (),
+) -> list[Lead]:
+    """Every lead of a tenant from everything it recorded (all its touches, bookings, deals)."""
+    people = set(touches) | {p for b in bookings for p in b.people}
+    derived = derive_leads(
+        sorted(people),
+        touches=touches,
+        bookings=bookings,
+        deals=deals,
+        personal_domains=personal_domains,
+    )
+    return [lead for lead in derived.values() if lead is not None]
+
+
 def _lead(
     email: str,
     touches: TouchSummary | None,

@@ -18,7 +18,7 @@ from attribution.db.leads import (
     touch_summary_query,
 )
 from attribution.db.tables import leads
-from attribution.domain.leads import derive_leads
+from attribution.domain.leads import tenant_leads
 
 revision = "0009_leads"
 down_revision = "0008_closed_deals_by_tenant"
@@ -64,7 +64,7 @@ def upgrade() -> None:
 
 def _backfill(connection: sa.Connection) -> None:
     """Every tenant's leads from what was recorded before, by the rule the service applies
-    (`derive_leads`), the same queries as the live refresh, a tenant at a time."""
+    (`tenant_leads`), the same queries as the live refresh, a tenant at a time."""
     tenants = connection.execute(
         sa.text(
             "SELECT tenant_id FROM touches UNION SELECT tenant_id FROM meeting_bookings ORDER BY 1"
@@ -77,16 +77,14 @@ def _backfill(connection: sa.Connection) -> None:
         summaries = summaries_of(connection.execute(touch_summary_query(tenant_id)).all())
         bookings = booked_meetings(connection.execute(bookings_query(tenant_id)).all())
         deals = deal_facts(connection.execute(deals_query(tenant_id, everything=True)).all())
-        people = set(summaries) | {p for b in bookings for p in b.people}
-        derived = derive_leads(
-            sorted(people),
+        found = tenant_leads(
             touches=summaries,
             bookings=bookings,
             deals=deals,
             personal_domains=tuple(personal or ()),
         )
         now = connection.execute(sa.text("SELECT now()")).scalar_one()
-        rows = lead_rows(tenant_id, (lead for lead in derived.values() if lead), now)
+        rows = lead_rows(tenant_id, found, now)
         if rows:
             connection.execute(leads.insert(), rows)
 
