@@ -18,7 +18,12 @@ from dealflow_libs.http import create_app
 from dealflow_libs.logging import configure_logging
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_libs.tenants import TenantKeys
-from dealflow_schemas.attribution import ATTRIBUTION_EVENTS, ATTRIBUTION_TOPIC
+from dealflow_schemas.attribution import (
+    ATTRIBUTION_EVENTS,
+    ATTRIBUTION_TOPIC,
+    TOUCHES_TOPIC,
+    TouchSubmitted,
+)
 
 DESCRIPTION = """Touches and leads, and exact multi-touch attribution of won deals; reads
 `dealflow.touches.v1`, publishes `dealflow.attribution.v1`."""
@@ -44,6 +49,7 @@ def build_app(config: AttributionSettings | None = None) -> FastAPI:
         subscribe_meetings(rt, uow)
         subscribe_deals(rt, uow)
         rt.publishes(ATTRIBUTION_TOPIC, *ATTRIBUTION_EVENTS)
+        rt.publishes(TOUCHES_TOPIC, TouchSubmitted)  # touches posted over HTTP (the full log)
         return rt
 
     async def started(app: FastAPI, rt: ServiceRuntime) -> None:

@@ -14,7 +14,7 @@ from attribution.leads import refresh_people
 from attribution.recompute import recompute_touched
 from attribution.reporting import record_meeting_states
 from attribution.uow import AttributionUnitOfWork
-from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, TouchIn, TouchSubmitted
+from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, TOUCHES_TOPIC, TouchIn, TouchSubmitted
 from dealflow_schemas.meetings import MeetingBooked, MeetingEvent
 
 
@@ -40,17 +40,29 @@ async def record_touches(
 ) -> list[TouchOutcome]:
     """Stores a tenant's touches, each classified by its current rules; one outcome per item.
     A new touch inside a closed deal's window attributes that deal again, in the same unit of
-    work (`recompute.recompute_touched`)."""
+    work (`recompute.recompute_touched`). Each new touch is also published on
+    `dealflow.touches.v1`, so that the topic holds every touch, however it came in (a rebuild
+    reads it; this service's own consumer finds them stored and changes nothing)."""
     now = datetime.now(UTC)
     async with uow:
         terms = (await tenant_terms(uow, [tenant_id]))[tenant_id]
         touches = [recorded(tenant_id, item, terms.rules, source, now) for item in items]
         created = await uow.attribution.add_touches(touches)
-        new = {
-            r.touch.touch_id: r.touch for r in touches if (tenant_id, r.touch.touch_id) in created
-        }
-        await recompute_touched(uow, terms, [(t, caused_by) for t in new.values()], now=now)
-        await refresh_people(uow, {tenant_id: {t.person_email for t in new.values()}})
+        new: dict[str, tuple[TouchIn, RecordedTouch]] = {}
+        for item, r in zip(items, touches, strict=True):
+            if (tenant_id, r.touch.touch_id) in created:
+                new.setdefault(r.touch.touch_id, (item, r))  # a touch_id twice: the first
+        for item, r in new.values():
+            uow.outbox.add(
+                TouchSubmitted.model_validate({**item.model_dump(), "tenant_id": tenant_id}),
+                topic=TOUCHES_TOPIC,
+                key=r.touch.person_email,
+                tenant_id=tenant_id,
+                subject=r.touch.touch_id,
+            )
+        late = [(r.touch, caused_by) for _, r in new.values()]
+        await recompute_touched(uow, terms, late, now=now)
+        await refresh_people(uow, {tenant_id: {r.touch.person_email for _, r in new.values()}})
         await uow.commit()
     outcomes = []
     for touch in touches:

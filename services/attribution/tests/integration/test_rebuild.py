@@ -19,7 +19,7 @@ from attribution.uow import AttributionUnitOfWork
 from attribution.use_cases import consume_touches, record_meeting_events
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.testing.factories import meeting_event
-from dealflow_libs.testing.kafka import publish_event
+from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
 from dealflow_libs.testing.tenants import seed_tenant
 from dealflow_schemas.attribution import TOUCHES_TOPIC, TouchSubmitted
 from dealflow_schemas.deals import (
@@ -60,7 +60,7 @@ async def lead_rows(sessions, tenant_id: str) -> list[tuple[object, ...]]:  # ty
 
 
 async def test_a_rebuild_from_the_topics_gives_the_live_runs(
-    sessions, producer, prepared_stack, uow_factory
+    sessions, producer, prepared_stack, uow_factory, client, stack
 ) -> None:
     tenant = await seed_tenant(sessions, tenants, prefix="rb")
     async with uow_factory() as uow:
@@ -88,6 +88,16 @@ async def test_a_rebuild_from_the_topics_gives_the_live_runs(
     ]
     live = [(await send(TOUCHES_TOPIC, t, t.person_email), t) for t in touches]
     await consume_touches(uow_factory("attribution-touches"), live)
+    # A touch posted over HTTP reaches the topic too (the service publishes it), so a rebuild
+    # has it: without it deal c's runs would differ.
+    at = (WON_AT - timedelta(days=6)).isoformat()
+    posted = {"touch_id": f"{tenant.id}-api", "person_email": f"gil@{c}", "occurred_at": at,
+              "activity_type": "call"}  # fmt: skip
+    async with TopicProbe(stack.kafka_bootstrap, TOUCHES_TOPIC) as probe:
+        answer = await client.post("/v1/touches", json={"touches": [posted]}, headers=tenant.auth)
+        assert answer.json()["created"] == 1, answer.text
+        [record] = await probe.wait_for(lambda r: header(r, "ce_subject") == posted["touch_id"])
+    assert TouchSubmitted.model_validate_json(record.value).tenant_id == tenant.id
 
     booked = meeting_event(MeetingBooked, tenant_id=tenant.id, email=f"ana@{a}", company_domain=a)
     attendee = booked.meeting.attendees[0].model_copy(update={"email": "jo.private@gmail.com"})

@@ -296,14 +296,16 @@ class TestRunsUseTheSettings:
             "type_weights": {"email_opened": "1/2"},
         }
         # The explanation shows the same: the 30-day-old call is outside the 20-day lookback
-        # (not an input of the run), the open (opted in) earns credit.
+        # (not an input of the run, listed with why), the open (opted in) earns credit.
         linear = (
             await client.get(
                 f"/v1/deals/{deal_id}/attribution", params={"model": "linear"}, headers=tenant.auth
             )
         ).json()
         assert [t["touch_id"] for t in linear["touches"]] == ["open", "call"]
-        assert "old" not in {e["touch_id"] for e in linear["excluded"]}
+        assert {e["touch_id"]: e["reason"] for e in linear["excluded"]} == {
+            "old": "outside_lookback"
+        }
         decay = (
             await client.get(
                 f"/v1/deals/{deal_id}/attribution",
