@@ -366,7 +366,11 @@ class TestTimeline:
         )
         await post(client, tenant, touch("first", email, 1), touch("later", email.upper(), 30))
         won = deal_event(DealWon, tenant.id, uuid.uuid4(), domain, DealStatus.WON)
-        await record_deal_events(uow_factory("attribution-deals"), [(new_id(), won)])
+        # Another deal of the account created at the same instant: deals tie by id.
+        upsell = deal_event(DealCreated, tenant.id, uuid.uuid4(), domain, DealStatus.ACTIVE)
+        await record_deal_events(
+            uow_factory("attribution-deals"), [(new_id(), won), (new_id(), upsell)]
+        )
 
         detail = (await client.get(f"/v1/leads/{email.upper()}", headers=tenant.auth)).json()
         assert (detail["email"], detail["status"], detail["company_domain"]) == (
@@ -385,8 +389,11 @@ class TestTimeline:
             ("touch", f"meeting:{booked.meeting_id}"),  # at the booking instant, touch first
             ("meeting", None),
             ("deal", None),
+            ("deal", None),
             ("touch", "later"),
         ]
+        deals = [item["deal"]["deal_id"] for item in detail["timeline"] if item["deal"]]
+        assert deals == sorted([str(won.deal_id), str(upsell.deal_id)])
         meeting = detail["timeline"][2]["meeting"]
         assert (meeting["status"], meeting["showed_up"], meeting["booked_by"]) == (
             attended.meeting.status.value,
@@ -394,7 +401,7 @@ class TestTimeline:
             email,
         )
         assert datetime.fromisoformat(meeting["scheduled_at"]) == start
-        deal = detail["timeline"][3]["deal"]
+        (deal,) = [d for d in (item["deal"] for item in detail["timeline"]) if d and d["won_at"]]
         assert (deal["deal_id"], deal["status"], deal["stage"]) == (
             str(won.deal_id),
             "won",

@@ -124,7 +124,7 @@ class TimelineItem(BaseModel):
 class LeadDetail(LeadOut):
     timeline: list[TimelineItem] = Field(
         description="Touches, meetings and the account's deals, oldest first (at the same "
-        "instant: touches, then meetings, then deals)."
+        "instant: touches, then meetings, then deals, each kind by id)."
     )
 
 
@@ -141,7 +141,7 @@ async def get_leads(
     first_seen_from: Instant | None = Query(None, description="first_seen_at at or after."),
     first_seen_to: Instant | None = Query(None, description="first_seen_at at or before."),
     q: Email | None = Query(None, description="Email prefix (case-insensitive)."),
-    limit: int = Query(50, ge=1, le=500),
+    limit: int = Query(50, ge=1, le=500, description="Leads per page."),
     cursor: str | None = Query(None, description="`next_cursor` of the previous page."),
 ) -> LeadPage:
     """Leads by email (byte order), so a walk with the cursor meets each lead once even while
@@ -206,8 +206,16 @@ def _timeline(found: LeadTimeline) -> list[TimelineItem]:
         ),
         *(TimelineItem(at=d.created_at, kind="deal", deal=_deal(d)) for d in found.deals),
     ]
-    # Stable: each kind comes in its own order already (touches by (occurred_at, touch_id)).
-    return sorted(items, key=lambda item: (item.at, _RANK[item.kind]))
+    return sorted(items, key=lambda item: (item.at, _RANK[item.kind], _id(item)))
+
+
+def _id(item: TimelineItem) -> str:
+    """The tie-break within a kind at one instant: its id (a touch's as its sender gave it)."""
+    found = item.touch or item.meeting or item.deal
+    assert found is not None
+    if isinstance(found, TouchOut):
+        return found.touch_id
+    return found.meeting_id if isinstance(found, MeetingOut) else found.deal_id
 
 
 def _touch(recorded: RecordedTouch) -> TouchOut:
