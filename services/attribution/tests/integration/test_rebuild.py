@@ -173,6 +173,7 @@ async def test_a_rebuild_from_the_topics_gives_the_live_runs(
         "jo.private@gmail.com": "converted",  # the won deal's meeting attendee
         f"cy@{b}": "lost",
         f"di@{c}": "converted",
+        f"gil@{c}": "converted",  # posted over HTTP
         f"ed@{d}": "converted",
     }
     assert rebuilt_leads == live_leads
