@@ -4,12 +4,14 @@ service applies live (the tenant's personal domains included)."""
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import text
+from alembic import command
+from sqlalchemy import Row, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from dealflow_libs.migrate import ensure_database, upgrade
+from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
 from dealflow_libs.settings import asyncpg_url
 
 BEFORE = "0008_closed_deals_by_tenant"
@@ -70,16 +72,7 @@ async def test_existing_touches_bookings_and_deals_become_leads(stack) -> None:
                 {"d": DEAL, "m": MEETING, "at": T0 + timedelta(days=5)},
             )
         await asyncio.to_thread(upgrade, "attribution", url)
-        async with engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT tenant_id, email, company_domain, status, first_seen_at,"
-                        " first_touch_channel, touches, meetings, deal_ids FROM leads"
-                        " ORDER BY tenant_id, email"
-                    )
-                )
-            ).all()
+        rows = await stored_leads(engine)
         assert [tuple(row) for row in rows] == [
             (
                 "t1",
@@ -129,5 +122,23 @@ async def test_existing_touches_bookings_and_deals_become_leads(stack) -> None:
                 [],
             ),
         ]
+        # Down and up again: the table goes and comes back with the same rows.
+        await asyncio.to_thread(command.downgrade, alembic_config("attribution", url), BEFORE)
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT to_regclass('leads')")) is None
+        await asyncio.to_thread(upgrade, "attribution", url)
+        assert await stored_leads(engine) == rows
     finally:
         await engine.dispose()
+
+
+async def stored_leads(engine: AsyncEngine) -> list[Row[Any]]:
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            text(
+                "SELECT tenant_id, email, company_domain, status, first_seen_at,"
+                " first_touch_channel, touches, meetings, deal_ids FROM leads"
+                " ORDER BY tenant_id, email"
+            )
+        )
+        return list(found.all())
