@@ -189,6 +189,13 @@ def personal_domain_entry(entry: str) -> str:
     return ascii_host
 
 
+@functools.lru_cache(maxsize=1024)
+def _entries(entries: tuple[str, ...]) -> frozenset[str]:
+    """A tenant's list in ASCII form, checked once per distinct list rather than per address
+    (callers classify thousands of addresses against the same list)."""
+    return frozenset(personal_domain_entry(d) for d in entries)
+
+
 def _is_personal(
     host: str, registrable: str, extra: frozenset[str], not_personal: frozenset[str]
 ) -> bool:
@@ -222,8 +229,7 @@ def is_personal_domain(
     most specific entry wins (see ``_is_personal``). An invalid ``domain`` is not personal; an
     invalid list entry raises ValueError.
     """
-    extra_set = frozenset(personal_domain_entry(d) for d in extra)
-    not_personal_set = frozenset(personal_domain_entry(d) for d in not_personal)
+    extra_set, not_personal_set = _entries(tuple(extra)), _entries(tuple(not_personal))
     ascii_host = _ascii_host(domain)
     if ascii_host is None:
         return False
@@ -241,8 +247,8 @@ def identify(
     ``extra_personal`` / ``not_personal`` are the tenant's overrides of the built-in personal list,
     as for ``is_personal_domain``; an invalid entry raises ValueError.
     """
-    extra_set = frozenset(personal_domain_entry(d) for d in extra_personal)
-    not_personal_set = frozenset(personal_domain_entry(d) for d in not_personal)
+    extra_set = _entries(tuple(extra_personal))
+    not_personal_set = _entries(tuple(not_personal))
     normalised = normalise_email(email)
     if normalised is None:
         return None
