@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select, text
 
-from attribution.db.tables import leads, tenants
+from attribution.db.tables import leads, meeting_attendees, tenants
 from attribution.deal_events import record_deal_events
 from attribution.domain.leads import LeadStatus
 from attribution.leads import record_tenant_changes, refresh_deals
@@ -504,3 +504,38 @@ async def waiting_for_advisory_lock(sessions: Any, within: float = 10) -> None:
                 return
         await asyncio.sleep(0.02)
     raise TimeoutError("no transaction waits for an advisory lock")
+
+
+class TestMeetingAttendees:
+    async def test_the_trigger_indexes_every_booking_however_written(
+        self, tenant, sessions
+    ) -> None:
+        meeting = uuid.uuid4()
+        async with sessions() as session, session.begin():
+            await session.execute(
+                text(
+                    "INSERT INTO meeting_bookings (meeting_id, tenant_id, person_email,"
+                    " attendee_emails, booked_at, touch_id) VALUES (:m, :t, 'a@x.com',"
+                    " '{a@x.com,b@y.com}', now(), 'mt')"
+                ),
+                {"m": meeting, "t": tenant.id},
+            )
+        assert await attendee_rows(sessions, meeting) == [
+            (tenant.id, "a@x.com", meeting),
+            (tenant.id, "b@y.com", meeting),
+        ]
+        async with sessions() as session, session.begin():
+            await session.execute(
+                text("DELETE FROM meeting_bookings WHERE meeting_id = :m"), {"m": meeting}
+            )
+        assert await attendee_rows(sessions, meeting) == []
+
+
+async def attendee_rows(sessions: Any, meeting_id: uuid.UUID) -> list[tuple[Any, ...]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(meeting_attendees)
+            .where(meeting_attendees.c.meeting_id == meeting_id)
+            .order_by(meeting_attendees.c.email)
+        )
+        return [tuple(row) for row in rows]

@@ -73,6 +73,15 @@ async def test_existing_touches_bookings_and_deals_become_leads(stack) -> None:
             )
         await asyncio.to_thread(upgrade, "attribution", url)
         rows = await stored_leads(engine)
+        async with engine.connect() as conn:
+            attendees = (
+                await conn.execute(text("SELECT * FROM meeting_attendees ORDER BY email"))
+            ).all()
+        # 0010 indexes every booking's people (backfilled, then kept by a trigger).
+        assert [tuple(a) for a in attendees] == [
+            ("t1", "ana@acme.com", MEETING),
+            ("t1", "eve@gmail.com", MEETING),
+        ]
         assert [tuple(row) for row in rows] == [
             (
                 "t1",

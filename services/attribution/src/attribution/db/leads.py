@@ -26,7 +26,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
-from attribution.db.tables import deal_states, leads, meeting_bookings, meeting_states, touches
+from attribution.db.tables import (
+    deal_states,
+    leads,
+    meeting_attendees,
+    meeting_bookings,
+    meeting_states,
+    touches,
+)
 from attribution.domain.funnel import DealFact
 from attribution.domain.leads import BookedMeeting, Lead, LeadStatus, TouchSummary
 
@@ -89,10 +96,16 @@ def bookings_query(
     sql = select(b.meeting_id, b.booked_at, b.attendee_emails).where(b.tenant_id == tenant_id)
     who: list[ColumnElement[bool]] = []
     if people:
-        who.append(b.attendee_emails.overlap(sorted(set(people))))
+        who.append(b.meeting_id.in_(_meetings_of(tenant_id, people)))
     if meeting_ids:
         who.append(among(b.meeting_id, meeting_ids))
     return sql.where(or_(*who)) if who else sql
+
+
+def _meetings_of(tenant_id: str, people: Sequence[str]) -> Select[Any]:
+    """The meetings any of `people` booked or attends (meeting_attendees, by index)."""
+    a = meeting_attendees.c
+    return select(a.meeting_id).where(a.tenant_id == tenant_id, among(a.email, people))
 
 
 def booked_meetings(rows: Iterable[Sequence[Any]]) -> list[BookedMeeting]:
@@ -309,7 +322,7 @@ class LeadsRepository:
             .outerjoin(
                 meeting_states, and_(s.meeting_id == b.meeting_id, s.tenant_id == b.tenant_id)
             )
-            .where(b.tenant_id == tenant_id, b.attendee_emails.overlap([email]))
+            .where(b.tenant_id == tenant_id, b.meeting_id.in_(_meetings_of(tenant_id, [email])))
             .order_by(b.booked_at, b.meeting_id)
         )
         return [

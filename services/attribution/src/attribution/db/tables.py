@@ -66,8 +66,17 @@ meeting_bookings = Table(
     timestamp("booked_at", nullable=False),
     Column("touch_id", Text, nullable=False),
     Index("ix_meeting_bookings_company", "tenant_id", "company_domain"),
-    # A lead's meetings: every booking the person booked or attends.
-    Index("ix_meeting_bookings_attendees", "attendee_emails", postgresql_using="gin"),
+)
+
+#: Who booked or attends each booked meeting, one row per person: how a lead's meetings are
+#: found by index. Kept by triggers on meeting_bookings (migration 0010), so every way a
+#: booking is written fills it.
+meeting_attendees = Table(
+    "meeting_attendees",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("email", Text, primary_key=True),
+    Column("meeting_id", UUID(as_uuid=True), primary_key=True),
 )
 
 #: Append-only: every attribution run of a won deal under one model. A run that replaces
