@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution
 
-.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution clean
+.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads clean
 
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into .uv/"
@@ -52,6 +52,10 @@ bench-latency: install
 ## 100,000 won deals x 10 touches seeded into PostgreSQL: recompute per model, markov, report p99.
 bench-attribution: install
 	@$(PY) bench/attribution/run.py $(BENCH_ARGS)
+
+## 100,000 leads seeded into PostgreSQL: the read model derived, GET /v1/leads p50/p99 per filter.
+bench-leads: install
+	@$(PY) bench/attribution/leads.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .uv .data .pytest_cache .mypy_cache .ruff_cache
