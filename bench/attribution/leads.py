@@ -10,7 +10,8 @@ one tenant by COPY: `--leads` people at companies of five (every tenth at gmail.
 * derive: every lead of the tenant derived at once (`rederive_leads`: what a rebuild, the
   migration's backfill and a change of the tenant's personal domains do);
 * GET /v1/leads over HTTP (the app in this process): the first page, a page deep into the
-  cursor, and a page per filter, p50/p99 of `--requests` requests each;
+  cursor, and a page per filter, p50/p99 of `--requests` requests each; then POST /v1/touches
+  of 1,000 new people at existing companies (`--requests` / 10 batches);
 * a deal event at the big company (`record_deal_events`: its leads derived again in the
   consumer's transaction).
 Figures are wall-clock on whatever else the machine runs.
@@ -175,7 +176,29 @@ async def listing(tenant: TenantCredentials, requests: int) -> list[tuple[str, l
                 times.append(time.perf_counter() - began)
                 answer.raise_for_status()
             found.append((name, times, len(answer.json()["items"])))
+        # New people at existing companies: each batch derives 1,000 leads against the deals.
+        times = []
+        for batch in range(max(1, requests // 10)):
+            began = time.perf_counter()
+            answer = await http.post("/v1/touches", json=new_people(batch), headers=headers)
+            times.append(time.perf_counter() - began)
+            answer.raise_for_status()
+        found.append(("POST /v1/touches x1,000", times, 1000))
     return found
+
+
+def new_people(batch: int) -> dict[str, Any]:
+    return {
+        "touches": [
+            {
+                "touch_id": f"new-{batch}-{i}",
+                "person_email": f"new{batch}-{i}@co{i * 7}.com",
+                "occurred_at": (BASE + timedelta(days=70, minutes=i)).isoformat(),
+                "activity_type": "call",
+            }
+            for i in range(1000)
+        ]
+    }
 
 
 def seen_between(since: str, until: str) -> dict[str, str]:
@@ -235,8 +258,9 @@ async def main(args: argparse.Namespace) -> None:
         f"derive every lead: {count:,} leads in {derived:.1f} s ({count / derived:,.0f}/s)"
     )
     for name, times, items in pages:
+        label = name if name.startswith("POST") else f"GET /v1/leads {name}"
         console.print(
-            f"GET /v1/leads {name:<20} p50 {statistics.median(times) * 1000:6.1f} ms"
+            f"{label:<34} p50 {statistics.median(times) * 1000:6.1f} ms"
             f"  p99 {percentile(times, 99) * 1000:6.1f} ms  ({items} items)"
         )
     console.print(f"deal event at a company of {args.big:,} leads: {big * 1000:.0f} ms")
