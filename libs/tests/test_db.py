@@ -1,15 +1,20 @@
-"""insert_new on real PostgreSQL: rows as add + flush would write them, objects stay tracked."""
+"""insert_new on real PostgreSQL: rows as add + flush would write them, objects stay tracked;
+any_of past asyncpg's bind-parameter limit, and what exceeding it is."""
 
 from dataclasses import dataclass, field
 from uuid import UUID
 
+import asyncpg
 import pytest
 from sqlalchemy import Column, Table, Text, Uuid, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import registry
 
-from dealflow_libs.db import ModelJSON, insert_new, new_metadata, session_factory
+from dealflow_libs.db import ModelJSON, any_of, insert_new, new_metadata, session_factory
+from dealflow_libs.errors import is_transient
+from dealflow_libs.http import unexpected_error_response
 from dealflow_libs.ids import new_id
 from dealflow_schemas.bookings import Person
 
@@ -89,3 +94,33 @@ async def test_contract_models_in_json_columns_come_back_as_models(sessions) -> 
     assert (loaded["p"].author, loaded["p"].readers) == (jane, [jane, joe])
     assert (loaded["n"].author, loaded["n"].readers) == (None, [])
     assert raw == [jane, joe]  # the column type converts in both directions
+
+
+class TestBindParameterLimit:
+    """asyncpg sends at most 32,767 bind parameters; `any_of` binds one array instead."""
+
+    MANY = 33_000
+
+    async def test_any_of_takes_more_values_than_the_limit(self, sessions) -> None:
+        note_id = new_id()
+        async with sessions() as session, session.begin():
+            await insert_new(session, [Note(note_id, "found")])
+        ids = [note_id, *(new_id() for _ in range(self.MANY))]
+        async with sessions() as session:
+            found = await session.scalars(select(NOTES.c.text).where(any_of(NOTES.c.id, ids)))
+            assert list(found) == ["found"]
+
+    async def test_an_in_list_over_the_limit_is_a_logged_500_not_a_503(self, sessions) -> None:
+        ids = [new_id() for _ in range(self.MANY)]
+        async with sessions() as session:
+            with pytest.raises(DBAPIError) as raised:
+                await session.execute(select(NOTES.c.id).where(NOTES.c.id.in_(ids)))
+        # Our own query is wrong: retrying cannot help, so no 503 + Retry-After.
+        assert not is_transient(raised.value)
+        assert unexpected_error_response(raised.value).status_code == 500
+
+    def test_a_closed_connection_is_still_transient(self) -> None:
+        closed = asyncpg.InterfaceError("cannot call Connection.fetch(): connection is closed")
+        assert is_transient(closed)
+        assert is_transient(InterfaceError("SELECT 1", None, closed))
+        assert not is_transient(asyncpg.InterfaceError("another operation is in progress"))

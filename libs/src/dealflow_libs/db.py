@@ -1,13 +1,27 @@
 """Async SQLAlchemy engine, sessions and the declarative base every service's tables derive from."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import Enum as PyEnum
 from typing import Any, cast
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Dialect, Enum, MetaData, Table, insert, inspect, text
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    ColumnElement,
+    DateTime,
+    Dialect,
+    Enum,
+    MetaData,
+    Table,
+    any_,
+    insert,
+    inspect,
+    literal,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -31,6 +45,12 @@ NAMING_CONVENTION = {
 
 def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def any_of(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column = ANY(one array parameter)`: any number of values. An IN list binds one
+    parameter per value, and asyncpg sends at most 32,767 (more fails as our own bug)."""
+    return column == any_(literal(sorted(set(values)), ARRAY(column.type)))
 
 
 def enum_type(enum: type[PyEnum], name: str) -> Enum:

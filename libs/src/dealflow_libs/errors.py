@@ -22,8 +22,12 @@ _TRANSIENT_PG = (
     asyncpg.TooManyConnectionsError,
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
-    asyncpg.InterfaceError,
 )
+
+#: What asyncpg's InterfaceError says when the connection or pool went away. Any other
+#: InterfaceError is our own bug (more than 32,767 bind parameters, a second query on a busy
+#: connection): retrying the same request cannot succeed, so it must not answer 503.
+_GONE = ("connection is closed", "pool is closing", "pool is closed")
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -38,11 +42,13 @@ def is_transient(exc: BaseException) -> bool:
         # A stored credential that the key ring cannot open: an operator fixes the ring
         # (DEALFLOW_SECRET_KEYS), then the same request or record succeeds.
         return True
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
+    if isinstance(exc, OperationalError | PoolTimeoutError):
         return True
     if isinstance(exc, DBAPIError) and isinstance(exc.orig, Exception):
         cause = getattr(exc.orig, "__cause__", None) or exc.orig
-        return isinstance(cause, _TRANSIENT_PG)
+        return isinstance(cause, _TRANSIENT_PG) or _connection_gone(cause)
+    if _connection_gone(exc):
+        return True
     return isinstance(
         exc,
         (
@@ -53,4 +59,10 @@ def is_transient(exc: BaseException) -> bool:
             KafkaTimeoutError,
             _TRANSIENT_PG,
         ),
+    )
+
+
+def _connection_gone(exc: BaseException) -> bool:
+    return isinstance(exc, asyncpg.InterfaceError | InterfaceError) and any(
+        words in str(exc) for words in _GONE
     )

@@ -15,7 +15,8 @@ from dealflow_schemas.bounded import Day
 router = APIRouter(prefix="/v1/settings/currency-rates", tags=["settings"])
 
 Code = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")]
-MAX_RATES = 10_000
+#: Rates one PUT takes: far more pairs and dates than a tenant keeps, small enough to answer fast.
+MAX_RATES = 1_000
 
 
 class RateIn(BaseModel):
@@ -55,7 +56,9 @@ class RateIn(BaseModel):
 
 
 class RatesIn(BaseModel):
-    rates: list[RateIn] = Field(max_length=MAX_RATES)
+    rates: list[RateIn] = Field(
+        max_length=MAX_RATES, description=f"At most {MAX_RATES:,} rates a request."
+    )
 
 
 class RateOut(BaseModel):

@@ -9,15 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Row,
     Select,
     and_,
-    any_,
     delete,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -36,6 +33,7 @@ from attribution.db.tables import (
 )
 from attribution.domain.funnel import DealFact
 from attribution.domain.leads import BookedMeeting, Lead, LeadStatus, TouchSummary
+from dealflow_libs.db import any_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +61,6 @@ class LeadMeeting:
     showed_up: bool | None
 
 
-def among(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
-    """`column = ANY(one array parameter)`: any number of values (an IN list binds a parameter
-    per value, and PostgreSQL takes at most 32,767: a company can have more leads)."""
-    return column == any_(literal(sorted(set(values)), ARRAY(column.type)))
-
-
 def touch_summary_query(tenant_id: str, emails: Sequence[str] | None = None) -> Select[Any]:
     """Per person: touch count, first and last time, the first touch's channel."""
     t = touches.c
@@ -80,7 +72,7 @@ def touch_summary_query(tenant_id: str, emails: Sequence[str] | None = None) -> 
         literal_column("(array_agg(channel ORDER BY occurred_at, touch_id))[1]", Text),
     ).where(t.tenant_id == tenant_id)
     if emails is not None:
-        sql = sql.where(among(t.person_email, emails))
+        sql = sql.where(any_of(t.person_email, emails))
     return sql.group_by(t.person_email)
 
 
@@ -98,14 +90,14 @@ def bookings_query(
     if people:
         who.append(b.meeting_id.in_(_meetings_of(tenant_id, people)))
     if meeting_ids:
-        who.append(among(b.meeting_id, meeting_ids))
+        who.append(any_of(b.meeting_id, meeting_ids))
     return sql.where(or_(*who)) if who else sql
 
 
 def _meetings_of(tenant_id: str, people: Sequence[str]) -> Select[Any]:
     """The meetings any of `people` booked or attends (meeting_attendees, by index)."""
     a = meeting_attendees.c
-    return select(a.meeting_id).where(a.tenant_id == tenant_id, among(a.email, people))
+    return select(a.meeting_id).where(a.tenant_id == tenant_id, any_of(a.email, people))
 
 
 def booked_meetings(rows: Iterable[Sequence[Any]]) -> list[BookedMeeting]:
@@ -130,13 +122,13 @@ def deals_query(
         return sql
     who: list[ColumnElement[bool]] = []
     if companies:
-        who.append(among(d.company_domain, companies))
+        who.append(any_of(d.company_domain, companies))
     if people:
-        who.append(among(d.primary_contact_email, people))
+        who.append(any_of(d.primary_contact_email, people))
     if meeting_ids:
         who.append(d.meeting_ids.overlap(sorted(set(meeting_ids))))
     if deal_ids:
-        who.append(among(d.deal_id, deal_ids))
+        who.append(any_of(d.deal_id, deal_ids))
     return sql.where(or_(*who)) if who else sql.where(literal_column("false"))
 
 
@@ -199,7 +191,7 @@ class LeadsRepository:
         if deal_ids:
             who.append(c.deal_ids.overlap(sorted(set(deal_ids))))
         if companies:
-            who.append(among(c.company_domain, companies))
+            who.append(any_of(c.company_domain, companies))
         if not who:
             return set()
         rows = await self.session.scalars(
@@ -254,7 +246,7 @@ class LeadsRepository:
         c = leads.c
         sql = select(leads).where(c.tenant_id == tenant_id)
         if emails is not None:
-            sql = sql.where(among(c.email, emails))
+            sql = sql.where(any_of(c.email, emails))
         rows = await self.session.execute(sql)
         return {row.email: _lead(row) for row in rows}
 
@@ -276,7 +268,7 @@ class LeadsRepository:
         if emails:
             c = leads.c
             await self.session.execute(
-                delete(leads).where(c.tenant_id == tenant_id, among(c.email, emails))
+                delete(leads).where(c.tenant_id == tenant_id, any_of(c.email, emails))
             )
 
     async def page(

@@ -27,6 +27,7 @@ from attribution.domain.funnel import DealFact, LeadSeen, MeetingFact, MeetingSt
 from attribution.domain.recorded import RunTotals
 from attribution.domain.reports import CreditTotal
 from attribution.domain.run import ChannelCredit
+from dealflow_libs.db import any_of
 
 
 class ReportingRepository:
@@ -37,7 +38,13 @@ class ReportingRepository:
         """Adds the rates, replacing a pair's rate of the same effective date."""
         if not rates:
             return
-        statement = insert(currency_rates).values(
+        statement = insert(currency_rates)
+        # executemany: one VALUES list binds 6 parameters a rate (asyncpg takes 32,767)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(currency_rates.primary_key.columns),
+                set_={"rate": statement.excluded.rate, "updated_at": now},
+            ),
             [
                 {
                     "tenant_id": tenant_id,
@@ -48,13 +55,7 @@ class ReportingRepository:
                     "updated_at": now,
                 }
                 for r in rates
-            ]
-        )
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=list(currency_rates.primary_key.columns),
-                set_={"rate": statement.excluded.rate, "updated_at": now},
-            )
+            ],
         )
 
     async def rates(self, tenant_id: str) -> list[CurrencyRate]:
@@ -87,7 +88,7 @@ class ReportingRepository:
             r.currency,
             r.conversion_at,
             r.result["channels"].label("channels"),
-        ).where(r.tenant_id == tenant_id, r.model.in_(list(models)))
+        ).where(r.tenant_id == tenant_id, any_of(r.model, models))
         if as_of is not None:
             latest = latest.where(r.created_at <= as_of)
         inner = (
@@ -179,7 +180,7 @@ class ReportingRepository:
         p = report_credits.c
         scope = [
             p.tenant_id == tenant_id,
-            p.model.in_(list(models)),
+            any_of(p.model, models),
             p.conversion_at >= since,
             p.conversion_at <= until,
         ]
@@ -265,19 +266,7 @@ class ReportingRepository:
         than the stored state changes nothing."""
         if not states:
             return
-        statement = insert(meeting_states).values(
-            [
-                {
-                    "meeting_id": m.meeting_id,
-                    "tenant_id": m.tenant_id,
-                    "status": m.status,
-                    "scheduled_at": m.scheduled_at,
-                    "showed_up": m.showed_up,
-                    "state_at": m.state_at,
-                }
-                for m in states
-            ]
-        )
+        statement = insert(meeting_states)
         new = statement.excluded
         await self.session.execute(
             statement.on_conflict_do_update(
@@ -289,7 +278,18 @@ class ReportingRepository:
                     "state_at": new.state_at,
                 },
                 where=meeting_states.c.state_at <= new.state_at,
-            )
+            ),
+            [
+                {
+                    "meeting_id": m.meeting_id,
+                    "tenant_id": m.tenant_id,
+                    "status": m.status,
+                    "scheduled_at": m.scheduled_at,
+                    "showed_up": m.showed_up,
+                    "state_at": m.state_at,
+                }
+                for m in states
+            ],
         )
 
     async def save_deal_states(self, states: Sequence[tuple[DealFact, datetime]]) -> None:
@@ -297,25 +297,24 @@ class ReportingRepository:
         an event older than the stored state changes nothing."""
         if not states:
             return
-        statement = insert(deal_states).values(
-            [
-                {
-                    "deal_id": d.deal_id,
-                    "tenant_id": d.tenant_id,
-                    "company_domain": d.company_domain,
-                    "primary_contact_email": d.primary_contact_email,
-                    "meeting_ids": list(d.meeting_ids),
-                    "status": d.status,
-                    "stage": d.stage,
-                    "value": d.value,
-                    "currency": d.currency,
-                    "created_at": d.created_at,
-                    "closed_at": d.closed_at,
-                    "state_at": state_at,
-                }
-                for d, state_at in states
-            ]
-        )
+        rows = [
+            {
+                "deal_id": d.deal_id,
+                "tenant_id": d.tenant_id,
+                "company_domain": d.company_domain,
+                "primary_contact_email": d.primary_contact_email,
+                "meeting_ids": list(d.meeting_ids),
+                "status": d.status,
+                "stage": d.stage,
+                "value": d.value,
+                "currency": d.currency,
+                "created_at": d.created_at,
+                "closed_at": d.closed_at,
+                "state_at": state_at,
+            }
+            for d, state_at in states
+        ]
+        statement = insert(deal_states)
         new = statement.excluded
         columns = [c.name for c in deal_states.c if c.name not in ("deal_id", "tenant_id")]
         await self.session.execute(
@@ -323,7 +322,8 @@ class ReportingRepository:
                 index_elements=[deal_states.c.deal_id],
                 set_={name: new[name] for name in columns},
                 where=deal_states.c.state_at <= new.state_at,
-            )
+            ),
+            rows,
         )
 
     async def funnel_leads(
@@ -381,7 +381,7 @@ class ReportingRepository:
             b = meeting_bookings.c
             found = await self.session.execute(
                 select(b.meeting_id, b.attendee_emails).where(
-                    b.tenant_id == tenant_id, b.meeting_id.in_(meeting_ids)
+                    b.tenant_id == tenant_id, any_of(b.meeting_id, meeting_ids)
                 )
             )
             attendees = {meeting_id: list(people) for meeting_id, people in found}

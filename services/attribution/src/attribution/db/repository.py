@@ -29,6 +29,7 @@ from attribution.domain.recorded import Booking, RecordedTouch, StoredRules, Sto
 from attribution.domain.run import AttributionRun
 from attribution.domain.touches import NO_UTM, ActivityType, Touch, Utm
 from attribution.domain.weighting import Milestones
+from dealflow_libs.db import any_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +88,19 @@ class AttributionRepository:
             return set()
         statement = (
             insert(touches)
-            .values([_row(r) for r in recorded])
             .on_conflict_do_nothing(index_elements=[touches.c.tenant_id, touches.c.touch_id])
             .returning(touches.c.tenant_id, touches.c.touch_id)
         )
-        return {(t, i) for t, i in (await self.session.execute(statement)).all()}
+        # executemany (SQLAlchemy pages it): one VALUES list would bind 20 parameters a touch
+        inserted = await self.session.execute(statement, [_row(r) for r in recorded])
+        return {(t, i) for t, i in inserted.all()}
 
     async def current_rules(self, tenant_ids: Iterable[str]) -> dict[str, StoredRules]:
         """Each tenant's latest channel rules; a tenant that never changed them is absent."""
         v = channel_rule_versions.c
         rows = await self.session.execute(
             select(channel_rule_versions)
-            .where(v.tenant_id.in_(sorted(set(tenant_ids))))
+            .where(any_of(v.tenant_id, tenant_ids))
             .order_by(v.tenant_id, v.version.desc())
             .ext(distinct_on(v.tenant_id))
         )
@@ -167,7 +169,9 @@ class AttributionRepository:
             return []
         b = meeting_bookings.c
         rows = await self.session.execute(
-            select(meeting_bookings).where(b.tenant_id == tenant_id, b.meeting_id.in_(meeting_ids))
+            select(meeting_bookings).where(
+                b.tenant_id == tenant_id, any_of(b.meeting_id, meeting_ids)
+            )
         )
         return [
             Booking(
@@ -235,7 +239,7 @@ class AttributionRepository:
             return []
         rows = await self.session.execute(
             select(closed_deals)
-            .where(c.tenant_id == tenant_id, c.deal_id.in_(list(deal_ids)))
+            .where(c.tenant_id == tenant_id, any_of(c.deal_id, deal_ids))
             .order_by(c.deal_id)
         )
         return [_closed(row) for row in rows]
@@ -268,7 +272,7 @@ class AttributionRepository:
         c = closed_deals.c
         who: list[ColumnElement[bool]] = []
         if domains:
-            who.append(c.company_domain.in_(sorted(set(domains))))
+            who.append(any_of(c.company_domain, domains))
         if emails:
             who.append(c.linked_emails.overlap(sorted(set(emails))))
         if not who:
@@ -294,7 +298,7 @@ class AttributionRepository:
     async def tenant_rows(self, tenant_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Tenants' rows as kept (the feed's columns and the service's settings)."""
         rows = await self.session.execute(
-            select(tenants).where(tenants.c.tenant_id.in_(list(tenant_ids)))
+            select(tenants).where(any_of(tenants.c.tenant_id, tenant_ids))
         )
         return [dict(row._mapping) for row in rows]
 
@@ -355,7 +359,7 @@ class AttributionRepository:
             deal_id: (channels, converted, closed_at)
             for deal_id, channels, converted, closed_at in await self.session.execute(
                 select(j.deal_id, j.channels, j.converted, j.closed_at).where(
-                    j.tenant_id == tenant_id, j.deal_id.in_([p.deal_id for p in paths])
+                    j.tenant_id == tenant_id, any_of(j.deal_id, [p.deal_id for p in paths])
                 )
             )
         }
@@ -445,7 +449,7 @@ class AttributionRepository:
         rows = await self.session.execute(
             select(r.deal_id, r.model, r.run_id, r.input_hash, run_voids.c.run_id.is_not(None))
             .outerjoin(run_voids, run_voids.c.run_id == r.run_id)
-            .where(r.tenant_id == tenant_id, r.deal_id.in_(list(deal_ids)))
+            .where(r.tenant_id == tenant_id, any_of(r.deal_id, deal_ids))
             .order_by(r.deal_id, r.model, r.seq.desc())
             .ext(distinct_on(r.deal_id, r.model))
         )
@@ -493,20 +497,17 @@ class AttributionRepository:
     ) -> None:
         if run_ids:
             await self.session.execute(
-                insert(run_voids)
-                .values(
-                    [
-                        {
-                            "run_id": run_id,
-                            "tenant_id": tenant_id,
-                            "reason": reason,
-                            "caused_by": caused_by,
-                            "voided_at": now,
-                        }
-                        for run_id in run_ids
-                    ]
-                )
-                .on_conflict_do_nothing(index_elements=[run_voids.c.run_id])
+                insert(run_voids).on_conflict_do_nothing(index_elements=[run_voids.c.run_id]),
+                [
+                    {
+                        "run_id": run_id,
+                        "tenant_id": tenant_id,
+                        "reason": reason,
+                        "caused_by": caused_by,
+                        "voided_at": now,
+                    }
+                    for run_id in run_ids
+                ],
             )
 
     async def timeline(self, tenant_id: str, email: str) -> list[RecordedTouch]:
