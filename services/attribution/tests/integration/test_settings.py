@@ -39,7 +39,7 @@ class TestRunSettings:
         assert answer.status_code == 200, answer.text
         assert answer.json() == {
             "models": [m.value for m in DEFAULT_MODELS],
-            "time_decay_half_life_days": 7.0,
+            "time_decay_half_life_days": "7",
             "custom_weights": None,
             "lookback_days": 90,
             "ignored_activity_types": ["email_opened"],
@@ -55,8 +55,9 @@ class TestRunSettings:
         assert put.status_code == 200, put.text
         expected = {
             **wanted,
+            "time_decay_half_life_days": "1.5",
             "custom_weights": {
-                "roles": {"first": 40.0, "last": 40.0, "middle": 20.0},
+                "roles": {"first": "40", "last": "40", "middle": "20"},
                 "activity_types": {},
             },
         }
@@ -65,6 +66,33 @@ class TestRunSettings:
         other = await seed_tenant(sessions, tenants, prefix="a")
         theirs = (await client.get("/v1/settings", headers=other.auth)).json()
         assert theirs["models"] == [m.value for m in DEFAULT_MODELS]
+
+    async def test_numbers_come_back_exactly_as_given(self, client, tenant) -> None:
+        # Floats lost this: 1/3 came back as 0.3333333333333333, and a PUT of that GET was
+        # another model. Exact text, numbers or strings in, the stored text out.
+        wanted = {
+            "models": ["custom", "time_decay"],
+            "time_decay_half_life_days": "1/3",
+            "custom_weights": {
+                "roles": {"first": "1/3", "last": 0.1, "middle": "2.50"},
+                "activity_types": {"call": "0.000000000000000000000001"},
+            },
+        }
+        put = await client.put("/v1/settings", json=wanted, headers=tenant.auth)
+        assert put.status_code == 200, put.text
+        got = put.json()
+        assert got["time_decay_half_life_days"] == "1/3"
+        assert got["custom_weights"] == {
+            "roles": {"first": "1/3", "last": "0.1", "middle": "2.5"},
+            "activity_types": {"call": "0.000000000000000000000001"},
+        }
+        again = await client.put("/v1/settings", json=got, headers=tenant.auth)
+        assert again.json() == got == (await client.get("/v1/settings", headers=tenant.auth)).json()
+        for bad in ("1e999999999", "inf", "1/0", "0x10", True):
+            body = {"time_decay_half_life_days": bad}
+            answer = await client.put("/v1/settings", json=body, headers=tenant.auth)
+            assert answer.status_code == 422, (bad, answer.text)
+            assert answer.json()["message"].startswith("time_decay_half_life_days"), answer.text
 
     async def test_problems_are_422s_naming_the_field(self, client, tenant) -> None:
         cases = [

@@ -1,11 +1,10 @@
 """Per-tenant attribution settings, and the tenant's versioned channel rules."""
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from attribution.api.deps import Ctx, Tenant
 from attribution.domain.channels import Field as RuleField
@@ -20,6 +19,8 @@ from attribution.domain.settings import (
     CustomWeights,
     RunSettings,
     SettingsError,
+    exact_number,
+    number_text,
 )
 from attribution.domain.touches import DEFAULT_LOOKBACK_DAYS, DEFAULT_WINDOW
 from attribution.domain.weighting import ModelName
@@ -38,7 +39,25 @@ from dealflow_schemas.bounded import Id, Name
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
-Weight = Annotated[Decimal, Field(allow_inf_nan=False, max_digits=30)]
+
+def _exact(value: object) -> str:
+    # The domain's parser (JSON number, decimal text or "n/d"), answered as the domain stores it.
+    try:
+        return number_text(exact_number(value, "value"))
+    except SettingsError as error:
+        raise ValueError(error.problem) from None
+
+
+#: An exact number: a JSON number or a string ("0.4", "1/3"); answered as exact text.
+Weight = Annotated[
+    str,
+    BeforeValidator(_exact),
+    Field(
+        max_length=64,
+        description='Exact: decimal text ("0.4") or a fraction ("1/3").',
+        examples=["0.4", "1/3"],
+    ),
+]
 
 
 class CustomWeightsIn(BaseModel):
@@ -67,7 +86,7 @@ class RunSettingsIn(BaseModel):
         "channel groups (beyond that its run credits (unattributed) and says why).",
     )
     time_decay_half_life_days: Weight = Field(
-        default=Decimal(DEFAULT_HALF_LIFE_DAYS.numerator),
+        default=number_text(DEFAULT_HALF_LIFE_DAYS),
         description=f"time_decay's half-life in days (1/86400 to {MAX_HALF_LIFE_DAYS}).",
     )
     custom_weights: CustomWeightsIn | None = Field(
@@ -86,13 +105,16 @@ class RunSettingsIn(BaseModel):
 
 
 class CustomWeightsOut(BaseModel):
-    roles: dict[str, float]
-    activity_types: dict[str, float]
+    roles: dict[str, str] = Field(description="Relative role weights, exact (as stored).")
+    activity_types: dict[str, str] = Field(description="Activity type factors, exact.")
 
 
 class RunSettingsOut(BaseModel):
     models: list[ModelName] = Field(description="Models each won deal gets a run of.")
-    time_decay_half_life_days: float = Field(description="time_decay's half-life in days.")
+    time_decay_half_life_days: str = Field(
+        description='time_decay\'s half-life in days, exact ("7", "1.5", "1/3").',
+        examples=["7"],
+    )
     custom_weights: CustomWeightsOut | None = Field(description="The custom model's weights.")
     lookback_days: int = Field(description="Lookback before the conversion; 0 = no limit.")
     ignored_activity_types: list[str] = Field(description="Types that never earn credit.")
@@ -102,10 +124,10 @@ def _settings_out(settings: RunSettings) -> RunSettingsOut:
     custom: CustomWeights | None = settings.custom_weights
     return RunSettingsOut(
         models=list(settings.models),
-        time_decay_half_life_days=float(settings.half_life_days),
+        time_decay_half_life_days=number_text(settings.half_life_days),
         custom_weights=CustomWeightsOut(
-            roles={k: float(w) for k, w in custom.roles.items()},
-            activity_types={t.value: float(f) for t, f in custom.activity_types.items()},
+            roles={k: number_text(w) for k, w in custom.roles.items()},
+            activity_types={t.value: number_text(f) for t, f in custom.activity_types.items()},
         )
         if custom
         else None,

@@ -5,6 +5,7 @@ are checked here once for the API, and are read back by every run. Channel rules
 they are versioned in their own table (`channel_rule_versions`).
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -39,13 +40,23 @@ class SettingsError(ValueError):
         self.problem = problem
 
 
-def _fraction(value: Any, field_: str) -> Fraction:
+#: Decimal text with an exponent under 100, or "n/d" (Fraction would build 10**10**9 from
+#: "1e999999999").
+_NUMBER = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,2})?|\d+/\d+)")
+
+
+def exact_number(value: Any, field_: str) -> Fraction:
     """A number from JSON or the API (int, decimal text or float, "n/d"), exactly."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Fraction):
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise SettingsError(field_, f"must be a number, got {value!r}")
+    text = str(value)
+    if len(text) > 64 or not _NUMBER.fullmatch(text):
+        raise SettingsError(field_, f"must be a finite number, got {value!r}")
     try:
-        return Fraction(str(value)) if not isinstance(value, Fraction) else value
-    except (ValueError, ZeroDivisionError):
+        return Fraction(text)
+    except ZeroDivisionError:
         raise SettingsError(field_, f"must be a finite number, got {value!r}") from None
 
 
@@ -88,7 +99,7 @@ class CustomWeights:
                     f"custom_weights.roles.{key}",
                     f"not a role; use {', '.join(CUSTOM_ROLE_KEYS)}",
                 )
-            weight = _fraction(value, f"custom_weights.roles.{key}")
+            weight = exact_number(value, f"custom_weights.roles.{key}")
             if weight < 0:
                 raise SettingsError(f"custom_weights.roles.{key}", "must not be negative")
             roles[key] = weight
@@ -102,7 +113,7 @@ class CustomWeights:
                 raise SettingsError(
                     f"custom_weights.activity_types.{key}", "not an activity type"
                 ) from None
-            factor = _fraction(value, f"custom_weights.activity_types.{key}")
+            factor = exact_number(value, f"custom_weights.activity_types.{key}")
             if factor < 0:
                 raise SettingsError(f"custom_weights.activity_types.{key}", "must not be negative")
             types[kind] = factor
@@ -153,7 +164,7 @@ class RunSettings:
         object.__setattr__(self, "models", models)
         if ModelName.CUSTOM in models and self.custom_weights is None:
             raise SettingsError("models", "custom is enabled but custom_weights are not set")
-        half_life = _fraction(self.half_life_days, "time_decay_half_life_days")
+        half_life = exact_number(self.half_life_days, "time_decay_half_life_days")
         if not Fraction(1, 86_400) <= half_life <= MAX_HALF_LIFE_DAYS:
             raise SettingsError(
                 "time_decay_half_life_days",
@@ -195,7 +206,7 @@ class RunSettings:
         ignored = stored.get("ignored_activity_types", default.window.ignored_activity_types)
         return cls(
             models=models,
-            half_life_days=_fraction(
+            half_life_days=exact_number(
                 stored.get("time_decay_half_life_days", default.half_life_days),
                 "time_decay_half_life_days",
             ),
