@@ -321,6 +321,32 @@ class TestFunnel:
             "lead_to_win_rate": 0,
         }
 
+    async def test_a_meeting_attendee_without_touches_is_a_lead(
+        self, client, sessions, uow_factory
+    ) -> None:
+        # The leads read model's rule (a person with a touch or a meeting), not "a person with
+        # a touch": ana books (her booking is her touch), eve only attends.
+        tenant = await new_tenant(sessions)
+        domain = f"{uuid.uuid4().hex[:8]}.com"
+        ana, eve = f"ana@{domain}", f"eve@{domain}"
+        booked = meeting_event(
+            MeetingBooked,
+            tenant_id=tenant.id,
+            email=ana,
+            company_domain=domain,
+            attendees=[{"email": ana, "name": "Ana"}, {"email": eve, "name": "Eve"}],
+        )
+        await record_meeting_events(uow_factory(MEETINGS), [(str(uuid.uuid4()), booked)])
+        listed = await client.get("/v1/leads", headers=tenant.auth)
+        assert sorted(lead["email"] for lead in listed.json()["items"]) == [ana, eve]
+        for mode in ("period", "cohort"):
+            answer = await client.get(
+                "/v1/reports/funnel", params={"days": 30, "mode": mode}, headers=tenant.auth
+            )
+            assert answer.status_code == 200, answer.text
+            counts = answer.json()
+            assert (counts["total_leads"], counts["lead_to_meeting_rate"]) == (2, 10_000), mode
+
     async def test_the_consumers_record_what_the_funnel_counts(
         self, client, sessions, producer, attribution_events: TopicProbe
     ) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, union
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,8 @@ from attribution.db.tables import (
     attribution_runs,
     currency_rates,
     deal_states,
+    leads,
+    meeting_attendees,
     meeting_bookings,
     meeting_states,
     report_credits,
@@ -329,16 +331,30 @@ class ReportingRepository:
     async def funnel_leads(
         self, tenant_id: str, since: datetime, until: datetime
     ) -> list[LeadSeen]:
-        """Everyone touched since `since`: when first seen, and whether touched in the window."""
-        t = touches.c
-        in_window = and_(t.occurred_at >= since, t.occurred_at <= until)
-        rows = await self.session.execute(
-            select(t.person_email, func.min(t.occurred_at), func.bool_or(in_window))
-            .where(t.tenant_id == tenant_id)
-            .group_by(t.person_email)
-            .having(func.max(t.occurred_at) >= since)
+        """The leads (the read model's: a person with a touch or a meeting) first seen or
+        active in [since, until]: touched, or booking or attending a meeting booked, in it."""
+        t, a, b, lead = touches.c, meeting_attendees.c, meeting_bookings.c, leads.c
+        touched = select(t.person_email.label("email")).where(
+            t.tenant_id == tenant_id, t.occurred_at >= since, t.occurred_at <= until
         )
-        return [LeadSeen(email, first, bool(touched)) for email, first, touched in rows]
+        met = (
+            select(a.email)
+            .join(meeting_bookings, b.meeting_id == a.meeting_id)
+            .where(a.tenant_id == tenant_id, b.booked_at >= since, b.booked_at <= until)
+        )
+        active = union(touched, met).subquery()
+        rows = await self.session.execute(
+            select(lead.email, lead.first_seen_at, active.c.email.is_not(None))
+            .outerjoin(active, active.c.email == lead.email)
+            .where(
+                lead.tenant_id == tenant_id,
+                or_(
+                    active.c.email.is_not(None),
+                    and_(lead.first_seen_at >= since, lead.first_seen_at <= until),
+                ),
+            )
+        )
+        return [LeadSeen(email, first, bool(active)) for email, first, active in rows]
 
     async def funnel_meetings(self, tenant_id: str, since: datetime) -> list[MeetingFact]:
         """Meetings booked or scheduled since `since`, with who booked and who attended."""

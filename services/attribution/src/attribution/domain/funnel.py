@@ -1,8 +1,9 @@
 """The funnel: leads -> meetings -> deals, counted by period or by cohort (pure).
 
-* period: each count is of what happened inside the window: leads touched in it, meetings
-  booked in it, meetings held in it (by their scheduled time) that showed or not, deals created
-  in it, deals won or lost in it (by close time, in their current status).
+* period: each count is of what happened inside the window: leads active in it (touched, or
+  booking or attending a meeting booked in it), meetings booked in it, meetings held in it (by
+  their scheduled time) that showed or not, deals created in it, deals won or lost in it (by
+  close time, in their current status).
 * cohort: the leads first seen inside the window, followed to whatever happened to them since:
   their meetings (any booking they attend), and the deals of their accounts created at or after
   the lead was first seen.
@@ -32,9 +33,11 @@ class FunnelMode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LeadSeen:
+    """A lead of the leads read model (a person with a touch or a meeting, domain.leads)."""
+
     email: str
-    first_seen: datetime  # the person's first touch ever (a booking is a touch too)
-    touched_in_window: bool
+    first_seen: datetime  # the first touch or booking, whichever came first
+    active_in_window: bool  # touched, or booked or attends a meeting booked, in the window
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +172,7 @@ def _period(
     def inside(moment: datetime | None) -> bool:
         return moment is not None and since <= moment <= until
 
-    people = [lead for lead in leads if lead.touched_in_window]
+    people = [lead for lead in leads if lead.active_in_window]
     booked = [m for m in meetings if inside(m.booked_at)]
     closed = [d for d in deals if inside(d.closed_at)]
     booked_people = {p for m in booked for p in m.people}
