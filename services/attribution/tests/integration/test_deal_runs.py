@@ -2,8 +2,6 @@
 voids; every consumer is idempotent (inbox claims)."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import orjson
 from sqlalchemy import select
@@ -14,73 +12,9 @@ from attribution.domain.deal_runs import DEFAULT_MODELS
 from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
 from dealflow_libs.testing.tenants import seed_tenant
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, DealAttributed, DealAttributionVoided
-from dealflow_schemas.deals import (
-    DEALS_TOPIC,
-    CompanyRef,
-    DealEvent,
-    DealReopened,
-    DealSnapshot,
-    DealStage,
-    DealStatus,
-    DealValueChanged,
-    DealWon,
-)
+from dealflow_schemas.deals import DEALS_TOPIC, DealReopened, DealStatus, DealValueChanged, DealWon
 
-WON_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-def deal_event(
-    kind: type[DealEvent],
-    tenant_id: str,
-    deal_id: uuid.UUID,
-    domain: str,
-    *,
-    value: str = "1000.00",
-    status: DealStatus = DealStatus.WON,
-    **extra: object,
-) -> DealEvent:
-    snapshot = DealSnapshot(
-        deal_id=deal_id,
-        tenant_id=tenant_id,
-        name=f"{domain} deal",
-        company=CompanyRef(company_id=uuid.uuid4(), domain=domain, name=domain),
-        status=status,
-        stage=DealStage.CLOSED_WON if status is DealStatus.WON else DealStage.PROPOSAL,
-        probability=100 if status is DealStatus.WON else 40,
-        value=Decimal(value),
-        currency="USD",
-        primary_contact_email=f"ceo@{domain}",
-        closed_at=WON_AT if status is DealStatus.WON else None,
-        created_at=WON_AT - timedelta(days=20),
-        updated_at=WON_AT,
-    )
-    return kind(
-        deal_id=deal_id,
-        tenant_id=tenant_id,
-        occurred_at=WON_AT,
-        deal=snapshot,
-        **extra,
-    )
-
-
-async def post_journey(client, tenant, domain: str, prefix: str = "") -> None:  # type: ignore[no-untyped-def]
-    def at(days: int) -> str:
-        return (WON_AT - timedelta(days=days)).isoformat()
-
-    body = {
-        "touches": [
-            {"touch_id": f"{prefix}t1", "person_email": f"ana@{domain}", "occurred_at": at(30),
-             "activity_type": "ad_click", "utm_source": "google", "utm_medium": "cpc"},
-            {"touch_id": f"{prefix}t2", "person_email": f"ceo@{domain}", "occurred_at": at(10),
-             "activity_type": "email_replied"},
-            {"touch_id": f"{prefix}t3", "person_email": "other@elsewhere.com", "occurred_at": at(5),
-             "activity_type": "call"},
-            {"touch_id": f"{prefix}t4", "person_email": f"bo@eu.{domain}", "occurred_at": at(-1),
-             "activity_type": "call"},
-        ]
-    }  # fmt: skip
-    answer = await client.post("/v1/touches", json=body, headers=tenant.auth)
-    assert answer.json()["created"] == 4, answer.text
+from .factories import deal_event, post_journey
 
 
 def is_run(record) -> bool:  # type: ignore[no-untyped-def]

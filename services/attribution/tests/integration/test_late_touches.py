@@ -19,7 +19,7 @@ from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, DealAttributed, Touc
 from dealflow_schemas.deals import DealReopened, DealStatus, DealWon
 from dealflow_schemas.meetings import MeetingBooked
 
-from .test_deal_runs import WON_AT, deal_event, post_journey
+from .factories import WON_AT, deal_event, post_journey
 
 CONSUMER = "attribution-deals"
 

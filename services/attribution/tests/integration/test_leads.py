@@ -4,7 +4,6 @@ bookings and deal events (topics), filters and the cursor, redelivery, tenants, 
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -23,19 +22,18 @@ from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
 from dealflow_schemas.attribution import ActivityType, TouchIn
 from dealflow_schemas.deals import (
     DEALS_TOPIC,
-    CompanyRef,
     DealCreated,
     DealEvent,
     DealLost,
     DealReopened,
-    DealSnapshot,
-    DealStage,
     DealStatus,
     DealWon,
     LostReason,
 )
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingAttended, MeetingBooked
 from dealflow_schemas.tenants import TenantChanged
+
+from . import factories
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -47,35 +45,22 @@ def deal_event(
     domain: str | None,
     status: DealStatus,
     *,
-    meeting_ids: list[uuid.UUID] | None = None,
     contact: str | None = None,
-    occurred_at: datetime | None = None,
-    **extra: Any,
+    **fields: Any,
 ) -> DealEvent:
-    closed = status in (DealStatus.WON, DealStatus.LOST)
-    stage = {DealStatus.WON: DealStage.CLOSED_WON, DealStatus.LOST: DealStage.CLOSED_LOST}
-    snapshot = DealSnapshot(
-        deal_id=deal_id,
-        tenant_id=tenant_id,
-        name="deal",
-        company=CompanyRef(company_id=uuid.uuid4(), domain=domain or "", name=domain or "-"),
+    """A 2,500 EUR deal created at T0 + 5 days, closed (if so) at T0 + 20 days."""
+    return factories.deal_event(
+        kind,
+        tenant_id,
+        deal_id,
+        domain,
         status=status,
-        stage=stage.get(status, DealStage.QUALIFICATION),
-        probability=40,
-        value=Decimal("2500.00"),
+        value="2500.00",
         currency="EUR",
-        primary_contact_email=contact,
-        meeting_ids=meeting_ids or [],
-        closed_at=T0 + timedelta(days=20) if closed else None,
+        contact=contact,
         created_at=T0 + timedelta(days=5),
-        updated_at=datetime.now(UTC),
-    )
-    return kind(
-        deal_id=deal_id,
-        tenant_id=tenant_id,
-        occurred_at=occurred_at or datetime.now(UTC),
-        deal=snapshot,
-        **extra,
+        closed_at=T0 + timedelta(days=20),
+        **fields,
     )
 
 

@@ -32,7 +32,7 @@ from dealflow_schemas.deals import (
 )
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingBooked
 
-from .test_deal_runs import WON_AT, deal_event
+from .factories import WON_AT, deal_event
 
 
 async def current_runs(sessions, tenant_id: str) -> dict[tuple[str, str], tuple[bytes, str]]:  # type: ignore[no-untyped-def]

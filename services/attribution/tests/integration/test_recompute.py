@@ -7,7 +7,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from attribution.db.tables import attribution_runs, outbox
+from attribution.db.tables import attribution_runs, outbox, tenants
 from attribution.deal_events import record_deal_events
 from attribution.domain.deal_runs import DEFAULT_MODELS
 from attribution.recompute import recompute_tenant
@@ -16,15 +16,13 @@ from dealflow_libs.testing.tenants import seed_tenant
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC
 from dealflow_schemas.deals import DealLost, DealStatus, DealWon
 
-from .test_deal_runs import deal_event, post_journey
+from .factories import deal_event, post_journey
 
 CONSUMER = "attribution-deals"
 MODELS = len(DEFAULT_MODELS)
 
 
 async def tenant_with_deals(client, sessions, uow_factory, won: int, lost: int = 0):  # type: ignore[no-untyped-def]
-    from attribution.db.tables import tenants
-
     tenant = await seed_tenant(sessions, tenants, prefix="r")
     deals = []
     for i in range(won + lost):

@@ -3,7 +3,6 @@ comparison, the funnel by period and by cohort, and history as of an instant."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import delete, select
 
@@ -16,12 +15,8 @@ from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
 from dealflow_schemas.deals import (
     DEALS_TOPIC,
-    CompanyRef,
     DealCreated,
-    DealEvent,
     DealReopened,
-    DealSnapshot,
-    DealStage,
     DealStatus,
     DealValueChanged,
     DealWon,
@@ -34,42 +29,10 @@ from dealflow_schemas.meetings import (
     MeetingStatus,
 )
 
-WON_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+from .factories import WON_AT, deal_event
+
 DEALS = "attribution-deals"
 MEETINGS = "attribution-meetings"
-
-
-def deal_event(
-    kind: type[DealEvent],
-    tenant_id: str,
-    deal_id: uuid.UUID,
-    domain: str,
-    *,
-    value: str = "1000.00",
-    currency: str = "USD",
-    status: DealStatus = DealStatus.WON,
-    created_at: datetime = WON_AT - timedelta(days=20),
-    closed_at: datetime | None = WON_AT,
-    **extra: object,
-) -> DealEvent:
-    won = status is DealStatus.WON
-    snapshot = DealSnapshot(
-        deal_id=deal_id,
-        tenant_id=tenant_id,
-        name=f"{domain} deal",
-        company=CompanyRef(company_id=uuid.uuid4(), domain=domain, name=domain),
-        status=status,
-        stage=DealStage.CLOSED_WON if won else DealStage.QUALIFICATION,
-        probability=100 if won else 40,
-        value=Decimal(value),
-        currency=currency,
-        primary_contact_email=f"ceo@{domain}",
-        closed_at=closed_at if won else None,
-        created_at=created_at,
-        updated_at=datetime.now(UTC),
-    )
-    occurred = datetime.now(UTC)
-    return kind(deal_id=deal_id, tenant_id=tenant_id, occurred_at=occurred, deal=snapshot, **extra)
 
 
 async def post_touches(client, tenant, *items: tuple[str, str, datetime, str]) -> None:  # type: ignore[no-untyped-def]
