@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import attribution
-from attribution.domain.account import account_touches
 from attribution.domain.default_channels import default_rule_set
 from attribution.domain.models import (
     LINEAR,
@@ -225,29 +224,3 @@ def test_every_model_sums_to_the_cent_over_random_journeys() -> None:
                 0 if result.unattributed_reason else value
             )
             assert len(result.touches) + len(result.excluded) == n
-
-
-class TestAccountJourney:
-    def test_colleagues_and_linked_attendees_are_in_and_others_are_out(self) -> None:
-        everyone = [
-            *touches((5, ActivityType.CALL), person="jane@acme.com"),
-            Touch("colleague", "joe@eu.acme.com", WON - timedelta(days=4), ActivityType.SMS),
-            Touch("gmail-linked", "Pat@Gmail.com", WON - timedelta(days=3), ActivityType.EVENT),
-            Touch("gmail-other", "sam@gmail.com", WON - timedelta(days=2), ActivityType.CALL),
-            Touch("elsewhere", "kim@other.com", WON - timedelta(days=1), ActivityType.CALL),
-        ]
-        chosen = account_touches(
-            everyone, company_domain="acme.com", linked_emails=["pat@gmail.com"]
-        )
-        assert [t.touch_id for t in chosen] == ["t1", "colleague", "gmail-linked"]
-        people = {t.person_email for t in compute_run(run_of(chosen)).touches}
-        assert people == {"jane@acme.com", "joe@eu.acme.com", "pat@gmail.com"}
-
-    def test_a_tenant_personal_domain_joins_only_through_a_link(self) -> None:
-        mine = [Touch("t", "jo@freelancer.io", WON, ActivityType.CALL)]
-        assert (
-            account_touches(
-                mine, company_domain="freelancer.io", personal_domains=["freelancer.io"]
-            )
-            == []
-        )

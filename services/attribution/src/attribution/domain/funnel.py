@@ -8,20 +8,21 @@
   their meetings (any booking they attend), and the deals of their accounts created at or after
   the lead was first seen.
 
-A person belongs to a deal's account by the attribution journey's rule: their email's company
-domain is the deal company's domain, or they are the deal's primary contact or an attendee of
-one of its meetings.
+A person belongs to a deal's account by the attribution journey's rule (`domain.account`): their
+email's company domain is the deal company's domain, or they are the deal's primary contact or
+an attendee of one of its meetings.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from attribution.domain.account import Accounts
 from attribution.domain.reports import FunnelCounts
-from dealflow_libs.domains import company_domain_of, person_key
+from dealflow_libs.domains import person_key
 
 WON, LOST, CANCELLED = "won", "lost", "cancelled"
 
@@ -99,27 +100,6 @@ class FunnelSelection:
     won: tuple[DealFact, ...]  # whose values make total_won_value
 
 
-class _Accounts:
-    """Which deals a person belongs to, by company domain or as one of the deal's people."""
-
-    def __init__(self, deals: Iterable[DealFact], personal_domains: Sequence[str]) -> None:
-        self._personal = tuple(personal_domains)
-        self._by_domain: dict[str, list[DealFact]] = {}
-        self._by_person: dict[str, list[DealFact]] = {}
-        for deal in deals:
-            if deal.company_domain:
-                self._by_domain.setdefault(deal.company_domain, []).append(deal)
-            for person in deal.people:
-                self._by_person.setdefault(person, []).append(deal)
-
-    def deals_of(self, email: str) -> list[DealFact]:
-        domain = company_domain_of(email, self._personal)[0]
-        found = {d.deal_id: d for d in self._by_person.get(email, ())}
-        for deal in self._by_domain.get(domain, ()) if domain else ():
-            found[deal.deal_id] = deal
-        return list(found.values())
-
-
 @dataclass(frozen=True, slots=True)
 class _Picked:
     leads: list[LeadSeen]
@@ -142,7 +122,7 @@ def select_funnel(
     personal_domains: Sequence[str] = (),
 ) -> FunnelSelection:
     """The counts of the funnel, and the deals whose values make its pipeline and won value."""
-    accounts = _Accounts(deals, personal_domains)
+    accounts = Accounts(deals, personal_domains)
     pick = _period if mode is FunnelMode.PERIOD else _cohort
     picked = pick(since, until, leads, meetings, deals, accounts)
     won = tuple(d for d in picked.closed if d.status == WON)
@@ -167,7 +147,7 @@ def _period(
     leads: Sequence[LeadSeen],
     meetings: Sequence[MeetingFact],
     deals: Sequence[DealFact],
-    accounts: _Accounts,
+    accounts: Accounts[DealFact],
 ) -> _Picked:
     def inside(moment: datetime | None) -> bool:
         return moment is not None and since <= moment <= until
@@ -198,7 +178,7 @@ def _cohort(
     leads: Sequence[LeadSeen],
     meetings: Sequence[MeetingFact],
     deals: Sequence[DealFact],
-    accounts: _Accounts,
+    accounts: Accounts[DealFact],
 ) -> _Picked:
     people = [lead for lead in leads if since <= lead.first_seen <= until]
     emails = {lead.email for lead in people}

@@ -4,7 +4,7 @@ account got.
 A lead is one person (`person_key` of the email). Their company is the registrable domain of
 the address unless it is a personal mailbox under the tenant's list (`company_domain_of`, the
 rule deals and meetings use): a gmail.com lead has no company. The lead's *account* is every
-deal the person belongs to by the attribution journey's rule (`account.belongs_to`): the deal's
+deal the person belongs to by the attribution journey's rule (`domain.account`): the deal's
 company is theirs, or they are its primary contact or attend one of its meetings.
 
 Status, from the recorded state alone (so any arrival order gives the same answer):
@@ -24,7 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from attribution.domain.account import belongs_to, email_domain
+from attribution.domain.account import Accounts
 from attribution.domain.funnel import DealFact
 from dealflow_libs.domains import company_domain_of
 from dealflow_schemas.deals import DealStatus
@@ -105,34 +105,22 @@ def derive_leads(
         attendees[booking.meeting_id] = booking.people
         for person in booking.people:
             booked.setdefault(person, []).append(booking)
-    # Candidates by registrable domain and by person; `belongs_to` then applies the exact rule.
-    by_domain: dict[str, list[DealFact]] = {}
-    by_person: dict[str, list[DealFact]] = {}
-    for deal in deals:
-        joined = frozenset(p for m in deal.meeting_ids for p in attendees.get(m, ()))
-        deal = replace(deal, attendees=joined)
-        if deal.company_domain:
-            by_domain.setdefault(deal.company_domain, []).append(deal)
-        for person in deal.people:
-            by_person.setdefault(person, []).append(deal)
-    found: dict[str, Lead | None] = {}
-    for email in people:
-        candidates = {d.deal_id: d for d in by_person.get(email, ())}
-        candidates.update((d.deal_id, d) for d in by_domain.get(email_domain(email) or "", ()))
-        account = [
-            d
-            for d in candidates.values()
-            if belongs_to(
-                email,
-                company_domain=d.company_domain,
-                linked_emails=d.people,
-                personal_domains=personal_domains,
-            )
-        ]
-        found[email] = _lead(
-            email, touches.get(email), booked.get(email, []), account, personal_domains
+    joined = [replace(d, attendees=_attending(d, attendees)) for d in deals]
+    accounts = Accounts(joined, personal_domains)
+    return {
+        email: _lead(
+            email,
+            touches.get(email),
+            booked.get(email, []),
+            accounts.deals_of(email),
+            personal_domains,
         )
-    return found
+        for email in people
+    }
+
+
+def _attending(deal: DealFact, attendees: Mapping[UUID, frozenset[str]]) -> frozenset[str]:
+    return frozenset(p for m in deal.meeting_ids for p in attendees.get(m, ()))
 
 
 def tenant_leads(
