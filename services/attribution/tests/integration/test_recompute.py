@@ -2,6 +2,10 @@
 the inputs changed; a tenant recompute goes a batch per transaction, and one killed mid-way,
 run again, loses and doubles nothing."""
 
+import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from collections import Counter
 
@@ -152,3 +156,22 @@ class TestKilledRecompute:
         )
         # Every stored run was published exactly once (outbox rows in the runs' transactions).
         assert await published_runs(sessions, deals) == 5 * MODELS + 5
+
+
+class TestRecomputeCli:
+    async def test_dealflow_attribution_recompute(self, client, sessions, uow_factory) -> None:
+        tenant, deals = await tenant_with_deals(client, sessions, uow_factory, won=2)
+        await set_settings(uow_factory, tenant.id, {"time_decay_half_life_days": "5"})
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "attribution.cli", "recompute", tenant.id],
+            capture_output=True, text=True, env={**os.environ, "DEALFLOW_LOG_LEVEL": "WARNING"},
+            timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert f"{tenant.id}: 2 won deals, 2 runs created, {2 * MODELS - 2} unchanged" in (
+            done.stdout
+        )
+        assert f"runs of {tenant.id}" in done.stderr  # the progress bar
+        counts = await run_counts(sessions, tenant.id)
+        assert counts[(deals[0], "time_decay")] == 2
