@@ -36,7 +36,7 @@ def to_touch(item: TouchIn) -> Touch:
         touch_id=item.touch_id,
         person_email=item.person_email,
         occurred_at=item.occurred_at,
-        activity_type=ActivityType(item.activity_type.value),
+        activity_type=item.activity_type,
         channel=item.channel or None,
         utm=Utm(
             source=item.utm_source,

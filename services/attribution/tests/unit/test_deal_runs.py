@@ -7,10 +7,11 @@ from attribution.domain.deal_runs import (
     DEFAULT_MODELS,
     DealFacts,
     channel_path,
-    deal_runs,
+    deal_inputs,
     enabled_models,
 )
 from attribution.domain.default_channels import default_rule_set
+from attribution.domain.run import compute_run
 from attribution.domain.settings import RunSettings
 from attribution.domain.touches import ActivityType, Touch
 from attribution.domain.weighting import Milestones, ModelName
@@ -38,16 +39,29 @@ def test_runs_split_the_value_exactly_and_path_is_the_eligible_channels() -> Non
     rules = default_rule_set()
     assert channel_path(TOUCHES, rules, WON) == ["Phone", "Outbound Email"]
     facts = DealFacts("d", 1001, "USD", WON, Milestones(won_at=WON))
-    runs = deal_runs(facts, TOUCHES, rules, enabled_models(RunSettings(), [(["Phone"], True)]))
+    runs = [
+        *map(
+            compute_run,
+            deal_inputs(facts, TOUCHES, rules, enabled_models(RunSettings(), [(["Phone"], True)])),
+        )
+    ]
     assert all(sum(c.minor_units for c in run.channels) == 1001 for run in runs)
     assert all([e.exclusion.touch.touch_id for e in run.excluded] == ["late"] for run in runs)
 
 
 def test_deal_attributed_names_every_field() -> None:
     facts = DealFacts(str(uuid.uuid4()), 500, "EUR", WON, Milestones(won_at=WON))
-    (run,) = deal_runs(
-        facts, TOUCHES, default_rule_set(), enabled_models(RunSettings(models=(ModelName.LINEAR,)))
-    )
+    (run,) = [
+        *map(
+            compute_run,
+            deal_inputs(
+                facts,
+                TOUCHES,
+                default_rule_set(),
+                enabled_models(RunSettings(models=(ModelName.LINEAR,))),
+            ),
+        )
+    ]
     previous = uuid.uuid4()
     event = deal_attributed(
         "t", uuid.uuid4(), run, supersedes=previous, computed_at=WON, caused_by="e"

@@ -8,7 +8,6 @@ import pytest
 
 from attribution.domain.money import (
     allocate,
-    allocate_fractions,
     from_minor_units,
     minor_unit_exponent,
     to_minor_units,
@@ -70,9 +69,6 @@ class TestAllocate:
             allocate(1, [0, 0])
         with pytest.raises(ValueError, match="positive sum"):
             allocate(1, [2, -1])
-
-    def test_rational_weights(self) -> None:
-        assert allocate_fractions(100, [Fraction(1, 3), Fraction(2, 3)]) == [33, 67]
 
     def test_sums_to_the_cent_over_many_random_splits(self) -> None:
         rng = random.Random(42)

@@ -5,9 +5,10 @@ from fractions import Fraction
 
 import pytest
 
-from attribution.domain.deal_runs import DealFacts, channel_path, deal_runs, enabled_models
+from attribution.domain.deal_runs import DealFacts, channel_path, deal_inputs, enabled_models
 from attribution.domain.default_channels import default_rule_set
 from attribution.domain.models import CustomModel, ScoreModel, TimeDecay, UnavailableModel
+from attribution.domain.run import compute_run
 from attribution.domain.settings import (
     DEFAULT_MODELS,
     CustomWeights,
@@ -137,13 +138,18 @@ class TestRunsUseTheSettings:
             "Outbound Email",
             "Phone",
         ]
-        (run,) = deal_runs(
-            FACTS,
-            TOUCHES,
-            rules,
-            enabled_models(RunSettings(models=(ModelName.LINEAR,), window=tight.window)),
-            tight.window,
-        )
+        (run,) = [
+            *map(
+                compute_run,
+                deal_inputs(
+                    FACTS,
+                    TOUCHES,
+                    rules,
+                    enabled_models(RunSettings(models=(ModelName.LINEAR,), window=tight.window)),
+                    tight.window,
+                ),
+            )
+        ]
         assert [t.touch_id for t in run.touches] == ["opened", "sent", "call"]
         assert run.window.canonical() == {"lookback_days": 30, "ignored_activity_types": []}
 
@@ -152,12 +158,21 @@ class TestRunsUseTheSettings:
         settings = RunSettings.from_stored({**stored, "time_decay_half_life_days": 7})
         (model,) = enabled_models(settings)
         assert model == TimeDecay(timedelta(days=7))
-        (run,) = deal_runs(FACTS, TOUCHES, default_rule_set(), [model], settings.window)
+        (run,) = [
+            *map(
+                compute_run,
+                deal_inputs(FACTS, TOUCHES, default_rule_set(), [model], settings.window),
+            )
+        ]
         # A touch one half-life old gets half the weight of one at the conversion.
         assert {t.touch_id: t.minor_units for t in run.touches} == {"sent": 333, "call": 667}
         faster = RunSettings.from_stored({**stored, "time_decay_half_life_days": 1})
         (model,) = enabled_models(faster)
-        (run,) = deal_runs(FACTS, TOUCHES, default_rule_set(), [model], faster.window)
+        (run,) = [
+            *map(
+                compute_run, deal_inputs(FACTS, TOUCHES, default_rule_set(), [model], faster.window)
+            )
+        ]
         assert run.params == {"half_life_days": "1/1"}
         assert {t.touch_id: t.minor_units for t in run.touches} == {"sent": 8, "call": 992}
 
@@ -175,7 +190,9 @@ class TestRunsUseTheSettings:
             {ActivityType.EMAIL_SENT: Fraction(0)},
         )
         window = Window(30)
-        (run,) = deal_runs(FACTS, TOUCHES, default_rule_set(), [model], window)
+        (run,) = [
+            *map(compute_run, deal_inputs(FACTS, TOUCHES, default_rule_set(), [model], window))
+        ]
         assert run.params["role_weights"] == {"first": "3/10", "last": "1/2"}
         assert {t.touch_id: t.minor_units for t in run.touches} == {"sent": 0, "call": 1000}
 
@@ -192,7 +209,11 @@ class TestRunsUseTheSettings:
         linear, shapley = enabled_models(settings, [(channels, True)])
         assert isinstance(shapley, UnavailableModel)
         assert linear.name is ModelName.LINEAR
-        (run,) = deal_runs(FACTS, TOUCHES, default_rule_set(), [shapley], Window(30))
+        (run,) = [
+            *map(
+                compute_run, deal_inputs(FACTS, TOUCHES, default_rule_set(), [shapley], Window(30))
+            )
+        ]
         assert run.unattributed_reason is not None
         assert "17 channel groups exceed the limit of 16" in run.unattributed_reason
         assert run.params == {"unavailable": run.unattributed_reason}

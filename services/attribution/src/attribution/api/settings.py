@@ -98,7 +98,7 @@ class RunSettingsIn(BaseModel):
         f"limit (at most {MAX_LOOKBACK_DAYS}).",
     )
     ignored_activity_types: list[ActivityType] = Field(
-        default=sorted(ActivityType(t.value) for t in DEFAULT_WINDOW.ignored_activity_types),
+        default=sorted(DEFAULT_WINDOW.ignored_activity_types),
         description="Activity types that never earn credit (default email_opened: privacy "
         "proxies open every mail). An empty list makes every type eligible.",
     )

@@ -334,21 +334,6 @@ class AttributionRepository:
             key = func.hashtext(literal_column("'attribution-runs:'", Text) + tenant_id)
             await self.session.execute(select(func.pg_advisory_xact_lock(key)))
 
-    async def save_journey(
-        self,
-        tenant_id: str,
-        deal_id: uuid.UUID,
-        channels: Sequence[str],
-        converted: bool,
-        closed_at: datetime,
-    ) -> None:
-        values = {"channels": list(channels), "converted": converted, "closed_at": closed_at}
-        await self.session.execute(
-            insert(deal_journeys)
-            .values(deal_id=deal_id, tenant_id=tenant_id, **values)
-            .on_conflict_do_update(index_elements=[deal_journeys.c.deal_id], set_=values)
-        )
-
     async def save_journeys(self, tenant_id: str, paths: Sequence[DealPath]) -> None:
         """Upserts closed deals' channel paths; a row whose path did not change is not written
         (read first: a recompute mostly finds them equal, and reading is cheaper than upserting)."""

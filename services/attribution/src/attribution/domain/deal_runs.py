@@ -9,7 +9,7 @@ from attribution.domain.channels import RuleSet
 from attribution.domain.markov import removal_effects
 from attribution.domain.models import ScoreModel, UnavailableModel, rule_based_model
 from attribution.domain.paths import path_counts
-from attribution.domain.run import AttributionRun, RunInput, compute_run
+from attribution.domain.run import RunInput
 from attribution.domain.settings import DEFAULT_MODELS, RunSettings
 from attribution.domain.shapley import TooManyChannelGroups, channel_shapley
 from attribution.domain.touches import DEFAULT_WINDOW, Touch, Window, select_eligible
@@ -21,7 +21,6 @@ __all__ = [
     "DealFacts",
     "channel_path",
     "deal_inputs",
-    "deal_runs",
     "enabled_models",
 ]
 
@@ -124,13 +123,3 @@ def deal_inputs(
         )
         for model in models
     ]
-
-
-def deal_runs(
-    facts: DealFacts,
-    touches: Sequence[Touch],
-    rules: RuleSet,
-    models: Sequence[Model],
-    window: Window = DEFAULT_WINDOW,
-) -> list[AttributionRun]:
-    return [compute_run(i) for i in deal_inputs(facts, touches, rules, models, window)]

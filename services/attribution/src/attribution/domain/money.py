@@ -8,8 +8,6 @@ KWD three).
 import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from fractions import Fraction
-from math import lcm
 
 UNATTRIBUTED = "(unattributed)"
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -84,9 +82,3 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
         for index in ranked[:left]:
             parts[index] += 1
     return parts
-
-
-def allocate_fractions(total: int, weights: Sequence[Fraction]) -> list[int]:
-    """`allocate` for rational weights: brought to a common denominator first (exact)."""
-    denominator = lcm(*(w.denominator for w in weights)) if weights else 1
-    return allocate(total, [w.numerator * (denominator // w.denominator) for w in weights])

@@ -9,25 +9,11 @@ from typing import Any
 from attribution.domain.canonical import epoch_us
 from dealflow_libs.domains import person_key
 
+# The contract's enum is the one list of activity types (domain modules may use contracts,
+# docs/architecture.md): a type added to TouchIn is one the rules and models know.
+from dealflow_schemas.attribution import ActivityType
+
 DEFAULT_LOOKBACK_DAYS = 90
-
-
-class ActivityType(StrEnum):
-    EMAIL_SENT = "email_sent"
-    EMAIL_OPENED = "email_opened"
-    EMAIL_REPLIED = "email_replied"
-    EMAIL_CLICKED = "email_clicked"
-    LINKEDIN_MESSAGE = "linkedin_message"
-    LINKEDIN_CONNECT = "linkedin_connect"
-    CALL = "call"
-    SMS = "sms"
-    WEB_VISIT = "web_visit"
-    AD_CLICK = "ad_click"
-    FORM_SUBMIT = "form_submit"
-    EVENT = "event"
-    REFERRAL = "referral"
-    MEETING_BOOKED = "meeting_booked"
-    OTHER = "other"
 
 
 _ACTIVITY_TYPES = {t.value: t for t in ActivityType}
