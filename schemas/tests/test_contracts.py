@@ -9,7 +9,14 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
+from dealflow_schemas.attribution import (
+    ChannelShare,
+    DealAttributed,
+    MeetingAttributed,
+    TouchSubmitted,
+)
 from dealflow_schemas.export import breaking_changes, json_schemas
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
@@ -68,3 +75,18 @@ class TestBreakingChangeDetection:
         retyped = {"anyOf": [{"type": "integer", "maximum": 5}, {"type": "null"}]}
         new = {**self.BASE, "properties": {**self.BASE["properties"], "b": retyped}}
         assert breaking_changes(self.BASE, new)[0].startswith("b: type changed")
+
+
+@pytest.mark.parametrize(
+    "contract",
+    [TouchSubmitted, MeetingAttributed, DealAttributed, ChannelShare],
+    ids=lambda c: c.__name__,
+)
+def test_every_field_is_documented_with_an_example(contract: type[BaseModel]) -> None:
+    # The AsyncAPI documents are built from these (docs/architecture.md, contracts rule).
+    bare = [
+        name
+        for name, field in contract.model_fields.items()
+        if not field.description or not field.examples
+    ]
+    assert bare == [], f"{contract.__name__}: add Field(description=..., examples=...) to {bare}"
