@@ -20,9 +20,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Text
 
+from attribution.db.base import Repository
 from attribution.db.tables import (
     deal_states,
     leads,
@@ -171,10 +171,7 @@ def lead_rows(tenant_id: str, found: Iterable[Lead], now: datetime) -> list[dict
     ]
 
 
-class LeadsRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class LeadsRepository(Repository):
     async def lock(self, tenant_id: str) -> None:
         """Serialises the transactions that rewrite a tenant's leads until commit: the later
         one reads what the earlier committed (its touches, bookings or deal states), so the

@@ -7,10 +7,10 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select, union
+from sqlalchemy import ColumnElement, Row, Subquery, and_, func, or_, select, union
 from sqlalchemy.dialects.postgresql import distinct_on, insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from attribution.db.base import Repository
 from attribution.db.tables import (
     attribution_runs,
     currency_rates,
@@ -32,10 +32,7 @@ from attribution.domain.run import ChannelCredit
 from dealflow_libs.db import any_of
 
 
-class ReportingRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class ReportingRepository(Repository):
     async def put_rates(self, tenant_id: str, rates: Sequence[CurrencyRate], now: datetime) -> None:
         """Adds the rates, replacing a pair's rate of the same effective date."""
         if not rates:
@@ -80,24 +77,7 @@ class ReportingRepository:
     ) -> list[RunTotals]:
         """Per deal and model, the run that counted at `as_of` (now when None): the latest one
         created by then and not voided by then, of deals won in [since, until]."""
-        r = attribution_runs.c
-        # Only the channels of each stored result: a report never reads its touches.
-        latest = select(
-            r.run_id,
-            r.deal_id,
-            r.model,
-            r.value_minor,
-            r.currency,
-            r.conversion_at,
-            r.result["channels"].label("channels"),
-        ).where(r.tenant_id == tenant_id, any_of(r.model, models))
-        if as_of is not None:
-            latest = latest.where(r.created_at <= as_of)
-        inner = (
-            latest.order_by(r.deal_id, r.model, r.seq.desc())
-            .ext(distinct_on(r.deal_id, r.model))
-            .subquery()
-        )
+        inner = _latest_runs(tenant_id, models, as_of)
         voided = run_voids.c.run_id == inner.c.run_id
         if as_of is not None:
             voided = and_(voided, run_voids.c.voided_at <= as_of)
@@ -186,24 +166,7 @@ class ReportingRepository:
             p.conversion_at >= since,
             p.conversion_at <= until,
         ]
-        wanted = len(set(models))
-        per_deal = (
-            select(
-                p.deal_id,
-                (func.count(p.model.distinct()) == wanted).label("every_model"),
-                and_(
-                    func.min(p.value_minor) == func.max(p.value_minor),
-                    func.min(p.currency) == func.max(p.currency),
-                    func.min(p.conversion_at) == func.max(p.conversion_at),
-                ).label("agree"),
-                func.min(p.value_minor).label("value_minor"),
-                func.min(p.currency).label("currency"),
-            )
-            .where(*scope)
-            .group_by(p.deal_id)
-            .subquery()
-        )
-        d = per_deal.c
+        d = _per_deal(scope, wanted=len(set(models))).c
         complete = and_(d.every_model, d.agree)
         total, compared, inconsistent, won_here = (
             await self.session.execute(
@@ -418,6 +381,50 @@ class ReportingRepository:
             )
             for row in rows
         ]
+
+
+def _latest_runs(tenant_id: str, models: Sequence[str], as_of: datetime | None) -> Subquery:
+    """Per deal and model, the latest run created by `as_of` (None: any time), voided or not."""
+    r = attribution_runs.c
+    # Only the channels of each stored result: a report never reads its touches.
+    latest = select(
+        r.run_id,
+        r.deal_id,
+        r.model,
+        r.value_minor,
+        r.currency,
+        r.conversion_at,
+        r.result["channels"].label("channels"),
+    ).where(r.tenant_id == tenant_id, any_of(r.model, models))
+    if as_of is not None:
+        latest = latest.where(r.created_at <= as_of)
+    return (
+        latest.order_by(r.deal_id, r.model, r.seq.desc())
+        .ext(distinct_on(r.deal_id, r.model))
+        .subquery()
+    )
+
+
+def _per_deal(scope: Sequence[ColumnElement[bool]], *, wanted: int) -> Subquery:
+    """Per deal in scope: whether it has a run under each of the `wanted` models, and whether
+    those runs agree on value, currency and close (then its value and currency)."""
+    p = report_credits.c
+    return (
+        select(
+            p.deal_id,
+            (func.count(p.model.distinct()) == wanted).label("every_model"),
+            and_(
+                func.min(p.value_minor) == func.max(p.value_minor),
+                func.min(p.currency) == func.max(p.currency),
+                func.min(p.conversion_at) == func.max(p.conversion_at),
+            ).label("agree"),
+            func.min(p.value_minor).label("value_minor"),
+            func.min(p.currency).label("currency"),
+        )
+        .where(*scope)
+        .group_by(p.deal_id)
+        .subquery()
+    )
 
 
 def _runs_of(rows: Iterable[Row[Any]]) -> list[RunTotals]:
