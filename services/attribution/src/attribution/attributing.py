@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Self
 
 from attribution.db.repository import DealPath, NewRun
+from attribution.domain.account import in_account
 from attribution.domain.channels import RuleSet
 from attribution.domain.deal_runs import ClosedDeal, channel_path, deal_inputs, enabled_models
 from attribution.domain.run import compute_run
@@ -106,7 +107,7 @@ async def account_journeys(
     uow: AttributionUnitOfWork, terms: TenantTerms, deals: Sequence[ClosedDeal]
 ) -> dict[uuid.UUID, list[Touch]]:
     """Each deal's run inputs: the touches in its window of everyone at its company and of its
-    linked people (the rule of `domain.account.account_touches`), from one query."""
+    linked people (the rule of `domain.account`), from one query."""
     if not deals:
         return {}
     until = max(d.closed_at for d in deals)
@@ -131,19 +132,31 @@ async def account_touches_of(
     companies = [d.company_domain for d in deals if d.company_domain]
     emails = [e for d in deals for e in d.linked_emails]
     candidates = await uow.attribution.account_candidates(terms.tenant_id, companies, emails, until)
-    by_company: dict[str, list[Touch]] = {}
+    # Candidates by registrable domain and by person; `in_account` (the one rule) decides.
+    company_of: dict[str, str | None] = {}
+    by_domain: dict[str, list[Touch]] = {}
     by_email: dict[str, list[Touch]] = {}
     for domain, touch in candidates:
-        company = terms.company_of(touch.person_email, domain)
-        if company is not None:
-            by_company.setdefault(company, []).append(touch)
-        by_email.setdefault(touch.person_email, []).append(touch)  # stored as person_key
+        person = touch.person_email  # stored as person_key, as linked_emails are
+        if person not in company_of:
+            company_of[person] = terms.company_of(person, domain)
+        by_domain.setdefault(domain or "", []).append(touch)
+        by_email.setdefault(person, []).append(touch)
     pools = {}
     for deal in deals:
-        pool = list(by_company.get(deal.company_domain or "", ()))
+        found = list(by_domain.get(deal.company_domain or "", ()))
         for email in deal.linked_emails:
-            pool += by_email.get(email, ())
-        pools[deal.deal_id] = pool
+            found += by_email.get(email, ())
+        pools[deal.deal_id] = [
+            t
+            for t in found
+            if in_account(
+                t.person_email,
+                company_of[t.person_email],
+                company_domain=deal.company_domain,
+                linked=deal.linked_emails,
+            )
+        ]
     return pools
 
 
@@ -221,21 +234,23 @@ async def write_runs(
     tally.runs_created = len(new)
     if publish:
         for stored in new:
-            uow.outbox.add(
-                deal_attributed(
-                    tenant_id,
-                    stored.run_id,
-                    stored.run,
-                    supersedes=stored.supersedes,
-                    computed_at=now,
-                    caused_by=stored.caused_by,
-                ),
-                topic=ATTRIBUTION_TOPIC,
-                key=stored.run.deal_id,
-                tenant_id=tenant_id,
-                subject=stored.run.deal_id,
-            )
+            _publish_run(uow, tenant_id, stored, now)
     return tally
+
+
+def _publish_run(uow: AttributionUnitOfWork, tenant_id: str, stored: NewRun, now: datetime) -> None:
+    event = deal_attributed(
+        tenant_id,
+        stored.run_id,
+        stored.run,
+        supersedes=stored.supersedes,
+        computed_at=now,
+        caused_by=stored.caused_by,
+    )
+    deal_id = stored.run.deal_id
+    uow.outbox.add(
+        event, topic=ATTRIBUTION_TOPIC, key=deal_id, tenant_id=tenant_id, subject=deal_id
+    )
 
 
 async def attribute_closed(

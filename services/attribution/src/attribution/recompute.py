@@ -1,6 +1,7 @@
 """When runs are computed again: a late touch inside a closed deal's window, and recomputes of
 one deal or a whole tenant (a batch per unit of work)."""
 
+import functools
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -15,10 +16,11 @@ from attribution.attributing import (
     trained_models,
     write_runs,
 )
-from attribution.domain.account import email_domain
+from attribution.domain.account import email_domain, in_account
 from attribution.domain.deal_runs import ClosedDeal
 from attribution.domain.settings import TRAINED_MODELS
 from attribution.domain.touches import Touch, in_window
+from attribution.domain.weighting import Model
 from attribution.uow import AttributionUnitOfWork
 
 #: Deals per unit of work in a tenant recompute: big enough that the per-batch queries cost
@@ -32,10 +34,11 @@ def _joins(terms: TenantTerms, deal: ClosedDeal, touch: Touch) -> bool:
     """Whether the touch belongs to the deal's account and lies in its window."""
     if not in_window(touch.occurred_at, conversion_at=deal.closed_at, window=terms.window):
         return False
-    if touch.person_email in deal.linked_emails:  # both spelt by person_key
-        return True
-    company = terms.company_of(touch.person_email, email_domain(touch.person_email))
-    return company is not None and company == deal.company_domain
+    person = touch.person_email  # stored as person_key, as linked_emails are
+    company = terms.company_of(person, email_domain(person))
+    return in_account(
+        person, company, company_domain=deal.company_domain, linked=deal.linked_emails
+    )
 
 
 async def recompute_touched(
@@ -115,76 +118,63 @@ async def recompute_tenant(
     now = datetime.now(UTC)
     async with uow() as first:
         terms = (await tenant_terms(first, [tenant_id]))[tenant_id]
-    rule_based = [n for n in terms.models if n not in TRAINED_MODELS]
-    tally = Tally()
-    after: uuid.UUID | None = None
-    while True:
-        async with uow() as work:
-            await work.attribution.lock_runs(tenant_id)
-            batch = await work.attribution.closed_deal_page(
-                tenant_id, after=after, limit=batch_size, won_only=False
-            )
-            if not batch:
-                break
-            journeys = await account_journeys(work, terms, batch)
-            await save_paths(work, terms, batch, journeys)
-            models = await trained_models(work, terms, rule_based)
-            done = await write_runs(
-                work,
-                terms,
-                batch,
-                journeys,
-                models,
-                caused_by=dict.fromkeys((d.deal_id for d in batch), caused_by),
-                now=now,
-                publish=publish,
-            )
-            await work.commit()
-        tally += done
-        after = batch[-1].deal_id
-        if progress:
-            progress(len(batch))
+        rule_based = [n for n in terms.models if n not in TRAINED_MODELS]
+        models = await trained_models(first, terms, rule_based)  # no training: no query
+    walk = functools.partial(
+        _walk,
+        uow,
+        terms,
+        caused_by=caused_by,
+        batch_size=batch_size,
+        now=now,
+        publish=publish,
+        progress=progress,
+    )
+    tally = await walk(models, won_only=False, refresh_paths=True)
     if not TRAINED_MODELS.isdisjoint(terms.models):
-        tally += await _trained_pass(uow, terms, caused_by, batch_size, now, publish, progress)
+        async with uow() as work:
+            trained = await trained_models(work, terms, sorted(TRAINED_MODELS))
+        done = await walk(trained, won_only=True, refresh_paths=False)
+        # Pass 1 counted these deals already; only the runs are new here.
+        tally += Tally(runs_created=done.runs_created, runs_unchanged=done.runs_unchanged)
     return tally
 
 
-async def _trained_pass(
+async def _walk(
     uow: Callable[[], AttributionUnitOfWork],
     terms: TenantTerms,
+    models: Sequence[Model],
+    *,
+    won_only: bool,
+    refresh_paths: bool,
     caused_by: str | None,
     batch_size: int,
     now: datetime,
     publish: bool,
     progress: Progress | None,
 ) -> Tally:
-    async with uow() as work:
-        models = await trained_models(work, terms, sorted(TRAINED_MODELS))
+    """One pass over the tenant's closed (or won) deals by deal id, a batch per unit of work:
+    runs under `models` stored where their inputs changed, and with `refresh_paths` the
+    deals' channel paths saved first."""
     tally = Tally()
     after: uuid.UUID | None = None
     while True:
         async with uow() as work:
             await work.attribution.lock_runs(terms.tenant_id)
             batch = await work.attribution.closed_deal_page(
-                terms.tenant_id, after=after, limit=batch_size, won_only=True
+                terms.tenant_id, after=after, limit=batch_size, won_only=won_only
             )
             if not batch:
-                break
+                return tally
             journeys = await account_journeys(work, terms, batch)
+            if refresh_paths:
+                await save_paths(work, terms, batch, journeys)
+            causes = dict.fromkeys((d.deal_id for d in batch), caused_by)
             done = await write_runs(
-                work,
-                terms,
-                batch,
-                journeys,
-                models,
-                caused_by=dict.fromkeys((d.deal_id for d in batch), caused_by),
-                now=now,
-                publish=publish,
+                work, terms, batch, journeys, models, caused_by=causes, now=now, publish=publish
             )
             await work.commit()
-        # Pass 1 counted these deals already; only the runs are new here.
-        tally += Tally(runs_created=done.runs_created, runs_unchanged=done.runs_unchanged)
+        tally += done
         after = batch[-1].deal_id
         if progress:
             progress(len(batch))
-    return tally

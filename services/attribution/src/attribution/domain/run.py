@@ -31,6 +31,7 @@ from attribution.domain.weighting import (
     Model,
     ModelName,
     Role,
+    Weighting,
 )
 
 NO_ELIGIBLE_TOUCH = "no eligible touch"
@@ -192,6 +193,32 @@ class AttributionRun:
         return canonical_json(self.to_dict())
 
 
+def _touch_credits(
+    eligible: Sequence[Touch],
+    classes: Sequence[Classification],
+    weighting: Weighting,
+    cents: Sequence[int],
+) -> tuple[TouchCredit, ...]:
+    total = weighting.total  # a sum: once, not per touch
+    return tuple(
+        TouchCredit(
+            touch.touch_id,
+            touch.person_email,
+            touch.occurred_at,
+            touch.activity_type,
+            cls.channel,
+            cls.rule_id,
+            weighting.roles[i],
+            weighting.numerators[i],
+            weighting.denominator,
+            total,
+            cents[i],
+            weighting.reasons[i],
+        )
+        for i, (touch, cls) in enumerate(zip(eligible, classes, strict=True))
+    )
+
+
 def compute_run(run: RunInput, *, input_hash: str | None = None) -> AttributionRun:
     """Credit the deal's value to its eligible touches; allocations sum to the value exactly.
     `input_hash`: `run.input_hash()` when the caller computed it already."""
@@ -211,23 +238,7 @@ def compute_run(run: RunInput, *, input_hash: str | None = None) -> AttributionR
         fallback = ALL_WEIGHTS_ZERO if eligible else NO_ELIGIBLE_TOUCH
         reason = weighting.unattributed_reason or fallback
     cents = allocate(run.value_minor, weighting.numerators) if total else [0] * len(eligible)
-    credits = tuple(
-        TouchCredit(
-            touch.touch_id,
-            touch.person_email,
-            touch.occurred_at,
-            touch.activity_type,
-            cls.channel,
-            cls.rule_id,
-            weighting.roles[i],
-            weighting.numerators[i],
-            weighting.denominator,
-            total,
-            cents[i],
-            weighting.reasons[i],
-        )
-        for i, (touch, cls) in enumerate(zip(eligible, classes, strict=True))
-    )
+    credits = _touch_credits(eligible, classes, weighting, cents)
     excluded = tuple(ExcludedTouch(e, run.rules.classify(e.touch)) for e in found.excluded)
     return AttributionRun(
         deal_id=run.deal_id,
