@@ -109,6 +109,11 @@ class TestRunSettings:
             ({"time_decay_half_life_days": 0}, "time_decay_half_life_days: must be between"),
             ({"models": ["nope"]}, "models.0: Input should be"),
             ({"models": []}, "models: List should have at least 1 item"),
+            ({"models": ["linear"] * 14}, "models: List should have at most 13 items"),
+            (
+                {"ignored_activity_types": ["call"] * 16},
+                "ignored_activity_types: List should have at most 15 items",
+            ),
         ]
         for body, message in cases:
             answer = await client.put("/v1/settings", json=body, headers=tenant.auth)

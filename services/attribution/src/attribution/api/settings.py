@@ -62,6 +62,7 @@ Weight = Annotated[
 
 class CustomWeightsIn(BaseModel):
     roles: dict[Name, Weight] = Field(
+        max_length=len(CUSTOM_ROLE_KEYS),
         description=f"Relative weights of the roles {', '.join(CUSTOM_ROLE_KEYS)} (middle: the "
         "share split equally over touches holding no role); each >= 0, summing to more than 0, "
         "normalised (40/20/40 = 0.4/0.2/0.4).",
@@ -69,6 +70,7 @@ class CustomWeightsIn(BaseModel):
     )
     activity_types: dict[Name, Weight] = Field(
         default_factory=dict,
+        max_length=len(ActivityType),
         description="A factor >= 0 per activity type applied after the roles (unlisted: 1; "
         "0 removes the type's credit), then renormalised.",
         examples=[{"email_sent": 0.5}],
@@ -81,6 +83,7 @@ class RunSettingsIn(BaseModel):
     models: list[ModelName] = Field(
         default=list(DEFAULT_MODELS),
         min_length=1,
+        max_length=len(ModelName),
         description="Models each won deal gets a run of. Default: every standard rule-based "
         "model and markov. `custom` needs custom_weights; `shapley` works over at most 16 "
         "channel groups (beyond that its run credits (unattributed) and says why).",
@@ -99,6 +102,7 @@ class RunSettingsIn(BaseModel):
     )
     ignored_activity_types: list[ActivityType] = Field(
         default=sorted(DEFAULT_WINDOW.ignored_activity_types),
+        max_length=len(ActivityType),
         description="Activity types that never earn credit (default email_opened: privacy "
         "proxies open every mail). An empty list makes every type eligible.",
     )
