@@ -3,11 +3,11 @@ Nothing here commits."""
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Subquery, and_, func, or_, select, union
+from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, func, or_, select, union
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from attribution.db.base import Repository
@@ -20,6 +20,7 @@ from attribution.db.tables import (
     meeting_bookings,
     meeting_states,
     report_credits,
+    report_daily,
     run_voids,
     touches,
 )
@@ -113,23 +114,30 @@ class ReportingRepository(Repository):
         self, tenant_id: str, model: str, *, since: datetime, until: datetime, currency: str
     ) -> list[CreditTotal]:
         """The current runs' credits in `currency` of deals won in [since, until], summed per
-        channel and weight denominator by the database (report_credits)."""
+        channel and weight denominator by the database: the UTC days wholly inside the window
+        from report_daily, the partial days at its ends from report_credits (a channel and
+        denominator can come twice; the caller adds them up)."""
         p = report_credits.c
-        rows = await self.session.execute(
-            select(
-                p.channel,
-                p.weight_den,
-                func.count(),
-                func.sum(p.minor_units),
-                func.sum(p.weight_num),
+        days = whole_days(since, until)
+        scope = [*self._current(tenant_id, model, since, until), p.currency == currency]
+        if days is None:
+            queries = [_credits_summed(scope)]
+        else:
+            first, last = days
+            outside = or_(
+                p.conversion_at < _midnight(first), p.conversion_at >= _midnight(last + _DAY)
             )
-            .where(*self._current(tenant_id, model, since, until), p.currency == currency)
-            .group_by(p.channel, p.weight_den)
-        )
-        return [
-            CreditTotal(channel, int(den), deals, int(value), int(numerator))
-            for channel, den, deals, value, numerator in rows
-        ]
+            queries = [
+                _credits_summed([*scope, outside]),
+                _days_summed(tenant_id, model, currency, days),
+            ]
+        totals: list[CreditTotal] = []
+        for query in queries:
+            totals.extend(
+                CreditTotal(channel, int(den), int(deals), int(value), int(numerator))
+                for channel, den, deals, value, numerator in await self.session.execute(query)
+            )
+        return totals
 
     async def foreign_runs(
         self, tenant_id: str, model: str, *, since: datetime, until: datetime, currency: str
@@ -425,6 +433,55 @@ def _per_deal(scope: Sequence[ColumnElement[bool]], *, wanted: int) -> Subquery:
         .group_by(p.deal_id)
         .subquery()
     )
+
+
+_DAY = timedelta(days=1)
+
+
+def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
+    """The first and last UTC day wholly inside [since, until], None when there is none."""
+    start, end = since.astimezone(UTC), until.astimezone(UTC)
+    first = start.date() if start.timetz() == time(tzinfo=UTC) else start.date() + _DAY
+    last = end.date() - _DAY  # the day `until` falls on ends after it (or at it, midnight)
+    return (first, last) if first <= last else None
+
+
+def _credits_summed(scope: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """report_credits in scope per channel and denominator: deals, cents, numerators."""
+    p = report_credits.c
+    return (
+        select(
+            p.channel, p.weight_den, func.count(), func.sum(p.minor_units), func.sum(p.weight_num)
+        )
+        .where(*scope)
+        .group_by(p.channel, p.weight_den)
+    )
+
+
+def _days_summed(tenant_id: str, model: str, currency: str, days: tuple[date, date]) -> Select[Any]:
+    """report_daily over the close days [first, last], the same sums as _credits_summed."""
+    d = report_daily.c
+    return (
+        select(
+            d.channel,
+            d.weight_den,
+            func.sum(d.deals),
+            func.sum(d.minor_units),
+            func.sum(d.weight_num),
+        )
+        .where(
+            d.tenant_id == tenant_id,
+            d.model == model,
+            d.currency == currency,
+            d.close_day >= days[0],
+            d.close_day <= days[1],
+        )
+        .group_by(d.channel, d.weight_den)
+    )
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def _runs_of(rows: Iterable[Row[Any]]) -> list[RunTotals]:

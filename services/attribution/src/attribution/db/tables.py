@@ -239,6 +239,23 @@ report_credits = Table(
     Index("ix_report_credits_deal", "tenant_id", "deal_id", "model"),
 )
 
+#: report_credits summed per UTC close day, currency, channel and weight denominator, kept by
+#: triggers on report_credits (migration 0011): what a current-run report reads for the days
+#: wholly inside its window. Exact: one row per denominator, as the report sums credits.
+report_daily = Table(
+    "report_daily",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("model", Text, primary_key=True),
+    Column("currency", Text, primary_key=True),
+    Column("close_day", Date, primary_key=True),
+    Column("channel", Text, primary_key=True),
+    Column("weight_den", Numeric, primary_key=True),
+    Column("deals", BigInteger, nullable=False),
+    Column("minor_units", BigInteger, nullable=False),
+    Column("weight_num", Numeric, nullable=False),
+)
+
 #: The leads read model (`domain.leads`): one row per person with a touch or a meeting, derived
 #: from touches, meeting_bookings and deal_states and rewritten in the same unit of work as the
 #: events that change them (`attribution.leads`). Listed in email order (byte order, "C", so a

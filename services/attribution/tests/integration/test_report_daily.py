@@ -1,0 +1,247 @@
+"""report_daily, the per-day rollup the channel report reads for the days wholly inside its
+window: kept equal to report_credits through every write (runs stored, superseded, voided,
+deleted, truncated), and a window's sums from it equal the current runs read one by one."""
+
+import asyncio
+import random
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+from alembic import command
+from sqlalchemy import Row, delete, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from attribution.db.reporting import whole_days
+from attribution.db.tables import attribution_runs, report_credits, report_daily, tenants
+from attribution.deal_events import record_deal_events
+from attribution.domain.currency import RateTable, convert_runs
+from attribution.domain.reports import ChannelSums, channel_report
+from attribution.reporting import channels_report
+from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
+from dealflow_libs.settings import asyncpg_url
+from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
+from dealflow_schemas.deals import DealReopened, DealStatus, DealValueChanged, DealWon
+
+from .factories import WON_AT, deal_event
+
+DEALS = "attribution-deals"
+MODELS = ("linear", "time_decay", "first_touch", "position_based")
+KINDS = ("call", "email_replied", "ad_click", "web_visit", "referral", "sms", "event")
+
+
+async def rollup_rows(session: AsyncSession, tenant_id: str | None) -> list[Row]:  # type: ignore[type-arg]
+    d = report_daily.c
+    query = select(
+        d.tenant_id, d.model, d.currency, d.close_day, d.channel, d.weight_den, d.deals,
+        d.minor_units, d.weight_num,
+    )  # fmt: skip
+    if tenant_id is not None:
+        query = query.where(d.tenant_id == tenant_id)
+    return sorted(await session.execute(query))
+
+
+async def credits_summed(session: AsyncSession, tenant_id: str | None) -> list[Row]:  # type: ignore[type-arg]
+    p = report_credits.c
+    day = func.date(func.timezone("UTC", p.conversion_at))
+    key = (p.tenant_id, p.model, p.currency, day, p.channel, p.weight_den)
+    query = select(*key, func.count(), func.sum(p.minor_units), func.sum(p.weight_num))
+    if tenant_id is not None:
+        query = query.where(p.tenant_id == tenant_id)
+    return sorted(await session.execute(query.group_by(*key)))
+
+
+async def assert_rollup_equals_credits(sessions, tenant_id: str) -> None:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        rolled = await rollup_rows(session, tenant_id)
+        assert rolled == await credits_summed(session, tenant_id)
+        assert rolled  # the scenario keeps some current runs
+
+
+async def won(  # type: ignore[no-untyped-def]
+    client, tenant: TenantCredentials, uow_factory, rng: random.Random, closed_at: datetime
+) -> uuid.UUID:
+    """A deal won at `closed_at` after one to five touches in random channels."""
+    domain = f"{uuid.uuid4().hex[:8]}.com"
+    body = {
+        "touches": [
+            {
+                "touch_id": f"{domain}-{i}",
+                "person_email": f"ana@{domain}",
+                "occurred_at": (closed_at - timedelta(hours=7 * i + 1)).isoformat(),
+                "activity_type": rng.choice(KINDS),
+            }
+            for i in range(rng.randint(1, 5))
+        ]
+    }
+    assert (await client.post("/v1/touches", json=body, headers=tenant.auth)).status_code == 200
+    deal_id = uuid.uuid4()
+    value = f"{rng.randint(1, 500_000) / 100:.2f}"
+    currency = rng.choice(("USD", "EUR"))
+    event = deal_event(
+        DealWon, tenant.id, deal_id, domain, value=value, currency=currency, closed_at=closed_at
+    )
+    await record_deal_events(uow_factory(DEALS), [(str(uuid.uuid4()), event)])
+    return deal_id
+
+
+async def change(uow_factory, tenant_id: str, deal_id: uuid.UUID, kind, **extra) -> None:  # type: ignore[no-untyped-def]
+    event = deal_event(kind, tenant_id, deal_id, None, **extra)
+    await record_deal_events(uow_factory(DEALS), [(str(uuid.uuid4()), event)])
+
+
+async def window_rows(uow_factory, tenant_id, model, currency, since, until, table):  # type: ignore[no-untyped-def]
+    """The channel rows of [since, until] in `currency` both ways: from the rollup (and the
+    partial days' credits), and from the current runs read one by one."""
+    async with uow_factory() as uow:
+        totals = await uow.reporting.credit_totals(
+            tenant_id, model, since=since, until=until, currency=currency
+        )
+        runs = await uow.reporting.run_totals(
+            tenant_id, [model], since=since, until=until, as_of=None
+        )
+    sums = ChannelSums()
+    for total in totals:
+        sums.add_total(total)
+    here = [run for run in runs if run.currency == currency]
+    return sums.rows(), channel_report(convert_runs(here, currency, table))
+
+
+class TestReportDaily:
+    async def test_the_rollup_sums_equal_the_runs_read_one_by_one(
+        self, client, sessions, uow_factory
+    ) -> None:
+        rng = random.Random(9)
+        tenant = await seed_tenant(sessions, tenants, prefix="d", currency="USD")
+        body = {"rates": [{"base": "EUR", "quote": "USD", "rate": "1.0837",
+                           "effective_from": "2020-01-01"},
+                          {"base": "EUR", "quote": "USD", "rate": "1.1113",
+                           "effective_from": (datetime.now(UTC) - timedelta(days=3)).date()
+                           .isoformat()}]}  # fmt: skip
+        answer = await client.put("/v1/settings/currency-rates", json=body, headers=tenant.auth)
+        assert answer.status_code == 200, answer.text
+        now = datetime.now(UTC)
+        today = datetime.combine(now.date(), time(), tzinfo=UTC)
+        # Closes on whole days, on the partial days at a window's ends, at midnight exactly, and
+        # a microsecond either side of it.
+        closes = [
+            now - timedelta(minutes=5),
+            today,
+            today - timedelta(microseconds=1),
+            today - timedelta(days=1, hours=3),
+            today - timedelta(days=2),
+            today - timedelta(days=4, hours=20),
+            now - timedelta(days=6, minutes=-30),
+            now - timedelta(days=6, minutes=30),
+            today - timedelta(days=9, microseconds=-1),
+        ]
+        deals = [await won(client, tenant, uow_factory, rng, at) for at in closes]
+        deals += [await won(client, tenant, uow_factory, rng, at) for at in closes[1:6]]
+        await assert_rollup_equals_credits(sessions, tenant.id)
+
+        # Supersede (a value change and a currency change), void (reopen), win again, delete.
+        changed, switched, reopened, rewon, deleted = rng.sample(deals, 5)
+        await change(uow_factory, tenant.id, changed, DealValueChanged, value="4321.09")
+        await change(uow_factory, tenant.id, switched, DealValueChanged, value="77.70",
+                     currency="EUR")  # fmt: skip
+        for deal_id in (reopened, rewon):
+            await change(uow_factory, tenant.id, deal_id, DealReopened, status=DealStatus.ACTIVE,
+                         from_status=DealStatus.WON)  # fmt: skip
+        await assert_rollup_equals_credits(sessions, tenant.id)
+        await change(uow_factory, tenant.id, rewon, DealWon, value="12.34", closed_at=closes[2])
+        async with sessions() as session, session.begin():
+            await session.execute(
+                delete(attribution_runs).where(attribution_runs.c.deal_id == deleted)
+            )
+        await assert_rollup_equals_credits(sessions, tenant.id)
+
+        async with uow_factory() as uow:
+            table = RateTable(await uow.reporting.rates(tenant.id))
+        windows = [(now - timedelta(days=3650), now), (today - timedelta(days=4), today)]
+        for _ in range(6):
+            ends = sorted(now - timedelta(seconds=rng.randint(0, 11 * 86_400)) for _ in "ab")
+            windows.append((ends[0], ends[1]))
+        assert any(whole_days(*w) is None for w in windows)  # some windows inside one day
+        assert any(whole_days(*w) is not None for w in windows)
+        for model in MODELS:
+            for currency in ("USD", "EUR"):
+                for since, until in windows:
+                    rolled, one_by_one = await window_rows(
+                        uow_factory, tenant.id, model, currency, since, until, table
+                    )
+                    assert rolled == one_by_one, (model, currency, since, until)
+            # The whole report, converted deals and all, equals history read run by run.
+            later = datetime.now(UTC) + timedelta(days=1)
+            summed, history = [
+                await channels_report(
+                    uow_factory(), tenant.id, model=model, days=3650, currency="USD", as_of=at
+                )
+                for at in (None, later)
+            ]
+            assert summed.rows == history.rows
+            assert sum(r.percentage_bp or 0 for r in summed.rows) == 10_000
+
+    async def test_truncating_runs_or_voids_rebuilds_the_rollup(
+        self, client, sessions, uow_factory
+    ) -> None:
+        rng = random.Random(10)
+        tenant = await seed_tenant(sessions, tenants, prefix="d", currency="USD")
+        now = datetime.now(UTC)
+        deals = [
+            await won(client, tenant, uow_factory, rng, now - timedelta(days=d)) for d in (1, 2)
+        ]
+        await change(uow_factory, tenant.id, deals[0], DealReopened, status=DealStatus.ACTIVE,
+                     from_status=DealStatus.WON)  # fmt: skip
+        # Inside a transaction rolled back: other tests' rows stay.
+        async with sessions() as session:
+            await session.begin()
+            before = await rollup_rows(session, tenant.id)
+            await session.execute(text("TRUNCATE run_voids"))  # every void gone: reprojected
+            after_voids = await rollup_rows(session, tenant.id)
+            assert await rollup_rows(session, None) == await credits_summed(session, None)
+            # The reopened deal counts again.
+            assert sum(r.deals for r in after_voids) > sum(r.deals for r in before)
+            await session.execute(text("TRUNCATE attribution_runs CASCADE"))
+            assert await rollup_rows(session, None) == []
+            await session.rollback()
+        await assert_rollup_equals_credits(sessions, tenant.id)
+
+
+async def test_the_migration_sums_the_credits_stored_before_and_downgrades(stack) -> None:
+    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
+    await ensure_database(stack.database_url, name)
+    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    engine = create_async_engine(asyncpg_url(url))
+    sessions = async_sessionmaker(engine)
+    try:
+        await asyncio.to_thread(upgrade, "attribution", url, "0010_meeting_attendees")
+        async with engine.begin() as conn:
+            for run, channel, num, den, at, currency in [
+                (1, "Phone", 1, 2, WON_AT, "USD"),
+                (1, "Email", 1, 2, WON_AT, "USD"),
+                (2, "Phone", 1, 3, WON_AT + timedelta(hours=11, minutes=59), "USD"),
+                (2, "Email", 2, 3, WON_AT + timedelta(hours=11, minutes=59), "USD"),
+                (3, "Phone", 1, 1, WON_AT + timedelta(hours=12), "USD"),  # the next UTC day
+                (4, "Phone", 1, 2, WON_AT, "EUR"),
+                (4, "Email", 1, 2, WON_AT, "EUR"),
+            ]:
+                await conn.execute(
+                    text(
+                        "INSERT INTO report_credits (run_id, channel, tenant_id, deal_id, model,"
+                        " minor_units, weight_num, weight_den, touches, value_minor, currency,"
+                        " conversion_at) VALUES (:run, :channel, 't1', :run, 'linear', :minor,"
+                        " :num, :den, 1, 600, :currency, :at)"
+                    ),
+                    {"run": uuid.UUID(int=run), "channel": channel, "minor": 600 * num // den,
+                     "num": num, "den": den, "currency": currency, "at": at},
+                )  # fmt: skip
+        await asyncio.to_thread(upgrade, "attribution", url)
+        async with sessions() as session:
+            rolled = await rollup_rows(session, None)
+            assert rolled == await credits_summed(session, None)
+            assert len(rolled) == 7  # per day, currency, channel and denominator
+        config = alembic_config("attribution", url)
+        await asyncio.to_thread(command.downgrade, config, "0010_meeting_attendees")
+        await asyncio.to_thread(upgrade, "attribution", url)
+    finally:
+        await engine.dispose()
