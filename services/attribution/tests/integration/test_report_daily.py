@@ -181,7 +181,7 @@ class TestReportDaily:
             assert summed.rows == history.rows
             assert sum(r.percentage_bp or 0 for r in summed.rows) == 10_000
 
-    async def test_truncating_runs_or_voids_rebuilds_the_rollup(
+    async def test_updating_or_truncating_credits_runs_or_voids_keeps_the_rollup(
         self, client, sessions, uow_factory
     ) -> None:
         rng = random.Random(10)
@@ -201,6 +201,13 @@ class TestReportDaily:
             assert await rollup_rows(session, None) == await credits_summed(session, None)
             # The reopened deal counts again.
             assert sum(r.deals for r in after_voids) > sum(r.deals for r in before)
+            # Nothing updates report_credits today; if something does, the rollup follows.
+            await session.execute(
+                text("UPDATE report_credits SET minor_units = minor_units + 1, weight_den = 7"
+                     " WHERE tenant_id = :tenant"),
+                {"tenant": tenant.id},
+            )  # fmt: skip
+            assert await rollup_rows(session, None) == await credits_summed(session, None)
             await session.execute(text("TRUNCATE attribution_runs CASCADE"))
             assert await rollup_rows(session, None) == []
             await session.rollback()
