@@ -2,19 +2,22 @@
 voids; every consumer is idempotent (inbox claims)."""
 
 import uuid
+from datetime import timedelta
 
 import orjson
 from sqlalchemy import select
 
+from attribution.attributing import account_touches_of, tenant_terms
 from attribution.db.tables import attribution_runs, outbox, tenants
 from attribution.deal_events import record_deal_events
-from attribution.domain.deal_runs import DEFAULT_MODELS
+from attribution.domain.deal_runs import DEFAULT_MODELS, ClosedDeal
+from attribution.domain.weighting import Milestones
 from dealflow_libs.testing.kafka import TopicProbe, header, publish_event
 from dealflow_libs.testing.tenants import seed_tenant
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC, DealAttributed, DealAttributionVoided
 from dealflow_schemas.deals import DEALS_TOPIC, DealReopened, DealStatus, DealValueChanged, DealWon
 
-from .factories import deal_event, post_journey
+from .factories import WON_AT, deal_event, post_journey
 
 
 def is_run(record) -> bool:  # type: ignore[no-untyped-def]
@@ -228,3 +231,51 @@ class TestQueries:
         ).json()
         assert sum(r["percentage_of_revenue"] for r in linear["channels"]) == 10_000
         assert sum(r["attributed_value"] for r in linear["channels"]) == 133333
+
+
+class TestAccountJourney:
+    async def test_colleagues_and_linked_people_join_and_personal_mailboxes_only_by_link(
+        self, client, sessions, uow_factory
+    ) -> None:
+        tenant = await seed_tenant(sessions, tenants, prefix="a", personal_domains=["freelance.io"])
+        people = [
+            "jane@acme.com",
+            "joe@eu.acme.com",  # a subdomain: the company is the registrable domain
+            "pat@gmail.com",  # linked to acme's deal (an attendee)
+            "sam@gmail.com",
+            "kim@other.com",
+            "jo@freelance.io",  # the tenant's personal domain: linked to its deal
+            "lin@freelance.io",  # the same domain, not linked: no company, not in
+        ]
+        body = {
+            "touches": [
+                {
+                    "touch_id": f"t{i}",
+                    "person_email": email,
+                    "occurred_at": (WON_AT - timedelta(days=i + 1)).isoformat(),
+                    "activity_type": "call",
+                }
+                for i, email in enumerate(people)
+            ]
+        }
+        answer = await client.post("/v1/touches", json=body, headers=tenant.auth)
+        assert answer.json()["created"] == len(people), answer.text
+
+        def closed(domain: str, *linked: str) -> ClosedDeal:
+            return ClosedDeal(
+                tenant.id, uuid.uuid4(), True, domain, linked, 100, "USD", WON_AT, Milestones()
+            )
+
+        acme, freelance = (
+            closed("acme.com", "pat@gmail.com"),
+            closed("freelance.io", "jo@freelance.io"),
+        )
+        async with uow_factory() as uow:
+            terms = (await tenant_terms(uow, [tenant.id]))[tenant.id]
+            pools = await account_touches_of(uow, terms, [acme, freelance], until=None)
+        assert {t.person_email for t in pools[acme.deal_id]} == {
+            "jane@acme.com",
+            "joe@eu.acme.com",
+            "pat@gmail.com",
+        }
+        assert {t.person_email for t in pools[freelance.deal_id]} == {"jo@freelance.io"}
