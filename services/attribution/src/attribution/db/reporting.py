@@ -144,10 +144,21 @@ class ReportingRepository(Repository):
     ) -> list[RunTotals]:
         """The current runs of deals won in [since, until] in another currency than `currency`,
         each with its channels (in the stored order, by name) to convert one by one."""
-        p = report_credits.c
+        p, d = report_credits.c, report_daily.c
+        # The model's other currencies, from the rollup (a few thousand rows at most): most
+        # tenants have none, and then no credit is read at all.
+        others = list(
+            await self.session.scalars(
+                select(d.currency)
+                .distinct()
+                .where(d.tenant_id == tenant_id, d.model == model, d.currency != currency)
+            )
+        )
+        if not others:
+            return []
         rows = await self.session.execute(
             select(report_credits)
-            .where(*self._current(tenant_id, model, since, until), p.currency != currency)
+            .where(*self._current(tenant_id, model, since, until), any_of(p.currency, others))
             # Code point order, as runs sort their channels (the split's tie order), whatever
             # the database's collation.
             .order_by(p.deal_id, p.channel.collate("C"))

@@ -237,6 +237,7 @@ report_credits = Table(
     timestamp("conversion_at", nullable=False),
     Index("ix_report_credits_report", "tenant_id", "model", "conversion_at"),
     Index("ix_report_credits_deal", "tenant_id", "deal_id", "model"),
+    Index("ix_report_credits_currency", "tenant_id", "model", "currency", "conversion_at"),
 )
 
 #: report_credits summed per UTC close day, currency, channel and weight denominator, kept by
