@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -105,10 +106,20 @@ class Seeded:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Mix:
+    """How the won deals spread: over `close_days` days before WON (1: all at WON) and a
+    `eur_share` of them in EUR (the rest USD; rates seeded, see `seed_rates`)."""
+
+    close_days: int = 1
+    eur_share: float = 0.0
+
+
 def deal_rows(
-    tenant_id: str, deals: int, lost: int, touches: int, seed: int
+    tenant_id: str, deals: int, lost: int, touches: int, seed: int, mix: Mix
 ) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-    """(deals, touches) rows in chunks; each company's people touch it over 60 days."""
+    """(deals, touches) rows in chunks; each company's people touch it over 60 days before its
+    close."""
     rng = random.Random(seed)
     rules = default_rule_set()
     classified = {
@@ -120,11 +131,16 @@ def deal_rows(
         for d in range(start, min(deals + lost, start + CHUNK)):
             domain = f"acme{d}.com"
             deal_id = uuid.UUID(int=rng.getrandbits(128))
+            # No extra draw for the default mix: its deals stay what they were.
+            won = WON
+            if mix.close_days > 1:
+                won -= timedelta(seconds=rng.randrange(0, mix.close_days * 86_400))
+            currency = "EUR" if mix.eur_share and rng.random() < mix.eur_share else "USD"
             closed.append(
                 (
                     deal_id, tenant_id, d < deals, domain, [f"p0@{domain}"],
-                    rng.randrange(1_000, 10_000_000), "USD", WON,
-                    WON - timedelta(days=20), WON - timedelta(days=5),
+                    rng.randrange(1_000, 10_000_000), currency, won,
+                    won - timedelta(days=20), won - timedelta(days=5),
                 )
             )  # fmt: skip
             for i in range(touches):
@@ -134,7 +150,7 @@ def deal_rows(
                 touched.append(
                     (
                         tenant_id, f"d{d}-t{i}", email, email_domain(email),
-                        WON - timedelta(seconds=rng.randrange(0, 60 * 86_400)), kind.value,
+                        won - timedelta(seconds=rng.randrange(0, 60 * 86_400)), kind.value,
                         None, found.channel, found.rule_id, found.rule_version, utm.source,
                         utm.medium, utm.campaign, utm.content, utm.term, None, None, "{}",
                         "bench", WON,
@@ -143,14 +159,36 @@ def deal_rows(
         yield closed, touched
 
 
-async def seed(url: str, sessions: Any, deals: int, lost: int, touches: int) -> Seeded:
+async def seed_rates(conn: asyncpg.Connection, tenant_id: str, mix: Mix) -> None:
+    """An EUR->USD rate a day over the close days (a report converts each EUR deal at its own)."""
+    first = WON.date() - timedelta(days=mix.close_days)
+    await conn.copy_records_to_table(
+        "currency_rates",
+        records=[
+            (
+                tenant_id,
+                "EUR",
+                "USD",
+                first + timedelta(days=i),
+                Decimal("1.08") + Decimal(i) / 10_000,
+                WON,
+            )
+            for i in range(mix.close_days + 1)
+        ],
+        columns=["tenant_id", "base", "quote", "effective_from", "rate", "updated_at"],
+    )
+
+
+async def seed(
+    url: str, sessions: Any, deals: int, lost: int, touches: int, mix: Mix = Mix()
+) -> Seeded:
     began = time.perf_counter()
     tenant = await seed_tenant(sessions, tenants, prefix="bench")
     conn = await asyncpg.connect(plain_url(url))
     try:
         with bar("seed (COPY)") as progress:
             task = progress.add_task("seed", total=deals + lost, rate="")
-            for closed, touched in deal_rows(tenant.id, deals, lost, touches, seed=9):
+            for closed, touched in deal_rows(tenant.id, deals, lost, touches, seed=9, mix=mix):
                 await conn.copy_records_to_table(
                     "closed_deals", records=closed, columns=DEAL_COLUMNS
                 )
@@ -158,6 +196,8 @@ async def seed(url: str, sessions: Any, deals: int, lost: int, touches: int) -> 
                 done = progress.tasks[0].completed + len(closed)
                 rate = done / (time.perf_counter() - began)
                 progress.update(task, advance=len(closed), rate=f"{rate:,.0f} deals/s")
+        if mix.eur_share:
+            await seed_rates(conn, tenant.id, mix)
         await conn.execute("ANALYZE touches; ANALYZE closed_deals")
     finally:
         await conn.close()
@@ -254,7 +294,8 @@ async def main(args: argparse.Namespace) -> None:
         engine = create_engine(url, pool_size=2)
         sessions = session_factory(engine)
         try:
-            seeded = await seed(url, sessions, args.deals, args.lost, args.touches)
+            mix = Mix(args.close_days, args.eur_share)
+            seeded = await seed(url, sessions, args.deals, args.lost, args.touches, mix)
             console.print(
                 f"seeded {seeded.won:,} won + {seeded.lost:,} lost deals, "
                 f"{seeded.touches:,} touches in {seeded.seconds:.1f} s"
@@ -305,7 +346,8 @@ async def main(args: argparse.Namespace) -> None:
         )
     if latencies:
         console.print(
-            f"channel report (linear, {len(latencies)} requests): "
+            f"channel report (linear, {len(latencies)} requests; deals closed over "
+            f"{args.close_days} days, {args.eur_share:.0%} in EUR): "
             f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
             f"p99 {percentile(latencies, 99) * 1000:.0f} ms"
         )
@@ -319,6 +361,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--models", default=",".join(STANDARD_MODELS), help="rule-based models")
     parser.add_argument("--skip-markov", action="store_true")
     parser.add_argument("--report-requests", type=int, default=50)
+    parser.add_argument(
+        "--close-days", type=int, default=1, help="won deals close over this many days (1: at once)"
+    )
+    parser.add_argument("--eur-share", type=float, default=0.0, help="share of deals in EUR")
     args = parser.parse_args(argv)
     if args.lost is None:
         args.lost = args.deals // 5

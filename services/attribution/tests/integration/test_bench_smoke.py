@@ -16,7 +16,18 @@ async def test_the_attribution_benchmark_runs_at_200_deals(prepared_stack, capsy
     before = os.environ.get("DEALFLOW_ATTRIBUTION_DATABASE_URL")
     try:
         args = bench.parse(
-            ["--deals", "200", "--models", "linear,w_shaped", "--report-requests", "3"]
+            [
+                "--deals",
+                "200",
+                "--models",
+                "linear,w_shaped",
+                "--report-requests",
+                "3",
+                "--close-days",
+                "30",
+                "--eur-share",
+                "0.2",
+            ]
         )
         await bench.main(args)
     finally:
@@ -28,7 +39,7 @@ async def test_the_attribution_benchmark_runs_at_200_deals(prepared_stack, capsy
     assert "linear" in out
     assert "w_shaped" in out
     assert "markov: training on" in out
-    assert "channel report (linear, 3 requests)" in out
+    assert "channel report (linear, 3 requests; deals closed over 30 days, 20% in EUR)" in out
 
 
 LEADS_BENCH = BENCH.with_name("leads.py")
