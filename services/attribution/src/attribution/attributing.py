@@ -6,7 +6,6 @@ touches of every account in it, one upsert of the Markov paths, the tenant's tra
 (only when markov is enabled), one for the latest runs, one insert of the new runs.
 """
 
-import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,8 +23,7 @@ from attribution.domain.weighting import Model, ModelName
 from attribution.events import deal_attributed
 from attribution.intake import rules_for
 from attribution.uow import AttributionUnitOfWork
-from dealflow_libs import domains
-from dealflow_libs.domains import is_personal_domain, personal_domain_entry
+from dealflow_libs.domains import is_personal_domain
 from dealflow_libs.tenants import TenantProfile
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC
 
@@ -77,19 +75,9 @@ class TenantTerms:
             return None
         host = email.rpartition("@")[2]
         if host not in self._companies:
-            if host == email_domain:
-                # The address's host is its registrable domain (stored in ASCII): personal iff
-                # listed, what `is_personal_domain` decides without its IDNA round trip.
-                personal = host in self._personal_list
-            else:
-                personal = is_personal_domain(host, extra=self.profile.personal_domains)
+            personal = is_personal_domain(host, extra=self.profile.personal_domains)
             self._companies[host] = None if personal else email_domain
         return self._companies[host]
-
-    @functools.cached_property
-    def _personal_list(self) -> frozenset[str]:
-        extra = (personal_domain_entry(d) for d in self.profile.personal_domains)
-        return domains.PERSONAL_DOMAINS | frozenset(extra)  # read on first use
 
 
 async def tenant_terms(
