@@ -11,7 +11,8 @@ a time, it times the service's own tenant recompute (`recompute_tenant`, a batch
 per transaction, DealAttributed into the outbox):
 * `first`: no run yet, every deal gets one (computed, stored, published);
 * `again`: inputs unchanged, every run is computed and found equal (nothing stored);
-then markov over the whole tenant (paths refreshed, trained once, a run per deal), and the
+then markov over the whole tenant (paths refreshed, trained as of each close day, a run per
+deal; use --close-days to spread the closes, else every deal learns from none), and the
 channel report (GET /v1/reports/channels over HTTP, the app in this process) p50/p99.
 Figures are wall-clock on whatever else the machine runs; the outbox is emptied between models.
 Targets (issue 9): >= 5,000 deals/s per rule-based model, markov < 30 s, report p99 < 100 ms.
@@ -46,6 +47,7 @@ from attribution.domain.account import email_domain
 from attribution.domain.default_channels import default_rule_set
 from attribution.domain.models import STANDARD_MODELS
 from attribution.domain.touches import ActivityType, Touch, Utm
+from attribution.domain.training import training_cutoff
 from attribution.domain.weighting import ModelName
 from attribution.main import build_app
 from attribution.recompute import Tally, recompute_tenant
@@ -226,13 +228,16 @@ async def timed_recompute(sessions: Any, tenant_id: str, label: str, total: int)
         return Timed(tally, time.perf_counter() - began, time.process_time() - cpu)
 
 
-async def markov_training(sessions: Any, tenant_id: str) -> float:
-    """Seconds to load every closed deal's path and solve the chain (what each batch reuses)."""
+async def markov_training(sessions: Any, tenant_id: str) -> tuple[float, int]:
+    """Seconds to load every closed deal's path and train markov as of each close day (what a
+    tenant recompute does once), and how many days that is."""
     async with AttributionUnitOfWork(sessions) as uow:
         terms = (await tenant_terms(uow, [tenant_id]))[tenant_id]
+        journeys = await uow.attribution.journeys(tenant_id)
         began = time.perf_counter()
-        await trained_models(uow, terms, [ModelName.MARKOV])
-        return time.perf_counter() - began
+        await trained_models(uow, terms, None, [ModelName.MARKOV])
+        days = len({training_cutoff(j.closed_at) for j in journeys if j.converted})
+        return time.perf_counter() - began, days
 
 
 async def set_models(sessions: Any, tenant_id: str, models: list[str]) -> None:
@@ -315,8 +320,8 @@ async def main(args: argparse.Namespace) -> None:
                 await set_models(sessions, seeded.tenant.id, ["markov"])
                 total = 2 * seeded.won + seeded.lost
                 timed = await timed_recompute(sessions, seeded.tenant.id, "markov", total)
-                training = await markov_training(sessions, seeded.tenant.id)
-                markov = (training, timed)
+                trained = await markov_training(sessions, seeded.tenant.id)
+                markov = (trained, timed)
                 await empty_outbox(url)
             latencies = (
                 await report_latency(seeded.tenant, args.report_requests)
@@ -338,9 +343,10 @@ async def main(args: argparse.Namespace) -> None:
             f" {won / again.wall:>10,.0f} ({won / again.cpu:>8,.0f})"
         )
     if markov:
-        training, timed = markov
+        (training, days), timed = markov
         console.print(
-            f"markov: training on {won + args.lost:,} paths {training:.1f} s; whole tenant "
+            f"markov: training on {won + args.lost:,} paths as of each of {days} close days "
+            f"{training:.1f} s; whole tenant "
             f"(paths, training, a run per won deal stored) {timed.wall:.1f} s "
             f"({timed.tally.runs_created:,} runs)"
         )

@@ -2,8 +2,9 @@
 
 Every path that (re)computes runs comes through here: deal events, late touches, recomputes and
 rebuilds. A batch costs a fixed number of queries whatever its size: one for the candidate
-touches of every account in it, one upsert of the Markov paths, the tenant's training paths once
-(only when markov is enabled), one for the latest runs, one insert of the new runs.
+touches of every account in it, one upsert of the Markov paths, the tenant's training paths closed
+before the batch's last conversion day once (only when markov or shapley is enabled), one for the
+latest runs, one insert of the new runs.
 """
 
 import uuid
@@ -15,11 +16,12 @@ from typing import Self
 from attribution.db.repository import DealPath, NewRun
 from attribution.domain.account import in_account
 from attribution.domain.channels import RuleSet
-from attribution.domain.deal_runs import ClosedDeal, channel_path, deal_inputs, enabled_models
+from attribution.domain.deal_runs import ClosedDeal, ModelsAsOf, channel_path, deal_inputs
 from attribution.domain.run import compute_run
 from attribution.domain.settings import RunSettings
 from attribution.domain.touches import Touch, Window, unique_touches, window_touches
-from attribution.domain.weighting import Model, ModelName
+from attribution.domain.training import training_cutoff
+from attribution.domain.weighting import ModelName
 from attribution.events import deal_attributed
 from attribution.intake import rules_for
 from attribution.uow import AttributionUnitOfWork
@@ -171,18 +173,32 @@ async def save_paths(
 
 
 async def trained_models(
-    uow: AttributionUnitOfWork, terms: TenantTerms, names: Sequence[ModelName] | None = None
-) -> list[Model]:
-    """The tenant's models (or those of `names` it enables); markov and shapley trained on every
-    closed deal's path, loaded once for the whole batch."""
+    uow: AttributionUnitOfWork,
+    terms: TenantTerms,
+    deals: Sequence[ClosedDeal] | None,
+    names: Sequence[ModelName] | None = None,
+) -> ModelsAsOf:
+    """The tenant's models (or those of `names` it enables) for the won `deals` (None: every
+    won deal of the tenant); markov and shapley trained as of each deal's conversion day on the
+    journeys closed before it (`domain.training`), each day once, from one query."""
     settings = terms.settings
     if names is not None:
         chosen = tuple(n for n in settings.models if n in set(names))
         if not chosen:
-            return []
+            return ModelsAsOf(None)
         settings = replace(settings, models=chosen)
-    paths = await uow.attribution.journeys(terms.tenant_id) if settings.needs_training else []
-    return enabled_models(settings, paths)
+    if not settings.needs_training:
+        return ModelsAsOf(settings)
+    if deals is None:
+        journeys = await uow.attribution.journeys(terms.tenant_id)
+        won = [j.closed_at for j in journeys if j.converted]  # every won deal has its path
+    else:
+        won = [d.closed_at for d in deals if d.won]
+        before = max(map(training_cutoff, won), default=None)
+        journeys = await uow.attribution.journeys(terms.tenant_id, before=before) if won else []
+    models = ModelsAsOf(settings, journeys)
+    models.prepare(won)
+    return models
 
 
 async def write_runs(
@@ -190,7 +206,7 @@ async def write_runs(
     terms: TenantTerms,
     deals: Sequence[ClosedDeal],
     journeys: Mapping[uuid.UUID, Sequence[Touch]],
-    models: Sequence[Model],
+    models: ModelsAsOf,
     *,
     caused_by: Mapping[uuid.UUID, str | None],
     now: datetime,
@@ -200,7 +216,7 @@ async def write_runs(
     the inputs changed: a new run supersedes the deal's current one; equal inputs keep it."""
     won = [d for d in deals if d.won]
     tally = Tally(deals=len(won))
-    if not won or not models:
+    if not won or models.empty:
         return tally
     tenant_id = terms.tenant_id
     latest = await uow.attribution.latest_runs_of(tenant_id, [d.deal_id for d in won])
@@ -209,7 +225,8 @@ async def write_runs(
         before_runs = latest.get(deal.deal_id, {})
         cause = caused_by.get(deal.deal_id)
         ordered = unique_touches(journeys[deal.deal_id])
-        for given in deal_inputs(deal.facts(), ordered, terms.rules, models, terms.window):
+        chosen = models.of(deal.closed_at)
+        for given in deal_inputs(deal.facts(), ordered, terms.rules, chosen, terms.window):
             before = before_runs.get(given.model.name.value)
             current = before if before is not None and not before.voided else None
             input_hash = given.input_hash(ordered)
@@ -251,7 +268,8 @@ async def attribute_closed(
     publish: bool = True,
 ) -> Tally:
     """Closed deals of one tenant, attributed again: journeys, Markov paths, and each won
-    deal's runs (Markov trained once, after this batch's paths are saved)."""
+    deal's runs (markov trained as of each deal's conversion day, so the same whatever the
+    batch, `domain.training`)."""
     if not deals:
         return Tally()
     await uow.attribution.lock_runs(terms.tenant_id)
@@ -259,7 +277,7 @@ async def attribute_closed(
     await save_paths(uow, terms, deals, journeys)
     if not any(d.won for d in deals):
         return Tally()
-    models = await trained_models(uow, terms)
+    models = await trained_models(uow, terms, deals)
     return await write_runs(
         uow, terms, deals, journeys, models, caused_by=caused_by, now=now, publish=publish
     )

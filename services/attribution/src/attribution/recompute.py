@@ -17,10 +17,9 @@ from attribution.attributing import (
     write_runs,
 )
 from attribution.domain.account import email_domain, in_account
-from attribution.domain.deal_runs import ClosedDeal
+from attribution.domain.deal_runs import ClosedDeal, ModelsAsOf
 from attribution.domain.settings import TRAINED_MODELS
 from attribution.domain.touches import Touch, in_window
-from attribution.domain.weighting import Model
 from attribution.uow import AttributionUnitOfWork
 
 #: Deals per unit of work in a tenant recompute: big enough that the per-batch queries cost
@@ -110,7 +109,8 @@ async def recompute_tenant(
     """Every closed deal of a tenant attributed again, `batch_size` deals per unit of work.
 
     Pass 1 refreshes every closed deal's channel path and stores the rule-based runs; markov
-    (and shapley) are then trained once on the refreshed paths, and pass 2 stores their runs.
+    (and shapley) are then trained on the refreshed paths, once per conversion day in one pass
+    over them (`domain.training`), and pass 2 stores their runs.
     A batch committed stays done: after a crash, running it again finds those runs unchanged
     and stores nothing.
     `progress` is told how many deals each batch finished (pass 2 counts again).
@@ -119,7 +119,7 @@ async def recompute_tenant(
     async with uow() as first:
         terms = (await tenant_terms(first, [tenant_id]))[tenant_id]
         rule_based = [n for n in terms.models if n not in TRAINED_MODELS]
-        models = await trained_models(first, terms, rule_based)  # no training: no query
+        models = await trained_models(first, terms, None, rule_based)  # no training: no query
     walk = functools.partial(
         _walk,
         uow,
@@ -133,7 +133,7 @@ async def recompute_tenant(
     tally = await walk(models, won_only=False, refresh_paths=True)
     if not TRAINED_MODELS.isdisjoint(terms.models):
         async with uow() as work:
-            trained = await trained_models(work, terms, sorted(TRAINED_MODELS))
+            trained = await trained_models(work, terms, None, sorted(TRAINED_MODELS))
         done = await walk(trained, won_only=True, refresh_paths=False)
         # Pass 1 counted these deals already; only the runs are new here.
         tally += Tally(runs_created=done.runs_created, runs_unchanged=done.runs_unchanged)
@@ -143,7 +143,7 @@ async def recompute_tenant(
 async def _walk(
     uow: Callable[[], AttributionUnitOfWork],
     terms: TenantTerms,
-    models: Sequence[Model],
+    models: ModelsAsOf,
     *,
     won_only: bool,
     refresh_paths: bool,

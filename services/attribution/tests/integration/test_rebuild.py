@@ -8,14 +8,13 @@ import sys
 import uuid
 from datetime import timedelta
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from attribution.db.tables import attribution_runs, leads, run_voids, tenants
 from attribution.deal_events import record_deal_events
 from attribution.domain.canonical import canonical_json
-from attribution.recompute import recompute_tenant
-from attribution.uow import AttributionUnitOfWork
 from attribution.use_cases import consume_touches, record_meeting_events
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.testing.factories import meeting_event
@@ -113,14 +112,19 @@ async def test_a_rebuild_from_the_topics_gives_the_live_runs(
     won_a = won_a.model_copy(
         update={"deal": won_a.deal.model_copy(update={"meeting_ids": [booked.meeting_id]})}
     )
+    # b and c close on earlier days, so markov's runs of a and d learn from their journeys.
     lost_b = deal_event(
-        DealLost, tenant.id, deal_ids["b"], b, status=DealStatus.LOST, reason="no_budget"
-    )
+        DealLost, tenant.id, deal_ids["b"], b, status=DealStatus.LOST, reason="no_budget",
+        closed_at=WON_AT - timedelta(days=2),
+    )  # fmt: skip
+    c_closed = WON_AT - timedelta(days=1)
     events = [
-        won_a,
         lost_b,
-        deal_event(DealWon, tenant.id, deal_ids["c"], c),
-        deal_event(DealValueChanged, tenant.id, deal_ids["c"], c, value="1234.56"),
+        deal_event(DealWon, tenant.id, deal_ids["c"], c, closed_at=c_closed),
+        won_a,
+        deal_event(
+            DealValueChanged, tenant.id, deal_ids["c"], c, value="1234.56", closed_at=c_closed
+        ),
         deal_event(DealWon, tenant.id, deal_ids["d"], d),
         deal_event(
             DealReopened, tenant.id, deal_ids["d"], d, status=DealStatus.ACTIVE,
@@ -137,10 +141,12 @@ async def test_a_rebuild_from_the_topics_gives_the_live_runs(
         uow_factory("attribution-touches"),
         [(await send(TOUCHES_TOPIC, late, late.person_email), late)],
     )
-    # Markov's training set grew after the first wins: a live recompute brings every run to it.
-    await recompute_tenant(lambda: AttributionUnitOfWork(sessions), tenant.id, caused_by="test")
+    # No live recompute: markov learns as of each deal's conversion day, whatever the batching,
+    # so the consumers' runs are the rebuild's.
     expected = await current_runs(sessions, tenant.id)
     assert {deal for deal, _ in expected} == {str(deal_ids[n]) for n in "acd"}
+    markov_a = orjson.loads(expected[(str(deal_ids["a"]), "markov")][0])
+    assert markov_a["params"]["training"]["journeys"] == 2  # b lost, c won
 
     target = f"dealflow_attribution_rb_{uuid.uuid4().hex[:8]}"
     done = await asyncio.to_thread(

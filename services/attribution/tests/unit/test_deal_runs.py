@@ -14,11 +14,21 @@ from attribution.domain.default_channels import default_rule_set
 from attribution.domain.run import compute_run
 from attribution.domain.settings import RunSettings
 from attribution.domain.touches import ActivityType, Touch
+from attribution.domain.training import ClosedJourney, Training, training_as_of
 from attribution.domain.weighting import Milestones, ModelName
 from attribution.events import deal_attributed, deal_attribution_voided
 from dealflow_schemas.attribution import DealAttributed, DealAttributionVoided
 
 WON = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def trained(*journeys: tuple[list[str], bool]) -> Training:
+    """The training of a deal won on WON's day over these journeys, closed the day before."""
+    closed = WON - timedelta(days=1)
+    return training_as_of([ClosedJourney(tuple(p), won, closed) for p, won in journeys], WON)
+
+
+PHONE_WON = (["Phone"], True)
 TOUCHES = [
     Touch("a", "x@c.com", WON - timedelta(days=9), ActivityType.CALL),
     Touch("b", "y@c.com", WON - timedelta(days=2), ActivityType.EMAIL_REPLIED),
@@ -27,7 +37,7 @@ TOUCHES = [
 
 
 def test_default_models_are_every_standard_rule_based_model_and_markov() -> None:
-    models = enabled_models(RunSettings(), [(["Phone"], True), (["Outbound Email"], False)])
+    models = enabled_models(RunSettings(), trained((["Phone"], True), (["Outbound Email"], False)))
     assert [m.name for m in models] == list(DEFAULT_MODELS)
     assert ModelName.MARKOV in DEFAULT_MODELS
     assert ModelName.CUSTOM not in DEFAULT_MODELS
@@ -42,7 +52,9 @@ def test_runs_split_the_value_exactly_and_path_is_the_eligible_channels() -> Non
     runs = [
         *map(
             compute_run,
-            deal_inputs(facts, TOUCHES, rules, enabled_models(RunSettings(), [(["Phone"], True)])),
+            deal_inputs(
+                facts, TOUCHES, rules, enabled_models(RunSettings(), trained((["Phone"], True)))
+            ),
         )
     ]
     assert all(sum(c.minor_units for c in run.channels) == 1001 for run in runs)

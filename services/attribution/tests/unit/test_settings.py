@@ -18,9 +18,16 @@ from attribution.domain.settings import (
 )
 from attribution.domain.shapley import MAX_SHAPLEY_GROUPS
 from attribution.domain.touches import ActivityType, Touch, Window
+from attribution.domain.training import ClosedJourney, Training, training_as_of
 from attribution.domain.weighting import Milestones, ModelName, Role
 
 WON = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def trained(*journeys: tuple[list[str], bool]) -> Training:
+    """The training of a deal won on WON's day over these journeys, closed the day before."""
+    closed = WON - timedelta(days=1)
+    return training_as_of([ClosedJourney(tuple(p), won, closed) for p, won in journeys], WON)
 
 
 class TestDefaults:
@@ -198,15 +205,14 @@ class TestRunsUseTheSettings:
 
     def test_shapley_runs_when_enabled(self) -> None:
         settings = RunSettings(models=(ModelName.SHAPLEY,))
-        (model,) = enabled_models(settings, [(["Phone"], True), (["Phone", "Email"], True)])
-        assert model == ScoreModel(
-            ModelName.SHAPLEY, {"Email": Fraction(1, 4), "Phone": Fraction(3, 4)}
-        )
+        (model,) = enabled_models(settings, trained((["Phone"], True), (["Phone", "Email"], True)))
+        assert isinstance(model, ScoreModel)
+        assert model.scores == {"Email": Fraction(1, 4), "Phone": Fraction(3, 4)}
 
     def test_shapley_over_too_many_groups_is_a_recorded_unattributed_run(self) -> None:
         channels = [f"C{i}" for i in range(MAX_SHAPLEY_GROUPS + 1)]
         settings = RunSettings(models=(ModelName.SHAPLEY, ModelName.LINEAR))
-        linear, shapley = enabled_models(settings, [(channels, True)])
+        linear, shapley = enabled_models(settings, trained((channels, True)))
         assert isinstance(shapley, UnavailableModel)
         assert linear.name is ModelName.LINEAR
         (run,) = [

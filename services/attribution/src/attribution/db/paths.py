@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from attribution.db.base import Repository
 from attribution.db.tables import deal_journeys
+from attribution.domain.training import ClosedJourney
 from dealflow_libs.db import any_of
 
 
@@ -82,13 +83,17 @@ class PathsRepository(Repository):
             delete(deal_journeys).where(j.tenant_id == tenant_id, j.deal_id == deal_id)
         )
 
-    async def journeys(self, tenant_id: str) -> list[tuple[list[str], bool]]:
-        """Every closed deal's channel path and whether it was won, in deal order."""
+    async def journeys(
+        self, tenant_id: str, *, before: datetime | None = None
+    ) -> list[ClosedJourney]:
+        """The closed deals' channel paths, outcomes and closes (those closed before `before`
+        when given): the data-driven models' training data."""
         j = deal_journeys.c
-        rows = await self.session.execute(
-            select(j.channels, j.converted).where(j.tenant_id == tenant_id).order_by(j.deal_id)
-        )
-        return [(list(channels), converted) for channels, converted in rows]
+        query = select(j.channels, j.converted, j.closed_at).where(j.tenant_id == tenant_id)
+        if before is not None:
+            query = query.where(j.closed_at < before)
+        rows = await self.session.execute(query)
+        return [ClosedJourney(tuple(path), won, closed_at) for path, won, closed_at in rows]
 
     async def converting_channels(self, tenant_id: str) -> int:
         """How many channels the tenant's won deals' paths hold: Shapley's player count."""

@@ -8,17 +8,18 @@ from uuid import UUID
 from attribution.domain.channels import RuleSet
 from attribution.domain.markov import removal_effects
 from attribution.domain.models import ScoreModel, UnavailableModel, rule_based_model
-from attribution.domain.paths import path_counts
 from attribution.domain.run import RunInput
 from attribution.domain.settings import DEFAULT_MODELS, RunSettings
 from attribution.domain.shapley import TooManyChannelGroups, channel_shapley
 from attribution.domain.touches import DEFAULT_WINDOW, Touch, Window, select_eligible
+from attribution.domain.training import ClosedJourney, Training, training_cutoff, trainings
 from attribution.domain.weighting import Milestones, Model, ModelName
 
 __all__ = [
     "DEFAULT_MODELS",
     "ClosedDeal",
     "DealFacts",
+    "ModelsAsOf",
     "channel_path",
     "deal_inputs",
     "enabled_models",
@@ -72,24 +73,23 @@ def channel_path(
     return [rules.classify(t).channel for t in found.eligible]
 
 
-def enabled_models(
-    settings: RunSettings, journeys: Iterable[tuple[Sequence[str], bool]] = ()
-) -> list[Model]:
-    """The tenant's models with its parameters; markov and shapley score channels over its
-    closed deals' journeys (pass them when `settings.needs_training`).
+def enabled_models(settings: RunSettings, training: Training | None = None) -> list[Model]:
+    """The tenant's models with its parameters; markov and shapley score channels over
+    `training` (the journeys closed before the deal's conversion day, `training.trainings`;
+    pass it when `settings.needs_training`) and record it in their parameters.
 
     Shapley over more than 16 channel groups cannot be enumerated: it becomes an
     UnavailableModel, so the run is still recorded (value unattributed, reason given) and the
     other models run as usual; a consumer never fails on it.
     """
-    trained = [(path, won) for path, won in journeys if path] if settings.needs_training else []
+    paths = training.paths if training is not None and settings.needs_training else ()
     models: list[Model] = []
     for name in settings.models:
         if name is ModelName.MARKOV:
-            models.append(ScoreModel(name, removal_effects(path_counts(trained)).shares))
+            models.append(ScoreModel(name, removal_effects(paths).shares, training))
         elif name is ModelName.SHAPLEY:
             try:
-                models.append(ScoreModel(name, channel_shapley(path_counts(trained)).shares))
+                models.append(ScoreModel(name, channel_shapley(list(paths)).shares, training))
             except TooManyChannelGroups as error:
                 models.append(UnavailableModel(name, str(error)))
         elif name is ModelName.CUSTOM:
@@ -99,6 +99,49 @@ def enabled_models(
         else:
             models.append(rule_based_model(name, half_life=settings.half_life))
     return models
+
+
+class ModelsAsOf:
+    """A tenant's models for any conversion: the rule-based ones the same for every deal,
+    markov and shapley trained as of the conversion's day (`training.training_cutoff`) on
+    `journeys`, once per day (`prepare` trains many days in one pass)."""
+
+    def __init__(
+        self, settings: RunSettings | None, journeys: Sequence[ClosedJourney] = ()
+    ) -> None:
+        """`settings` None: no model (e.g. a recompute pass whose models the tenant disabled)."""
+        self.settings = settings
+        self._journeys = journeys
+        self._fixed = (
+            []
+            if settings is None
+            else None
+            if settings.needs_training
+            else enabled_models(settings)
+        )
+        self._by_cutoff: dict[datetime, list[Model]] = {}
+
+    @property
+    def empty(self) -> bool:
+        return self._fixed == []
+
+    def prepare(self, conversions: Iterable[datetime]) -> None:
+        """Trains the models of these conversions' days not trained yet, in one pass."""
+        if self._fixed is not None:
+            return
+        missing = {training_cutoff(c) for c in conversions} - self._by_cutoff.keys()
+        assert self.settings is not None  # `_fixed` is set without settings
+        for cutoff, training in trainings(self._journeys, missing).items():
+            self._by_cutoff[cutoff] = enabled_models(self.settings, training)
+
+    def of(self, conversion_at: datetime) -> list[Model]:
+        """The models a deal converted at `conversion_at` is attributed with."""
+        if self._fixed is not None:
+            return self._fixed
+        cutoff = training_cutoff(conversion_at)
+        if cutoff not in self._by_cutoff:
+            self.prepare([conversion_at])
+        return self._by_cutoff[cutoff]
 
 
 def deal_inputs(

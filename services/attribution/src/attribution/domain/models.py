@@ -19,6 +19,7 @@ from attribution.domain.canonical import fraction_text
 from attribution.domain.decay import MANTISSA_BITS, pow2_neg
 from attribution.domain.default_channels import DIRECT
 from attribution.domain.touches import ActivityType
+from attribution.domain.training import Training
 from attribution.domain.weighting import (
     POSITION_ROLES,
     ROLE_LABELS,
@@ -259,6 +260,7 @@ class ScoreModel:
 
     name: ModelName
     scores: Mapping[str, Fraction]
+    training: Training | None = None  # the journeys the scores were learnt from, recorded
 
     def __post_init__(self) -> None:
         if self.name not in (ModelName.MARKOV, ModelName.SHAPLEY):
@@ -269,13 +271,17 @@ class ScoreModel:
         object.__setattr__(self, "scores", scores)
 
     def params(self) -> dict[str, Any]:
-        return {"scores": {c: fraction_text(s) for c, s in self.scores.items()}}
+        scores = {"scores": {c: fraction_text(s) for c, s in self.scores.items()}}
+        return scores if self.training is None else scores | {"training": self.training.canonical()}
 
     def weigh(self, journey: Journey) -> Weighting:
         n = len(journey.touches)
         values = [self.scores.get(channel, Fraction(0)) for channel in journey.channels]
         if not any(values):
             reason = f"equal share of {n} touches: no {self.name.value} credit for these channels"
+            if self.training is not None and not self.training.conversions:
+                day = self.training.closed_before.date().isoformat()
+                reason = f"equal share of {n} touches: no deal won before {day} to learn from"
             return Weighting([1] * n, n or 1, [()] * n, [reason] * n)
         scale, numerators = common_scale(values)
         reasons = [
