@@ -27,7 +27,8 @@ WON = datetime(2026, 11, 25, tzinfo=UTC)
 def trained(*journeys: tuple[list[str], bool]) -> Training:
     """The training of a deal won on WON's day over these journeys, closed the day before."""
     closed = WON - timedelta(days=1)
-    return training_as_of([ClosedJourney(tuple(p), won, closed) for p, won in journeys], WON)
+    found = [ClosedJourney(tuple(p), won, closed) for p, won in journeys]
+    return training_as_of(found, WON, channel_sets=True)
 
 
 class TestDefaults:

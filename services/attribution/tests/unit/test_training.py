@@ -5,10 +5,11 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 
 from attribution.domain.deal_runs import ModelsAsOf
-from attribution.domain.markov import removal_effects
+from attribution.domain.markov import chain_counts, chain_removal_effects, removal_effects
 from attribution.domain.models import ScoreModel
-from attribution.domain.paths import path_counts
+from attribution.domain.paths import PathCount, path_counts
 from attribution.domain.settings import RunSettings
+from attribution.domain.shapley import channel_shapley
 from attribution.domain.training import (
     ClosedJourney,
     training_as_of,
@@ -40,10 +41,9 @@ def test_a_deal_learns_from_the_journeys_closed_before_its_day_only() -> None:
     morning = training_as_of(journeys, DAY + timedelta(hours=1))
     evening = training_as_of(reversed(journeys), DAY + timedelta(hours=22))
     assert morning == evening
-    assert [(p.path, p.conversions, p.nulls) for p in morning.paths] == [
-        (("Phone",), 1, 0),
-        (("SMS", "Phone"), 0, 1),
-    ]
+    assert morning.chain == chain_counts(
+        [PathCount(("Phone",), 1, 0), PathCount(("SMS", "Phone"), 0, 1)]
+    )
     assert morning.canonical() == {
         "closed_before": "2026-11-25T00:00:00.000000+00:00",
         "journeys": 2,
@@ -67,11 +67,15 @@ def test_one_sweep_gives_what_training_each_day_from_scratch_gives() -> None:
         for _ in range(300)
     ]
     cutoffs = [DAY + timedelta(days=d) for d in range(0, 31, 3)]
-    swept = trainings(journeys, reversed(cutoffs))
+    swept = trainings(journeys, reversed(cutoffs), channel_sets=True)
     for cutoff in cutoffs:
         before = [(j.path, j.converted) for j in journeys if j.closed_at < cutoff and j.path]
-        assert list(swept[cutoff].paths) == path_counts(before)
-        assert removal_effects(swept[cutoff].paths) == removal_effects(path_counts(before))
+        trained = swept[cutoff]
+        assert trained.journeys == len(before)
+        assert trained.chain == chain_counts(path_counts(before))
+        assert chain_removal_effects(trained.chain) == removal_effects(path_counts(before))
+        assert trained.channel_sets is not None
+        assert channel_shapley(trained.channel_sets) == channel_shapley(path_counts(before))
 
 
 def test_every_deal_of_a_day_gets_the_same_model_whatever_is_asked_first() -> None:

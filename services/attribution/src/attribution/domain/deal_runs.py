@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from attribution.domain.channels import RuleSet
-from attribution.domain.markov import removal_effects
+from attribution.domain.markov import ChainCounts, chain_removal_effects
 from attribution.domain.models import ScoreModel, UnavailableModel, rule_based_model
 from attribution.domain.run import RunInput
 from attribution.domain.settings import DEFAULT_MODELS, RunSettings
@@ -82,14 +82,15 @@ def enabled_models(settings: RunSettings, training: Training | None = None) -> l
     UnavailableModel, so the run is still recorded (value unattributed, reason given) and the
     other models run as usual; a consumer never fails on it.
     """
-    paths = training.paths if training is not None and settings.needs_training else ()
+    chain = training.chain if training is not None else ChainCounts()
+    sets = (training.channel_sets if training is not None else None) or ()
     models: list[Model] = []
     for name in settings.models:
         if name is ModelName.MARKOV:
-            models.append(ScoreModel(name, removal_effects(paths).shares, training))
+            models.append(ScoreModel(name, chain_removal_effects(chain).shares, training))
         elif name is ModelName.SHAPLEY:
             try:
-                models.append(ScoreModel(name, channel_shapley(list(paths)).shares, training))
+                models.append(ScoreModel(name, channel_shapley(sets).shares, training))
             except TooManyChannelGroups as error:
                 models.append(UnavailableModel(name, str(error)))
         elif name is ModelName.CUSTOM:
@@ -131,7 +132,8 @@ class ModelsAsOf:
             return
         missing = {training_cutoff(c) for c in conversions} - self._by_cutoff.keys()
         assert self.settings is not None  # `_fixed` is set without settings
-        for cutoff, training in trainings(self._journeys, missing).items():
+        with_sets = ModelName.SHAPLEY in self.settings.models
+        for cutoff, training in trainings(self._journeys, missing, channel_sets=with_sets).items():
             self._by_cutoff[cutoff] = enabled_models(self.settings, training)
 
     def of(self, conversion_at: datetime) -> list[Model]:

@@ -13,8 +13,8 @@ Removing channel c sends every move into c to NULL: drop c's row and column, kee
 RE(c) = 1 - P_without_c / P. Shares RE(c) / sum RE split revenue (sum RE is not 1).
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import pairwise
 from typing import Any
@@ -44,17 +44,76 @@ class MarkovResult:
         return canonical_json(self.to_dict())
 
 
+@dataclass
+class ChainCounts:
+    """The absorbing chain's sufficient statistics, built a journey at a time: the weight of
+    every move between transient states (None is the start) and, per last state, the
+    conversions and non-conversions absorbed there. Two path sets with equal counts give equal
+    removal effects, so a training can grow by adding journeys instead of being rebuilt."""
+
+    moves: dict[tuple[str | None, str], int] = field(default_factory=dict)
+    ends: dict[str | None, tuple[int, int]] = field(default_factory=dict)
+
+    def add(self, path: Sequence[str], conversions: int, nulls: int) -> None:
+        weight = conversions + nulls
+        if not weight:
+            return
+        states: list[str | None] = [None, *path]
+        for here, there in pairwise(states):
+            assert there is not None
+            self.moves[here, there] = self.moves.get((here, there), 0) + weight
+        c, u = self.ends.get(states[-1], (0, 0))
+        self.ends[states[-1]] = (c + conversions, u + nulls)
+
+    def copy(self) -> "ChainCounts":
+        return ChainCounts(dict(self.moves), dict(self.ends))
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return tuple(sorted({there for _, there in self.moves}))
+
+    @property
+    def conversions(self) -> int:
+        return sum(c for c, _ in self.ends.values())
+
+    @property
+    def journeys(self) -> int:
+        return sum(c + u for c, u in self.ends.values())
+
+    def canonical(self) -> dict[str, Any]:
+        """Sorted lists (the start written as null), for a digest of the training."""
+        return {
+            "moves": sorted(([h, t, n] for (h, t), n in self.moves.items()), key=_state_order),
+            "ends": sorted(([s, c, u] for s, (c, u) in self.ends.items()), key=_state_order),
+        }
+
+
+def _state_order(row: list[Any]) -> tuple[Any, ...]:
+    return tuple((v is not None, v) for v in row)
+
+
+def chain_counts(paths: Iterable[PathCount]) -> ChainCounts:
+    counts = ChainCounts()
+    for p in paths:
+        counts.add(p.path, p.conversions, p.nulls)
+    return counts
+
+
 def removal_effects(paths: Iterable[PathCount]) -> MarkovResult:
     """Removal effect and revenue share of every channel seen in `paths`."""
-    used = [p for p in paths if p.conversions + p.nulls]
-    channels = tuple(sorted({c for p in used for c in p.path}))
-    conversions = sum(p.conversions for p in used)
-    journeys = sum(p.conversions + p.nulls for p in used)
+    return chain_removal_effects(chain_counts(paths))
+
+
+def chain_removal_effects(counts: ChainCounts) -> MarkovResult:
+    """Removal effect and revenue share of every channel of the chain."""
+    channels = counts.channels
+    conversions = counts.conversions
+    journeys = counts.journeys
     observed = Fraction(conversions, journeys) if journeys else Fraction(0)
     if not conversions:
         zeros = dict.fromkeys(channels, Fraction(0))
         return MarkovResult(channels, Fraction(0), observed, zeros, dict(zeros))
-    matrix, converted = _system(used, channels)
+    matrix, converted = _system(counts, channels)
     everything = list(range(len(matrix)))
     probability = _start_probability(matrix, converted, everything)
     effects = {
@@ -67,21 +126,19 @@ def removal_effects(paths: Iterable[PathCount]) -> MarkovResult:
     return MarkovResult(channels, probability, observed, effects, shares)
 
 
-def _system(paths: list[PathCount], channels: tuple[str, ...]) -> tuple[list[list[int]], list[int]]:
+def _system(counts: ChainCounts, channels: tuple[str, ...]) -> tuple[list[list[int]], list[int]]:
     """(T - C, conv) over the transient states: 0 is the start, i + 1 is channels[i]."""
-    index = {channel: i for i, channel in enumerate(channels, start=1)}
+    index: dict[str | None, int] = {channel: i for i, channel in enumerate(channels, start=1)}
+    index[None] = 0
     size = len(channels) + 1
     matrix = [[0] * size for _ in range(size)]
     converted = [0] * size
-    for p in paths:
-        weight = p.conversions + p.nulls
-        states = [0, *(index[c] for c in p.path)]
-        for here, there in pairwise(states):
-            matrix[here][here] += weight
-            matrix[here][there] -= weight
-        last = states[-1]
-        matrix[last][last] += weight  # c to CONV and u to NULL leave the transient states
-        converted[last] += p.conversions
+    for (here, there), weight in counts.moves.items():
+        matrix[index[here]][index[here]] += weight
+        matrix[index[here]][index[there]] -= weight
+    for last, (c, u) in counts.ends.items():
+        matrix[index[last]][index[last]] += c + u  # c to CONV and u to NULL leave the chain
+        converted[index[last]] += c
     return matrix, converted
 
 
