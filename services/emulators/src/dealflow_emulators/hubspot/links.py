@@ -1,0 +1,123 @@
+"""Associations between records, kept in both directions (HubSpot answers from either side)."""
+
+from typing import Any
+
+from dealflow_emulators.common import Collection, Record
+from dealflow_emulators.hubspot.errors import HubSpotError, validation
+from dealflow_emulators.hubspot.schema import (
+    ASSOCIATION_TYPES,
+    DEFAULT_TYPE,
+    INVERSE_TYPE,
+    OBJECT_TYPE_IDS,
+    TYPE_BY_ID,
+)
+
+
+def object_type(name: str) -> str:
+    """`contacts`, `contact` or `0-1` -> `contacts`."""
+    lowered = name.lower()
+    if lowered in OBJECT_TYPE_IDS:
+        return lowered
+    if lowered in TYPE_BY_ID:
+        return TYPE_BY_ID[lowered]
+    if f"{lowered}s" in OBJECT_TYPE_IDS:
+        return f"{lowered}s"
+    if lowered == "company":
+        return "companies"
+    raise HubSpotError(400, "VALIDATION_ERROR", f"Unable to infer object type from: {name}")
+
+
+def _key(from_type: str, from_id: str, to_type: str, to_id: str) -> str:
+    return f"{from_type}:{from_id}->{to_type}:{to_id}"
+
+
+def spec(type_id: int, category: str = "HUBSPOT_DEFINED") -> dict[str, Any]:
+    return {"associationCategory": category, "associationTypeId": type_id}
+
+
+def link(
+    links: Collection,
+    from_type: str,
+    from_id: str,
+    to_type: str,
+    to_id: str,
+    specs: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Associate (idempotent; types add up); returns the specs now on the pair."""
+    specs = specs or [spec(DEFAULT_TYPE[(from_type, to_type)])]
+    for item in specs:
+        type_id = int(item["associationTypeId"])
+        known = ASSOCIATION_TYPES.get(type_id)
+        if item.get("associationCategory", "HUBSPOT_DEFINED") == "HUBSPOT_DEFINED" and (
+            known is None or known[:2] != (from_type, to_type)
+        ):
+            raise validation(
+                f"associationTypeId {type_id} is not valid between {from_type} and {to_type}"
+            )
+    forward = _merge(links, from_type, from_id, to_type, to_id, specs)
+    inverse = [
+        spec(INVERSE_TYPE.get(int(s["associationTypeId"]), int(s["associationTypeId"])),
+             s.get("associationCategory", "HUBSPOT_DEFINED"))
+        for s in specs
+    ]  # fmt: skip
+    _merge(links, to_type, to_id, from_type, from_id, inverse)
+    return forward
+
+
+def _merge(
+    links: Collection,
+    from_type: str,
+    from_id: str,
+    to_type: str,
+    to_id: str,
+    specs: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    key = _key(from_type, from_id, to_type, to_id)
+    record = links.get(key) or {
+        "fromObjectType": from_type,
+        "fromObjectId": from_id,
+        "toObjectType": to_type,
+        "toObjectId": to_id,
+        "types": [],
+    }
+    for item in specs:
+        normal = spec(
+            int(item["associationTypeId"]), item.get("associationCategory", "HUBSPOT_DEFINED")
+        )
+        if normal not in record["types"]:
+            record["types"].append(normal)
+    links.put(key, record)
+    types: list[dict[str, Any]] = record["types"]
+    return types
+
+
+def unlink_all(links: Collection, record_type: str, record_id: str) -> None:
+    """An archived record leaves its associations (both directions)."""
+    for record in links.values():
+        if (record["fromObjectType"], record["fromObjectId"]) == (record_type, record_id) or (
+            record["toObjectType"],
+            record["toObjectId"],
+        ) == (record_type, record_id):
+            links.remove(
+                _key(
+                    record["fromObjectType"],
+                    record["fromObjectId"],
+                    record["toObjectType"],
+                    record["toObjectId"],
+                )
+            )
+
+
+def linked(links: Collection, from_type: str, from_id: str, to_type: str) -> list[Record]:
+    return [
+        r
+        for r in links
+        if r["fromObjectType"] == from_type
+        and r["fromObjectId"] == from_id
+        and r["toObjectType"] == to_type
+    ]
+
+
+def label_of(type_id: int) -> str:
+    known = ASSOCIATION_TYPES.get(type_id)
+    return known[2] if known else str(type_id)

@@ -1,0 +1,227 @@
+"""`/crm/v3/objects/{type}` for contacts, companies, deals and meetings (§1.2, §1.3)."""
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from dealflow_emulators.common import Record, iso_ms, utc_now
+from dealflow_emulators.hubspot import links
+from dealflow_emulators.hubspot.auth import authenticate, hubspot
+from dealflow_emulators.hubspot.emulator import HubSpot
+from dealflow_emulators.hubspot.errors import HubSpotError, not_found, validation
+from dealflow_emulators.hubspot.paging import offset_of, page
+from dealflow_emulators.hubspot.records import (
+    check_properties,
+    new_record,
+    shown,
+    touch,
+    wire_value,
+)
+from dealflow_emulators.hubspot.schema import ASSOCIATION_TYPES, QUERY_PROPERTIES, SCOPE_FAMILY
+from dealflow_emulators.hubspot.search import SearchRequest, matches, sort
+
+router = APIRouter(prefix="/crm/v3/objects")
+
+
+class AssociationTarget(BaseModel):
+    id: str
+
+
+class AssociationInput(BaseModel):
+    to: AssociationTarget
+    types: list[dict[str, Any]] = Field(min_length=1)
+
+
+class CreateBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    properties: dict[str, Any]
+    associations: list[AssociationInput] = Field(default_factory=list)
+
+
+class UpdateBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    properties: dict[str, Any]
+
+
+def _crm_type(request: Request, name: str, access: str) -> tuple[HubSpot, str, str]:
+    """(emulator, object type, token) once the caller may `access` (read|write) the type."""
+    object_type = links.object_type(name)
+    token = authenticate(request, f"{SCOPE_FAMILY[object_type]}.{access}")
+    return hubspot(request), object_type, token
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [p for p in value.split(",") if p] if value else None
+
+
+def _find(emulator: HubSpot, object_type: str, key: str, id_property: str | None) -> Record:
+    collection = emulator.store[object_type]
+    if id_property in (None, "", "hs_object_id"):
+        record = collection.get(key)
+    elif object_type == "contacts" and id_property == "email":
+        record = collection.find("email", key.lower())
+    else:
+        raise validation(f"{id_property} is not a unique identifier property of {object_type}")
+    if record is None:
+        raise not_found()
+    return record
+
+
+def _with_associations(
+    emulator: HubSpot, object_type: str, record: Record, answer: Record, to_types: list[str]
+) -> Record:
+    found: dict[str, Any] = {}
+    for to_name in to_types:
+        to_type = links.object_type(to_name)
+        found_links = links.linked(
+            emulator.store["associations"], object_type, record["id"], to_type
+        )
+        results = [
+            {"id": link["toObjectId"], "type": links.label_of(t["associationTypeId"])}
+            for link in found_links
+            for t in link["types"]
+        ]
+        if results:
+            found[to_type] = {"results": results}
+    if found:
+        answer["associations"] = found
+    return answer
+
+
+@router.post("/{object_type}/search")
+async def search(object_type: str, body: SearchRequest, request: Request) -> dict[str, Any]:
+    emulator, kind, token = _crm_type(request, object_type, "read")
+    emulator.check_search_rate(token)
+    body.check_limits()
+    candidates = [
+        r
+        for r in emulator.store[kind]
+        if not r["archived"]
+        and emulator.searchable(kind, r["id"])
+        and matches(r, body, QUERY_PROPERTIES[kind])
+    ]
+    ordered = sort(candidates, body.sorts)
+    answer = page(ordered, offset_of(body.after), body.limit)
+    answer["results"] = [shown(kind, r, body.properties) for r in answer["results"]]
+    return {"total": len(ordered), **answer}
+
+
+@router.post("/{object_type}", status_code=201)
+async def create(object_type: str, body: CreateBody, request: Request) -> Record:
+    emulator, kind, _ = _crm_type(request, object_type, "write")
+    properties = {k: wire_value(v) for k, v in body.properties.items()}
+    check_properties(emulator, kind, properties, {})
+    collection = emulator.store[kind]
+    if kind == "contacts" and properties.get("email"):
+        existing = collection.find("email", properties["email"])
+        if existing is not None:
+            raise HubSpotError(
+                409, "CONFLICT", f"Contact already exists. Existing ID: {existing['id']}"
+            )
+    pending = _checked_associations(emulator, kind, body.associations)
+    record_id = str(collection.new_id())
+    record = collection.put(record_id, new_record(kind, record_id, properties))
+    for to_type, to_id, specs in pending:
+        links.link(emulator.store["associations"], kind, record_id, to_type, to_id, specs)
+    emulator.touched(kind, record_id)
+    return shown(kind, record, None, everything=True)
+
+
+def _checked_associations(
+    emulator: HubSpot, kind: str, inputs: list[AssociationInput]
+) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """Inline associations, checked before anything is written (all or nothing)."""
+    pending = []
+    for item in inputs:
+        type_id = int(item.types[0].get("associationTypeId", 0))
+        known = ASSOCIATION_TYPES.get(type_id)
+        if known is None or known[0] != kind:
+            raise validation(f"associationTypeId {type_id} is not valid from {kind}")
+        to_type = known[1]
+        target = emulator.store[to_type].get(item.to.id)
+        if target is None or target["archived"]:
+            raise validation(
+                f"One or more associations are invalid: {to_type} {item.to.id} does not exist"
+            )
+        pending.append((to_type, item.to.id, item.types))
+    return pending
+
+
+@router.get("/{object_type}")
+async def list_objects(
+    object_type: str,
+    request: Request,
+    limit: int = Query(default=10, ge=1, le=100),
+    after: str | None = None,
+    properties: str | None = None,
+    associations: str | None = None,
+    archived: bool = False,
+) -> dict[str, Any]:
+    emulator, kind, _ = _crm_type(request, object_type, "read")
+    records = [r for r in emulator.store[kind] if r["archived"] == archived]
+    answer = page(records, offset_of(after), limit, request)
+    requested, to_types = _split(properties), _split(associations) or []
+    answer["results"] = [
+        _with_associations(emulator, kind, r, shown(kind, r, requested), to_types)
+        for r in answer["results"]
+    ]
+    return answer
+
+
+@router.get("/{object_type}/{object_id}")
+async def get_object(
+    object_type: str,
+    object_id: str,
+    request: Request,
+    idProperty: str | None = None,
+    properties: str | None = None,
+    associations: str | None = None,
+    archived: bool = False,
+) -> Record:
+    emulator, kind, _ = _crm_type(request, object_type, "read")
+    record = _find(emulator, kind, object_id, idProperty)
+    if record["archived"] != archived:
+        raise not_found()
+    answer = shown(kind, record, _split(properties))
+    return _with_associations(emulator, kind, record, answer, _split(associations) or [])
+
+
+@router.patch("/{object_type}/{object_id}")
+async def update(
+    object_type: str,
+    object_id: str,
+    body: UpdateBody,
+    request: Request,
+    idProperty: str | None = None,
+) -> Record:
+    emulator, kind, _ = _crm_type(request, object_type, "write")
+    record = _find(emulator, kind, object_id, idProperty)
+    if record["archived"]:
+        raise not_found()
+    properties = {k: wire_value(v) for k, v in body.properties.items()}
+    check_properties(emulator, kind, properties, record["properties"])
+    collection = emulator.store[kind]
+    if kind == "contacts" and properties.get("email"):
+        other = collection.find("email", properties["email"])
+        if other is not None and other["id"] != record["id"]:
+            raise HubSpotError(
+                409, "CONFLICT", f"Contact already exists. Existing ID: {other['id']}"
+            )
+    touch(kind, record, properties)
+    collection.reindex(record["id"])
+    emulator.touched(kind, record["id"])
+    return shown(kind, record, None, everything=True)
+
+
+@router.delete("/{object_type}/{object_id}", status_code=204)
+async def archive(object_type: str, object_id: str, request: Request) -> Response:
+    emulator, kind, _ = _crm_type(request, object_type, "write")
+    record = emulator.store[kind].get(object_id)
+    if record is not None and not record["archived"]:
+        stamp = iso_ms(utc_now())
+        record.update(archived=True, archivedAt=stamp, updatedAt=stamp)
+        if kind == "contacts":  # the email is free again, as after a real archive
+            emulator.store[kind].put(record["id"], record)
+        links.unlink_all(emulator.store["associations"], kind, record["id"])
+    return Response(status_code=204)
