@@ -4,7 +4,6 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from dealflow_emulators.common import iso_ms, utc_now
 from dealflow_emulators.hubspot import links
@@ -117,17 +116,6 @@ async def list_associations(
     return page(results, offset_of(after), limit, request)
 
 
-class V3Input(BaseModel):
-    model_config = {"extra": "ignore"}
-    type: str
-    from_: dict[str, str]
-    to: dict[str, str]
-
-    @classmethod
-    def parse(cls, raw: dict[str, Any]) -> "V3Input":
-        return cls.model_validate({**raw, "from_": raw.get("from", {})})
-
-
 @router.post("/crm/v3/associations/{from_type}/{to_type}/batch/create")
 async def v3_batch_create(
     from_type: str, to_type: str, body: dict[str, Any], request: Request
@@ -140,10 +128,11 @@ async def v3_batch_create(
     started = iso_ms(utc_now())
     results: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
-    for raw in body.get("inputs", []):
-        item = V3Input.parse(raw)
-        from_id, to_id = item.from_.get("id", ""), item.to.get("id", "")
-        type_id = LABELS.get(item.type)
+    for item in body.get("inputs", []):
+        label = str(item.get("type", ""))
+        from_id = str((item.get("from") or {}).get("id", ""))
+        to_id = str((item.get("to") or {}).get("id", ""))
+        type_id = LABELS.get(label)
         missing = [
             key
             for kind, key in ((from_kind, from_id), (to_kind, to_id))
@@ -154,10 +143,10 @@ async def v3_batch_create(
                 {
                     "status": "error",
                     "category": "VALIDATION_ERROR",
-                    "message": f"unknown association type {item.type}"
+                    "message": f"unknown association type {label}"
                     if type_id is None
                     else f"No object with id {missing[0]}",
-                    "context": {"type": [item.type]},
+                    "context": {"type": [label]},
                 }
             )
             continue
@@ -165,7 +154,7 @@ async def v3_batch_create(
             emulator.store["associations"], from_kind, from_id, to_kind, to_id,
             [links.spec(type_id)],
         )  # fmt: skip
-        results.append({"from": {"id": from_id}, "to": {"id": to_id}, "type": item.type})
+        results.append({"from": {"id": from_id}, "to": {"id": to_id}, "type": label})
     answer: dict[str, Any] = {
         "status": "COMPLETE",
         "results": results,
