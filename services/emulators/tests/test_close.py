@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from dealflow_emulators.close import build_app
 
+from dealflow_emulators.close import build_app
 from dealflow_libs.testing.http import serve
 
 KEY = "close-dev-api-key"

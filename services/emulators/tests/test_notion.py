@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from dealflow_emulators.notion import build_app
 from dealflow_emulators.notion.records import CONTACTS_DATA_SOURCE_ID, CONTACTS_DATABASE_ID
-
 from dealflow_libs.testing.http import serve
 
 TOKEN = "ntn_dev_integration_token"

@@ -6,8 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from dealflow_emulators.pipedrive import build_app
 
+from dealflow_emulators.pipedrive import build_app
 from dealflow_libs.testing.http import serve
 
 TOKEN = "pd-dev-api-token"

@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +26,7 @@ from dealflow_emulators.common import (
     SeedError,
     Store,
     Verdict,
+    read_form,
 )
 
 
@@ -98,8 +99,7 @@ class CloseEmulator(Emulator[CloseConfig]):
             return RedirectResponse(f"{redirect_uri}{joiner}{urlencode(params)}", status_code=302)
 
         async def token(request: Request) -> Response:
-            form = dict(parse_qsl((await request.body()).decode()))
-            return self._token(form)
+            return self._token(await read_form(request))
 
         for path in ("/authorize/", "/authorize"):
             router.add_api_route(path, authorize, methods=["GET"])

@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +23,7 @@ from dealflow_emulators.common import (
     SeedError,
     Store,
     Verdict,
+    read_form,
 )
 from dealflow_emulators.pipedrive.records import PipedriveData, new_store, seed
 from dealflow_emulators.pipedrive.routes import build_routers
@@ -124,8 +125,7 @@ class PipedriveEmulator(Emulator[PipedriveConfig]):
 
         @router.post("/token")
         async def token(request: Request) -> Response:
-            # form-encoded (parsed here: no multipart dependency for one simple body)
-            return self._token(request, dict(parse_qsl((await request.body()).decode())))
+            return self._token(request, await read_form(request))
 
         return router
 
