@@ -84,6 +84,11 @@ class Emulator(ABC, Generic[C]):
         """Whether the configured limiter counts requests to this path."""
         return not path.startswith("/oauth")
 
+    def rate_limit_key(self, credential: str | None, method: str, path: str) -> str:
+        """Whose window a request counts in: the credential's, by default (Close counts per
+        key and endpoint group)."""
+        return credential or "anonymous"
+
     def rate_limit_headers(self, hit: RateHit) -> dict[str, str]:
         """Headers on every answer the limiter counted."""
         return {}

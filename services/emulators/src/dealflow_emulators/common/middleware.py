@@ -78,7 +78,7 @@ class EmulatorMiddleware:
                 send,
             )
             return
-        hit = self._count(path, emulator.credential_of(headers, query))
+        hit = self._count(scope["method"], path, emulator.credential_of(headers, query))
         if hit is not None and not hit.allowed:
             entry.fault = "rate_limit (limiter)"
             await _respond(emulator.rate_limit_response(hit, path), entry, scope, replay, send)
@@ -105,11 +105,11 @@ class EmulatorMiddleware:
         else:
             await _respond(emulator.timeout_response(), entry, scope, replay, send)
 
-    def _count(self, path: str, credential: str | None) -> RateHit | None:
+    def _count(self, method: str, path: str, credential: str | None) -> RateHit | None:
         emulator = self.emulator
         if emulator.config.rate_limit is None or not emulator.rate_limited(path):
             return None
-        return emulator.limiter.hit(credential or "anonymous")
+        return emulator.limiter.hit(emulator.rate_limit_key(credential, method, path))
 
     async def _hold(self, fault: FaultSpec, receive: Receive) -> bool:
         """Wait the hold time (or until a reset lets go); False when the client went away."""
