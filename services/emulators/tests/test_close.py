@@ -360,6 +360,10 @@ async def test_ratelimit_header_on_every_answer_and_429(cl: httpx.AsyncClient, u
     assert answers[1].headers["RateLimit"].startswith("limit=2, remaining=0, reset=")
     assert answers[2].headers["Retry-After"] == "1"
     assert "error" in answers[2].json()
+    other_group = await cl.get("/lead/")
+    assert other_group.status_code == 200  # limits count per endpoint group
+    assert other_group.headers["RateLimit"] == "limit=2, remaining=1, reset=1"
+    assert (await cl.post("/lead/", json={"name": "A"})).status_code == 200  # writes apart
 
 
 async def test_injected_faults_and_state(cl: httpx.AsyncClient, url: str) -> None:

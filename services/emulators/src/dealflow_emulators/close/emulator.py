@@ -141,6 +141,13 @@ class CloseEmulator(Emulator[CloseConfig]):
     def rate_limited(self, path: str) -> bool:
         return path.startswith("/api/")
 
+    def rate_limit_key(self, credential: str | None, method: str, path: str) -> str:
+        """Per key and endpoint group (§3.3): the resource (`lead`, `data`, `activity`, ...)
+        and whether the method reads or writes."""
+        resource = path.removeprefix("/api/v1/").split("/", 1)[0]
+        family = "read" if method in ("GET", "HEAD") else "write"
+        return f"{credential or 'anonymous'} {resource} {family}"
+
     def rate_limit_headers(self, hit: RateHit) -> dict[str, str]:
         remaining, reset = max(0, hit.remaining), hit.retry_after_seconds
         return {"RateLimit": f"limit={hit.limit}, remaining={remaining}, reset={reset}"}
