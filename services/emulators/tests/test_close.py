@@ -385,3 +385,10 @@ async def test_injected_faults_and_state(cl: httpx.AsyncClient, url: str) -> Non
     assert state["counts"]["contacts"] == 1
     assert state["objects"]["contacts"][0]["emails"][0]["email"] == "jane@acme.com"
     assert KEY not in str(state)
+
+
+async def test_seeded_ids_survive_a_reset(cl: httpx.AsyncClient, url: str) -> None:
+    """A connection configured with the pipeline and status ids keeps working after restarts."""
+    before = (await cl.get("/pipeline/")).json()
+    await cl.post(f"{url}/_emulator/reset")
+    assert (await cl.get("/pipeline/")).json() == before

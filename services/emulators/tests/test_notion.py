@@ -249,3 +249,10 @@ async def test_injected_faults_and_state(notion: httpx.AsyncClient) -> None:
     revoked = await notion.get("/v1/users/me")
     assert revoked.status_code == 401
     assert revoked.json()["code"] == "unauthorized"
+
+
+async def test_property_ids_survive_a_reset(notion: httpx.AsyncClient) -> None:
+    path = f"/v1/databases/{CONTACTS_DATABASE_ID}"
+    before = (await notion.get(path)).json()["properties"]
+    await notion.post("/_emulator/reset")
+    assert (await notion.get(path)).json()["properties"] == before

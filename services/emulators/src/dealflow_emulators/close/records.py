@@ -2,7 +2,9 @@
 (crm_apis.md §3.1, §3.5). Leads and opportunities are stored bare and rendered with what they
 embed or derive (contacts, status labels, formatted values) when read."""
 
+import random
 import secrets
+import string
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -52,9 +54,16 @@ def invalid(field: str, message: str) -> CloseError:
     return CloseError(400, field_errors={field: message})
 
 
-def new_id(prefix: str) -> str:
-    """`lead_…`, `cont_…`: the prefix, then 43 url-safe characters like Close's own."""
-    return f"{prefix}_{secrets.token_urlsafe(32).replace('-', 'x').replace('_', 'y')[:43]}"
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_id(prefix: str, rng: random.Random | None = None) -> str:
+    """`lead_…`, `cont_…`: the prefix, then 43 letters and digits like Close's own. The seeded
+    fixtures draw from a fixed generator, so their ids survive restarts (a connection's
+    configured pipeline and statuses stay valid)."""
+    if rng is not None:
+        return f"{prefix}_{''.join(rng.choices(_ALPHABET, k=43))}"
+    return f"{prefix}_{''.join(secrets.choice(_ALPHABET) for _ in range(43))}"
 
 
 def stamp() -> str:
@@ -67,13 +76,14 @@ def new_store() -> Store:
 
 def seed(store: Store) -> None:
     """One organization, two users, the default lead statuses and a "Sales" pipeline."""
-    org_id = new_id("orga")
+    rng = random.Random("close-emulator-fixtures")
+    org_id = new_id("orga", rng)
     store["organizations"].put(org_id, {"id": org_id, "name": "Emulated Co"})
     for first, last, email in (
         ("Ada", "Owner", "owner@example.com"),
         ("Ben", "Seller", "ben@example.com"),
     ):
-        user_id = new_id("user")
+        user_id = new_id("user", rng)
         store["users"].put(
             user_id,
             {
@@ -88,12 +98,13 @@ def seed(store: Store) -> None:
             },
         )
     for label in ("Potential", "Bad Fit", "Qualified", "Customer"):
-        status_id = new_id("stat")
+        status_id = new_id("stat", rng)
         store["lead_statuses"].put(status_id, {"id": status_id, "label": label})
     add_pipeline(
         store,
         "Sales",
         (("Active", "active"), ("Demo Completed", "active"), ("Won", "won"), ("Lost", "lost")),
+        rng,
     )
 
 
@@ -102,23 +113,30 @@ def organization_id(store: Store) -> str:
     return org_id
 
 
-def add_pipeline(store: Store, name: str, statuses: tuple[tuple[str, str], ...]) -> Record:
-    pipeline_id = new_id("pipe")
+def add_pipeline(
+    store: Store,
+    name: str,
+    statuses: tuple[tuple[str, str], ...],
+    rng: random.Random | None = None,
+) -> Record:
+    pipeline_id = new_id("pipe", rng)
     pipeline = store["pipelines"].put(
         pipeline_id, {"id": pipeline_id, "name": name, "organization_id": organization_id(store)}
     )
     for label, kind in statuses:
-        add_status(store, label, kind, pipeline_id)
+        add_status(store, label, kind, pipeline_id, rng)
     return pipeline
 
 
-def add_status(store: Store, label: str, kind: str, pipeline_id: str) -> Record:
+def add_status(
+    store: Store, label: str, kind: str, pipeline_id: str, rng: random.Random | None = None
+) -> Record:
     if kind not in ("active", "won", "lost"):
         raise invalid("type", "Must be one of active, won, lost.")
     pipeline = store["pipelines"].get(pipeline_id)
     if pipeline is None:
         raise invalid("pipeline_id", "Object does not exist.")
-    status_id = new_id("stat")
+    status_id = new_id("stat", rng)
     return store["opportunity_statuses"].put(
         status_id,
         {

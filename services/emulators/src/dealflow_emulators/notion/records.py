@@ -5,7 +5,8 @@ per property of that data source's schema. Ids are UUIDs; requests may send them
 without dashes.
 """
 
-import secrets
+import base64
+import hashlib
 import uuid
 from typing import Any
 
@@ -74,8 +75,13 @@ def new_store() -> Store:
     return Store(Collection(kind) for kind in KINDS)
 
 
+def short_id(name: str) -> str:
+    """Property and option ids from their names: short like Notion's, stable across restarts."""
+    return base64.b64encode(hashlib.sha256(name.encode()).digest()).decode()[:4]
+
+
 def _option(name: str, n: int) -> Record:
-    return {"id": secrets.token_urlsafe(3), "name": name, "color": COLORS[n % len(COLORS)]}
+    return {"id": short_id(name), "name": name, "color": COLORS[n % len(COLORS)]}
 
 
 def make_schema(spec: dict[str, Any]) -> dict[str, Record]:
@@ -86,7 +92,7 @@ def make_schema(spec: dict[str, Any]) -> dict[str, Record]:
         if kind not in WRITABLE_TYPES:
             raise invalid(f"Unsupported property type for {name}: {kind}")
         prop: Record = {
-            "id": "title" if kind == "title" else secrets.token_urlsafe(3),
+            "id": "title" if kind == "title" else short_id(name),
             "name": name,
             "type": kind,
             kind: {},

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dealflow_emulators.common import Record
-from dealflow_emulators.notion.records import COLORS, invalid, rich_text
+from dealflow_emulators.notion.records import COLORS, invalid, rich_text, short_id
 
 MAX_TEXT = 2000
 MAX_ITEMS = 100
@@ -95,7 +95,11 @@ def _option(prop: Record, value: Any) -> Record | None:
         )
     if "," in value["name"] or len(value["name"]) > 100:
         raise invalid(f"Invalid select option name for {name}: no commas, at most 100 characters.")
-    option = {"id": value["name"][:4], "name": value["name"], "color": COLORS[len(options) % 10]}
+    option = {
+        "id": short_id(value["name"]),
+        "name": value["name"],
+        "color": COLORS[len(options) % len(COLORS)],
+    }
     options.append(option)
     return dict(option)
 
