@@ -339,6 +339,7 @@ async def test_burst_window_headers_and_429(pd: httpx.AsyncClient) -> None:
     assert [a.headers["x-ratelimit-remaining"] for a in answers[:3]] == ["2", "1", "0"]
     assert answers[0].headers["x-ratelimit-limit"] == "3"
     assert 1 <= int(answers[3].headers["x-ratelimit-reset"]) <= 2  # the 2-s window
+    assert "retry-after" not in answers[3].headers  # clients must read x-ratelimit-reset
     assert answers[3].json()["success"] is False
     assert answers[3].json()["errorCode"] == 429
 

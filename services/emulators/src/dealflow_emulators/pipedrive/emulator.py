@@ -173,8 +173,8 @@ class PipedriveEmulator(Emulator[PipedriveConfig]):
         }
 
     def rate_limit_response(self, hit: RateHit, path: str) -> Response:
-        headers = self.rate_limit_headers(hit) | {"Retry-After": str(hit.retry_after_seconds)}
-        return error_response(429, "Request over limit", headers)
+        # No Retry-After: Pipedrive documents only the x-ratelimit-* headers (§2.4)
+        return error_response(429, "Request over limit", self.rate_limit_headers(hit))
 
     def server_error_response(self, status: int) -> Response:
         return error_response(status, "Requested service is not available")
