@@ -144,15 +144,18 @@ async def test_invalid_updates_are_validation_errors(
     notion: httpx.AsyncClient, properties: dict[str, Any], message_part: str
 ) -> None:
     [jane] = await _seed(notion, {"Name": "Jane", "Email": "jane@prospect.io"})
-    answer = await notion.patch(f"/v1/pages/{jane['id']}", json={"properties": properties})
+    before = (await notion.get(f"/v1/pages/{jane['id']}")).json()["properties"]
+    # a valid property goes first: the 400 must leave it unwritten too
+    body = {"properties": {"Booking Status": {"select": {"name": "Not Booked"}}, **properties}}
+    answer = await notion.patch(f"/v1/pages/{jane['id']}", json=body)
     assert answer.status_code == 400
     body = answer.json()
     assert body["object"] == "error"
     assert body["status"] == 400
     assert body["code"] == "validation_error"
     assert message_part in body["message"]
-    unchanged = (await notion.get(f"/v1/pages/{jane['id']}")).json()
-    assert unchanged["last_edited_time"] == jane["last_edited_time"]
+    after = (await notion.get(f"/v1/pages/{jane['id']}")).json()["properties"]
+    assert after == before
 
 
 async def test_new_select_option_is_created_and_empty_body_refused(
