@@ -2,6 +2,7 @@
 pagination, RateLimit header, faults, state)."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -173,14 +174,16 @@ async def test_opportunity_in_cents_and_won_sets_date_won(cl: httpx.AsyncClient)
     assert opp["pipeline_name"] == "Sales"
     assert opp["lead_name"] == "Acme Inc"
     assert opp["date_won"] is None
+    # an offset whose date differs from UTC's right now: the client's today must win
+    hours = -12 if datetime.now(UTC).hour < 12 else 14
     won = await cl.put(
         f"/opportunity/{opp['id']}/",
         json={"status_id": by_type["won"]["id"]},
-        headers={"X-TZ-Offset": "+14:00"},
+        headers={"X-TZ-Offset": f"{hours:+03d}:00"},
     )
     assert won.json()["status_type"] == "won"
     date_won = won.json()["date_won"]
-    assert date_won is not None
+    assert date_won == (datetime.now(UTC) + timedelta(hours=hours)).date().isoformat()
     back = await cl.put(f"/opportunity/{opp['id']}/", json={"status_id": by_type["active"]["id"]})
     assert back.json()["date_won"] == date_won  # moving back does not clear it
     dollars = await cl.post("/opportunity/", json={**body, "value": 1500.5})
