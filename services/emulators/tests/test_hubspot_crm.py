@@ -505,3 +505,64 @@ async def test_injected_server_error_is_hubspot_shaped(
     assert answer.status_code == 502
     assert answer.json()["status"] == "error"
     assert answer.json()["correlationId"]
+
+
+async def test_search_by_email_still_applies_the_groups_other_filters(
+    hs: httpx.AsyncClient,
+) -> None:
+    await _contact(hs, firstname="Jane")
+    await _contact(hs, "john@acme.com", firstname="John")
+
+    def group(email: str, firstname: str) -> dict[str, Any]:
+        return {"filters": [
+            {"propertyName": "email", "operator": "EQ", "value": email},
+            {"propertyName": "firstname", "operator": "EQ", "value": firstname}]}  # fmt: skip
+
+    mismatch = await hs.post(
+        f"{CONTACTS}/search", json={"filterGroups": [group("jane@acme.com", "John")]}
+    )
+    mixed = await hs.post(
+        f"{CONTACTS}/search",
+        json={"filterGroups": [
+            group("jane@acme.com", "Jane"),
+            {"filters": [{"propertyName": "firstname", "operator": "EQ", "value": "John"}]}]},
+    )  # fmt: skip
+
+    assert mismatch.json()["total"] == 0
+    assert mixed.json()["total"] == 2
+
+
+async def test_an_archived_contact_frees_its_email(hs: httpx.AsyncClient) -> None:
+    old_id = await _contact(hs)
+
+    archived = await hs.delete(f"{CONTACTS}/{old_id}")
+    new_id = await _contact(hs)
+    by_email = await hs.get(f"{CONTACTS}/jane@acme.com", params={"idProperty": "email"})
+    old = await hs.get(f"{CONTACTS}/{old_id}", params={"archived": "true"})
+
+    assert archived.status_code == 204
+    assert new_id != old_id
+    assert by_email.json()["id"] == new_id
+    assert old.json()["archived"] is True
+
+
+async def test_changing_a_contacts_email_moves_the_lookup(hs: httpx.AsyncClient) -> None:
+    contact_id = await _contact(hs)
+    taken_id = await _contact(hs, "taken@acme.com")
+
+    moved = await hs.patch(
+        f"{CONTACTS}/{contact_id}", json={"properties": {"email": "jane@newco.com"}}
+    )
+    clash = await hs.patch(
+        f"{CONTACTS}/{contact_id}", json={"properties": {"email": "taken@acme.com"}}
+    )
+    old = await hs.get(f"{CONTACTS}/jane@acme.com", params={"idProperty": "email"})
+    new = await hs.get(f"{CONTACTS}/jane@newco.com", params={"idProperty": "email"})
+    reused = await hs.post(CONTACTS, json=JANE)
+
+    assert moved.status_code == 200
+    assert clash.status_code == 409
+    assert clash.json()["message"] == f"Contact already exists. Existing ID: {taken_id}"
+    assert old.status_code == 404
+    assert new.json()["id"] == contact_id
+    assert reused.status_code == 201

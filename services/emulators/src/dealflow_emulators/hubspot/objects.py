@@ -96,7 +96,7 @@ async def search(object_type: str, body: SearchRequest, request: Request) -> dic
     body.check_limits()
     candidates = [
         r
-        for r in emulator.store[kind]
+        for r in _narrowed(emulator, kind, body)
         if not r["archived"]
         and emulator.searchable(kind, r["id"])
         and matches(r, body, QUERY_PROPERTIES[kind])
@@ -105,6 +105,26 @@ async def search(object_type: str, body: SearchRequest, request: Request) -> dic
     answer = page(ordered, offset_of(body.after), body.limit)
     answer["results"] = [shown(kind, r, body.properties) for r in answer["results"]]
     return {"total": len(ordered), **answer}
+
+
+def _narrowed(emulator: HubSpot, kind: str, body: SearchRequest) -> list[Record]:
+    """The records a search can match: when every group pins a contact's email (the
+    find-by-email path every push takes), the email index gives them without a scan."""
+    collection = emulator.store[kind]
+    emails: list[str] = []
+    for group in body.filterGroups if kind == "contacts" else []:
+        pinned = [
+            f.value
+            for f in group.filters
+            if f.propertyName == "email" and f.operator.upper() == "EQ" and f.value
+        ]
+        if not pinned:
+            return collection.values()
+        emails.append(str(pinned[0]).lower())
+    if not emails:
+        return collection.values()
+    found = (collection.find("email", email) for email in dict.fromkeys(emails))
+    return [r for r in found if r is not None]
 
 
 @router.post("/{object_type}", status_code=201)
