@@ -566,3 +566,35 @@ async def test_changing_a_contacts_email_moves_the_lookup(hs: httpx.AsyncClient)
     assert old.status_code == 404
     assert new.json()["id"] == contact_id
     assert reused.status_code == 201
+
+
+async def test_a_deleted_meeting_leaves_its_associations_on_both_sides(
+    hs: httpx.AsyncClient,
+) -> None:
+    contact_id = await _contact(hs)
+    kept = await hs.post(MEETINGS, json={"properties": {"hs_timestamp": "1705312800000"}})
+    gone = await hs.post(MEETINGS, json={"properties": {"hs_timestamp": "1705312800000"}})
+    for meeting in (kept, gone):
+        await hs.put(
+            f"/crm/v4/objects/meetings/{meeting.json()['id']}/associations/default/contacts/{contact_id}"
+        )
+
+    await hs.delete(f"{MEETINGS}/{gone.json()['id']}")
+    from_contact = await hs.get(f"/crm/v4/objects/contacts/{contact_id}/associations/meetings")
+
+    assert [r["toObjectId"] for r in from_contact.json()["results"]] == [int(kept.json()["id"])]
+    assert from_contact.json()["results"][0]["associationTypes"][0]["typeId"] == 199
+
+
+async def test_the_daily_quota_answers_429_daily(
+    hs: httpx.AsyncClient, control: httpx.AsyncClient
+) -> None:
+    await control.patch("/config", json={"daily_limit": 2})
+
+    answers = [await hs.get(CONTACTS) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].json()["policyName"] == "DAILY"
+    assert answers[2].json()["errorType"] == "RATE_LIMIT"
+    assert answers[2].headers["X-HubSpot-RateLimit-Daily"] == "2"
+    assert answers[2].headers["X-HubSpot-RateLimit-Daily-Remaining"] == "0"

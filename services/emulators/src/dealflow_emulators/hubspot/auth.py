@@ -51,6 +51,7 @@ def authenticate(request: Request, scope: str | None) -> str:
             ],
             links={"scopes": "https://developers.hubspot.com/scopes"},
         )
+    emulator.count_daily(token)
     return token
 
 

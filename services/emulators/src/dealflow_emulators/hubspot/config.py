@@ -13,6 +13,9 @@ class HubSpotConfig(EmulatorConfig):
     search_rate_per_second: int | None = Field(
         default=None, ge=1, description="CRM search's own limit (HubSpot: about 5/s); off"
     )
+    daily_limit: int | None = Field(
+        default=None, ge=1, description="calls per token per day (HubSpot: 250,000+); off"
+    )
     search_lag_seconds: float = Field(
         default=0.0, ge=0, description="a new or updated contact stays out of search this long"
     )

@@ -56,6 +56,7 @@ class HubSpot(Emulator[HubSpotConfig]):
     def __init__(self, config: HubSpotConfig | None = None) -> None:
         self.search_limiter = WindowLimiter(1, 1000)
         self.searchable_at: dict[tuple[str, str], float] = {}  # (type, id) -> monotonic time
+        self.daily_used: dict[str, int] = {}  # credential -> calls today (daily_limit)
         super().__init__(config or HubSpotConfig())
 
     def build_store(self) -> Store:
@@ -107,6 +108,7 @@ class HubSpot(Emulator[HubSpotConfig]):
         self.seed_objects("owners", [dict(owner) for owner in DEFAULT_OWNERS])
         self.search_limiter.clear()
         self.searchable_at.clear()
+        self.daily_used.clear()
 
     def seed_objects(self, object_type: str, items: list[dict[str, Any]]) -> list[Record]:
         if object_type == "owners":
@@ -196,6 +198,29 @@ class HubSpot(Emulator[HubSpotConfig]):
         hit = self.search_limiter.hit(credential)
         if not hit.allowed:
             raise SearchRateLimited(hit)
+
+    def count_daily(self, credential: str) -> None:
+        """The daily quota (§1.5), when configured: a 429 with policy DAILY, which clients
+        must not retry (it lasts until the day turns)."""
+        limit = self.config.daily_limit
+        if limit is None:
+            return
+        used = self.daily_used.get(credential, 0)
+        headers = {
+            "X-HubSpot-RateLimit-Daily": str(limit),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, limit - used - 1)),
+        }
+        if used >= limit:
+            headers["X-HubSpot-RateLimit-Daily-Remaining"] = "0"
+            raise HubSpotError(
+                429,
+                "RATE_LIMITS",
+                "You have reached your daily limit.",
+                errorType="RATE_LIMIT",
+                policyName="DAILY",
+                headers=headers,
+            )
+        self.daily_used[credential] = used + 1
 
     def server_error_response(self, status: int) -> Response:
         return error_response(status, "INTERNAL_ERROR", "internal error")

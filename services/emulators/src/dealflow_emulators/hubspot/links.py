@@ -27,8 +27,8 @@ def object_type(name: str) -> str:
     raise HubSpotError(400, "VALIDATION_ERROR", f"Unable to infer object type from: {name}")
 
 
-def _key(from_type: str, from_id: str, to_type: str, to_id: str) -> str:
-    return f"{from_type}:{from_id}->{to_type}:{to_id}"
+def _key(object_type: str, object_id: str) -> str:
+    return f"{object_type}:{object_id}"
 
 
 def spec(type_id: int, category: str = "HUBSPOT_DEFINED") -> dict[str, Any]:
@@ -72,50 +72,40 @@ def _merge(
     to_id: str,
     specs: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    key = _key(from_type, from_id, to_type, to_id)
-    record = links.get(key) or {
-        "fromObjectType": from_type,
-        "fromObjectId": from_id,
-        "toObjectType": to_type,
-        "toObjectId": to_id,
-        "types": [],
-    }
+    """One record per object, its links by target type and id: reads stay O(links of it)."""
+    key = _key(from_type, from_id)
+    record = links.get(key) or links.put(
+        key, {"objectType": from_type, "objectId": from_id, "associations": {}}
+    )
+    types: list[dict[str, Any]] = (
+        record["associations"].setdefault(to_type, {}).setdefault(to_id, [])
+    )
     for item in specs:
         normal = spec(
             int(item["associationTypeId"]), item.get("associationCategory", "HUBSPOT_DEFINED")
         )
-        if normal not in record["types"]:
-            record["types"].append(normal)
-    links.put(key, record)
-    types: list[dict[str, Any]] = record["types"]
+        if normal not in types:
+            types.append(normal)
     return types
 
 
 def unlink_all(links: Collection, record_type: str, record_id: str) -> None:
     """An archived record leaves its associations (both directions)."""
-    for record in links.values():
-        if (record["fromObjectType"], record["fromObjectId"]) == (record_type, record_id) or (
-            record["toObjectType"],
-            record["toObjectId"],
-        ) == (record_type, record_id):
-            links.remove(
-                _key(
-                    record["fromObjectType"],
-                    record["fromObjectId"],
-                    record["toObjectType"],
-                    record["toObjectId"],
-                )
-            )
+    record = links.remove(_key(record_type, record_id))
+    if record is None:
+        return
+    for to_type, targets in record["associations"].items():
+        for to_id in targets:
+            other = links.get(_key(to_type, to_id))
+            if other is not None:
+                other["associations"].get(record_type, {}).pop(record_id, None)
 
 
 def linked(links: Collection, from_type: str, from_id: str, to_type: str) -> list[Record]:
-    return [
-        r
-        for r in links
-        if r["fromObjectType"] == from_type
-        and r["fromObjectId"] == from_id
-        and r["toObjectType"] == to_type
-    ]
+    """`[{"toObjectId", "types"}]` of one object towards one type."""
+    record = links.get(_key(from_type, from_id))
+    targets = {} if record is None else record["associations"].get(to_type, {})
+    return [{"toObjectId": to_id, "types": types} for to_id, types in targets.items()]
 
 
 def label_of(type_id: int) -> str:
