@@ -204,3 +204,28 @@ async def test_a_token_without_the_scope_gets_403_missing_scopes(
     assert answer.json()["errors"][0]["context"] == {
         "requiredGranularScopes": ["crm.objects.deals.read"]
     }
+
+
+async def test_an_oauth_apps_tokens_share_one_rate_limit_window(
+    hubspot_url: str, control: httpx.AsyncClient
+) -> None:
+    await control.patch("/config", json={"rate_limit": 2})
+    async with httpx.AsyncClient(base_url=hubspot_url) as http:
+        tokens = await _tokens(http)
+        old = {"Authorization": f"Bearer {tokens['access_token']}"}
+        spent = [
+            (await http.get("/crm/v3/objects/contacts", headers=old)).status_code for _ in range(2)
+        ]
+        refreshed = await http.post(
+            "/oauth/v1/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                **CLIENT,
+            },
+        )
+        new = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+        after_refresh = await http.get("/crm/v3/objects/contacts", headers=new)
+
+    assert spent == [200, 200]
+    assert after_refresh.status_code == 429

@@ -135,6 +135,11 @@ class CredentialBook:
             return AuthCheck(Verdict.EXPIRED, expired_seconds_ago=ago, scopes=held.scopes)
         return AuthCheck(Verdict.VALID, scopes=held.scopes)
 
+    def client_of(self, token: str) -> str | None:
+        """The OAuth client an access token was issued to (None for API keys and strangers)."""
+        held = self._access.get(token)
+        return None if held is None else held.client_id
+
     def expires_in(self, token: str) -> int | None:
         held = self._access.get(token)
         if held is None:

@@ -169,6 +169,12 @@ class HubSpot(Emulator[HubSpotConfig]):
     def rate_limited(self, path: str) -> bool:
         return path.startswith("/crm/")
 
+    def rate_limit_key(self, credential: str | None, method: str, path: str) -> str:
+        """An OAuth app's window is per account, shared by every token it holds (a refresh
+        does not buy a fresh window); a private-app token has its own."""
+        client = None if credential is None else self.credentials.client_of(credential)
+        return f"app:{client}" if client is not None else credential or "anonymous"
+
     def rate_limit_headers(self, hit: RateHit) -> dict[str, str]:
         return {
             "X-HubSpot-RateLimit-Max": str(hit.limit),
