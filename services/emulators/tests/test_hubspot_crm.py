@@ -598,3 +598,36 @@ async def test_the_daily_quota_answers_429_daily(
     assert answers[2].json()["errorType"] == "RATE_LIMIT"
     assert answers[2].headers["X-HubSpot-RateLimit-Daily"] == "2"
     assert answers[2].headers["X-HubSpot-RateLimit-Daily-Remaining"] == "0"
+
+
+async def test_strict_properties_refuse_unknown_until_the_property_exists(
+    hs: httpx.AsyncClient, control: httpx.AsyncClient
+) -> None:
+    lenient = await hs.post(CONTACTS, json={"properties": {"email": "a@acme.com", "utm_x": "1"}})
+    await control.patch("/config", json={"strict_properties": True})
+    body = {"properties": {"email": "jane@acme.com", "dealflow_utm_source": "google"}}
+
+    refused = await hs.post(CONTACTS, json=body)
+    read_only = await hs.post(CONTACTS, json={"properties": {"hs_object_id": "5"}})
+    added = await hs.post(
+        "/crm/v3/properties/contacts",
+        json={"name": "dealflow_utm_source", "label": "UTM source", "type": "string",
+              "fieldType": "text", "groupName": "contactinformation"},
+    )  # fmt: skip
+    again = await hs.post(
+        "/crm/v3/properties/contacts", json={"name": "dealflow_utm_source", "label": "x"}
+    )
+    accepted = await hs.post(CONTACTS, json=body)
+    listed = await hs.get("/crm/v3/properties/contacts")
+
+    assert lenient.status_code == 201
+    assert refused.status_code == 400
+    assert refused.json()["category"] == "VALIDATION_ERROR"
+    assert refused.json()["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
+    assert read_only.json()["errors"][0]["code"] == "READ_ONLY_VALUE"
+    assert added.status_code == 201
+    assert again.status_code == 409
+    assert accepted.status_code == 201
+    assert accepted.json()["properties"]["dealflow_utm_source"] == "google"
+    names = {p["name"] for p in listed.json()["results"]}
+    assert {"email", "dealflow_utm_source"} <= names

@@ -19,6 +19,10 @@ class HubSpotConfig(EmulatorConfig):
     search_lag_seconds: float = Field(
         default=0.0, ge=0, description="a new or updated contact stays out of search this long"
     )
+    strict_properties: bool = Field(
+        default=False,
+        description="writes of unknown or read-only properties are refused, as HubSpot does",
+    )
     hub_id: int = 12345678
     hub_domain: str = "dealflow-dev.hubspot.example"
     api_keys: list[str] = Field(

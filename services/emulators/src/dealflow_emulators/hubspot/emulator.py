@@ -69,14 +69,29 @@ class HubSpot(Emulator[HubSpotConfig]):
                 Collection("owners", first_id=123458, indexes={"email": _owner_email}),
                 Collection("pipelines"),
                 Collection("associations"),
+                Collection("properties"),  # custom ones; the standard set is in schema
             ]
         )
 
     def routers(self) -> list[APIRouter]:
-        from dealflow_emulators.hubspot import associations, oauth, objects, owners, pipelines
+        from dealflow_emulators.hubspot import (
+            associations,
+            oauth,
+            objects,
+            owners,
+            pipelines,
+            properties,
+        )
 
         # Order matters: fixed paths (pipelines, owners, associations) before /{objectType}.
-        return [oauth.router, pipelines.router, owners.router, associations.router, objects.router]
+        return [
+            oauth.router,
+            pipelines.router,
+            owners.router,
+            properties.router,
+            associations.router,
+            objects.router,
+        ]
 
     # -- fixtures ------------------------------------------------------------------------------
 

@@ -6,11 +6,13 @@ from typing import Any
 from dealflow_emulators.common import Record, iso_ms, utc_now
 from dealflow_emulators.hubspot.emulator import HubSpot
 from dealflow_emulators.hubspot.errors import HubSpotError, validation
+from dealflow_emulators.hubspot.properties import known_properties
 from dealflow_emulators.hubspot.schema import (
     CREATED_PROPERTY,
     DEFAULT_PIPELINE_ID,
     DEFAULT_PROPERTIES,
     MODIFIED_PROPERTY,
+    READ_ONLY_PROPERTIES,
 )
 
 MEETING_OUTCOMES = ("SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED")
@@ -53,10 +55,33 @@ def _timestamp(value: str, name: str) -> str:
         ) from None  # fmt: skip
 
 
+def _check_names(emulator: HubSpot, object_type: str, properties: dict[str, str]) -> None:
+    known = known_properties(emulator, object_type)
+    problems = [
+        (name, f'Property "{name}" does not exist', "PROPERTY_DOESNT_EXIST")
+        for name in properties
+        if name not in known
+    ] + [
+        (name, f'"{name}" is a read only property; its value cannot be set.', "READ_ONLY_VALUE")
+        for name in properties
+        if name in READ_ONLY_PROPERTIES
+    ]
+    if problems:
+        raise validation(
+            "Property values were not valid: " + "; ".join(message for _, message, _ in problems),
+            errors=[
+                {"message": message, "code": code, "context": {"propertyName": [name]}}
+                for name, message, code in problems
+            ],
+        )
+
+
 def check_properties(
     emulator: HubSpot, object_type: str, properties: dict[str, str], current: dict[str, str]
 ) -> None:
     """Validate the merged result of a write; fills what HubSpot fills itself."""
+    if emulator.config.strict_properties:
+        _check_names(emulator, object_type, properties)
     merged = {**current, **properties}
     if object_type == "contacts" and properties.get("email"):
         properties["email"] = properties["email"].strip().lower()

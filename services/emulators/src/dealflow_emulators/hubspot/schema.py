@@ -111,3 +111,30 @@ DEFAULT_OWNERS = (
     {"id": "123456", "email": "owner@dealflow.example", "firstName": "Olivia", "lastName": "Owner"},
     {"id": "123457", "email": "sam@dealflow.example", "firstName": "Sam", "lastName": "Seller"},
 )
+
+# Standard properties a write may set (a practical subset of HubSpot's); custom ones are added
+# through the properties API. Checked only with `strict_properties` (§1.2: unknown and read-only
+# properties raise an error).
+_COMMON = ("hubspot_owner_id", "hs_object_id")
+STANDARD_PROPERTIES: dict[str, frozenset[str]] = {
+    "contacts": frozenset((*_COMMON, "email", "firstname", "lastname", "phone", "mobilephone",
+        "company", "website", "jobtitle", "lifecyclestage", "hs_lead_status", "city", "country",
+        "state", "zip", "address", "hs_timezone", "createdate", "lastmodifieddate",
+        "hs_analytics_source", "hs_analytics_source_data_1", "hs_analytics_source_data_2")),
+    "companies": frozenset((*_COMMON, "name", "domain", "website", "phone", "industry", "city",
+        "country", "numberofemployees", "annualrevenue", "lifecyclestage", "createdate",
+        "hs_lastmodifieddate")),
+    "deals": frozenset((*_COMMON, "dealname", "dealstage", "pipeline", "amount", "closedate",
+        "dealtype", "description", "closed_lost_reason", "closed_won_reason", "deal_currency_code",
+        "hs_priority", "createdate", "hs_lastmodifieddate", "hs_is_closed", "hs_is_closed_won",
+        "hs_deal_stage_probability", "hs_analytics_source", "hs_analytics_source_data_1",
+        "hs_analytics_source_data_2")),
+    "meetings": frozenset((*_COMMON, "hs_timestamp", "hs_meeting_title", "hs_meeting_body",
+        "hs_internal_meeting_notes", "hs_meeting_external_url", "hs_meeting_location",
+        "hs_meeting_start_time", "hs_meeting_end_time", "hs_meeting_outcome", "hs_activity_type",
+        "hs_createdate", "hs_lastmodifieddate")),
+}  # fmt: skip
+READ_ONLY_PROPERTIES = frozenset(
+    ("hs_object_id", "lastmodifieddate", "hs_lastmodifieddate", "hs_createdate", "hs_is_closed",
+     "hs_is_closed_won", "hs_deal_stage_probability")
+)  # fmt: skip
