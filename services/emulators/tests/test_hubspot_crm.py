@@ -631,3 +631,45 @@ async def test_strict_properties_refuse_unknown_until_the_property_exists(
     assert accepted.json()["properties"]["dealflow_utm_source"] == "google"
     names = {p["name"] for p in listed.json()["results"]}
     assert {"email", "dealflow_utm_source"} <= names
+
+
+async def test_batch_upsert_updates_by_email_and_creates_the_rest(hs: httpx.AsyncClient) -> None:
+    jane_id = await _contact(hs, firstname="Jane")
+
+    answer = await hs.post(
+        f"{CONTACTS}/batch/upsert",
+        json={"inputs": [
+            {"idProperty": "email", "id": "jane@acme.com", "properties": {"firstname": "Janet"}},
+            {"idProperty": "email", "id": "new@acme.com", "properties": {"firstname": "Nia"}}]},
+    )  # fmt: skip
+    state = await hs.get(CONTACTS, params={"properties": "email,firstname"})
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["status"] == "COMPLETE"
+    by_email = {r["properties"]["email"]: r for r in body["results"]}
+    assert by_email["jane@acme.com"]["id"] == jane_id
+    assert by_email["jane@acme.com"]["new"] is False
+    assert by_email["new@acme.com"]["new"] is True
+    assert sorted(r["properties"]["firstname"] for r in state.json()["results"]) == ["Janet", "Nia"]
+
+
+async def test_batch_read_by_id_or_email_reports_the_missing(hs: httpx.AsyncClient) -> None:
+    jane_id = await _contact(hs)
+
+    by_id = await hs.post(
+        f"{CONTACTS}/batch/read", json={"inputs": [{"id": jane_id}], "properties": ["email"]}
+    )
+    by_email = await hs.post(
+        f"{CONTACTS}/batch/read",
+        json={
+            "inputs": [{"id": "jane@acme.com"}, {"id": "nobody@acme.com"}],
+            "idProperty": "email",
+        },
+    )
+
+    assert by_id.status_code == 200
+    assert by_id.json()["results"][0]["properties"]["email"] == "jane@acme.com"
+    assert by_email.status_code == 207
+    assert [r["id"] for r in by_email.json()["results"]] == [jane_id]
+    assert by_email.json()["errors"][0]["context"] == {"ids": ["nobody@acme.com"]}

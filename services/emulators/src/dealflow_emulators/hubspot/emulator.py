@@ -76,6 +76,7 @@ class HubSpot(Emulator[HubSpotConfig]):
     def routers(self) -> list[APIRouter]:
         from dealflow_emulators.hubspot import (
             associations,
+            batch,
             oauth,
             objects,
             owners,
@@ -90,6 +91,7 @@ class HubSpot(Emulator[HubSpotConfig]):
             owners.router,
             properties.router,
             associations.router,
+            batch.router,
             objects.router,
         ]
 

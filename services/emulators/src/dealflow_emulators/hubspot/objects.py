@@ -44,7 +44,7 @@ class UpdateBody(BaseModel):
     properties: dict[str, Any]
 
 
-def _crm_type(request: Request, name: str, access: str) -> tuple[HubSpot, str, str]:
+def crm_type(request: Request, name: str, access: str) -> tuple[HubSpot, str, str]:
     """(emulator, object type, token) once the caller may `access` (read|write) the type."""
     object_type = links.object_type(name)
     token = authenticate(request, f"{SCOPE_FAMILY[object_type]}.{access}")
@@ -55,7 +55,7 @@ def _split(value: str | None) -> list[str] | None:
     return [p for p in value.split(",") if p] if value else None
 
 
-def _find(emulator: HubSpot, object_type: str, key: str, id_property: str | None) -> Record:
+def find_record(emulator: HubSpot, object_type: str, key: str, id_property: str | None) -> Record:
     collection = emulator.store[object_type]
     if id_property in (None, "", "hs_object_id"):
         record = collection.get(key)
@@ -91,7 +91,7 @@ def _with_associations(
 
 @router.post("/{object_type}/search")
 async def search(object_type: str, body: SearchRequest, request: Request) -> dict[str, Any]:
-    emulator, kind, token = _crm_type(request, object_type, "read")
+    emulator, kind, token = crm_type(request, object_type, "read")
     emulator.check_search_rate(token)
     body.check_limits()
     candidates = [
@@ -129,8 +129,19 @@ def _narrowed(emulator: HubSpot, kind: str, body: SearchRequest) -> list[Record]
 
 @router.post("/{object_type}", status_code=201)
 async def create(object_type: str, body: CreateBody, request: Request) -> Record:
-    emulator, kind, _ = _crm_type(request, object_type, "write")
-    properties = {k: wire_value(v) for k, v in body.properties.items()}
+    emulator, kind, _ = crm_type(request, object_type, "write")
+    record = create_record(emulator, kind, body.properties, body.associations)
+    return shown(kind, record, None, everything=True)
+
+
+def create_record(
+    emulator: HubSpot,
+    kind: str,
+    raw_properties: dict[str, Any],
+    associations: list[AssociationInput] | None = None,
+) -> Record:
+    """Validate, then write one record and its inline associations (all or nothing)."""
+    properties = {k: wire_value(v) for k, v in raw_properties.items()}
     check_properties(emulator, kind, properties, {})
     collection = emulator.store[kind]
     if kind == "contacts" and properties.get("email"):
@@ -139,13 +150,13 @@ async def create(object_type: str, body: CreateBody, request: Request) -> Record
             raise HubSpotError(
                 409, "CONFLICT", f"Contact already exists. Existing ID: {existing['id']}"
             )
-    pending = _checked_associations(emulator, kind, body.associations)
+    pending = _checked_associations(emulator, kind, associations or [])
     record_id = str(collection.new_id())
     record = collection.put(record_id, new_record(kind, record_id, properties))
     for to_type, to_id, specs in pending:
         links.link(emulator.store["associations"], kind, record_id, to_type, to_id, specs)
     emulator.touched(kind, record_id)
-    return shown(kind, record, None, everything=True)
+    return record
 
 
 def _checked_associations(
@@ -178,7 +189,7 @@ async def list_objects(
     associations: str | None = None,
     archived: bool = False,
 ) -> dict[str, Any]:
-    emulator, kind, _ = _crm_type(request, object_type, "read")
+    emulator, kind, _ = crm_type(request, object_type, "read")
     records = [r for r in emulator.store[kind] if r["archived"] == archived]
     answer = page(records, offset_of(after), limit, request)
     requested, to_types = _split(properties), _split(associations) or []
@@ -199,8 +210,8 @@ async def get_object(
     associations: str | None = None,
     archived: bool = False,
 ) -> Record:
-    emulator, kind, _ = _crm_type(request, object_type, "read")
-    record = _find(emulator, kind, object_id, idProperty)
+    emulator, kind, _ = crm_type(request, object_type, "read")
+    record = find_record(emulator, kind, object_id, idProperty)
     if record["archived"] != archived:
         raise not_found()
     answer = shown(kind, record, _split(properties))
@@ -215,11 +226,19 @@ async def update(
     request: Request,
     idProperty: str | None = None,
 ) -> Record:
-    emulator, kind, _ = _crm_type(request, object_type, "write")
-    record = _find(emulator, kind, object_id, idProperty)
+    emulator, kind, _ = crm_type(request, object_type, "write")
+    record = find_record(emulator, kind, object_id, idProperty)
     if record["archived"]:
         raise not_found()
-    properties = {k: wire_value(v) for k, v in body.properties.items()}
+    return shown(
+        kind, update_record(emulator, kind, record, body.properties), None, everything=True
+    )
+
+
+def update_record(
+    emulator: HubSpot, kind: str, record: Record, raw_properties: dict[str, Any]
+) -> Record:
+    properties = {k: wire_value(v) for k, v in raw_properties.items()}
     check_properties(emulator, kind, properties, record["properties"])
     collection = emulator.store[kind]
     if kind == "contacts" and properties.get("email"):
@@ -231,12 +250,12 @@ async def update(
     touch(kind, record, properties)
     collection.reindex(record["id"])
     emulator.touched(kind, record["id"])
-    return shown(kind, record, None, everything=True)
+    return record
 
 
 @router.delete("/{object_type}/{object_id}", status_code=204)
 async def archive(object_type: str, object_id: str, request: Request) -> Response:
-    emulator, kind, _ = _crm_type(request, object_type, "write")
+    emulator, kind, _ = crm_type(request, object_type, "write")
     record = emulator.store[kind].get(object_id)
     if record is not None and not record["archived"]:
         stamp = iso_ms(utc_now())

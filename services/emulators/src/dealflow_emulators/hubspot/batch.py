@@ -1,0 +1,116 @@
+"""Batch reads and upserts (§1.3): `POST /crm/v3/objects/{type}/batch/read|upsert`.
+
+Upsert is how a client pushes many contacts at once without searching first: each input
+names its record by a unique property (contacts: `email`), which is updated when it exists
+and created otherwise.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from dealflow_emulators.common import iso_ms, utc_now
+from dealflow_emulators.hubspot.errors import HubSpotError, validation
+from dealflow_emulators.hubspot.objects import (
+    create_record,
+    crm_type,
+    find_record,
+    update_record,
+)
+from dealflow_emulators.hubspot.records import shown
+from dealflow_emulators.hubspot.schema import SINGULAR
+
+router = APIRouter(prefix="/crm/v3/objects")
+MAX_INPUTS = 100
+
+
+class ReadInput(BaseModel):
+    id: str
+
+
+class BatchRead(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    inputs: list[ReadInput] = Field(max_length=MAX_INPUTS)
+    properties: list[str] | None = None
+    idProperty: str | None = None
+
+
+class UpsertInput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    idProperty: str
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class BatchUpsert(BaseModel):
+    inputs: list[UpsertInput] = Field(min_length=1, max_length=MAX_INPUTS)
+
+
+def _batch(results: list[Any], started: str, errors: list[dict[str, Any]]) -> JSONResponse:
+    body: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": started,
+        "completedAt": iso_ms(utc_now()),
+    }
+    if errors:
+        body |= {"errors": errors, "numErrors": len(errors)}
+    return JSONResponse(body, status_code=207 if errors else 200)
+
+
+@router.post("/{object_type}/batch/read")
+async def batch_read(object_type: str, body: BatchRead, request: Request) -> JSONResponse:
+    emulator, kind, _ = crm_type(request, object_type, "read")
+    started = iso_ms(utc_now())
+    results, missing = [], []
+    for item in body.inputs:
+        try:
+            record = find_record(emulator, kind, item.id, body.idProperty)
+        except HubSpotError:
+            missing.append(item.id)
+            continue
+        if record["archived"]:
+            missing.append(item.id)
+        else:
+            results.append(shown(kind, record, body.properties))
+    errors = []
+    if missing:
+        errors.append(
+            {
+                "status": "error",
+                "category": "OBJECT_NOT_FOUND",
+                "message": f"Could not get some {SINGULAR[kind].upper()} objects, they may be "
+                "deleted or not exist. Check that ids are valid.",
+                "context": {"ids": missing},
+            }
+        )
+    return _batch(results, started, errors)
+
+
+@router.post("/{object_type}/batch/upsert")
+async def batch_upsert(object_type: str, body: BatchUpsert, request: Request) -> JSONResponse:
+    emulator, kind, _ = crm_type(request, object_type, "write")
+    ids = [item.id.lower() for item in body.inputs]
+    if len(set(ids)) != len(ids):
+        raise validation("Duplicate IDs found in batch input")
+    # Resolve every input before writing any, so a bad id property leaves the batch unwritten.
+    plan = []
+    for item in body.inputs:
+        if kind != "contacts" or item.idProperty != "email":
+            raise validation(f"{item.idProperty} is not a unique property of {kind}")
+        try:
+            existing = find_record(emulator, kind, item.id, item.idProperty)
+        except HubSpotError:
+            existing = None
+        plan.append((item, existing if existing and not existing["archived"] else None))
+    started = iso_ms(utc_now())
+    results = []
+    for item, existing in plan:
+        if existing is None:
+            record = create_record(emulator, kind, {**item.properties, "email": item.id})
+        else:
+            record = update_record(emulator, kind, existing, item.properties)
+        results.append({**shown(kind, record, None, everything=True), "new": existing is None})
+    return _batch(results, started, [])
