@@ -201,3 +201,28 @@ async def test_api_keys_can_be_added(hubspot_url: str, control: httpx.AsyncClien
     after = await httpx.AsyncClient().get(f"{hubspot_url}/crm/v3/owners", headers=headers)
 
     assert [before.status_code, after.status_code] == [401, 200]
+
+
+async def test_a_handler_crash_is_logged_as_a_500() -> None:
+    from fastapi import APIRouter
+
+    from dealflow_emulators.common import create_app
+    from dealflow_emulators.hubspot import HubSpot
+
+    crash = APIRouter()
+
+    @crash.get("/crash")
+    async def boom() -> None:
+        raise RuntimeError("emulator bug")
+
+    class Broken(HubSpot):
+        def routers(self) -> list[APIRouter]:
+            return [crash, *super().routers()]
+
+    transport = httpx.ASGITransport(app=create_app(Broken()), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as http:
+        answer = await http.get("/crash")
+        log = (await http.get("/_emulator/requests")).json()
+
+    assert answer.status_code == 500
+    assert log["requests"][0]["status"] == 500

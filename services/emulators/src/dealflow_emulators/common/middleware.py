@@ -51,6 +51,9 @@ class EmulatorMiddleware:
         replay = _replaying(body, receive)
         try:
             await self._answer(scope, replay, receive, send, entry, headers, query)
+        except Exception:
+            entry.status = 500  # what the server error middleware outside answers
+            raise
         finally:
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 2)
 
