@@ -673,3 +673,15 @@ async def test_batch_read_by_id_or_email_reports_the_missing(hs: httpx.AsyncClie
     assert by_email.status_code == 207
     assert [r["id"] for r in by_email.json()["results"]] == [jane_id]
     assert by_email.json()["errors"][0]["context"] == {"ids": ["nobody@acme.com"]}
+
+
+async def test_an_injected_429_can_ask_for_a_short_wait(
+    hs: httpx.AsyncClient, control: httpx.AsyncClient
+) -> None:
+    await control.post("/faults", json={"kind": "rate_limit", "count": 2, "retry_after_ms": 0})
+    await control.post("/faults", json={"kind": "rate_limit", "count": 1, "retry_after_ms": 1500})
+
+    now, again, later = [await hs.get(CONTACTS) for _ in range(3)]
+
+    assert [now.headers["Retry-After"], again.headers["Retry-After"]] == ["0", "0"]
+    assert later.headers["Retry-After"] == "2"

@@ -39,6 +39,12 @@ class FaultSpec(BaseModel):
         description="server_error/timeout: the request takes effect before the fault answers "
         "(the write happened but the client never hears of it)",
     )
+    retry_after_ms: int | None = Field(
+        default=None,
+        ge=0,
+        description="rate_limit: when the window starts over (Retry-After rounds it up to "
+        "whole seconds); default a whole interval. Small values keep retry tests fast",
+    )
     hold_seconds: float | None = Field(
         default=None, ge=0, description="timeout: how long to hold (default: the config's)"
     )

@@ -74,7 +74,9 @@ class EmulatorMiddleware:
             entry.fault = fault.kind.value
         if fault is not None and fault.kind is FaultKind.RATE_LIMIT:
             await _respond(
-                emulator.rate_limit_response(emulator.limiter.exhausted(), path),
+                emulator.rate_limit_response(
+                    emulator.limiter.exhausted(fault.retry_after_ms), path
+                ),
                 entry,
                 scope,
                 replay,

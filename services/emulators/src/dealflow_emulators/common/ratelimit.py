@@ -17,7 +17,9 @@ class RateHit:
 
     @property
     def retry_after_seconds(self) -> int:
-        return max(1, -(-self.reset_ms // 1000))
+        """Whole seconds, rounded up: a refused request always waits at least 1 s, unless a
+        fault asked for `retry_after_ms: 0`."""
+        return -(-self.reset_ms // 1000)
 
 
 class WindowLimiter:
@@ -41,9 +43,11 @@ class WindowLimiter:
         reset_ms = max(0, int(self.interval_ms - (now - start) * 1000))
         return RateHit(allowed, self.limit, self.limit - used, self.interval_ms, reset_ms)
 
-    def exhausted(self) -> RateHit:
-        """What an injected rate-limit fault reports: nothing left in this window."""
-        return RateHit(False, self.limit, 0, self.interval_ms, self.interval_ms)
+    def exhausted(self, reset_ms: int | None = None) -> RateHit:
+        """What an injected rate-limit fault reports: nothing left in this window (which starts
+        over after `reset_ms`, by default a whole interval)."""
+        reset = self.interval_ms if reset_ms is None else reset_ms
+        return RateHit(False, self.limit, 0, self.interval_ms, reset)
 
     def clear(self) -> None:
         self._windows.clear()
