@@ -119,7 +119,10 @@ class TestSourceMeeting:
     ) -> None:
         company = domain()
         first, second = booking(tenant.id, company), booking(tenant.id, company, "bob")
+        # The bookings have their own keys (partitions), so the second goes out only once the
+        # first has created the deal: the order across partitions is not the broker's promise.
         await publish(first)
+        await deals_of(client, tenant, company, predicate=lambda d: len(d["meeting_ids"]) == 1)
         await publish(second)
         [deal] = await deals_of(
             client, tenant, company, predicate=lambda d: len(d["meeting_ids"]) == 2
