@@ -19,17 +19,12 @@ Figures are wall-clock on whatever else the machine runs.
 
 import argparse
 import asyncio
-import os
-import shutil
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -44,12 +39,10 @@ from attribution.leads import rederive_leads
 from attribution.main import build_app
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.db import create_engine, session_factory
-from dealflow_libs.devstack.services import installed_services
-from dealflow_libs.devstack.stack import Stack, prepare, start_stack
 from dealflow_libs.pagination import encode_cursor
 from dealflow_libs.settings import plain_url
+from dealflow_libs.testing.bench import percentile, service_database
 from dealflow_libs.testing.http import serve
-from dealflow_libs.testing.servers import free_port
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
 from dealflow_schemas.deals import CompanyRef, DealCreated, DealSnapshot, DealStage, DealStatus
 
@@ -205,28 +198,8 @@ def seen_between(since: str, until: str) -> dict[str, str]:
     return {"first_seen_from": f"{since}T00:00:00Z", "first_seen_to": f"{until}T00:00:00Z"}
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
-@asynccontextmanager
-async def attribution_database() -> AsyncIterator[str]:
-    data = Path(tempfile.mkdtemp(prefix="dealflow-bench-leads-"))
-    os.environ.setdefault("DEALFLOW_LOG_LEVEL", "WARNING")
-    stack: Stack = start_stack(data, pg_port=free_port(), kafka_port=free_port())
-    try:
-        spec = [s for s in installed_services() if s.name == "attribution"]
-        urls = await prepare(stack, spec, seed=False)
-        os.environ["DEALFLOW_ATTRIBUTION_DATABASE_URL"] = urls["attribution"]
-        yield urls["attribution"]
-    finally:
-        stack.stop()
-        shutil.rmtree(data, ignore_errors=True)
-
-
 async def main(args: argparse.Namespace) -> None:
-    async with attribution_database() as url:
+    async with service_database("attribution") as url:
         engine = create_engine(url, pool_size=2)
         sessions = session_factory(engine)
         try:

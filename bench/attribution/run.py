@@ -20,19 +20,14 @@ Targets (issue 9): >= 5,000 deals/s per rule-based model, markov < 30 s, report 
 
 import argparse
 import asyncio
-import os
 import random
-import shutil
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -53,11 +48,9 @@ from attribution.main import build_app
 from attribution.recompute import Tally, recompute_tenant
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.db import create_engine, session_factory
-from dealflow_libs.devstack.services import installed_services
-from dealflow_libs.devstack.stack import Stack, prepare, start_stack
 from dealflow_libs.settings import plain_url
+from dealflow_libs.testing.bench import percentile, service_database
 from dealflow_libs.testing.http import serve
-from dealflow_libs.testing.servers import free_port
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
 
 console = Console()
@@ -273,29 +266,9 @@ async def report_latency(tenant: TenantCredentials, requests: int) -> list[float
         return times
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
-@asynccontextmanager
-async def attribution_database() -> AsyncIterator[str]:
-    data = Path(tempfile.mkdtemp(prefix="dealflow-bench-attribution-"))
-    os.environ.setdefault("DEALFLOW_LOG_LEVEL", "WARNING")
-    stack: Stack = start_stack(data, pg_port=free_port(), kafka_port=free_port())
-    try:
-        spec = [s for s in installed_services() if s.name == "attribution"]
-        urls = await prepare(stack, spec, seed=False)
-        os.environ["DEALFLOW_ATTRIBUTION_DATABASE_URL"] = urls["attribution"]
-        yield urls["attribution"]
-    finally:
-        stack.stop()
-        shutil.rmtree(data, ignore_errors=True)
-
-
 async def main(args: argparse.Namespace) -> None:
     models = [m for m in args.models.split(",") if m]
-    async with attribution_database() as url:
+    async with service_database("attribution") as url:
         engine = create_engine(url, pool_size=2)
         sessions = session_factory(engine)
         try:

@@ -41,6 +41,7 @@ import psutil
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from dealflow_libs.settings import plain_url
+from dealflow_libs.testing.bench import percentile
 from dealflow_libs.testing.raw_http import RawSender
 from dealflow_schemas.bookings import BOOKINGS_TOPIC
 from ingest import samples
@@ -220,14 +221,6 @@ async def run_load(
 
 
 # --- figures --------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    if not sorted_values:
-        return math.nan
-    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 @dataclass(frozen=True)

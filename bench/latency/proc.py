@@ -1,11 +1,12 @@
 """CPU time of processes (from /proc/<pid>/stat through psutil) and nearest-rank percentiles."""
 
-import math
 import socket
 import time
 from collections.abc import Mapping
 
 import psutil
+
+from dealflow_libs.testing.bench import percentile
 
 
 def cpu_seconds(pid: int, *, children: bool = False) -> dict[int, float]:
@@ -68,13 +69,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

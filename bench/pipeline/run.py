@@ -28,6 +28,7 @@ import orjson
 from dealflow_libs.devstack.__main__ import start_services, stop_processes
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import Stack, prepare, start_stack
+from dealflow_libs.testing.bench import percentile
 from dealflow_libs.testing.kafka import TopicProbe, header
 from dealflow_libs.testing.raw_http import RawSender
 from dealflow_libs.testing.servers import free_port
@@ -134,15 +135,6 @@ async def send_at_rate(
     for _ in senders:
         due.put_nowait(None)
     await asyncio.gather(*senders)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return (
-        ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-        if ordered
-        else float("nan")
-    )
 
 
 async def measure(
