@@ -24,6 +24,8 @@ def redact(key: str, value: Any) -> Any:
         return _URL_PASSWORD.sub(r"\1[redacted]@", value)
     if isinstance(value, dict):
         return {k: redact(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(key, item) for item in value]
     return value
 
 

@@ -1,0 +1,3 @@
+"""CRM push: the customer's CRM (and a Notion table) kept current from Dealflow's events."""
+
+SERVICE = "crm_push"

@@ -1,0 +1,277 @@
+"""Every HTTP call to a provider goes through `ProviderHttp`: it authenticates, times and records
+the call (for the push log, secrets redacted), and turns a failure into a `ProviderError` whose
+`kind` tells the worker what to do: wait and retry, open the circuit breaker, mark the connection,
+or give up on this push.
+"""
+
+import email.utils
+import json as jsonlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+import httpx
+
+from dealflow_libs.logging import redact
+
+#: Bodies kept in the push log are cut to this many characters of JSON.
+LOGGED_BODY_CHARS = 8_000
+
+
+class FailureKind(StrEnum):
+    RATE_LIMITED = "rate_limited"
+    """429: wait (Retry-After when given) and retry; does not count against the breaker."""
+    UNAVAILABLE = "unavailable"
+    """5xx, timeout, connection refused or reset: retry with backoff; counts for the breaker."""
+    UNAUTHORIZED = "unauthorized"
+    """401/403 the credentials cannot fix (revoked key, refused refresh): the connection is
+    marked `error`; retrying cannot help until someone reconnects."""
+    QUOTA_EXHAUSTED = "quota_exhausted"
+    """A daily quota (HubSpot DAILY policy, Pipedrive's write budget): not retried now."""
+    REJECTED = "rejected"
+    """Any other 4xx: the request itself is wrong; retrying would fail the same way."""
+
+
+RETRYABLE: frozenset[FailureKind] = frozenset({FailureKind.RATE_LIMITED, FailureKind.UNAVAILABLE})
+
+
+class ProviderError(Exception):
+    def __init__(
+        self,
+        kind: FailureKind,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        retry_after: float | None = None,
+        uncertain: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+        #: The request may have taken effect although no answer said so (timeout, 5xx on a write).
+        self.uncertain = uncertain
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE
+
+
+@dataclass
+class CallRecord:
+    """One HTTP call as the push log keeps it."""
+
+    operation: str
+    method: str
+    path: str
+    started_at: datetime
+    request_body: Any = None
+    status: int | None = None
+    response_body: Any = None
+    error_code: str | None = None
+    error_message: str | None = None
+    duration_ms: int = 0
+    crm_id: str | None = None
+
+
+class Auth(Protocol):
+    """Credentials of one connection. `headers` may refresh an expiring token first;
+    `after_unauthorized` is called on a 401 and answers whether a retry with fresh
+    credentials is worth it (an OAuth token that expired early), at most once per call."""
+
+    async def headers(self) -> Mapping[str, str]: ...
+
+    async def after_unauthorized(self) -> bool: ...
+
+
+#: The error code a provider's ErrorReader gives a 429 that is a daily quota, not a short window
+#: (HubSpot's DAILY policy, Pipedrive's write budget): retrying within the day cannot help.
+QUOTA_CODE = "quota_exhausted"
+
+
+class ErrorReader(Protocol):
+    """How a provider spells its errors: code and message out of an error answer (a daily-quota
+    429 gets the code QUOTA_CODE)."""
+
+    def __call__(self, response: httpx.Response, body: Any) -> tuple[str | None, str]: ...
+
+
+def _default_error(response: httpx.Response, body: Any) -> tuple[str | None, str]:
+    if isinstance(body, Mapping):
+        code = body.get("category") or body.get("code") or body.get("errorCode")
+        message = body.get("message") or body.get("error") or response.reason_phrase
+        return (str(code) if code is not None else None), str(message)
+    return None, response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def retry_after_seconds(response: httpx.Response, now: float | None = None) -> float | None:
+    """Retry-After as seconds (delta or HTTP date), else Close's `RateLimit: ... reset=S`."""
+    value = response.headers.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+            return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    ratelimit = response.headers.get("ratelimit")
+    if ratelimit:
+        for part in ratelimit.split(","):
+            name, _, number = part.strip().partition("=")
+            if name.strip() == "reset":
+                try:
+                    return max(0.0, float(number))
+                except ValueError:
+                    return None
+    return None
+
+
+def _loggable(body: Any) -> Any:
+    """A body for the push log: secret-named fields redacted, cut to LOGGED_BODY_CHARS."""
+    if body is None:
+        return None
+    cleaned = redact("body", body)
+    text = cleaned if isinstance(cleaned, str) else None
+    if text is None:
+        text = jsonlib.dumps(cleaned, default=str)
+        if len(text) <= LOGGED_BODY_CHARS:
+            return cleaned
+    return {"truncated": True, "text": text[:LOGGED_BODY_CHARS]}
+
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass
+class ProviderHttp:
+    """One connection's HTTP client: base URL, credentials, timeouts; records every call."""
+
+    client: httpx.AsyncClient
+    base_url: str
+    auth: Auth
+    error_reader: ErrorReader = _default_error
+    calls: list[CallRecord] = field(default_factory=list)
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
+
+    def take_calls(self) -> list[CallRecord]:
+        """The calls recorded since the last take (one push attempt's log)."""
+        calls, self.calls = self.calls, []
+        return calls
+
+    async def request(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
+        logged_request: Any = None,
+    ) -> Any:
+        """Sends one request and returns the decoded JSON answer (None when empty).
+
+        Raises ProviderError on any failure. `logged_request` replaces the body in the log
+        (form posts carrying credentials).
+        """
+        retried_auth = False
+        while True:
+            record = CallRecord(
+                operation=operation,
+                method=method,
+                path=path,
+                started_at=datetime.now(UTC),
+                request_body=_loggable(logged_request if logged_request is not None else json),
+            )
+            self.calls.append(record)
+            started = time.perf_counter()
+            try:
+                headers = {**self.extra_headers, **(await self.auth.headers())}
+                response = await self.client.request(
+                    method,
+                    self.base_url.rstrip("/") + path,
+                    json=json,
+                    params=params,
+                    data=data,
+                    headers=headers,
+                )
+            except httpx.TimeoutException as exc:
+                record.duration_ms = round((time.perf_counter() - started) * 1000)
+                record.error_code = "timeout"
+                record.error_message = f"no answer within the timeout ({type(exc).__name__})"
+                raise ProviderError(
+                    FailureKind.UNAVAILABLE,
+                    record.error_message,
+                    code="timeout",
+                    uncertain=method in _WRITE_METHODS,
+                ) from exc
+            except httpx.TransportError as exc:
+                record.duration_ms = round((time.perf_counter() - started) * 1000)
+                record.error_code = "connection_error"
+                record.error_message = f"{type(exc).__name__}: {exc}"[:500]
+                raise ProviderError(
+                    FailureKind.UNAVAILABLE,
+                    record.error_message,
+                    code="connection_error",
+                    uncertain=method in _WRITE_METHODS,
+                ) from exc
+            record.duration_ms = round((time.perf_counter() - started) * 1000)
+            record.status = response.status_code
+            body = _decode(response)
+            record.response_body = _loggable(body)
+            if response.is_success:
+                return body
+            code, message = self.error_reader(response, body)
+            record.error_code, record.error_message = code, message[:1000]
+            status = response.status_code
+            if status == 401 and not retried_auth and await self.auth.after_unauthorized():
+                retried_auth = True
+                continue
+            raise ProviderError(
+                _kind_of(status, code),
+                f"{method} {path}: {status} {message}"[:1000],
+                status=status,
+                code=code,
+                retry_after=retry_after_seconds(response) if status == 429 else None,
+                uncertain=status >= 500 and method in _WRITE_METHODS,
+            )
+
+
+def _kind_of(status: int, code: str | None) -> FailureKind:
+    if status == 429:
+        return FailureKind.QUOTA_EXHAUSTED if code == QUOTA_CODE else FailureKind.RATE_LIMITED
+    if status >= 500 or status == 408:
+        return FailureKind.UNAVAILABLE
+    if status in (401, 403):
+        return FailureKind.UNAUTHORIZED
+    return FailureKind.REJECTED
+
+
+def _decode(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:LOGGED_BODY_CHARS]
+
+
+@dataclass(frozen=True)
+class StaticAuth:
+    """Credentials that do not expire (an API key, a private-app or integration token)."""
+
+    fixed_headers: Mapping[str, str]
+
+    async def headers(self) -> Mapping[str, str]:
+        return self.fixed_headers
+
+    async def after_unauthorized(self) -> bool:
+        return False
