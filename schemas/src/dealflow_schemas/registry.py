@@ -10,6 +10,7 @@ from dealflow_schemas.attribution import (
 )
 from dealflow_schemas.base import EventModel
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
+from dealflow_schemas.crm import CRM_EVENTS, CRM_TOPIC
 from dealflow_schemas.deals import DEAL_EVENTS, DEALS_TOPIC
 from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC
 from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
@@ -22,6 +23,7 @@ class Topic(StrEnum):
     DEALS = DEALS_TOPIC
     TOUCHES = TOUCHES_TOPIC
     ATTRIBUTION = ATTRIBUTION_TOPIC
+    CRM = CRM_TOPIC
 
 
 _ALL: tuple[type[EventModel], ...] = (
@@ -31,6 +33,7 @@ _ALL: tuple[type[EventModel], ...] = (
     *DEAL_EVENTS,
     TouchSubmitted,
     *ATTRIBUTION_EVENTS,
+    *CRM_EVENTS,
 )
 EVENT_TYPES: dict[str, type[EventModel]] = {model.ce_type: model for model in _ALL}
 

@@ -20,12 +20,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from dealflow_schemas.crm import CrmProvider
 
-class Provider(StrEnum):
-    HUBSPOT = "hubspot"
-    PIPEDRIVE = "pipedrive"
-    CLOSE = "close"
-    NOTION = "notion"
+
+#: The systems pushed to, as the contract names them.
+Provider = CrmProvider
 
 
 CRM_PROVIDERS: tuple[Provider, ...] = (Provider.HUBSPOT, Provider.PIPEDRIVE, Provider.CLOSE)
