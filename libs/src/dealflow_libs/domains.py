@@ -277,6 +277,15 @@ def company_domain_of(email: str, personal_domains: Iterable[str] = ()) -> tuple
 PERSONAL_DOMAINS: frozenset[str]
 
 
+def company_name(domain: str) -> str:
+    """`acme-widgets.co.uk` -> `Acme Widgets`: a company's readable default name (deals names its
+    companies so, crm_push the companies it creates for meetings without a deal)."""
+    label = domain.split(".", 1)[0]
+    return (
+        " ".join(part.capitalize() for part in label.replace("_", "-").split("-") if part) or domain
+    )
+
+
 def __getattr__(name: str) -> frozenset[str]:
     if name == "PERSONAL_DOMAINS":
         return _personal_domains()

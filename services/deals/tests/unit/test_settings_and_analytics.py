@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from dealflow_libs.domains import company_name
 from dealflow_schemas.deals import DealStage, LostReason
 from deals.domain.analytics import (
     LostReasonSummary,
@@ -13,7 +14,7 @@ from deals.domain.analytics import (
     lost_analysis,
     pipeline_summary,
 )
-from deals.domain.company import Company, company_name
+from deals.domain.company import Company
 from deals.domain.deal import OPEN_STAGES
 from deals.domain.settings import (
     CRMS,

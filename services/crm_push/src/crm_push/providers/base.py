@@ -22,7 +22,6 @@ from typing import Protocol
 
 from dealflow_schemas.crm import CrmProvider
 
-
 #: The systems pushed to, as the contract names them.
 Provider = CrmProvider
 

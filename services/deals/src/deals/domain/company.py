@@ -4,16 +4,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dealflow_libs.domains import company_name
 from dealflow_libs.ids import new_id
 from dealflow_schemas.meetings import is_upcoming
-
-
-def company_name(domain: str) -> str:
-    """`acme-widgets.co.uk` -> `Acme Widgets`: a readable default until someone names it."""
-    label = domain.split(".", 1)[0]
-    return (
-        " ".join(part.capitalize() for part in label.replace("_", "-").split("-") if part) or domain
-    )
 
 
 @dataclass(eq=False)

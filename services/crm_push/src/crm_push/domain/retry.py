@@ -1,0 +1,34 @@
+"""When a failed push is tried again, and when it stops being tried."""
+
+import random
+from dataclasses import dataclass
+
+from crm_push.providers.transport import FailureKind, ProviderError
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped, honouring the provider's Retry-After."""
+
+    max_attempts: int = 8
+    base_seconds: float = 1.0
+    cap_seconds: float = 300.0
+    #: Longest Retry-After honoured as given; a longer one still waits at least this long.
+    max_retry_after_seconds: float = 3600.0
+
+    def delay(self, attempt: int, error: ProviderError, rng: random.Random) -> float:
+        """Seconds to wait before attempt `attempt + 1` after `error` ended attempt `attempt`."""
+        backoff = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
+        jittered = rng.uniform(backoff / 2, backoff)
+        if error.retry_after is not None:
+            return max(min(error.retry_after, self.max_retry_after_seconds), jittered / 4)
+        return jittered
+
+    def gives_up(self, attempt: int, error: ProviderError) -> bool:
+        """True when the push is parked now: an error a retry cannot fix, or attempts spent."""
+        return not error.retryable or attempt >= self.max_attempts
+
+
+def parks_connection(error: ProviderError) -> bool:
+    """401/403 after any refresh: the credentials are bad until someone reconnects."""
+    return error.kind == FailureKind.UNAUTHORIZED
