@@ -95,6 +95,15 @@ class Auth(Protocol):
 QUOTA_CODE = "quota_exhausted"
 
 
+class Throttle(Protocol):
+    """The connection's rate limiter: `acquire` waits for a slot before each call; `penalize`
+    holds every caller back after the provider answered 429."""
+
+    async def acquire(self) -> None: ...
+
+    def penalize(self, seconds: float) -> None: ...
+
+
 class ErrorReader(Protocol):
     """How a provider spells its errors: code and message out of an error answer (a daily-quota
     429 gets the code QUOTA_CODE)."""
@@ -160,6 +169,7 @@ class ProviderHttp:
     error_reader: ErrorReader = _default_error
     calls: list[CallRecord] = field(default_factory=list)
     extra_headers: Mapping[str, str] = field(default_factory=dict)
+    throttle: Throttle | None = None
 
     def take_calls(self) -> list[CallRecord]:
         """The calls recorded since the last take (one push attempt's log)."""
@@ -184,6 +194,8 @@ class ProviderHttp:
         """
         retried_auth = False
         while True:
+            if self.throttle is not None:
+                await self.throttle.acquire()
             record = CallRecord(
                 operation=operation,
                 method=method,
@@ -235,12 +247,15 @@ class ProviderHttp:
             if status == 401 and not retried_auth and await self.auth.after_unauthorized():
                 retried_auth = True
                 continue
+            retry_after = retry_after_seconds(response) if status == 429 else None
+            if status == 429 and self.throttle is not None:
+                self.throttle.penalize(retry_after if retry_after is not None else 1.0)
             raise ProviderError(
                 _kind_of(status, code),
                 f"{method} {path}: {status} {message}"[:1000],
                 status=status,
                 code=code,
-                retry_after=retry_after_seconds(response) if status == 429 else None,
+                retry_after=retry_after,
                 uncertain=status >= 500 and method in _WRITE_METHODS,
             )
 
