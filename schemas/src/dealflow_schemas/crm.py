@@ -79,6 +79,9 @@ class CrmPushed(EventModel):
     error_code: str | None = None
     attempts: int = Field(description="Attempts made so far.", examples=[1])
     completed_at: Instant
+    caused_by: str | None = Field(
+        default=None, description="Id of the event behind the push (= source_event_id)."
+    )
 
 
 class ConnectionStatus(StrEnum):

@@ -30,7 +30,9 @@ class CrmPushSettings(CommonSettings):
 
     # The push worker.
     run_pushes: bool = Field(default=True, description="Run the push worker in this process.")
-    push_concurrency: int = Field(default=16, ge=1, le=256, description="Pushes in flight per connection.")
+    push_concurrency: int = Field(
+        default=16, ge=1, le=256, description="Pushes in flight per connection."
+    )
     push_max_attempts: int = Field(default=8, ge=1, le=50)
     push_retry_base_seconds: float = Field(default=1.0, gt=0)
     push_retry_cap_seconds: float = Field(default=300.0, gt=0)

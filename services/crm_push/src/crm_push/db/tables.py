@@ -58,6 +58,8 @@ pushes = Table(
     Column("source_event_id", Text, nullable=False),
     Column("source_event_type", Text, nullable=False),
     Column("operation", Text, nullable=False),
+    Column("correlation_id", Text, comment="The source event's trail, for the result event"),
+    Column("traceparent", Text),
     Column("payload", JSONB, nullable=False, comment="The event body the push applies"),
     timestamp("version", nullable=False),
     Column("status", Text, nullable=False, comment="pending|running|succeeded|skipped|parked"),

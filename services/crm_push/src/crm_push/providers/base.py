@@ -53,6 +53,9 @@ class CompanyData:
 
 @dataclass(frozen=True)
 class ContactData:
+    """A contact as Dealflow knows it. A field that is None (or a property not given) leaves
+    the CRM's value alone: an update never blanks what the CRM holds."""
+
     email: str
     first_name: str | None = None
     last_name: str | None = None
