@@ -301,6 +301,43 @@ class PushRepository:
         )
         return sorted((_push(r) for r in rows.mappings()), key=lambda p: p.seq or 0)
 
+    async def latest_push(
+        self, tenant_id: str, target: PushTarget, entity_id: str, operation: Operation
+    ) -> Push | None:
+        """The entity's newest push of this operation (its latest state as an event gave it)."""
+        row = (
+            (
+                await self.session.execute(
+                    select(pushes)
+                    .where(
+                        pushes.c.tenant_id == tenant_id,
+                        pushes.c.target == target.value,
+                        pushes.c.entity_id == uuid.UUID(entity_id),
+                        pushes.c.operation == operation.value,
+                    )
+                    .order_by(pushes.c.seq.desc())
+                    .limit(1)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _push(row) if row else None
+
+    async def reset_running(self, tenant_id: str, target: PushTarget) -> int:
+        """Pushes left running by a worker that stopped: pending again, `recover` set (their
+        creates may have happened)."""
+        result = await self.session.execute(
+            update(pushes)
+            .where(
+                pushes.c.tenant_id == tenant_id,
+                pushes.c.target == target.value,
+                pushes.c.status == PushStatus.RUNNING.value,
+            )
+            .values(status=PushStatus.PENDING.value, recover=True)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def next_due_at(self, tenant_id: str, target: PushTarget) -> datetime | None:
         return await self.session.scalar(
             select(func.min(pushes.c.next_attempt_at)).where(

@@ -1,0 +1,343 @@
+"""The push worker: runs each connection's pending pushes against its CRM, never blocking the
+consumers (they only queue pushes, intake.py).
+
+- One worker at a time runs a connection's pushes: it holds a lease on the connection row,
+  renewed while it works, so the connection's rate limit, circuit breaker and token refresh
+  have one home even with several instances; a lease that runs out passes to another worker,
+  which first turns the pushes left running back to pending (with `recover` set).
+- Per entity (meeting, deal), pushes run one at a time in the order their events arrived;
+  entities run concurrently, up to `push_concurrency` per connection. Two pushes that could
+  create the same CRM object (same contact, company or meeting) never run at once.
+- An older state than the one already applied is skipped (`superseded`), so a parked push
+  retried late never turns the CRM back.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from crm_push import recording
+from crm_push.db.repository import ExternalId
+from crm_push.domain.breaker import CircuitBreaker
+from crm_push.domain.config import CrmConfig, NotionMapping
+from crm_push.domain.model import VERSIONED, Connection, Push
+from crm_push.domain.retry import RetryPolicy
+from crm_push.providers.base import CrmAdapter, CrmUser, NotionTarget
+from crm_push.providers.transport import FailureKind, ProviderError, ProviderHttp
+from crm_push.sync import Key, Outcome, keys_needed, lock_keys, sync_crm, sync_notion
+from crm_push.uow import CrmPushUnitOfWork
+from dealflow_libs.errors import is_transient
+from dealflow_libs.ids import new_id
+from dealflow_schemas.crm import PushTarget
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Attempt:
+    """The clients of one push attempt: its own ProviderHttp, so its calls are its own."""
+
+    http: ProviderHttp
+    crm: CrmAdapter | None = None
+    notion: NotionTarget | None = None
+
+
+class Link(Protocol):
+    """A connection's live side while a worker runs it: credentials opened, rate limit, caches."""
+
+    def attempt(self) -> Attempt: ...
+
+    async def users(self, attempt: Attempt) -> list[CrmUser]: ...
+
+    async def notion_types(self, attempt: Attempt) -> dict[str, str]: ...
+
+    @property
+    def crm_config(self) -> CrmConfig: ...
+
+    @property
+    def notion_mapping(self) -> NotionMapping: ...
+
+    async def close(self) -> None: ...
+
+
+#: Opens a Link for a connection (credentials, throttle, OAuth refresh); crm_push.connector.
+Connector = Callable[[Connection], Awaitable[Link]]
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    concurrency: int = 16
+    poll_seconds: float = 1.0
+    lease_seconds: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 5.0
+    breaker_max_cooldown: float = 120.0
+
+
+class KeyedLocks:
+    """In-process locks by name, taken in sorted order (one worker runs a connection)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def holding(self, keys: Sequence[str]) -> AsyncIterator[None]:
+        taken: list[str] = []
+        try:
+            for key in sorted(set(keys)):
+                lock = self._locks.setdefault(key, asyncio.Lock())
+                self._users[key] = self._users.get(key, 0) + 1
+                taken.append(key)
+                await lock.acquire()
+            yield
+        finally:
+            for key in reversed(taken):
+                lock = self._locks[key]
+                if lock.locked():
+                    lock.release()
+                self._users[key] -= 1
+                if not self._users[key]:
+                    del self._users[key], self._locks[key]
+
+
+class ConnectionRunner:
+    """Runs one leased connection's pushes until none is due or the lease is lost."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        target: PushTarget,
+        uow: Callable[[], CrmPushUnitOfWork],
+        connect: Connector,
+        settings: WorkerSettings,
+        owner: str,
+        wake: asyncio.Event,
+    ) -> None:
+        self.tenant_id, self.target = tenant_id, target
+        self.uow, self.connect, self.settings, self.owner = uow, connect, settings, owner
+        self.wake = wake
+        self.breaker = CircuitBreaker(
+            threshold=settings.breaker_threshold,
+            cooldown=settings.breaker_cooldown,
+            max_cooldown=settings.breaker_max_cooldown,
+        )
+        self.locks = KeyedLocks()
+        self.rng = random.Random()
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self.connection_marked = False
+
+    async def run(self) -> None:
+        async with self.uow() as uow:
+            connection = await uow.pushes.connection(self.tenant_id, self.target)
+            await uow.pushes.reset_running(self.tenant_id, self.target)
+            await uow.commit()
+        if connection is None:
+            return
+        link = await self.connect(connection)
+        lease_renewed = time.monotonic()
+        try:
+            while not self.connection_marked:
+                if time.monotonic() - lease_renewed > self.settings.lease_seconds / 3:
+                    if not await self._renew():
+                        return
+                    lease_renewed = time.monotonic()
+                started = await self._start_due(link)
+                if not started and not self.in_flight:
+                    wait = await self._idle_wait()
+                    if wait is None:
+                        return
+                    await self._sleep(wait)
+                elif self.in_flight:
+                    await asyncio.wait(
+                        self.in_flight, timeout=0.5, return_when=asyncio.FIRST_COMPLETED
+                    )
+        finally:
+            if self.in_flight:
+                await asyncio.gather(*self.in_flight, return_exceptions=True)
+            await link.close()
+            async with self.uow() as uow:
+                await uow.pushes.release_lease(self.tenant_id, self.target, self.owner)
+                await uow.commit()
+
+    async def _renew(self) -> bool:
+        until = datetime.now(UTC) + timedelta(seconds=self.settings.lease_seconds)
+        async with self.uow() as uow:
+            held = await uow.pushes.renew_lease(self.tenant_id, self.target, self.owner, until)
+            await uow.commit()
+        return held
+
+    async def _idle_wait(self) -> float | None:
+        """Seconds until the next push is due, None when nothing is pending."""
+        async with self.uow() as uow:
+            due = await uow.pushes.next_due_at(self.tenant_id, self.target)
+        if due is None:
+            return None
+        return max(0.0, min(self.settings.poll_seconds, (due - datetime.now(UTC)).total_seconds()))
+
+    async def _sleep(self, seconds: float) -> None:
+        self.wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), timeout=max(seconds, 0.01))
+
+    async def _start_due(self, link: Link) -> int:
+        free = self.settings.concurrency - len(self.in_flight)
+        now = time.monotonic()
+        if free <= 0:
+            return 0
+        if not self.breaker.allows(now):
+            await self._sleep(min(self.breaker.reopens_in(now), self.settings.poll_seconds))
+            return 0
+        if self.breaker.probing:
+            free = 1  # half-open: one probe decides
+        async with self.uow() as uow:
+            claimed = await uow.pushes.claim_due(
+                self.tenant_id, self.target, datetime.now(UTC), free
+            )
+            await uow.commit()
+        for push in claimed:
+            task = asyncio.create_task(self._execute(link, push), name=f"push-{push.id}")
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        if not claimed and self.breaker.probing:
+            self.breaker.released()
+        return len(claimed)
+
+    async def _execute(self, link: Link, push: Push) -> None:
+        try:
+            keys = lock_keys(push)
+        except (ValueError, TypeError) as exc:
+            await recording.broken(self.uow(), push, exc)
+            return
+        async with self.locks.holding(keys):
+            await self._execute_locked(link, push)
+
+    async def _execute_locked(self, link: Link, push: Push) -> None:
+        async with self.uow() as uow:
+            applied = await uow.pushes.applied_version(push.tenant_id, push.target, push.entity_id)
+            known = (
+                await uow.pushes.external_ids(push.tenant_id, push.provider, keys_needed(push))
+                if push.provider is not None
+                else {}
+            )
+        if push.operation in VERSIONED and applied is not None and applied[0] > push.version:
+            await recording.superseded(self.uow(), push, f"push {applied[1]}")
+            return
+        attempt = link.attempt()
+        try:
+            outcome = await self._sync(link, attempt, push, known)
+        except ProviderError as error:
+            self._breaker_after(error)
+            marked = await recording.failed(
+                self.uow(), push, error, attempt.http.take_calls(), self.settings.retry, self.rng
+            )
+            if marked:
+                self.connection_marked = True
+            return
+        except Exception as exc:
+            if _is_outage(exc):
+                raise
+            log.exception("push %s could not run", push.id)
+            await recording.broken(self.uow(), push, exc)
+            return
+        self.breaker.succeeded()
+        await recording.succeeded(self.uow(), push, outcome, attempt.http.take_calls())
+
+    async def _sync(
+        self, link: Link, attempt: Attempt, push: Push, known: Mapping[Key, ExternalId]
+    ) -> Outcome:
+        if attempt.crm is not None:
+            users = await link.users(attempt)
+            return await sync_crm(push, link.crm_config, attempt.crm, known, users)
+        if attempt.notion is not None:
+            types = await link.notion_types(attempt)
+            return await sync_notion(push, link.notion_mapping, attempt.notion, types)
+        raise ValueError(f"connection {push.tenant_id}/{push.target} has no client")
+
+    def _breaker_after(self, error: ProviderError) -> None:
+        now = time.monotonic()
+        if error.kind == FailureKind.UNAVAILABLE:
+            self.breaker.failed(now)
+        elif error.kind == FailureKind.RATE_LIMITED:
+            self.breaker.released()
+        else:
+            self.breaker.succeeded()  # the CRM answered: it is up
+
+
+def _is_outage(exc: Exception) -> bool:
+    """Database trouble is not the push's fault: let the runner stop; the lease moves on."""
+    return is_transient(exc)
+
+
+class PushWorker:
+    """Leases connections with due pushes and runs a ConnectionRunner for each."""
+
+    def __init__(
+        self,
+        uow: Callable[[], CrmPushUnitOfWork],
+        connect: Connector,
+        settings: WorkerSettings,
+    ) -> None:
+        self.uow, self.connect, self.settings = uow, connect, settings
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{new_id().hex[:8]}"
+        self.wake = asyncio.Event()
+        self.runners: dict[tuple[str, PushTarget], asyncio.Task[None]] = {}
+        self.runner_wakes: dict[tuple[str, PushTarget], asyncio.Event] = {}
+
+    def nudge(self) -> None:
+        """New pushes were queued in this process: look now rather than at the next poll."""
+        self.wake.set()
+        for event in self.runner_wakes.values():
+            event.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.lease_and_start()
+            except Exception as exc:
+                if not _is_outage(exc):
+                    raise
+                log.warning("push worker: database unavailable (%s); retrying", exc)
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=self.settings.poll_seconds)
+
+    async def lease_and_start(self) -> None:
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        async with self.uow() as uow:
+            leased = await uow.pushes.lease_due_connections(self.owner, datetime.now(UTC), lease)
+            await uow.commit()
+        for tenant_id, target, _taken_over in leased:
+            key = (tenant_id, target)
+            if key in self.runners and not self.runners[key].done():
+                continue
+            wake = self.runner_wakes.setdefault(key, asyncio.Event())
+            runner = ConnectionRunner(
+                tenant_id, target, self.uow, self.connect, self.settings, self.owner, wake
+            )
+            task = asyncio.create_task(self._guarded(key, runner), name=f"crm-{tenant_id}-{target}")
+            self.runners[key] = task
+
+    async def _guarded(self, key: tuple[str, PushTarget], runner: ConnectionRunner) -> None:
+        try:
+            await runner.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("push runner %s/%s stopped", *key)
+        finally:
+            self.runner_wakes.pop(key, None)
+
+    async def stop(self) -> None:
+        for task in self.runners.values():
+            task.cancel()
+        await asyncio.gather(*self.runners.values(), return_exceptions=True)
