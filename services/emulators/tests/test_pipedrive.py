@@ -92,6 +92,54 @@ async def test_person_records_differ_per_version(pd: httpx.AsyncClient) -> None:
     }
 
 
+async def test_organization_search_finds_a_name_exactly(pd: httpx.AsyncClient) -> None:
+    acme = (await pd.post("/api/v2/organizations", json={"name": "Acme"})).json()["data"]
+    await pd.post("/api/v2/organizations", json={"name": "Acme Labs"})
+    params = {"term": "ACME", "fields": "name", "exact_match": "true"}
+    for path in ("/v1/organizations/search", "/api/v2/organizations/search"):
+        body = (await pd.get(path, params=params)).json()
+        [hit] = body["data"]["items"]
+        assert hit["item"] == {
+            "id": acme["id"],
+            "type": "organization",
+            "name": "Acme",
+            "address": None,
+            "visible_to": 3,
+            "owner": {"id": 1},
+            "custom_fields": [],
+            "notes": [],
+        }
+    loose = await pd.get("/api/v2/organizations/search", params={"term": "acme"})
+    assert len(loose.json()["data"]["items"]) == 2
+
+
+async def test_deal_custom_fields_are_declared_then_kept(pd: httpx.AsyncClient) -> None:
+    listed = (await pd.get("/api/v2/dealFields")).json()["data"]
+    assert {"title", "value"} <= {f["field_code"] for f in listed if not f["is_custom_field"]}
+    created = await pd.post(
+        "/api/v2/dealFields", json={"field_name": "Dealflow ID", "field_type": "varchar"}
+    )
+    field = created.json()["data"]
+    assert field["is_custom_field"] is True
+    code = field["field_code"]
+    assert len(code) == 40
+    refused = await pd.post("/api/v2/dealFields", json={"field_name": "X", "field_type": "blob"})
+    assert refused.status_code == 400
+
+    person_id = await _person(pd)
+    body = {"title": "Deal", "person_id": person_id, "custom_fields": {code: "dealflow:deal:1"}}
+    deal = (await pd.post("/api/v2/deals", json=body)).json()["data"]
+    assert deal["custom_fields"] == {code: "dealflow:deal:1"}
+    v1 = (await pd.get(f"/v1/deals/{deal['id']}")).json()["data"]
+    assert v1[code] == "dealflow:deal:1"  # v1 lists custom fields at the top
+    patched = await pd.patch(f"/api/v2/deals/{deal['id']}", json={"title": "Renamed"})
+    assert patched.json()["data"]["custom_fields"] == {code: "dealflow:deal:1"}
+    listed_deals = await pd.get("/api/v2/deals", params={"person_id": person_id})
+    assert [d["custom_fields"][code] for d in listed_deals.json()["data"]] == ["dealflow:deal:1"]
+    bad = await pd.post("/api/v2/deals", json={**body, "custom_fields": ["x"]})
+    assert bad.status_code == 400
+
+
 async def test_deal_create_and_stage_moves_per_version(pd: httpx.AsyncClient) -> None:
     person_id = await _person(pd)
     org_id = (await pd.post("/api/v2/organizations", json={"name": "Acme"})).json()["data"]["id"]

@@ -5,6 +5,7 @@ v1 expands `user_id`, `person_id` and `org_id` into objects and writes times as
 (crm_apis.md §2.6 b, d, h).
 """
 
+import secrets
 from typing import Any
 
 from dealflow_emulators.common.clock import utc_now
@@ -26,7 +27,16 @@ def v2_time(moment: str | None) -> str | None:
     return moment
 
 
-KINDS = ("users", "pipelines", "stages", "persons", "organizations", "deals", "activities")
+KINDS = (
+    "users",
+    "pipelines",
+    "stages",
+    "persons",
+    "organizations",
+    "deals",
+    "activities",
+    "deal_fields",
+)
 
 
 class Table:
@@ -75,6 +85,7 @@ class PipedriveData:
         self.organizations = Table(store["organizations"])
         self.deals = Table(store["deals"])
         self.activities = Table(store["activities"])
+        self.deal_fields = Table(store["deal_fields"])
 
 
 def new_store() -> Store:
@@ -138,6 +149,36 @@ def seed(data: PipedriveData) -> None:
                 "deal_probability": 100,
                 "rotten_days": None,
             }
+    for code, name, kind in STANDARD_DEAL_FIELDS:
+        add_deal_field(data, name, kind, code=code)
+
+
+#: A few of the standard deal fields `GET /dealFields` lists besides the custom ones.
+STANDARD_DEAL_FIELDS = (
+    ("title", "Title", "varchar"),
+    ("value", "Value", "monetary"),
+    ("person_id", "Contact person", "people"),
+    ("org_id", "Organization", "org"),
+    ("owner_id", "Owner", "user"),
+    ("expected_close_date", "Expected close date", "date"),
+)
+
+
+def add_deal_field(
+    data: PipedriveData, name: str, kind: str, description: str = "", code: str | None = None
+) -> dict[str, Any]:
+    """A custom field's code is a 40-character hash, as on Pipedrive."""
+    field_id = data.deal_fields.new_id()
+    field = {
+        "id": field_id,
+        "field_name": name,
+        "field_code": code or secrets.token_hex(20),
+        "field_type": kind,
+        "description": description,
+        "is_custom_field": code is None,
+    }
+    data.deal_fields[field_id] = field
+    return field
 
 
 STAMP = "2025-01-01 09:00:00"
@@ -367,6 +408,7 @@ def v1_deal(data: PipedriveData, d: dict[str, Any]) -> dict[str, Any]:
         "weighted_value": d["value"] * stage["deal_probability"] / 100,
         "visible_to": str(d["visible_to"]),
         "label": None,
+        **d["custom_fields"],  # v1 puts custom field values at the top, keyed by field code
     }
 
 
@@ -399,7 +441,33 @@ def v2_deal(d: dict[str, Any]) -> dict[str, Any]:
         "origin_id": None,
         "channel": None,
         "channel_id": None,
-        "custom_fields": {},
+        "custom_fields": dict(d["custom_fields"]),
+    }
+
+
+def search_organization_item(o: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": o["id"],
+        "type": "organization",
+        "name": o["name"],
+        "address": o["address"],
+        "visible_to": o["visible_to"],
+        "owner": {"id": o["owner_id"]},
+        "custom_fields": [],
+        "notes": [],
+    }
+
+
+def v2_deal_field(f: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "field_name": f["field_name"],
+        "field_code": f["field_code"],
+        "description": f["description"],
+        "field_type": f["field_type"],
+        "is_custom_field": f["is_custom_field"],
+        "is_optional_response_field": False,
+        "options": None,
+        "subfields": None,
     }
 
 

@@ -13,6 +13,7 @@ from dealflow_emulators.pipedrive import records as shape
 from dealflow_emulators.pipedrive.records import PipedriveData, Table
 from dealflow_emulators.pipedrive.writes import (
     PipedriveError,
+    create_deal_field,
     save_activity,
     save_deal,
     save_organization,
@@ -129,6 +130,26 @@ def search_persons(data: PipedriveData, request: Request) -> list[Body]:
     return hits
 
 
+def search_organizations(data: PipedriveData, request: Request) -> list[Body]:
+    """Organizations whose name matches `term` (the one field held that search covers)."""
+    term = request.query_params.get("term", "").strip()
+    exact = request.query_params.get("exact_match", "false").lower() in ("true", "1")
+    if len(term) < (1 if exact else 2):
+        raise PipedriveError(400, "Search term must be at least 2 characters long")
+    fields = request.query_params.get("fields", "address,custom_fields,notes,name").split(",")
+    needle = term.casefold()
+    hits = []
+    for org in _live(data.organizations):
+        values = [org["name"]] if "name" in fields else []
+        if "address" in fields and org["address"]:
+            values.append(org["address"])
+        folded = [v.casefold() for v in values]
+        if needle in folded or (not exact and any(needle in v for v in folded)):
+            score = 1.0 if needle in folded else 0.5
+            hits.append({"result_score": score, "item": shape.search_organization_item(org)})
+    return hits
+
+
 def build_routers(data: PipedriveData, authorize: Callable[..., None]) -> list[APIRouter]:
     guard = [Depends(authorize)]
     v1 = APIRouter(dependencies=guard)
@@ -232,6 +253,11 @@ def _v1_routes(r: APIRouter, data: PipedriveData) -> None:
         items, more = v1_page(request, search_persons(data, request))
         return ok({"items": items}, more)
 
+    @r.get("/organizations/search")
+    async def organization_search(request: Request) -> Body:
+        items, more = v1_page(request, search_organizations(data, request))
+        return ok({"items": items}, more)
+
     for kind, table, to_v1, save in (
         ("persons", data.persons, person1, save_person),
         ("organizations", data.organizations, org1, save_organization),
@@ -324,6 +350,21 @@ def _v2_routes(r: APIRouter, data: PipedriveData) -> None:
     async def person_search(request: Request) -> Body:
         items, more = v2_page(request, search_persons(data, request))
         return ok({"items": items}, more)
+
+    @r.get("/organizations/search")
+    async def organization_search(request: Request) -> Body:
+        items, more = v2_page(request, search_organizations(data, request))
+        return ok({"items": items}, more)
+
+    @r.get("/dealFields")
+    async def deal_fields(request: Request) -> Body:
+        fields = [shape.v2_deal_field(f) for f in data.deal_fields.values()]
+        items, more = v2_page(request, fields)
+        return ok(items, more)
+
+    @r.post("/dealFields")
+    async def add_deal_field(request: Request) -> Body:
+        return ok(shape.v2_deal_field(create_deal_field(data, await json_body(request))))
 
     for kind, table, to_v2, save in (
         ("persons", data.persons, shape.v2_person, save_person),

@@ -7,9 +7,33 @@ v1 coerces (`"1500"` is a value, `done` is 0|1, emails may be one string); v2 is
 import re
 from typing import Any
 
-from dealflow_emulators.pipedrive.records import ACTIVITY_TYPES, PipedriveData, Table, now
+from dealflow_emulators.pipedrive.records import (
+    ACTIVITY_TYPES,
+    PipedriveData,
+    Table,
+    add_deal_field,
+    now,
+)
 
 DEAL_STATUSES = ("open", "won", "lost", "deleted")
+FIELD_TYPES = (
+    "varchar",
+    "varchar_auto",
+    "text",
+    "double",
+    "monetary",
+    "date",
+    "set",
+    "enum",
+    "user",
+    "org",
+    "people",
+    "phone",
+    "time",
+    "timerange",
+    "daterange",
+    "address",
+)
 
 
 class PipedriveError(Exception):
@@ -218,6 +242,7 @@ def save_deal(
             "org_id": None,
             "expected_close_date": None,
             "visible_to": 3,
+            "custom_fields": {},
         }
     )
     owner_key = "owner_id" if v2 else "user_id"
@@ -242,8 +267,23 @@ def save_deal(
         lost_reason=body.get("lost_reason", deal["lost_reason"]),
         label_ids=body.get("label_ids", deal["label_ids"]),
     )
+    deal["custom_fields"] = {**deal["custom_fields"], **_custom_fields(data, body, v2)}
     data.deals[deal["id"]] = deal
     return deal
+
+
+def _custom_fields(data: PipedriveData, body: dict[str, Any], v2: bool) -> dict[str, Any]:
+    """v2 takes `custom_fields: {code: value}`; v1 takes each field code as a top-level key.
+    Unknown codes are kept (whether Pipedrive refuses them is not documented)."""
+    if not v2:
+        codes = {f["field_code"] for f in data.deal_fields.values() if f["is_custom_field"]}
+        return {k: v for k, v in body.items() if k in codes}
+    given = body.get("custom_fields")
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise _bad("Invalid 'custom_fields': must be an object")
+    return given
 
 
 def _close(deal: dict[str, Any], status: str, moment: str) -> None:
@@ -342,3 +382,17 @@ def save_activity(
         ]
     data.activities[act["id"]] = act
     return act
+
+
+def create_deal_field(data: PipedriveData, body: dict[str, Any]) -> dict[str, Any]:
+    """`POST /api/v2/dealFields {field_name, field_type, description?}`; enum and set need
+    options, which this emulator does not keep, so it refuses them."""
+    name = body.get("field_name")
+    if not isinstance(name, str) or not name.strip():
+        raise _bad("Invalid 'field_name': must be given")
+    kind = body.get("field_type")
+    if kind not in FIELD_TYPES:
+        raise _bad(f"Invalid 'field_type': must be one of {', '.join(FIELD_TYPES)}")
+    if kind in ("enum", "set"):
+        raise _bad("Field options are not supported by this emulator")
+    return add_deal_field(data, name.strip(), kind, str(body.get("description") or ""))
