@@ -120,7 +120,8 @@ def _default_error(response: httpx.Response, body: Any) -> tuple[str | None, str
 
 
 def retry_after_seconds(response: httpx.Response, now: float | None = None) -> float | None:
-    """Retry-After as seconds (delta or HTTP date), else Close's `RateLimit: ... reset=S`."""
+    """Retry-After as seconds (delta or HTTP date), else Close's `RateLimit: ... reset=S`,
+    else Pipedrive's `x-ratelimit-reset` (seconds until its 2-s window starts over)."""
     value = response.headers.get("retry-after")
     if value:
         try:
@@ -140,6 +141,12 @@ def retry_after_seconds(response: httpx.Response, now: float | None = None) -> f
                     return max(0.0, float(number))
                 except ValueError:
                     return None
+    window_reset = response.headers.get("x-ratelimit-reset")
+    if window_reset:
+        try:
+            return max(0.0, float(window_reset))
+        except ValueError:
+            return None
     return None
 
 
