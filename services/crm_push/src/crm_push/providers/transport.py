@@ -193,12 +193,15 @@ class ProviderHttp:
         params: Mapping[str, Any] | None = None,
         data: Mapping[str, str] | None = None,
         logged_request: Any = None,
+        logged_path: str | None = None,
     ) -> Any:
         """Sends one request and returns the decoded JSON answer (None when empty).
 
         Raises ProviderError on any failure. `logged_request` replaces the body in the log
-        (form posts carrying credentials).
+        (form posts carrying credentials); `logged_path` replaces the path in the log and in
+        error messages (a path carrying a token, as HubSpot's token introspection does).
         """
+        shown_path = logged_path or path
         retried_auth = False
         while True:
             if self.throttle is not None:
@@ -206,7 +209,7 @@ class ProviderHttp:
             record = CallRecord(
                 operation=operation,
                 method=method,
-                path=path,
+                path=shown_path,
                 started_at=datetime.now(UTC),
                 request_body=_loggable(logged_request if logged_request is not None else json),
             )
@@ -259,7 +262,7 @@ class ProviderHttp:
                 self.throttle.penalize(retry_after if retry_after is not None else 1.0)
             raise ProviderError(
                 _kind_of(status, code),
-                f"{method} {path}: {status} {message}"[:1000],
+                f"{method} {shown_path}: {status} {message}"[:1000],
                 status=status,
                 code=code,
                 retry_after=retry_after,
@@ -294,6 +297,17 @@ class StaticAuth:
 
     async def headers(self) -> Mapping[str, str]:
         return self.fixed_headers
+
+    async def after_unauthorized(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class NoAuth:
+    """No credentials in headers: OAuth token endpoints take the client's in the form body."""
+
+    async def headers(self) -> Mapping[str, str]:
+        return {}
 
     async def after_unauthorized(self) -> bool:
         return False
