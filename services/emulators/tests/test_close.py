@@ -152,6 +152,51 @@ async def test_search_finds_contacts_by_email(cl: httpx.AsyncClient) -> None:
     assert bad.json()["errors"]
 
 
+async def test_search_finds_leads_through_their_contacts_emails(cl: httpx.AsyncClient) -> None:
+    """lead -> contact -> contact_email, ORed with the lead's name; a lead's relation is not
+    asked of a contact (each `has_related` names `this_object_type`)."""
+    acme = (await cl.post("/lead/", json=_lead_body())).json()
+    named = (await cl.post("/lead/", json={"name": "Globex"})).json()
+    await cl.post("/lead/", json=_lead_body("joe@other.com") | {"name": "Other"})
+    at_domain = {
+        "type": "has_related",
+        "this_object_type": "lead",
+        "related_object_type": "contact",
+        "related_query": {
+            "type": "has_related",
+            "this_object_type": "contact",
+            "related_object_type": "contact_email",
+            "related_query": {
+                "type": "field_condition",
+                "field": {
+                    "type": "regular_field",
+                    "object_type": "contact_email",
+                    "field_name": "email",
+                },
+                "condition": {"type": "text", "mode": "full_words", "value": "acme.com"},
+            },
+        },
+    }
+    by_name = {
+        "type": "field_condition",
+        "field": {"type": "regular_field", "object_type": "lead", "field_name": "name"},
+        "condition": {"type": "text", "mode": "full_words", "value": "globex"},
+    }
+    query = {
+        "type": "and",
+        "queries": [
+            {"type": "object_type", "object_type": "lead"},
+            {"type": "or", "queries": [at_domain, by_name]},
+        ],
+    }
+    body = {"query": query, "_fields": {"lead": ["id", "name"]}}
+    found = (await cl.post("/data/search/", json=body)).json()["data"]
+    assert found == [
+        {"__object_type": "lead", "id": acme["id"], "name": "Acme Inc"},
+        {"__object_type": "lead", "id": named["id"], "name": "Globex"},
+    ]
+
+
 async def test_opportunity_in_cents_and_won_sets_date_won(cl: httpx.AsyncClient) -> None:
     lead = (await cl.post("/lead/", json=_lead_body())).json()
     statuses = (await cl.get("/status/opportunity/")).json()["data"]

@@ -1,6 +1,7 @@
 """`POST /data/search/`, the Advanced Filtering subset clients use to find contacts by email:
 `and`/`or`, `object_type` (contact, lead), `has_related` (contact → contact_email,
-lead → contact), `field_condition` with `text` conditions (crm_apis.md §3.5 a)."""
+lead → contact or contact_email, nested), `field_condition` with `text` conditions
+(crm_apis.md §3.5 a)."""
 
 import base64
 import re
@@ -61,8 +62,11 @@ def matches(store: Store, query: Any, kind: str, record: Record) -> bool:
     elif qtype == "object_type":
         result = query.get("object_type") == kind
     elif qtype == "has_related":
-        related = _related(store, kind, record, str(query.get("related_object_type")))
-        result = any(matches(store, query.get("related_query"), k, r) for k, r in related)
+        if query.get("this_object_type", kind) != kind:
+            result = False  # a lead's relation says nothing about a contact (and vice versa)
+        else:
+            related = _related(store, kind, record, str(query.get("related_object_type")))
+            result = any(matches(store, query.get("related_query"), k, r) for k, r in related)
     elif qtype == "field_condition":
         result = _field_condition(query, kind, record)
     elif qtype == "match_all":
