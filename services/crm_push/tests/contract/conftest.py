@@ -6,11 +6,15 @@ import httpx
 import pytest
 
 from crm_push.providers.hubspot import HubSpotAdapter, hubspot_http
+from crm_push.providers.notion import NotionTargetAdapter, notion_http
 from crm_push.providers.transport import ProviderHttp, StaticAuth
 from dealflow_emulators import hubspot as hubspot_emulator
+from dealflow_emulators import notion as notion_emulator
+from dealflow_emulators.notion.records import CONTACTS_DATABASE_ID
 from dealflow_libs.testing.http import serve
 
 HUBSPOT_TOKEN = hubspot_emulator.HubSpotConfig().api_keys[0]
+NOTION_TOKEN = notion_emulator.NotionConfig().api_keys[0]
 #: Short enough that a timeout fault (held 1 s) makes the client give up quickly.
 TIMEOUT = httpx.Timeout(0.5)
 
@@ -46,3 +50,29 @@ def hubspot_transport(
 @pytest.fixture
 def hubspot(hubspot_transport: ProviderHttp) -> HubSpotAdapter:
     return HubSpotAdapter(hubspot_transport)
+
+
+@pytest.fixture(scope="module")
+async def notion_url() -> AsyncIterator[str]:
+    async with serve(notion_emulator.build_app()) as url:
+        yield url
+
+
+@pytest.fixture
+async def notion_control(notion_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=f"{notion_url}/_emulator", timeout=10) as http:
+        (await http.post("/reset")).raise_for_status()
+        yield http
+
+
+@pytest.fixture
+def notion_transport(
+    notion_url: str, notion_control: httpx.AsyncClient, client: httpx.AsyncClient
+) -> ProviderHttp:
+    return notion_http(client, notion_url, StaticAuth({"Authorization": f"Bearer {NOTION_TOKEN}"}))
+
+
+@pytest.fixture
+def notion(notion_transport: ProviderHttp) -> NotionTargetAdapter:
+    """The seeded pre-call Contacts table (docs/emulators.md)."""
+    return NotionTargetAdapter(notion_transport, CONTACTS_DATABASE_ID)
