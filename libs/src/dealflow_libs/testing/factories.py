@@ -14,6 +14,7 @@ from dealflow_schemas.bookings import (
     Provider,
     Tracking,
 )
+from dealflow_schemas.deals import DealEvent, DealSnapshot, DealStage, DealStatus, MeetingRef
 from dealflow_schemas.meetings import MeetingEvent, MeetingSnapshot, MeetingStatus
 
 
@@ -129,3 +130,59 @@ def meeting_attributed(
     }
     values.update(overrides)
     return MeetingAttributed(**values)
+
+
+def deal_event(
+    event_type: type[DealEvent],
+    *,
+    tenant_id: str = "demo",
+    deal_id: uuid.UUID | None = None,
+    meeting_ids: list[uuid.UUID] | None = None,
+    email: str = "jamie@acme.com",
+    domain: str = "acme.com",
+    stage: DealStage = DealStage.BOOKED,
+    status: DealStatus = DealStatus.ACTIVE,
+    updated_at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
+    **snapshot: Any,
+) -> DealEvent:
+    """A deal event with a realistic full-state snapshot; `extra` sets event-specific fields."""
+    now = datetime.now(UTC)
+    meeting_ids = meeting_ids if meeting_ids is not None else [uuid.uuid4()]
+    state: dict[str, Any] = {
+        "deal_id": deal_id or uuid.uuid4(),
+        "tenant_id": tenant_id,
+        "name": f"{domain.split('.')[0].title()} - new deal",
+        "company": {
+            "company_id": uuid.uuid4(),
+            "domain": domain,
+            "name": domain.split(".")[0].title(),
+        },
+        "status": status,
+        "stage": stage,
+        "probability": 10,
+        "value": None,
+        "currency": "USD",
+        "primary_contact_email": email,
+        "source_meeting_id": meeting_ids[0] if meeting_ids else None,
+        "meeting_ids": meeting_ids,
+        "created_at": now,
+        "updated_at": updated_at or now,
+    }
+    state.update(snapshot)
+    deal = DealSnapshot(**state)
+    meeting = (
+        MeetingRef(
+            meeting_id=meeting_ids[0], primary_email=email, organizer_email="rep@dealflow.dev"
+        )
+        if meeting_ids
+        else None
+    )
+    return event_type(
+        deal_id=deal.deal_id,
+        tenant_id=tenant_id,
+        occurred_at=now,
+        deal=deal,
+        meeting=meeting,
+        **(extra or {}),
+    )

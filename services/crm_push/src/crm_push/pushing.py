@@ -31,7 +31,7 @@ from crm_push.domain.config import CrmConfig, NotionMapping
 from crm_push.domain.model import VERSIONED, Connection, Push
 from crm_push.domain.retry import RetryPolicy
 from crm_push.providers.base import CrmAdapter, CrmUser, NotionTarget
-from crm_push.providers.transport import FailureKind, ProviderError, ProviderHttp
+from crm_push.providers.transport import FailureKind, ProviderError, recording_calls
 from crm_push.sync import Key, Outcome, keys_needed, lock_keys, sync_crm, sync_notion
 from crm_push.uow import CrmPushUnitOfWork
 from dealflow_libs.errors import is_transient
@@ -42,10 +42,10 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Attempt:
-    """The clients of one push attempt: its own ProviderHttp, so its calls are its own."""
+class Clients:
+    """A connection's provider clients, shared by its pushes (each push's calls are collected
+    apart with `recording_calls`)."""
 
-    http: ProviderHttp
     crm: CrmAdapter | None = None
     notion: NotionTarget | None = None
 
@@ -53,11 +53,11 @@ class Attempt:
 class Link(Protocol):
     """A connection's live side while a worker runs it: credentials opened, rate limit, caches."""
 
-    def attempt(self) -> Attempt: ...
+    def clients(self) -> Clients: ...
 
-    async def users(self, attempt: Attempt) -> list[CrmUser]: ...
+    async def users(self) -> list[CrmUser]: ...
 
-    async def notion_types(self, attempt: Attempt) -> dict[str, str]: ...
+    async def notion_types(self) -> dict[str, str]: ...
 
     @property
     def crm_config(self) -> CrmConfig: ...
@@ -232,13 +232,13 @@ class ConnectionRunner:
         if push.operation in VERSIONED and applied is not None and applied[0] > push.version:
             await recording.superseded(self.uow(), push, f"push {applied[1]}")
             return
-        attempt = link.attempt()
         try:
-            outcome = await self._sync(link, attempt, push, known)
+            with recording_calls() as calls:
+                outcome = await self._sync(link, push, known)
         except ProviderError as error:
             self._breaker_after(error)
             marked = await recording.failed(
-                self.uow(), push, error, attempt.http.take_calls(), self.settings.retry, self.rng
+                self.uow(), push, error, calls, self.settings.retry, self.rng
             )
             if marked:
                 self.connection_marked = True
@@ -250,17 +250,16 @@ class ConnectionRunner:
             await recording.broken(self.uow(), push, exc)
             return
         self.breaker.succeeded()
-        await recording.succeeded(self.uow(), push, outcome, attempt.http.take_calls())
+        await recording.succeeded(self.uow(), push, outcome, calls)
 
-    async def _sync(
-        self, link: Link, attempt: Attempt, push: Push, known: Mapping[Key, ExternalId]
-    ) -> Outcome:
-        if attempt.crm is not None:
-            users = await link.users(attempt)
-            return await sync_crm(push, link.crm_config, attempt.crm, known, users)
-        if attempt.notion is not None:
-            types = await link.notion_types(attempt)
-            return await sync_notion(push, link.notion_mapping, attempt.notion, types)
+    async def _sync(self, link: Link, push: Push, known: Mapping[Key, ExternalId]) -> Outcome:
+        clients = link.clients()
+        if clients.crm is not None:
+            users = await link.users()
+            return await sync_crm(push, link.crm_config, clients.crm, known, users)
+        if clients.notion is not None:
+            types = await link.notion_types()
+            return await sync_notion(push, link.notion_mapping, clients.notion, types)
         raise ValueError(f"connection {push.tenant_id}/{push.target} has no client")
 
     def _breaker_after(self, error: ProviderError) -> None:

@@ -327,19 +327,33 @@ class TestDeals:
     async def test_a_mapped_stage_of_another_pipeline_moves_the_deal_there(
         self, hubspot: HubSpotAdapter, hubspot_control: httpx.AsyncClient
     ) -> None:
-        seeded = {"id": "777", "label": "Partners", "stages": [
-            {"id": "7771", "label": "Intro"},
-            {"id": "7772", "label": "Won", "metadata": {"isClosed": "true", "probability": "1.0"}},
-            {"id": "7773", "label": "Lost", "metadata": {"isClosed": "true", "probability": "0.0"}},
-        ]}  # fmt: skip
+        seeded = {
+            "id": "777",
+            "label": "Partners",
+            "stages": [
+                {"id": "7771", "label": "Intro"},
+                {
+                    "id": "7772",
+                    "label": "Won",
+                    "metadata": {"isClosed": "true", "probability": "1.0"},
+                },
+                {
+                    "id": "7773",
+                    "label": "Lost",
+                    "metadata": {"isClosed": "true", "probability": "0.0"},
+                },
+            ],
+        }
         await hubspot_control.post("/seed/pipelines", json=[seeded])
         contact = await hubspot.upsert_contact(jane(), None)
         deal_id = await hubspot.upsert_deal(a_deal(), contact, None, recover=False)
 
         await hubspot.upsert_deal(
-            a_deal(pipeline_id="777", stage_id=None, state=DealState.WON), contact, deal_id,
+            a_deal(pipeline_id="777", stage_id=None, state=DealState.WON),
+            contact,
+            deal_id,
             recover=False,
-        )  # fmt: skip
+        )
 
         [deal] = await objects(hubspot_control, "deals")
         assert (deal["properties"]["pipeline"], deal["properties"]["dealstage"]) == ("777", "7772")
@@ -426,9 +440,12 @@ class TestMeetings:
         meeting_id = await hubspot.upsert_meeting(a_meeting(), contact, None, None, recover=False)
 
         await hubspot.upsert_meeting(
-            a_meeting(state=state, notes=notes, outcome=outcome_code), contact, None, meeting_id,
+            a_meeting(state=state, notes=notes, outcome=outcome_code),
+            contact,
+            None,
+            meeting_id,
             recover=False,
-        )  # fmt: skip
+        )
 
         [meeting] = await objects(hubspot_control, "meetings")
         assert meeting["properties"]["hs_meeting_outcome"] == outcome
@@ -456,8 +473,15 @@ class TestRecovery:
         self, hubspot: HubSpotAdapter, hubspot_control: httpx.AsyncClient
     ) -> None:
         contact = await hubspot.upsert_contact(jane(), None)
-        await fault(hubspot_control, kind="timeout", count=1, apply=True, hold_seconds=1,
-                    method="POST", path_prefix="/crm/v3/objects/deals")  # fmt: skip
+        await fault(
+            hubspot_control,
+            kind="timeout",
+            count=1,
+            apply=True,
+            hold_seconds=1,
+            method="POST",
+            path_prefix="/crm/v3/objects/deals",
+        )
 
         with pytest.raises(ProviderError) as lost:
             await hubspot.upsert_deal(a_deal(), contact, None, recover=False)
@@ -472,8 +496,15 @@ class TestRecovery:
     ) -> None:
         contact = await hubspot.upsert_contact(jane(), None)
         deal_id = await hubspot.upsert_deal(a_deal(), contact, None, recover=False)
-        await fault(hubspot_control, kind="server_error", count=1, apply=True, status=502,
-                    method="POST", path_prefix="/crm/v3/objects/meetings")  # fmt: skip
+        await fault(
+            hubspot_control,
+            kind="server_error",
+            count=1,
+            apply=True,
+            status=502,
+            method="POST",
+            path_prefix="/crm/v3/objects/meetings",
+        )
 
         with pytest.raises(ProviderError) as lost:
             await hubspot.upsert_meeting(a_meeting(), contact, None, None, recover=False)
@@ -578,10 +609,18 @@ class TestCallLog:
         calls = hubspot_transport.take_calls()
 
         assert [c.operation for c in calls] == [
-            "read_properties", "create_property", "read_properties", "create_property",
-            "get_contact", "create_contact", "search_company", "create_company",
-            "search_deal", "create_deal", "create_meeting",
-        ]  # fmt: skip
+            "read_properties",
+            "create_property",
+            "read_properties",
+            "create_property",
+            "get_contact",
+            "create_contact",
+            "search_company",
+            "create_company",
+            "search_deal",
+            "create_deal",
+            "create_meeting",
+        ]
         assert all(c.status in (200, 201, 404) and c.duration_ms >= 0 for c in calls)
         create = next(c for c in calls if c.operation == "create_deal")
         assert create.request_body["properties"]["dealname"] == "Acme - intro"

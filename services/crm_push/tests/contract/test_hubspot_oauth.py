@@ -179,9 +179,12 @@ async def test_a_used_code_is_unauthorized(hubspot_url: str, oauth: ProviderHttp
 
     with pytest.raises(ProviderError) as refused:
         await exchange_code(
-            oauth, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT,
+            oauth,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            redirect_uri=REDIRECT,
             code=code,
-        )  # fmt: skip
+        )
 
     assert (refused.value.kind, refused.value.code) == (FailureKind.UNAUTHORIZED, "invalid_grant")
 

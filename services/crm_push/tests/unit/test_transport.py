@@ -69,9 +69,13 @@ class TestRetryAfter:
 
     @pytest.mark.parametrize(
         "headers",
-        [{}, {"Retry-After": "soon"}, {"RateLimit": "limit=60, remaining=0"},
-         {"RateLimit": "reset=later"}],
-    )  # fmt: skip
+        [
+            {},
+            {"Retry-After": "soon"},
+            {"RateLimit": "limit=60, remaining=0"},
+            {"RateLimit": "reset=later"},
+        ],
+    )
     def test_nothing_usable_is_none(self, headers: dict[str, str]) -> None:
         assert retry_after_seconds(httpx.Response(429, headers=headers)) is None
 

@@ -324,6 +324,19 @@ class PushRepository:
         )
         return _push(row) if row else None
 
+    async def waiting_pushes(self, tenant_id: str, target: PushTarget) -> list[Push]:
+        rows = await self.session.execute(
+            select(pushes)
+            .where(
+                pushes.c.tenant_id == tenant_id,
+                pushes.c.target == target.value,
+                pushes.c.status.in_([PushStatus.PENDING.value, PushStatus.RUNNING.value]),
+            )
+            .order_by(pushes.c.seq)
+            .with_for_update()
+        )
+        return [_push(r) for r in rows.mappings()]
+
     async def reset_running(self, tenant_id: str, target: PushTarget) -> int:
         """Pushes left running by a worker that stopped: pending again, `recover` set (their
         creates may have happened)."""

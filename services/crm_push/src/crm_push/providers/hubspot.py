@@ -177,8 +177,9 @@ class HubSpotAdapter:
                 await update(self.http, "update_meeting", "meetings", found, properties)
         if found is not None:
             if deal_id:  # a deal made after the meeting: associated now (idempotent)
-                await associate(self.http, "associate_meeting_deal", "meetings", found,
-                                "deals", deal_id)  # fmt: skip
+                await associate(
+                    self.http, "associate_meeting_deal", "meetings", found, "deals", deal_id
+                )
             return found
         associations = [association(contact.contact_id, MEETING_TO_CONTACT)]
         if deal_id:

@@ -87,8 +87,9 @@ async def _company_for(http: ProviderHttp, contact_id: str, contact: ContactData
     search = equals("domain", domain, "name")
     company_id = await first_found(http, "search_company", "companies", search)
     if company_id is not None:
-        await associate(http, "associate_contact_company", "contacts", contact_id,
-                        "companies", company_id)  # fmt: skip
+        await associate(
+            http, "associate_contact_company", "contacts", contact_id, "companies", company_id
+        )
         return company_id
     created = await http.request(
         "create_company",

@@ -113,8 +113,10 @@ async def refresh(
 
 async def _token(http: ProviderHttp, operation: str, form: dict[str, str]) -> TokenGrant:
     asked_at = datetime.now(UTC)  # the lifetime counts from before the answer: never late
-    logged = {k: (REDACTED if k in ("code", "client_secret", "refresh_token") else v)
-              for k, v in form.items()}  # fmt: skip
+    logged = {
+        k: (REDACTED if k in ("code", "client_secret", "refresh_token") else v)
+        for k, v in form.items()
+    }
     try:
         answer = await http.request(operation, "POST", TOKEN_PATH, data=form, logged_request=logged)
     except ProviderError as exc:

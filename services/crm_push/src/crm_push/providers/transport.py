@@ -4,10 +4,12 @@ the call (for the push log, secrets redacted), and turns a failure into a `Provi
 or give up on this push.
 """
 
+import contextlib
 import email.utils
 import json as jsonlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -61,6 +63,22 @@ class ProviderError(Exception):
     @property
     def retryable(self) -> bool:
         return self.kind in RETRYABLE
+
+
+#: Where the calls of the running task go (a push attempt's log, see `recording_calls`).
+_call_log: ContextVar[list["CallRecord"] | None] = ContextVar("crm_call_log", default=None)
+
+
+@contextlib.contextmanager
+def recording_calls() -> Iterator[list["CallRecord"]]:
+    """Collects the calls made by this task (and only this task) inside the block, so one
+    long-lived client serves many concurrent pushes and each push still gets its own log."""
+    log: list[CallRecord] = []
+    token = _call_log.set(log)
+    try:
+        yield log
+    finally:
+        _call_log.reset(token)
 
 
 @dataclass
@@ -179,7 +197,7 @@ class ProviderHttp:
     throttle: Throttle | None = None
 
     def take_calls(self) -> list[CallRecord]:
-        """The calls recorded since the last take (one push attempt's log)."""
+        """The calls recorded outside any `recording_calls` block since the last take."""
         calls, self.calls = self.calls, []
         return calls
 
@@ -213,7 +231,8 @@ class ProviderHttp:
                 started_at=datetime.now(UTC),
                 request_body=_loggable(logged_request if logged_request is not None else json),
             )
-            self.calls.append(record)
+            log = _call_log.get()
+            (self.calls if log is None else log).append(record)
             started = time.perf_counter()
             try:
                 headers = {**self.extra_headers, **(await self.auth.headers())}
