@@ -40,6 +40,7 @@ def subscribe_sources(
         topic=MEETINGS_TOPIC,
         events=MEETING_EVENTS,
         handler=meetings,
+        hot_path=True,  # a booking's contact and meeting should reach the CRM in seconds
         description="Meeting changes become pushes of the contact and the meeting activity "
         "(and the attendee's Notion row); reminders are not pushed.",
     )
@@ -48,6 +49,7 @@ def subscribe_sources(
         topic=DEALS_TOPIC,
         events=DEAL_EVENTS,
         handler=deals,
+        hot_path=True,
         description="Deal changes (created, stage, value, won, lost, reopened) become pushes of "
         "the CRM deal through the tenant's stage mapping.",
     )

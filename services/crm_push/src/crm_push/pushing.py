@@ -164,7 +164,6 @@ class ConnectionRunner:
         finally:
             if self.in_flight:
                 await asyncio.gather(*self.in_flight, return_exceptions=True)
-            await link.close()
             async with self.uow() as uow:
                 await uow.pushes.release_lease(self.tenant_id, self.target, self.owner)
                 await uow.commit()
@@ -291,6 +290,20 @@ class PushWorker:
         self.wake = asyncio.Event()
         self.runners: dict[tuple[str, PushTarget], asyncio.Task[None]] = {}
         self.runner_wakes: dict[tuple[str, PushTarget], asyncio.Event] = {}
+        self.links: dict[tuple[str, PushTarget], tuple[datetime, Link]] = {}
+
+    async def link(self, connection: Connection) -> Link:
+        """The connection's link, kept across runs (its caches: CRM users, custom fields,
+        Notion columns) until the connection changes (credentials, settings, status)."""
+        key = (connection.tenant_id, connection.target)
+        cached = self.links.get(key)
+        if cached is not None and cached[0] == connection.updated_at:
+            return cached[1]
+        if cached is not None:
+            await cached[1].close()
+        link = await self.connect(connection)
+        self.links[key] = (connection.updated_at, link)
+        return link
 
     def nudge(self) -> None:
         """New pushes were queued in this process: look now rather than at the next poll."""
@@ -321,7 +334,7 @@ class PushWorker:
                 continue
             wake = self.runner_wakes.setdefault(key, asyncio.Event())
             runner = ConnectionRunner(
-                tenant_id, target, self.uow, self.connect, self.settings, self.owner, wake
+                tenant_id, target, self.uow, self.link, self.settings, self.owner, wake
             )
             task = asyncio.create_task(self._guarded(key, runner), name=f"crm-{tenant_id}-{target}")
             self.runners[key] = task

@@ -1,9 +1,7 @@
 """crm_push against the real stack (PostgreSQL, broker) and the provider emulators over HTTP."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import orjson
@@ -25,41 +23,7 @@ from dealflow_schemas.crm import CRM_TOPIC, CrmPushed
 from dealflow_schemas.deals import DEALS_TOPIC, DealEvent
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingEvent
 
-HUBSPOT_TOKEN = hubspot.HubSpotConfig().api_keys[0]
-PIPEDRIVE_TOKEN = pipedrive.PipedriveConfig().api_keys[0]
-CLOSE_KEY = close.CloseConfig().api_keys[0]
-NOTION_TOKEN = notion.NotionConfig().api_keys[0]
-
-
-@dataclass(frozen=True)
-class Emulators:
-    hubspot: str
-    pipedrive: str
-    close: str
-    notion: str
-
-    def control(self, name: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=f"{getattr(self, name)}/_emulator", timeout=10)
-
-    async def state(self, name: str) -> dict[str, Any]:
-        async with self.control(name) as http:
-            answer = await http.get("/state")
-            answer.raise_for_status()
-            state: dict[str, Any] = answer.json()
-            return state
-
-    async def post(self, name: str, path: str, body: Any = None) -> Any:
-        async with self.control(name) as http:
-            answer = await http.post(path, json=body)
-            answer.raise_for_status()
-            return answer.json() if answer.content else None
-
-    async def requests(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        async with self.control(name) as http:
-            answer = await http.get("/requests", params=params)
-            answer.raise_for_status()
-            found: list[dict[str, Any]] = answer.json()["requests"]
-            return found
+from .support import Emulators, Publish, ResultsOf
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +99,6 @@ async def crm_results(stack: Stack, prepared_stack: dict[str, str]) -> AsyncIter
         yield probe
 
 
-Publish = Callable[[EventModel], Awaitable[str]]
-
-
 @pytest.fixture
 def publish(producer) -> Publish:  # type: ignore[no-untyped-def]
     async def send(event: EventModel) -> str:
@@ -152,9 +113,6 @@ def publish(producer) -> Publish:  # type: ignore[no-untyped-def]
         raise TypeError(type(event))
 
     return send
-
-
-ResultsOf = Callable[..., Awaitable[list[CrmPushed]]]
 
 
 @pytest.fixture
