@@ -39,7 +39,9 @@ async def list_calls(
     limit: int = Query(50, ge=1, le=500),
 ) -> CallPage:
     """Every HTTP call made for a push: operation, status, error, duration, CRM id. Request and
-    response bodies (secrets redacted) are on `GET /v1/crm/logs/{id}`."""
+    response bodies (secrets redacted) are on `GET /v1/crm/logs/{id}`. `status=failed`: no
+    answer, or an error status other than 404/409 (lookups that found nothing and creates that
+    found the record are answers the push acts on)."""
     before = None
     if cursor:
         (value,) = decode_cursor(cursor, 1)

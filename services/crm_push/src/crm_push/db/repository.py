@@ -115,6 +115,11 @@ def _push_state(push: Push) -> dict[str, Any]:
     }
 
 
+#: Error statuses that are answers, not failures, in the push log (lookups that found nothing,
+#: creates that found the record existing).
+ANSWERS = (404, 409)
+
+
 @dataclass(frozen=True)
 class ExternalId:
     external_id: str
@@ -418,7 +423,7 @@ class PushRepository:
             .where(pushes.c.tenant_id == tenant_id)
             .group_by(pushes.c.status)
         )
-        return {status: count for status, count in rows.tuples()}
+        return {status: count for status, count in rows}
 
     # --- the push log: one row per HTTP call -------------------------------------------------
 
@@ -475,10 +480,14 @@ class PushRepository:
         ):
             if value is not None:
                 query = query.where(column == value)
+        # 404 and 409 are answers the adapters act on (not found: create; exists: use it).
+        answered = push_calls.c.status.in_(ANSWERS)
         if failed is True:
-            query = query.where(or_(push_calls.c.status.is_(None), push_calls.c.status >= 400))
+            query = query.where(
+                or_(push_calls.c.status.is_(None), and_(push_calls.c.status >= 400, ~answered))
+            )
         elif failed is False:
-            query = query.where(push_calls.c.status < 400)
+            query = query.where(or_(push_calls.c.status < 400, answered))
         if since is not None:
             query = query.where(push_calls.c.started_at >= since)
         if until is not None:
