@@ -133,17 +133,12 @@ class LiveLink:
         self.settings = settings
         self.client = client
         self.provider = connection.provider
-        self.crm_config = CrmConfig.model_validate(connection.config)
+        notion = connection.target == PushTarget.NOTION
+        self.crm_config = CrmConfig() if notion else CrmConfig.model_validate(connection.config)
         self.notion_mapping = (
-            NotionMapping.model_validate(connection.config)
-            if connection.target == PushTarget.NOTION
-            else NotionMapping()
+            NotionMapping.model_validate(connection.config) if notion else NotionMapping()
         )
-        override = (
-            self.notion_mapping.rate_limit
-            if connection.target == PushTarget.NOTION
-            else self.crm_config.rate_limit
-        )
+        override = self.notion_mapping.rate_limit if notion else self.crm_config.rate_limit
         self.throttle = Throttle(override or PROVIDER_LIMITS[self.provider])
         self.auth = self._auth(credentials, refresher)
         self._clients = self._build_clients(self.http())
