@@ -459,3 +459,21 @@ async def replay_parked(
             await work.pushes.save_push_state(push)
         await work.commit()
     return len(parked)
+
+
+async def reseal_credentials(uow: Callable[[], CrmPushUnitOfWork], box: SecretBox) -> int:
+    """Re-seals every stored credential with the key ring's first key (key rotation); answers
+    how many connections changed."""
+    changed = 0
+    async with uow() as work:
+        for connection in await work.pushes.connections_for_update():
+            if connection.credentials is None or box.is_current(connection.credentials):
+                continue
+            opened = open_credentials(box, connection)
+            connection.credentials = seal_credentials(
+                box, connection.tenant_id, connection.target, opened
+            )
+            await work.pushes.save_connection(connection)
+            changed += 1
+        await work.commit()
+    return changed

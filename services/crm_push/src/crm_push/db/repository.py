@@ -162,6 +162,12 @@ class PushRepository:
         row = (await self.session.execute(query)).mappings().first()
         return _connection(row) if row else None
 
+    async def connections_for_update(self) -> list[Connection]:
+        rows = await self.session.execute(
+            select(connections).order_by(connections.c.tenant_id).with_for_update()
+        )
+        return [_connection(r) for r in rows.mappings()]
+
     async def save_connection(self, connection: Connection) -> None:
         values = {
             "tenant_id": connection.tenant_id,
