@@ -104,7 +104,13 @@ class OAuthAuth:
         return True
 
     def _expiring(self) -> bool:
-        return self.expires_at is not None and self.expires_at - datetime.now(UTC) < self.margin
+        if self.expires_at is None:
+            return False
+        margin = self.margin
+        lifetime = self.tokens.get("lifetime_seconds")
+        if lifetime:
+            margin = min(margin, timedelta(seconds=float(lifetime) / 2))
+        return self.expires_at - datetime.now(UTC) < margin
 
     async def _refresh(self, *, force: bool) -> None:
         seen = self.tokens["access_token"]

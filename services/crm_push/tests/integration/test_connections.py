@@ -2,14 +2,18 @@
 checked against the CRM, deals following the stage mapping, and the push log's contents."""
 
 import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 
+from crm_push.uow import CrmPushUnitOfWork
 from dealflow_libs.testing.factories import deal_event, meeting_event
 from dealflow_libs.testing.tenants import TenantCredentials
+from dealflow_schemas.crm import PushTarget
 from dealflow_schemas.deals import (
     DealCreated,
     DealLost,
@@ -154,8 +158,6 @@ async def test_a_deal_follows_the_stage_mapping_to_won_with_value_and_lost_with_
     later = created.deal.updated_at
 
     def step(kind, n, **state):  # type: ignore[no-untyped-def]
-        from datetime import timedelta
-
         return deal_event(
             kind,
             tenant_id=tenant.id,
@@ -285,3 +287,31 @@ async def test_notion_rows_follow_the_booking(
     skipped = next(r for r in await results_of(unknown, count=2) if r.target == "notion")
     assert skipped.skipped
     assert "no Notion page" in (skipped.reason or "")
+
+
+async def test_a_token_expiring_soon_is_refreshed_before_use_and_only_once(
+    api: httpx.AsyncClient,
+    tenant: TenantCredentials,
+    fresh_emulators: Emulators,
+    publish: Publish,
+    results_of: ResultsOf,
+    uow_factory: Callable[..., CrmPushUnitOfWork],
+) -> None:
+    await oauth_connect(api)
+    first = meeting_event(MeetingBooked, tenant_id=tenant.id, email="s0@acme.com")
+    assert (await results_of(await publish(first)))[0].success
+    # 28 minutes later: the token has 2 minutes left, inside the 5-minute margin.
+    async with uow_factory() as uow:
+        connection = await uow.pushes.connection(tenant.id, PushTarget.CRM)
+        assert connection is not None
+        connection.token_expires_at = datetime.now(UTC) + timedelta(minutes=2)
+        connection.updated_at = datetime.now(UTC)
+        await uow.pushes.save_connection(connection)
+        await uow.commit()
+    for i in range(1, 4):
+        event = meeting_event(MeetingBooked, tenant_id=tenant.id, email=f"s{i}@acme.com")
+        assert (await results_of(await publish(event)))[0].success
+    token_calls = await fresh_emulators.requests("hubspot", path_prefix="/oauth/v1/token")
+    refreshes = [r for r in token_calls if "refresh_token" in str(r.get("body"))]
+    assert len(refreshes) == 1
+    assert await fresh_emulators.requests("hubspot", status=401) == []

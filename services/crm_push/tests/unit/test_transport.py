@@ -121,6 +121,13 @@ class TestKinds:
         assert error.kind is FailureKind.QUOTA_EXHAUSTED
         assert not error.retryable
 
+    async def test_a_conflict_the_provider_calls_retryable_is_retried(self) -> None:
+        http = transport(answering(409, {"code": "conflict_error", "message": "try again"}))
+
+        error = await failure(http)
+
+        assert (error.kind, error.retryable) == (FailureKind.UNAVAILABLE, True)
+
     async def test_a_5xx_on_a_write_is_uncertain_on_a_read_not(self) -> None:
         http = transport(answering(502, {"message": "bad gateway"}))
 

@@ -289,7 +289,14 @@ class ProviderHttp:
             )
 
 
+#: Error codes that say "try again" whatever their status (Notion answers a write that collided
+#: with another one 409 `conflict_error`, documented as retryable).
+RETRY_CODES = frozenset({"conflict_error"})
+
+
 def _kind_of(status: int, code: str | None) -> FailureKind:
+    if code in RETRY_CODES:
+        return FailureKind.UNAVAILABLE
     if status == 429:
         return FailureKind.QUOTA_EXHAUSTED if code == QUOTA_CODE else FailureKind.RATE_LIMITED
     if status >= 500 or status == 408:
