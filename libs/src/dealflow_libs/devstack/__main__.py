@@ -1,7 +1,8 @@
 """`python -m dealflow_libs.devstack run`: the whole system on this machine, no Docker.
 
 Starts PostgreSQL and the broker (unless DEALFLOW_DATABASE_URL / DEALFLOW_KAFKA_BOOTSTRAP name
-running ones), creates topics and databases, migrates, seeds the `demo` tenant, starts every
+running ones), creates topics and databases, migrates, seeds the `demo` tenant, starts the
+provider emulators (HubSpot, Pipedrive, Close, Notion; crm_push is pointed at them) and every
 installed service, and on Ctrl-C stops everything in reverse order.
 """
 
@@ -15,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from dealflow_libs.devstack.emulators import DEFAULT_BASE_PORT, LocalEmulators, emulator_env
 from dealflow_libs.devstack.postgres import wait_for_port
 from dealflow_libs.devstack.processes import PidFiles, StackBusyError, require_free_port
 from dealflow_libs.devstack.services import ServiceSpec, installed_services
@@ -141,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     if stale:
         say(f"stopped what a previous run left running: {', '.join(stale)}")
     stack: Stack | None = None
+    emulators = LocalEmulators(args.emulator_base_port, data_dir / "emulators.log", pid_files)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         say(
@@ -155,7 +158,18 @@ def run(args: argparse.Namespace) -> int:
         say(f"Kafka bootstrap: {stack.kafka_bootstrap}")
         say("creating topics, databases and applying migrations")
         asyncio.run(prepare(stack, services, seed=True))
-        start_services(stack, services, ports=ports, started=processes, pid_files=pid_files)
+        if emulators.ports:
+            say(f"starting the provider emulators: {', '.join(emulators.ports)}")
+            emulators.start()
+        crm_push = f"http://127.0.0.1:{ports['crm_push']}" if "crm_push" in ports else None
+        start_services(
+            stack,
+            services,
+            ports=ports,
+            started=processes,
+            pid_files=pid_files,
+            extra_env=emulator_env(emulators.urls, crm_push),
+        )
         say("Dealflow is up:")
         for spec in services:
             print(
@@ -163,16 +177,21 @@ def run(args: argparse.Namespace) -> int:
                 "(docs: /docs, health: /ready)",
                 flush=True,
             )
+        for name, url in emulators.urls.items():
+            print(f"    {name:<12} {url}  (emulator; what it holds: /_emulator/state)", flush=True)
         print(
             "    demo tenant: 'demo', API key 'demo-api-key', Cal.com secret 'demo-calcom-secret', "
             "Calendly key 'demo-calendly-secret'",
             flush=True,
         )
         say("press Ctrl-C to stop")
-        while all(p.poll() is None for p in processes):
+        watched = dict(zip((s.name for s in services), processes, strict=True))
+        if emulators.process is not None:
+            watched["emulators"] = emulators.process
+        while all(p.poll() is None for p in watched.values()):
             time.sleep(0.5)
-        failed = [s.name for s, p in zip(services, processes, strict=True) if p.poll() is not None]
-        say(f"service(s) exited: {', '.join(failed)}; stopping the rest")
+        failed = [name for name, p in watched.items() if p.poll() is not None]
+        say(f"exited: {', '.join(failed)}; stopping the rest")
         return 1
     except KeyboardInterrupt:
         say("stopping")
@@ -182,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
         stop_processes(processes)
         for spec in services:
             pid_files.forget(spec.name)
+        emulators.stop()
         if stack is not None:
             stack.stop()
         pid_files.release()
@@ -201,6 +221,13 @@ def main() -> int:
         default=[],
         metavar="NAME=PORT",
         help="listen on PORT instead of the service's default (repeatable)",
+    )
+    run_parser.add_argument(
+        "--emulator-base-port",
+        type=int,
+        default=DEFAULT_BASE_PORT,
+        metavar="PORT",
+        help="the provider emulators listen on PORT (hubspot), PORT+1 (pipedrive), ...",
     )
     args = parser.parse_args()
     return run(args)

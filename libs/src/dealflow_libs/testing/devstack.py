@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 import psutil
 
+from dealflow_libs.devstack.emulators import DEFAULT_BASE_PORT, emulator_ports
 from dealflow_libs.devstack.services import installed_services
-from dealflow_libs.testing.servers import free_port
+from dealflow_libs.testing.servers import free_port, free_ports_in_a_row
 
 
 @dataclass
@@ -24,9 +25,13 @@ class DevstackPorts:
     services: dict[str, int] = field(
         default_factory=lambda: {spec.name: free_port() for spec in installed_services()}
     )
+    emulator_base: int = field(
+        default_factory=lambda: free_ports_in_a_row(max(1, len(emulator_ports(DEFAULT_BASE_PORT))))
+    )
 
     def all(self) -> list[int]:
-        return [self.postgres, self.kafka, *self.services.values()]
+        emulators = emulator_ports(self.emulator_base).values()
+        return [self.postgres, self.kafka, *self.services.values(), *emulators]
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.services[service]}"
@@ -47,6 +52,7 @@ class DevstackRun:
             "--data-dir", str(self.data_dir),
             "--pg-port", str(self.ports.postgres),
             "--kafka-port", str(self.ports.kafka),
+            "--emulator-base-port", str(self.ports.emulator_base),
         ]  # fmt: skip
         for name, port in self.ports.services.items():
             command += ["--service-port", f"{name}={port}"]

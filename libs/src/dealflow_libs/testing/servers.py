@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dealflow_libs.devstack.processes import port_in_use
 from dealflow_libs.devstack.stack import Stack, start_stack
 
 
@@ -17,6 +18,16 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_ports_in_a_row(count: int, *, attempts: int = 50) -> int:
+    """The first of `count` consecutive ports that are free now (for servers that take a base
+    port, like the emulators)."""
+    for _ in range(attempts):
+        first = free_port()
+        if first + count <= 65536 and not any(port_in_use(first + i) for i in range(1, count)):
+            return first
+    raise RuntimeError(f"found no {count} free ports in a row")
 
 
 def docker_available() -> bool:
