@@ -1,6 +1,8 @@
-"""The whole system as `make run` starts it: one process per service, real PostgreSQL and broker.
+"""The whole system as `make run` starts it: one process per service, real PostgreSQL and broker,
+and the provider emulators (one process) standing in for HubSpot, Pipedrive, Close and Notion.
 
-Tests talk to it only as its users do: signed webhooks, HTTP APIs and Kafka topics.
+Tests talk to it only as its users do: signed webhooks, HTTP APIs and Kafka topics; the
+emulators are looked at through their control endpoints (`/_emulator/state`).
 """
 
 import asyncio
@@ -9,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -19,8 +21,10 @@ import orjson
 import pytest
 
 from dealflow_libs.devstack.__main__ import start_services, stop_processes
+from dealflow_libs.devstack.emulators import LocalEmulators, emulator_env
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import Stack
+from dealflow_libs.testing.devstack import free_emulator_base
 from dealflow_libs.testing.kafka import TopicProbe
 from dealflow_libs.testing.otlp import OtlpCollector, otlp_collector
 from dealflow_libs.testing.servers import free_port
@@ -34,6 +38,9 @@ T = TypeVar("T")
 #: The e2e tenant's own personal mailbox domain (not in the built-in list).
 PERSONAL_DOMAIN = "family-mail.org"
 
+#: The HubSpot emulator's private-app token (docs/emulators.md).
+HUBSPOT_TOKEN = "pat-na1-dealflow-dev"
+
 
 @dataclass
 class System:
@@ -43,6 +50,7 @@ class System:
     calendly_secret: str
     api_key: str
     http: httpx.AsyncClient
+    emulators: dict[str, str]
 
     @property
     def auth(self) -> dict[str, str]:
@@ -70,6 +78,13 @@ class System:
             f"{self.urls[service]}{path}", json=body or {}, headers=self.auth
         )
 
+    async def emulated(self, name: str) -> dict[str, list[dict[str, Any]]]:
+        """What an emulator holds, per object type."""
+        response = await self.http.get(f"{self.emulators[name]}/_emulator/state")
+        assert response.status_code == 200, response.text
+        objects: dict[str, list[dict[str, Any]]] = response.json()["objects"]
+        return objects
+
 
 async def eventually(
     probe: Callable[[], Awaitable[T | None]], *, within: float = 20, what: str = "condition"
@@ -93,14 +108,34 @@ async def collector() -> AsyncIterator[OtlpCollector]:
 
 
 @pytest.fixture(scope="session")
+def emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The provider emulators as `make run` runs them, on ports of their own: name -> URL."""
+    running = LocalEmulators(
+        free_emulator_base(), tmp_path_factory.mktemp("emulators") / "emulators.log"
+    )
+    running.start()
+    try:
+        yield running.urls
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
 async def system(
-    stack: Stack, prepared_stack: dict[str, str], collector: OtlpCollector
+    stack: Stack,
+    prepared_stack: dict[str, str],
+    collector: OtlpCollector,
+    emulators: dict[str, str],
 ) -> AsyncIterator[System]:
     services = installed_services()
     ports = {spec.name: free_port() for spec in services}
-    tracing_env = {"DEALFLOW_OTEL_ENDPOINT": collector.url, "OTEL_BSP_SCHEDULE_DELAY": "200"}
+    env = {
+        "DEALFLOW_OTEL_ENDPOINT": collector.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+        **emulator_env(emulators, f"http://127.0.0.1:{ports['crm_push']}"),
+    }
     processes = await asyncio.to_thread(
-        start_services, stack, services, ports=ports, quiet=True, extra_env=tracing_env
+        start_services, stack, services, ports=ports, quiet=True, extra_env=env
     )
     suffix = uuid.uuid4().hex[:6]
     tenant, calcom_secret, calendly_secret, api_key = (
@@ -137,7 +172,7 @@ async def system(
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
         async with httpx.AsyncClient(timeout=15) as http:
-            system = System(urls, tenant, calcom_secret, calendly_secret, api_key, http)
+            system = System(urls, tenant, calcom_secret, calendly_secret, api_key, http, emulators)
 
             async def keys_known() -> bool:
                 answers = [
@@ -181,6 +216,41 @@ async def _warm_up(system: System) -> None:
     await eventually(
         every_hop_done, within=120, what="the warm-up booking's deal, lead and journey"
     )
+
+
+@pytest.fixture(scope="session")
+async def hubspot(system: System) -> System:
+    """The e2e tenant's CRM: the HubSpot emulator, connected and configured through crm_push's
+    API as a customer does it (asked for by the journeys that look into the CRM, so that the
+    others do not spend the portal's rate limit)."""
+
+    async def crm_push_knows_the_tenant() -> bool:
+        response = await system.http.get(
+            f"{system.urls['crm_push']}/v1/crm/connection", headers=system.auth
+        )
+        return response.status_code == 200
+
+    await eventually(crm_push_knows_the_tenant, within=60, what="tenant known to crm_push")
+    connected = await system.post(
+        "crm_push", "/v1/crm/connect/hubspot", {"private_app_token": HUBSPOT_TOKEN}
+    )
+    assert connected.status_code == 201, connected.text
+    assert HUBSPOT_TOKEN not in connected.text
+    config = {
+        "pipeline_id": "default",
+        "stage_mapping": {
+            "booked": "appointmentscheduled",
+            "met": "qualifiedtobuy",
+            "qualification": "presentationscheduled",
+            "closed_won": "closedwon",
+            "closed_lost": "closedlost",
+        },
+    }
+    configured = await system.http.put(
+        f"{system.urls['crm_push']}/v1/crm/config", json=config, headers=system.auth
+    )
+    assert configured.status_code == 200, configured.text
+    return system
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The whole journey: signed webhooks in at the gateway become meetings and deals, observable
-over HTTP and on Kafka. Everything here goes through the running services' public interfaces."""
+over HTTP and on Kafka, and records in the customer's CRM (the HubSpot emulator). Everything here
+goes through the running services' public interfaces."""
 
 import time
 import uuid
@@ -168,9 +169,10 @@ async def test_calendly_reschedule_keeps_meeting_and_deal(
     assert (same["deal_id"], same["status"]) == (deal["deal_id"], "active")
 
 
-async def test_meeting_ended_then_good_outcome_then_won(
-    system: System, deal_stream: TopicProbe
+async def test_meeting_ended_then_good_outcome_then_won_in_the_crm(
+    hubspot: System, deal_stream: TopicProbe
 ) -> None:
+    system = hubspot
     domain = company()
     uid, email, deal = await booked(system, domain, start=soon(1))
     assert (
@@ -204,6 +206,46 @@ async def test_meeting_ended_then_good_outcome_then_won(
         "stage_changed",
         "won",
     ]
+    # crm_push followed it into the customer's HubSpot (the emulator): the deal won with its
+    # value, one contact, one meeting activity (attended), linked to the deal.
+    won_push = await final_push(system, deal["deal_id"], "dealflow.deal.won.v1")
+    assert won_push["status"] == "succeeded", won_push
+    mark = f"dealflow:meeting:{meeting['meeting_id']}"
+
+    async def meeting_completed() -> dict | None:
+        crm = await system.emulated("hubspot")
+        found = [m for m in crm["meetings"] if m["properties"].get("dealflow_id") == mark]
+        done = found and found[0]["properties"].get("hs_meeting_outcome") == "COMPLETED"
+        return crm if done else None
+
+    crm = await eventually(meeting_completed, what="the meeting activity marked completed")
+    [crm_deal] = [d for d in crm["deals"] if d["id"] == won_push["crm_deal_id"]]
+    assert (
+        crm_deal["properties"]["dealstage"],
+        crm_deal["properties"]["hs_is_closed_won"],
+        crm_deal["properties"]["amount"],
+    ) == ("closedwon", "true", "30000")
+    assert [c["id"] for c in crm["contacts"] if c["properties"]["email"] == email] == [
+        won_push["crm_contact_id"]
+    ]
+    [activity] = [m for m in crm["meetings"] if m["properties"].get("dealflow_id") == mark]
+    [links] = [
+        a
+        for a in crm["associations"]
+        if (a["objectType"], a["objectId"]) == ("meetings", activity["id"])
+    ]
+    assert list(links["associations"]["deals"]) == [crm_deal["id"]]
+
+
+async def final_push(system: System, deal_id: str, source_event_type: str) -> dict:
+    """crm_push's push of the deal's event of that type, once it has ended (or is parked)."""
+
+    async def ended() -> dict | None:
+        pushes = (await system.get("crm_push", "/v1/crm/pushes", deal_id=deal_id))["items"]
+        found = [p for p in pushes if p["source_event_type"] == source_event_type]
+        return found[0] if found and found[0]["status"] not in ("pending", "running") else None
+
+    return await eventually(ended, within=60, what=f"crm_push's push of {source_event_type}")
 
 
 async def test_lost_deal_with_reason(system: System) -> None:

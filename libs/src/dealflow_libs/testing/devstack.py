@@ -18,6 +18,11 @@ from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.testing.servers import free_port, free_ports_in_a_row
 
 
+def free_emulator_base() -> int:
+    """A base port with a free port for every emulator from it on (see devstack.emulators)."""
+    return free_ports_in_a_row(max(1, len(emulator_ports(DEFAULT_BASE_PORT))))
+
+
 @dataclass
 class DevstackPorts:
     postgres: int = field(default_factory=free_port)
@@ -25,9 +30,7 @@ class DevstackPorts:
     services: dict[str, int] = field(
         default_factory=lambda: {spec.name: free_port() for spec in installed_services()}
     )
-    emulator_base: int = field(
-        default_factory=lambda: free_ports_in_a_row(max(1, len(emulator_ports(DEFAULT_BASE_PORT))))
-    )
+    emulator_base: int = field(default_factory=lambda: free_emulator_base())
 
     def all(self) -> list[int]:
         emulators = emulator_ports(self.emulator_base).values()
