@@ -36,9 +36,12 @@ from crm_push.sync import Key, Outcome, keys_needed, lock_keys, sync_crm, sync_n
 from crm_push.uow import CrmPushUnitOfWork
 from dealflow_libs.errors import is_transient
 from dealflow_libs.ids import new_id
-from dealflow_schemas.crm import PushTarget
+from dealflow_schemas.crm import ConnectionStatus, PushTarget
 
 log = logging.getLogger(__name__)
+
+#: How often a running connection's lease is renewed and its row re-read.
+CONNECTION_CHECK_SECONDS = 2.0
 
 
 @dataclass
@@ -144,13 +147,19 @@ class ConnectionRunner:
         if connection is None:
             return
         link = await self.connect(connection)
-        lease_renewed = time.monotonic()
+        checked = time.monotonic()
+        # The lease is renewed, and the connection re-read (settings, credentials, status), this
+        # often: a settings change or a reconnect applies within seconds to a busy runner.
+        every = min(CONNECTION_CHECK_SECONDS, self.settings.lease_seconds / 3)
         try:
             while not self.connection_marked:
-                if time.monotonic() - lease_renewed > self.settings.lease_seconds / 3:
-                    if not await self._renew():
+                if time.monotonic() - checked > every:
+                    current = await self._renew()
+                    if current is None or current.status != ConnectionStatus.CONNECTED:
                         return
-                    lease_renewed = time.monotonic()
+                    if current.updated_at != connection.updated_at:
+                        connection, link = current, await self.connect(current)
+                    checked = time.monotonic()
                 started = await self._start_due(link)
                 if not started and not self.in_flight:
                     wait = await self._idle_wait()
@@ -168,12 +177,14 @@ class ConnectionRunner:
                 await uow.pushes.release_lease(self.tenant_id, self.target, self.owner)
                 await uow.commit()
 
-    async def _renew(self) -> bool:
+    async def _renew(self) -> Connection | None:
+        """Renews the lease; the connection as it is now, None when the lease was lost."""
         until = datetime.now(UTC) + timedelta(seconds=self.settings.lease_seconds)
         async with self.uow() as uow:
             held = await uow.pushes.renew_lease(self.tenant_id, self.target, self.owner, until)
+            connection = await uow.pushes.connection(self.tenant_id, self.target)
             await uow.commit()
-        return held
+        return connection if held else None
 
     async def _idle_wait(self) -> float | None:
         """Seconds until the next push is due, None when nothing is pending."""

@@ -277,6 +277,9 @@ class TestRetry:
         assert policy.gives_up(1, ProviderError(FailureKind.QUOTA_EXHAUSTED, "daily"))
         assert not policy.gives_up(2, ProviderError(FailureKind.UNAVAILABLE, "503"))
         assert policy.gives_up(3, ProviderError(FailureKind.UNAVAILABLE, "503"))
+        limited = ProviderError(FailureKind.RATE_LIMITED, "429")
+        assert not policy.gives_up(3, limited)
+        assert policy.gives_up(policy.max_rate_limited_attempts, limited)
 
 
 class TestBreaker:

@@ -281,14 +281,23 @@ class PushRepository:
     ) -> list[Push]:
         """Marks running and returns the due pushes that are first in line for their entity
         (no earlier push of the same entity pending or running), oldest first."""
+        # First in line = the entity's lowest pending/running seq, read from the entity index
+        # (ORDER BY seq LIMIT 1 per candidate): an anti-join let the planner scan every pending
+        # push per candidate (300 ms with 1,000 pending).
         earlier = pushes.alias("earlier")
-        first_in_line = ~exists().where(
-            earlier.c.tenant_id == pushes.c.tenant_id,
-            earlier.c.target == pushes.c.target,
-            earlier.c.entity_id == pushes.c.entity_id,
-            earlier.c.seq < pushes.c.seq,
-            earlier.c.status.in_([PushStatus.PENDING.value, PushStatus.RUNNING.value]),
+        head = (
+            select(earlier.c.seq)
+            .where(
+                earlier.c.tenant_id == pushes.c.tenant_id,
+                earlier.c.target == pushes.c.target,
+                earlier.c.entity_id == pushes.c.entity_id,
+                earlier.c.status.in_([PushStatus.PENDING.value, PushStatus.RUNNING.value]),
+            )
+            .order_by(earlier.c.seq)
+            .limit(1)
+            .scalar_subquery()
         )
+        first_in_line = pushes.c.seq == head
         conditions = [
             pushes.c.tenant_id == tenant_id,
             pushes.c.target == target.value,

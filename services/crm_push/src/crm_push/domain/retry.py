@@ -11,6 +11,9 @@ class RetryPolicy:
     """Exponential backoff with full jitter, capped, honouring the provider's Retry-After."""
 
     max_attempts: int = 8
+    #: A 429 is the CRM working as designed, not failing: a push keeps its place through a
+    #: long storm (at 10% 429s a five-call push fails ~40% of attempts; 8 would park 1 in 1,500).
+    max_rate_limited_attempts: int = 50
     base_seconds: float = 1.0
     cap_seconds: float = 300.0
     #: Longest Retry-After honoured as given; a longer one still waits at least this long.
@@ -26,6 +29,8 @@ class RetryPolicy:
 
     def gives_up(self, attempt: int, error: ProviderError) -> bool:
         """True when the push is parked now: an error a retry cannot fix, or attempts spent."""
+        if error.kind == FailureKind.RATE_LIMITED:
+            return attempt >= self.max_rate_limited_attempts
         return not error.retryable or attempt >= self.max_attempts
 
 

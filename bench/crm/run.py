@@ -1,0 +1,231 @@
+"""CRM pushes through the running service into the HubSpot emulator.
+
+    make bench-crm                          # 2,000 bookings, clean and with 10% 429s
+    .venv/bin/python bench/crm/run.py --bookings 500 --concurrency 32
+
+Starts a local PostgreSQL and broker in a temp dir, migrates crm_push's database, runs the
+HubSpot emulator (its own limiter off, so it answers at once) and crm_push (uvicorn) as
+processes, connects a tenant with a private-app token and a rate limit far above the load. Then,
+per scenario, it publishes `--bookings` MeetingBooked events (each a new attendee: the push finds
+no contact, creates contact, company and meeting) to dealflow.meetings.v1 and waits for every
+CrmPushed result on dealflow.crm.v1:
+* `clean`: the emulator answers every call;
+* `429s`: 10% of the emulator's answers are 429 (Retry-After 0), which the pushes retry.
+Pushes/s is bookings / (last result - first publish). Duplicates = CRM objects beyond one
+contact and one meeting per booking (must be 0). Issue 10's target: >= 500 pushes/s, 0 duplicates.
+"""
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from crm_push.config import CrmPushSettings
+from crm_push.db.tables import tenants
+from dealflow_emulators.hubspot import HubSpotConfig
+from dealflow_libs.db import create_engine, session_factory
+from dealflow_libs.devstack.postgres import wait_for_port
+from dealflow_libs.testing.bench import service_database
+from dealflow_libs.testing.factories import meeting_event
+from dealflow_libs.testing.kafka import publish_event
+from dealflow_libs.testing.servers import free_port
+from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
+from dealflow_schemas.crm import CRM_TOPIC
+from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingBooked
+
+console = Console()
+TOKEN = HubSpotConfig().api_keys[0]
+
+
+@dataclass
+class Figures:
+    scenario: str
+    pushes: int
+    seconds: float
+    succeeded: int
+    attempts: int
+    contacts: int
+    meetings: int
+
+    @property
+    def rate(self) -> float:
+        return self.pushes / self.seconds
+
+    @property
+    def duplicates(self) -> int:
+        return (self.contacts - self.pushes) + (self.meetings - self.pushes)
+
+
+def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_port("127.0.0.1", port, timeout=60)
+    except TimeoutError:
+        process.kill()
+        raise
+    return process
+
+
+async def connect(crm: str, tenant: TenantCredentials) -> None:
+    async with httpx.AsyncClient(base_url=crm, headers=tenant.auth, timeout=30) as api:
+        answer = await api.post("/v1/crm/connect/hubspot", json={"private_app_token": TOKEN})
+        answer.raise_for_status()
+        limit = {"rate_limit": {"requests": 100_000, "per_seconds": 1}}
+        (await api.put("/v1/crm/config", json=limit)).raise_for_status()
+
+
+async def run_scenario(
+    name: str, bookings: int, tenant: TenantCredentials, bootstrap: str, emulator: str, crm: str
+) -> Figures:
+    async with httpx.AsyncClient(base_url=f"{emulator}/_emulator", timeout=30) as control:
+        (await control.post("/reset")).raise_for_status()
+        (await control.patch("/config", json={"rate_limit": None})).raise_for_status()
+        await connect(crm, tenant)
+        if name == "429s":
+            fault = {"kind": "rate_limit", "ratio": 0.1, "seed": 7, "retry_after_ms": 0}
+            (await control.post("/faults", json=fault)).raise_for_status()
+    consumer = AIOKafkaConsumer(CRM_TOPIC, bootstrap_servers=bootstrap, auto_offset_reset="latest")
+    await consumer.start()
+    await consumer.seek_to_end()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    await producer.start()
+    run = uuid.uuid4().hex[:6]
+    events = [
+        meeting_event(
+            MeetingBooked,
+            tenant_id=tenant.id,
+            email=f"p{i}-{run}@c{i}-{run}.com",
+            company_domain=f"c{i}-{run}.com",
+        )
+        for i in range(bookings)
+    ]
+    wanted: set[str] = set()
+    results: list[dict[str, object]] = []
+    try:
+        with Progress(
+            TextColumn(f"{name:<6}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task(name, total=bookings)
+            started = time.perf_counter()
+            for event in events:
+                wanted.add(
+                    await publish_event(producer, MEETINGS_TOPIC, event, key=str(event.meeting_id))
+                )
+            while len(results) < bookings:
+                batch = await consumer.getmany(timeout_ms=1000)
+                for records in batch.values():
+                    for record in records:
+                        body = orjson.loads(record.value) if record.value else {}
+                        if body.get("source_event_id") in wanted:
+                            results.append(body)
+                progress.update(task, completed=len(results))
+                if time.perf_counter() - started > 600:
+                    raise TimeoutError(f"{len(results)}/{bookings} results after 600 s")
+            seconds = time.perf_counter() - started
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    async with httpx.AsyncClient(base_url=f"{emulator}/_emulator", timeout=30) as control:
+        counts = (await control.get("/state")).json()["counts"]
+        (await control.delete("/faults")).raise_for_status()
+    return Figures(
+        scenario=name,
+        pushes=bookings,
+        seconds=seconds,
+        succeeded=sum(1 for r in results if r.get("outcome") == "succeeded"),
+        attempts=sum(int(r.get("attempts", 0)) for r in results),  # type: ignore[call-overload]
+        contacts=counts["contacts"],
+        meetings=counts["meetings"],
+    )
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with service_database("crm_push") as database_url:
+        emulator_port, crm_port = free_port(), free_port()
+        emulator = f"http://127.0.0.1:{emulator_port}"
+        crm = f"http://127.0.0.1:{crm_port}"
+        env = {
+            **os.environ,
+            "DEALFLOW_LOG_LEVEL": "WARNING",
+            "DEALFLOW_HUBSPOT_API_BASE": emulator,
+            "DEALFLOW_PUSH_CONCURRENCY": str(args.concurrency),
+        }
+        processes = [
+            start(
+                [
+                    sys.executable,
+                    "-m",
+                    "dealflow_emulators",
+                    "hubspot",
+                    "--port",
+                    str(emulator_port),
+                ],
+                env,
+                emulator_port,
+            ),
+            start(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "crm_push.main:app",
+                    "--port",
+                    str(crm_port),
+                    "--loop",
+                    "uvloop",
+                    "--http",
+                    "httptools",
+                    "--no-access-log",
+                ],
+                env,
+                crm_port,
+            ),
+        ]
+        try:
+            engine = create_engine(CrmPushSettings().own_database_url, pool_size=1)
+            tenant = await seed_tenant(session_factory(engine), tenants, prefix="bench")
+            await engine.dispose()
+            await asyncio.sleep(3)  # the tenant feed is not involved; let the consumers join
+            bootstrap = os.environ["DEALFLOW_KAFKA_BOOTSTRAP"]
+            figures = [
+                await run_scenario(name, args.bookings, tenant, bootstrap, emulator, crm)
+                for name in ("clean", "429s")
+            ]
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=30)
+    console.print(
+        f"\ncrm_push -> HubSpot emulator, {args.bookings} bookings per scenario, "
+        f"concurrency {args.concurrency} per connection ({database_url.rsplit('/', 1)[-1]})"
+    )
+    console.print(
+        f"{'scenario':<9}{'pushes/s':>10}{'seconds':>9}{'ok':>7}{'attempts':>10}"
+        f"{'contacts':>10}{'meetings':>10}{'duplicates':>12}"
+    )
+    for f in figures:
+        console.print(
+            f"{f.scenario:<9}{f.rate:>10.0f}{f.seconds:>9.1f}{f.succeeded:>7}"
+            f"{f.attempts:>10}{f.contacts:>10}{f.meetings:>10}{f.duplicates:>12}"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bookings", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    asyncio.run(main(parser.parse_args()))
