@@ -237,7 +237,9 @@ async def test_meeting_ended_then_good_outcome_then_won_in_the_crm(
     assert list(links["associations"]["deals"]) == [crm_deal["id"]]
 
 
-async def final_push(system: System, deal_id: str, source_event_type: str) -> dict:
+async def final_push(
+    system: System, deal_id: str, source_event_type: str, within: float = 60
+) -> dict:
     """crm_push's push of the deal's event of that type, once it has ended (or is parked)."""
 
     async def ended() -> dict | None:
@@ -245,7 +247,7 @@ async def final_push(system: System, deal_id: str, source_event_type: str) -> di
         found = [p for p in pushes if p["source_event_type"] == source_event_type]
         return found[0] if found and found[0]["status"] not in ("pending", "running") else None
 
-    return await eventually(ended, within=60, what=f"crm_push's push of {source_event_type}")
+    return await eventually(ended, within=within, what=f"crm_push's push of {source_event_type}")
 
 
 async def test_lost_deal_with_reason(system: System) -> None:

@@ -226,3 +226,6 @@ def configure_logging(
     # Per-request access lines would dominate the output at webhook rates; metrics cover them.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # httpx logs every request's full URL at INFO: some provider paths carry a token (HubSpot's
+    # token introspection), and crm_push keeps every call, redacted, in its push log anyway.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -13,6 +13,7 @@ from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
 from dealflow_schemas.crm import CRM_EVENTS, CRM_TOPIC
 from dealflow_schemas.deals import DEAL_EVENTS, DEALS_TOPIC
 from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC
+from dealflow_schemas.notifications import NOTIFICATION_EVENTS, NOTIFICATIONS_TOPIC
 from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
 
 
@@ -24,6 +25,7 @@ class Topic(StrEnum):
     TOUCHES = TOUCHES_TOPIC
     ATTRIBUTION = ATTRIBUTION_TOPIC
     CRM = CRM_TOPIC
+    NOTIFICATIONS = NOTIFICATIONS_TOPIC
 
 
 _ALL: tuple[type[EventModel], ...] = (
@@ -34,6 +36,7 @@ _ALL: tuple[type[EventModel], ...] = (
     TouchSubmitted,
     *ATTRIBUTION_EVENTS,
     *CRM_EVENTS,
+    *NOTIFICATION_EVENTS,
 )
 EVENT_TYPES: dict[str, type[EventModel]] = {model.ce_type: model for model in _ALL}
 

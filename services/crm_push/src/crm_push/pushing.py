@@ -24,14 +24,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from crm_push import recording
+from crm_push import metrics, recording
 from crm_push.db.repository import ExternalId
-from crm_push.domain.breaker import CircuitBreaker
+from crm_push.domain.breaker import BreakerState, CircuitBreaker
 from crm_push.domain.config import CrmConfig, NotionMapping
 from crm_push.domain.model import VERSIONED, Connection, Push
 from crm_push.domain.retry import RetryPolicy
 from crm_push.providers.base import CrmAdapter, CrmUser, NotionTarget
-from crm_push.providers.transport import FailureKind, ProviderError, recording_calls
+from crm_push.providers.transport import (
+    CallRecord,
+    FailureKind,
+    ProviderError,
+    recording_calls,
+)
 from crm_push.sync import Key, Outcome, keys_needed, lock_keys, sync_crm, sync_notion
 from crm_push.uow import CrmPushUnitOfWork
 from dealflow_libs.errors import is_transient
@@ -247,6 +252,8 @@ class ConnectionRunner:
                 outcome = await self._sync(link, push, known)
         except ProviderError as error:
             self._breaker_after(error)
+            _observe(push, calls)
+            metrics.ATTEMPTS_FAILED.labels(_provider(push), error.kind.value).inc()
             marked = await recording.failed(
                 self.uow(), push, error, calls, self.settings.retry, self.rng
             )
@@ -260,6 +267,7 @@ class ConnectionRunner:
             await recording.broken(self.uow(), push, exc)
             return
         self.breaker.succeeded()
+        _observe(push, calls)
         await recording.succeeded(self.uow(), push, outcome, calls)
 
     async def _sync(self, link: Link, push: Push, known: Mapping[Key, ExternalId]) -> Outcome:
@@ -280,6 +288,18 @@ class ConnectionRunner:
             self.breaker.released()
         else:
             self.breaker.succeeded()  # the CRM answered: it is up
+        is_open = self.breaker.state != BreakerState.CLOSED
+        metrics.BREAKER_OPEN.labels(self.tenant_id, self.target.value).set(int(is_open))
+
+
+def _provider(push: Push) -> str:
+    return push.provider.value if push.provider else "none"
+
+
+def _observe(push: Push, calls: Sequence[CallRecord]) -> None:
+    for call in calls:
+        status = f"{call.status // 100}xx" if call.status else "none"
+        metrics.CALLS.labels(_provider(push), status).observe(call.duration_ms / 1000)
 
 
 def _is_outage(exc: Exception) -> bool:

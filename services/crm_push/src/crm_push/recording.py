@@ -5,6 +5,7 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from crm_push import metrics
 from crm_push.domain.model import VERSIONED, Operation, Push, PushStatus
 from crm_push.domain.retry import RetryPolicy, parks_connection
 from crm_push.events import connection_changed, push_result, result_key
@@ -17,6 +18,8 @@ from dealflow_schemas.crm import CRM_TOPIC, ConnectionStatus, PushTarget
 
 
 def _publish_result(uow: CrmPushUnitOfWork, push: Push) -> None:
+    provider = push.provider.value if push.provider else "none"
+    metrics.PUSHES.labels(provider, push.status.value).inc()
     trail = {push.source_event_id: tracing.TraceContext(push.correlation_id, push.traceparent)}
     with tracing.caused(trail):
         uow.outbox.add(
@@ -151,9 +154,13 @@ async def broken(uow: CrmPushUnitOfWork, push: Push, error: Exception) -> None:
 async def _mark_connection(
     uow: CrmPushUnitOfWork, push: Push, error: ProviderError, now: datetime
 ) -> bool:
+    """Marks the connection `error` (unless a refused token refresh did already); answers
+    whether it is in error now, which stops its runner."""
     connection = await uow.pushes.connection(push.tenant_id, push.target, lock=True)
-    if connection is None or connection.status != ConnectionStatus.CONNECTED:
+    if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         return False
+    if connection.status == ConnectionStatus.ERROR:
+        return True
     connection.status = ConnectionStatus.ERROR
     connection.status_reason = f"credentials refused: {error.message}"[:1000]
     connection.updated_at = now

@@ -48,3 +48,11 @@ class Emulators:
             answer.raise_for_status()
             found: list[dict[str, Any]] = answer.json()["requests"]
             return found
+
+
+async def connect_hubspot(api: httpx.AsyncClient) -> None:
+    """Connects the tenant's CRM to the HubSpot emulator with the private-app token."""
+    answer = await api.post("/v1/crm/connect/hubspot", json={"private_app_token": HUBSPOT_TOKEN})
+    assert answer.status_code == 201, answer.text
+    assert HUBSPOT_TOKEN not in answer.text
+    assert answer.json()["credential"].startswith("****")

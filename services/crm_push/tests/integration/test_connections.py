@@ -2,6 +2,7 @@
 checked against the CRM, deals following the stage mapping, and the push log's contents."""
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -9,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import pytest
 
 from crm_push.uow import CrmPushUnitOfWork
 from dealflow_libs.testing.factories import deal_event, meeting_event
@@ -25,7 +27,15 @@ from dealflow_schemas.deals import (
 )
 from dealflow_schemas.meetings import MeetingBooked
 
-from .support import HUBSPOT_TOKEN, NOTION_TOKEN, PIPEDRIVE_TOKEN, Emulators, Publish, ResultsOf
+from .support import (
+    HUBSPOT_TOKEN,
+    NOTION_TOKEN,
+    PIPEDRIVE_TOKEN,
+    Emulators,
+    Publish,
+    ResultsOf,
+    connect_hubspot,
+)
 
 NOTION_DATABASE = "0f6c5c7e-3b8d-4a59-9c0e-5d1b2f3a4c01"
 
@@ -50,9 +60,16 @@ async def oauth_connect(api: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def test_hubspot_oauth_connects_and_refuses_a_forged_state(
-    api: httpx.AsyncClient, tenant: TenantCredentials, fresh_emulators: Emulators
+    api: httpx.AsyncClient,
+    tenant: TenantCredentials,
+    fresh_emulators: Emulators,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="crm_push")
     connection = await oauth_connect(api)
+    # The token introspection puts the token in the path: no log line may carry it.
+    leaks = [r.getMessage() for r in caplog.records if "access-tokens/" in r.getMessage()]
+    assert all("[redacted]" in line for line in leaks), leaks
     assert (connection["provider"], connection["status"]) == ("hubspot", "connected")
     assert connection["account_id"] is not None  # the portal (hub_id)
     assert connection["token_expires_at"] is not None
@@ -114,7 +131,7 @@ async def test_keys_are_verified_before_they_are_saved_and_never_shown(
 async def test_settings_are_checked_against_the_crm(
     api: httpx.AsyncClient, tenant: TenantCredentials, fresh_emulators: Emulators
 ) -> None:
-    await api.post("/v1/crm/connect/hubspot", json={"private_app_token": HUBSPOT_TOKEN})
+    await connect_hubspot(api)
     wrong = await api.put(
         "/v1/crm/config",
         json={"pipeline_id": "default", "stage_mapping": {"met": "nope"}, "default_owner_id": "42"},
@@ -151,7 +168,7 @@ async def test_a_deal_follows_the_stage_mapping_to_won_with_value_and_lost_with_
     publish: Publish,
     results_of: ResultsOf,
 ) -> None:
-    await api.post("/v1/crm/connect/hubspot", json={"private_app_token": HUBSPOT_TOKEN})
+    await connect_hubspot(api)
     assert (await api.put("/v1/crm/config", json=HUBSPOT_CONFIG)).status_code == 200
     created = deal_event(DealCreated, tenant_id=tenant.id, converting_channel="Paid Search")
     ids = {"deal_id": created.deal_id, "meeting_ids": created.deal.meeting_ids}
@@ -220,7 +237,7 @@ async def test_the_push_log_keeps_every_call_without_secrets(
     publish: Publish,
     results_of: ResultsOf,
 ) -> None:
-    await api.post("/v1/crm/connect/hubspot", json={"private_app_token": HUBSPOT_TOKEN})
+    await connect_hubspot(api)
     meeting = meeting_event(MeetingBooked, tenant_id=tenant.id)
     (result,) = await results_of(await publish(meeting))
     page = (await api.get("/v1/crm/logs", params={"meeting_id": str(meeting.meeting_id)})).json()
@@ -242,6 +259,9 @@ async def test_the_push_log_keeps_every_call_without_secrets(
     assert len(rest["items"]) == len(page["items"]) - 1
     by_op = (await api.get("/v1/crm/logs", params={"operation": "create_meeting"})).json()
     assert [c["id"] for c in by_op["items"]] == [created["id"]]
+    metrics = (await api.get("/metrics")).text
+    assert 'dealflow_crm_pushes_total{outcome="succeeded",provider="hubspot"}' in metrics
+    assert 'dealflow_crm_call_seconds_count{provider="hubspot",status="2xx"}' in metrics
 
 
 async def test_notion_rows_follow_the_booking(
@@ -315,3 +335,26 @@ async def test_a_token_expiring_soon_is_refreshed_before_use_and_only_once(
     refreshes = [r for r in token_calls if "refresh_token" in str(r.get("body"))]
     assert len(refreshes) == 1
     assert await fresh_emulators.requests("hubspot", status=401) == []
+
+
+async def test_a_refused_token_refresh_marks_the_connection_with_the_reason(
+    api: httpx.AsyncClient,
+    tenant: TenantCredentials,
+    fresh_emulators: Emulators,
+    publish: Publish,
+) -> None:
+    await oauth_connect(api)
+    await fresh_emulators.post("hubspot", "/faults", {"kind": "revoke"})
+    await publish(meeting_event(MeetingBooked, tenant_id=tenant.id))
+
+    async def marked() -> dict[str, Any] | None:
+        crm = (await api.get("/v1/crm/connection")).json()["crm"]
+        return crm if crm["status"] == "error" else None
+
+    deadline = asyncio.get_running_loop().time() + 20
+    while (connection := await marked()) is None:
+        assert asyncio.get_running_loop().time() < deadline, "the connection was never marked"
+        await asyncio.sleep(0.1)
+    assert connection["status_reason"].startswith("token refresh refused")
+    pending = (await api.get("/v1/crm/pushes", params={"status": "pending"})).json()["items"]
+    assert len(pending) == 1

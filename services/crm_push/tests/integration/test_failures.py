@@ -15,12 +15,7 @@ from dealflow_schemas.crm import PushOutcome
 from dealflow_schemas.deals import DealCreated
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingBooked
 
-from .support import HUBSPOT_TOKEN, Emulators, Publish, ResultsOf
-
-
-async def connect_hubspot(api: httpx.AsyncClient) -> None:
-    answer = await api.post("/v1/crm/connect/hubspot", json={"private_app_token": HUBSPOT_TOKEN})
-    assert answer.status_code == 201, answer.text
+from .support import HUBSPOT_TOKEN, Emulators, Publish, ResultsOf, connect_hubspot
 
 
 async def counts(emulators: Emulators) -> dict[str, int]:

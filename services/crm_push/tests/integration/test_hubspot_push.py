@@ -17,14 +17,7 @@ from dealflow_schemas.meetings import (
     MeetingStatus,
 )
 
-from .support import HUBSPOT_TOKEN, Emulators, Publish, ResultsOf
-
-
-async def connect_hubspot(api: httpx.AsyncClient) -> None:
-    answer = await api.post("/v1/crm/connect/hubspot", json={"private_app_token": HUBSPOT_TOKEN})
-    assert answer.status_code == 201, answer.text
-    assert HUBSPOT_TOKEN not in answer.text
-    assert answer.json()["credential"].startswith("****")
+from .support import Emulators, Publish, ResultsOf, connect_hubspot
 
 
 def hubspot_objects(state: dict, kind: str) -> list[dict]:  # type: ignore[type-arg]

@@ -1,0 +1,3 @@
+"""Notifications: booking emails and the pre-call reminder sequence, each sent exactly once."""
+
+SERVICE = "notifications"
