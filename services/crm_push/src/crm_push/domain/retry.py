@@ -21,11 +21,12 @@ class RetryPolicy:
 
     def delay(self, attempt: int, error: ProviderError, rng: random.Random) -> float:
         """Seconds to wait before attempt `attempt + 1` after `error` ended attempt `attempt`."""
-        backoff = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
-        jittered = rng.uniform(backoff / 2, backoff)
         if error.retry_after is not None:
-            return max(min(error.retry_after, self.max_retry_after_seconds), jittered / 4)
-        return jittered
+            # The provider said when: that long, plus a little spread so the waiting pushes do
+            # not all come back in the same millisecond (the throttle paces them anyway).
+            return min(error.retry_after, self.max_retry_after_seconds) + rng.uniform(0, 0.05)
+        backoff = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
+        return rng.uniform(backoff / 2, backoff)
 
     def gives_up(self, attempt: int, error: ProviderError) -> bool:
         """True when the push is parked now: an error a retry cannot fix, or attempts spent."""
