@@ -1,0 +1,147 @@
+"""Resend failures: what is retried, what waits for the quota, what gives up at once."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from notifications.domain.retry import (
+    Action,
+    FailureClass,
+    RetryPolicy,
+    SendFailure,
+    classify,
+    next_midnight_utc,
+    retry_after_seconds,
+)
+
+NOW = datetime(2025, 12, 9, 15, 30, tzinfo=UTC)
+POLICY = RetryPolicy()
+
+
+class TestClassify:
+    @pytest.mark.parametrize(
+        ("status", "name"),
+        [
+            (429, "rate_limit_exceeded"),
+            (409, "concurrent_idempotent_requests"),
+            (409, "resource_locked"),
+            (500, "application_error"),
+            (503, "service_unavailable"),
+            (502, None),
+            (504, "gateway timeout"),
+            (429, None),
+            (408, None),
+            (None, None),  # timeout or connection error: no answer
+        ],
+    )
+    def test_retryable(self, status: int | None, name: str | None) -> None:
+        assert classify(SendFailure(status, name)) is FailureClass.RETRYABLE
+
+    @pytest.mark.parametrize(
+        ("status", "name"),
+        [
+            (400, "validation_error"),
+            (400, "invalid_idempotency_key"),
+            (401, "missing_api_key"),
+            (401, "restricted_api_key"),
+            (403, "validation_error"),
+            (403, "invalid_permission"),
+            (403, None),
+            (404, "not_found"),
+            (405, "method_not_allowed"),
+            (409, "invalid_idempotent_request"),
+            (422, "invalid_attachment"),
+            (422, "missing_required_field"),
+        ],
+    )
+    def test_permanent(self, status: int, name: str | None) -> None:
+        assert classify(SendFailure(status, name)) is FailureClass.PERMANENT
+
+    def test_quotas_are_told_apart_from_the_rate_limit_by_name(self) -> None:
+        assert classify(SendFailure(429, "daily_quota_exceeded")) is FailureClass.DAILY_QUOTA
+        assert classify(SendFailure(429, "monthly_quota_exceeded")) is FailureClass.MONTHLY_QUOTA
+
+
+class TestNextStep:
+    def test_a_retryable_failure_is_retried_until_the_third_attempt(self) -> None:
+        failure = SendFailure(500, "application_error", "boom")
+        first = POLICY.next_step(failure, attempt=1, now=NOW, jitter=0.0)
+        second = POLICY.next_step(failure, attempt=2, now=NOW, jitter=0.0)
+        third = POLICY.next_step(failure, attempt=3, now=NOW, jitter=0.0)
+        assert (first.action, second.action, third.action) == (
+            Action.RETRY,
+            Action.RETRY,
+            Action.GIVE_UP,
+        )
+        assert third.reason == "500 application_error boom (after 3 attempts)"
+
+    def test_backoff_doubles_and_jitter_stays_within_it(self) -> None:
+        failure = SendFailure(None, message="timed out")
+        assert POLICY.delay_seconds(1, failure, jitter=0.0) == 0.5
+        assert POLICY.delay_seconds(1, failure, jitter=0.999) < 1.0
+        assert POLICY.delay_seconds(2, failure, jitter=0.0) == 1.0
+        assert RetryPolicy(cap_seconds=5).delay_seconds(10, failure, jitter=0.0) == 2.5
+
+    def test_retry_after_is_honoured_when_longer_than_the_backoff(self) -> None:
+        limited = SendFailure(429, "rate_limit_exceeded", retry_after_seconds=2.0)
+        step = POLICY.next_step(limited, attempt=1, now=NOW, jitter=0.5)
+        assert step.action is Action.RETRY
+        assert step.not_before == NOW + timedelta(seconds=2)
+
+    def test_a_permanent_failure_gives_up_at_once(self) -> None:
+        step = POLICY.next_step(SendFailure(422, "invalid_parameter"), attempt=1, now=NOW, jitter=0)
+        assert (step.action, step.not_before) == (Action.GIVE_UP, None)
+
+    def test_the_daily_quota_waits_until_the_next_midnight_utc(self) -> None:
+        quota = SendFailure(429, "daily_quota_exceeded", retry_after_seconds=60)
+        step = POLICY.next_step(quota, attempt=3, now=NOW, jitter=0.0)
+        assert step.action is Action.WAIT_FOR_QUOTA
+        assert step.not_before == datetime(2025, 12, 10, tzinfo=UTC)
+
+    def test_the_monthly_quota_holds(self) -> None:
+        step = POLICY.next_step(
+            SendFailure(429, "monthly_quota_exceeded"), attempt=1, now=NOW, jitter=0.0
+        )
+        assert (step.action, step.not_before) == (Action.HOLD, None)
+
+    def test_midnight_is_the_next_utc_calendar_day_whatever_the_zone_of_now(self) -> None:
+        just_before = datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC)
+        assert next_midnight_utc(just_before) == datetime(2026, 1, 1, tzinfo=UTC)
+        tokyo_morning = datetime(2025, 12, 10, 20, 0, tzinfo=UTC).astimezone(ZoneInfo("Asia/Tokyo"))
+        assert next_midnight_utc(tokyo_morning) == datetime(2025, 12, 11, tzinfo=UTC)
+        assert next_midnight_utc(datetime(2025, 12, 10, tzinfo=UTC)) == datetime(
+            2025, 12, 11, tzinfo=UTC
+        )
+
+
+class TestFromResponse:
+    def test_reads_resends_error_body_and_retry_after(self) -> None:
+        failure = SendFailure.from_response(
+            429,
+            {"statusCode": 429, "name": "rate_limit_exceeded", "message": "Too many requests."},
+            {"Retry-After": "2", "ratelimit-reset": "1"},
+            now=NOW,
+        )
+        assert failure == SendFailure(429, "rate_limit_exceeded", "Too many requests.", 2.0)
+
+    def test_a_body_that_is_not_resends_shape_still_classifies_on_status(self) -> None:
+        failure = SendFailure.from_response(502, "<html>Bad gateway</html>", {}, now=NOW)
+        assert failure == SendFailure(502)
+        assert classify(failure) is FailureClass.RETRYABLE
+
+    @pytest.mark.parametrize(
+        ("headers", "expected"),
+        [
+            ({"retry-after": "3"}, 3.0),
+            ({"retry-after": "1.5"}, 1.5),
+            ({"retry-after": "Tue, 09 Dec 2025 15:30:10 GMT"}, 10.0),
+            ({"retry-after": "Tue, 09 Dec 2025 15:00:00 GMT"}, 0.0),
+            ({"retry-after": "soon", "ratelimit-reset": "4"}, 4.0),
+            ({"ratelimit-reset": "4"}, 4.0),
+            ({"retry-after": "-5"}, 0.0),
+            ({}, None),
+        ],
+    )
+    def test_retry_after_header_forms(self, headers: dict[str, str], expected: float) -> None:
+        assert retry_after_seconds(headers, now=NOW) == expected
