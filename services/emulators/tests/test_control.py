@@ -112,6 +112,15 @@ async def test_config_can_be_read_and_changed(control: httpx.AsyncClient) -> Non
     assert invalid.status_code == 422
 
 
+async def test_the_clock_moves_forward_until_a_reset(control: httpx.AsyncClient) -> None:
+    assert (await control.get("/clock")).json()["offset_seconds"] == 0
+    moved = await control.post("/clock", json={"advance_seconds": 90_000})
+    assert moved.json()["offset_seconds"] == 90_000
+    assert (await control.get("/state")).json()["clock"]["offset_seconds"] == 90_000
+    await control.post("/reset")
+    assert (await control.get("/clock")).json()["offset_seconds"] == 0
+
+
 async def test_fault_spec_is_validated(control: httpx.AsyncClient) -> None:
     neither = await control.post("/faults", json={"kind": "rate_limit"})
     both = await control.post("/faults", json={"kind": "timeout", "count": 1, "ratio": 0.5})

@@ -1,7 +1,7 @@
 """What every emulator shares (see `Emulator`, `create_app`)."""
 
 from dealflow_emulators.common.app import create_app
-from dealflow_emulators.common.clock import epoch_ms, iso_ms, utc_now
+from dealflow_emulators.common.clock import EmulatorClock, epoch_ms, iso_ms, utc_now
 from dealflow_emulators.common.control import emulator_of
 from dealflow_emulators.common.credentials import AuthCheck, CredentialBook, GrantError, Verdict
 from dealflow_emulators.common.emulator import Emulator, EmulatorConfig, SeedError
@@ -15,6 +15,7 @@ __all__ = [
     "Collection",
     "CredentialBook",
     "Emulator",
+    "EmulatorClock",
     "EmulatorConfig",
     "FaultKind",
     "FaultSpec",

@@ -1,6 +1,6 @@
-"""Time as the providers write it."""
+"""Time as the providers write it, and each emulator's own clock."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def utc_now() -> datetime:
@@ -16,3 +16,26 @@ def iso_ms(moment: datetime) -> str:
 
 def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+class EmulatorClock:
+    """Real time plus an offset that tests move forward (`POST /_emulator/clock`), so windows
+    measured in hours or days (an idempotency key's 24 h, a daily quota) can be crossed at once.
+    Only what an emulator measures with it moves; HTTP dates and the request log keep real time.
+    """
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return utc_now() + self.offset
+
+    def advance(self, seconds: float) -> datetime:
+        self.offset += timedelta(seconds=seconds)
+        return self.now()
+
+    def reset(self) -> None:
+        self.offset = timedelta(0)
+
+    def describe(self) -> dict[str, object]:
+        return {"now": iso_ms(self.now()), "offset_seconds": self.offset.total_seconds()}

@@ -21,6 +21,10 @@ class ApiKeyBody(BaseModel):
     key: str
 
 
+class ClockBody(BaseModel):
+    advance_seconds: float
+
+
 @router.get("/state")
 async def state(request: Request) -> dict[str, Any]:
     """Every object held, per type, with counts; credential counts (never secrets); faults."""
@@ -87,7 +91,9 @@ async def patch_config(changes: dict[str, Any], request: Request) -> Any:
     try:
         emulator.update_config(changes)
     except ValidationError as exc:
-        return JSONResponse({"detail": exc.errors(include_url=False)}, status_code=422)
+        # The context of a custom check holds the exception itself: not JSON.
+        detail = exc.errors(include_url=False, include_context=False)
+        return JSONResponse({"detail": detail}, status_code=422)
     return _shown(emulator)
 
 
@@ -96,6 +102,20 @@ async def add_api_key(body: ApiKeyBody, request: Request) -> dict[str, Any]:
     """Accept a static key (again, if it was revoked)."""
     emulator_of(request).credentials.add_api_key(body.key, reinstate=True)
     return {"added": True}
+
+
+@router.get("/clock")
+async def clock(request: Request) -> dict[str, object]:
+    return emulator_of(request).clock.describe()
+
+
+@router.post("/clock")
+async def advance_clock(body: ClockBody, request: Request) -> dict[str, object]:
+    """Move the emulator's clock (what it measures windows and expiries with); reset puts it
+    back to real time."""
+    emulator = emulator_of(request)
+    emulator.clock.advance(body.advance_seconds)
+    return emulator.clock.describe()
 
 
 @router.post("/seed/{object_type}", status_code=201)
@@ -112,4 +132,7 @@ def _shown(emulator: Emulator[Any]) -> dict[str, Any]:
     shown = emulator.config.model_dump()
     shown["client_secret"] = "[redacted]"  # noqa: S105 - a mask, not a secret
     shown["api_keys"] = [f"…{k[-4:]}" for k in shown["api_keys"]]
+    for name in emulator.secret_config_fields:
+        if shown.get(name) is not None:
+            shown[name] = "[redacted]"
     return shown

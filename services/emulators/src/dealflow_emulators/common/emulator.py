@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from dealflow_emulators.common.clock import EmulatorClock
 from dealflow_emulators.common.credentials import CredentialBook, OAuthClient
 from dealflow_emulators.common.faults import FaultBook
 from dealflow_emulators.common.ratelimit import RateHit, WindowLimiter
@@ -42,10 +43,13 @@ C = TypeVar("C", bound=EmulatorConfig)
 class Emulator(ABC, Generic[C]):
     name: ClassVar[str]
     token_prefix: ClassVar[str]
+    #: Config fields `GET /_emulator/config` masks (besides the client secret and API keys).
+    secret_config_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: C) -> None:
         self._initial_config = config.model_copy(deep=True)
         self.config = config
+        self.clock = EmulatorClock()
         self.store = self.build_store()
         self.credentials = CredentialBook(token_prefix=self.token_prefix)
         self.faults = FaultBook()
@@ -117,6 +121,7 @@ class Emulator(ABC, Generic[C]):
     def reset(self) -> None:
         """Back to the state at start: config, objects, credentials, faults, log, windows."""
         self.config = self._initial_config.model_copy(deep=True)
+        self.clock.reset()
         self.store.clear()
         self.credentials.clear()
         self.faults.clear()
@@ -132,6 +137,7 @@ class Emulator(ABC, Generic[C]):
             "objects": self.store.snapshot(),
             "credentials": self.credentials.summary(),
             "faults": self.faults.describe(),
+            "clock": self.clock.describe(),
             **self.extra_state(),
         }
 
