@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 
-from dealflow_libs.devstack.emulators import emulator_ports
+from dealflow_libs.devstack.emulators import emulator_urls
 from dealflow_libs.testing.devstack import DevstackPorts, DevstackRun
 from ingest.domain.signatures import signed_headers
 from ingest.samples.builders import calcom
@@ -27,10 +27,7 @@ async def test_make_run_pushes_the_demo_tenants_booking_into_the_hubspot_emulato
     tmp_path: Path,
 ) -> None:
     ports = DevstackPorts()
-    emulators = {
-        name: f"http://127.0.0.1:{port}"
-        for name, port in emulator_ports(ports.emulator_base).items()
-    }
+    emulators = emulator_urls(ports.emulator_base)
     run = await asyncio.to_thread(DevstackRun(tmp_path, ports).start)
     try:
         log = run.log_path.read_text()

@@ -178,7 +178,12 @@ def run(args: argparse.Namespace) -> int:
                 flush=True,
             )
         for name, url in emulators.urls.items():
-            print(f"    {name:<12} {url}  (emulator; what it holds: /_emulator/state)", flush=True)
+            what = (
+                "emulator; what it holds: /_emulator/state"
+                if url.startswith("http")
+                else f"sink; what it received: {name}-control's /_emulator/state"
+            )
+            print(f"    {name:<12} {url}  ({what})", flush=True)
         print(
             "    demo tenant: 'demo', API key 'demo-api-key', Cal.com secret 'demo-calcom-secret', "
             "Calendly key 'demo-calendly-secret'",

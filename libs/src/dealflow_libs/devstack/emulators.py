@@ -37,13 +37,22 @@ def emulators_installed() -> bool:
     return importlib.util.find_spec(PACKAGE) is not None
 
 
-def emulator_ports(base_port: int) -> dict[str, int]:
-    """Every written emulator and its port, as `dealflow_emulators all --base-port` serves them."""
+def emulator_urls(base_port: int) -> dict[str, str]:
+    """Every port the written emulators listen on, as `dealflow_emulators all --base-port`
+    serves them: name -> URL (`http://...`; the SMTP sink's `smtp://...` and its HTTP control
+    side as `smtp-control`)."""
     if not emulators_installed():
         return {}
     registry = importlib.import_module(f"{PACKAGE}.registry")
-    first = registry.EMULATORS[0].port
-    return {spec.name: base_port + spec.port - first for spec in registry.available()}
+    return {
+        listener.name: f"{listener.scheme}://127.0.0.1:{listener.port}"
+        for listener in registry.listeners(base_port)
+    }
+
+
+def emulator_ports(base_port: int) -> dict[str, int]:
+    """The ports of `emulator_urls`: name -> port."""
+    return {name: int(url.rsplit(":", 1)[1]) for name, url in emulator_urls(base_port).items()}
 
 
 def emulator_env(urls: dict[str, str], crm_push_url: str | None) -> dict[str, str]:
@@ -74,7 +83,7 @@ class LocalEmulators:
 
     @property
     def urls(self) -> dict[str, str]:
-        return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        return emulator_urls(self.base_port)
 
     def start(self) -> None:
         for name, port in self.ports.items():
