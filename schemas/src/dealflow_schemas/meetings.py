@@ -117,6 +117,11 @@ class MeetingSnapshot(EventModel):
     first_touch_channel: str | None = Field(
         default=None, description="From MeetingAttributed: channel of the first touch."
     )
+    notification_sent_at: AwareDatetime | None = Field(
+        default=None,
+        description="From NotificationSent: when the latest email about it was accepted for "
+        "delivery (confirmation, reschedule, cancellation or reminder).",
+    )
     created_at: AwareDatetime
     updated_at: AwareDatetime
 

@@ -16,6 +16,11 @@ from dealflow_schemas.bookings import (
 )
 from dealflow_schemas.deals import DealEvent, DealSnapshot, DealStage, DealStatus, MeetingRef
 from dealflow_schemas.meetings import MeetingEvent, MeetingSnapshot, MeetingStatus
+from dealflow_schemas.notifications import (
+    NotificationKind,
+    NotificationSent,
+    NotificationTransport,
+)
 
 
 def booking_event(
@@ -130,6 +135,33 @@ def meeting_attributed(
     }
     values.update(overrides)
     return MeetingAttributed(**values)
+
+
+def notification_sent(
+    *,
+    tenant_id: str = "demo",
+    meeting_id: uuid.UUID | None = None,
+    kind: NotificationKind = NotificationKind.CONFIRMATION,
+    sent_at: datetime | None = None,
+    **overrides: Any,
+) -> NotificationSent:
+    """An email about a meeting accepted by the provider (what meetings show as sent)."""
+    values: dict[str, Any] = {
+        "notification_id": uuid.uuid4(),
+        "tenant_id": tenant_id,
+        "meeting_id": meeting_id or uuid.uuid4(),
+        "kind": kind,
+        "recipients": ["jamie@acme.com"],
+        "from_address": "team@outboundsolutions.com",
+        "subject": "Your meeting is booked",
+        "transport": NotificationTransport.RESEND,
+        "attempts": 1,
+        "caused_by": str(uuid.uuid4()),
+        "provider_message_id": str(uuid.uuid4()),
+        "sent_at": sent_at or datetime.now(UTC),
+    }
+    values.update(overrides)
+    return NotificationSent(**values)
 
 
 def deal_event(

@@ -8,10 +8,21 @@ from dealflow_schemas.attribution import ATTRIBUTION_EVENTS, ATTRIBUTION_TOPIC, 
 from dealflow_schemas.base import EventModel
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
 from dealflow_schemas.deals import DEAL_EVENTS, DEALS_TOPIC, DealEvent
+from dealflow_schemas.notifications import (
+    NOTIFICATION_EVENTS,
+    NOTIFICATIONS_TOPIC,
+    NotificationSent,
+)
 from meetings import SERVICE
 from meetings.domain.bookings import Identify
 from meetings.uow import MeetingsUnitOfWork
-from meetings.use_cases import DealLink, link_deals, record_attributions, record_booking_events
+from meetings.use_cases import (
+    DealLink,
+    link_deals,
+    record_attributions,
+    record_booking_events,
+    record_notifications,
+)
 
 
 def subscribe_bookings(
@@ -71,4 +82,26 @@ def subscribe_attributions(
         handler=handle,
         description="Keeps each meeting's touches_before_booking, days_to_booking, "
         "converting and first-touch channels (MeetingAttributed; other types are skipped).",
+    )
+
+
+def subscribe_notifications(
+    runtime: ServiceRuntime, uow: Callable[[str], MeetingsUnitOfWork]
+) -> None:
+    """The notifications service's emails: the meeting shows when the latest one was sent."""
+    name = f"{SERVICE}-notifications"
+
+    async def handle(items: Sequence[Received[EventModel]]) -> None:
+        # A failed send changes nothing on the meeting; only what went out counts.
+        sent = [(i.id, i.event) for i in items if isinstance(i.event, NotificationSent)]
+        if sent:
+            await record_notifications(uow(name), sent)
+
+    runtime.consume(
+        name=name,
+        topic=NOTIFICATIONS_TOPIC,
+        events=NOTIFICATION_EVENTS,
+        handler=handle,
+        description="Keeps each meeting's notification_sent_at (the latest NotificationSent; "
+        "NotificationFailed is skipped).",
     )

@@ -71,6 +71,7 @@ def snapshot(meeting: Meeting) -> MeetingSnapshot:
         converting_activity_id=meeting.converting_activity_id,
         converting_channel=meeting.converting_channel,
         first_touch_channel=meeting.first_touch_channel,
+        notification_sent_at=meeting.notification_sent_at,
         created_at=meeting.created_at,
         updated_at=meeting.updated_at,
     )

@@ -13,7 +13,12 @@ from meetings import SERVICE
 from meetings.api import analytics, meetings, settings
 from meetings.api.deps import MeetingsContext
 from meetings.config import MeetingsSettings
-from meetings.consumers import subscribe_attributions, subscribe_bookings, subscribe_deal_links
+from meetings.consumers import (
+    subscribe_attributions,
+    subscribe_bookings,
+    subscribe_deal_links,
+    subscribe_notifications,
+)
 from meetings.db.tables import outbox, tenants
 from meetings.scheduler import run_reminders
 from meetings.uow import MeetingsUnitOfWork
@@ -41,6 +46,7 @@ def build_app(config: MeetingsSettings | None = None) -> FastAPI:
         subscribe_bookings(rt, uow, identify)
         subscribe_deal_links(rt, uow)
         subscribe_attributions(rt, uow)
+        subscribe_notifications(rt, uow)
         rt.publishes(MEETINGS_TOPIC, *MEETING_EVENTS)
         return rt
 

@@ -1,5 +1,5 @@
-"""The meetings unit of work: meetings, reminders, parked events and attributions, tenants, inbox
-and outbox."""
+"""The meetings unit of work: meetings, reminders, parked events, attributions and notification
+times, tenants, inbox and outbox."""
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -9,6 +9,7 @@ from meetings.db.repository import (
     MeetingRepository,
     PendingAttributions,
     PendingEvents,
+    PendingNotifications,
     ReminderRepository,
 )
 from meetings.db.tables import inbox, outbox, tenants
@@ -19,6 +20,7 @@ class MeetingsUnitOfWork(TenantAwareUnitOfWork):
     reminders: ReminderRepository
     pending: PendingEvents
     pending_attributions: PendingAttributions
+    pending_notifications: PendingNotifications
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], consumer: str = SERVICE) -> None:
         super().__init__(
@@ -35,3 +37,4 @@ class MeetingsUnitOfWork(TenantAwareUnitOfWork):
         self.reminders = ReminderRepository(self.session)
         self.pending = PendingEvents(self.session)
         self.pending_attributions = PendingAttributions(self.session)
+        self.pending_notifications = PendingNotifications(self.session)

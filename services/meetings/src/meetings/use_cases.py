@@ -9,6 +9,7 @@ from typing import Any
 from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.bookings import BookingEvent
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingEvent, MeetingOutcome
+from dealflow_schemas.notifications import NotificationSent
 from meetings.domain.bookings import Applied, Identify, MeetingBook, apply_booking
 from meetings.domain.manual import ManualBooking, manual_meeting
 from meetings.domain.meeting import Change, Happened, Meeting
@@ -177,7 +178,7 @@ async def record_attributions(
     now = datetime.now(UTC)
     async with uow:
         todo = await uow.inbox.fresh(deliveries)
-        found = await uow.meetings.for_attribution((e.tenant_id, e.meeting_id) for _, e in todo)
+        found = await uow.meetings.by_ids_locked((e.tenant_id, e.meeting_id) for _, e in todo)
         for event_id, event in todo:
             meeting = found.get((event.tenant_id, event.meeting_id))
             if meeting is not None:
@@ -185,6 +186,28 @@ async def record_attributions(
             else:
                 await uow.pending_attributions.park(
                     event.tenant_id, event.meeting_id, event_id, event.model_dump(mode="json"), now
+                )
+        await uow.commit()
+    return len(todo)
+
+
+async def record_notifications(
+    uow: MeetingsUnitOfWork, deliveries: Sequence[tuple[str, NotificationSent]]
+) -> int:
+    """Keeps on each meeting when the latest email about it was sent (each event at most once);
+    for a meeting not stored (yet) the time is parked by meeting id until it is. Returns the
+    events applied."""
+    now = datetime.now(UTC)
+    async with uow:
+        todo = await uow.inbox.fresh(deliveries)
+        found = await uow.meetings.by_ids_locked((e.tenant_id, e.meeting_id) for _, e in todo)
+        for event_id, event in todo:
+            meeting = found.get((event.tenant_id, event.meeting_id))
+            if meeting is not None:
+                meeting.notified(event.sent_at, now)
+            else:
+                await uow.pending_notifications.park(
+                    event.tenant_id, event.meeting_id, event_id, event.sent_at, now
                 )
         await uow.commit()
     return len(todo)

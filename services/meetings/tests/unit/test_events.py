@@ -73,6 +73,7 @@ def full_meeting() -> Meeting:
         converting_activity_id="act-1",
         converting_channel="paid_social",
         first_touch_channel="Paid Search",
+        notification_sent_at=NOW - timedelta(days=3),
     )
 
 

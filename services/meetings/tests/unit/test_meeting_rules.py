@@ -520,3 +520,19 @@ class TestClosedMeetings:
 
         assert (m.deleted_at, m.updated_at) == (NOW, NOW)
         assert m.status is MeetingStatus.SCHEDULED
+
+
+class TestNotified:
+    def test_keeps_the_latest_send_whatever_the_order_read(self) -> None:
+        m = meeting()
+        earlier, later = NOW - timedelta(hours=1), NOW
+
+        assert m.notified(later, now=NOW) is True
+        assert m.notified(earlier, now=LATER) is False  # an older send read late
+        assert (m.notification_sent_at, m.updated_at) == (later, NOW)
+
+    def test_a_later_send_moves_it_on(self) -> None:
+        m = meeting(notification_sent_at=NOW - timedelta(days=1))
+
+        assert m.notified(NOW, now=LATER) is True
+        assert (m.notification_sent_at, m.updated_at) == (NOW, LATER)

@@ -20,6 +20,7 @@ from meetings.db.tables import (
     meetings,
     pending_attributions,
     pending_booking_events,
+    pending_notifications,
     reminders,
 )
 from meetings.domain.meeting import Meeting
@@ -33,8 +34,10 @@ class MeetingRepository:
         self.session.add(meeting)
 
     async def insert_new(self, created: Sequence[Meeting], now: datetime) -> None:
-        """Inserts new meetings, each with the attribution parked for its id, if any."""
+        """Inserts new meetings, each with the attribution and the notification time parked
+        for its id, if any."""
         await self._adopt_parked_attributions(created, now)
+        await self._adopt_parked_notifications(created, now)
         await insert_new(self.session, created)
 
     async def _adopt_parked_attributions(self, created: Sequence[Meeting], now: datetime) -> None:
@@ -52,11 +55,24 @@ class MeetingRepository:
                 MeetingAttributed.model_validate(payload), now
             )
 
-    async def for_attribution(
+    async def _adopt_parked_notifications(self, created: Sequence[Meeting], now: datetime) -> None:
+        if not created:
+            return
+        by_key = {(m.tenant_id, m.id): m for m in created}
+        t = pending_notifications
+        rows = await self.session.execute(
+            delete(t)
+            .where(tuple_(t.c.tenant_id, t.c.meeting_id).in_(list(by_key)))
+            .returning(t.c.tenant_id, t.c.meeting_id, t.c.sent_at)
+        )
+        for tenant_id, meeting_id, sent_at in rows:
+            by_key[(tenant_id, meeting_id)].notified(sent_at, now)
+
+    async def by_ids_locked(
         self, keys: Iterable[tuple[str, uuid.UUID]]
     ) -> dict[tuple[str, uuid.UUID], Meeting]:
-        """(tenant, meeting id) -> the meeting, locked; deleted meetings included (their
-        analytics are history too)."""
+        """(tenant, meeting id) -> the meeting, locked; deleted meetings included (what other
+        services say about them, analytics or emails sent, is history too)."""
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
@@ -262,6 +278,37 @@ class PendingAttributions:
                     "payload": stmt.excluded.payload,
                     "received_at": stmt.excluded.received_at,
                 },
+            )
+        )
+
+
+class PendingNotifications:
+    """The latest NotificationSent time of each meeting not stored (yet); see `insert_new`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def park(
+        self, tenant_id: str, meeting_id: uuid.UUID, event_id: str, sent_at: datetime, now: datetime
+    ) -> None:
+        """One row per meeting holding the latest send (sends arrive in any order)."""
+        t = pending_notifications
+        stmt = insert(t).values(
+            tenant_id=tenant_id,
+            meeting_id=meeting_id,
+            sent_at=sent_at,
+            event_id=event_id,
+            received_at=now,
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[t.c.tenant_id, t.c.meeting_id],
+                set_={
+                    "sent_at": stmt.excluded.sent_at,
+                    "event_id": stmt.excluded.event_id,
+                    "received_at": stmt.excluded.received_at,
+                },
+                where=t.c.sent_at < stmt.excluded.sent_at,
             )
         )
 

@@ -80,6 +80,7 @@ meetings = Table(
     Column("converting_activity_id", Text),
     Column("converting_channel", Text),
     Column("first_touch_channel", Text),
+    timestamp("notification_sent_at"),
     timestamp("created_at", nullable=False),
     timestamp("updated_at", nullable=False),
     timestamp("deleted_at"),
@@ -132,6 +133,19 @@ pending_attributions = Table(
     Column("meeting_id", UUID(as_uuid=True), primary_key=True),
     Column("event_id", Text, nullable=False),
     Column("payload", JSONB, nullable=False),
+    timestamp("received_at", nullable=False),
+)
+
+#: The latest NotificationSent time of a meeting not stored (yet), by meeting id: taken over
+#: when a meeting with that id is inserted (as with pending_attributions; notifications follow
+#: their meeting's events, so in practice the meeting is there first).
+pending_notifications = Table(
+    "pending_notifications",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("meeting_id", UUID(as_uuid=True), primary_key=True),
+    timestamp("sent_at", nullable=False),
+    Column("event_id", Text, nullable=False),
     timestamp("received_at", nullable=False),
 )
 

@@ -99,6 +99,7 @@ class Meeting:
     converting_activity_id: str | None = None
     converting_channel: str | None = None
     first_touch_channel: str | None = None
+    notification_sent_at: datetime | None = None
     deleted_at: datetime | None = None
 
     # -- attribution (the attribution service's view of how the booking came about) ----------
@@ -112,6 +113,18 @@ class Meeting:
         self.converting_channel = journey.converting_channel
         self.first_touch_channel = journey.first_touch_channel
         self.updated_at = now
+
+    # -- notifications (the notifications service's emails about it) -------------------------
+
+    def notified(self, sent_at: datetime, now: datetime) -> bool:
+        """Keeps when the latest email about the meeting was sent: read model only, no event.
+        Sends arrive in any order (several partitions' worth of retries), so the latest wins,
+        not the last read. Returns whether it changed."""
+        if self.notification_sent_at is not None and self.notification_sent_at >= sent_at:
+            return False
+        self.notification_sent_at = sent_at
+        self.updated_at = now
+        return True
 
     # -- provider-driven changes -------------------------------------------------------------
 
