@@ -50,6 +50,8 @@ class WebhookDispatcher:
         self._config = config
         self._worker: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        # Deliveries still to be tried, so the worker never scans the finished ones.
+        self._waiting: dict[str, Record] = {}
 
     # -- queueing --------------------------------------------------------------------------------
 
@@ -75,7 +77,7 @@ class WebhookDispatcher:
         now = self.clock.now()
         payload = {"type": event_type, "created_at": iso_ms(now), "data": data}
         svix_id = new_svix_id()
-        return self.deliveries.put(
+        self._waiting[svix_id] = self.deliveries.put(
             svix_id,
             {
                 "svix_id": svix_id,
@@ -90,6 +92,7 @@ class WebhookDispatcher:
                 "attempts": [],
             },
         )
+        return self._waiting[svix_id]
 
     # -- sending ---------------------------------------------------------------------------------
 
@@ -130,6 +133,7 @@ class WebhookDispatcher:
         delivery["attempts"].append(record)
         if ok:
             delivery["status"], delivery["next_attempt_at"] = "succeeded", None
+            self._waiting.pop(delivery["svix_id"], None)
         elif not replay:
             self._after_failure(delivery, config)
         elif delivery["status"] == "sending":
@@ -141,6 +145,7 @@ class WebhookDispatcher:
         delays = config.webhook_retry_delays_seconds
         if failures > len(delays):
             delivery["status"], delivery["next_attempt_at"] = "failed", None
+            self._waiting.pop(delivery["svix_id"], None)
             return
         delay = timedelta(seconds=delays[failures - 1])
         delivery["status"] = "pending"
@@ -150,7 +155,7 @@ class WebhookDispatcher:
         now = iso_ms(self.clock.now())
         due = [
             d
-            for d in self.deliveries
+            for d in self._waiting.values()
             if d["status"] == "pending"
             and d["next_attempt_at"] is not None
             and d["next_attempt_at"] <= now
@@ -172,18 +177,12 @@ class WebhookDispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), _IDLE_POLL_SECONDS)
 
-    async def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
-
     def cancel(self) -> None:
-        """Stop without waiting (reset runs in a synchronous path)."""
+        """Stop and forget what was waiting (a reset)."""
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None
+        self._waiting.clear()
 
 
 def event_data(email: Record, to: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
