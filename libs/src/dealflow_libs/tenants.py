@@ -6,6 +6,7 @@ settings in `settings`, which tenant events never overwrite.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from sqlalchemy import Boolean, Column, DateTime, MetaData, Table, Text, func, select
@@ -110,6 +111,28 @@ class TenantCopy:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def seed_settings(self, tenant_id: str, settings: dict[str, Any]) -> bool:
+        """Development data: the service's settings of a tenant the feed may not have announced
+        yet (seeds run before the services that carry the feed). An unknown tenant gets a
+        placeholder row, without API keys and changed at the epoch, that the feed's first change
+        fills in (`apply_changes` never touches `settings`). Settings stored already, seeded or
+        saved since, are kept. True if written."""
+        t = self._table
+        stmt = insert(t).values(
+            tenant_id=tenant_id, name=tenant_id, settings=settings, changed_at=_NEVER_ANNOUNCED
+        )
+        result = await self._session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[t.c.tenant_id],
+                set_={"settings": stmt.excluded.settings, "updated_at": func.now()},
+                where=t.c.settings == {},  # never set: nothing of the developer's to keep
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+#: `changed_at` of a placeholder row: any change the feed carries is newer.
+_NEVER_ANNOUNCED = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: Columns the tenant feed owns; `settings` belongs to the service and is never overwritten.
 _FEED_COLUMNS = (
