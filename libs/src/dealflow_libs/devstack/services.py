@@ -46,6 +46,7 @@ ALL_SERVICES = (
     ServiceSpec("deals", "deals", 8002),
     ServiceSpec("attribution", "attribution", 8003),
     ServiceSpec("crm_push", "crm_push", 8004),
+    ServiceSpec("notifications", "notifications", 8005),
 )
 
 

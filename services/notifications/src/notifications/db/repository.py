@@ -1,0 +1,349 @@
+"""All SQL of notifications. Methods take and return domain objects and never commit."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dealflow_libs.db import any_of
+from dealflow_schemas.notifications import NotificationKind, NotificationTransport
+from notifications.db.tables import (
+    meeting_states,
+    send_attempts,
+    sends,
+    suppressions,
+    tenant_settings,
+    webhook_events,
+)
+from notifications.domain.model import Send, SendStatus
+
+_STATE = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "provider_message_id",
+    "delivery",
+    "reason",
+    "error_code",
+    "error",
+    "updated_at",
+    "sent_at",
+)
+
+
+def _send(row: RowMapping) -> Send:
+    return Send(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        meeting_id=row["meeting_id"],
+        kind=NotificationKind(row["kind"]),
+        offset_minutes=row["offset_minutes"],
+        send_key=row["send_key"],
+        logical=dict(row["logical"]),
+        idempotency_key=row["idempotency_key"],
+        status=SendStatus(row["status"]),
+        recipients=list(row["recipients"]),
+        from_address=row["from_address"],
+        reply_to=row["reply_to"],
+        subject=row["subject"],
+        html=row["html"],
+        text=row["text"],
+        ics=row["ics"],
+        transport=NotificationTransport(row["transport"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        provider_message_id=row["provider_message_id"],
+        delivery=row["delivery"],
+        reason=row["reason"],
+        error_code=row["error_code"],
+        error=row["error"],
+        source_event_id=row["source_event_id"],
+        correlation_id=row["correlation_id"],
+        traceparent=row["traceparent"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        sent_at=row["sent_at"],
+    )
+
+
+def _values(send: Send) -> dict[str, Any]:
+    return {
+        "id": send.id,
+        "tenant_id": send.tenant_id,
+        "meeting_id": send.meeting_id,
+        "kind": send.kind.value,
+        "offset_minutes": send.offset_minutes,
+        "send_key": send.send_key,
+        "logical": send.logical,
+        "idempotency_key": send.idempotency_key,
+        "recipients": send.recipients,
+        "from_address": send.from_address,
+        "reply_to": send.reply_to,
+        "subject": send.subject,
+        "html": send.html,
+        "text": send.text,
+        "ics": send.ics,
+        "transport": send.transport.value,
+        "source_event_id": send.source_event_id,
+        "correlation_id": send.correlation_id,
+        "traceparent": send.traceparent,
+        "created_at": send.created_at,
+        **{name: _state_value(send, name) for name in _STATE},
+    }
+
+
+def _state_value(send: Send, name: str) -> Any:
+    value = getattr(send, name)
+    return value.value if isinstance(value, SendStatus) else value
+
+
+@dataclass(frozen=True)
+class SendFilter:
+    meeting_id: uuid.UUID | None = None
+    kind: NotificationKind | None = None
+    status: SendStatus | None = None
+    recipient: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class NotificationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- sends -------------------------------------------------------------------------------
+
+    async def add_sends(self, new: Sequence[Send]) -> list[Send]:
+        """Inserts the sends whose key is new for their tenant; answers those inserted (a key
+        seen before is the same logical email: it is never sent twice)."""
+        if not new:
+            return []
+        statement = (
+            insert(sends)
+            .values([_values(s) for s in new])
+            .on_conflict_do_nothing(constraint="uq_sends_tenant_key")
+            .returning(sends.c.id)
+        )
+        inserted = set((await self.session.execute(statement)).scalars())
+        return [s for s in new if s.id in inserted]
+
+    async def save_state(self, send: Send) -> None:
+        await self.session.execute(
+            update(sends)
+            .where(sends.c.id == send.id)
+            .values({name: _state_value(send, name) for name in _STATE})
+        )
+
+    async def claim_due(self, now: datetime, limit: int, stale_before: datetime) -> list[Send]:
+        """Marks `sending` and returns due pending sends, oldest first; a send left `sending`
+        since before `stale_before` (its worker died) is due again."""
+        chosen = (
+            select(sends.c.id)
+            .where(
+                or_(
+                    and_(
+                        sends.c.status == SendStatus.PENDING.value, sends.c.next_attempt_at <= now
+                    ),
+                    and_(
+                        sends.c.status == SendStatus.SENDING.value,
+                        sends.c.updated_at < stale_before,
+                    ),
+                )
+            )
+            .order_by(sends.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            update(sends)
+            .where(sends.c.id.in_(chosen))
+            .values(status=SendStatus.SENDING.value, updated_at=now)
+            .returning(*sends.c)
+        )
+        return [_send(r) for r in rows.mappings()]
+
+    async def send(self, tenant_id: str, send_id: uuid.UUID, *, lock: bool = False) -> Send | None:
+        query = select(sends).where(sends.c.tenant_id == tenant_id, sends.c.id == send_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return _send(row) if row else None
+
+    async def by_message_id(self, tenant_id: str, message_id: str) -> Send | None:
+        row = (
+            (
+                await self.session.execute(
+                    select(sends)
+                    .where(
+                        sends.c.tenant_id == tenant_id, sends.c.provider_message_id == message_id
+                    )
+                    .with_for_update()
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _send(row) if row else None
+
+    async def resends_of(self, tenant_id: str, send_key: str) -> int:
+        rows = await self.session.execute(
+            select(sends.c.id).where(
+                sends.c.tenant_id == tenant_id, sends.c.send_key.like(f"{send_key}/resend-%")
+            )
+        )
+        return len(rows.all())
+
+    async def list_sends(
+        self,
+        tenant_id: str,
+        where: SendFilter,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[Send]:
+        query = select(sends).where(sends.c.tenant_id == tenant_id)
+        if where.meeting_id is not None:
+            query = query.where(sends.c.meeting_id == where.meeting_id)
+        if where.kind is not None:
+            query = query.where(sends.c.kind == where.kind.value)
+        if where.status is not None:
+            query = query.where(sends.c.status == where.status.value)
+        if where.recipient is not None:
+            query = query.where(sends.c.recipients.any(where.recipient.strip().lower()))
+        if where.since is not None:
+            query = query.where(sends.c.created_at >= where.since)
+        if where.until is not None:
+            query = query.where(sends.c.created_at < where.until)
+        if after is not None:
+            query = query.where(
+                or_(
+                    sends.c.created_at < after[0],
+                    and_(sends.c.created_at == after[0], sends.c.id < after[1]),
+                )
+            )
+        rows = await self.session.execute(
+            query.order_by(sends.c.created_at.desc(), sends.c.id.desc()).limit(limit)
+        )
+        return [_send(r) for r in rows.mappings()]
+
+    async def add_attempt(
+        self,
+        send_id: uuid.UUID,
+        attempt: int,
+        *,
+        status: int | None,
+        error_code: str | None,
+        error: str | None,
+        duration_ms: int,
+        at: datetime,
+    ) -> None:
+        await self.session.execute(
+            insert(send_attempts).values(
+                send_id=send_id,
+                attempt=attempt,
+                status=status,
+                error_code=error_code,
+                error=error,
+                duration_ms=duration_ms,
+                at=at,
+            )
+        )
+
+    async def attempts_of(self, send_id: uuid.UUID) -> list[RowMapping]:
+        rows = await self.session.execute(
+            select(send_attempts)
+            .where(send_attempts.c.send_id == send_id)
+            .order_by(send_attempts.c.id)
+        )
+        return list(rows.mappings())
+
+    # --- the latest state of each meeting ----------------------------------------------------
+
+    async def remember_meetings(self, states: Sequence[dict[str, Any]]) -> None:
+        """Keeps the newest snapshot per meeting (by its updated_at)."""
+        if not states:
+            return
+        statement = insert(meeting_states).values(list(states))
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[meeting_states.c.tenant_id, meeting_states.c.meeting_id],
+                set_={
+                    "snapshot": statement.excluded.snapshot,
+                    "updated_at": statement.excluded.updated_at,
+                },
+                where=meeting_states.c.updated_at <= statement.excluded.updated_at,
+            )
+        )
+
+    async def meeting_state(self, tenant_id: str, meeting_id: uuid.UUID) -> dict[str, Any] | None:
+        row = (
+            await self.session.execute(
+                select(meeting_states.c.snapshot).where(
+                    meeting_states.c.tenant_id == tenant_id,
+                    meeting_states.c.meeting_id == meeting_id,
+                )
+            )
+        ).first()
+        return dict(row.snapshot) if row else None
+
+    # --- tenant settings ----------------------------------------------------------------------
+
+    async def settings_of(self, tenant_ids: Sequence[str]) -> dict[str, RowMapping]:
+        rows = await self.session.execute(
+            select(tenant_settings).where(any_of(tenant_settings.c.tenant_id, set(tenant_ids)))
+        )
+        return {r["tenant_id"]: r for r in rows.mappings()}
+
+    async def save_settings(self, tenant_id: str, now: datetime, **values: Any) -> None:
+        statement = insert(tenant_settings).values(tenant_id=tenant_id, updated_at=now, **values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[tenant_settings.c.tenant_id],
+                set_={**{k: statement.excluded[k] for k in values}, "updated_at": now},
+            )
+        )
+
+    # --- suppressions and provider webhooks ---------------------------------------------------
+
+    async def suppressed(self, tenant_id: str, emails: Sequence[str]) -> dict[str, str]:
+        rows = await self.session.execute(
+            select(suppressions.c.email, suppressions.c.reason).where(
+                suppressions.c.tenant_id == tenant_id,
+                any_of(suppressions.c.email, {e.lower() for e in emails}),
+            )
+        )
+        return {email: reason for email, reason in rows}
+
+    async def suppress(
+        self, tenant_id: str, email: str, reason: str, send_id: uuid.UUID | None, at: datetime
+    ) -> None:
+        await self.session.execute(
+            insert(suppressions)
+            .values(tenant_id=tenant_id, email=email.lower(), reason=reason, send_id=send_id, at=at)
+            .on_conflict_do_nothing()
+        )
+
+    async def claim_webhook(
+        self, svix_id: str, tenant_id: str, kind: str, email_id: str | None, body: Any, at: datetime
+    ) -> bool:
+        """Records a provider event once; False when this svix-id was seen before."""
+        result = await self.session.execute(
+            insert(webhook_events)
+            .values(
+                svix_id=svix_id,
+                tenant_id=tenant_id,
+                type=kind,
+                email_id=email_id,
+                body=body,
+                received_at=at,
+            )
+            .on_conflict_do_nothing()
+            .returning(webhook_events.c.svix_id)
+        )
+        return result.first() is not None

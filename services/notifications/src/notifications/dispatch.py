@@ -1,0 +1,217 @@
+"""The dispatcher: claims due sends (`FOR UPDATE SKIP LOCKED`, so instances share the work and
+never take the same row), re-checks each against the meeting's latest state and the suppression
+list just before sending, hands it to the tenant's transport with its Idempotency-Key, and
+records the attempt and the outcome (NotificationSent / NotificationFailed) in one transaction.
+
+A crash between the provider's answer and that commit leaves the row `sending`; after
+`sending_lease_seconds` it is due again and sent with the same Idempotency-Key, which Resend
+answers with the original email (no second one)."""
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dealflow_libs import tracing
+from dealflow_libs.errors import is_transient
+from dealflow_schemas.meetings import MeetingSnapshot
+from dealflow_schemas.notifications import NOTIFICATIONS_TOPIC
+from notifications.domain.model import Send, SendStatus
+from notifications.domain.retry import RetryPolicy, SendFailure
+from notifications.domain.staleness import stale_reason
+from notifications.events import notification_failed, notification_sent
+from notifications.logical import logical_of
+from notifications.settings_store import tenant_config
+from notifications.transports.base import Accepted, Failure, SendError, Transport
+from notifications.transports.factory import TransportFactory, email_of
+from notifications.uow import NotificationsUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    concurrency: int = 32
+    poll_seconds: float = 0.5
+    max_attempts: int = 3
+    retry_base_seconds: float = 1.0
+    sending_lease_seconds: float = 120.0
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        uow: Callable[[], NotificationsUnitOfWork],
+        transports: TransportFactory,
+        settings: DispatchSettings,
+    ) -> None:
+        self.uow, self.transports, self.settings = uow, transports, settings
+        self.wake = asyncio.Event()
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self.rng = random.Random()
+        self.policy = RetryPolicy(
+            max_attempts=settings.max_attempts, base_seconds=settings.retry_base_seconds
+        )
+
+    def nudge(self) -> None:
+        self.wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                started = await self.dispatch_due()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("dispatcher: database unavailable (%s); retrying", exc)
+                started = 0
+            if started == 0 or len(self.in_flight) >= self.settings.concurrency:
+                self.wake.clear()
+                woken: asyncio.Future[Any] = asyncio.ensure_future(self.wake.wait())
+                waiters: list[asyncio.Future[Any]] = [woken, *self.in_flight]
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait(
+                        waiters, timeout=self.settings.poll_seconds, return_when="FIRST_COMPLETED"
+                    )
+                woken.cancel()
+
+    async def dispatch_due(self) -> int:
+        free = self.settings.concurrency - len(self.in_flight)
+        if free <= 0:
+            return 0
+        now = datetime.now(UTC)
+        stale_before = now - timedelta(seconds=self.settings.sending_lease_seconds)
+        async with self.uow() as uow:
+            claimed = await uow.notifications.claim_due(now, free, stale_before)
+            await uow.commit()
+        for send in claimed:
+            task = asyncio.create_task(self.deliver(send), name=f"send-{send.id}")
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        return len(claimed)
+
+    async def stop(self) -> None:
+        if self.in_flight:
+            await asyncio.gather(*self.in_flight, return_exceptions=True)
+
+    async def deliver(self, send: Send) -> None:
+        try:
+            await self._deliver(send)
+        except Exception:
+            # Left `sending`: due again after the lease, with the same Idempotency-Key.
+            log.exception("send %s could not be completed", send.id)
+
+    async def _deliver(self, send: Send) -> None:
+        now = datetime.now(UTC)
+        async with self.uow() as uow:
+            suppressed = await uow.notifications.suppressed(send.tenant_id, send.recipients)
+            state = await uow.notifications.meeting_state(send.tenant_id, send.meeting_id)
+            config = tenant_config(
+                (await uow.notifications.settings_of([send.tenant_id])).get(send.tenant_id)
+            )
+        reachable = [r for r in send.recipients if r.lower() not in suppressed]
+        if not reachable:
+            why = ", ".join(f"{r} ({suppressed[r.lower()]})" for r in send.recipients)
+            await self._end(send, SendStatus.SKIPPED, f"suppressed: {why}", failed=True)
+            return
+        if state is not None:
+            stale = stale_reason(
+                logical_of(send.logical), MeetingSnapshot.model_validate(state), now=now
+            )
+            if stale is not None:
+                await self._end(send, SendStatus.SKIPPED, f"{stale.reason.value}: {stale.detail}")
+                return
+        if config.transport is None:
+            await self._end(send, SendStatus.SKIPPED, "no email transport configured")
+            return
+        transport: Transport = self.transports.for_tenant(send.tenant_id, config.transport)
+        try:
+            accepted = await transport.send(email_of(send, reachable))
+        except SendError as error:
+            await self._failed(send, error)
+            return
+        await self._sent(send, accepted, reachable)
+
+    async def _sent(self, send: Send, accepted: Accepted, recipients: list[str]) -> None:
+        now = datetime.now(UTC)
+        send.attempts += 1
+        send.status, send.sent_at, send.updated_at = SendStatus.SENT, now, now
+        send.provider_message_id = accepted.message_id
+        send.error = send.error_code = None
+        if len(recipients) < len(send.recipients):
+            skipped = sorted(set(send.recipients) - set(recipients))
+            send.reason = f"not sent to suppressed {', '.join(skipped)}"
+        async with self.uow() as uow:
+            await uow.notifications.save_state(send)
+            await uow.notifications.add_attempt(
+                send.id,
+                send.attempts,
+                status=accepted.status,
+                error_code=None,
+                error=None,
+                duration_ms=accepted.duration_ms,
+                at=now,
+            )
+            self._publish(uow, send, notification_sent(send))
+            await uow.commit()
+
+    async def _failed(self, send: Send, error: SendError) -> None:
+        now = datetime.now(UTC)
+        counted = error.failure != Failure.QUOTA  # a quota wait is not the email's fault
+        attempt = send.attempts + 1
+        send.attempts += int(counted)
+        send.error, send.error_code, send.updated_at = error.message[:1000], error.code, now
+        publish = None
+        if error.failure == Failure.QUOTA:
+            send.status = SendStatus.PENDING
+            send.next_attempt_at = error.retry_at or now + timedelta(hours=1)
+            send.reason = (
+                f"waiting for the provider's quota until {send.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+            )
+        elif error.failure == Failure.REFUSED or send.attempts >= self.policy.max_attempts:
+            send.status = SendStatus.FAILED
+            send.reason = f"failed after {send.attempts} attempt(s): {error.code or error.failure}"
+            publish = notification_failed(send, now)
+        else:
+            failure = SendFailure(error.status, error.code, error.message, error.retry_after)
+            wait = self.policy.delay_seconds(send.attempts, failure, jitter=self.rng.random())
+            send.status, send.next_attempt_at = SendStatus.PENDING, now + timedelta(seconds=wait)
+        async with self.uow() as uow:
+            await uow.notifications.save_state(send)
+            await uow.notifications.add_attempt(
+                send.id,
+                attempt,
+                status=error.status,
+                error_code=error.code,
+                error=error.message[:1000],
+                duration_ms=error.duration_ms,
+                at=now,
+            )
+            if publish is not None:
+                self._publish(uow, send, publish)
+            await uow.commit()
+
+    async def _end(
+        self, send: Send, status: SendStatus, reason: str, *, failed: bool = False
+    ) -> None:
+        now = datetime.now(UTC)
+        send.status, send.reason, send.updated_at = status, reason, now
+        async with self.uow() as uow:
+            await uow.notifications.save_state(send)
+            if failed:
+                self._publish(uow, send, notification_failed(send, now))
+            await uow.commit()
+
+    def _publish(self, uow: NotificationsUnitOfWork, send: Send, event: object) -> None:
+        trail = {send.source_event_id: tracing.TraceContext(send.correlation_id, send.traceparent)}
+        with tracing.caused(trail):
+            uow.outbox.add(
+                event,  # type: ignore[arg-type]
+                topic=NOTIFICATIONS_TOPIC,
+                key=str(send.meeting_id),
+                tenant_id=send.tenant_id,
+            )

@@ -1,0 +1,1 @@
+"""How an email leaves: the Resend API or SMTP, behind one `Transport` protocol."""
