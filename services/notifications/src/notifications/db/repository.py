@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, any_, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -215,7 +215,8 @@ class NotificationRepository:
         if where.status is not None:
             query = query.where(sends.c.status == where.status.value)
         if where.recipient is not None:
-            query = query.where(sends.c.recipients.any(where.recipient.strip().lower()))
+            wanted = where.recipient.strip().lower()
+            query = query.where(literal(wanted) == any_(sends.c.recipients))
         if where.since is not None:
             query = query.where(sends.c.created_at >= where.since)
         if where.until is not None:
