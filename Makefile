@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution dealflow_emulators crm_push notifications
 
-.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm clean
+.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications clean
 
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into .uv/"
@@ -56,6 +56,9 @@ bench-attribution: install
 ## 100,000 leads seeded into PostgreSQL: the read model derived, GET /v1/leads p50/p99 per filter.
 bench-crm: install
 	@$(PY) bench/crm/run.py $(BENCH_ARGS)
+
+bench-notifications: install
+	@$(PY) bench/notifications/run.py $(BENCH_ARGS)
 
 bench-leads: install
 	@$(PY) bench/attribution/leads.py $(BENCH_ARGS)

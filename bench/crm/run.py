@@ -18,26 +18,19 @@ contact and one meeting per booking (must be 0). Issue 10's target: >= 500 pushe
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 
 import httpx
-import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crm_push.config import CrmPushSettings
 from crm_push.db.tables import tenants
 from dealflow_emulators.hubspot import HubSpotConfig
 from dealflow_libs.db import create_engine, session_factory
-from dealflow_libs.devstack.postgres import wait_for_port
-from dealflow_libs.testing.bench import service_database
+from dealflow_libs.testing.bench import publish_and_collect, service_database, start_process
 from dealflow_libs.testing.factories import meeting_event
-from dealflow_libs.testing.kafka import publish_event
 from dealflow_libs.testing.servers import free_port
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
 from dealflow_schemas.crm import CRM_TOPIC
@@ -66,16 +59,6 @@ class Figures:
         return (self.contacts - self.pushes) + (self.meetings - self.pushes)
 
 
-def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_for_port("127.0.0.1", port, timeout=60)
-    except TimeoutError:
-        process.kill()
-        raise
-    return process
-
-
 async def connect(crm: str, tenant: TenantCredentials) -> None:
     async with httpx.AsyncClient(base_url=crm, headers=tenant.auth, timeout=30) as api:
         answer = await api.post("/v1/crm/connect/hubspot", json={"private_app_token": TOKEN})
@@ -94,11 +77,6 @@ async def run_scenario(
         if name == "429s":
             fault = {"kind": "rate_limit", "ratio": 0.1, "seed": 7, "retry_after_ms": 0}
             (await control.post("/faults", json=fault)).raise_for_status()
-    consumer = AIOKafkaConsumer(CRM_TOPIC, bootstrap_servers=bootstrap, auto_offset_reset="latest")
-    await consumer.start()
-    await consumer.seek_to_end()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
-    await producer.start()
     run = uuid.uuid4().hex[:6]
     events = [
         meeting_event(
@@ -109,36 +87,13 @@ async def run_scenario(
         )
         for i in range(bookings)
     ]
-    wanted: set[str] = set()
-    results: list[dict[str, object]] = []
-    try:
-        with Progress(
-            TextColumn(f"{name:<6}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress:
-            task = progress.add_task(name, total=bookings)
-            started = time.perf_counter()
-            for event in events:
-                wanted.add(
-                    await publish_event(producer, MEETINGS_TOPIC, event, key=str(event.meeting_id))
-                )
-            while len(results) < bookings:
-                batch = await consumer.getmany(timeout_ms=1000)
-                for records in batch.values():
-                    for record in records:
-                        body = orjson.loads(record.value) if record.value else {}
-                        if body.get("source_event_id") in wanted:
-                            results.append(body)
-                progress.update(task, completed=len(results))
-                if time.perf_counter() - started > 600:
-                    raise TimeoutError(f"{len(results)}/{bookings} results after 600 s")
-            seconds = time.perf_counter() - started
-    finally:
-        await consumer.stop()
-        await producer.stop()
+    seconds, results = await publish_and_collect(
+        bootstrap,
+        MEETINGS_TOPIC,
+        [(e, str(e.meeting_id)) for e in events],
+        CRM_TOPIC,
+        label=name,
+    )
     async with httpx.AsyncClient(base_url=f"{emulator}/_emulator", timeout=30) as control:
         counts = (await control.get("/state")).json()["counts"]
         (await control.delete("/faults")).raise_for_status()
@@ -165,7 +120,7 @@ async def main(args: argparse.Namespace) -> None:
             "DEALFLOW_PUSH_CONCURRENCY": str(args.concurrency),
         }
         processes = [
-            start(
+            start_process(
                 [
                     sys.executable,
                     "-m",
@@ -177,7 +132,7 @@ async def main(args: argparse.Namespace) -> None:
                 env,
                 emulator_port,
             ),
-            start(
+            start_process(
                 [
                     sys.executable,
                     "-m",

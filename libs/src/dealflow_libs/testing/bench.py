@@ -3,14 +3,24 @@
 import math
 import os
 import shutil
+import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dealflow_libs.devstack.postgres import wait_for_port
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import prepare, start_stack
+from dealflow_libs.testing.kafka import publish_event
 from dealflow_libs.testing.servers import free_port
+from dealflow_schemas.base import EventModel
 
 
 def percentile(values: Iterable[float], p: float) -> float:
@@ -37,3 +47,58 @@ async def service_database(service: str) -> AsyncIterator[str]:
     finally:
         stack.stop()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def start_process(command: list[str], env: dict[str, str], port: int) -> "subprocess.Popen[bytes]":
+    """Starts a server process and waits until it listens on `port` (killed if it never does)."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_port("127.0.0.1", port, timeout=60)
+    except TimeoutError:
+        process.kill()
+        raise
+    return process
+
+
+async def publish_and_collect(
+    bootstrap: str,
+    publish_topic: str,
+    events: Sequence[tuple[EventModel, str]],
+    result_topic: str,
+    *,
+    label: str,
+    within: float = 600,
+) -> tuple[float, list[dict[str, Any]]]:
+    """Publishes (event, key) pairs and collects, from `result_topic`, the results whose
+    `caused_by` is one of them; answers (seconds from the first publish to the last result,
+    the results). A progress bar shows the results coming in."""
+    consumer = AIOKafkaConsumer(
+        result_topic, bootstrap_servers=bootstrap, auto_offset_reset="latest"
+    )
+    await consumer.start()
+    await consumer.seek_to_end()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    await producer.start()
+    wanted: set[str] = set()
+    results: list[dict[str, Any]] = []
+    columns = (TextColumn(f"{label:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns) as progress:
+            task = progress.add_task(label, total=len(events))
+            started = time.perf_counter()
+            for event, key in events:
+                wanted.add(await publish_event(producer, publish_topic, event, key=key))
+            while len(results) < len(events):
+                batch = await consumer.getmany(timeout_ms=1000)
+                for records in batch.values():
+                    for record in records:
+                        body = orjson.loads(record.value) if record.value else {}
+                        if body.get("caused_by") in wanted:
+                            results.append(body)
+                progress.update(task, completed=len(results))
+                if time.perf_counter() - started > within:
+                    raise TimeoutError(f"{len(results)}/{len(events)} results after {within} s")
+            return time.perf_counter() - started, results
+    finally:
+        await consumer.stop()
+        await producer.stop()
