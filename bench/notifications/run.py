@@ -12,7 +12,8 @@ on dealflow.notifications.v1:
 * `429s`: 10% of its answers are 429 (Retry-After 0), which the sends retry.
 Emails/s is bookings / (last result - first publish). Duplicates = emails in the emulator
 beyond one per NotificationSent (must be 0); a send whose three attempts all met a 429 ends
-failed (NotificationFailed, resend by hand), as the issue's "up to 3 attempts" says. Issue 11's target: >= 500 emails/s, 0 duplicates.
+failed (NotificationFailed, resend by hand), as the issue's "up to 3 attempts" says.
+Issue 11's target: >= 500 emails/s, 0 duplicates.
 """
 
 import argparse
