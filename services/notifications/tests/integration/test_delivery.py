@@ -197,3 +197,35 @@ async def test_settings_and_templates_are_validated_and_previewed(
     )
     assert reminder_preview.status_code == 200
     assert reminder_preview.json()["ics"] is None
+
+
+async def test_a_spent_daily_quota_waits_for_midnight_utc_without_burning_attempts(
+    configured: httpx.AsyncClient,
+    tenant: TenantCredentials,
+    emulator: ResendControl,
+    publish: Publish,
+) -> None:
+    await emulator.call("PATCH", "/config", {"daily_quota": 1})
+    first = f"quota1-{uuid.uuid4().hex[:6]}@prospect.io"
+    second = f"quota2-{uuid.uuid4().hex[:6]}@prospect.io"
+    await publish(
+        meeting_event(MeetingBooked, tenant_id=tenant.id, email=first, organizer=ORGANIZER)
+    )
+    await emails_to(emulator, first)
+    await publish(
+        meeting_event(MeetingBooked, tenant_id=tenant.id, email=second, organizer=ORGANIZER)
+    )
+
+    async def waiting() -> list[dict[str, Any]] | None:
+        found = [
+            n
+            for n in await notifications(configured, recipient=second)
+            if n["reason"] and "quota" in n["reason"]
+        ]
+        return found or None
+
+    (held,) = await eventually(waiting)
+    assert (held["status"], held["attempts"]) == ("pending", 0)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
+    assert f"until {tomorrow} 00:00 UTC" in held["reason"]
+    assert held["error_code"] == "daily_quota_exceeded"
