@@ -2,8 +2,9 @@
 
 Starts PostgreSQL and the broker (unless DEALFLOW_DATABASE_URL / DEALFLOW_KAFKA_BOOTSTRAP name
 running ones), creates topics and databases, migrates, seeds the `demo` tenant, starts the
-provider emulators (HubSpot, Pipedrive, Close, Notion; crm_push is pointed at them) and every
-installed service, and on Ctrl-C stops everything in reverse order.
+provider emulators (HubSpot, Pipedrive, Close, Notion, Resend, an SMTP sink; crm_push and
+notifications are pointed at them) and every installed service, and on Ctrl-C stops everything
+in reverse order.
 """
 
 import argparse
@@ -16,13 +17,21 @@ import sys
 import time
 from pathlib import Path
 
-from dealflow_libs.devstack.emulators import DEFAULT_BASE_PORT, LocalEmulators, emulator_env
+from dealflow_libs.devstack.emulators import (
+    DEFAULT_BASE_PORT,
+    LocalEmulators,
+    emulator_env,
+    send_resend_webhooks_to,
+)
 from dealflow_libs.devstack.postgres import wait_for_port
 from dealflow_libs.devstack.processes import PidFiles, StackBusyError, require_free_port
 from dealflow_libs.devstack.services import ServiceSpec, installed_services
 from dealflow_libs.devstack.stack import Stack, prepare, start_stack
 
 PROJECT_ROOT = Path.cwd()
+
+#: The development tenant the services' devseed modules create (ingest's `devseed.DEMO`).
+DEMO_TENANT = "demo"
 
 
 def say(message: str) -> None:
@@ -162,6 +171,9 @@ def run(args: argparse.Namespace) -> int:
             say(f"starting the provider emulators: {', '.join(emulators.ports)}")
             emulators.start()
         crm_push = f"http://127.0.0.1:{ports['crm_push']}" if "crm_push" in ports else None
+        if "resend" in emulators.urls and "notifications" in ports:
+            notifications = f"http://127.0.0.1:{ports['notifications']}"
+            send_resend_webhooks_to(emulators.urls, notifications, DEMO_TENANT)
         start_services(
             stack,
             services,
@@ -185,10 +197,16 @@ def run(args: argparse.Namespace) -> int:
             )
             print(f"    {name:<12} {url}  ({what})", flush=True)
         print(
-            "    demo tenant: 'demo', API key 'demo-api-key', Cal.com secret 'demo-calcom-secret', "
-            "Calendly key 'demo-calendly-secret'",
+            f"    demo tenant: '{DEMO_TENANT}', API key 'demo-api-key', Cal.com secret "
+            "'demo-calcom-secret', Calendly key 'demo-calendly-secret'",
             flush=True,
         )
+        if "resend" in emulators.urls:
+            print(
+                "    demo emails: sent through the resend emulator (its /_emulator/state, "
+                "objects 'emails'); reminders 72 h, 24 h and 2 h before each meeting",
+                flush=True,
+            )
         say("press Ctrl-C to stop")
         watched = dict(zip((s.name for s in services), processes, strict=True))
         if emulators.process is not None:

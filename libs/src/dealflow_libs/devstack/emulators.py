@@ -1,6 +1,7 @@
 """The provider emulators (services/emulators, docs/emulators.md) as `make run` runs them: one
 process, `python -m dealflow_emulators all --base-port N`, each emulator on N + its offset, and
-the settings that send crm_push to them instead of the real HubSpot, Pipedrive, Close and Notion.
+the settings that send crm_push to them instead of the real HubSpot, Pipedrive, Close and Notion,
+and notifications to the Resend emulator instead of Resend.
 
 The emulators package is a service-side package that depends on libs, so it is found by name
 (like the services' `devseed` modules), never imported at the top of a libs module.
@@ -15,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 from dealflow_libs.devstack.processes import PidFiles, require_free_port
 
 PACKAGE = "dealflow_emulators"
@@ -24,12 +27,13 @@ DEFAULT_BASE_PORT = 9101
 HUBSPOT_DEV_CLIENT_ID = "dealflow-dev"
 HUBSPOT_DEV_CLIENT_SECRET = "dealflow-dev-secret"  # noqa: S105 - the emulator's public dev app
 
-#: The crm_push setting that names each provider's API base URL.
+#: The setting that names each provider's API base URL (crm_push's CRMs, notifications' Resend).
 API_BASE_SETTINGS = {
     "hubspot": "DEALFLOW_HUBSPOT_API_BASE",
     "pipedrive": "DEALFLOW_PIPEDRIVE_API_BASE",
     "close": "DEALFLOW_CLOSE_API_BASE",
     "notion": "DEALFLOW_NOTION_API_BASE",
+    "resend": "DEALFLOW_RESEND_API_BASE",
 }
 
 
@@ -56,9 +60,9 @@ def emulator_ports(base_port: int) -> dict[str, int]:
 
 
 def emulator_env(urls: dict[str, str], crm_push_url: str | None) -> dict[str, str]:
-    """Settings pointing crm_push at the emulators in `urls` (name -> base URL); the HubSpot
-    OAuth app is the emulator's, and its redirect is crm_push's callback where it listens.
-    Anything the environment sets itself is left to it."""
+    """Settings pointing crm_push and notifications at the emulators in `urls` (name -> base
+    URL); the HubSpot OAuth app is the emulator's, and its redirect is crm_push's callback where
+    it listens. Anything the environment sets itself is left to it."""
     env = {API_BASE_SETTINGS[name]: url for name, url in urls.items() if name in API_BASE_SETTINGS}
     if "hubspot" in urls:
         env |= {
@@ -69,6 +73,18 @@ def emulator_env(urls: dict[str, str], crm_push_url: str | None) -> dict[str, st
         if crm_push_url:
             env["DEALFLOW_HUBSPOT_REDIRECT_URI"] = f"{crm_push_url}/v1/crm/callback/hubspot"
     return {k: v for k, v in env.items() if k not in os.environ}
+
+
+def send_resend_webhooks_to(urls: dict[str, str], notifications_url: str, tenant_id: str) -> None:
+    """The Resend emulator posts its delivery events (sent, delivered, bounced, ...) to
+    notifications' webhook of `tenant_id`, signed with the emulator's secret (the one the demo
+    tenant's transport is seeded with), as Resend does once a webhook is registered."""
+    answer = httpx.patch(
+        f"{urls['resend']}/_emulator/config",
+        json={"webhook_url": f"{notifications_url}/webhooks/resend/{tenant_id}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
 
 
 class LocalEmulators:
