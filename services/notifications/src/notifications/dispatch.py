@@ -25,7 +25,7 @@ from notifications.domain.retry import RetryPolicy, SendFailure
 from notifications.domain.staleness import stale_reason
 from notifications.events import notification_failed, notification_sent
 from notifications.logical import logical_of
-from notifications.settings_store import tenant_config
+from notifications.settings_store import TenantConfig, tenant_config
 from notifications.transports.base import Accepted, Failure, SendError, Transport
 from notifications.transports.factory import TransportFactory, email_of
 from notifications.uow import NotificationsUnitOfWork
@@ -40,6 +40,15 @@ class DispatchSettings:
     max_attempts: int = 3
     retry_base_seconds: float = 1.0
     sending_lease_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a send is checked against just before it goes: read with its claim."""
+
+    suppressed: dict[str, str]
+    state: dict[str, Any] | None
+    config: TenantConfig
 
 
 class Dispatcher:
@@ -87,9 +96,22 @@ class Dispatcher:
         stale_before = now - timedelta(seconds=self.settings.sending_lease_seconds)
         async with self.uow() as uow:
             claimed = await uow.notifications.claim_due(now, free, stale_before)
+            # What every claimed send is checked against, read once for the batch.
+            suppressed = await uow.notifications.suppressed_among(claimed)
+            states = await uow.notifications.meeting_states_of(claimed)
+            settings = await uow.notifications.settings_of(sorted({s.tenant_id for s in claimed}))
             await uow.commit()
         for send in claimed:
-            task = asyncio.create_task(self.deliver(send), name=f"send-{send.id}")
+            context = Context(
+                suppressed={
+                    email: reason
+                    for (tenant, email), reason in suppressed.items()
+                    if tenant == send.tenant_id
+                },
+                state=states.get((send.tenant_id, send.meeting_id)),
+                config=tenant_config(settings.get(send.tenant_id)),
+            )
+            task = asyncio.create_task(self.deliver(send, context), name=f"send-{send.id}")
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
         return len(claimed)
@@ -98,21 +120,16 @@ class Dispatcher:
         if self.in_flight:
             await asyncio.gather(*self.in_flight, return_exceptions=True)
 
-    async def deliver(self, send: Send) -> None:
+    async def deliver(self, send: Send, context: "Context") -> None:
         try:
-            await self._deliver(send)
+            await self._deliver(send, context)
         except Exception:
             # Left `sending`: due again after the lease, with the same Idempotency-Key.
             log.exception("send %s could not be completed", send.id)
 
-    async def _deliver(self, send: Send) -> None:
+    async def _deliver(self, send: Send, context: "Context") -> None:
         now = datetime.now(UTC)
-        async with self.uow() as uow:
-            suppressed = await uow.notifications.suppressed(send.tenant_id, send.recipients)
-            state = await uow.notifications.meeting_state(send.tenant_id, send.meeting_id)
-            config = tenant_config(
-                (await uow.notifications.settings_of([send.tenant_id])).get(send.tenant_id)
-            )
+        suppressed, state, config = context.suppressed, context.state, context.config
         reachable = [r for r in send.recipients if r.lower() not in suppressed]
         if not reachable:
             why = ", ".join(f"{r} ({suppressed[r.lower()]})" for r in send.recipients)

@@ -312,14 +312,31 @@ class NotificationRepository:
 
     # --- suppressions and provider webhooks ---------------------------------------------------
 
-    async def suppressed(self, tenant_id: str, emails: Sequence[str]) -> dict[str, str]:
+    async def suppressed_among(self, sends_: Sequence[Send]) -> dict[tuple[str, str], str]:
+        """(tenant, email) -> reason, for the recipients of these sends that are suppressed."""
+        emails = {r.lower() for s in sends_ for r in s.recipients}
+        tenants_ = {s.tenant_id for s in sends_}
+        if not emails:
+            return {}
         rows = await self.session.execute(
-            select(suppressions.c.email, suppressions.c.reason).where(
-                suppressions.c.tenant_id == tenant_id,
-                any_of(suppressions.c.email, {e.lower() for e in emails}),
+            select(suppressions.c.tenant_id, suppressions.c.email, suppressions.c.reason).where(
+                any_of(suppressions.c.tenant_id, tenants_), any_of(suppressions.c.email, emails)
             )
         )
-        return {email: reason for email, reason in rows}
+        return {(tenant, email): reason for tenant, email, reason in rows}
+
+    async def meeting_states_of(
+        self, sends_: Sequence[Send]
+    ) -> dict[tuple[str, uuid.UUID], dict[str, Any]]:
+        meeting_ids = {s.meeting_id for s in sends_}
+        if not meeting_ids:
+            return {}
+        rows = await self.session.execute(
+            select(
+                meeting_states.c.tenant_id, meeting_states.c.meeting_id, meeting_states.c.snapshot
+            ).where(any_of(meeting_states.c.meeting_id, meeting_ids))
+        )
+        return {(t, m): dict(snapshot) for t, m, snapshot in rows}
 
     async def suppress(
         self, tenant_id: str, email: str, reason: str, send_id: uuid.UUID | None, at: datetime
