@@ -1,5 +1,6 @@
 """The whole system as `make run` starts it: one process per service, real PostgreSQL and broker,
-and the provider emulators (one process) standing in for HubSpot, Pipedrive, Close and Notion.
+and the provider emulators (one process) standing in for HubSpot, Pipedrive, Close, Notion and
+Resend.
 
 Tests talk to it only as its users do: signed webhooks, HTTP APIs and Kafka topics; the
 emulators are looked at through their control endpoints (`/_emulator/state`).
@@ -40,6 +41,19 @@ PERSONAL_DOMAIN = "family-mail.org"
 
 #: The HubSpot emulator's private-app token (docs/emulators.md).
 HUBSPOT_TOKEN = "pat-na1-dealflow-dev"
+
+#: The Resend emulator's API key and webhook signing secret (docs/emulators.md).
+RESEND_API_KEY = "re_dev_api_key"
+RESEND_WEBHOOK_SECRET = "whsec_ZGVhbGZsb3ctZGV2LXJlc2VuZC13ZWJob29rLWtleSE="
+
+#: The e2e tenant's sender routing: an organizer's registrable domain -> from-address.
+SENDERS = {
+    "routes": [
+        {"domain": "revenueengineer.com", "from_address": "benjamin.crane@revenueengineer.com"},
+        {"domain": "outboundsolutions.com", "from_address": "team@outboundsolutions.com"},
+    ],
+    "default": {"from_address": "team@outboundsolutions.com"},
+}
 
 
 @dataclass
@@ -250,6 +264,36 @@ async def hubspot(system: System) -> System:
         f"{system.urls['crm_push']}/v1/crm/config", json=config, headers=system.auth
     )
     assert configured.status_code == 200, configured.text
+    return system
+
+
+@pytest.fixture(scope="session")
+async def mailer(system: System) -> System:
+    """The e2e tenant's emails: senders and the Resend transport (the emulator) set through
+    notifications' API as a customer does it. Until then its bookings send nothing (no senders),
+    so the journeys that do not look at emails leave the emulator's rate limit alone."""
+
+    async def notifications_knows_the_tenant() -> bool:
+        response = await system.http.get(
+            f"{system.urls['notifications']}/v1/settings/senders", headers=system.auth
+        )
+        return response.status_code == 200
+
+    await eventually(
+        notifications_knows_the_tenant, within=60, what="tenant known to notifications"
+    )
+    senders = await system.http.put(
+        f"{system.urls['notifications']}/v1/settings/senders", json=SENDERS, headers=system.auth
+    )
+    assert senders.status_code == 200, senders.text
+    transport = await system.http.put(
+        f"{system.urls['notifications']}/v1/settings/transport",
+        json={"kind": "resend", "api_key": RESEND_API_KEY, "webhook_secret": RESEND_WEBHOOK_SECRET},
+        headers=system.auth,
+    )
+    assert transport.status_code == 200, transport.text
+    assert RESEND_API_KEY not in transport.text
+    assert RESEND_WEBHOOK_SECRET not in transport.text
     return system
 
 

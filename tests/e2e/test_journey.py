@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
+from icalendar import Calendar
 
 from dealflow_libs.testing.kafka import TopicProbe, header
 from ingest.domain.signatures import signed_headers
@@ -248,6 +249,34 @@ async def final_push(
         return found[0] if found and found[0]["status"] not in ("pending", "running") else None
 
     return await eventually(ended, within=within, what=f"crm_push's push of {source_event_type}")
+
+
+async def test_a_booking_confirmation_is_emailed_from_the_organizers_domain(
+    mailer: System,
+) -> None:
+    system = mailer
+    organizer = f"someone-{uuid.uuid4().hex[:4]}@revenueengineer.com"
+    email, start = f"jane@{company()}", soon(days=4)
+    body = calcom("BOOKING_CREATED", uid=uuid.uuid4().hex, email=email, start=start)
+    body["payload"]["organizer"]["email"] = organizer
+    response = await system.webhook("calcom", body)
+    assert response.status_code == 202, response.text
+
+    async def confirmation() -> dict | None:
+        emails = (await system.emulated("resend"))["emails"]
+        return next((e for e in emails if email in e["to"]), None)
+
+    sent = await eventually(confirmation, within=30, what=f"confirmation to {email}")
+    assert sent["from"] == "benjamin.crane@revenueengineer.com"
+    assert sent["reply_to"] in (organizer, [organizer])
+    meeting = await meeting_of(system, email, lambda m: m["notification_sent_at"] is not None)
+    [invite] = [a for a in sent["attachments"] if a["filename"].endswith(".ics")]
+    calendar = Calendar.from_ical(invite["text"])
+    [event] = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "REQUEST"
+    assert str(event["UID"]) == f"{meeting['meeting_id']}@dealflow"
+    assert event["DTSTART"].dt == start
+    assert datetime.fromisoformat(meeting["notification_sent_at"]) <= datetime.now(UTC)
 
 
 async def test_lost_deal_with_reason(system: System) -> None:
