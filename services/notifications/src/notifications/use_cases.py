@@ -9,7 +9,12 @@ from typing import Any
 from dealflow_libs.http import ApiError
 from dealflow_libs.ids import new_id
 from dealflow_libs.secretbox import SecretBox
-from notifications.domain.delivery import MalformedDeliveryEvent, parse_delivery_event
+from notifications.domain.delivery import (
+    MalformedDeliveryEvent,
+    advances,
+    delivery_name,
+    parse_delivery_event,
+)
 from notifications.domain.model import Send, SendStatus
 from notifications.domain.senders import SenderTable
 from notifications.domain.sends import idempotency_key
@@ -137,14 +142,16 @@ async def record_delivery(
         applied = "recorded"
         if event is not None:
             send = await uow.notifications.by_message_id(tenant_id, event.email_id)
-            if send is not None:
-                send.delivery, send.updated_at = event.type.value.removeprefix("email."), now
+            if send is not None and advances(send.delivery, event.type):
+                send.delivery, send.updated_at = delivery_name(event.type), now
                 await uow.notifications.save_state(send)
                 applied = f"{send.id}: {send.delivery}"
+            elif send is not None:
+                applied = f"{send.id}: already {send.delivery}"
             if event.suppresses:
                 for address in event.recipients:
                     await uow.notifications.suppress(
-                        tenant_id, address, event.type.value.removeprefix("email."),
+                        tenant_id, address, delivery_name(event.type),
                         send.id if send else None, now,
                     )  # fmt: skip
                 applied += "; suppressed " + ", ".join(event.recipients)

@@ -91,3 +91,31 @@ def parse_delivery_event(payload: Any) -> DeliveryEvent | None:
         detail=_text(bounce.get("message")) or _text(failed.get("reason")),
         bounce_type=_text(bounce.get("type")),
     )
+
+
+#: How far along an email is, as its delivery events say; events arrive in any order (Resend
+#: promises none), so a send's delivery only moves forward. A bounce, complaint, failure or
+#: suppression is where an email ends.
+_PROGRESS: dict[str, int] = {
+    "scheduled": 0,
+    "sent": 1,
+    "delivery_delayed": 2,
+    "delivered": 3,
+    "opened": 4,
+    "clicked": 5,
+    "bounced": 6,
+    "complained": 6,
+    "failed": 6,
+    "suppressed": 6,
+}
+
+
+def delivery_name(kind: DeliveryType) -> str:
+    return kind.value.removeprefix("email.")
+
+
+def advances(current: str | None, kind: DeliveryType) -> bool:
+    """Whether an event of `kind` moves a send whose delivery is `current` forward."""
+    if current is None:
+        return True
+    return _PROGRESS.get(delivery_name(kind), 0) > _PROGRESS.get(current, 0)
