@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from dealflow_schemas.deals import DealStage, LostReason
 from deals.api.deps import Ctx, Tenant
-from deals.domain.analytics import lost_analysis, pipeline_summary
+from deals.domain.analytics import lost_from_groups, pipeline_from_groups
 
 router = APIRouter(tags=["pipeline"])
 
@@ -49,14 +49,14 @@ class LostAnalysisOut(BaseModel):
 async def pipeline(ctx: Ctx, tenant: Tenant) -> PipelineOut:
     """Values are summed as stored; `currencies` lists the currencies involved (no conversion)."""
     async with ctx.uow() as uow:
-        rows = await uow.deals.active_deals(tenant)
-    summary = pipeline_summary((stage, value, probability) for stage, value, probability, _ in rows)
+        figures = pipeline_from_groups(await uow.deals.pipeline_groups(tenant))
+    summary = figures.summary
     return PipelineOut(
         stages=[StageOut(**s.__dict__) for s in summary.stages],
         count=summary.count,
         total_value=summary.total_value,
         weighted_value=summary.weighted_value,
-        currencies=sorted({currency for *_, currency in rows}),
+        currencies=figures.currencies,
     )
 
 
@@ -64,11 +64,11 @@ async def pipeline(ctx: Ctx, tenant: Tenant) -> PipelineOut:
 async def lost(ctx: Ctx, tenant: Tenant, days: int = Query(90, ge=1, le=3650)) -> LostAnalysisOut:
     since = datetime.now(UTC) - timedelta(days=days)
     async with ctx.uow() as uow:
-        rows = await uow.deals.lost_since(tenant, since)
-    reasons = lost_analysis((r, v, d, s) for r, v, d, s in rows)
+        groups = await uow.deals.lost_groups(tenant, since)
+    reasons = lost_from_groups(groups)
     return LostAnalysisOut(
         days=days,
         since=since,
-        total_lost=len(rows),
+        total_lost=sum(g.count for g in groups),
         reasons=[LostOut(**r.__dict__) for r in reasons],
     )

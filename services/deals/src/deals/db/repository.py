@@ -6,21 +6,24 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text, tuple_
+from sqlalchemy import Select, and_, func, literal_column, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs.db import insert_new
 from dealflow_schemas.deals import DealStage, DealStatus
+from deals.db.summaries_sql import RECOMPUTE
 from deals.db.tables import (
     companies,
     deal_activities,
+    deal_summaries,
     deals,
     meeting_attributions,
     meeting_records,
     people,
     stage_history,
 )
+from deals.domain.analytics import LostGroup, StageGroup, SummaryDifference
 from deals.domain.company import Company, MeetingRecord
 from deals.domain.deal import Deal
 from deals.domain.journeys import MeetingJourney
@@ -327,29 +330,82 @@ class DealRepository:
             )
         ).all()
 
-    async def active_deals(self, tenant_id: str) -> Sequence[Any]:
-        rows = await self.session.execute(
-            select(deals.c.stage, deals.c.value, deals.c.probability, deals.c.currency).where(
-                deals.c.tenant_id == tenant_id, deals.c.status == DealStatus.ACTIVE
-            )
-        )
-        return rows.all()
-
-    async def lost_since(self, tenant_id: str, since: datetime) -> Sequence[Any]:
+    async def pipeline_groups(self, tenant_id: str) -> Sequence[StageGroup]:
+        """Active deals per (stage, currency) from the read model: a few hundred rows, however
+        many deals the tenant has."""
+        s = deal_summaries.c
         rows = await self.session.execute(
             select(
-                deals.c.lost_reason,
-                deals.c.value,
-                deals.c.days_to_close,
-                deals.c.stage_before_close,
-            ).where(
-                deals.c.tenant_id == tenant_id,
-                deals.c.status == DealStatus.LOST,
-                deals.c.closed_at >= since,
+                s.stage,
+                s.currency,
+                func.sum(s.deals),
+                func.sum(s.value_sum),
+                func.sum(s.probability_sum),
+                func.sum(s.weighted_sum),
             )
+            .where(s.tenant_id == tenant_id, s.status == DealStatus.ACTIVE)
+            .group_by(s.stage, s.currency)
+            .having(func.sum(s.deals) > 0)
+            .order_by(s.stage, s.currency)
         )
-        return rows.all()
+        return [StageGroup(*row) for row in rows]
 
+    async def lost_groups(self, tenant_id: str, since: datetime) -> Sequence[LostGroup]:
+        """Deals lost since `since` per (reason, stage left), from ix_deals_tenant_lost_closed."""
+        c = deals.c
+        rows = await self.session.execute(
+            select(
+                c.lost_reason,
+                c.stage_before_close,
+                func.count(),
+                func.sum(c.value),
+                func.sum(c.days_to_close),
+                func.count(c.days_to_close),
+            )
+            .where(
+                c.tenant_id == tenant_id,
+                # A literal, not a parameter, so every plan (generic ones too) matches the
+                # partial index's predicate.
+                c.status == literal_column("'lost'"),
+                c.closed_at >= since,
+            )
+            .group_by(c.lost_reason, c.stage_before_close)
+            .order_by(c.lost_reason, c.stage_before_close)
+        )
+        return [LostGroup(*row) for row in rows]
+
+    async def summary_differences(self, tenant_id: str | None) -> Sequence[SummaryDifference]:
+        """Every (tenant, status, stage, currency) whose maintained summary differs from a full
+        recompute from the rows (none, unless something bypassed the trigger)."""
+        where = "WHERE tenant_id = :tenant" if tenant_id else ""
+        kept_where = "WHERE tenant_id = :tenant" if tenant_id else ""
+        rows = await self.session.execute(
+            text(_DIFFERENCES.format(recompute=RECOMPUTE.format(where=where), where=kept_where)),
+            {"tenant": tenant_id} if tenant_id else {},
+        )
+        return [SummaryDifference(*row) for row in rows]
+
+
+_DIFFERENCES = """
+    WITH kept AS (
+        SELECT tenant_id, status, stage, currency, sum(deals) AS deals, sum(value_sum) AS value_sum,
+               sum(probability_sum) AS probability_sum, sum(weighted_sum) AS weighted_sum
+        FROM deal_summaries {where}
+        GROUP BY tenant_id, status, stage, currency
+    ),
+    recomputed AS ({recompute})
+    SELECT tenant_id, status, stage, currency,
+           COALESCE(k.deals, 0), COALESCE(r.deals, 0),
+           COALESCE(k.value_sum, 0), COALESCE(r.value_sum, 0),
+           COALESCE(k.probability_sum, 0), COALESCE(r.probability_sum, 0),
+           COALESCE(k.weighted_sum, 0), COALESCE(r.weighted_sum, 0)
+    FROM kept AS k FULL JOIN recomputed AS r USING (tenant_id, status, stage, currency)
+    WHERE (COALESCE(k.deals, 0), COALESCE(k.value_sum, 0), COALESCE(k.probability_sum, 0),
+           COALESCE(k.weighted_sum, 0))
+      IS DISTINCT FROM (COALESCE(r.deals, 0), COALESCE(r.value_sum, 0),
+           COALESCE(r.probability_sum, 0), COALESCE(r.weighted_sum, 0))
+    ORDER BY tenant_id, status, stage, currency
+"""
 
 _LOCK_SQL = text(
     "SELECT pg_advisory_xact_lock(id)"

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     Table,
     Text,
     UniqueConstraint,
@@ -82,6 +83,15 @@ deals = Table(
     timestamp("created_at", nullable=False),
     timestamp("updated_at", nullable=False),
     Index("ix_deals_tenant_created", "tenant_id", "created_at", "id"),
+    # Lost-deal analysis over a closing window, answered from the index alone (the query spells
+    # status = 'lost' as a literal, so generic plans of the prepared statement match it too).
+    Index(
+        "ix_deals_tenant_lost_closed",
+        "tenant_id",
+        "closed_at",
+        postgresql_include=["lost_reason", "stage_before_close", "value", "days_to_close"],
+        postgresql_where=text("status = 'lost'"),
+    ),
     # At most one active deal per company, whatever the application does.
     Index(
         "uq_deals_one_active_per_company",
@@ -90,6 +100,23 @@ deals = Table(
         unique=True,
         postgresql_where=text("status = 'active'"),
     ),
+)
+
+#: The pipeline's read model: per tenant, status, stage and currency the deals' count and sums,
+#: in shards that concurrent writers share out; kept by a trigger on `deals` (db.summaries_sql).
+deal_summaries = Table(
+    "deal_summaries",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("status", enum_type(DealStatus, "deal_status"), primary_key=True),
+    Column("stage", enum_type(DealStage, "deal_stage"), primary_key=True),
+    Column("currency", Text, primary_key=True),
+    Column("shard", SmallInteger, primary_key=True),
+    Column("deals", BigInteger, nullable=False),
+    Column("value_sum", Numeric, nullable=False),
+    Column("probability_sum", BigInteger, nullable=False),
+    #: sum(value x probability): weighted value is this / 100, rounded once, as the API always did.
+    Column("weighted_sum", Numeric, nullable=False),
 )
 
 stage_history = Table(

@@ -1,8 +1,12 @@
-"""Pipeline summary and lost-deal analysis. Pure."""
+"""Pipeline summary and lost-deal analysis. Pure.
+
+The API answers from groups the database sums (`*_from_groups`); `pipeline_summary` and
+`lost_analysis` compute the same from one row per deal, the reference a recompute compares with.
+"""
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dealflow_libs.money import to_cents
@@ -26,6 +30,49 @@ class PipelineSummary:
     count: int
     total_value: Decimal
     weighted_value: Decimal
+
+
+@dataclass(frozen=True)
+class StageGroup:
+    """Active deals of one stage and currency: count and sums."""
+
+    stage: DealStage
+    currency: str
+    count: int
+    value_sum: Decimal
+    probability_sum: int
+    weighted_sum: Decimal  # sum(value x probability)
+
+
+@dataclass(frozen=True)
+class PipelineFigures:
+    summary: PipelineSummary
+    currencies: list[str] = field(default_factory=list)
+
+
+def pipeline_from_groups(groups: Iterable[StageGroup]) -> PipelineFigures:
+    """The same figures as `pipeline_summary` over the deals the groups sum (to the cent)."""
+    by_stage: dict[DealStage, list[StageGroup]] = {stage: [] for stage in OPEN_STAGES}
+    for group in groups:
+        by_stage.setdefault(group.stage, []).append(group)
+    stages = []
+    for stage, items in by_stage.items():
+        count = sum(g.count for g in items)
+        probabilities = sum(g.probability_sum for g in items)
+        stages.append(
+            StageSummary(
+                stage=stage,
+                count=count,
+                total_value=sum((g.value_sum for g in items), ZERO),
+                average_probability=round(probabilities / count, 2) if count else None,
+            )
+        )
+    everything = [g for items in by_stage.values() for g in items]
+    weighted = to_cents(sum((g.weighted_sum for g in everything), ZERO) / 100)
+    summary = PipelineSummary(
+        stages, sum(s.count for s in stages), sum((s.total_value for s in stages), ZERO), weighted
+    )
+    return PipelineFigures(summary, sorted({g.currency for g in everything if g.count}))
 
 
 def pipeline_summary(rows: Iterable[tuple[DealStage, Decimal | None, int]]) -> PipelineSummary:
@@ -84,3 +131,66 @@ def lost_analysis(
             )
         )
     return sorted(summaries, key=lambda s: (-s.count, s.reason.value))
+
+
+@dataclass(frozen=True)
+class LostGroup:
+    """Deals lost for one reason at one stage: count and sums."""
+
+    reason: LostReason
+    stage: DealStage | None
+    count: int
+    value_sum: Decimal | None
+    days_sum: int | None
+    days_count: int
+
+
+def lost_from_groups(groups: Iterable[LostGroup]) -> list[LostReasonSummary]:
+    """The same figures as `lost_analysis` over the deals the groups sum."""
+    grouped: dict[LostReason, list[LostGroup]] = {}
+    for group in groups:
+        grouped.setdefault(group.reason, []).append(group)
+    summaries = []
+    for reason, items in grouped.items():
+        days_count = sum(g.days_count for g in items)
+        stages = Counter[DealStage]()
+        for g in items:
+            if g.stage is not None:
+                stages[g.stage] += g.count
+        summaries.append(
+            LostReasonSummary(
+                reason=reason,
+                count=sum(g.count for g in items),
+                lost_value=sum((g.value_sum for g in items if g.value_sum is not None), ZERO),
+                average_days_in_pipeline=round(sum(g.days_sum or 0 for g in items) / days_count, 1)
+                if days_count
+                else None,
+                most_lost_at_stage=_most_frequent_stage(stages),
+            )
+        )
+    return sorted(summaries, key=lambda s: (-s.count, s.reason.value))
+
+
+def _most_frequent_stage(stages: Counter[DealStage]) -> DealStage | None:
+    """Most frequent stage; ties go to the earlier stage in the pipeline."""
+    if not stages:
+        return None
+    return min(stages, key=lambda s: (-stages[s], OPEN_STAGES.index(s) if s in OPEN_STAGES else 99))
+
+
+@dataclass(frozen=True)
+class SummaryDifference:
+    """One summary key where the maintained read model and a recompute from the rows differ."""
+
+    tenant_id: str
+    status: str
+    stage: str
+    currency: str
+    kept_deals: int
+    recomputed_deals: int
+    kept_value: Decimal
+    recomputed_value: Decimal
+    kept_probability: int
+    recomputed_probability: int
+    kept_weighted: Decimal
+    recomputed_weighted: Decimal
