@@ -274,47 +274,8 @@ class DealRepository:
             )
         ).all()
 
-    async def list(
-        self,
-        tenant_id: str,
-        *,
-        status: DealStatus | None,
-        stage: DealStage | None,
-        company_domain: str | None,
-        created_since: datetime | None,
-        created_until: datetime | None,
-        closed_since: datetime | None,
-        closed_until: datetime | None,
-        after: tuple[datetime, uuid.UUID] | None,
-        limit: int,
-    ) -> Sequence[Deal]:
-        c = deals.c
-        query: Select[Any] = select(Deal).where(c.tenant_id == tenant_id)
-        for condition in (
-            c.status == status if status else None,
-            c.stage == stage if stage else None,
-            c.company_id.in_(
-                select(companies.c.id).where(
-                    companies.c.tenant_id == tenant_id, companies.c.domain == company_domain.lower()
-                )
-            )
-            if company_domain
-            else None,
-            c.created_at >= created_since if created_since else None,
-            c.created_at < created_until if created_until else None,
-            c.closed_at >= closed_since if closed_since else None,
-            c.closed_at < closed_until if closed_until else None,
-        ):
-            if condition is not None:
-                query = query.where(condition)
-        if after is not None:
-            at, last_id = after
-            query = query.where(or_(c.created_at < at, and_(c.created_at == at, c.id < last_id)))
-        return (
-            await self.session.scalars(
-                query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
-            )
-        ).all()
+    async def list(self, tenant_id: str, **filters: Any) -> Sequence[Deal]:
+        return (await self.session.scalars(list_query(tenant_id, **filters))).all()
 
     async def list_companies(
         self, tenant_id: str, *, domain: str | None, after: tuple[str, uuid.UUID] | None, limit: int
@@ -406,6 +367,51 @@ _DIFFERENCES = """
            COALESCE(r.probability_sum, 0), COALESCE(r.weighted_sum, 0))
     ORDER BY tenant_id, status, stage, currency
 """
+
+
+def list_query(
+    tenant_id: str,
+    *,
+    status: DealStatus | None,
+    stage: DealStage | None,
+    company_domain: str | None,
+    created_since: datetime | None,
+    created_until: datetime | None,
+    closed_since: datetime | None,
+    closed_until: datetime | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> Select[Any]:
+    """A page of a tenant's deals, newest first (filters are all optional keyword arguments)."""
+    c = deals.c
+    query: Select[Any] = select(Deal).where(c.tenant_id == tenant_id)
+    for condition in (
+        c.status == status if status else None,
+        c.stage == stage if stage else None,
+        c.company_id.in_(
+            select(companies.c.id).where(
+                companies.c.tenant_id == tenant_id, companies.c.domain == company_domain.lower()
+            )
+        )
+        if company_domain
+        else None,
+        c.created_at >= created_since if created_since else None,
+        c.created_at < created_until if created_until else None,
+        c.closed_at >= closed_since if closed_since else None,
+        c.closed_at < closed_until if closed_until else None,
+    ):
+        if condition is not None:
+            query = query.where(condition)
+    if after is not None:
+        at, last_id = after
+        # `created_at <= at` bounds the index range; the OR alone would be a filter over
+        # every newer row of the tenant (a deep page read most of the tenant's deals).
+        query = query.where(
+            c.created_at <= at,
+            or_(c.created_at < at, and_(c.created_at == at, c.id < last_id)),
+        )
+    return query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+
 
 _LOCK_SQL = text(
     "SELECT pg_advisory_xact_lock(id)"
