@@ -11,7 +11,7 @@ import httpx
 from dealflow_emulators.registry import available, listeners
 from dealflow_libs.devstack.emulators import LocalEmulators
 from dealflow_libs.testing.devstack import free_emulator_base
-from dealflow_libs.testing.servers import free_port
+from dealflow_libs.testing.servers import free_ports_in_a_row
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[str]) -> dict[str, object]:
@@ -32,9 +32,7 @@ def _smtp_banner(port: int) -> bytes:
 
 
 def test_all_serves_every_available_emulator_on_its_offset() -> None:
-    base = free_port()
-    while any(_taken(listener.port) for listener in listeners(base)):
-        base = free_port()
+    base = free_ports_in_a_row(len(listeners(0)))
     process = subprocess.Popen(
         [sys.executable, "-m", "dealflow_emulators", "all", "--base-port", str(base)],
         stdout=subprocess.PIPE,
@@ -64,11 +62,6 @@ def test_all_serves_every_available_emulator_on_its_offset() -> None:
     assert f"hubspot emulator: http://127.0.0.1:{base}" in output
     assert f"resend emulator: http://127.0.0.1:{base + 4}" in output
     assert f"smtp emulator: smtp://127.0.0.1:{base + 5}" in output
-
-
-def _taken(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_make_runs_emulators_listen_on_every_port_it_reserves(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """Real PostgreSQL and broker for tests: given by environment, testcontainers, or local wheels."""
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -20,12 +21,25 @@ def free_port() -> int:
         return port
 
 
-def free_ports_in_a_row(count: int, *, attempts: int = 50) -> int:
+def _ephemeral_low() -> int:
+    """Where the kernel starts handing out ports to outgoing connections."""
+    try:
+        low = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]
+        return int(low)
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_ports_in_a_row(count: int, *, attempts: int = 200) -> int:
     """The first of `count` consecutive ports that are free now (for servers that take a base
-    port, like the emulators)."""
+    port, like the emulators). Picked below the ephemeral range: ports in it are handed to
+    outgoing connections at any moment, so a run of them found free can be taken before the
+    server binds (a flaky "address already in use")."""
+    rng = random.Random()
+    high = max(11_000, _ephemeral_low()) - count
     for _ in range(attempts):
-        first = free_port()
-        if first + count <= 65536 and not any(port_in_use(first + i) for i in range(1, count)):
+        first = rng.randrange(10_000, high)
+        if not any(port_in_use(first + i) for i in range(count)):
             return first
     raise RuntimeError(f"found no {count} free ports in a row")
 
