@@ -233,60 +233,77 @@ class ProviderHttp:
             )
             log = _call_log.get()
             (self.calls if log is None else log).append(record)
-            started = time.perf_counter()
-            try:
-                headers = {**self.extra_headers, **(await self.auth.headers())}
-                response = await self.client.request(
-                    method,
-                    self.base_url.rstrip("/") + path,
-                    json=json,
-                    params=params,
-                    data=data,
-                    headers=headers,
-                )
-            except httpx.TimeoutException as exc:
-                record.duration_ms = round((time.perf_counter() - started) * 1000)
-                record.error_code = "timeout"
-                record.error_message = f"no answer within the timeout ({type(exc).__name__})"
-                raise ProviderError(
-                    FailureKind.UNAVAILABLE,
-                    record.error_message,
-                    code="timeout",
-                    uncertain=method in _WRITE_METHODS,
-                ) from exc
-            except httpx.TransportError as exc:
-                record.duration_ms = round((time.perf_counter() - started) * 1000)
-                record.error_code = "connection_error"
-                record.error_message = f"{type(exc).__name__}: {exc}"[:500]
-                raise ProviderError(
-                    FailureKind.UNAVAILABLE,
-                    record.error_message,
-                    code="connection_error",
-                    uncertain=method in _WRITE_METHODS,
-                ) from exc
-            record.duration_ms = round((time.perf_counter() - started) * 1000)
-            record.status = response.status_code
+            response = await self._send(record, path, json=json, params=params, data=data)
             body = _decode(response)
             record.response_body = _loggable(body)
             if response.is_success:
                 return body
             code, message = self.error_reader(response, body)
             record.error_code, record.error_message = code, message[:1000]
-            status = response.status_code
-            if status == 401 and not retried_auth and await self.auth.after_unauthorized():
-                retried_auth = True
+            unauthorized = response.status_code == 401 and not retried_auth
+            if unauthorized and await self.auth.after_unauthorized():
+                retried_auth = True  # fresh credentials get one more try
                 continue
-            retry_after = retry_after_seconds(response) if status == 429 else None
-            if status == 429 and self.throttle is not None:
-                self.throttle.penalize(retry_after if retry_after is not None else 1.0)
-            raise ProviderError(
-                _kind_of(status, code),
-                f"{method} {shown_path}: {status} {message}"[:1000],
-                status=status,
-                code=code,
-                retry_after=retry_after,
-                uncertain=status >= 500 and method in _WRITE_METHODS,
+            raise self._failure(response, record, code, message)
+
+    async def _send(
+        self,
+        record: CallRecord,
+        path: str,
+        *,
+        json: Any,
+        params: Mapping[str, Any] | None,
+        data: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        """One HTTP exchange, timed into `record`; no answer at all is a ProviderError."""
+        started = time.perf_counter()
+        uncertain = record.method in _WRITE_METHODS
+        try:
+            headers = {**self.extra_headers, **(await self.auth.headers())}
+            response = await self.client.request(
+                record.method,
+                self.base_url.rstrip("/") + path,
+                json=json,
+                params=params,
+                data=data,
+                headers=headers,
             )
+        except httpx.TimeoutException as exc:
+            record.error_code = "timeout"
+            record.error_message = f"no answer within the timeout ({type(exc).__name__})"
+            raise ProviderError(
+                FailureKind.UNAVAILABLE, record.error_message, code="timeout", uncertain=uncertain
+            ) from exc
+        except httpx.TransportError as exc:
+            record.error_code = "connection_error"
+            record.error_message = f"{type(exc).__name__}: {exc}"[:500]
+            raise ProviderError(
+                FailureKind.UNAVAILABLE,
+                record.error_message,
+                code="connection_error",
+                uncertain=uncertain,
+            ) from exc
+        finally:
+            record.duration_ms = round((time.perf_counter() - started) * 1000)
+        record.status = response.status_code
+        return response
+
+    def _failure(
+        self, response: httpx.Response, record: CallRecord, code: str | None, message: str
+    ) -> ProviderError:
+        """The error an answer with a failing status becomes; a 429 also holds the throttle."""
+        status = response.status_code
+        retry_after = retry_after_seconds(response) if status == 429 else None
+        if status == 429 and self.throttle is not None:
+            self.throttle.penalize(retry_after if retry_after is not None else 1.0)
+        return ProviderError(
+            _kind_of(status, code),
+            f"{record.method} {record.path}: {status} {message}"[:1000],
+            status=status,
+            code=code,
+            retry_after=retry_after,
+            uncertain=status >= 500 and record.method in _WRITE_METHODS,
+        )
 
 
 #: Error codes that say "try again" whatever their status (Notion answers a write that collided
