@@ -10,6 +10,7 @@ from dealflow_libs.http import ApiError
 from dealflow_libs.ids import new_id
 from dealflow_libs.secretbox import SecretBox
 from notifications.domain.delivery import (
+    DeliveryEvent,
     MalformedDeliveryEvent,
     advances,
     delivery_name,
@@ -113,13 +114,7 @@ async def record_delivery(
     suppressed for later sends."""
     now = tolerance_now or datetime.now(UTC)
     async with uow:
-        config = tenant_config((await uow.notifications.settings_of([tenant_id])).get(tenant_id))
-        secret = None
-        if config.transport is not None:
-            opened = config.transport.opened(box, tenant_id)
-            secret = opened.webhook_secret if isinstance(opened, ResendSettings) else None
-        if secret is None:
-            raise ApiError(404, "no_webhook_secret", f"tenant {tenant_id} takes no Resend webhooks")
+        secret = await _webhook_secret(uow, box, tenant_id)
         try:
             svix_id = verify(secret, headers, body, now=now)
         except InvalidSignature as error:
@@ -136,24 +131,40 @@ async def record_delivery(
         fresh = await uow.notifications.claim_webhook(
             svix_id, tenant_id, str(kind), event.email_id if event else None, payload, now
         )
-        if not fresh:
-            await uow.commit()
-            return DeliveryOutcome(svix_id, "duplicate")
-        applied = "recorded"
-        if event is not None:
-            send = await uow.notifications.by_message_id(tenant_id, event.email_id)
-            if send is not None and advances(send.delivery, event.type):
-                send.delivery, send.updated_at = delivery_name(event.type), now
-                await uow.notifications.save_state(send)
-                applied = f"{send.id}: {send.delivery}"
-            elif send is not None:
-                applied = f"{send.id}: already {send.delivery}"
-            if event.suppresses:
-                for address in event.recipients:
-                    await uow.notifications.suppress(
-                        tenant_id, address, delivery_name(event.type),
-                        send.id if send else None, now,
-                    )  # fmt: skip
-                applied += "; suppressed " + ", ".join(event.recipients)
+        applied = "duplicate"
+        if fresh:
+            applied = await _apply(uow, tenant_id, event, now) if event else "recorded"
         await uow.commit()
     return DeliveryOutcome(svix_id, applied)
+
+
+async def _webhook_secret(uow: NotificationsUnitOfWork, box: SecretBox, tenant_id: str) -> str:
+    config = tenant_config((await uow.notifications.settings_of([tenant_id])).get(tenant_id))
+    if config.transport is not None:
+        opened = config.transport.opened(box, tenant_id)
+        if isinstance(opened, ResendSettings) and opened.webhook_secret:
+            return opened.webhook_secret
+    raise ApiError(404, "no_webhook_secret", f"tenant {tenant_id} takes no Resend webhooks")
+
+
+async def _apply(
+    uow: NotificationsUnitOfWork, tenant_id: str, event: DeliveryEvent, now: datetime
+) -> str:
+    """The event on its send (delivery only moves forward) and, for a bounce or complaint, on
+    the suppression list; answers what was done."""
+    applied = "recorded"
+    send = await uow.notifications.by_message_id(tenant_id, event.email_id)
+    if send is not None and advances(send.delivery, event.type):
+        send.delivery, send.updated_at = delivery_name(event.type), now
+        await uow.notifications.save_state(send)
+        applied = f"{send.id}: {send.delivery}"
+    elif send is not None:
+        applied = f"{send.id}: already {send.delivery}"
+    if event.suppresses:
+        reason = delivery_name(event.type)
+        for address in event.recipients:
+            await uow.notifications.suppress(
+                tenant_id, address, reason, send.id if send else None, now
+            )
+        applied += "; suppressed " + ", ".join(event.recipients)
+    return applied
