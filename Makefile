@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution dealflow_emulators crm_push notifications
 
-.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries clean
+.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries bench-queries-meetings clean
 
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into .uv/"
@@ -62,6 +62,9 @@ bench-notifications: install
 
 bench-queries: install
 	@$(PY) bench/queries/run.py $(BENCH_ARGS)
+
+bench-queries-meetings: install
+	@$(PY) bench/queries/run_meetings.py $(BENCH_ARGS)
 
 bench-leads: install
 	@$(PY) bench/attribution/leads.py $(BENCH_ARGS)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from meetings.api.deps import Ctx, Tenant
-from meetings.domain.analytics import AttendanceRow, show_rate
+from meetings.domain.analytics import show_rate_of
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 
@@ -34,6 +34,6 @@ async def get_show_rate(
     until = datetime.now(UTC)
     since = until - timedelta(days=days)
     async with ctx.uow() as uow:
-        rows = await uow.meetings.show_rate_rows(tenant, since, until)
-    figures = show_rate(AttendanceRow(*row) for row in rows)
+        counts = await uow.meetings.show_rate_counts(tenant, since, until)
+    figures = show_rate_of(counts)
     return ShowRateOut(days=days, since=since, until=until, **figures.__dict__)

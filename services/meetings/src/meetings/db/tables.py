@@ -86,6 +86,21 @@ meetings = Table(
     timestamp("deleted_at"),
     Index("ix_meetings_tenant_scheduled", "tenant_id", "scheduled_at", "id"),
     Index("ix_meetings_tenant_email", "tenant_id", "primary_email"),
+    # Show-rate counts over a window as an index-only scan: the window's column, then what the
+    # counts read (partial on deleted_at, a literal, so generic plans use it too).
+    Index(
+        "ix_meetings_show_rate",
+        "tenant_id",
+        "scheduled_at",
+        postgresql_include=[
+            "status",
+            "showed_up",
+            "confirmed",
+            "reminder_sent",
+            "rescheduled_count",
+        ],
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
 )
 
 #: Every provider uid a meeting has had: the reschedule chain, and how events find their meeting.

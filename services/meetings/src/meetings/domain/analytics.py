@@ -27,28 +27,55 @@ class ShowRate:
     reminded_show_rate: float | None
 
 
+@dataclass(frozen=True)
+class AttendanceCounts:
+    """What the figures are made of; SQL counts these over the window (one row back, not one
+    per meeting), `counts_of` over rows in memory: both must agree (tested)."""
+
+    total: int = 0
+    known: int = 0
+    showed: int = 0
+    rescheduled: int = 0
+    cancelled: int = 0
+    confirmed_known: int = 0
+    confirmed_showed: int = 0
+    reminded_known: int = 0
+    reminded_showed: int = 0
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _show_rate(rows: list[AttendanceRow]) -> float | None:
-    known = [r for r in rows if r.showed_up is not None]
-    return _rate(sum(1 for r in known if r.showed_up), len(known))
+def counts_of(rows: Iterable[AttendanceRow]) -> AttendanceCounts:
+    everything = list(rows)
+    known = [r for r in everything if r.showed_up is not None]
+    return AttendanceCounts(
+        total=len(everything),
+        known=len(known),
+        showed=sum(1 for r in known if r.showed_up),
+        rescheduled=sum(1 for r in everything if r.rescheduled_count > 0),
+        cancelled=sum(1 for r in everything if r.status is MeetingStatus.CANCELLED),
+        confirmed_known=sum(1 for r in known if r.confirmed),
+        confirmed_showed=sum(1 for r in known if r.confirmed and r.showed_up),
+        reminded_known=sum(1 for r in known if r.reminder_sent),
+        reminded_showed=sum(1 for r in known if r.reminder_sent and r.showed_up),
+    )
+
+
+def show_rate_of(counts: AttendanceCounts) -> ShowRate:
+    c = counts
+    return ShowRate(
+        total_meetings=c.total,
+        attendance_known=c.known,
+        show_rate=_rate(c.showed, c.known),
+        no_show_rate=_rate(c.known - c.showed, c.known),
+        reschedule_rate=_rate(c.rescheduled, c.total),
+        cancelled=c.cancelled,
+        confirmed_show_rate=_rate(c.confirmed_showed, c.confirmed_known),
+        reminded_show_rate=_rate(c.reminded_showed, c.reminded_known),
+    )
 
 
 def show_rate(rows: Iterable[AttendanceRow]) -> ShowRate:
-    everything = list(rows)
-    known = [r for r in everything if r.showed_up is not None]
-    showed = sum(1 for r in known if r.showed_up)
-    return ShowRate(
-        total_meetings=len(everything),
-        attendance_known=len(known),
-        show_rate=_rate(showed, len(known)),
-        no_show_rate=_rate(len(known) - showed, len(known)),
-        reschedule_rate=_rate(
-            sum(1 for r in everything if r.rescheduled_count > 0), len(everything)
-        ),
-        cancelled=sum(1 for r in everything if r.status is MeetingStatus.CANCELLED),
-        confirmed_show_rate=_show_rate([r for r in everything if r.confirmed]),
-        reminded_show_rate=_show_rate([r for r in everything if r.reminder_sent]),
-    )
+    return show_rate_of(counts_of(rows))

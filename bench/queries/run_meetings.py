@@ -1,0 +1,218 @@
+"""Query endpoints of the meetings service at scale: p50/p95 over HTTP after a bulk load.
+
+    make bench-queries-meetings                                       # 100,000 meetings
+    make bench-queries-meetings BENCH_ARGS="--meetings 1000000"       # the issue's figure
+    .venv/bin/python bench/queries/run_meetings.py --meetings 100000 --calls 20 --plans
+
+The sibling of run.py (deals), sharing its timing and plan helpers: a throwaway PostgreSQL
+(meetings' database migrated), two tenants, `--meetings` meetings loaded through COPY (progress
+bar) into the measured tenant and `--others` (default a quarter as many) into a second tenant
+beside it. The spread: scheduled over the last three years, 5% in the next 60 days; past
+meetings 80% completed (85% showed up, 10% no-show, 5% unknown; outcomes good/bad/pending, 1%
+rescheduled), 12% cancelled, 8% still scheduled; upcoming ones 90% scheduled, 10% cancelled;
+60% confirmed, 70% reminded, 10% rescheduled at least once, 1% soft-deleted; two meetings per
+attendee. Then VACUUM ANALYZE and the app in-process over real HTTP, as run.py.
+"""
+
+import argparse
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from itertools import islice
+from typing import Any
+
+import asyncpg
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from run import CHUNK, NOW, YEARS, _literal, console, time_endpoints
+
+from dealflow_libs.db import create_engine, session_factory
+from dealflow_libs.pagination import encode_cursor
+from dealflow_libs.settings import plain_url
+from dealflow_libs.testing.bench import service_database
+from dealflow_libs.testing.http import serve
+from dealflow_libs.testing.tenants import seed_tenant
+from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
+from meetings.config import MeetingsSettings
+from meetings.db.tables import tenants
+from meetings.main import build_app
+
+Row = tuple[Any, ...]
+COLUMNS = (
+    "id", "tenant_id", "provider", "provider_uid", "title", "meeting_type", "scheduled_at",
+    "ends_at", "duration_minutes", "primary_email", "company_domain", "status", "confirmed",
+    "reminder_sent", "showed_up", "meeting_outcome", "rescheduled_count", "created_at",
+    "updated_at", "deleted_at",
+)  # fmt: skip
+S, Out = MeetingStatus, MeetingOutcome
+
+
+def _past(rng: random.Random) -> tuple[MeetingStatus, bool | None, MeetingOutcome]:
+    roll = rng.random()
+    if roll >= 0.92:
+        return S.SCHEDULED, None, Out.PENDING
+    if roll >= 0.80:
+        return S.CANCELLED, None, Out.CANCELLED
+    attendance = rng.random()
+    if attendance < 0.10:
+        return S.COMPLETED, False, Out.NO_SHOW
+    showed = True if attendance < 0.95 else None
+    outcome = rng.choices((Out.GOOD, Out.BAD, Out.PENDING, Out.RESCHEDULED), (60, 25, 14, 1))[0]
+    return S.COMPLETED, showed, outcome
+
+
+def meeting_rows(tenant_id: str, count: int, seed: int) -> Iterator[Row]:
+    """Meeting rows with the spread above, reproducible from `seed`."""
+    rng = random.Random(seed)
+    types = list(MeetingType)
+    for n in range(count):
+        if rng.random() < 0.05:
+            at = NOW + timedelta(days=60 * rng.random())
+            status, showed, outcome = (S.SCHEDULED, None, Out.PENDING)
+            if rng.random() < 0.1:
+                status, outcome = S.CANCELLED, Out.CANCELLED
+        else:
+            at = NOW - YEARS * rng.random()
+            status, showed, outcome = _past(rng)
+        created = at - timedelta(days=rng.uniform(0, 30))
+        domain = f"c{n // 20}-{seed}.example"
+        yield (
+            uuid.uuid4(), tenant_id, "calcom", f"uid-{seed}-{n}", f"Meeting {n}",
+            rng.choice(types).value, at, at + timedelta(minutes=30), 30,
+            f"p{n // 2}@{domain}", domain, status.value, rng.random() < 0.6,
+            rng.random() < 0.7, showed, outcome.value, int(rng.random() < 0.1), created, at,
+            at if rng.random() < 0.01 else None,
+        )  # fmt: skip
+
+
+async def load(url: str, tenant_id: str, count: int, seed: int, progress: Progress) -> None:
+    task = progress.add_task(tenant_id, total=count)
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        rows = meeting_rows(tenant_id, count, seed)
+        while chunk := list(islice(rows, CHUNK)):
+            await conn.copy_records_to_table("meetings", records=chunk, columns=COLUMNS)
+            progress.advance(task, len(chunk))
+    finally:
+        await conn.close()
+
+
+def endpoints(deep_cursor: str, email: str, meeting_id: str) -> list[tuple[str, str]]:
+    week_since, week_until = (NOW - timedelta(days=730)), (NOW - timedelta(days=723))
+    return [
+        *((f"show-rate {d} days", f"/v1/analytics/show-rate?days={d}") for d in (30, 90, 365)),
+        ("show-rate 1095 days", "/v1/analytics/show-rate?days=1095"),
+        ("meetings", "/v1/meetings?limit=50"),
+        *((f"status={s}", f"/v1/meetings?status={s}&limit=50") for s in MeetingStatus),
+        ("upcoming=true", "/v1/meetings?upcoming=true&limit=50"),
+        ("upcoming=false", "/v1/meetings?upcoming=false&limit=50"),
+        ("attendee_email", f"/v1/meetings?attendee_email={email}"),
+        ("type=close", "/v1/meetings?type=close&limit=50"),
+        *(
+            (f"outcome={o}", f"/v1/meetings?outcome={o}&limit=50")
+            for o in ("no_show", "rescheduled")
+        ),
+        (
+            "since/until a week",
+            f"/v1/meetings?since={week_since.isoformat().replace('+', '%2B')}"
+            f"&until={week_until.isoformat().replace('+', '%2B')}&limit=50",
+        ),
+        ("deep cursor", f"/v1/meetings?limit=50&cursor={deep_cursor}"),
+        ("one meeting", f"/v1/meetings/{meeting_id}"),
+    ]
+
+
+async def sample_keys(url: str, tenant_id: str) -> tuple[str, str, str]:
+    """A cursor half way down the tenant's meeting list, an attendee, and one meeting's id."""
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        at, meeting_id, email = await conn.fetchrow(
+            "SELECT scheduled_at, id, primary_email FROM meetings WHERE tenant_id = $1"
+            " AND deleted_at IS NULL ORDER BY scheduled_at, id"
+            " OFFSET (SELECT count(*) / 2 FROM meetings WHERE tenant_id = $1) LIMIT 1",
+            tenant_id,
+        )
+        return encode_cursor(at.isoformat(), str(meeting_id)), email, str(meeting_id)
+    finally:
+        await conn.close()
+
+
+PLANS = {
+    "show-rate since": "SELECT count(*), count(showed_up), count(*) FILTER (WHERE showed_up)"
+    " FROM meetings WHERE tenant_id = $1 AND deleted_at IS NULL"
+    " AND scheduled_at >= $2::timestamptz AND scheduled_at < now()",
+}
+
+
+async def print_plans(url: str, tenant_id: str) -> None:
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        for label, sql in PLANS.items():
+            for mode in ("auto", "force_generic_plan"):
+                await conn.execute(f"SET plan_cache_mode = {mode}")
+                await conn.execute(f"PREPARE q AS {sql}")
+                rows = await conn.fetch(
+                    f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE q({_literal(tenant_id)},"
+                    f" {_literal(NOW - timedelta(days=365))})"
+                )
+                await conn.execute("DEALLOCATE q")
+                console.print(f"[bold]{label}[/] ({mode})")
+                console.print("\n".join(r[0] for r in rows))
+    finally:
+        await conn.close()
+
+
+async def main(count: int, others: int, calls: int, plans: bool) -> None:
+    async with service_database("meetings") as url:
+        config = MeetingsSettings()
+        engine = create_engine(config.own_database_url, pool_size=2)
+        sessions = session_factory(engine)
+        measured = await seed_tenant(sessions, tenants, prefix="big")
+        other = await seed_tenant(sessions, tenants, prefix="other")
+        await engine.dispose()
+        started = time.perf_counter()
+        columns = (
+            TextColumn("{task.description:<16}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            await load(url, measured.id, count, 1, progress)
+            await load(url, other.id, others, 2, progress)
+        conn = await asyncpg.connect(plain_url(url))
+        await conn.execute("VACUUM ANALYZE meetings")
+        await conn.close()
+        console.print(
+            f"loaded {count:,} + {others:,} meetings in {time.perf_counter() - started:.0f} s"
+        )
+        cursor, email, meeting_id = await sample_keys(url, measured.id)
+        if plans:
+            await print_plans(url, measured.id)
+        async with serve(build_app(config)) as app_url:
+            paths = endpoints(cursor, email, meeting_id)
+            figures = await time_endpoints(app_url, measured, paths, calls)
+    table = Table(
+        title=f"meetings query endpoints, {count:,} meetings in the tenant, {calls} calls each"
+    )
+    for column in ("endpoint", "p50 ms", "p95 ms"):
+        table.add_column(column, justify="left" if column == "endpoint" else "right")
+    for label, p50, p95 in figures:
+        table.add_row(label, f"{p50:,.1f}", f"{p95:,.1f}")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--meetings", type=int, default=100_000)
+    parser.add_argument("--others", type=int, default=None, help="the other tenant's meetings")
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--plans", action="store_true")
+    args = parser.parse_args()
+    others = args.meetings // 4 if args.others is None else args.others
+    asyncio.run(main(args.meetings, others, args.calls, args.plans))
