@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -29,6 +29,7 @@ from dealflow_libs.testing.devstack import free_emulator_base
 from dealflow_libs.testing.kafka import TopicProbe
 from dealflow_libs.testing.otlp import OtlpCollector, otlp_collector
 from dealflow_libs.testing.servers import free_port
+from dealflow_libs.testing.waiting import eventually
 from dealflow_schemas.attribution import ATTRIBUTION_TOPIC
 from dealflow_schemas.deals import DEALS_TOPIC
 from ingest.domain.signatures import signed_headers
@@ -98,20 +99,6 @@ class System:
         assert response.status_code == 200, response.text
         objects: dict[str, list[dict[str, Any]]] = response.json()["objects"]
         return objects
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], *, within: float = 20, what: str = "condition"
-) -> T:
-    """Polls until `probe` returns something truthy."""
-    deadline = time.monotonic() + within
-    while True:
-        result = await probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached within {within}s (last: {result!r})")
-        await asyncio.sleep(0.15)
 
 
 @pytest.fixture(scope="session")

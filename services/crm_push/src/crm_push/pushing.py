@@ -261,7 +261,7 @@ class ConnectionRunner:
                 self.connection_marked = True
             return
         except Exception as exc:
-            if _is_outage(exc):
+            if is_transient(exc):  # database trouble: let the runner stop, the lease moves on
                 raise
             log.exception("push %s could not run", push.id)
             await recording.broken(self.uow(), push, exc)
@@ -300,11 +300,6 @@ def _observe(push: Push, calls: Sequence[CallRecord]) -> None:
     for call in calls:
         status = f"{call.status // 100}xx" if call.status else "none"
         metrics.CALLS.labels(_provider(push), status).observe(call.duration_ms / 1000)
-
-
-def _is_outage(exc: Exception) -> bool:
-    """Database trouble is not the push's fault: let the runner stop; the lease moves on."""
-    return is_transient(exc)
 
 
 class PushWorker:
@@ -347,7 +342,7 @@ class PushWorker:
             try:
                 await self.lease_and_start()
             except Exception as exc:
-                if not _is_outage(exc):
+                if not is_transient(exc):
                     raise
                 log.warning("push worker: database unavailable (%s); retrying", exc)
             self.wake.clear()

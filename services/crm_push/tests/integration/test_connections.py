@@ -15,6 +15,7 @@ import pytest
 from crm_push.uow import CrmPushUnitOfWork
 from dealflow_libs.testing.factories import deal_event, meeting_event
 from dealflow_libs.testing.tenants import TenantCredentials
+from dealflow_libs.testing.waiting import eventually
 from dealflow_schemas.crm import PushTarget
 from dealflow_schemas.deals import (
     DealCreated,
@@ -351,10 +352,7 @@ async def test_a_refused_token_refresh_marks_the_connection_with_the_reason(
         crm = (await api.get("/v1/crm/connection")).json()["crm"]
         return crm if crm["status"] == "error" else None
 
-    deadline = asyncio.get_running_loop().time() + 20
-    while (connection := await marked()) is None:
-        assert asyncio.get_running_loop().time() < deadline, "the connection was never marked"
-        await asyncio.sleep(0.1)
+    connection = await eventually(marked, what="the connection marked error")
     assert connection["status_reason"].startswith("token refresh refused")
     pending = (await api.get("/v1/crm/pushes", params={"status": "pending"})).json()["items"]
     assert len(pending) == 1

@@ -3,7 +3,6 @@ revoked credentials, against the HubSpot emulator through the running service.""
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -11,6 +10,7 @@ import httpx
 from dealflow_libs.testing.factories import deal_event, meeting_event
 from dealflow_libs.testing.kafka import publish_event
 from dealflow_libs.testing.tenants import TenantCredentials
+from dealflow_libs.testing.waiting import eventually
 from dealflow_schemas.crm import PushOutcome
 from dealflow_schemas.deals import DealCreated
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingBooked
@@ -21,18 +21,6 @@ from .support import HUBSPOT_TOKEN, Emulators, Publish, ResultsOf, connect_hubsp
 async def counts(emulators: Emulators) -> dict[str, int]:
     found: dict[str, int] = (await emulators.state("hubspot"))["counts"]
     return found
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 20) -> Any:
-    """Polls `check` until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.1)
 
 
 async def test_a_redelivered_event_is_pushed_once(

@@ -14,12 +14,13 @@ from dealflow_libs.testing.factories import meeting_event
 from dealflow_libs.testing.http import serve
 from dealflow_libs.testing.servers import free_port
 from dealflow_libs.testing.tenants import TenantCredentials
+from dealflow_libs.testing.waiting import eventually
 from dealflow_schemas.meetings import MeetingBooked, ReminderDue
 from notifications.domain.senders import DEMO_SENDERS
 from notifications.domain.svix import sign
 
 from .conftest import Publish, ResendControl
-from .test_sending import ORGANIZER, emails_to, eventually, notifications
+from .test_sending import ORGANIZER, emails_to, notifications
 
 
 def reminder(tenant_id: str, attendee: str, hours: int) -> ReminderDue:

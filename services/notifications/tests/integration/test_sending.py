@@ -1,6 +1,5 @@
 """Booking emails through the running service into the Resend emulator, each exactly once."""
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -12,6 +11,7 @@ from icalendar import Calendar
 from dealflow_libs.testing.factories import meeting_event
 from dealflow_libs.testing.kafka import TopicProbe, publish_event
 from dealflow_libs.testing.tenants import TenantCredentials
+from dealflow_libs.testing.waiting import eventually
 from dealflow_schemas.meetings import (
     MEETINGS_TOPIC,
     MeetingBooked,
@@ -24,15 +24,6 @@ from dealflow_schemas.meetings import (
 from .conftest import Publish, ResendControl, body_of
 
 ORGANIZER = {"email": "benjamin@revenueengineer.com", "name": "Benjamin Crane"}
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 20) -> Any:
-    deadline = asyncio.get_running_loop().time() + within
-    while not (result := await check()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.1)
-    return result
 
 
 async def emails_to(emulator: ResendControl, address: str, count: int = 1) -> list[dict]:  # type: ignore[type-arg]

@@ -18,14 +18,6 @@ class PushStatus(StrEnum):
     PARKED = "parked"
 
 
-#: Statuses a push ends in (it publishes its result then).
-FINAL_STATUSES: tuple[PushStatus, ...] = (
-    PushStatus.SUCCEEDED,
-    PushStatus.SKIPPED,
-    PushStatus.PARKED,
-)
-
-
 class Operation(StrEnum):
     SYNC_MEETING = "sync_meeting"
     """Contact (+ company) and the meeting activity, from a meeting event's snapshot."""
