@@ -20,23 +20,32 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from itertools import islice
-from typing import Any
 
 import asyncpg
-import httpx
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from harness import (
+    CHUNK,
+    NOW,
+    YEARS,
+    Row,
+    console,
+    copy_rows,
+    loading,
+    print_figures,
+    print_plans,
+    time_endpoints,
+    vacuum_analyze,
+)
+from rich.progress import Progress
 
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.pagination import encode_cursor
 from dealflow_libs.settings import plain_url
-from dealflow_libs.testing.bench import percentile, service_database
+from dealflow_libs.testing.bench import service_database
 from dealflow_libs.testing.http import serve
-from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
+from dealflow_libs.testing.tenants import seed_tenant
 from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 from deals.config import DealsSettings
 from deals.db.tables import tenants
@@ -46,11 +55,6 @@ from deals.main import build_app
 from deals.uow import DealsUnitOfWork
 from deals.use_cases import summary_differences
 
-console = Console(width=110)
-Row = tuple[Any, ...]
-CHUNK = 50_000
-NOW = datetime.now(UTC)
-YEARS = timedelta(days=3 * 365)
 DEAL_COLUMNS = (
     "id", "tenant_id", "company_id", "name", "status", "stage", "probability", "value",
     "currency", "lost_reason", "closed_at", "days_to_close", "stage_before_close",
@@ -92,22 +96,16 @@ def deal_rows(tenant_id: str, count: int, seed: int) -> Iterator[tuple[Row, Row]
 
 
 async def load(url: str, tenant_id: str, count: int, seed: int, progress: Progress) -> None:
-    task = progress.add_task(tenant_id, total=count)
-    conn = await asyncpg.connect(plain_url(url))
-    try:
-        rows = deal_rows(tenant_id, count, seed)
-        while chunk := list(islice(rows, CHUNK)):
-            await conn.copy_records_to_table(
-                "companies",
-                records=[c for c, _ in chunk],
-                columns=("id", "tenant_id", "domain", "name", "created_at"),
-            )
-            await conn.copy_records_to_table(
-                "deals", records=[d for _, d in chunk], columns=DEAL_COLUMNS
-            )
-            progress.advance(task, len(chunk))
-    finally:
-        await conn.close()
+    rows = deal_rows(tenant_id, count, seed)
+    batches = (
+        {"companies": [c for c, _ in chunk], "deals": [d for _, d in chunk]}
+        for chunk in iter(lambda: list(islice(rows, CHUNK)), [])
+    )
+    columns = {
+        "companies": ("id", "tenant_id", "domain", "name", "created_at"),
+        "deals": DEAL_COLUMNS,
+    }
+    await copy_rows(url, tenant_id, count, batches, columns, progress)
 
 
 def endpoints(deep_cursor: str, domain: str) -> list[tuple[str, str]]:
@@ -122,22 +120,6 @@ def endpoints(deep_cursor: str, domain: str) -> list[tuple[str, str]]:
         ("deals deep cursor", f"/v1/deals?limit=50&cursor={deep_cursor}"),
         ("companies", "/v1/companies?limit=50"),
     ]
-
-
-async def time_endpoints(
-    url: str, tenant: TenantCredentials, paths: list[tuple[str, str]], calls: int
-) -> list[tuple[str, float, float]]:
-    figures = []
-    async with httpx.AsyncClient(base_url=url, headers=tenant.auth, timeout=120) as api:
-        for label, path in paths:
-            (await api.get(path)).raise_for_status()  # warm-up
-            took = []
-            for _ in range(calls):
-                started = time.perf_counter()
-                (await api.get(path)).raise_for_status()
-                took.append((time.perf_counter() - started) * 1000)
-            figures.append((label, percentile(took, 50), percentile(took, 95)))
-    return figures
 
 
 async def sample_keys(url: str, tenant_id: str) -> tuple[str, str]:
@@ -167,28 +149,11 @@ PLANS = {
 }
 
 
-def _literal(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-async def print_plans(url: str, tenant_id: str) -> None:
-    """Custom and generic (plan_cache_mode = force_generic_plan) plans of the summary queries."""
-    conn = await asyncpg.connect(plain_url(url))
-    try:
-        for label, sql in PLANS.items():
-            second = "active" if "status = $2" in sql else NOW - timedelta(days=90)
-            for mode in ("auto", "force_generic_plan"):
-                await conn.execute(f"SET plan_cache_mode = {mode}")
-                await conn.execute(f"PREPARE q AS {sql}")
-                rows = await conn.fetch(
-                    f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE q({_literal(tenant_id)},"
-                    f" {_literal(second)})"
-                )
-                await conn.execute("DEALLOCATE q")
-                console.print(f"[bold]{label}[/] ({mode})")
-                console.print("\n".join(r[0] for r in rows))
-    finally:
-        await conn.close()
+def plans(tenant_id: str) -> dict[str, tuple[str, tuple[object, ...]]]:
+    return {
+        "pipeline (read model)": (PLANS["pipeline (read model)"], (tenant_id, "active")),
+        "lost since": (PLANS["lost since"], (tenant_id, NOW - timedelta(days=90))),
+    }
 
 
 async def check_summaries(config: DealsSettings) -> None:
@@ -203,7 +168,7 @@ async def check_summaries(config: DealsSettings) -> None:
         raise SystemExit(f"summaries differ: {differences}")
 
 
-async def main(deals: int, others: int, calls: int, plans: bool) -> None:
+async def main(deals: int, others: int, calls: int, show_plans: bool) -> None:
     async with service_database("deals") as url:
         config = DealsSettings()
         engine = create_engine(config.own_database_url, pool_size=2)
@@ -212,33 +177,22 @@ async def main(deals: int, others: int, calls: int, plans: bool) -> None:
         other = await seed_tenant(sessions, tenants, prefix="other", currency="EUR")
         await engine.dispose()
         started = time.perf_counter()
-        columns = (
-            TextColumn("{task.description:<16}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console) as progress:
+        async with loading() as progress:
             await load(url, measured.id, deals, 1, progress)
             await load(url, other.id, others, 2, progress)
-        conn = await asyncpg.connect(plain_url(url))
-        await conn.execute("VACUUM ANALYZE deals, companies")
-        await conn.close()
+        await vacuum_analyze(url, ("deals", "companies"))
         console.print(
             f"loaded {deals:,} + {others:,} deals in {time.perf_counter() - started:.0f} s"
         )
         await check_summaries(config)
         cursor, domain = await sample_keys(url, measured.id)
-        if plans:
-            await print_plans(url, measured.id)
+        if show_plans:
+            await print_plans(url, plans(measured.id))
         async with serve(build_app(config)) as app_url:
             figures = await time_endpoints(app_url, measured, endpoints(cursor, domain), calls)
-    table = Table(title=f"deals query endpoints, {deals:,} deals in the tenant, {calls} calls each")
-    for column in ("endpoint", "p50 ms", "p95 ms"):
-        table.add_column(column, justify="left" if column == "endpoint" else "right")
-    for label, p50, p95 in figures:
-        table.add_row(label, f"{p50:,.1f}", f"{p95:,.1f}")
-    console.print(table)
+    print_figures(
+        f"deals query endpoints, {deals:,} deals in the tenant, {calls} calls each", figures
+    )
 
 
 if __name__ == "__main__":

@@ -21,13 +21,23 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from itertools import islice
-from typing import Any
 
 import asyncpg
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from run import CHUNK, NOW, YEARS, _literal, console, time_endpoints
+from harness import (
+    NOW,
+    YEARS,
+    Row,
+    chunked,
+    console,
+    copy_rows,
+    loading,
+    print_figures,
+    print_plans,
+    time_endpoints,
+    url_time,
+    vacuum_analyze,
+)
+from rich.progress import Progress
 
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.pagination import encode_cursor
@@ -40,7 +50,6 @@ from meetings.config import MeetingsSettings
 from meetings.db.tables import tenants
 from meetings.main import build_app
 
-Row = tuple[Any, ...]
 COLUMNS = (
     "id", "tenant_id", "provider", "provider_uid", "title", "meeting_type", "scheduled_at",
     "ends_at", "duration_minutes", "primary_email", "company_domain", "status", "confirmed",
@@ -89,15 +98,8 @@ def meeting_rows(tenant_id: str, count: int, seed: int) -> Iterator[Row]:
 
 
 async def load(url: str, tenant_id: str, count: int, seed: int, progress: Progress) -> None:
-    task = progress.add_task(tenant_id, total=count)
-    conn = await asyncpg.connect(plain_url(url))
-    try:
-        rows = meeting_rows(tenant_id, count, seed)
-        while chunk := list(islice(rows, CHUNK)):
-            await conn.copy_records_to_table("meetings", records=chunk, columns=COLUMNS)
-            progress.advance(task, len(chunk))
-    finally:
-        await conn.close()
+    batches = chunked(meeting_rows(tenant_id, count, seed), "meetings")
+    await copy_rows(url, tenant_id, count, batches, {"meetings": COLUMNS}, progress)
 
 
 def endpoints(deep_cursor: str, email: str, meeting_id: str) -> list[tuple[str, str]]:
@@ -117,8 +119,7 @@ def endpoints(deep_cursor: str, email: str, meeting_id: str) -> list[tuple[str, 
         ),
         (
             "since/until a week",
-            f"/v1/meetings?since={week_since.isoformat().replace('+', '%2B')}"
-            f"&until={week_until.isoformat().replace('+', '%2B')}&limit=50",
+            f"/v1/meetings?since={url_time(week_since)}&until={url_time(week_until)}&limit=50",
         ),
         ("deep cursor", f"/v1/meetings?limit=50&cursor={deep_cursor}"),
         ("one meeting", f"/v1/meetings/{meeting_id}"),
@@ -147,25 +148,7 @@ PLANS = {
 }
 
 
-async def print_plans(url: str, tenant_id: str) -> None:
-    conn = await asyncpg.connect(plain_url(url))
-    try:
-        for label, sql in PLANS.items():
-            for mode in ("auto", "force_generic_plan"):
-                await conn.execute(f"SET plan_cache_mode = {mode}")
-                await conn.execute(f"PREPARE q AS {sql}")
-                rows = await conn.fetch(
-                    f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE q({_literal(tenant_id)},"
-                    f" {_literal(NOW - timedelta(days=365))})"
-                )
-                await conn.execute("DEALLOCATE q")
-                console.print(f"[bold]{label}[/] ({mode})")
-                console.print("\n".join(r[0] for r in rows))
-    finally:
-        await conn.close()
-
-
-async def main(count: int, others: int, calls: int, plans: bool) -> None:
+async def main(count: int, others: int, calls: int, show_plans: bool) -> None:
     async with service_database("meetings") as url:
         config = MeetingsSettings()
         engine = create_engine(config.own_database_url, pool_size=2)
@@ -174,35 +157,25 @@ async def main(count: int, others: int, calls: int, plans: bool) -> None:
         other = await seed_tenant(sessions, tenants, prefix="other")
         await engine.dispose()
         started = time.perf_counter()
-        columns = (
-            TextColumn("{task.description:<16}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console) as progress:
+        async with loading() as progress:
             await load(url, measured.id, count, 1, progress)
             await load(url, other.id, others, 2, progress)
-        conn = await asyncpg.connect(plain_url(url))
-        await conn.execute("VACUUM ANALYZE meetings")
-        await conn.close()
+        await vacuum_analyze(url, ("meetings",))
         console.print(
             f"loaded {count:,} + {others:,} meetings in {time.perf_counter() - started:.0f} s"
         )
         cursor, email, meeting_id = await sample_keys(url, measured.id)
-        if plans:
-            await print_plans(url, measured.id)
+        if show_plans:
+            year_ago = NOW - timedelta(days=365)
+            await print_plans(
+                url, {label: (sql, (measured.id, year_ago)) for label, sql in PLANS.items()}
+            )
         async with serve(build_app(config)) as app_url:
             paths = endpoints(cursor, email, meeting_id)
             figures = await time_endpoints(app_url, measured, paths, calls)
-    table = Table(
-        title=f"meetings query endpoints, {count:,} meetings in the tenant, {calls} calls each"
+    print_figures(
+        f"meetings query endpoints, {count:,} meetings in the tenant, {calls} calls each", figures
     )
-    for column in ("endpoint", "p50 ms", "p95 ms"):
-        table.add_column(column, justify="left" if column == "endpoint" else "right")
-    for label, p50, p95 in figures:
-        table.add_row(label, f"{p50:,.1f}", f"{p95:,.1f}")
-    console.print(table)
 
 
 if __name__ == "__main__":
