@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 UV := .uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
-MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution dealflow_emulators crm_push notifications
+MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution dealflow_emulators crm_push notifications console
 
 .PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries bench-queries-meetings clean
 

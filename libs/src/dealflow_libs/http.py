@@ -186,6 +186,35 @@ def trace_headers(scope: Scope) -> dict[str, str]:
     return {k.decode(): v.decode("latin-1") for k, v in scope["headers"] if k in wanted}
 
 
+def add_ops_routes(
+    app: FastAPI,
+    readiness: Callable[[Request], Awaitable[dict[str, str]]],
+    ready_summary: str,
+) -> None:
+    """What every Dealflow process answers for operations: /health, /ready (503 unless every
+    check is "ok") and /metrics, with request metrics and the last-resort error answer."""
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(MetricsMiddleware)
+
+    @app.get("/health", tags=["ops"], summary="Liveness: the process is up")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["ops"], summary=ready_summary)
+    async def ready(request: Request) -> JSONResponse:
+        checks = await readiness(request)
+        ok = all(v == "ok" for v in checks.values())
+        return JsonResponse(
+            {"status": "ready" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        body, content_type = render()
+        return Response(body, media_type=content_type)
+
+
 def create_app(
     *,
     runtime_factory: Callable[[], ServiceRuntime],
@@ -214,26 +243,12 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(UnexpectedErrorMiddleware)
-    app.add_middleware(MetricsMiddleware)
 
-    @app.get("/health", tags=["ops"], summary="Liveness: the process is up")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
+    async def readiness(request: Request) -> dict[str, str]:
+        checks: dict[str, str] = await request.app.state.runtime.readiness()
+        return checks
 
-    @app.get("/ready", tags=["ops"], summary="Readiness: database and broker reachable")
-    async def ready(request: Request) -> JSONResponse:
-        checks = await request.app.state.runtime.readiness()
-        ok = all(v == "ok" for v in checks.values())
-        return JsonResponse(
-            {"status": "ready" if ok else "unavailable", "checks": checks},
-            status_code=200 if ok else 503,
-        )
-
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
-    async def metrics() -> Response:
-        body, content_type = render()
-        return Response(body, media_type=content_type)
+    add_ops_routes(app, readiness, "Readiness: database and broker reachable")
 
     @app.get("/asyncapi.json", tags=["ops"], summary="AsyncAPI document of this service's topics")
     async def asyncapi(request: Request) -> Response:

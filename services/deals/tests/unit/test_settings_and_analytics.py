@@ -236,8 +236,10 @@ class TestCompanyName:
         assert company.default_deal_name == "Acme Widgets - new business"
 
 
-def S(stage: DealStage, count: int, total: str, avg: float | None) -> StageSummary:
-    return StageSummary(stage, count, Decimal(total), avg)
+def S(
+    stage: DealStage, count: int, total: str, avg: float | None, weighted: str = "0.00"
+) -> StageSummary:
+    return StageSummary(stage, count, Decimal(total), avg, Decimal(weighted))
 
 
 class TestPipelineSummary:
@@ -264,11 +266,11 @@ class TestPipelineSummary:
         summary = pipeline_summary(rows)
 
         assert summary.stages == [
-            S(DealStage.BOOKED, 3, "1500.00", 11.67),
+            S(DealStage.BOOKED, 3, "1500.00", 11.67, "175.00"),
             S(DealStage.MET, 0, "0.00", None),
             S(DealStage.QUALIFICATION, 0, "0.00", None),
-            S(DealStage.PROPOSAL, 1, "2000.00", 40),
-            S(DealStage.NEGOTIATION, 2, "10333.33", 60),
+            S(DealStage.PROPOSAL, 1, "2000.00", 40, "800.00"),
+            S(DealStage.NEGOTIATION, 2, "10333.33", 60, "6200.00"),
             S(DealStage.VERBAL_COMMIT, 0, "0.00", None),
             S(DealStage.CONTRACT_SENT, 0, "0.00", None),
         ]
@@ -288,7 +290,7 @@ class TestPipelineSummary:
     def test_one_deal(self) -> None:
         summary = pipeline_summary([(DealStage.CONTRACT_SENT, Decimal("999.99"), 90)])
 
-        assert summary.stages[-1] == S(DealStage.CONTRACT_SENT, 1, "999.99", 90)
+        assert summary.stages[-1] == S(DealStage.CONTRACT_SENT, 1, "999.99", 90, "899.99")
         assert (summary.count, summary.total_value, summary.weighted_value) == (
             1,
             Decimal("999.99"),

@@ -8,7 +8,7 @@ from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas.bookings import BOOKINGS_TOPIC, BookingEvent
 from dealflow_schemas.tenants import TENANTS_TOPIC, TenantChanged
 from ingest import SERVICE
-from ingest.api import events, webhooks
+from ingest.api import events, tenant, webhooks
 from ingest.api import settings as tenant_settings
 from ingest.api.deps import IngestContext
 from ingest.api.fast_path import WebhookFastPath
@@ -59,7 +59,7 @@ def build_app(settings: IngestSettings | None = None) -> WebhookFastPath:
             runtime_factory=runtime,
             title="Dealflow ingest",
             description=DESCRIPTION,
-            routers=[webhooks.router, events.router, tenant_settings.router],
+            routers=[webhooks.router, events.router, tenant_settings.router, tenant.router],
             on_started=started,
         )
     )

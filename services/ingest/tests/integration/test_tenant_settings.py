@@ -49,3 +49,13 @@ async def test_an_entry_no_mailbox_can_have_is_422_naming_it(client, tenant, ent
 
 async def test_settings_need_an_api_key(client) -> None:
     assert (await client.get("/v1/settings")).status_code == 401
+
+
+async def test_an_api_key_tells_its_tenant(client, tenant) -> None:
+    response = await client.get("/v1/tenant", headers=tenant.auth)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["tenant_id"] == tenant.id
+    assert set(response.json()) == {"tenant_id", "name", "default_currency"}
+    wrong = await client.get("/v1/tenant", headers={"Authorization": "Bearer not-a-key"})
+    assert wrong.status_code == 401

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from dealflow_schemas.deals import DealStage, LostReason
 from deals.api.deps import Ctx, Tenant
@@ -18,6 +18,7 @@ class StageOut(BaseModel):
     count: int
     total_value: Decimal
     average_probability: float | None
+    weighted_value: Decimal = Field(description="sum(value x probability / 100) of the stage")
 
 
 class PipelineOut(BaseModel):

@@ -22,6 +22,9 @@ class StageSummary:
     count: int
     total_value: Decimal
     average_probability: float | None
+    #: sum(value x probability / 100) of the stage, rounded once (stages may not add up to the
+    #: pipeline's weighted value to the cent: that one is rounded once over every deal).
+    weighted_value: Decimal
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ def pipeline_from_groups(groups: Iterable[StageGroup]) -> PipelineFigures:
                 count=count,
                 total_value=sum((g.value_sum for g in items), ZERO),
                 average_probability=round(probabilities / count, 2) if count else None,
+                weighted_value=to_cents(sum((g.weighted_sum for g in items), ZERO) / 100),
             )
         )
     everything = [g for items in by_stage.values() for g in items]
@@ -86,6 +90,7 @@ def pipeline_summary(rows: Iterable[tuple[DealStage, Decimal | None, int]]) -> P
             count=len(items),
             total_value=sum((v for v, _ in items), ZERO),
             average_probability=round(sum(p for _, p in items) / len(items), 2) if items else None,
+            weighted_value=to_cents(sum((v * p / 100 for v, p in items), ZERO)),
         )
         for stage, items in by_stage.items()
     ]
