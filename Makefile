@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution dealflow_emulators crm_push notifications console
 
-.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries bench-queries-meetings clean
+.PHONY: run test chromium lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries bench-queries-meetings clean
 
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into .uv/"
@@ -26,8 +26,13 @@ install: $(VENV)/.synced
 run: install
 	@$(PY) -m dealflow_libs.devstack run
 
+## Debian's Chromium for the console's browser tests (Playwright drives it; no download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "==> installing Chromium (apt-get) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 ## The whole suite against a real PostgreSQL and broker it starts itself.
-test: install
+test: install chromium
 	@$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: install

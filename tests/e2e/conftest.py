@@ -20,11 +20,13 @@ from typing import Any, TypeVar
 import httpx
 import orjson
 import pytest
+from playwright.async_api import Browser, Page
 
 from dealflow_libs.devstack.__main__ import start_services, stop_processes
 from dealflow_libs.devstack.emulators import LocalEmulators, emulator_env
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import Stack
+from dealflow_libs.testing.browser import chromium
 from dealflow_libs.testing.devstack import free_emulator_base
 from dealflow_libs.testing.kafka import TopicProbe
 from dealflow_libs.testing.otlp import OtlpCollector, otlp_collector
@@ -296,3 +298,31 @@ async def attribution_stream(
 ) -> AsyncIterator[TopicProbe]:
     async with TopicProbe(stack.kafka_bootstrap, ATTRIBUTION_TOPIC) as probe:
         yield probe
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless, for the console's tests."""
+    async with chromium() as running:
+        yield running
+
+
+async def sign_in(page: Page, api_key: str) -> None:
+    await page.goto("/login")
+    await page.get_by_label("API key").fill(api_key)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/board")
+
+
+@pytest.fixture
+async def console(system: System, browser: Browser) -> AsyncIterator[Page]:
+    """A page of the console at 1280 px, signed in as the e2e tenant's team."""
+    context = await browser.new_context(
+        base_url=system.urls["console"], viewport={"width": 1280, "height": 900}
+    )
+    page = await context.new_page()
+    await sign_in(page, system.api_key)
+    try:
+        yield page
+    finally:
+        await context.close()

@@ -53,7 +53,13 @@ def start_services(
     Each process is appended to `started` as soon as it exists, so that a caller interrupted
     while waiting still knows what to stop."""
     ports = ports or {spec.name: spec.port for spec in services}
-    env = {**os.environ, **stack.env(), **(extra_env or {})}
+    # Where every service listens, for those that call others (the console).
+    urls = {
+        f"DEALFLOW_{spec.name.upper()}_URL": f"http://127.0.0.1:{ports[spec.name]}"
+        for spec in services
+        if f"DEALFLOW_{spec.name.upper()}_URL" not in os.environ
+    }
+    env = {**os.environ, **stack.env(), **urls, **(extra_env or {})}
     host = os.environ.get("DEALFLOW_HTTP_HOST", "127.0.0.1")
     processes = started if started is not None else []
     for spec in services:
@@ -184,11 +190,12 @@ def run(args: argparse.Namespace) -> int:
         )
         say("Dealflow is up:")
         for spec in services:
-            print(
-                f"    {spec.name:<12} http://127.0.0.1:{ports[spec.name]}  "
-                "(docs: /docs, health: /ready)",
-                flush=True,
+            what = (
+                "the web console: open it and sign in with the API key"
+                if spec.name == "console"
+                else "docs: /docs, health: /ready"
             )
+            print(f"    {spec.name:<12} http://127.0.0.1:{ports[spec.name]}  ({what})", flush=True)
         for name, url in emulators.urls.items():
             what = (
                 "emulator; what it holds: /_emulator/state"

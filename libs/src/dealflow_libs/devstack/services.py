@@ -47,6 +47,8 @@ ALL_SERVICES = (
     ServiceSpec("attribution", "attribution", 8003),
     ServiceSpec("crm_push", "crm_push", 8004),
     ServiceSpec("notifications", "notifications", 8005),
+    # Last: it reads every other service and consumes nothing.
+    ServiceSpec("console", "console", 8080),
 )
 
 

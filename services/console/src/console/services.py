@@ -49,7 +49,9 @@ class ServiceApi:
                 method, self._urls[service] + path, params=query, json=json, headers=headers
             )
         except httpx.HTTPError as exc:
-            raise ServiceError(service, 503, f"{service} is unreachable ({type(exc).__name__})")
+            raise ServiceError(
+                service, 503, f"{service} is unreachable ({type(exc).__name__})"
+            ) from exc
         if response.status_code >= 400:
             raise ServiceError(service, response.status_code, _message(response))
         if response.status_code == 204 or not response.content:
@@ -67,7 +69,9 @@ class ServiceApi:
                 headers={"Authorization": f"Bearer {api_key}"},
             )
         except httpx.HTTPError as exc:
-            raise ServiceError("ingest", 503, f"ingest is unreachable ({type(exc).__name__})")
+            raise ServiceError(
+                "ingest", 503, f"ingest is unreachable ({type(exc).__name__})"
+            ) from exc
         if response.status_code == 401:
             return None
         if response.status_code >= 400:

@@ -268,10 +268,8 @@ class TestReadModels:
             by_stage["negotiation"]["count"],
             by_stage["negotiation"]["average_probability"],
         ) == (1, 60.0)
-        assert (by_stage["booked"]["weighted_value"], by_stage["negotiation"]["weighted_value"]) == (
-            "100.00",
-            "1800.00",
-        )
+        weighted = (by_stage["booked"]["weighted_value"], by_stage["negotiation"]["weighted_value"])
+        assert weighted == ("100.00", "1800.00")
         assert (pipeline["count"], pipeline["total_value"], pipeline["weighted_value"]) == (
             2,
             "4000.00",

@@ -23,7 +23,10 @@ def upgrade() -> None:
         sa.Column("sealed_api_key", sa.Text(), nullable=False),
         sa.Column("csrf_token", sa.Text(), nullable=False),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_sessions")),
