@@ -71,3 +71,60 @@ async def test_outbox_headers_survive_the_move_from_json_to_kafka_form(stack) ->
         assert back == [headers, {}]
     finally:
         await engine.dispose()
+
+
+async def test_deals_enter_their_stage_at_their_latest_history_row(stack) -> None:
+    """0009_stage_entered_at backfills from the stage history, else from created_at."""
+    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
+    await ensure_database(stack.database_url, name)
+    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    company, moved, untouched = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    engine = create_async_engine(asyncpg_url(url))
+    try:
+        await asyncio.to_thread(upgrade, "deals", url, "0008_deal_summaries_one_lock")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO companies (id, tenant_id, domain, name, created_at) "
+                    "VALUES (:c, 't', 'acme.com', 'Acme', '2026-01-01T00:00Z')"
+                ),
+                {"c": company},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO deals (id, tenant_id, company_id, name, status, stage, "
+                    "probability, currency, created_at, updated_at) VALUES "
+                    "(:moved, 't', :c, 'A', 'active', 'proposal', 40, 'EUR', "
+                    "'2026-01-01T00:00Z', '2026-03-01T00:00Z'), "
+                    "(:untouched, 't', :c, 'B', 'won', 'closed_won', 100, 'EUR', "
+                    "'2026-01-05T00:00Z', '2026-03-01T00:00Z')"
+                ),
+                {"moved": moved, "untouched": untouched, "c": company},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO deal_stage_history (deal_id, tenant_id, kind, to_stage, "
+                    "changed_at) VALUES (:d, 't', 'created', 'booked', '2026-01-01T00:00Z'), "
+                    "(:d, 't', 'stage_changed', 'proposal', '2026-02-10T00:00Z')"
+                ),
+                {"d": moved},
+            )
+        await asyncio.to_thread(upgrade, "deals", url)
+        async with engine.connect() as conn:
+            entered = dict(
+                (await conn.execute(text("SELECT id, stage_entered_at FROM deals"))).all()
+            )
+        assert {k: v.isoformat() for k, v in entered.items()} == {
+            moved: "2026-02-10T00:00:00+00:00",
+            untouched: "2026-01-05T00:00:00+00:00",
+        }
+        await asyncio.to_thread(downgrade, "deals", url, "0008_deal_summaries_one_lock")
+        async with engine.connect() as conn:
+            columns = await conn.scalars(
+                text(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = 'deals'"
+                )
+            )
+            assert "stage_entered_at" not in columns.all()
+    finally:
+        await engine.dispose()

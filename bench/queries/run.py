@@ -58,7 +58,7 @@ from deals.use_cases import summary_differences
 DEAL_COLUMNS = (
     "id", "tenant_id", "company_id", "name", "status", "stage", "probability", "value",
     "currency", "lost_reason", "closed_at", "days_to_close", "stage_before_close",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "stage_entered_at",
 )  # fmt: skip
 
 
@@ -90,7 +90,7 @@ def deal_rows(tenant_id: str, count: int, seed: int) -> Iterator[tuple[Row, Row]
         deal = (
             uuid.uuid4(), tenant_id, company_id, f"Deal {n}", status.value, stage.value,
             probability, value, "EUR", reason, closed, days, before.value if before else None,
-            created, closed or created,
+            created, closed or created, closed or created,
         )  # fmt: skip
         yield company, deal
 

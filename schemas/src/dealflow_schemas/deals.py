@@ -101,6 +101,11 @@ class DealSnapshot(EventModel):
     )
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    stage_entered_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the deal entered its current stage or status (created, moved, won, "
+        "lost, cancelled or reopened): days in stage count from here.",
+    )
 
 
 class DealEvent(EventModel):

@@ -200,6 +200,7 @@ def deal_event(
         "meeting_ids": meeting_ids,
         "created_at": now,
         "updated_at": updated_at or now,
+        "stage_entered_at": now,
     }
     state.update(snapshot)
     deal = DealSnapshot(**state)

@@ -54,6 +54,7 @@ def snapshot(deal: Deal, company: Company) -> DealSnapshot:
         external_ids=dict(deal.external_ids),
         created_at=deal.created_at,
         updated_at=deal.updated_at,
+        stage_entered_at=deal.stage_entered_at,
     )
 
 

@@ -727,3 +727,57 @@ def test_stage_constants_cover_every_stage_once() -> None:
     assert set(OPEN_STAGES) | set(CLOSED_STAGES) == set(DealStage)
     assert len(OPEN_STAGES) + len(CLOSED_STAGES) == len(DealStage)
     assert [DEFAULT_PROBABILITIES[s] for s in OPEN_STAGES] == [10, 15, 20, 40, 60, 80, 90]
+
+
+class TestStageEnteredAt:
+    """Days in stage count from the last change of stage or status, nothing else."""
+
+    def test_a_new_deal_entered_its_stage_when_it_opened(self) -> None:
+        assert new_deal().stage_entered_at == CREATED
+
+    def test_a_move_a_person_makes_restarts_the_count(self) -> None:
+        deal = new_deal()
+
+        deal.move_to(DealStage.PROPOSAL, settings=SETTINGS, by="rep", reason=None, now=NOW)
+
+        assert deal.stage_entered_at == NOW
+
+    def test_an_automatic_move_forward_restarts_it(self) -> None:
+        deal = new_deal()
+
+        deal.advance(DealStage.MET, settings=SETTINGS, by="meetings", reason=None, now=NOW)
+
+        assert deal.stage_entered_at == NOW
+
+    def test_a_move_that_does_not_happen_keeps_it(self) -> None:
+        deal = new_deal(DealStage.PROPOSAL)
+
+        deal.advance(DealStage.MET, settings=SETTINGS, by="meetings", reason=None, now=NOW)
+        deal.move_to(DealStage.PROPOSAL, settings=SETTINGS, by="rep", reason=None, now=NOW)
+
+        assert deal.stage_entered_at == CREATED
+
+    @pytest.mark.parametrize("close", [won, lost])
+    def test_winning_or_losing_restarts_it(self, close: Any) -> None:
+        assert close().stage_entered_at == NOW
+
+    def test_cancelling_restarts_it_though_the_stage_stays(self) -> None:
+        deal = new_deal()
+
+        deal.cancel(reason="meeting cancelled", by="meetings", now=NOW)
+
+        assert (deal.stage, deal.stage_entered_at) == (DealStage.BOOKED, NOW)
+
+    def test_reopening_restarts_it(self) -> None:
+        deal = lost()
+
+        deal.reopen(stage=None, settings=SETTINGS, by="rep", reason=None, now=LATER)
+
+        assert deal.stage_entered_at == LATER
+
+    def test_edits_keep_it(self) -> None:
+        deal = new_deal()
+
+        deal.edit({"value": Decimal("10.00"), "name": "Acme renewal"}, by="rep", now=NOW)
+
+        assert (deal.updated_at, deal.stage_entered_at) == (NOW, CREATED)

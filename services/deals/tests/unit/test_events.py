@@ -33,6 +33,7 @@ def full_deal(company: Company) -> Deal:
         currency="EUR",
         created_at=NOW - timedelta(days=10),
         updated_at=NOW,
+        stage_entered_at=NOW - timedelta(days=3),
         status=DealStatus.LOST,
         value=Decimal("12000.00"),
         expected_close_date=date(2026, 6, 30),

@@ -82,6 +82,7 @@ deals = Table(
     Column("external_ids", JSONB, nullable=False, server_default="{}"),
     timestamp("created_at", nullable=False),
     timestamp("updated_at", nullable=False),
+    timestamp("stage_entered_at", nullable=False),
     Index("ix_deals_tenant_created", "tenant_id", "created_at", "id"),
     # Lost-deal analysis over a closing window, answered from the index alone (the query spells
     # status = 'lost' as a literal, so generic plans of the prepared statement match it too).

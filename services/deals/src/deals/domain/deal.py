@@ -72,6 +72,8 @@ class Deal:
     currency: str
     created_at: datetime
     updated_at: datetime
+    #: When the deal entered its current stage or status: what "days in stage" counts from.
+    stage_entered_at: datetime
     status: DealStatus = DealStatus.ACTIVE
     id: uuid.UUID = field(default_factory=new_id)
     value: Decimal | None = None
@@ -112,6 +114,7 @@ class Deal:
             currency=currency,
             created_at=now,
             updated_at=now,
+            stage_entered_at=now,
             **extra,
         )
         return deal, Transition(Kind.CREATED, by, to_stage=stage, to_status=DealStatus.ACTIVE)
@@ -144,7 +147,7 @@ class Deal:
     ) -> Transition:
         transition = Transition(kind, by, reason, self.stage, stage, self.status, status)
         self.stage, self.status, self.probability = stage, status, settings.probability(stage)
-        self.updated_at = now
+        self.updated_at = self.stage_entered_at = now
         return transition
 
     def advance(
@@ -244,7 +247,8 @@ class Deal:
             Kind.CANCELLED, by, reason, self.stage, self.stage, self.status, DealStatus.CANCELLED
         )
         self.stage_before_close = self.stage
-        self.status, self.closed_at, self.updated_at = DealStatus.CANCELLED, now, now
+        self.status, self.closed_at = DealStatus.CANCELLED, now
+        self.updated_at = self.stage_entered_at = now
         self.probability = 0  # a cancelled deal weighs nothing; reopening restores the stage's
         transition.details = {"reason": reason}
         return transition
