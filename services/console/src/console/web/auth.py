@@ -14,7 +14,7 @@ from console.web.rendering import page
 router = APIRouter(tags=["sign-in"])
 
 
-def _local(target: str | None) -> str:
+def local_path(target: str | None) -> str:
     """Only a path of this site is a place to go back to after signing in (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return "/board"
@@ -46,7 +46,7 @@ def _login_page(request: Request, next_path: str, error: str | None, status: int
 
 @router.get("/login", response_class=HTMLResponse, summary="The sign-in page")
 async def login_form(request: Request, next: str | None = None) -> Response:
-    return _login_page(request, _local(next), None, 200)
+    return _login_page(request, local_path(next), None, 200)
 
 
 @router.post("/login", summary="Sign in with the tenant's API key")
@@ -58,15 +58,17 @@ async def login(
 ) -> Response:
     ctx = context(request)
     if not same_token(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
-        return _login_page(request, _local(next), "The form expired; please sign in again.", 403)
+        return _login_page(
+            request, local_path(next), "The form expired; please sign in again.", 403
+        )
     key = api_key.strip()
     tenant = await ctx.api.tenant_of(key) if key else None
     if tenant is None:
-        return _login_page(request, _local(next), "That API key is not valid.", 401)
+        return _login_page(request, local_path(next), "That API key is not valid.", 401)
     token = await ctx.store.open(
         tenant["tenant_id"], tenant["name"], tenant["default_currency"], key
     )
-    response = RedirectResponse(_local(next), status_code=303)
+    response = RedirectResponse(local_path(next), status_code=303)
     response.set_cookie(
         COOKIE,
         token,

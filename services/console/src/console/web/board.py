@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console.signin import SignIn
+from console.web.auth import local_path
 from console.web.context import context
 from console.web.guard import CheckedMember, Member
 from console.web.rendering import page
@@ -62,7 +63,9 @@ async def board_columns(request: Request, member: Member) -> Response:
 async def _after_change(request: Request, member: SignIn) -> Response:
     if request.headers.get("hx-request") == "true":
         return page(request, "_board_columns.html", **await board_values(request, member))
-    return RedirectResponse(request.headers.get("hx-current-url") or "/board", status_code=303)
+    # A plain form says where it came from (the deal page), else it was the board's.
+    back = (await request.form()).get("next")
+    return RedirectResponse(local_path(back if isinstance(back, str) else None), status_code=303)
 
 
 @router.post("/deals/{deal_id}/stage", summary="Move a deal to another open stage")
