@@ -22,6 +22,13 @@ def downgrade(package: str, database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(package, database_url), revision)
 
 
+async def scratch_database(server_url: str) -> str:
+    """A new empty database on the stack's server, for a test that migrates step by step."""
+    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
+    await ensure_database(server_url, name)
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.mark.parametrize("service", installed_services(), ids=lambda s: s.name)
 async def test_migrations_match_tables(service, prepared_stack: dict[str, str]) -> None:
     metadata = importlib.import_module(f"{service.package}.db.tables").metadata
@@ -39,9 +46,7 @@ async def test_migrations_match_tables(service, prepared_stack: dict[str, str]) 
 async def test_outbox_headers_survive_the_move_from_json_to_kafka_form(stack) -> None:
     """Rows written before 0004_outbox_headers (pending or kept for republishing) keep every
     header, and going back restores the JSON object."""
-    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
-    await ensure_database(stack.database_url, name)
-    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    url = await scratch_database(stack.database_url)
     headers = {"ce_id": "e-1", "ce_type": "dealflow.deal.created.v1", "ce_subject": "d-ü"}
     engine = create_async_engine(asyncpg_url(url))
     try:
@@ -75,9 +80,7 @@ async def test_outbox_headers_survive_the_move_from_json_to_kafka_form(stack) ->
 
 async def test_deals_enter_their_stage_at_their_latest_history_row(stack) -> None:
     """0009_stage_entered_at backfills from the stage history, else from created_at."""
-    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
-    await ensure_database(stack.database_url, name)
-    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    url = await scratch_database(stack.database_url)
     company, moved, untouched = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     engine = create_async_engine(asyncpg_url(url))
     try:
