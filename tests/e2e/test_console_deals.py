@@ -2,6 +2,7 @@
 booking's deal with its company, contact, meeting and history; moved from its page; won with
 touches behind it, its attribution per model and its push to the CRM."""
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +63,26 @@ async def test_a_booking_on_the_list_its_page_and_a_move_from_there(
     await console.goto("/board")
     card = console.locator(f'[data-stage="proposal"] [data-deal-id="{deal_id}"]')
     await expect(card).to_contain_text("0 days in stage")
+
+
+async def test_the_list_pages_on_with_the_services_cursor_keeping_its_filters(
+    system: System, console: Page
+) -> None:
+    await book(system)
+    await book(system)
+    await console.goto("/deals?status=active&limit=1")
+    rows = console.locator("tbody tr")
+    await expect(rows).to_have_count(1)
+    first = await rows.first.get_attribute("data-deal-id")
+
+    await console.get_by_role("link", name="Next page").click()
+
+    await expect(console).to_have_url(re.compile(r"/deals\?status=active&limit=1&cursor=."))
+    await expect(rows).to_have_count(1)
+    assert await rows.first.get_attribute("data-deal-id") != first
+    await expect(console.get_by_label("Status")).to_have_value("active")
+    await console.get_by_role("link", name="First page").click()
+    await expect(console).to_have_url(f"{system.urls['console']}/deals?status=active&limit=1")
 
 
 async def test_the_list_and_the_deal_page_are_readable_on_a_phone(

@@ -1,8 +1,10 @@
 """The deal page's pure parts: attribution bars, the list's page links, the model shown."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from console.web.deals import chosen_model, page_link, touch_bars
+from console.web.rendering import templates
 
 
 def touch(touch_id: str, weight: str, minor_units: int) -> dict[str, object]:
@@ -55,3 +57,61 @@ def test_the_model_asked_for_else_linear_when_run_else_the_tenants_first() -> No
     assert chosen_model(None, ["first_touch", "linear"]) == "linear"
     assert chosen_model(None, ["first_touch", "last_touch"]) == "first_touch"
     assert chosen_model(None, []) == "linear"
+
+
+def deal_page(pushes: list[dict[str, object]]) -> str:
+    """deal.html as the console renders it, for a deal with these CRM pushes."""
+    deal = {
+        "deal_id": "d-1", "name": "Acme - new business", "status": "won", "stage": "closed_won",
+        "company": {"name": "Acme", "domain": "acme.com"}, "value": "10.00", "currency": "EUR",
+        "weighted_value": "10.00", "probability": 100, "created_at": "2026-11-20T10:00:00Z",
+        "stage_entered_at": "2026-11-21T10:00:00Z", "closed_at": "2026-11-21T10:00:00Z",
+        "days_to_close": 1, "contacts": [], "meetings": [], "stage_history": [],
+    }  # fmt: skip
+    signin = SimpleNamespace(tenant_name="Acme team", csrf_token="t0ken")
+    return templates.get_template("deal.html").render(
+        request=SimpleNamespace(url=SimpleNamespace(path="/deals/d-1")),
+        signin=signin,
+        csrf_field="csrf_token",
+        csrf_token="t0ken",
+        deal=deal,
+        attribution={
+            "model": "linear",
+            "models": ["linear"],
+            "run": None,
+            "bars": [],
+            "error": None,
+        },
+        pushes=pushes,
+        crm_error=None,
+        here="/deals/d-1",
+        open_stages=[],
+        lost_reasons=[],
+    )
+
+
+def push(push_id: str, status: str, **values: object) -> dict[str, object]:
+    return {
+        "id": push_id, "target": "crm", "provider": "hubspot", "entity": "deal",
+        "operation": "sync_deal", "source_event_type": "dealflow.deal.won.v1", "status": status,
+        "attempts": 1, "reason": None, "error": None, "error_code": None,
+        "crm_contact_id": None, "crm_org_id": None, "crm_deal_id": None,
+        "crm_activity_id": None, "notion_page_id": None, "created_at": "2026-11-21T10:00:00Z",
+        **values,
+    }  # fmt: skip
+
+
+def test_only_a_parked_push_offers_a_retry_with_the_csrf_token() -> None:
+    html = deal_page(
+        [
+            push("p-ok", "succeeded", crm_deal_id="5001"),
+            push("p-parked", "parked", error="stage not in pipeline", error_code="INVALID_OPTION"),
+        ]
+    )
+
+    assert html.count('action="/deals/d-1/crm/') == 1
+    assert 'action="/deals/d-1/crm/p-parked/retry"' in html
+    assert 'name="csrf_token" value="t0ken"' in html
+    assert "stage not in pipeline" in html
+    assert "INVALID_OPTION" in html
+    assert "<code>5001</code>" in html

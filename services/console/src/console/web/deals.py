@@ -117,19 +117,23 @@ async def deals_list(
     stage: str = Query("", max_length=40),
     company_domain: str = Query("", max_length=500),
     cursor: str = Query("", max_length=2000),
+    limit: int = Query(PAGE_SIZE, ge=1, le=200),
 ) -> Response:
     filters = {"status": status, "stage": stage, "company_domain": company_domain.strip()}
     found = await context(request).api.get(
-        member, "deals", "/v1/deals", **filters, cursor=cursor, limit=PAGE_SIZE
+        member, "deals", "/v1/deals", **filters, cursor=cursor, limit=limit
     )
+    # Links keep the filters and a page size other than the usual one.
+    kept = {**filters, "limit": str(limit) if limit != PAGE_SIZE else ""}
     return page(
         request,
         "deals.html",
         deals=found["items"],
         filters=filters,
         paged=bool(cursor),
-        first_link=page_link(filters),
-        next_link=page_link(filters, found["next_cursor"]) if found["next_cursor"] else None,
+        first_link=page_link(kept),
+        limit=kept["limit"],
+        next_link=page_link(kept, found["next_cursor"]) if found["next_cursor"] else None,
         statuses=[s.value for s in DealStatus],
         stages=[s.value for s in DealStage],
     )
