@@ -51,6 +51,12 @@ async def test_a_booking_on_the_list_its_page_and_a_move_from_there(
     await expect(history.first).to_contain_text("Created")
     await expect(console.get_by_test_id("days-in-stage")).to_have_text("0 days")
 
+    # A refusal is the service's own words, with the way back to the deal.
+    await console.get_by_role("button", name="Mark won").click()
+    await expect(console.get_by_role("alert")).to_contain_text("a won deal needs a value")
+    await console.get_by_role("link", name="Back").click()
+    await expect(console).to_have_url(f"{system.urls['console']}/deals/{deal_id}")
+
     await console.get_by_label("Move to stage").select_option("proposal")
     await console.get_by_role("button", name="Move", exact=True).click()
 

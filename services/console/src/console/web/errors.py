@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from console.services import ServiceError
+from console.web.auth import local_path
 from console.web.guard import CsrfRefused, SignInRequired
 from console.web.rendering import page
 
@@ -17,6 +18,14 @@ log = logging.getLogger(__name__)
 
 def _is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
+
+
+async def _form_came_from(request: Request) -> str | None:
+    """The page a refused form said it came from (its `next` field), to go back to."""
+    if request.method != "POST":
+        return None
+    came_from = (await request.form()).get("next")
+    return local_path(came_from) if isinstance(came_from, str) else None
 
 
 def install(app: FastAPI) -> None:
@@ -54,6 +63,7 @@ def install(app: FastAPI) -> None:
             status_code=status,
             title="Not found" if exc.status == 404 else "Could not complete",
             message=f"{exc.service}: {exc.message}",
+            back=await _form_came_from(request),
         )
 
     @app.exception_handler(RequestValidationError)
