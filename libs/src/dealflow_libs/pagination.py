@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 import orjson
+from sqlalchemy import ColumnElement, Select, and_, or_
 
 from dealflow_libs.http import ApiError
 
@@ -55,3 +56,31 @@ def page_of(
     if len(rows) <= limit:
         return page, None
     return page, encode_cursor(sort_value(page[-1]), str(page[-1].id))
+
+
+S = TypeVar("S", bound=Select[Any])
+
+
+def keyset_page(
+    query: S,
+    sort: ColumnElement[K],
+    key: ColumnElement[uuid.UUID],
+    after: tuple[K, uuid.UUID] | None,
+    limit: int,
+    *,
+    newest_first: bool = True,
+) -> S:
+    """`query` ordered by (sort, key), continued after the cursor's (sort value, id), limited.
+
+    The cursor's bound on `sort` is stated alone as well as inside the OR that breaks ties on
+    `key`: alone it is an index condition of an index ending (..., sort, key), so a deep page
+    starts at the cursor; the OR by itself would be a filter over every row before it.
+    """
+    if after is not None:
+        at, last = after
+        if newest_first:
+            query = query.where(sort <= at, or_(sort < at, and_(sort == at, key < last)))
+        else:
+            query = query.where(sort >= at, or_(sort > at, and_(sort == at, key > last)))
+    order = (sort.desc(), key.desc()) if newest_first else (sort.asc(), key.asc())
+    return query.order_by(*order).limit(limit)
