@@ -3,7 +3,7 @@
 import base64
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, or_
@@ -37,13 +37,25 @@ class Identified(Protocol):
 R = TypeVar("R", bound=Identified)
 
 
-def after_cursor(cursor: str | None, parse: Callable[[str], K]) -> tuple[K, uuid.UUID] | None:
-    """The (sort value, id) a page continues after; a cursor that does not parse is a 400."""
+Id = TypeVar("Id")
+
+
+@overload
+def after_cursor(cursor: str | None, parse: Callable[[str], K]) -> tuple[K, uuid.UUID] | None: ...
+@overload
+def after_cursor(
+    cursor: str | None, parse: Callable[[str], K], parse_id: Callable[[Any], Id]
+) -> tuple[K, Id] | None: ...
+def after_cursor(
+    cursor: str | None, parse: Callable[[str], K], parse_id: Callable[[Any], Any] = uuid.UUID
+) -> tuple[K, Any] | None:
+    """The (sort value, id) a page continues after (ids are UUIDs unless `parse_id` says); a
+    cursor that does not parse is a 400."""
     if not cursor:
         return None
     sort_value, last_id = decode_cursor(cursor, 2)
     try:
-        return parse(sort_value), uuid.UUID(last_id)
+        return parse(sort_value), parse_id(last_id)
     except (TypeError, ValueError, AttributeError) as exc:
         raise ApiError(400, "invalid_cursor", "cursor is not one this API returned") from exc
 
@@ -64,8 +76,8 @@ S = TypeVar("S", bound=Select[Any])
 def keyset_page(
     query: S,
     sort: ColumnElement[K],
-    key: ColumnElement[uuid.UUID],
-    after: tuple[K, uuid.UUID] | None,
+    key: ColumnElement[Id],
+    after: tuple[K, Id] | None,
     limit: int,
     *,
     newest_first: bool = True,

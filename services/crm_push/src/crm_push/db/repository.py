@@ -450,45 +450,9 @@ class PushRepository:
             ],
         )
 
-    async def calls(
-        self,
-        tenant_id: str,
-        *,
-        push_id: uuid.UUID | None = None,
-        meeting_id: uuid.UUID | None = None,
-        deal_id: uuid.UUID | None = None,
-        operation: str | None = None,
-        failed: bool | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        before_id: int | None = None,
-        limit: int = 50,
-    ) -> list[RowMapping]:
-        """Push-log rows, newest first (keyset on id)."""
-        query = select(push_calls).where(push_calls.c.tenant_id == tenant_id)
-        for column, value in (
-            (push_calls.c.push_id, push_id),
-            (push_calls.c.meeting_id, meeting_id),
-            (push_calls.c.deal_id, deal_id),
-            (push_calls.c.operation, operation),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        # 404 and 409 are answers the adapters act on (not found: create; exists: use it).
-        answered = push_calls.c.status.in_(ANSWERS)
-        if failed is True:
-            query = query.where(
-                or_(push_calls.c.status.is_(None), and_(push_calls.c.status >= 400, ~answered))
-            )
-        elif failed is False:
-            query = query.where(or_(push_calls.c.status < 400, answered))
-        if since is not None:
-            query = query.where(push_calls.c.started_at >= since)
-        if until is not None:
-            query = query.where(push_calls.c.started_at < until)
-        if before_id is not None:
-            query = query.where(push_calls.c.id < before_id)
-        rows = await self.session.execute(query.order_by(push_calls.c.id.desc()).limit(limit))
+    async def calls(self, tenant_id: str, **filters: Any) -> list[RowMapping]:
+        """Push-log rows, newest first."""
+        rows = await self.session.execute(calls_query(tenant_id, **filters))
         return list(rows.mappings())
 
     async def call(self, tenant_id: str, call_id: int) -> RowMapping | None:
@@ -629,3 +593,42 @@ def pushes_query(
     if where.until is not None:
         query = query.where(c.created_at < where.until)
     return keyset_page(query, c.created_at, c.id, after, limit)
+
+
+def calls_query(
+    tenant_id: str,
+    *,
+    push_id: uuid.UUID | None = None,
+    meeting_id: uuid.UUID | None = None,
+    deal_id: uuid.UUID | None = None,
+    operation: str | None = None,
+    failed: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> Select[Any]:
+    """A page of a tenant's push log, newest first (keyset on (started_at, id); every filter
+    optional)."""
+    query = select(push_calls).where(push_calls.c.tenant_id == tenant_id)
+    for column, value in (
+        (push_calls.c.push_id, push_id),
+        (push_calls.c.meeting_id, meeting_id),
+        (push_calls.c.deal_id, deal_id),
+        (push_calls.c.operation, operation),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    # 404 and 409 are answers the adapters act on (not found: create; exists: use it).
+    answered = push_calls.c.status.in_(ANSWERS)
+    if failed is True:
+        query = query.where(
+            or_(push_calls.c.status.is_(None), and_(push_calls.c.status >= 400, ~answered))
+        )
+    elif failed is False:
+        query = query.where(or_(push_calls.c.status < 400, answered))
+    if since is not None:
+        query = query.where(push_calls.c.started_at >= since)
+    if until is not None:
+        query = query.where(push_calls.c.started_at < until)
+    return keyset_page(query, push_calls.c.started_at, push_calls.c.id, after, limit)

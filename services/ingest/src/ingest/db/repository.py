@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from dealflow_libs.pagination import keyset_page
 from dealflow_schemas.bounded import ID, NAME, TEXT
@@ -70,7 +71,12 @@ def list_query(
 ) -> Select[Any]:
     """A page of a tenant's deliveries, newest first (every filter optional)."""
     c = raw_events.c
-    query: Select[Any] = select(RawEvent).where(c.tenant_id == tenant_id)
+    # A page is summaries: the body and headers (most of a row) stay on disk.
+    query: Select[Any] = (
+        select(RawEvent)
+        .options(defer(RawEvent.body), defer(RawEvent.headers))
+        .where(c.tenant_id == tenant_id)
+    )
     for column, value in ((c.provider, provider), (c.trigger, trigger), (c.verdict, verdict)):
         if value is not None:
             query = query.where(column == value)

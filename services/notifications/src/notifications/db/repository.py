@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, any_, literal, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -359,7 +359,8 @@ def sends_query(
         if value is not None:
             query = query.where(column == value)
     if where.recipient is not None:
-        query = query.where(literal(where.recipient.strip().lower()) == any_(c.recipients))
+        # `@>` rather than `= ANY`: the containment is what ix_sends_recipients (GIN) answers.
+        query = query.where(c.recipients.contains([where.recipient.strip().lower()]))
     if where.since is not None:
         query = query.where(c.created_at >= where.since)
     if where.until is not None:
