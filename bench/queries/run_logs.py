@@ -531,6 +531,17 @@ async def half_way(
     return row[0], row[1]
 
 
+async def print_index_sizes(conn: asyncpg.Connection, tables: Sequence[str]) -> None:
+    """Each index of the loaded tables and its size: what every write also maintains."""
+    rows = await conn.fetch(
+        "SELECT tablename, indexname, pg_relation_size(indexname::regclass) AS bytes"
+        " FROM pg_indexes WHERE tablename = ANY($1) ORDER BY tablename, indexname",
+        list(tables),
+    )
+    for row in rows:
+        console.print(f"{row['tablename']}.{row['indexname']}: {row['bytes'] / 2**20:,.0f} MB")
+
+
 SERVICES = {
     "ingest": Service(
         "ingest", ("raw_events",), ingest_tenant, load_deliveries, ingest_sample, ingest_app
@@ -564,6 +575,7 @@ async def bench(service: Service, count: int, others: int, calls: int, plans: bo
         conn = await asyncpg.connect(plain_url(url))
         try:
             paths, queries = await service.sample(conn, measured.id)
+            await print_index_sizes(conn, service.tables)
         finally:
             await conn.close()
         if plans:
