@@ -504,7 +504,7 @@ async def notifications_sample(conn: asyncpg.Connection, tenant: str) -> tuple[E
         ("one notification", f"/v1/notifications/{send_id}"),
     ], {
         "status=sending": (list_sql.format("status = $2"), (tenant, "sending")),
-        "recipient": (list_sql.format("$2 = ANY(recipients)"), (tenant, recipients[0])),
+        "recipient": (list_sql.format("recipients @> ARRAY[$2]"), (tenant, recipients[0])),
     }
 
 
