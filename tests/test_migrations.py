@@ -71,3 +71,36 @@ async def test_outbox_headers_survive_the_move_from_json_to_kafka_form(stack) ->
         assert back == [headers, {}]
     finally:
         await engine.dispose()
+
+
+LIST_INDEXES = [  # issue 12: (package, the revision before its list indexes, an index it adds)
+    ("ingest", "0006_trail", "ix_raw_events_tenant_verdict"),
+    ("crm_push", "0001", "ix_push_calls_tenant_started"),
+    ("notifications", "0001", "ix_sends_recipients"),
+]
+
+
+@pytest.mark.parametrize(("package", "before", "index"), LIST_INDEXES, ids=lambda v: str(v))
+async def test_list_indexes_go_and_come_back(stack, package: str, before: str, index: str) -> None:
+    """Down to the revision before the list indexes and up again, in a database of its own: the
+    index goes and comes back, and the schema again equals the tables."""
+    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
+    await ensure_database(stack.database_url, name)
+    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    metadata = importlib.import_module(f"{package}.db.tables").metadata
+    engine = create_async_engine(asyncpg_url(url))
+    exists = text("SELECT count(*) FROM pg_indexes WHERE indexname = :name")
+    try:
+        await asyncio.to_thread(upgrade, package, url)
+        await asyncio.to_thread(downgrade, package, url, before)
+        async with engine.connect() as conn:
+            assert await conn.scalar(exists, {"name": index}) == 0
+        await asyncio.to_thread(upgrade, package, url)
+        async with engine.connect() as conn:
+            assert await conn.scalar(exists, {"name": index}) == 1
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            )
+        assert diff == []
+    finally:
+        await engine.dispose()

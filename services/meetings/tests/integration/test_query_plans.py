@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Select, insert, text
-from sqlalchemy.dialects import postgresql
 
+from dealflow_libs.testing.plans import MODES, prepared_plan
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
 from meetings.db.repository import list_query, show_rate_query
 from meetings.db.tables import meetings
@@ -100,30 +100,13 @@ async def spread(sessions) -> AsyncIterator[None]:  # type: ignore[no-untyped-de
             await conn.commit()
 
 
-def _positional(query: Select[Any]) -> tuple[str, list[object]]:
-    """The query as a server-side prepared statement takes it: $n placeholders, and the values."""
-    compiled = query.compile(dialect=postgresql.asyncpg.dialect())
-    names = list(compiled.params)
-    sql = compiled.string.replace("%(", "{").replace(")s", "}")  # pyformat -> $n below
-    return sql.format(**{n: f"${i + 1}" for i, n in enumerate(names)}), [
-        compiled.params[n] for n in names
-    ]
-
-
 async def _explain(uow_factory, query: Select[Any], mode: str) -> str:  # type: ignore[no-untyped-def]
     """The plan of `query` as a prepared statement (custom or generic)."""
-    sql, params = _positional(query)
     async with uow_factory() as uow:
-        await uow.session.execute(text(f"SET LOCAL plan_cache_mode = {mode}"))
-        await uow.session.execute(text(f"PREPARE plan_q AS {sql}"))
-        args = ", ".join(_literal(p) for p in params)
-        plan = (await uow.session.execute(text(f"EXPLAIN EXECUTE plan_q({args})"))).scalars()
-        plan_text = "\n".join(plan)
-        await uow.session.execute(text("DEALLOCATE plan_q"))
-    return plan_text
+        return await prepared_plan(uow.session, query, mode)
 
 
-@pytest.mark.parametrize("mode", ["force_custom_plan", "force_generic_plan"])
+@pytest.mark.parametrize("mode", MODES)
 async def test_a_cursor_bounds_the_index_range(mode, uow_factory, spread) -> None:
     after = (NOW, uuid.uuid4())
     query = list_query("t-plan", **NO_FILTERS, after=after, now=NOW, limit=51)
@@ -133,7 +116,7 @@ async def test_a_cursor_bounds_the_index_range(mode, uow_factory, spread) -> Non
     assert any("scheduled_at >=" in line for line in index_conditions), plan_text
 
 
-@pytest.mark.parametrize("mode", ["force_custom_plan", "force_generic_plan"])
+@pytest.mark.parametrize("mode", MODES)
 async def test_show_rate_is_an_index_only_scan_of_the_window(mode, uow_factory, spread) -> None:
     query = show_rate_query("t-plan", NOW - timedelta(days=90), NOW)
     # The window answered from the index alone: it covers every column counted, and its partial
@@ -142,11 +125,3 @@ async def test_show_rate_is_an_index_only_scan_of_the_window(mode, uow_factory, 
     index_conditions = [line for line in plan_text.splitlines() if "Index Cond" in line]
     assert "Index Only Scan using ix_meetings_show_rate" in plan_text, plan_text
     assert any("scheduled_at >=" in line for line in index_conditions), plan_text
-
-
-def _literal(value: object) -> str:
-    if isinstance(value, datetime):
-        return f"'{value.isoformat()}'::timestamptz"
-    if isinstance(value, MeetingStatus):
-        return f"'{value.value}'"
-    return "'" + str(value).replace("'", "''") + "'"

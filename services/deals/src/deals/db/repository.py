@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs.db import insert_new
+from dealflow_libs.pagination import keyset_page
 from dealflow_schemas.deals import DealStage, DealStatus
 from deals.db.summaries_sql import RECOMPUTE
 from deals.db.tables import (
@@ -402,15 +403,7 @@ def list_query(
     ):
         if condition is not None:
             query = query.where(condition)
-    if after is not None:
-        at, last_id = after
-        # `created_at <= at` bounds the index range; the OR alone would be a filter over
-        # every newer row of the tenant (a deep page read most of the tenant's deals).
-        query = query.where(
-            c.created_at <= at,
-            or_(c.created_at < at, and_(c.created_at == at, c.id < last_id)),
-        )
-    return query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+    return keyset_page(query, c.created_at, c.id, after, limit)
 
 
 _LOCK_SQL = text(

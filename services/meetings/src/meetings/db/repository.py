@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dealflow_libs.db import insert_new
 from dealflow_libs.domains import person_key
 from dealflow_libs.ids import new_id
+from dealflow_libs.pagination import keyset_page
 from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
 from meetings.db.tables import (
@@ -231,16 +232,7 @@ def list_query(
         query = query.where(c.scheduled_at >= since)
     if until is not None:
         query = query.where(c.scheduled_at < until)
-    if after is not None:
-        at, last_id = after
-        # `scheduled_at >= at` is implied by the OR; stated alone it is an index condition
-        # of ix_meetings_tenant_scheduled, so a deep page starts at the cursor instead of
-        # filtering every earlier meeting.
-        query = query.where(
-            c.scheduled_at >= at,
-            or_(c.scheduled_at > at, and_(c.scheduled_at == at, c.id > last_id)),
-        )
-    return query.order_by(c.scheduled_at, c.id).limit(limit)
+    return keyset_page(query, c.scheduled_at, c.id, after, limit, newest_first=False)
 
 
 def show_rate_query(tenant_id: str, since: datetime, until: datetime) -> Select[*tuple[int, ...]]:
