@@ -12,7 +12,7 @@ from sqlalchemy import Select, insert, text
 from sqlalchemy.dialects import postgresql
 
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
-from meetings.db.repository import list_query, show_rate_query
+from meetings.db.repository import list_query, show_rate_query, show_rate_window_query
 from meetings.db.tables import meetings
 from meetings.domain.analytics import AttendanceRow, counts_of
 
@@ -142,6 +142,20 @@ async def test_show_rate_is_an_index_only_scan_of_the_window(mode, uow_factory, 
     index_conditions = [line for line in plan_text.splitlines() if "Index Cond" in line]
     assert "Index Only Scan using ix_meetings_show_rate" in plan_text, plan_text
     assert any("scheduled_at >=" in line for line in index_conditions), plan_text
+
+
+@pytest.mark.parametrize("mode", ["force_custom_plan", "force_generic_plan"])
+async def test_a_long_show_rate_window_reads_the_rollup_and_two_partial_days(
+    mode, uow_factory, spread
+) -> None:
+    """A year: the whole days from the rollup's primary key, the partial first and last day
+    as index-only scans of ix_meetings_show_rate; meetings are never read beyond those."""
+    now = datetime.now(UTC)
+    query = show_rate_window_query("t-plan", now - timedelta(days=365), now)
+    plan_text = await _explain(uow_factory, query, mode)
+    assert "pk_meeting_show_rate_days" in plan_text, plan_text
+    assert plan_text.count("Index Only Scan using ix_meetings_show_rate") == 2, plan_text
+    assert "Seq Scan" not in plan_text, plan_text
 
 
 def _literal(value: object) -> str:
