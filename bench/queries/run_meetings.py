@@ -19,7 +19,7 @@ import asyncio
 import random
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 
 import asyncpg
@@ -38,6 +38,7 @@ from harness import (
     vacuum_analyze,
 )
 from rich.progress import Progress
+from sqlalchemy.dialects import postgresql
 
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.pagination import encode_cursor
@@ -46,9 +47,20 @@ from dealflow_libs.testing.bench import service_database
 from dealflow_libs.testing.http import serve
 from dealflow_libs.testing.tenants import seed_tenant
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
+from meetings import use_cases
 from meetings.config import MeetingsSettings
+from meetings.db import repository, tables
 from meetings.db.tables import tenants
 from meetings.main import build_app
+from meetings.uow import MeetingsUnitOfWork
+
+#: What the show-rate endpoint sends (code before the rollup, the "before" runs: the window
+#: row by row), and the tables the load fills.
+show_rate_query = getattr(repository, "show_rate_window_query", repository.show_rate_query)
+TABLES = (
+    "meetings",
+    *(["meeting_show_rate_days"] if hasattr(tables, "meeting_show_rate_days") else []),
+)
 
 COLUMNS = (
     "id", "tenant_id", "provider", "provider_uid", "title", "meeting_type", "scheduled_at",
@@ -102,6 +114,9 @@ async def load(url: str, tenant_id: str, count: int, seed: int, progress: Progre
     await copy_rows(url, tenant_id, count, batches, {"meetings": COLUMNS}, progress)
 
 
+RARE = "/v1/meetings?"
+
+
 def endpoints(deep_cursor: str, email: str, meeting_id: str) -> list[tuple[str, str]]:
     week_since, week_until = (NOW - timedelta(days=730)), (NOW - timedelta(days=723))
     return [
@@ -117,6 +132,12 @@ def endpoints(deep_cursor: str, email: str, meeting_id: str) -> list[tuple[str, 
             (f"outcome={o}", f"/v1/meetings?outcome={o}&limit=50")
             for o in ("no_show", "rescheduled")
         ),
+        # Filters matching almost nothing: the list walks the tenant's range until 50 match.
+        (
+            "rare: status=scheduled&outcome=no_show (none)",
+            f"{RARE}status=scheduled&outcome=no_show",
+        ),
+        ("rare: outcome=rescheduled&type=close", f"{RARE}outcome=rescheduled&type=close&limit=50"),
         (
             "since/until a week",
             f"/v1/meetings?since={url_time(week_since)}&until={url_time(week_until)}&limit=50",
@@ -141,11 +162,31 @@ async def sample_keys(url: str, tenant_id: str) -> tuple[str, str, str]:
         await conn.close()
 
 
-PLANS = {
-    "show-rate since": "SELECT count(*), count(showed_up), count(*) FILTER (WHERE showed_up)"
-    " FROM meetings WHERE tenant_id = $1 AND deleted_at IS NULL"
-    " AND scheduled_at >= $2::timestamptz AND scheduled_at < now()",
-}
+def plans(tenant_id: str) -> dict[str, tuple[str, Sequence[object]]]:
+    """The show-rate query the app sends for a year and for three years, as asyncpg prepares it."""
+    found = {}
+    for days in (365, 1095):
+        query = show_rate_query(tenant_id, NOW - timedelta(days=days), NOW)
+        compiled = query.compile(dialect=postgresql.asyncpg.dialect())
+        args = [compiled.params[name] for name in compiled.positiontup or ()]
+        found[f"show-rate {days} days"] = (compiled.string, args)
+    return found
+
+
+async def check_rollup(config: MeetingsSettings) -> None:
+    """The maintained show-rate rollup against a recompute after the bulk load (code without the
+    rollup, the "before" runs, has nothing to check)."""
+    differences_of = getattr(use_cases, "show_rate_differences", None)
+    if differences_of is None:
+        return
+    engine = create_engine(config.own_database_url, pool_size=1)
+    try:
+        differences = await differences_of(MeetingsUnitOfWork(session_factory(engine)))
+    finally:
+        await engine.dispose()
+    console.print(f"show-rate rollup against a recompute: {len(differences)} difference(s)")
+    if differences:
+        raise SystemExit(f"rollup differs: {differences[:5]}")
 
 
 async def main(count: int, others: int, calls: int, show_plans: bool) -> None:
@@ -160,16 +201,14 @@ async def main(count: int, others: int, calls: int, show_plans: bool) -> None:
         async with loading() as progress:
             await load(url, measured.id, count, 1, progress)
             await load(url, other.id, others, 2, progress)
-        await vacuum_analyze(url, ("meetings",))
+        await vacuum_analyze(url, TABLES)
         console.print(
             f"loaded {count:,} + {others:,} meetings in {time.perf_counter() - started:.0f} s"
         )
+        await check_rollup(config)
         cursor, email, meeting_id = await sample_keys(url, measured.id)
         if show_plans:
-            year_ago = NOW - timedelta(days=365)
-            await print_plans(
-                url, {label: (sql, (measured.id, year_ago)) for label, sql in PLANS.items()}
-            )
+            await print_plans(url, plans(measured.id))
         async with serve(build_app(config)) as app_url:
             paths = endpoints(cursor, email, meeting_id)
             figures = await time_endpoints(app_url, measured, paths, calls)
