@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 from harness import (
@@ -162,14 +163,26 @@ async def sample_keys(url: str, tenant_id: str) -> tuple[str, str, str]:
         await conn.close()
 
 
+def _prepared(query: Any) -> tuple[str, Sequence[object]]:
+    """A query as asyncpg prepares it: $n placeholders, and the values in order."""
+    compiled = query.compile(dialect=postgresql.asyncpg.dialect())
+    return compiled.string, [compiled.params[name] for name in compiled.positiontup or ()]
+
+
 def plans(tenant_id: str) -> dict[str, tuple[str, Sequence[object]]]:
-    """The show-rate query the app sends for a year and for three years, as asyncpg prepares it."""
-    found = {}
-    for days in (365, 1095):
-        query = show_rate_query(tenant_id, NOW - timedelta(days=days), NOW)
-        compiled = query.compile(dialect=postgresql.asyncpg.dialect())
-        args = [compiled.params[name] for name in compiled.positiontup or ()]
-        found[f"show-rate {days} days"] = (compiled.string, args)
+    """The show-rate query the app sends for a year and for three years, and the list filtered
+    by a status and outcome no meeting has together."""
+    found = {
+        f"show-rate {days} days": _prepared(
+            show_rate_query(tenant_id, NOW - timedelta(days=days), NOW)
+        )
+        for days in (365, 1095)
+    }
+    no_filters = dict.fromkeys(("upcoming", "email", "meeting_type", "since", "until", "after"))
+    rare = repository.list_query(
+        tenant_id, **no_filters, status=S.SCHEDULED, outcome=Out.NO_SHOW, now=NOW, limit=51
+    )
+    found["list status=scheduled&outcome=no_show"] = _prepared(rare)
     return found
 
 

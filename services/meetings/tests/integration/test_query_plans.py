@@ -158,9 +158,23 @@ async def test_a_long_show_rate_window_reads_the_rollup_and_two_partial_days(
     assert "Seq Scan" not in plan_text, plan_text
 
 
+@pytest.mark.parametrize("mode", ["force_custom_plan", "force_generic_plan"])
+async def test_a_status_and_outcome_no_meeting_has_is_an_empty_index_range(
+    mode, uow_factory, spread
+) -> None:
+    """Every meeting of the spread is completed with a good outcome: a list of scheduled
+    no-shows reads ix_meetings_status_outcome's empty range, not the tenant's 40,000 rows."""
+    filters = {**NO_FILTERS, "status": MeetingStatus.SCHEDULED, "outcome": MeetingOutcome.NO_SHOW}
+    query = list_query("t-plan", **filters, after=None, now=NOW, limit=51)
+    plan_text = await _explain(uow_factory, query, mode)
+    index_conditions = [line for line in plan_text.splitlines() if "Index Cond" in line]
+    assert "ix_meetings_status_outcome" in plan_text, plan_text
+    assert any("meeting_outcome" in line for line in index_conditions), plan_text
+
+
 def _literal(value: object) -> str:
     if isinstance(value, datetime):
         return f"'{value.isoformat()}'::timestamptz"
-    if isinstance(value, MeetingStatus):
+    if isinstance(value, MeetingStatus | MeetingOutcome):
         return f"'{value.value}'"
     return "'" + str(value).replace("'", "''") + "'"

@@ -11,6 +11,7 @@ from sqlalchemy import (
     and_,
     delete,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -240,7 +241,10 @@ def list_query(
         (c.meeting_outcome, outcome),
     ):
         if value is not None:
-            query = query.where(column == value)
+            # A literal, not a parameter (an enum's value, one statement per value): a generic
+            # plan then knows how rare the value is and takes ix_meetings_status_outcome for a
+            # combination matching almost nothing instead of walking the tenant's range.
+            query = query.where(column == literal_column(f"'{value.value}'"))
     if email:
         query = query.where(c.primary_email == person_key(email))
     if upcoming is not None:
