@@ -17,6 +17,7 @@ attendee. Then VACUUM ANALYZE and the app in-process over real HTTP, as run.py.
 import argparse
 import asyncio
 import random
+import statistics
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -27,6 +28,7 @@ import asyncpg
 from harness import (
     NOW,
     YEARS,
+    Figures,
     Row,
     chunked,
     console,
@@ -202,7 +204,35 @@ async def check_rollup(config: MeetingsSettings) -> None:
         raise SystemExit(f"rollup differs: {differences[:5]}")
 
 
-async def main(count: int, others: int, calls: int, show_plans: bool) -> None:
+async def index_ab(
+    url: str, app_url: str, tenant: Any, paths: list[tuple[str, str]], index: str, calls: int
+) -> None:
+    """The lists timed with and without `index` in turn (dropped and rebuilt between rounds,
+    same data and app), so machine noise hits both alike: what the index buys each list."""
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        definition = await conn.fetchval(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = $1", index
+        )
+        lists = [(label, path) for label, path in paths if path.startswith("/v1/meetings?")]
+        runs: dict[bool, list[Figures]] = {True: [], False: []}
+        for n in range(4):
+            present = n % 2 == 1
+            await conn.execute(definition if present else f"DROP INDEX {index}")
+            await conn.execute("ANALYZE meetings")
+            runs[present].append(await time_endpoints(app_url, tenant, lists, calls))
+    finally:
+        await conn.close()
+    for present, label in ((False, "without"), (True, "with")):
+        figures = [
+            (name, statistics.median(r[i][1] for r in runs[present]),
+             statistics.median(r[i][2] for r in runs[present]))
+            for i, (name, _) in enumerate(lists)
+        ]  # fmt: skip
+        print_figures(f"lists {label} {index} (median of 2 rounds)", figures)
+
+
+async def main(count: int, others: int, calls: int, show_plans: bool, ab_index: str | None) -> None:
     async with service_database("meetings") as url:
         config = MeetingsSettings()
         engine = create_engine(config.own_database_url, pool_size=2)
@@ -225,6 +255,8 @@ async def main(count: int, others: int, calls: int, show_plans: bool) -> None:
         async with serve(build_app(config)) as app_url:
             paths = endpoints(cursor, email, meeting_id)
             figures = await time_endpoints(app_url, measured, paths, calls)
+            if ab_index:
+                await index_ab(url, app_url, measured, paths, ab_index, calls)
     print_figures(
         f"meetings query endpoints, {count:,} meetings in the tenant, {calls} calls each", figures
     )
@@ -238,6 +270,9 @@ if __name__ == "__main__":
     parser.add_argument("--others", type=int, default=None, help="the other tenant's meetings")
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--plans", action="store_true")
+    parser.add_argument(
+        "--index-ab", metavar="INDEX", help="then time the lists without and with this index"
+    )
     args = parser.parse_args()
     others = args.meetings // 4 if args.others is None else args.others
-    asyncio.run(main(args.meetings, others, args.calls, args.plans))
+    asyncio.run(main(args.meetings, others, args.calls, args.plans, args.index_ab))
