@@ -97,6 +97,13 @@ class Summary:
         ]
 
     @property
+    def install(self) -> list[str]:
+        """What a migration runs once the (empty) table exists: the function and triggers, and
+        the table filled from the rows under a lock, so no source row changes between the two."""
+        lock = f"LOCK TABLE {self.source} IN SHARE ROW EXCLUSIVE MODE"
+        return [lock, self.create_function, *self.create_triggers, self.rebuild]
+
+    @property
     def triggers(self) -> tuple[str, ...]:
         return tuple(f"{self.table}_{op}" for op in ("insert", "update", "delete"))
 

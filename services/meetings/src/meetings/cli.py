@@ -1,13 +1,12 @@
 """`dealflow-meetings`: operations of the meetings service."""
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import astuple
-from typing import Annotated
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dealflow_libs.db import create_engine, session_factory
+from dealflow_libs.summary_check import add_check_summaries
 from meetings.config import MeetingsSettings
 from meetings.domain.analytics import RollupDifference
 from meetings.uow import MeetingsUnitOfWork
@@ -21,31 +20,28 @@ def main() -> None:
     """Dealflow meetings operations (a group, so each command keeps its name)."""
 
 
-async def _differences(tenant: str | None) -> Sequence[RollupDifference]:
-    engine = create_engine(MeetingsSettings().own_database_url, pool_size=1)
-    try:
-        return await show_rate_differences(MeetingsUnitOfWork(session_factory(engine)), tenant)
-    finally:
-        await engine.dispose()
+async def _differences(
+    sessions: async_sessionmaker[AsyncSession], tenant: str | None
+) -> Sequence[RollupDifference]:
+    return await show_rate_differences(MeetingsUnitOfWork(sessions), tenant)
 
 
-@app.command("check-summaries")
-def check_summaries(
-    tenant: Annotated[str | None, typer.Option(help="Only this tenant's (default: every)")] = None,
-) -> None:
-    """Recompute the show-rate daily rollup from the meetings and report every difference from
-    the maintained one (exit 1 if any)."""
-    differences = asyncio.run(_differences(tenant))
-    for d in differences:
-        typer.echo(
-            f"{d.tenant_id} {d.day.isoformat()}: kept {astuple(d.kept)},"
-            f" recomputed {astuple(d.recomputed)}"
-            " (total, known, showed, rescheduled, cancelled, confirmed known/showed,"
-            " reminded known/showed)"
-        )
-    typer.echo(f"{len(differences)} difference(s)")
-    if differences:
-        raise typer.Exit(1)
+def _describe(d: RollupDifference) -> str:
+    return (
+        f"{d.tenant_id} {d.day.isoformat()}: kept {astuple(d.kept)},"
+        f" recomputed {astuple(d.recomputed)} (total, known, showed, rescheduled, cancelled,"
+        " confirmed known/showed, reminded known/showed)"
+    )
+
+
+add_check_summaries(
+    app,
+    database_url=lambda: MeetingsSettings().own_database_url,
+    differences=_differences,
+    describe=_describe,
+    help_text="Recompute the show-rate daily rollup from the meetings and report every"
+    " difference from the maintained one (exit 1 if any).",
+)
 
 
 if __name__ == "__main__":

@@ -26,12 +26,8 @@ def upgrade() -> None:
             "tenant_id", "day", "shard", name=op.f("pk_meeting_show_rate_days")
         ),
     )
-    # Filled from the rows under a lock, so no meeting changes between the two.
-    op.execute("LOCK TABLE meetings IN SHARE ROW EXCLUSIVE MODE")
-    op.execute(SHOW_RATE_DAYS.create_function)
-    for statement in SHOW_RATE_DAYS.create_triggers:
+    for statement in SHOW_RATE_DAYS.install:
         op.execute(statement)
-    op.execute(SHOW_RATE_DAYS.rebuild)
 
 
 def downgrade() -> None:
