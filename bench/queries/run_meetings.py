@@ -11,7 +11,9 @@ beside it. The spread: scheduled over the last three years, 5% in the next 60 da
 meetings 80% completed (85% showed up, 10% no-show, 5% unknown; outcomes good/bad/pending, 1%
 rescheduled), 12% cancelled, 8% still scheduled; upcoming ones 90% scheduled, 10% cancelled;
 60% confirmed, 70% reminded, 10% rescheduled at least once, 1% soft-deleted; two meetings per
-attendee. Then VACUUM ANALYZE and the app in-process over real HTTP, as run.py.
+attendee. Then VACUUM ANALYZE, a check of the show-rate rollup against a recompute, and the
+app in-process over real HTTP, as run.py. `--index-ab INDEX` then times the lists without and
+with an index in turn on the same data (what an index buys, noise shared by both).
 """
 
 import argparse
