@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution dealflow_emulators crm_push notifications console
 
-.PHONY: run test chromium lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries bench-queries-meetings bench-queries-logs clean
+.PHONY: run test chromium lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries bench-queries-meetings bench-queries-logs bench-queries-writes clean
 
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into .uv/"
@@ -74,6 +74,9 @@ bench-queries-meetings: install
 ## Deliveries, CRM pushes and push log, notification sends: every list filter, deep cursor, detail.
 bench-queries-logs: install
 	@$(PY) bench/queries/run_logs.py $(BENCH_ARGS)
+
+bench-queries-writes: install
+	@$(PY) bench/queries/writes.py $(BENCH_ARGS)
 
 bench-leads: install
 	@$(PY) bench/attribution/leads.py $(BENCH_ARGS)

@@ -12,7 +12,7 @@ from sqlalchemy import Select, insert, text
 
 from dealflow_libs.testing.plans import MODES, prepared_plan
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
-from meetings.db.repository import list_query, show_rate_query
+from meetings.db.repository import list_query, show_rate_query, show_rate_window_query
 from meetings.db.tables import meetings
 from meetings.domain.analytics import AttendanceRow, counts_of
 
@@ -125,3 +125,32 @@ async def test_show_rate_is_an_index_only_scan_of_the_window(mode, uow_factory, 
     index_conditions = [line for line in plan_text.splitlines() if "Index Cond" in line]
     assert "Index Only Scan using ix_meetings_show_rate" in plan_text, plan_text
     assert any("scheduled_at >=" in line for line in index_conditions), plan_text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_long_show_rate_window_reads_the_rollup_and_two_partial_days(
+    mode, uow_factory, spread
+) -> None:
+    """A year: the whole days from the rollup's primary key, the partial first and last day
+    as index-only scans of ix_meetings_show_rate; meetings are never read beyond those."""
+    now = datetime.now(UTC)
+    query = show_rate_window_query("t-plan", now - timedelta(days=365), now)
+    plan_text = await _explain(uow_factory, query, mode)
+    assert "pk_meeting_show_rate_days" in plan_text, plan_text
+    assert plan_text.count("Index Only Scan using ix_meetings_show_rate") == 2, plan_text
+    assert "Seq Scan" not in plan_text, plan_text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_status_and_outcome_no_meeting_has_is_an_empty_index_range(
+    mode, uow_factory, spread
+) -> None:
+    """Every meeting of the spread is completed with a good outcome: a list of scheduled
+    no-shows reads ix_meetings_status_outcome's empty range, not the tenant's 40,000 rows."""
+    filters = {**NO_FILTERS, "status": MeetingStatus.SCHEDULED, "outcome": MeetingOutcome.NO_SHOW}
+    query = list_query("t-plan", **filters, after=None, now=NOW, limit=51)
+    plan_text = await _explain(uow_factory, query, mode)
+    index_conditions = [line for line in plan_text.splitlines() if "Index Cond" in line]
+    assert "ix_meetings_status_outcome" in plan_text, plan_text
+    assert any("meeting_outcome" in line for line in index_conditions), plan_text
+
