@@ -153,4 +153,3 @@ async def test_a_status_and_outcome_no_meeting_has_is_an_empty_index_range(
     index_conditions = [line for line in plan_text.splitlines() if "Index Cond" in line]
     assert "ix_meetings_status_outcome" in plan_text, plan_text
     assert any("meeting_outcome" in line for line in index_conditions), plan_text
-
