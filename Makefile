@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution dealflow_emulators crm_push notifications
 
-.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries bench-queries-meetings clean
+.PHONY: run test lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries bench-queries-meetings bench-queries-attribution clean
 
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into .uv/"
@@ -65,6 +65,9 @@ bench-queries: install
 
 bench-queries-meetings: install
 	@$(PY) bench/queries/run_meetings.py $(BENCH_ARGS)
+
+bench-queries-attribution: install
+	@$(PY) bench/queries/run_attribution.py $(BENCH_ARGS)
 
 bench-leads: install
 	@$(PY) bench/attribution/leads.py $(BENCH_ARGS)
