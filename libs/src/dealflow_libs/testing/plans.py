@@ -7,16 +7,16 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, text
+from sqlalchemy import Executable, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 MODES = ("force_custom_plan", "force_generic_plan")
 
 
-def positional(query: Select[Any]) -> tuple[str, list[object]]:
+def positional(query: Executable) -> tuple[str, list[object]]:
     """The query with $n placeholders, as asyncpg prepares it, and its values in order."""
-    compiled = query.compile(dialect=postgresql.asyncpg.dialect())
+    compiled = query.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
     names = list(compiled.params)
     sql = compiled.string.replace("%(", "{").replace(")s", "}")  # pyformat -> $n below
     return sql.format(**{n: f"${i + 1}" for i, n in enumerate(names)}), [
@@ -35,7 +35,7 @@ def sql_literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-async def prepared_plan(session: AsyncSession, query: Select[Any], mode: str) -> str:
+async def prepared_plan(session: AsyncSession, query: Executable, mode: str) -> str:
     """EXPLAIN of `query` prepared and executed in `mode` (one of MODES), in the session's
     transaction (SET LOCAL: the caller's rollback or commit ends it)."""
     sql, params = positional(query)
