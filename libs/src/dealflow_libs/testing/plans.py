@@ -5,7 +5,6 @@ import enum
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Executable, text
 from sqlalchemy.dialects import postgresql
