@@ -54,6 +54,7 @@ class BarChart:
     height: float
     labels: tuple[Label, ...]
     bars: tuple[Bar, ...]
+    font_size: float
 
     @property
     def view_box(self) -> str:
@@ -62,14 +63,14 @@ class BarChart:
 
 @dataclass(frozen=True)
 class Layout:
-    width: int = 480
-    value_width: int = 150  # room right of the longest bar for its figure
+    width: int = 420
+    value_width: int = 140  # room right of the longest bar for its figure
     label_height: float = 22
     bar_height: float = 18
     bar_gap: float = 4  # between the bars of one group
     group_gap: float = 12
     padding: float = 4
-    font_size: float = 14
+    font_size: float = 15
 
 
 def bar_chart(
@@ -112,4 +113,4 @@ def bar_chart(
             y += layout.bar_height
         y += layout.group_gap
     height = y - layout.group_gap + layout.padding if groups else 2 * layout.padding
-    return BarChart(title, layout.width, height, tuple(labels), tuple(bars))
+    return BarChart(title, layout.width, height, tuple(labels), tuple(bars), layout.font_size)

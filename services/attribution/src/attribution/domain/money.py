@@ -25,6 +25,7 @@ __all__ = [
 
 UNATTRIBUTED = "(unattributed)"
 
+
 def allocate(total: int, weights: Sequence[int]) -> list[int]:
     """Split `total` in proportion to non-negative integer `weights` by largest remainder.
 
