@@ -157,6 +157,9 @@ async def test_a_template_preview_renders_and_a_bad_placeholder_is_refused(
     await expect(subject).to_contain_text("Booked: ")
     await expect(subject).not_to_contain_text("{title}")
     await expect(console.get_by_test_id("preview-text")).to_contain_text("Hi ")
+    # The HTML body is shown as the email, sandboxed.
+    html = console.frame_locator('iframe[title="The email as HTML"]').locator("body")
+    await expect(html).not_to_be_empty()
     await screenshot(console, "settings emails template preview")
 
     # The preview is what notifications renders for the same template.
