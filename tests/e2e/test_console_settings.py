@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from dealflow_libs.testing.browser import screenshot
 
-from .conftest import System
+from .conftest import System, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -118,7 +118,12 @@ async def test_a_pipedrive_key_is_checked_saved_masked_and_tested(
     # A key Pipedrive refuses: crm_push's words, nothing saved.
     await console.get_by_label("Pipedrive API token").fill("not-a-pipedrive-token")
     await console.get_by_role("button", name="Connect Pipedrive").click()
-    await expect(console.get_by_role("alert")).to_contain_text("crm_push:")
+    await expect(console.get_by_role("alert")).to_contain_text(
+        "crm_push: pipedrive refused the credentials"
+    )
+    await expect(console.get_by_label("Pipedrive API token")).to_have_value(
+        "not-a-pipedrive-token"
+    )  # kept, to correct it
     refused = (await system.get("crm_push", "/v1/crm/connection"))["crm"]
     assert refused is None or refused["status"] == "disconnected"
     await screenshot(console, "settings crm pipedrive key refused")
@@ -248,3 +253,21 @@ async def test_policy_and_stage_probabilities_are_saved_and_a_bad_one_is_refused
         "deals: stage_probabilities.negotiation: must be 0-100"
     )
     assert (await system.get("deals", "/v1/settings"))["stage_probabilities"]["negotiation"] != 150
+
+
+async def test_settings_are_usable_on_a_phone(restored: System, browser: Browser) -> None:
+    context = await browser.new_context(
+        base_url=restored.urls["console"], viewport={"width": 390, "height": 844}
+    )
+    page = await context.new_page()
+    await sign_in(page, restored.api_key)
+    try:
+        for tab in ("crm", "emails", "meetings", "deals"):
+            await page.goto(f"/settings/{tab}")
+            await expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+            # No sideways scrolling of the page: wide tables scroll in their own box.
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (tab, width)
+            await screenshot(page, f"settings {tab} 390px")
+    finally:
+        await context.close()
