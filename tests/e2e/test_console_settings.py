@@ -17,6 +17,8 @@ pytestmark = pytest.mark.e2e
 
 #: The Pipedrive emulator's API token (docs/emulators.md).
 PIPEDRIVE_TOKEN = "pd-dev-api-token"
+#: The Close emulator's API key (docs/emulators.md).
+CLOSE_KEY = "close-dev-api-key"
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +143,19 @@ async def test_a_pipedrive_key_is_checked_saved_masked_and_tested(
     await console.get_by_role("button", name="Test connection").click()
     await expect(console.locator("#crm-test")).to_contain_text("Pipedrive answered in")
     await screenshot(console, "settings crm pipedrive connected")
+
+
+async def test_close_connects_with_its_key(restored: System, console: Page) -> None:
+    system = restored
+    await disconnected(console)
+    await console.get_by_label("Close API key").fill(CLOSE_KEY)
+    await console.get_by_role("button", name="Connect Close").click()
+    await console.wait_for_url("**/settings/crm?crm_connected=close")
+    connection = (await system.get("crm_push", "/v1/crm/connection"))["crm"]
+    assert (connection["provider"], connection["status"]) == ("close", "connected")
+    assert CLOSE_KEY not in await console.content()
+    await expect(console.get_by_label("Pipeline")).to_be_visible()  # Close's pipelines, live
+    await screenshot(console, "settings crm close connected")
 
 
 async def test_a_template_preview_renders_and_a_bad_placeholder_is_refused(
