@@ -154,8 +154,9 @@ async def test_a_won_deal_shows_its_attribution_per_model_and_its_crm_push(
     )
     await console.goto(f"/deals/{deal_id}")
 
-    bars = console.get_by_test_id("attribution-bars").locator("li")
-    await expect(bars).to_have_count(3)  # the two touches and the meeting itself
+    # A bar per touch: the two touches and the meeting itself, each in the table too.
+    await expect(console.locator("#attribution-chart rect")).to_have_count(3)
+    await expect(console.get_by_test_id("attribution-touches").locator("tbody tr")).to_have_count(3)
     for touch_id in (f"{domain}-ad", f"{domain}-reply"):
         bar = console.locator(f'[data-touch-id="{touch_id}"]')
         await expect(bar).to_contain_text("33.3%")

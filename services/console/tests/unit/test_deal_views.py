@@ -3,7 +3,7 @@
 from decimal import Decimal
 from types import SimpleNamespace
 
-from console.web.deals import chosen_model, page_link, touch_bars
+from console.web.deals import attribution_chart, chosen_model, page_link, touch_bars
 from console.web.rendering import templates
 
 
@@ -28,9 +28,9 @@ def test_a_bar_is_the_touchs_share_of_the_deal_and_its_credit() -> None:
 
     bars = touch_bars(run)
 
-    assert [(b.touch_id, b.percent, b.amount) for b in bars] == [
-        ("a", Decimal("33.3"), Decimal("10000.01")),
-        ("b", Decimal("66.7"), Decimal("19999.99")),
+    assert [(b.touch_id, b.percent, b.minor_units) for b in bars] == [
+        ("a", Decimal("33.3"), 1_000_001),
+        ("b", Decimal("66.7"), 1_999_999),
     ]
 
 
@@ -40,6 +40,22 @@ def test_decimal_and_whole_weights_read_as_shares() -> None:
     )
 
     assert [b.percent for b in bars] == [Decimal("25.0"), Decimal("100.0"), Decimal("0.0")]
+
+
+def test_the_chart_draws_a_bar_per_touch_against_the_whole_deal() -> None:
+    run = {
+        "model": "first_touch",
+        "currency": "JPY",
+        "touches": [touch("a", "1", 30_000), touch("b", "0", 0)],
+    }
+
+    chart = attribution_chart(run)
+
+    assert chart.title == "Credit per touch (First touch)"
+    assert [label.text for label in chart.labels] == ["Paid Search · Ad click · 2026-11-20"] * 2
+    full, empty = chart.bars
+    assert (full.text, empty.text, empty.width) == ("100.0% · 30,000 JPY", "0.0% · 0 JPY", 0)
+    assert full.width > 0
 
 
 def test_the_next_page_keeps_the_filters_and_drops_the_empty_ones() -> None:

@@ -13,12 +13,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from console.charts import BarChart, Group, Value, bar_chart
 from console.services import ServiceApi, ServiceError
 from console.signin import SignIn
 from console.web.board import OPEN_STAGES
 from console.web.context import context
 from console.web.guard import CheckedMember, Member
-from console.web.rendering import page
+from console.web.rendering import label, minor, page, when
 from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 
 router = APIRouter(tags=["deals"])
@@ -40,7 +41,7 @@ class TouchBar:
     occurred_at: str
     roles: list[str]
     percent: Decimal
-    amount: Decimal
+    minor_units: int
 
 
 def _percent(share: Fraction) -> Decimal:
@@ -49,7 +50,7 @@ def _percent(share: Fraction) -> Decimal:
 
 def touch_bars(run: Mapping[str, Any]) -> list[TouchBar]:
     """The run's touches in its order; `percent` is the normalised weight (the shares sum to
-    100), `amount` the credit in the deal's currency (the run counts minor units, cents)."""
+    100), `minor_units` the credit in the currency's minor units, as the run counts it."""
     return [
         TouchBar(
             touch_id=t["touch_id"],
@@ -58,10 +59,30 @@ def touch_bars(run: Mapping[str, Any]) -> list[TouchBar]:
             occurred_at=t["occurred_at"],
             roles=list(t["roles"]),
             percent=_percent(Fraction(t["weight"])),
-            amount=Decimal(t["minor_units"]) / 100,
+            minor_units=t["minor_units"],
         )
         for t in run["touches"]
     ]
+
+
+def attribution_chart(run: Mapping[str, Any]) -> BarChart:
+    """A bar per credited touch, its length the touch's share of the deal (of 100 %)."""
+    return bar_chart(
+        f"Credit per touch ({label(run['model'])})",
+        [
+            Group(
+                f"{bar.channel} · {label(bar.activity_type)} · {when(bar.occurred_at)[:10]}",
+                [
+                    Value(
+                        float(bar.percent),
+                        f"{bar.percent}% · {minor(bar.minor_units, run['currency'])}",
+                    )
+                ],
+            )
+            for bar in touch_bars(run)
+        ],
+        scale_max=100,
+    )
 
 
 def page_link(filters: Mapping[str, str], cursor: str | None = None) -> str:
@@ -105,6 +126,7 @@ async def _attribution(
         "models": models if model in models else [*models, model],
         "run": run,
         "bars": touch_bars(run) if run else [],
+        "chart": attribution_chart(run) if run else None,
         "error": error or settings_error,
     }
 
