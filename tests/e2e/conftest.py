@@ -326,3 +326,18 @@ async def console(system: System, browser: Browser) -> AsyncIterator[Page]:
         yield page
     finally:
         await context.close()
+
+
+async def send_touches(system: System, domain: str, email: str) -> None:
+    """Two touches of `email` before a booking: a Google ad click 10 days ago (Paid Search) and
+    a reply to an email 3 days ago (Outbound Email), ids `<domain>-ad` and `<domain>-reply`."""
+    now = datetime.now(UTC)
+    touches = [
+        {"touch_id": f"{domain}-ad", "person_email": email, "activity_type": "ad_click",
+         "occurred_at": (now - timedelta(days=10)).isoformat(),
+         "utm_source": "google", "utm_medium": "cpc"},
+        {"touch_id": f"{domain}-reply", "person_email": email, "activity_type": "email_replied",
+         "occurred_at": (now - timedelta(days=3)).isoformat()},
+    ]  # fmt: skip
+    posted = await system.post("attribution", "/v1/touches", {"touches": touches})
+    assert posted.status_code == 200, posted.text

@@ -15,7 +15,7 @@ from dealflow_libs.testing.browser import screenshot
 from dealflow_libs.testing.waiting import eventually
 from ingest.samples.builders import calcom
 
-from .conftest import System
+from .conftest import System, send_touches
 from .test_console import book
 
 pytestmark = pytest.mark.e2e
@@ -114,19 +114,9 @@ async def test_a_won_deal_shows_its_attribution_per_model_and_its_crm_push(
     system = hubspot
     domain = f"won-{uuid.uuid4().hex[:6]}.com"
     email = f"jane@{domain}"
-    now = datetime.now(UTC)
-    touches = [
-        {"touch_id": f"{domain}-ad", "person_email": email, "activity_type": "ad_click",
-         "occurred_at": (now - timedelta(days=12)).isoformat(),
-         "utm_source": "google", "utm_medium": "cpc"},
-        {"touch_id": f"{domain}-reply", "person_email": email, "activity_type": "email_replied",
-         "occurred_at": (now - timedelta(days=3)).isoformat()},
-    ]  # fmt: skip
-    posted = await system.post("attribution", "/v1/touches", {"touches": touches})
-    assert posted.status_code == 200, posted.text
-    booking = calcom(
-        "BOOKING_CREATED", uid=uuid.uuid4().hex, email=email, start=now + timedelta(days=1)
-    )
+    await send_touches(system, domain, email)
+    start = datetime.now(UTC) + timedelta(days=1)
+    booking = calcom("BOOKING_CREATED", uid=uuid.uuid4().hex, email=email, start=start)
     assert (await system.webhook("calcom", booking)).status_code == 202
 
     async def attributed_deal() -> str | None:

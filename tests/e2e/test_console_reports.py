@@ -4,7 +4,6 @@ attribution model the team switches to."""
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from dealflow_libs.testing.browser import screenshot
 from dealflow_libs.testing.waiting import eventually
 from ingest.samples.builders import calcom
 
-from .conftest import System, sign_in
+from .conftest import System, send_touches, sign_in
 from .test_journey import company, deals_of, meeting_of, soon
 
 pytestmark = pytest.mark.e2e
@@ -26,16 +25,7 @@ async def won_after_touches(system: System) -> str:
     attribution has run every model for it."""
     domain = company()
     email = f"jane-{uuid.uuid4().hex[:4]}@{domain}"
-    now = datetime.now(UTC)
-    touches = [
-        {"touch_id": f"{domain}-ad", "person_email": email, "activity_type": "ad_click",
-         "occurred_at": (now - timedelta(days=10)).isoformat(),
-         "utm_source": "google", "utm_medium": "cpc"},
-        {"touch_id": f"{domain}-reply", "person_email": email, "activity_type": "email_replied",
-         "occurred_at": (now - timedelta(days=3)).isoformat()},
-    ]  # fmt: skip
-    posted = await system.post("attribution", "/v1/touches", {"touches": touches})
-    assert posted.status_code == 200, posted.text
+    await send_touches(system, domain, email)
 
     uid = uuid.uuid4().hex
     booking = calcom("BOOKING_CREATED", uid=uid, email=email, start=soon(1))
