@@ -63,6 +63,7 @@ class DeliveryRepository:
         until: datetime | None,
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
+        event_ids: Sequence[uuid.UUID] | None = None,
     ) -> Sequence[RawEvent]:
         query: Select[Any] = select(RawEvent).where(RawEvent.tenant_id == tenant_id)
         for column, value in (
@@ -72,6 +73,8 @@ class DeliveryRepository:
         ):
             if value is not None:
                 query = query.where(column == value)
+        if event_ids:
+            query = query.where(RawEvent.event_id.in_(event_ids))
         if since is not None:
             query = query.where(RawEvent.received_at >= since)
         if until is not None:
