@@ -13,7 +13,7 @@ from dealflow_libs.db import insert_new
 from dealflow_libs.domains import person_key
 from dealflow_libs.ids import new_id
 from dealflow_schemas.attribution import MeetingAttributed
-from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
+from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingOutcome, MeetingStatus, MeetingType
 from meetings.db.tables import (
     meeting_reschedules,
     meeting_uids,
@@ -22,6 +22,7 @@ from meetings.db.tables import (
     pending_booking_events,
     pending_notifications,
     reminders,
+    trail,
 )
 from meetings.domain.analytics import AttendanceCounts
 from meetings.domain.meeting import Meeting
@@ -145,6 +146,43 @@ class MeetingRepository:
             .values(deal_id=deal_id, updated_at=now)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def by_booking(self, tenant_id: str, booking_id: str) -> uuid.UUID | None:
+        """The meeting a booking is known by: any provider uid it has had, or the id of a
+        booking event that changed it (the correlation id of its trail)."""
+        by_uid = await self.session.scalar(
+            select(meeting_uids.c.meeting_id).where(
+                meeting_uids.c.tenant_id == tenant_id, meeting_uids.c.uid == booking_id
+            )
+        )
+        if by_uid is not None:
+            return by_uid
+        subject = await self.session.scalar(
+            select(trail.c.subject)
+            .where(
+                trail.c.tenant_id == tenant_id,
+                trail.c.correlation_id == booking_id,
+                trail.c.direction == "published",
+                trail.c.channel == MEETINGS_TOPIC,
+            )
+            .order_by(trail.c.id)
+            .limit(1)
+        )
+        return uuid.UUID(subject) if subject else None
+
+    async def booking_id(self, tenant_id: str, meeting_id: uuid.UUID) -> str | None:
+        """The correlation id of the booking that created the meeting (its first event's)."""
+        found: str | None = await self.session.scalar(
+            select(trail.c.correlation_id)
+            .where(
+                trail.c.tenant_id == tenant_id,
+                trail.c.subject == str(meeting_id),
+                trail.c.direction == "published",
+            )
+            .order_by(trail.c.id)
+            .limit(1)
+        )
+        return found
 
     async def reschedule_history(self, meeting_id: uuid.UUID) -> Sequence[Any]:
         result = await self.session.execute(
