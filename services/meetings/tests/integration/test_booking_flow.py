@@ -557,9 +557,7 @@ class TestByBooking:
             assert found.json()["meeting_id"] == meeting["meeting_id"]
             assert found.json()["booking_id"] == str(booked_as)
 
-    async def test_an_unknown_booking_is_404(
-        self, client, tenant, publish
-    ) -> None:
+    async def test_an_unknown_booking_is_404(self, client, tenant, publish) -> None:
         email = f"other-{uuid.uuid4().hex[:6]}@acme.com"
         event = booking_event(tenant_id=tenant.id, email=email)
         await publish(event)

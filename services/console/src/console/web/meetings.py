@@ -1,0 +1,197 @@
+"""Meetings: the list (upcoming and past, filters, new bookings without a reload), the meeting
+page (lifecycle, emails, attendance) and the outcome form a rep fills in after the call."""
+
+import asyncio
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from console.signin import SignIn
+from console.timelines import meeting_lifecycle
+from console.web.context import context
+from console.web.guard import CheckedMember, Member
+from console.web.rendering import page
+from dealflow_libs.tracing import CORRELATION_HEADER
+from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
+
+router = APIRouter(tags=["meetings"])
+
+MEETINGS_PER_PAGE = 25
+Tab = Literal["upcoming", "past"]
+#: What a rep may record after a call (meetings refuses the others).
+RECORDABLE = [o.value for o in MeetingOutcome if o is not MeetingOutcome.PENDING]
+
+
+async def _meetings_values(
+    request: Request,
+    member: SignIn,
+    tab: Tab,
+    status: str,
+    type: str,
+    outcome: str,
+    attendee_email: str,
+    cursor: str,
+) -> dict[str, Any]:
+    filters = {
+        "status": status,
+        "type": type,
+        "outcome": outcome,
+        "attendee_email": attendee_email.strip(),
+    }
+    found = await context(request).api.get(
+        member,
+        "meetings",
+        "/v1/meetings",
+        upcoming=tab == "upcoming",
+        cursor=cursor,
+        limit=MEETINGS_PER_PAGE,
+        **filters,
+    )
+    query = urlencode({k: v for k, v in {"tab": tab, **filters}.items() if v})
+    return {
+        "tab": tab,
+        "filters": filters,
+        "query": query,
+        "meetings": found["items"],
+        "next_cursor": found["next_cursor"],
+        # Only the first page of upcoming meetings is where a new booking shows up.
+        "live": tab == "upcoming" and not cursor,
+        "statuses": [s.value for s in MeetingStatus],
+        "types": [t.value for t in MeetingType],
+        "outcomes": [o.value for o in MeetingOutcome],
+    }
+
+
+TabQuery = Annotated[Tab, Query()]
+Filter = Annotated[str, Query(max_length=320)]
+
+
+@router.get("/meetings", response_class=HTMLResponse, summary="Meetings, upcoming or past")
+async def meetings(
+    request: Request,
+    member: Member,
+    tab: TabQuery = "upcoming",
+    status: Filter = "",
+    type: Filter = "",
+    outcome: Filter = "",
+    attendee_email: Filter = "",
+    cursor: Filter = "",
+) -> Response:
+    values = await _meetings_values(
+        request, member, tab, status, type, outcome, attendee_email, cursor
+    )
+    return page(request, "meetings.html", **values)
+
+
+@router.get("/meetings/rows", response_class=HTMLResponse, include_in_schema=False)
+async def meeting_rows(
+    request: Request,
+    member: Member,
+    tab: TabQuery = "upcoming",
+    status: Filter = "",
+    type: Filter = "",
+    outcome: Filter = "",
+    attendee_email: Filter = "",
+) -> Response:
+    """The list alone: the upcoming tab polls this, so new bookings appear without a reload."""
+    values = await _meetings_values(request, member, tab, status, type, outcome, attendee_email, "")
+    return page(request, "_meetings_rows.html", **values)
+
+
+async def meeting_values(
+    request: Request, member: SignIn, meeting: dict[str, Any]
+) -> dict[str, Any]:
+    api = context(request).api
+    booking_id = meeting.get("booking_id")
+    emails, trail = await asyncio.gather(
+        api.get(member, "notifications", "/v1/notifications", meeting_id=meeting["meeting_id"]),
+        api.get(member, "meetings", f"/v1/trail/{booking_id}")
+        if booking_id
+        else asyncio.sleep(0, {"items": []}),
+    )
+    return {
+        "meeting": meeting,
+        "timeline": meeting_lifecycle(meeting, emails["items"], trail["items"]),
+        "booking_ref": booking_id or meeting.get("provider_uid"),
+        "outcomes": RECORDABLE,
+    }
+
+
+@router.get("/meetings/{meeting_id}", response_class=HTMLResponse, summary="One meeting")
+async def meeting_page(request: Request, member: Member, meeting_id: str) -> Response:
+    meeting = await context(request).api.get(member, "meetings", f"/v1/meetings/{meeting_id}")
+    return page(request, "meeting.html", **await meeting_values(request, member, meeting))
+
+
+def _on_trail(booking_id: str | None) -> dict[str, str]:
+    """What a change made from the console joins: its booking's trail, when it has one."""
+    return {CORRELATION_HEADER: booking_id} if booking_id else {}
+
+
+@router.post("/meetings/{meeting_id}/attendance", summary="Mark attended or no-show")
+async def attendance(
+    request: Request,
+    member: CheckedMember,
+    meeting_id: str,
+    showed_up: Annotated[bool, Form()],
+    no_show_reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    api = context(request).api
+    meeting = await api.get(member, "meetings", f"/v1/meetings/{meeting_id}")
+    body: dict[str, Any] = {"showed_up": showed_up, "confirmed_by": member.tenant_name}
+    if not showed_up and no_show_reason.strip():
+        body["no_show_reason"] = no_show_reason.strip()
+    await api.call(
+        member,
+        "POST",
+        "meetings",
+        f"/v1/meetings/{meeting_id}/attendance",
+        json=body,
+        headers=_on_trail(meeting.get("booking_id")),
+    )
+    return RedirectResponse(f"/meetings/{meeting_id}", status_code=303)
+
+
+@router.get("/outcome/{booking_id}", response_class=HTMLResponse, summary="The outcome form")
+async def outcome_form(request: Request, member: Member, booking_id: str) -> Response:
+    meeting = await context(request).api.get(
+        member, "meetings", f"/v1/meetings/by-booking/{booking_id}"
+    )
+    return page(
+        request, "outcome.html", meeting=meeting, booking_id=booking_id, outcomes=RECORDABLE
+    )
+
+
+@router.post("/outcome/{booking_id}", summary="Record a meeting's outcome")
+async def record_outcome(
+    request: Request,
+    member: CheckedMember,
+    booking_id: str,
+    outcome: Annotated[MeetingOutcome, Form()],
+    notes: Annotated[str, Form(max_length=4000)] = "",
+    next_steps: Annotated[str, Form(max_length=4000)] = "",
+    create_deal: Annotated[bool, Form()] = False,
+    deal_value: Annotated[str, Form(max_length=20)] = "",
+    deal_name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    api = context(request).api
+    meeting = await api.get(member, "meetings", f"/v1/meetings/by-booking/{booking_id}")
+    body = {
+        "outcome": outcome.value,
+        "notes": notes.strip() or None,
+        "next_steps": next_steps.strip() or None,
+        "create_deal": create_deal,
+        "deal_value": deal_value.strip() or None,
+        "deal_name": deal_name.strip() or None,
+    }
+    await api.call(
+        member,
+        "POST",
+        "meetings",
+        f"/v1/meetings/{meeting['meeting_id']}/outcome",
+        json=body,
+        headers=_on_trail(meeting.get("booking_id")),
+    )
+    return RedirectResponse(f"/meetings/{meeting['meeting_id']}", status_code=303)
