@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Page, expect
 
@@ -83,6 +84,27 @@ async def test_a_booking_appears_in_the_list_and_its_page_tells_its_life(
         "href", f"/bookings/{booking_id}"
     )
     await screenshot(console, "meeting page")
+
+    # Where the deal page links a meeting's booking trail.
+    await console.goto(f"/meetings/{meeting['meeting_id']}/trail")
+    await expect(console).to_have_url(f"{system.urls['console']}/bookings/{booking_id}")
+    trail = console.get_by_role("list", name="Everything done for this booking")
+    await expect(trail.locator('[data-kind="delivery"]')).to_contain_text("accepted")
+    await expect(trail.get_by_role("link", name="Meeting booked")).to_be_visible()
+
+    # The changes made here refuse a form without the session's CSRF token.
+    cookies = {c["name"]: c["value"] for c in await console.context.cookies()}
+    async with httpx.AsyncClient(base_url=system.urls["console"], cookies=cookies) as http:
+        refused = [
+            await http.post(f"/bookings/{booking_id}/replay"),
+            await http.post(f"/outcome/{booking_id}", data={"outcome": "good"}),
+            await http.post(
+                f"/meetings/{meeting['meeting_id']}/attendance", data={"showed_up": "true"}
+            ),
+        ]
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    after = await system.get("meetings", f"/v1/meetings/{meeting['meeting_id']}")
+    assert (after["showed_up"], after["meeting_outcome"]) == (None, "pending")
 
 
 async def test_the_list_filters_and_reads_on_a_phone(system: System, console: Page) -> None:

@@ -80,7 +80,8 @@ async def trail_values(request: Request, member: SignIn, booking_id: str) -> dic
         reads.append(api.get(member, "crm_push", "/v1/crm/logs", deal_id=deal_id))
     deliveries, *more = await asyncio.gather(*reads)
     emails = more[0]["items"] if meeting else []
-    calls = [c for answer in more[1:] for c in answer["items"]]
+    # A call about the meeting's deal can name both: each call once.
+    calls = list({c["id"]: c for answer in more[1:] for c in answer["items"]}.values())
     return {
         "booking_id": booking_id,
         "meeting": meeting,

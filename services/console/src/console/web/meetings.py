@@ -2,10 +2,11 @@
 page (lifecycle, emails, attendance) and the outcome form a rep fills in after the call."""
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console.signin import SignIn
@@ -24,79 +25,71 @@ Tab = Literal["upcoming", "past"]
 RECORDABLE = [o.value for o in MeetingOutcome if o is not MeetingOutcome.PENDING]
 
 
+Filter = Annotated[str, Query(max_length=320)]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the list shows: a tab and the filters (the same for the page and its refresh)."""
+
+    tab: Tab
+    filters: dict[str, str]
+
+    def url_query(self) -> str:
+        return urlencode({k: v for k, v in {"tab": self.tab, **self.filters}.items() if v})
+
+
+def list_query(
+    tab: Annotated[Tab, Query()] = "upcoming",
+    status: Filter = "",
+    type: Filter = "",
+    outcome: Filter = "",
+    attendee_email: Filter = "",
+) -> ListQuery:
+    filters = {"status": status, "type": type, "outcome": outcome}
+    return ListQuery(tab, {**filters, "attendee_email": attendee_email.strip()})
+
+
+Listed = Annotated[ListQuery, Depends(list_query)]
+
+
 async def _meetings_values(
-    request: Request,
-    member: SignIn,
-    tab: Tab,
-    status: str,
-    type: str,
-    outcome: str,
-    attendee_email: str,
-    cursor: str,
+    request: Request, member: SignIn, listed: ListQuery, cursor: str
 ) -> dict[str, Any]:
-    filters = {
-        "status": status,
-        "type": type,
-        "outcome": outcome,
-        "attendee_email": attendee_email.strip(),
-    }
     found = await context(request).api.get(
         member,
         "meetings",
         "/v1/meetings",
-        upcoming=tab == "upcoming",
+        upcoming=listed.tab == "upcoming",
         cursor=cursor,
         limit=MEETINGS_PER_PAGE,
-        **filters,
+        **listed.filters,
     )
-    query = urlencode({k: v for k, v in {"tab": tab, **filters}.items() if v})
     return {
-        "tab": tab,
-        "filters": filters,
-        "query": query,
+        "tab": listed.tab,
+        "filters": listed.filters,
+        "query": listed.url_query(),
         "meetings": found["items"],
         "next_cursor": found["next_cursor"],
         # Only the first page of upcoming meetings is where a new booking shows up.
-        "live": tab == "upcoming" and not cursor,
+        "live": listed.tab == "upcoming" and not cursor,
         "statuses": [s.value for s in MeetingStatus],
         "types": [t.value for t in MeetingType],
         "outcomes": [o.value for o in MeetingOutcome],
     }
 
 
-TabQuery = Annotated[Tab, Query()]
-Filter = Annotated[str, Query(max_length=320)]
-
-
 @router.get("/meetings", response_class=HTMLResponse, summary="Meetings, upcoming or past")
 async def meetings(
-    request: Request,
-    member: Member,
-    tab: TabQuery = "upcoming",
-    status: Filter = "",
-    type: Filter = "",
-    outcome: Filter = "",
-    attendee_email: Filter = "",
-    cursor: Filter = "",
+    request: Request, member: Member, listed: Listed, cursor: Filter = ""
 ) -> Response:
-    values = await _meetings_values(
-        request, member, tab, status, type, outcome, attendee_email, cursor
-    )
-    return page(request, "meetings.html", **values)
+    return page(request, "meetings.html", **await _meetings_values(request, member, listed, cursor))
 
 
 @router.get("/meetings/rows", response_class=HTMLResponse, include_in_schema=False)
-async def meeting_rows(
-    request: Request,
-    member: Member,
-    tab: TabQuery = "upcoming",
-    status: Filter = "",
-    type: Filter = "",
-    outcome: Filter = "",
-    attendee_email: Filter = "",
-) -> Response:
+async def meeting_rows(request: Request, member: Member, listed: Listed) -> Response:
     """The list alone: the upcoming tab polls this, so new bookings appear without a reload."""
-    values = await _meetings_values(request, member, tab, status, type, outcome, attendee_email, "")
+    values = await _meetings_values(request, member, listed, "")
     return page(request, "_meetings_rows.html", **values)
 
 
@@ -123,6 +116,21 @@ async def meeting_values(
 async def meeting_page(request: Request, member: Member, meeting_id: str) -> Response:
     meeting = await context(request).api.get(member, "meetings", f"/v1/meetings/{meeting_id}")
     return page(request, "meeting.html", **await meeting_values(request, member, meeting))
+
+
+@router.get("/meetings/{meeting_id}/trail", summary="The trail of the meeting's booking")
+async def meeting_trail(request: Request, member: Member, meeting_id: str) -> Response:
+    """Where a page that knows only the meeting (the deal page) links its booking's trail."""
+    meeting = await context(request).api.get(member, "meetings", f"/v1/meetings/{meeting_id}")
+    if not meeting.get("booking_id"):
+        return page(
+            request,
+            "error.html",
+            status_code=404,
+            title="Not found",
+            message="meetings: this meeting has no booking trail",
+        )
+    return RedirectResponse(f"/bookings/{meeting['booking_id']}", status_code=303)
 
 
 def _on_trail(booking_id: str | None) -> dict[str, str]:
