@@ -440,6 +440,16 @@ class TestQueries:
                 break
         assert len(seen) == len(set(seen)) == 6
 
+        newest, cursor = [], None
+        while True:
+            params = {"limit": 4, "newest_first": "true", **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/v1/meetings", params=params, headers=tenant.auth)).json()
+            newest += [m["meeting_id"] for m in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert newest == list(reversed(seen))
+
     async def test_show_rate(self, client, tenant, publish) -> None:
         past = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
         emails = [f"sr{i}-{uuid.uuid4().hex[:4]}@acme.com" for i in range(3)]

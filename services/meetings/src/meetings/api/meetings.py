@@ -143,6 +143,9 @@ async def list_meetings(
     outcome: MeetingOutcome | None = None,
     since: Instant | None = Query(None, description="Scheduled at or after (ISO-8601)"),
     until: Instant | None = Query(None, description="Scheduled before (ISO-8601)"),
+    newest_first: bool = Query(
+        False, description="Latest scheduled first (past meetings); default: earliest first"
+    ),
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> MeetingPage:
@@ -160,6 +163,7 @@ async def list_meetings(
             after=after,
             now=datetime.now(UTC),
             limit=limit + 1,
+            newest_first=newest_first,
         )
     # The query only returns meetings that have a time, so scheduled_at is set on every row.
     page, next_cursor = page_of(

@@ -206,9 +206,11 @@ class MeetingRepository:
         after: tuple[datetime, uuid.UUID] | None,
         now: datetime,
         limit: int,
+        newest_first: bool = False,
     ) -> Sequence[Meeting]:
         query = list_query(
             tenant_id,
+            newest_first=newest_first,
             status=status,
             upcoming=upcoming,
             email=email,
@@ -245,6 +247,7 @@ def list_query(
     after: tuple[datetime, uuid.UUID] | None,
     now: datetime,
     limit: int,
+    newest_first: bool = False,
 ) -> Select[Any]:
     c = meetings.c
     query: Select[Any] = select(Meeting).where(
@@ -269,15 +272,23 @@ def list_query(
         query = query.where(c.scheduled_at >= since)
     if until is not None:
         query = query.where(c.scheduled_at < until)
-    if after is not None:
+    if after is not None and newest_first:
+        at, last_id = after
+        query = query.where(
+            c.scheduled_at <= at,
+            or_(c.scheduled_at < at, and_(c.scheduled_at == at, c.id < last_id)),
+        )
+    elif after is not None:
         at, last_id = after
         # `scheduled_at >= at` is implied by the OR; stated alone it is an index condition
         # of ix_meetings_tenant_scheduled, so a deep page starts at the cursor instead of
-        # filtering every earlier meeting.
+        # filtering every earlier meeting (the same, mirrored, newest first).
         query = query.where(
             c.scheduled_at >= at,
             or_(c.scheduled_at > at, and_(c.scheduled_at == at, c.id > last_id)),
         )
+    if newest_first:
+        return query.order_by(c.scheduled_at.desc(), c.id.desc()).limit(limit)
     return query.order_by(c.scheduled_at, c.id).limit(limit)
 
 
