@@ -132,7 +132,11 @@ async def test_attendance_and_no_show(system: System, console: Page) -> None:
     _, email = new_attendee()
     booking_id = await send_booking(system, email, hours_ahead=-1)
     meeting = await meeting_of(system, booking_id)
-    await console.goto(f"/meetings/{meeting['meeting_id']}")
+    await console.goto(f"/meetings?tab=past&attendee_email={email}")
+    await (
+        console.locator(f'[data-meeting-id="{meeting["meeting_id"]}"]').get_by_role("link").click()
+    )
+    await expect(console).to_have_url(f"{system.urls['console']}/meetings/{meeting['meeting_id']}")
 
     await console.get_by_label("No-show reason").fill("Did not join the call")
     await console.get_by_role("button", name="Mark no-show").click()

@@ -61,6 +61,8 @@ async def _meetings_values(
         "meetings",
         "/v1/meetings",
         upcoming=listed.tab == "upcoming",
+        # Past meetings from the latest back: yesterday's call first, not last year's.
+        newest_first=listed.tab == "past",
         cursor=cursor,
         limit=MEETINGS_PER_PAGE,
         **listed.filters,
