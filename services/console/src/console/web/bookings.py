@@ -15,6 +15,7 @@ from console.signin import SignIn
 from console.timelines import booking_timeline
 from console.web.context import context
 from console.web.guard import CheckedMember, Member
+from console.web.meetings import BookingRef
 from console.web.rendering import page
 from dealflow_libs.tracing import CORRELATION_HEADER
 
@@ -23,6 +24,8 @@ router = APIRouter(tags=["bookings"])
 #: Every service answers GET /v1/trail/{correlation_id}.
 TRAIL_SERVICES = ("ingest", "meetings", "deals", "attribution", "crm_push", "notifications")
 _BOOKING_EVENT = "dealflow.booking.v1"
+#: At most this many of each kind (deliveries, emails, CRM calls) on one trail.
+ITEMS = 200
 
 
 async def _meeting_of(request: Request, member: SignIn, booking_id: str) -> dict[str, Any] | None:
@@ -50,7 +53,7 @@ async def _deliveries(request: Request, member: SignIn, event_ids: list[str]) ->
     event_ids = [e for e in event_ids if _is_uuid(e)]
     if not event_ids:
         return []
-    params: list[tuple[str, Value]] = [("limit", 200), *(("event_id", e) for e in event_ids)]
+    params: list[tuple[str, Value]] = [("limit", ITEMS), *(("event_id", e) for e in event_ids)]
     found = await context(request).api.call(member, "GET", "ingest", "/v1/events", params=params)
     items: list[Any] = found["items"]
     return items
@@ -73,11 +76,19 @@ async def trail_values(request: Request, member: SignIn, booking_id: str) -> dic
     reads: list[Awaitable[Any]] = [_deliveries(request, member, event_ids)]
     if meeting:
         reads += [
-            api.get(member, "notifications", "/v1/notifications", meeting_id=meeting["meeting_id"]),
-            api.get(member, "crm_push", "/v1/crm/logs", meeting_id=meeting["meeting_id"]),
+            api.get(
+                member,
+                "notifications",
+                "/v1/notifications",
+                meeting_id=meeting["meeting_id"],
+                limit=ITEMS,
+            ),
+            api.get(
+                member, "crm_push", "/v1/crm/logs", meeting_id=meeting["meeting_id"], limit=ITEMS
+            ),
         ]
     if deal_id:
-        reads.append(api.get(member, "crm_push", "/v1/crm/logs", deal_id=deal_id))
+        reads.append(api.get(member, "crm_push", "/v1/crm/logs", deal_id=deal_id, limit=ITEMS))
     deliveries, *more = await asyncio.gather(*reads)
     emails = more[0]["items"] if meeting else []
     # A call about the meeting's deal can name both: each call once.
@@ -95,14 +106,14 @@ async def trail_values(request: Request, member: SignIn, booking_id: str) -> dic
 
 
 @router.get("/bookings/{booking_id}", response_class=HTMLResponse, summary="A booking's trail")
-async def booking_trail(request: Request, member: Member, booking_id: str) -> Response:
+async def booking_trail(request: Request, member: Member, booking_id: BookingRef) -> Response:
     values = await trail_values(request, member, booking_id)
     replayed = request.query_params.get("replayed")
     return page(request, "booking.html", replayed=replayed, **values)
 
 
 @router.post("/bookings/{booking_id}/replay", summary="Send the booking's deliveries again")
-async def replay(request: Request, member: CheckedMember, booking_id: str) -> Response:
+async def replay(request: Request, member: CheckedMember, booking_id: BookingRef) -> Response:
     """Ingest normalizes each accepted delivery of the booking again and publishes it on the
     booking's trail; the services take a booking they know as the same booking."""
     api = context(request).api
@@ -128,7 +139,7 @@ DETAILS = {
 
 
 @router.get("/details/{kind}/{item_id}", response_class=HTMLResponse, summary="An item's detail")
-async def detail(request: Request, member: Member, kind: str, item_id: str) -> Response:
+async def detail(request: Request, member: Member, kind: str, item_id: BookingRef) -> Response:
     if kind not in DETAILS:
         return page(request, "error.html", status_code=404, title="Not found", message=kind)
     service, path, name = DETAILS[kind]

@@ -2,11 +2,12 @@
 page (lifecycle, emails, attendance) and the outcome form a rep fills in after the call."""
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console.signin import SignIn
@@ -20,6 +21,9 @@ from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
 router = APIRouter(tags=["meetings"])
 
 MEETINGS_PER_PAGE = 25
+#: How a booking is known (a provider uid or ingest's event id): one plain path segment, so it
+#: goes into the services' paths as it is.
+BookingRef = Annotated[str, Path(pattern=r"^[A-Za-z0-9._:-]{1,200}$")]
 Tab = Literal["upcoming", "past"]
 #: What a rep may record after a call (meetings refuses the others).
 RECORDABLE = [o.value for o in MeetingOutcome if o is not MeetingOutcome.PENDING]
@@ -115,13 +119,13 @@ async def meeting_values(
 
 
 @router.get("/meetings/{meeting_id}", response_class=HTMLResponse, summary="One meeting")
-async def meeting_page(request: Request, member: Member, meeting_id: str) -> Response:
+async def meeting_page(request: Request, member: Member, meeting_id: uuid.UUID) -> Response:
     meeting = await context(request).api.get(member, "meetings", f"/v1/meetings/{meeting_id}")
     return page(request, "meeting.html", **await meeting_values(request, member, meeting))
 
 
 @router.get("/meetings/{meeting_id}/trail", summary="The trail of the meeting's booking")
-async def meeting_trail(request: Request, member: Member, meeting_id: str) -> Response:
+async def meeting_trail(request: Request, member: Member, meeting_id: uuid.UUID) -> Response:
     """Where a page that knows only the meeting (the deal page) links its booking's trail."""
     meeting = await context(request).api.get(member, "meetings", f"/v1/meetings/{meeting_id}")
     if not meeting.get("booking_id"):
@@ -144,7 +148,7 @@ def _on_trail(booking_id: str | None) -> dict[str, str]:
 async def attendance(
     request: Request,
     member: CheckedMember,
-    meeting_id: str,
+    meeting_id: uuid.UUID,
     showed_up: Annotated[bool, Form()],
     no_show_reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -165,7 +169,7 @@ async def attendance(
 
 
 @router.get("/outcome/{booking_id}", response_class=HTMLResponse, summary="The outcome form")
-async def outcome_form(request: Request, member: Member, booking_id: str) -> Response:
+async def outcome_form(request: Request, member: Member, booking_id: BookingRef) -> Response:
     meeting = await context(request).api.get(
         member, "meetings", f"/v1/meetings/by-booking/{booking_id}"
     )
@@ -178,7 +182,7 @@ async def outcome_form(request: Request, member: Member, booking_id: str) -> Res
 async def record_outcome(
     request: Request,
     member: CheckedMember,
-    booking_id: str,
+    booking_id: BookingRef,
     outcome: Annotated[MeetingOutcome, Form()],
     notes: Annotated[str, Form(max_length=4000)] = "",
     next_steps: Annotated[str, Form(max_length=4000)] = "",
