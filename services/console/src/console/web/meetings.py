@@ -139,9 +139,21 @@ async def meeting_trail(request: Request, member: Member, meeting_id: uuid.UUID)
     return RedirectResponse(f"/bookings/{meeting['booking_id']}", status_code=303)
 
 
-def _on_trail(booking_id: str | None) -> dict[str, str]:
-    """What a change made from the console joins: its booking's trail, when it has one."""
-    return {CORRELATION_HEADER: booking_id} if booking_id else {}
+async def _command(
+    request: Request, member: SignIn, meeting: dict[str, Any], command: str, body: Any
+) -> Response:
+    """Sends a lifecycle command on the meeting's booking trail (what it causes joins that
+    trail), then shows the meeting."""
+    booking_id = meeting.get("booking_id")
+    await context(request).api.call(
+        member,
+        "POST",
+        "meetings",
+        f"/v1/meetings/{meeting['meeting_id']}/{command}",
+        json=body,
+        headers={CORRELATION_HEADER: booking_id} if booking_id else None,
+    )
+    return RedirectResponse(f"/meetings/{meeting['meeting_id']}", status_code=303)
 
 
 @router.post("/meetings/{meeting_id}/attendance", summary="Mark attended or no-show")
@@ -152,20 +164,11 @@ async def attendance(
     showed_up: Annotated[bool, Form()],
     no_show_reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    api = context(request).api
-    meeting = await api.get(member, "meetings", f"/v1/meetings/{meeting_id}")
+    meeting = await context(request).api.get(member, "meetings", f"/v1/meetings/{meeting_id}")
     body: dict[str, Any] = {"showed_up": showed_up, "confirmed_by": member.tenant_name}
     if not showed_up and no_show_reason.strip():
         body["no_show_reason"] = no_show_reason.strip()
-    await api.call(
-        member,
-        "POST",
-        "meetings",
-        f"/v1/meetings/{meeting_id}/attendance",
-        json=body,
-        headers=_on_trail(meeting.get("booking_id")),
-    )
-    return RedirectResponse(f"/meetings/{meeting_id}", status_code=303)
+    return await _command(request, member, meeting, "attendance", body)
 
 
 @router.get("/outcome/{booking_id}", response_class=HTMLResponse, summary="The outcome form")
@@ -190,8 +193,9 @@ async def record_outcome(
     deal_value: Annotated[str, Form(max_length=20)] = "",
     deal_name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    api = context(request).api
-    meeting = await api.get(member, "meetings", f"/v1/meetings/by-booking/{booking_id}")
+    meeting = await context(request).api.get(
+        member, "meetings", f"/v1/meetings/by-booking/{booking_id}"
+    )
     body = {
         "outcome": outcome.value,
         "notes": notes.strip() or None,
@@ -200,12 +204,4 @@ async def record_outcome(
         "deal_value": deal_value.strip() or None,
         "deal_name": deal_name.strip() or None,
     }
-    await api.call(
-        member,
-        "POST",
-        "meetings",
-        f"/v1/meetings/{meeting['meeting_id']}/outcome",
-        json=body,
-        headers=_on_trail(meeting.get("booking_id")),
-    )
-    return RedirectResponse(f"/meetings/{meeting['meeting_id']}", status_code=303)
+    return await _command(request, member, meeting, "outcome", body)
