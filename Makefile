@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MYPY_PACKAGES := dealflow_libs dealflow_schemas ingest meetings deals attribution dealflow_emulators crm_push notifications console
 
-.PHONY: run test chromium lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries bench-queries-meetings clean
+.PHONY: run test chromium lint format install bench-ingest bench-pipeline bench-latency bench-attribution bench-leads bench-crm bench-notifications bench-queries bench-queries-meetings bench-queries-logs bench-queries-writes bench-queries-attribution clean
 
 $(UV):
 	@echo "==> installing uv $(UV_VERSION) into .uv/"
@@ -70,6 +70,16 @@ bench-queries: install
 
 bench-queries-meetings: install
 	@$(PY) bench/queries/run_meetings.py $(BENCH_ARGS)
+
+## Deliveries, CRM pushes and push log, notification sends: every list filter, deep cursor, detail.
+bench-queries-logs: install
+	@$(PY) bench/queries/run_logs.py $(BENCH_ARGS)
+
+bench-queries-writes: install
+	@$(PY) bench/queries/writes.py $(BENCH_ARGS)
+
+bench-queries-attribution: install
+	@$(PY) bench/queries/run_attribution.py $(BENCH_ARGS)
 
 bench-leads: install
 	@$(PY) bench/attribution/leads.py $(BENCH_ARGS)

@@ -71,3 +71,84 @@ async def test_outbox_headers_survive_the_move_from_json_to_kafka_form(stack) ->
         assert back == [headers, {}]
     finally:
         await engine.dispose()
+
+
+LIST_INDEXES = [  # issue 12: (package, the revision before its list indexes, an index it adds)
+    ("ingest", "0006_trail", "ix_raw_events_tenant_verdict"),
+    ("crm_push", "0001", "ix_push_calls_tenant_started"),
+    ("notifications", "0001", "ix_sends_recipients"),
+]
+
+
+@pytest.mark.parametrize(("package", "before", "index"), LIST_INDEXES, ids=lambda v: str(v))
+async def test_list_indexes_go_and_come_back(stack, package: str, before: str, index: str) -> None:
+    """Down to the revision before the list indexes and up again, in a database of its own: the
+    index goes and comes back, and the schema again equals the tables."""
+    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
+    await ensure_database(stack.database_url, name)
+    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    metadata = importlib.import_module(f"{package}.db.tables").metadata
+    engine = create_async_engine(asyncpg_url(url))
+    exists = text("SELECT count(*) FROM pg_indexes WHERE indexname = :name")
+    try:
+        await asyncio.to_thread(upgrade, package, url)
+        await asyncio.to_thread(downgrade, package, url, before)
+        async with engine.connect() as conn:
+            assert await conn.scalar(exists, {"name": index}) == 0
+        await asyncio.to_thread(upgrade, package, url)
+        async with engine.connect() as conn:
+            assert await conn.scalar(exists, {"name": index}) == 1
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            )
+        assert diff == []
+    finally:
+        await engine.dispose()
+
+
+async def test_the_show_rate_rollup_is_filled_from_the_meetings_already_there(stack) -> None:
+    """0009_show_rate_days on a database with meetings: the rollup starts equal to a recompute
+    (deleted and unscheduled meetings left out, two tenants), the trigger keeps it from then on,
+    and going back removes table, function and triggers."""
+    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
+    await ensure_database(stack.database_url, name)
+    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    engine = create_async_engine(asyncpg_url(url))
+    insert_meetings = text(
+        "INSERT INTO meetings (id, tenant_id, provider, meeting_type, status, meeting_outcome,"
+        " scheduled_at, showed_up, deleted_at, created_at, updated_at)"
+        " SELECT gen_random_uuid(), 't' || (g % 2), 'calcom', 'demo', 'completed', 'good',"
+        " CASE WHEN g % 7 <> 0 THEN now() - g * interval '5 hours' END, g % 3 = 0,"
+        " CASE WHEN g % 11 = 0 THEN now() END, now(), now()"
+        " FROM generate_series(1, :n) g"
+    )
+    kept = text("SELECT tenant_id, sum(total), sum(showed) FROM meeting_show_rate_days GROUP BY 1")
+    counted = text(
+        "SELECT tenant_id, count(*), count(*) FILTER (WHERE showed_up) FROM meetings"
+        " WHERE deleted_at IS NULL AND scheduled_at IS NOT NULL GROUP BY 1"
+    )
+    try:
+        await asyncio.to_thread(upgrade, "meetings", url, "0008_show_rate_index")
+        async with engine.begin() as conn:
+            await conn.execute(insert_meetings, {"n": 500})
+        await asyncio.to_thread(upgrade, "meetings", url, "0009_show_rate_days")
+        async with engine.begin() as conn:
+            assert set((await conn.execute(kept)).all()) == set((await conn.execute(counted)).all())
+            await conn.execute(insert_meetings, {"n": 100})
+            await conn.execute(text("DELETE FROM meetings WHERE showed_up"))
+            assert set((await conn.execute(kept)).all()) == set((await conn.execute(counted)).all())
+        await asyncio.to_thread(downgrade, "meetings", url, "0008_show_rate_index")
+        async with engine.connect() as conn:
+            left = await conn.scalar(
+                text(
+                    "SELECT (SELECT count(*) FROM pg_class"
+                    " WHERE relname = 'meeting_show_rate_days')"
+                    " + (SELECT count(*) FROM pg_proc WHERE proname LIKE 'meeting_show%')"
+                )
+            )
+            triggers = await conn.scalar(
+                text("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'meeting_show_rate%'")
+            )
+        assert (left, triggers) == (0, 0)
+    finally:
+        await engine.dispose()

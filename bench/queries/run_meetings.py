@@ -11,21 +11,26 @@ beside it. The spread: scheduled over the last three years, 5% in the next 60 da
 meetings 80% completed (85% showed up, 10% no-show, 5% unknown; outcomes good/bad/pending, 1%
 rescheduled), 12% cancelled, 8% still scheduled; upcoming ones 90% scheduled, 10% cancelled;
 60% confirmed, 70% reminded, 10% rescheduled at least once, 1% soft-deleted; two meetings per
-attendee. Then VACUUM ANALYZE and the app in-process over real HTTP, as run.py.
+attendee. Then VACUUM ANALYZE, a check of the show-rate rollup against a recompute, and the
+app in-process over real HTTP, as run.py. `--index-ab INDEX` then times the lists without and
+with an index in turn on the same data (what an index buys, noise shared by both).
 """
 
 import argparse
 import asyncio
 import random
+import statistics
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 from harness import (
     NOW,
     YEARS,
+    Figures,
     Row,
     chunked,
     console,
@@ -38,6 +43,7 @@ from harness import (
     vacuum_analyze,
 )
 from rich.progress import Progress
+from sqlalchemy.dialects import postgresql
 
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.pagination import encode_cursor
@@ -46,9 +52,20 @@ from dealflow_libs.testing.bench import service_database
 from dealflow_libs.testing.http import serve
 from dealflow_libs.testing.tenants import seed_tenant
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
+from meetings import use_cases
 from meetings.config import MeetingsSettings
+from meetings.db import repository, tables
 from meetings.db.tables import tenants
 from meetings.main import build_app
+from meetings.uow import MeetingsUnitOfWork
+
+#: What the show-rate endpoint sends (code before the rollup, the "before" runs: the window
+#: row by row), and the tables the load fills.
+show_rate_query = getattr(repository, "show_rate_window_query", repository.show_rate_query)
+TABLES = (
+    "meetings",
+    *(["meeting_show_rate_days"] if hasattr(tables, "meeting_show_rate_days") else []),
+)
 
 COLUMNS = (
     "id", "tenant_id", "provider", "provider_uid", "title", "meeting_type", "scheduled_at",
@@ -102,6 +119,9 @@ async def load(url: str, tenant_id: str, count: int, seed: int, progress: Progre
     await copy_rows(url, tenant_id, count, batches, {"meetings": COLUMNS}, progress)
 
 
+RARE = "/v1/meetings?"
+
+
 def endpoints(deep_cursor: str, email: str, meeting_id: str) -> list[tuple[str, str]]:
     week_since, week_until = (NOW - timedelta(days=730)), (NOW - timedelta(days=723))
     return [
@@ -117,6 +137,12 @@ def endpoints(deep_cursor: str, email: str, meeting_id: str) -> list[tuple[str, 
             (f"outcome={o}", f"/v1/meetings?outcome={o}&limit=50")
             for o in ("no_show", "rescheduled")
         ),
+        # Filters matching almost nothing: the list walks the tenant's range until 50 match.
+        (
+            "rare: status=scheduled&outcome=no_show (none)",
+            f"{RARE}status=scheduled&outcome=no_show",
+        ),
+        ("rare: outcome=rescheduled&type=close", f"{RARE}outcome=rescheduled&type=close&limit=50"),
         (
             "since/until a week",
             f"/v1/meetings?since={url_time(week_since)}&until={url_time(week_until)}&limit=50",
@@ -141,14 +167,74 @@ async def sample_keys(url: str, tenant_id: str) -> tuple[str, str, str]:
         await conn.close()
 
 
-PLANS = {
-    "show-rate since": "SELECT count(*), count(showed_up), count(*) FILTER (WHERE showed_up)"
-    " FROM meetings WHERE tenant_id = $1 AND deleted_at IS NULL"
-    " AND scheduled_at >= $2::timestamptz AND scheduled_at < now()",
-}
+def _prepared(query: Any) -> tuple[str, Sequence[object]]:
+    """A query as asyncpg prepares it: $n placeholders, and the values in order."""
+    compiled = query.compile(dialect=postgresql.asyncpg.dialect())
+    return compiled.string, [compiled.params[name] for name in compiled.positiontup or ()]
 
 
-async def main(count: int, others: int, calls: int, show_plans: bool) -> None:
+def plans(tenant_id: str) -> dict[str, tuple[str, Sequence[object]]]:
+    """The show-rate query the app sends for a year and for three years, and the list filtered
+    by a status and outcome no meeting has together."""
+    found = {
+        f"show-rate {days} days": _prepared(
+            show_rate_query(tenant_id, NOW - timedelta(days=days), NOW)
+        )
+        for days in (365, 1095)
+    }
+    no_filters = dict.fromkeys(("upcoming", "email", "meeting_type", "since", "until", "after"))
+    rare = repository.list_query(
+        tenant_id, **no_filters, status=S.SCHEDULED, outcome=Out.NO_SHOW, now=NOW, limit=51
+    )
+    found["list status=scheduled&outcome=no_show"] = _prepared(rare)
+    return found
+
+
+async def check_rollup(config: MeetingsSettings) -> None:
+    """The maintained show-rate rollup against a recompute after the bulk load (code without the
+    rollup, the "before" runs, has nothing to check)."""
+    differences_of = getattr(use_cases, "show_rate_differences", None)
+    if differences_of is None:
+        return
+    engine = create_engine(config.own_database_url, pool_size=1)
+    try:
+        differences = await differences_of(MeetingsUnitOfWork(session_factory(engine)))
+    finally:
+        await engine.dispose()
+    console.print(f"show-rate rollup against a recompute: {len(differences)} difference(s)")
+    if differences:
+        raise SystemExit(f"rollup differs: {differences[:5]}")
+
+
+async def index_ab(
+    url: str, app_url: str, tenant: Any, paths: list[tuple[str, str]], index: str, calls: int
+) -> None:
+    """The lists timed with and without `index` in turn (dropped and rebuilt between rounds,
+    same data and app), so machine noise hits both alike: what the index buys each list."""
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        definition = await conn.fetchval(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = $1", index
+        )
+        lists = [(label, path) for label, path in paths if path.startswith("/v1/meetings?")]
+        runs: dict[bool, list[Figures]] = {True: [], False: []}
+        for n in range(4):
+            present = n % 2 == 1
+            await conn.execute(definition if present else f"DROP INDEX {index}")
+            await conn.execute("ANALYZE meetings")
+            runs[present].append(await time_endpoints(app_url, tenant, lists, calls))
+    finally:
+        await conn.close()
+    for present, label in ((False, "without"), (True, "with")):
+        figures = [
+            (name, statistics.median(r[i][1] for r in runs[present]),
+             statistics.median(r[i][2] for r in runs[present]))
+            for i, (name, _) in enumerate(lists)
+        ]  # fmt: skip
+        print_figures(f"lists {label} {index} (median of 2 rounds)", figures)
+
+
+async def main(count: int, others: int, calls: int, show_plans: bool, ab_index: str | None) -> None:
     async with service_database("meetings") as url:
         config = MeetingsSettings()
         engine = create_engine(config.own_database_url, pool_size=2)
@@ -160,19 +246,19 @@ async def main(count: int, others: int, calls: int, show_plans: bool) -> None:
         async with loading() as progress:
             await load(url, measured.id, count, 1, progress)
             await load(url, other.id, others, 2, progress)
-        await vacuum_analyze(url, ("meetings",))
+        await vacuum_analyze(url, TABLES)
         console.print(
             f"loaded {count:,} + {others:,} meetings in {time.perf_counter() - started:.0f} s"
         )
+        await check_rollup(config)
         cursor, email, meeting_id = await sample_keys(url, measured.id)
         if show_plans:
-            year_ago = NOW - timedelta(days=365)
-            await print_plans(
-                url, {label: (sql, (measured.id, year_ago)) for label, sql in PLANS.items()}
-            )
+            await print_plans(url, plans(measured.id))
         async with serve(build_app(config)) as app_url:
             paths = endpoints(cursor, email, meeting_id)
             figures = await time_endpoints(app_url, measured, paths, calls)
+            if ab_index:
+                await index_ab(url, app_url, measured, paths, ab_index, calls)
     print_figures(
         f"meetings query endpoints, {count:,} meetings in the tenant, {calls} calls each", figures
     )
@@ -186,6 +272,9 @@ if __name__ == "__main__":
     parser.add_argument("--others", type=int, default=None, help="the other tenant's meetings")
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--plans", action="store_true")
+    parser.add_argument(
+        "--index-ab", metavar="INDEX", help="then time the lists without and with this index"
+    )
     args = parser.parse_args()
     others = args.meetings // 4 if args.others is None else args.others
-    asyncio.run(main(args.meetings, others, args.calls, args.plans))
+    asyncio.run(main(args.meetings, others, args.calls, args.plans, args.index_ab))

@@ -1,12 +1,11 @@
 """`dealflow-deals`: operations of the deals service."""
 
-import asyncio
 from collections.abc import Sequence
-from typing import Annotated
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dealflow_libs.db import create_engine, session_factory
+from dealflow_libs.summary_check import add_check_summaries
 from deals.config import DealsSettings
 from deals.domain.analytics import SummaryDifference
 from deals.uow import DealsUnitOfWork
@@ -20,31 +19,29 @@ def main() -> None:
     """Dealflow deals operations (a group, so each command keeps its name)."""
 
 
-async def _differences(tenant: str | None) -> Sequence[SummaryDifference]:
-    engine = create_engine(DealsSettings().own_database_url, pool_size=1)
-    try:
-        return await summary_differences(DealsUnitOfWork(session_factory(engine)), tenant)
-    finally:
-        await engine.dispose()
+async def _differences(
+    sessions: async_sessionmaker[AsyncSession], tenant: str | None
+) -> Sequence[SummaryDifference]:
+    return await summary_differences(DealsUnitOfWork(sessions), tenant)
 
 
-@app.command("check-summaries")
-def check_summaries(
-    tenant: Annotated[str | None, typer.Option(help="Only this tenant's (default: every)")] = None,
-) -> None:
-    """Recompute the pipeline summaries from the deals and report every difference from the
-    maintained ones (exit 1 if any)."""
-    differences = asyncio.run(_differences(tenant))
-    for d in differences:
-        typer.echo(
-            f"{d.tenant_id} {d.status}/{d.stage} {d.currency}: kept {d.kept_deals} deals,"
-            f" {d.kept_value} value, {d.kept_probability} probability, {d.kept_weighted} weighted;"
-            f" recomputed {d.recomputed_deals}, {d.recomputed_value}, {d.recomputed_probability},"
-            f" {d.recomputed_weighted}"
-        )
-    typer.echo(f"{len(differences)} difference(s)")
-    if differences:
-        raise typer.Exit(1)
+def _describe(d: SummaryDifference) -> str:
+    return (
+        f"{d.tenant_id} {d.status}/{d.stage} {d.currency}: kept {d.kept_deals} deals,"
+        f" {d.kept_value} value, {d.kept_probability} probability, {d.kept_weighted} weighted;"
+        f" recomputed {d.recomputed_deals}, {d.recomputed_value}, {d.recomputed_probability},"
+        f" {d.recomputed_weighted}"
+    )
+
+
+add_check_summaries(
+    app,
+    database_url=lambda: DealsSettings().own_database_url,
+    differences=_differences,
+    describe=_describe,
+    help_text="Recompute the pipeline summaries from the deals and report every difference"
+    " from the maintained ones (exit 1 if any).",
+)
 
 
 if __name__ == "__main__":

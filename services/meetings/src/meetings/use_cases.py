@@ -10,6 +10,7 @@ from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.bookings import BookingEvent
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingEvent, MeetingOutcome
 from dealflow_schemas.notifications import NotificationSent
+from meetings.domain.analytics import RollupDifference
 from meetings.domain.bookings import Applied, Identify, MeetingBook, apply_booking
 from meetings.domain.manual import ManualBooking, manual_meeting
 from meetings.domain.meeting import Change, Happened, Meeting
@@ -349,3 +350,16 @@ async def dispatch_due_reminders(uow: MeetingsUnitOfWork, *, limit: int = 200) -
         await uow.reminders.mark(skipped, "skipped")
         await uow.commit()
     return len(due)
+
+
+# -- read models ------------------------------------------------------------------------------
+
+
+async def show_rate_differences(
+    uow: MeetingsUnitOfWork, tenant_id: str | None = None
+) -> Sequence[RollupDifference]:
+    """Where the maintained show-rate rollup differs from a full recompute from the meetings
+    (one tenant's, or every tenant's): empty unless something wrote meetings around the
+    trigger."""
+    async with uow:
+        return await uow.meetings.show_rate_differences(tenant_id)

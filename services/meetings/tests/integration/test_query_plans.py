@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Select, insert, text
-from sqlalchemy.dialects import postgresql
 
+from dealflow_libs.testing.plans import MODES, prepared_plan
 from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
-from meetings.db.repository import list_query, show_rate_query
+from meetings.db.repository import list_query, show_rate_query, show_rate_window_query
 from meetings.db.tables import meetings
 from meetings.domain.analytics import AttendanceRow, counts_of
 
@@ -100,30 +100,13 @@ async def spread(sessions) -> AsyncIterator[None]:  # type: ignore[no-untyped-de
             await conn.commit()
 
 
-def _positional(query: Select[Any]) -> tuple[str, list[object]]:
-    """The query as a server-side prepared statement takes it: $n placeholders, and the values."""
-    compiled = query.compile(dialect=postgresql.asyncpg.dialect())
-    names = list(compiled.params)
-    sql = compiled.string.replace("%(", "{").replace(")s", "}")  # pyformat -> $n below
-    return sql.format(**{n: f"${i + 1}" for i, n in enumerate(names)}), [
-        compiled.params[n] for n in names
-    ]
-
-
 async def _explain(uow_factory, query: Select[Any], mode: str) -> str:  # type: ignore[no-untyped-def]
     """The plan of `query` as a prepared statement (custom or generic)."""
-    sql, params = _positional(query)
     async with uow_factory() as uow:
-        await uow.session.execute(text(f"SET LOCAL plan_cache_mode = {mode}"))
-        await uow.session.execute(text(f"PREPARE plan_q AS {sql}"))
-        args = ", ".join(_literal(p) for p in params)
-        plan = (await uow.session.execute(text(f"EXPLAIN EXECUTE plan_q({args})"))).scalars()
-        plan_text = "\n".join(plan)
-        await uow.session.execute(text("DEALLOCATE plan_q"))
-    return plan_text
+        return await prepared_plan(uow.session, query, mode)
 
 
-@pytest.mark.parametrize("mode", ["force_custom_plan", "force_generic_plan"])
+@pytest.mark.parametrize("mode", MODES)
 async def test_a_cursor_bounds_the_index_range(mode, uow_factory, spread) -> None:
     after = (NOW, uuid.uuid4())
     query = list_query("t-plan", **NO_FILTERS, after=after, now=NOW, limit=51)
@@ -133,7 +116,7 @@ async def test_a_cursor_bounds_the_index_range(mode, uow_factory, spread) -> Non
     assert any("scheduled_at >=" in line for line in index_conditions), plan_text
 
 
-@pytest.mark.parametrize("mode", ["force_custom_plan", "force_generic_plan"])
+@pytest.mark.parametrize("mode", MODES)
 async def test_newest_first_reads_the_index_backward_from_the_cursor(
     mode, uow_factory, spread
 ) -> None:
@@ -145,7 +128,7 @@ async def test_newest_first_reads_the_index_backward_from_the_cursor(
     assert any("scheduled_at <=" in line for line in index_conditions), plan_text
 
 
-@pytest.mark.parametrize("mode", ["force_custom_plan", "force_generic_plan"])
+@pytest.mark.parametrize("mode", MODES)
 async def test_show_rate_is_an_index_only_scan_of_the_window(mode, uow_factory, spread) -> None:
     query = show_rate_query("t-plan", NOW - timedelta(days=90), NOW)
     # The window answered from the index alone: it covers every column counted, and its partial
@@ -156,9 +139,29 @@ async def test_show_rate_is_an_index_only_scan_of_the_window(mode, uow_factory, 
     assert any("scheduled_at >=" in line for line in index_conditions), plan_text
 
 
-def _literal(value: object) -> str:
-    if isinstance(value, datetime):
-        return f"'{value.isoformat()}'::timestamptz"
-    if isinstance(value, MeetingStatus):
-        return f"'{value.value}'"
-    return "'" + str(value).replace("'", "''") + "'"
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_long_show_rate_window_reads_the_rollup_and_two_partial_days(
+    mode, uow_factory, spread
+) -> None:
+    """A year: the whole days from the rollup's primary key, the partial first and last day
+    as index-only scans of ix_meetings_show_rate; meetings are never read beyond those."""
+    now = datetime.now(UTC)
+    query = show_rate_window_query("t-plan", now - timedelta(days=365), now)
+    plan_text = await _explain(uow_factory, query, mode)
+    assert "pk_meeting_show_rate_days" in plan_text, plan_text
+    assert plan_text.count("Index Only Scan using ix_meetings_show_rate") == 2, plan_text
+    assert "Seq Scan" not in plan_text, plan_text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_status_and_outcome_no_meeting_has_is_an_empty_index_range(
+    mode, uow_factory, spread
+) -> None:
+    """Every meeting of the spread is completed with a good outcome: a list of scheduled
+    no-shows reads ix_meetings_status_outcome's empty range, not the tenant's 40,000 rows."""
+    filters = {**NO_FILTERS, "status": MeetingStatus.SCHEDULED, "outcome": MeetingOutcome.NO_SHOW}
+    query = list_query("t-plan", **filters, after=None, now=NOW, limit=51)
+    plan_text = await _explain(uow_factory, query, mode)
+    index_conditions = [line for line in plan_text.splitlines() if "Index Cond" in line]
+    assert "ix_meetings_status_outcome" in plan_text, plan_text
+    assert any("meeting_outcome" in line for line in index_conditions), plan_text

@@ -7,7 +7,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, func, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    Select,
+    Subquery,
+    and_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from attribution.db.base import Repository
@@ -315,48 +330,12 @@ class ReportingRepository(Repository):
     ) -> list[LeadSeen]:
         """The leads (the read model's: a person with a touch or a meeting) first seen or
         active in [since, until]: touched, or booking or attending a meeting booked, in it."""
-        t, a, b, lead = touches.c, meeting_attendees.c, meeting_bookings.c, leads.c
-        touched = select(t.person_email.label("email")).where(
-            t.tenant_id == tenant_id, t.occurred_at >= since, t.occurred_at <= until
-        )
-        met = (
-            select(a.email)
-            .join(meeting_bookings, b.meeting_id == a.meeting_id)
-            .where(a.tenant_id == tenant_id, b.booked_at >= since, b.booked_at <= until)
-        )
-        active = union(touched, met).subquery()
-        rows = await self.session.execute(
-            select(lead.email, lead.first_seen_at, active.c.email.is_not(None))
-            .outerjoin(active, active.c.email == lead.email)
-            .where(
-                lead.tenant_id == tenant_id,
-                or_(
-                    active.c.email.is_not(None),
-                    and_(lead.first_seen_at >= since, lead.first_seen_at <= until),
-                ),
-            )
-        )
+        rows = await self.session.execute(funnel_leads_query(tenant_id, since, until))
         return [LeadSeen(email, first, bool(active)) for email, first, active in rows]
 
     async def funnel_meetings(self, tenant_id: str, since: datetime) -> list[MeetingFact]:
         """Meetings booked or scheduled since `since`, with who booked and who attended."""
-        s, b = meeting_states.c, meeting_bookings.c
-        rows = await self.session.execute(
-            select(
-                func.coalesce(s.meeting_id, b.meeting_id),
-                b.booked_at,
-                b.attendee_emails,
-                s.scheduled_at,
-                s.showed_up,
-            )
-            .select_from(
-                meeting_states.join(meeting_bookings, s.meeting_id == b.meeting_id, full=True)
-            )
-            .where(
-                func.coalesce(s.tenant_id, b.tenant_id) == tenant_id,
-                or_(b.booked_at >= since, s.scheduled_at >= since),
-            )
-        )
+        rows = await self.session.execute(funnel_meetings_query(tenant_id, since))
         return [
             MeetingFact(meeting_id, booked_at, frozenset(people or ()), scheduled_at, showed_up)
             for meeting_id, booked_at, people, scheduled_at, showed_up in rows
@@ -400,6 +379,54 @@ class ReportingRepository(Repository):
             )
             for row in rows
         ]
+
+
+def funnel_leads_query(tenant_id: str, since: datetime, until: datetime) -> CompoundSelect:
+    """(email, first_seen_at, active) of the leads active in [since, until] (touched, or booking
+    or attending a meeting booked, in it) and then those only first seen in it: each part starts
+    from its window's index (a left join of every lead to the active ones read all the leads)."""
+    t, a, b, lead = touches.c, meeting_attendees.c, meeting_bookings.c, leads.c
+    touched = select(t.person_email.label("email")).where(
+        t.tenant_id == tenant_id, t.occurred_at >= since, t.occurred_at <= until
+    )
+    met = (
+        select(a.email)
+        .join(meeting_bookings, b.meeting_id == a.meeting_id)
+        .where(a.tenant_id == tenant_id, b.tenant_id == tenant_id)
+        .where(b.booked_at >= since, b.booked_at <= until)
+    )
+    active = union(touched, met).cte("active")
+    return union_all(
+        select(lead.email, lead.first_seen_at, true())
+        .join(active, active.c.email == lead.email)
+        .where(lead.tenant_id == tenant_id),
+        select(lead.email, lead.first_seen_at, false()).where(
+            lead.tenant_id == tenant_id,
+            lead.first_seen_at >= since,
+            lead.first_seen_at <= until,
+            ~exists().where(active.c.email == lead.email),
+        ),
+    )
+
+
+def funnel_meetings_query(tenant_id: str, since: datetime) -> CompoundSelect:
+    """(meeting_id, booked_at, attendee_emails, scheduled_at, showed_up) of the meetings booked
+    since `since`, then of those scheduled since it and not booked since it (or not booked at
+    all): a booking and a state are one meeting, and each part starts from its own time index
+    (a full join of the two tables read every meeting of every tenant)."""
+    s, b = meeting_states.c, meeting_bookings.c
+    return union_all(
+        select(b.meeting_id, b.booked_at, b.attendee_emails, s.scheduled_at, s.showed_up)
+        .select_from(meeting_bookings.outerjoin(meeting_states, s.meeting_id == b.meeting_id))
+        .where(b.tenant_id == tenant_id, b.booked_at >= since),
+        select(s.meeting_id, b.booked_at, b.attendee_emails, s.scheduled_at, s.showed_up)
+        .select_from(meeting_states.outerjoin(meeting_bookings, b.meeting_id == s.meeting_id))
+        .where(
+            s.tenant_id == tenant_id,
+            s.scheduled_at >= since,
+            or_(b.meeting_id.is_(None), b.booked_at < since),
+        ),
+    )
 
 
 def _latest_runs(tenant_id: str, models: Sequence[str], as_of: datetime | None) -> Subquery:

@@ -51,6 +51,8 @@ touches = Table(
     timestamp("received_at", nullable=False),
     Index("ix_touches_person", "tenant_id", "person_email", "occurred_at", "touch_id"),
     Index("ix_touches_domain", "tenant_id", "email_domain"),
+    # The funnel's people touched in its window, from the index alone.
+    Index("ix_touches_occurred", "tenant_id", "occurred_at", postgresql_include=["person_email"]),
 )
 
 #: Each booked meeting once: who booked (the person and every attendee) and when; deals link
@@ -66,6 +68,7 @@ meeting_bookings = Table(
     timestamp("booked_at", nullable=False),
     Column("touch_id", Text, nullable=False),
     Index("ix_meeting_bookings_company", "tenant_id", "company_domain"),
+    Index("ix_meeting_bookings_booked", "tenant_id", "booked_at"),
 )
 
 #: Who booked or attends each booked meeting, one row per person: how a lead's meetings are
@@ -77,6 +80,8 @@ meeting_attendees = Table(
     Column("tenant_id", Text, primary_key=True),
     Column("email", Text, primary_key=True),
     Column("meeting_id", UUID(as_uuid=True), primary_key=True),
+    # The people of the meetings booked in a window (the funnel), of a deleted booking.
+    Index("ix_meeting_attendees_meeting", "meeting_id"),
 )
 
 #: Append-only: every attribution run of a won deal under one model. A run that replaces

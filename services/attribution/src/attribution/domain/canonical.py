@@ -9,7 +9,23 @@ from typing import Any
 
 def fraction_text(value: Fraction) -> str:
     """`"n/d"` in lowest terms (`"1/3"`, `"0/1"`): exact, unlike any decimal rendering."""
-    return f"{value.numerator}/{value.denominator}"
+    return f"{_digits(value.numerator)}/{_digits(value.denominator)}"
+
+
+#: Python refuses str() of an int over 4,300 digits (sys.get_int_max_str_digits), but a sum of
+#: many deals' exact shares (time_decay's powers of two) goes past that: split it in halves.
+_SHORT = 4_000
+
+
+def _digits(number: int) -> str:
+    """The integer in decimal, however long."""
+    if number < 0:
+        return "-" + _digits(-number)
+    if number.bit_length() < _SHORT * 3:  # under 3,612 digits: str() takes it
+        return str(number)
+    half = number.bit_length() * 3 // 20  # about half its decimal digits
+    high, low = divmod(number, 10**half)
+    return _digits(high) + _digits(low).rjust(half, "0")
 
 
 def utc_text(moment: datetime) -> str:

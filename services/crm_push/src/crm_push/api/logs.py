@@ -13,7 +13,7 @@ from crm_push.api.views import CallView, PushView, call_view, push_view
 from crm_push.db.repository import PushFilter
 from crm_push.domain.model import Operation, PushStatus
 from dealflow_libs.http import ApiError
-from dealflow_libs.pagination import after_cursor, decode_cursor, encode_cursor, page_of
+from dealflow_libs.pagination import after_cursor, encode_cursor, page_of
 from dealflow_schemas.bounded import Instant
 
 router = APIRouter(prefix="/v1/crm", tags=["push log"])
@@ -22,6 +22,10 @@ router = APIRouter(prefix="/v1/crm", tags=["push log"])
 class CallPage(BaseModel):
     items: list[CallView]
     next_cursor: str | None
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 @router.get("/logs", response_model=CallPage, summary="The push log, newest first")
@@ -42,12 +46,7 @@ async def list_calls(
     response bodies (secrets redacted) are on `GET /v1/crm/logs/{id}`. `status=failed`: no
     answer, or an error status other than 404/409 (lookups that found nothing and creates that
     found the record are answers the push acts on)."""
-    before = None
-    if cursor:
-        (value,) = decode_cursor(cursor, 1)
-        if not isinstance(value, int):
-            raise ApiError(400, "invalid_cursor", "cursor is not one this API returned")
-        before = value
+    after = after_cursor(cursor, _instant, int)
     async with ctx.uow() as uow:
         rows = await uow.pushes.calls(
             tenant,
@@ -58,10 +57,11 @@ async def list_calls(
             failed=None if status is None else status == "failed",
             since=since,
             until=until,
-            before_id=before,
+            after=after,
             limit=limit + 1,
         )
-    next_cursor = encode_cursor(rows[limit - 1]["id"]) if len(rows) > limit else None
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = encode_cursor(last["started_at"].isoformat(), last["id"]) if last else None
     return CallPage(
         items=[call_view(r, bodies=False) for r in rows[:limit]], next_cursor=next_cursor
     )
@@ -89,10 +89,6 @@ async def retry_from_log(ctx: Ctx, tenant: Tenant, call_id: int) -> PushView:
 class PushPage(BaseModel):
     items: list[PushView]
     next_cursor: str | None
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 @router.get("/pushes", response_model=PushPage, summary="Pushes, newest first")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from crm_push.domain.model import Connection, CrmIds, Operation, Push, PushStatu
 from crm_push.providers.base import Provider
 from crm_push.providers.transport import CallRecord
 from dealflow_libs.db import any_of
+from dealflow_libs.pagination import keyset_page
 from dealflow_schemas.crm import ConnectionStatus, PushEntity, PushTarget
 
 
@@ -400,29 +401,7 @@ class PushRepository:
         limit: int,
     ) -> list[Push]:
         """Newest first, keyset-paged on (created_at, id)."""
-        query = select(pushes).where(pushes.c.tenant_id == tenant_id)
-        if where.status is not None:
-            query = query.where(pushes.c.status == where.status.value)
-        if where.meeting_id is not None:
-            query = query.where(pushes.c.meeting_id == where.meeting_id)
-        if where.deal_id is not None:
-            query = query.where(pushes.c.deal_id == where.deal_id)
-        if where.operation is not None:
-            query = query.where(pushes.c.operation == where.operation)
-        if where.since is not None:
-            query = query.where(pushes.c.created_at >= where.since)
-        if where.until is not None:
-            query = query.where(pushes.c.created_at < where.until)
-        if after is not None:
-            query = query.where(
-                or_(
-                    pushes.c.created_at < after[0],
-                    and_(pushes.c.created_at == after[0], pushes.c.id < after[1]),
-                )
-            )
-        rows = await self.session.execute(
-            query.order_by(pushes.c.created_at.desc(), pushes.c.id.desc()).limit(limit)
-        )
+        rows = await self.session.execute(pushes_query(tenant_id, where, after, limit))
         return [_push(r) for r in rows.mappings()]
 
     async def parked(self, tenant_id: str | None, limit: int) -> list[Push]:
@@ -471,45 +450,9 @@ class PushRepository:
             ],
         )
 
-    async def calls(
-        self,
-        tenant_id: str,
-        *,
-        push_id: uuid.UUID | None = None,
-        meeting_id: uuid.UUID | None = None,
-        deal_id: uuid.UUID | None = None,
-        operation: str | None = None,
-        failed: bool | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        before_id: int | None = None,
-        limit: int = 50,
-    ) -> list[RowMapping]:
-        """Push-log rows, newest first (keyset on id)."""
-        query = select(push_calls).where(push_calls.c.tenant_id == tenant_id)
-        for column, value in (
-            (push_calls.c.push_id, push_id),
-            (push_calls.c.meeting_id, meeting_id),
-            (push_calls.c.deal_id, deal_id),
-            (push_calls.c.operation, operation),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        # 404 and 409 are answers the adapters act on (not found: create; exists: use it).
-        answered = push_calls.c.status.in_(ANSWERS)
-        if failed is True:
-            query = query.where(
-                or_(push_calls.c.status.is_(None), and_(push_calls.c.status >= 400, ~answered))
-            )
-        elif failed is False:
-            query = query.where(or_(push_calls.c.status < 400, answered))
-        if since is not None:
-            query = query.where(push_calls.c.started_at >= since)
-        if until is not None:
-            query = query.where(push_calls.c.started_at < until)
-        if before_id is not None:
-            query = query.where(push_calls.c.id < before_id)
-        rows = await self.session.execute(query.order_by(push_calls.c.id.desc()).limit(limit))
+    async def calls(self, tenant_id: str, **filters: Any) -> list[RowMapping]:
+        """Push-log rows, newest first."""
+        rows = await self.session.execute(calls_query(tenant_id, **filters))
         return list(rows.mappings())
 
     async def call(self, tenant_id: str, call_id: int) -> RowMapping | None:
@@ -629,3 +572,63 @@ class PushRepository:
                 where=applied_versions.c.version <= statement.excluded.version,
             )
         )
+
+
+def pushes_query(
+    tenant_id: str, where: PushFilter, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> Select[Any]:
+    """A page of a tenant's pushes, newest first."""
+    c = pushes.c
+    query = select(pushes).where(c.tenant_id == tenant_id)
+    for column, value in (
+        (c.status, where.status.value if where.status else None),
+        (c.meeting_id, where.meeting_id),
+        (c.deal_id, where.deal_id),
+        (c.operation, where.operation),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if where.since is not None:
+        query = query.where(c.created_at >= where.since)
+    if where.until is not None:
+        query = query.where(c.created_at < where.until)
+    return keyset_page(query, c.created_at, c.id, after, limit)
+
+
+def calls_query(
+    tenant_id: str,
+    *,
+    push_id: uuid.UUID | None = None,
+    meeting_id: uuid.UUID | None = None,
+    deal_id: uuid.UUID | None = None,
+    operation: str | None = None,
+    failed: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> Select[Any]:
+    """A page of a tenant's push log, newest first (keyset on (started_at, id); every filter
+    optional)."""
+    query = select(push_calls).where(push_calls.c.tenant_id == tenant_id)
+    for column, value in (
+        (push_calls.c.push_id, push_id),
+        (push_calls.c.meeting_id, meeting_id),
+        (push_calls.c.deal_id, deal_id),
+        (push_calls.c.operation, operation),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    # 404 and 409 are answers the adapters act on (not found: create; exists: use it).
+    answered = push_calls.c.status.in_(ANSWERS)
+    if failed is True:
+        query = query.where(
+            or_(push_calls.c.status.is_(None), and_(push_calls.c.status >= 400, ~answered))
+        )
+    elif failed is False:
+        query = query.where(or_(push_calls.c.status < 400, answered))
+    if since is not None:
+        query = query.where(push_calls.c.started_at >= since)
+    if until is not None:
+        query = query.where(push_calls.c.started_at < until)
+    return keyset_page(query, push_calls.c.started_at, push_calls.c.id, after, limit)

@@ -86,6 +86,24 @@ pushes = Table(
         postgresql_where=text("status IN ('pending', 'running')"),
     ),
     Index("ix_pushes_tenant_created", "tenant_id", "created_at", "id"),
+    # The list's filters, newest first: parked (1-2%) or one meeting's pushes are an index range.
+    Index("ix_pushes_tenant_status", "tenant_id", "status", "created_at", "id"),
+    Index(
+        "ix_pushes_tenant_meeting",
+        "tenant_id",
+        "meeting_id",
+        "created_at",
+        "id",
+        postgresql_where=text("meeting_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_pushes_tenant_deal",
+        "tenant_id",
+        "deal_id",
+        "created_at",
+        "id",
+        postgresql_where=text("deal_id IS NOT NULL"),
+    ),
 )
 
 push_calls = Table(
@@ -109,7 +127,26 @@ push_calls = Table(
     Column("duration_ms", Integer, nullable=False),
     Column("crm_id", Text),
     timestamp("started_at", nullable=False),
-    Index("ix_push_calls_tenant_id", "tenant_id", "id"),
+    # The log newest first (keyset on started_at, id), alone or by one filter: a time window,
+    # a rare operation or one meeting's calls are an index range.
+    Index("ix_push_calls_tenant_started", "tenant_id", "started_at", "id"),
+    Index("ix_push_calls_tenant_operation", "tenant_id", "operation", "started_at", "id"),
+    Index(
+        "ix_push_calls_tenant_meeting",
+        "tenant_id",
+        "meeting_id",
+        "started_at",
+        "id",
+        postgresql_where=text("meeting_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_push_calls_tenant_deal",
+        "tenant_id",
+        "deal_id",
+        "started_at",
+        "id",
+        postgresql_where=text("deal_id IS NOT NULL"),
+    ),
 )
 
 external_ids = Table(

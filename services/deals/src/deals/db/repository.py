@@ -11,8 +11,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs.db import insert_new
+from dealflow_libs.pagination import keyset_page
 from dealflow_schemas.deals import DealStage, DealStatus
-from deals.db.summaries_sql import RECOMPUTE
+from deals.db.summaries_sql import DEAL_SUMMARIES
 from deals.db.tables import (
     companies,
     deal_activities,
@@ -338,35 +339,11 @@ class DealRepository:
     async def summary_differences(self, tenant_id: str | None) -> Sequence[SummaryDifference]:
         """Every (tenant, status, stage, currency) whose maintained summary differs from a full
         recompute from the rows (none, unless something bypassed the trigger)."""
-        where = "WHERE tenant_id = :tenant" if tenant_id else ""
-        kept_where = "WHERE tenant_id = :tenant" if tenant_id else ""
         rows = await self.session.execute(
-            text(_DIFFERENCES.format(recompute=RECOMPUTE.format(where=where), where=kept_where)),
+            text(DEAL_SUMMARIES.differences(tenant=tenant_id is not None)),
             {"tenant": tenant_id} if tenant_id else {},
         )
         return [SummaryDifference(*row) for row in rows]
-
-
-_DIFFERENCES = """
-    WITH kept AS (
-        SELECT tenant_id, status, stage, currency, sum(deals) AS deals, sum(value_sum) AS value_sum,
-               sum(probability_sum) AS probability_sum, sum(weighted_sum) AS weighted_sum
-        FROM deal_summaries {where}
-        GROUP BY tenant_id, status, stage, currency
-    ),
-    recomputed AS ({recompute})
-    SELECT tenant_id, status, stage, currency,
-           COALESCE(k.deals, 0), COALESCE(r.deals, 0),
-           COALESCE(k.value_sum, 0), COALESCE(r.value_sum, 0),
-           COALESCE(k.probability_sum, 0), COALESCE(r.probability_sum, 0),
-           COALESCE(k.weighted_sum, 0), COALESCE(r.weighted_sum, 0)
-    FROM kept AS k FULL JOIN recomputed AS r USING (tenant_id, status, stage, currency)
-    WHERE (COALESCE(k.deals, 0), COALESCE(k.value_sum, 0), COALESCE(k.probability_sum, 0),
-           COALESCE(k.weighted_sum, 0))
-      IS DISTINCT FROM (COALESCE(r.deals, 0), COALESCE(r.value_sum, 0),
-           COALESCE(r.probability_sum, 0), COALESCE(r.weighted_sum, 0))
-    ORDER BY tenant_id, status, stage, currency
-"""
 
 
 def list_query(
@@ -402,15 +379,7 @@ def list_query(
     ):
         if condition is not None:
             query = query.where(condition)
-    if after is not None:
-        at, last_id = after
-        # `created_at <= at` bounds the index range; the OR alone would be a filter over
-        # every newer row of the tenant (a deep page read most of the tenant's deals).
-        query = query.where(
-            c.created_at <= at,
-            or_(c.created_at < at, and_(c.created_at == at, c.id < last_id)),
-        )
-    return query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+    return keyset_page(query, c.created_at, c.id, after, limit)
 
 
 _LOCK_SQL = text(

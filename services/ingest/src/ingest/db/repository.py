@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, and_, or_, select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
+from dealflow_libs.pagination import keyset_page
 from dealflow_schemas.bounded import ID, NAME, TEXT
-from ingest.db.tables import RawEvent, Tenant
+from ingest.db.tables import RawEvent, Tenant, raw_events
 from ingest.domain.deliveries import Assessment, KeyClaim, KeyHolder, audit_text
 
 
@@ -52,43 +54,41 @@ class DeliveryRepository:
             select(RawEvent).where(RawEvent.tenant_id == tenant_id, RawEvent.id == raw_event_id)
         )
 
-    async def list(
-        self,
-        tenant_id: str,
-        *,
-        provider: str | None,
-        trigger: str | None,
-        verdict: str | None,
-        since: datetime | None,
-        until: datetime | None,
-        after: tuple[datetime, uuid.UUID] | None,
-        limit: int,
-        event_ids: Sequence[uuid.UUID] | None = None,
-    ) -> Sequence[RawEvent]:
-        query: Select[Any] = select(RawEvent).where(RawEvent.tenant_id == tenant_id)
-        for column, value in (
-            (RawEvent.provider, provider),
-            (RawEvent.trigger, trigger),
-            (RawEvent.verdict, verdict),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if event_ids:
-            query = query.where(RawEvent.event_id.in_(event_ids))
-        if since is not None:
-            query = query.where(RawEvent.received_at >= since)
-        if until is not None:
-            query = query.where(RawEvent.received_at < until)
-        if after is not None:
-            at, last_id = after
-            query = query.where(
-                or_(
-                    RawEvent.received_at < at,
-                    and_(RawEvent.received_at == at, RawEvent.id < last_id),
-                )
-            )
-        query = query.order_by(RawEvent.received_at.desc(), RawEvent.id.desc()).limit(limit)
-        return (await self.session.scalars(query)).all()
+    async def list(self, tenant_id: str, **filters: Any) -> Sequence[RawEvent]:
+        return (await self.session.scalars(list_query(tenant_id, **filters))).all()
+
+
+def list_query(
+    tenant_id: str,
+    *,
+    provider: str | None,
+    trigger: str | None,
+    verdict: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    event_ids: Sequence[uuid.UUID] | None = None,
+) -> Select[Any]:
+    """A page of a tenant's deliveries, newest first (every filter optional)."""
+    c = raw_events.c
+    # A page is summaries: the body and headers (most of a row) stay on disk.
+    query: Select[Any] = (
+        select(RawEvent)
+        .options(defer(RawEvent.body), defer(RawEvent.headers))
+        .where(c.tenant_id == tenant_id)
+    )
+    for column, value in ((c.provider, provider), (c.trigger, trigger), (c.verdict, verdict)):
+        if value is not None:
+            query = query.where(column == value)
+    if event_ids:
+        # The deliveries of these events (ix_raw_events_event_id).
+        query = query.where(c.event_id.in_(event_ids))
+    if since is not None:
+        query = query.where(c.received_at >= since)
+    if until is not None:
+        query = query.where(c.received_at < until)
+    return keyset_page(query, c.received_at, c.id, after, limit)
 
 
 class TenantRepository:

@@ -42,6 +42,10 @@ class RawEvent(Base):
     __table_args__ = (
         Index("ix_raw_events_tenant_received", "tenant_id", "received_at", "id"),
         Index("ix_raw_events_event_id", "event_id"),
+        # The list's filters, newest first: a rare verdict or trigger is an index range, not a
+        # walk down every delivery of the tenant.
+        Index("ix_raw_events_tenant_verdict", "tenant_id", "verdict", "received_at", "id"),
+        Index("ix_raw_events_tenant_trigger", "tenant_id", "trigger", "received_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

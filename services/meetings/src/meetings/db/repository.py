@@ -5,17 +5,33 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    and_,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs.db import insert_new
 from dealflow_libs.domains import person_key
 from dealflow_libs.ids import new_id
+from dealflow_libs.pagination import keyset_page
 from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingOutcome, MeetingStatus, MeetingType
+from meetings.db.show_rate_sql import COUNTED, SHOW_RATE_DAYS
 from meetings.db.tables import (
     meeting_reschedules,
+    meeting_show_rate_days,
     meeting_uids,
     meetings,
     pending_attributions,
@@ -24,7 +40,7 @@ from meetings.db.tables import (
     reminders,
     trail,
 )
-from meetings.domain.analytics import AttendanceCounts
+from meetings.domain.analytics import AttendanceCounts, RollupDifference, day_start, whole_days
 from meetings.domain.meeting import Meeting
 
 
@@ -227,11 +243,19 @@ class MeetingRepository:
     async def show_rate_counts(
         self, tenant_id: str, since: datetime, until: datetime
     ) -> AttendanceCounts:
-        """Counted in SQL over ix_meetings_show_rate (an index-only scan of the window): one
-        row back instead of every meeting of the window."""
-        return AttendanceCounts(
-            **(await self.session.execute(show_rate_query(tenant_id, since, until))).one()._asdict()
+        """Counted in SQL (`show_rate_window_query`): one row back, and at most two partial
+        days read row by row, however long the window."""
+        query = show_rate_window_query(tenant_id, since, until)
+        return AttendanceCounts(**(await self.session.execute(query)).one()._asdict())
+
+    async def show_rate_differences(self, tenant_id: str | None) -> Sequence[RollupDifference]:
+        """Every (tenant, day) whose kept show-rate rollup differs from a recompute from the
+        meetings (none, unless something bypassed the trigger)."""
+        rows = await self.session.execute(
+            text(SHOW_RATE_DAYS.differences(tenant=tenant_id is not None)),
+            {"tenant": tenant_id} if tenant_id else {},
         )
+        return [_rollup_difference(row) for row in rows]
 
 
 def list_query(
@@ -259,7 +283,10 @@ def list_query(
         (c.meeting_outcome, outcome),
     ):
         if value is not None:
-            query = query.where(column == value)
+            # A literal, not a parameter (an enum's value, one statement per value): a generic
+            # plan then knows how rare the value is and takes ix_meetings_status_outcome for a
+            # combination matching almost nothing instead of walking the tenant's range.
+            query = query.where(column == literal_column(f"'{value.value}'"))
     if email:
         query = query.where(c.primary_email == person_key(email))
     if upcoming is not None:
@@ -272,44 +299,59 @@ def list_query(
         query = query.where(c.scheduled_at >= since)
     if until is not None:
         query = query.where(c.scheduled_at < until)
-    if after is not None and newest_first:
-        at, last_id = after
-        query = query.where(
-            c.scheduled_at <= at,
-            or_(c.scheduled_at < at, and_(c.scheduled_at == at, c.id < last_id)),
-        )
-    elif after is not None:
-        at, last_id = after
-        # `scheduled_at >= at` is implied by the OR; stated alone it is an index condition
-        # of ix_meetings_tenant_scheduled, so a deep page starts at the cursor instead of
-        # filtering every earlier meeting (the same, mirrored, newest first).
-        query = query.where(
-            c.scheduled_at >= at,
-            or_(c.scheduled_at > at, and_(c.scheduled_at == at, c.id > last_id)),
-        )
-    if newest_first:
-        return query.order_by(c.scheduled_at.desc(), c.id.desc()).limit(limit)
-    return query.order_by(c.scheduled_at, c.id).limit(limit)
+    return keyset_page(query, c.scheduled_at, c.id, after, limit, newest_first=newest_first)
 
 
 def show_rate_query(tenant_id: str, since: datetime, until: datetime) -> Select[*tuple[int, ...]]:
+    """The counts of the meetings scheduled in [since, until), row by row: an index-only scan
+    of ix_meetings_show_rate (it covers every column counted; its partial predicate is a
+    literal here, so generic plans use it too)."""
     c = meetings.c
-    known = c.showed_up.is_not(None)
     return select(
-        func.count().label("total"),
-        func.count(c.showed_up).label("known"),
-        func.count().filter(c.showed_up.is_(True)).label("showed"),
-        func.count().filter(c.rescheduled_count > 0).label("rescheduled"),
-        func.count().filter(c.status == MeetingStatus.CANCELLED).label("cancelled"),
-        func.count().filter(known, c.confirmed).label("confirmed_known"),
-        func.count().filter(c.confirmed, c.showed_up.is_(True)).label("confirmed_showed"),
-        func.count().filter(known, c.reminder_sent).label("reminded_known"),
-        func.count().filter(c.reminder_sent, c.showed_up.is_(True)).label("reminded_showed"),
+        *(func.count().filter(text(counted)).label(name) for name, counted in COUNTED.items())
     ).where(
         c.tenant_id == tenant_id,
         c.deleted_at.is_(None),
         c.scheduled_at >= since,
         c.scheduled_at < until,
+    )
+
+
+def show_rate_window_query(
+    tenant_id: str, since: datetime, until: datetime
+) -> Select[*tuple[int, ...]]:
+    """The counts of [since, until): the whole UTC days inside it from the daily rollup (a row
+    per day and shard), the partial first and last day counted from the meetings
+    (`show_rate_query`); the rollup is exact for every day, and `until` (now) is the only bound
+    later than the last whole day, so a meeting whose time passes since its last write counts."""
+    days = whole_days(since, until)
+    if days is None:
+        return show_rate_query(tenant_id, since, until)
+    first, end = days
+    d = meeting_show_rate_days.c
+    from_rollup = select(*(func.sum(d[name]).label(name) for name in COUNTED)).where(
+        d.tenant_id == tenant_id, d.day >= first, d.day < end
+    )
+    parts = union_all(
+        from_rollup,
+        show_rate_query(tenant_id, since, day_start(first)),
+        show_rate_query(tenant_id, day_start(end), until),
+    ).subquery()
+    return select(
+        *(
+            func.coalesce(func.sum(parts.c[name]), 0).cast(BigInteger).label(name)
+            for name in COUNTED
+        )
+    )
+
+
+def _rollup_difference(row: Any) -> RollupDifference:
+    """A row of SHOW_RATE_DAYS.differences: tenant, day, then kept and recomputed per counter."""
+    tenant_id, day, *pairs = row
+    kept = {name: pairs[2 * i] for i, name in enumerate(COUNTED)}
+    recomputed = {name: pairs[2 * i + 1] for i, name in enumerate(COUNTED)}
+    return RollupDifference(
+        tenant_id, day, AttendanceCounts(**kept), AttendanceCounts(**recomputed)
     )
 
 

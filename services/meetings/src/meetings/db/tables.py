@@ -5,10 +5,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Identity,
     Index,
     Integer,
+    SmallInteger,
     Table,
     Text,
     UniqueConstraint,
@@ -24,6 +26,7 @@ from dealflow_libs.outbox import outbox_table
 from dealflow_libs.tenants import tenants_table
 from dealflow_schemas.bookings import Attendee, Person, Tracking
 from dealflow_schemas.meetings import MeetingOutcome, MeetingProvider, MeetingStatus, MeetingType
+from meetings.db.show_rate_sql import COUNTED
 from meetings.domain.meeting import Meeting
 
 metadata = new_metadata()
@@ -101,6 +104,30 @@ meetings = Table(
         ],
         postgresql_where=text("deleted_at IS NULL"),
     ),
+    # A list filtered by status and outcome (or by outcome alone, skipping over the three
+    # statuses) reads only its matches, in order: a combination matching almost nothing no
+    # longer walks the tenant's whole range.
+    Index(
+        "ix_meetings_status_outcome",
+        "tenant_id",
+        "status",
+        "meeting_outcome",
+        "scheduled_at",
+        "id",
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
+)
+
+#: Show-rate's daily rollup: per (tenant, UTC day of scheduled_at) the counts show-rate is made
+#: of, over meetings not deleted; in shards that concurrent writers share out; kept by a trigger
+#: on `meetings` in the change's own transaction (db.show_rate_sql).
+meeting_show_rate_days = Table(
+    "meeting_show_rate_days",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("shard", SmallInteger, primary_key=True),
+    *(Column(name, BigInteger, nullable=False) for name in COUNTED),
 )
 
 #: Every provider uid a meeting has had: the reschedule chain, and how events find their meeting.

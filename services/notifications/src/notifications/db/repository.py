@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, any_, literal, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs.db import any_of
+from dealflow_libs.pagination import keyset_page
 from dealflow_schemas.notifications import NotificationKind, NotificationTransport
 from notifications.db.tables import (
     meeting_states,
@@ -207,30 +208,7 @@ class NotificationRepository:
         after: tuple[datetime, uuid.UUID] | None,
         limit: int,
     ) -> list[Send]:
-        query = select(sends).where(sends.c.tenant_id == tenant_id)
-        if where.meeting_id is not None:
-            query = query.where(sends.c.meeting_id == where.meeting_id)
-        if where.kind is not None:
-            query = query.where(sends.c.kind == where.kind.value)
-        if where.status is not None:
-            query = query.where(sends.c.status == where.status.value)
-        if where.recipient is not None:
-            wanted = where.recipient.strip().lower()
-            query = query.where(literal(wanted) == any_(sends.c.recipients))
-        if where.since is not None:
-            query = query.where(sends.c.created_at >= where.since)
-        if where.until is not None:
-            query = query.where(sends.c.created_at < where.until)
-        if after is not None:
-            query = query.where(
-                or_(
-                    sends.c.created_at < after[0],
-                    and_(sends.c.created_at == after[0], sends.c.id < after[1]),
-                )
-            )
-        rows = await self.session.execute(
-            query.order_by(sends.c.created_at.desc(), sends.c.id.desc()).limit(limit)
-        )
+        rows = await self.session.execute(sends_query(tenant_id, where, after, limit))
         return [_send(r) for r in rows.mappings()]
 
     async def add_attempt(
@@ -365,3 +343,26 @@ class NotificationRepository:
             .returning(webhook_events.c.svix_id)
         )
         return result.first() is not None
+
+
+def sends_query(
+    tenant_id: str, where: SendFilter, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> Select[Any]:
+    """A page of a tenant's sends, newest first."""
+    c = sends.c
+    query = select(sends).where(c.tenant_id == tenant_id)
+    for column, value in (
+        (c.meeting_id, where.meeting_id),
+        (c.kind, where.kind.value if where.kind else None),
+        (c.status, where.status.value if where.status else None),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if where.recipient is not None:
+        # `@>` rather than `= ANY`: the containment is what ix_sends_recipients (GIN) answers.
+        query = query.where(c.recipients.contains([where.recipient.strip().lower()]))
+    if where.since is not None:
+        query = query.where(c.created_at >= where.since)
+    if where.until is not None:
+        query = query.where(c.created_at < where.until)
+    return keyset_page(query, c.created_at, c.id, after, limit)

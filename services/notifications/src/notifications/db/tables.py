@@ -57,6 +57,9 @@ sends = Table(
     UniqueConstraint("tenant_id", "send_key", name="uq_sends_tenant_key"),
     Index("ix_sends_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     Index("ix_sends_tenant_created", "tenant_id", "created_at", "id"),
+    # The list's filters: a rare status is an index range, a recipient a GIN lookup.
+    Index("ix_sends_tenant_status", "tenant_id", "status", "created_at", "id"),
+    Index("ix_sends_recipients", "recipients", postgresql_using="gin"),
     Index("ix_sends_meeting", "tenant_id", "meeting_id"),
     Index("ix_sends_provider_message", "provider_message_id"),
 )

@@ -38,12 +38,8 @@ def upgrade() -> None:
         postgresql_include=["lost_reason", "stage_before_close", "value", "days_to_close"],
         postgresql_where=sa.text("status = 'lost'"),
     )
-    # The table is filled from the rows under a lock, so no deal changes between the two.
-    op.execute("LOCK TABLE deals IN SHARE ROW EXCLUSIVE MODE")
-    op.execute(summaries_sql.CREATE_FUNCTION)
-    for statement in summaries_sql.CREATE_TRIGGERS:
+    for statement in summaries_sql.DEAL_SUMMARIES.install:
         op.execute(statement)
-    op.execute(summaries_sql.REBUILD)
 
 
 def downgrade() -> None:

@@ -1,0 +1,68 @@
+"""The send log at scale: a rare status, a recipient and a deep cursor are index lookups, not a
+walk down every send of the tenant (custom and generic plans, as asyncpg's prepared statements
+get them)."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Select
+
+from dealflow_libs.testing.plans import MODES, analyzed, index_conditions, prepared_plan
+from notifications.db.repository import SendFilter, sends_query
+from notifications.domain.model import SendStatus
+
+TENANT = "t-plan-sends"
+# 40,000 sends a quarter of an hour apart, 1 in 1,000 still sending, each attendee in twelve.
+SENDS = """
+INSERT INTO sends (id, tenant_id, meeting_id, kind, send_key, logical, idempotency_key, status,
+                   recipients, from_address, subject, html, text, transport, next_attempt_at,
+                   source_event_id, created_at, updated_at)
+SELECT gen_random_uuid(), 't-plan-sends', gen_random_uuid(), 'reminder', 'k' || g, '{}',
+       'i' || g, CASE WHEN g % 1000 = 0 THEN 'sending' ELSE 'sent' END,
+       ARRAY['p' || g / 12 || '@x.example'], 'team@x.example', 's', 'h', 't', 'resend', now(),
+       'e' || g, now() - g * interval '15 minutes', now()
+FROM generate_series(1, 40000) g
+"""
+CURSOR = (datetime(2026, 1, 1, tzinfo=UTC), uuid.uuid4())
+
+
+@pytest.fixture(scope="module")
+async def planned(sessions: Any) -> AsyncIterator[Any]:
+    async with analyzed(sessions.kw["bind"], "sends", SENDS, TENANT):
+        yield sessions
+
+
+async def _plan(sessions: Any, query: Select[Any], mode: str) -> str:
+    async with sessions() as session:
+        return await prepared_plan(session, query, mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("where", "after", "index", "condition"),
+    [
+        (SendFilter(status=SendStatus.SENDING), None, "ix_sends_tenant_status", "status ="),
+        (SendFilter(), CURSOR, "ix_sends_tenant_created", "created_at <="),
+        (SendFilter(status=SendStatus.SENDING), CURSOR, "ix_sends_tenant_status", "created_at <="),
+    ],
+)
+async def test_a_status_or_cursor_is_an_index_range(
+    planned: Any, mode: str, where: SendFilter, after: Any, index: str, condition: str
+) -> None:
+    plan = await _plan(planned, sends_query(TENANT, where, after, 51), mode)
+    assert f"Index Scan Backward using {index}" in plan, plan
+    assert any(condition in line for line in index_conditions(plan)), plan
+    assert "Sort" not in plan, plan
+
+
+async def test_a_recipient_is_a_gin_lookup(planned: Any) -> None:
+    """Custom plans only: a generic plan guesses 0.5% of rows for any `@>` and walks
+    ix_sends_tenant_created instead; PostgreSQL keeps the custom plan because that guess costs
+    more than the custom plans it has seen (docs/performance.md, issue 12)."""
+    where = SendFilter(recipient="P100@x.example")
+    plan = await _plan(planned, sends_query(TENANT, where, None, 51), "force_custom_plan")
+    assert "Bitmap Index Scan on ix_sends_recipients" in plan, plan
+    assert any("recipients @>" in line for line in index_conditions(plan)), plan
