@@ -75,6 +75,8 @@ async def _meetings_values(
         "tab": listed.tab,
         "filters": listed.filters,
         "query": listed.url_query(),
+        # Switching tabs keeps the filters.
+        "tab_queries": {t: ListQuery(t, listed.filters).url_query() for t in ("upcoming", "past")},
         "meetings": found["items"],
         "next_cursor": found["next_cursor"],
         # Only the first page of upcoming meetings is where a new booking shows up.
