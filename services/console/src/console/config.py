@@ -13,6 +13,11 @@ class ConsoleSettings(CommonSettings):
     attribution_url: str = "http://127.0.0.1:8003"
     crm_push_url: str = "http://127.0.0.1:8004"
     notifications_url: str = "http://127.0.0.1:8005"
+    console_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="Where browsers reach the console: a CRM's OAuth consent returns here "
+        "(crm_push accepts only pages under its own DEALFLOW_CONSOLE_URL).",
+    )
     session_hours: float = Field(12, gt=0, description="How long a sign-in lasts.")
     cookie_secure: bool = Field(
         False, description="Send the session cookie over HTTPS only (set behind TLS)."

@@ -13,7 +13,7 @@ from console import SERVICE
 from console.config import ConsoleSettings
 from console.db.repository import SessionStore
 from console.services import ServiceApi
-from console.web import auth, board, bookings, errors, meetings
+from console.web import auth, board, bookings, errors, meetings, reports, settings, settings_crm
 from console.web.context import ConsoleContext
 from dealflow_libs.db import create_engine, ping
 from dealflow_libs.http import add_ops_routes
@@ -64,7 +64,15 @@ def build_app(config: ConsoleSettings | None = None) -> FastAPI:
     async def home() -> RedirectResponse:
         return RedirectResponse("/board", status_code=303)
 
-    for router in (auth.router, board.router, meetings.router, bookings.router):
+    for router in (
+        auth.router,
+        board.router,
+        meetings.router,
+        bookings.router,
+        reports.router,
+        settings.router,
+        settings_crm.router,
+    ):
         app.include_router(router)
     return app
 

@@ -24,6 +24,11 @@ class CrmPushSettings(CommonSettings):
         "crm.schemas.deals.read crm.schemas.deals.write crm.objects.owners.read"
     )
     oauth_state_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    console_url: str | None = Field(
+        default=None,
+        description="The console's base URL: the only place an OAuth callback sends the browser "
+        "back to (`return_to` must be under it); unset, callbacks answer JSON only.",
+    )
     pipedrive_api_base: str = "https://api.pipedrive.com"
     close_api_base: str = "https://api.close.com"
     notion_api_base: str = "https://api.notion.com"

@@ -141,7 +141,9 @@ async def _set_status(
 # --- connecting ------------------------------------------------------------------------------
 
 
-def hubspot_authorize_url(ctx: CrmPushContext, tenant_id: str) -> str:
+def hubspot_authorize_url(ctx: CrmPushContext, tenant_id: str, return_to: str | None) -> str:
+    """HubSpot's consent page for this tenant; `return_to` (under the console's URL) is where
+    the callback sends the browser once the connection is saved or refused."""
     s = ctx.settings
     if not s.hubspot_client_id or not s.hubspot_client_secret:
         raise ApiError(
@@ -150,8 +152,17 @@ def hubspot_authorize_url(ctx: CrmPushContext, tenant_id: str) -> str:
             "HubSpot OAuth is not configured here: set "
             "DEALFLOW_HUBSPOT_CLIENT_ID and DEALFLOW_HUBSPOT_CLIENT_SECRET",
         )
+    if return_to is not None:
+        try:
+            oauth_state.checked_return_to(return_to, s.console_url)
+        except ValueError as error:
+            raise ApiError(422, "invalid_return_to", str(error)) from None
     state = oauth_state.issue(
-        ctx.box, tenant_id, Provider.HUBSPOT.value, timedelta(seconds=s.oauth_state_ttl_seconds)
+        ctx.box,
+        tenant_id,
+        Provider.HUBSPOT.value,
+        timedelta(seconds=s.oauth_state_ttl_seconds),
+        return_to=return_to,
     )
     return hubspot_oauth.authorize_url(
         s.hubspot_authorize_url,
@@ -162,12 +173,18 @@ def hubspot_authorize_url(ctx: CrmPushContext, tenant_id: str) -> str:
     )
 
 
-async def finish_hubspot_oauth(ctx: CrmPushContext, code: str, state: str) -> Connection:
-    """The callback: the state proves this service sent the user; the code becomes tokens."""
+def verified_hubspot_state(ctx: CrmPushContext, state: str) -> oauth_state.OAuthState:
+    """The callback's state, proving this service sent the user (a 400 otherwise)."""
     try:
-        issued = oauth_state.verify(ctx.box, state, Provider.HUBSPOT.value)
+        return oauth_state.verify(ctx.box, state, Provider.HUBSPOT.value)
     except oauth_state.StateError as error:
         raise ApiError(400, "invalid_state", str(error)) from None
+
+
+async def finish_hubspot_oauth(
+    ctx: CrmPushContext, code: str, issued: oauth_state.OAuthState
+) -> Connection:
+    """The callback: the code becomes tokens, saved for the tenant the state names."""
     s = ctx.settings
     http = hubspot_oauth.oauth_http(ctx.client, s.hubspot_api_base)
     try:

@@ -43,6 +43,10 @@ async def fresh_emulators(emulators: Emulators) -> Emulators:
     return emulators
 
 
+#: Where OAuth callbacks may send the browser back to (the console).
+CONSOLE_URL = "http://console.example:8080"
+
+
 @pytest.fixture(scope="module")
 def crm_settings(prepared_stack: dict[str, str], emulators: Emulators) -> CrmPushSettings:
     return CrmPushSettings(
@@ -59,6 +63,7 @@ def crm_settings(prepared_stack: dict[str, str], emulators: Emulators) -> CrmPus
         breaker_cooldown_seconds=0.3,
         breaker_max_cooldown_seconds=1.0,
         provider_timeout_seconds=2.0,
+        console_url=CONSOLE_URL,
     )
 
 

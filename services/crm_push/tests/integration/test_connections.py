@@ -28,6 +28,7 @@ from dealflow_schemas.deals import (
 )
 from dealflow_schemas.meetings import MeetingBooked
 
+from .conftest import CONSOLE_URL
 from .support import (
     HUBSPOT_TOKEN,
     NOTION_TOKEN,
@@ -41,18 +42,22 @@ from .support import (
 NOTION_DATABASE = "0f6c5c7e-3b8d-4a59-9c0e-5d1b2f3a4c01"
 
 
+async def consent(api: httpx.AsyncClient, body: dict[str, Any] | None = None) -> dict[str, str]:
+    """Starts OAuth and consents at the emulator: the callback's query HubSpot sends back."""
+    started = await api.post("/v1/crm/connect/hubspot", json=body)
+    assert started.status_code == 200, started.text
+    async with httpx.AsyncClient(timeout=10) as browser:
+        consented = await browser.get(started.json()["authorize_url"], follow_redirects=False)
+    assert consented.status_code == 302
+    return {k: v[0] for k, v in parse_qs(urlparse(consented.headers["location"]).query).items()}
+
+
 async def oauth_connect(api: httpx.AsyncClient) -> dict[str, Any]:
     """Starts OAuth, consents at the emulator, and calls the service's callback."""
-    started = await api.post("/v1/crm/connect/hubspot")
-    assert started.status_code == 200, started.text
-    authorize = started.json()["authorize_url"]
-    async with httpx.AsyncClient(timeout=10) as browser:
-        consent = await browser.get(authorize, follow_redirects=False)
-    assert consent.status_code == 302
-    query = parse_qs(urlparse(consent.headers["location"]).query)
+    query = await consent(api)
     callback = await api.get(
         "/v1/crm/callback/hubspot",
-        params={"code": query["code"][0], "state": query["state"][0]},
+        params=query,
         headers={"Authorization": ""},  # HubSpot's redirect carries no API key
     )
     assert callback.status_code == 200, callback.text
@@ -79,6 +84,41 @@ async def test_hubspot_oauth_connects_and_refuses_a_forged_state(
     assert forged.json()["error"] == "invalid_state"
     declined = await api.get("/v1/crm/callback/hubspot", params={"error": "access_denied"})
     assert declined.status_code == 400
+
+
+async def test_a_callback_started_with_return_to_sends_the_browser_back_to_the_console(
+    api: httpx.AsyncClient, tenant: TenantCredentials, fresh_emulators: Emulators
+) -> None:
+    back = f"{CONSOLE_URL}/settings/crm"
+    query = await consent(api, {"return_to": back})
+    callback = await api.get(
+        "/v1/crm/callback/hubspot", params=query, headers={"Authorization": ""}
+    )
+    assert callback.status_code == 303, callback.text
+    assert callback.headers["location"] == f"{back}?crm_connected=hubspot"
+    connection = (await api.get("/v1/crm/connection")).json()["crm"]
+    assert (connection["provider"], connection["status"]) == ("hubspot", "connected")
+
+    # A refusal at HubSpot, or a code it no longer accepts, comes back in HubSpot's words.
+    refused = await consent(api, {"return_to": back})
+    declined = await api.get(
+        "/v1/crm/callback/hubspot", params={"error": "access_denied", "state": refused["state"]}
+    )
+    assert declined.status_code == 303
+    assert parse_qs(urlparse(declined.headers["location"]).query) == {
+        "crm_error": ["HubSpot answered access_denied: nothing was connected"]
+    }
+    replayed = await api.get("/v1/crm/callback/hubspot", params=query)
+    assert replayed.status_code == 303
+    assert "crm_error" in parse_qs(urlparse(replayed.headers["location"]).query)
+
+
+async def test_return_to_outside_the_console_is_refused(api: httpx.AsyncClient) -> None:
+    for elsewhere in ("https://evil.example/settings", "http://console.example:8081/"):
+        started = await api.post("/v1/crm/connect/hubspot", json={"return_to": elsewhere})
+        assert started.status_code == 422, started.text
+        assert started.json()["error"] == "invalid_return_to"
+        assert "return_to must be a page under http://console.example:8080" in started.text
 
 
 async def test_expired_tokens_are_refreshed_once_however_many_pushes_need_them(

@@ -336,3 +336,56 @@ class TestOAuthState:
         other = SecretBox.from_spec(new_key_spec("other"))
         with pytest.raises(oauth_state.StateError):
             oauth_state.verify(other, state, "hubspot")
+
+    def test_the_return_place_travels_sealed_in_the_state(self) -> None:
+        state = oauth_state.issue(
+            self.box, "acme", "hubspot", timedelta(minutes=5), return_to="http://c:8080/settings"
+        )
+        assert "settings" not in state
+        assert oauth_state.verify(self.box, state, "hubspot").return_to == "http://c:8080/settings"
+        plain = oauth_state.issue(self.box, "acme", "hubspot", timedelta(minutes=5))
+        assert oauth_state.verify(self.box, plain, "hubspot").return_to is None
+
+    @pytest.mark.parametrize(
+        "target",
+        [
+            "http://console.example:8080/settings/crm",
+            "http://CONSOLE.example:8080/",
+            "http://console.example:8080/settings/crm?tab=crm",
+        ],
+    )
+    def test_a_page_under_the_console_is_a_place_to_return_to(self, target: str) -> None:
+        assert oauth_state.checked_return_to(target, "http://console.example:8080") == target
+
+    @pytest.mark.parametrize(
+        "target",
+        [
+            "https://evil.example/settings",
+            "http://console.example:9999/settings",  # another port, another site
+            "https://console.example:8080/settings",  # another scheme
+            "http://console.example:8080@evil.example/",
+            "http://console.example:8080\\@evil.example/",
+            "//evil.example/settings",
+            "/settings",
+            "javascript:alert(1)",
+        ],
+    )
+    def test_anywhere_else_is_refused(self, target: str) -> None:
+        with pytest.raises(ValueError, match="return_to must be a page under"):
+            oauth_state.checked_return_to(target, "http://console.example:8080")
+
+    def test_a_base_path_bounds_the_places(self) -> None:
+        base = "http://host.example/console"
+        assert oauth_state.checked_return_to("http://host.example/console/settings", base)
+        with pytest.raises(ValueError, match="under"):
+            oauth_state.checked_return_to("http://host.example/consoleevil/x", base)
+
+    def test_without_a_console_url_nothing_is_accepted(self) -> None:
+        with pytest.raises(ValueError, match="DEALFLOW_CONSOLE_URL is not set"):
+            oauth_state.checked_return_to("http://console.example:8080/", None)
+
+    def test_the_outcome_is_added_to_the_return_place_query(self) -> None:
+        assert (
+            oauth_state.back_to("http://c/settings/crm?tab=1", crm_error="HubSpot answered x")
+            == "http://c/settings/crm?tab=1&crm_error=HubSpot+answered+x"
+        )

@@ -5,57 +5,25 @@ Amounts are rounded to the currency's minor unit half to even, the rule of
 KWD three).
 """
 
-import re
 from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+
+from dealflow_libs.money import (
+    MINOR_UNIT_EXPONENTS,
+    from_minor_units,
+    minor_unit_exponent,
+    to_minor_units,
+)
+
+__all__ = [
+    "MINOR_UNIT_EXPONENTS",
+    "UNATTRIBUTED",
+    "allocate",
+    "from_minor_units",
+    "minor_unit_exponent",
+    "to_minor_units",
+]
 
 UNATTRIBUTED = "(unattributed)"
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-# ISO 4217 currencies whose minor unit is not 1/100 (everything else has two decimals).
-MINOR_UNIT_EXPONENTS: dict[str, int] = {
-    **dict.fromkeys(
-        [
-            "BIF",
-            "CLP",
-            "DJF",
-            "GNF",
-            "ISK",
-            "JPY",
-            "KMF",
-            "KRW",
-            "PYG",
-            "RWF",
-            "UGX",
-            "UYI",
-            "VND",
-            "VUV",
-            "XAF",
-            "XOF",
-            "XPF",
-        ],
-        0,
-    ),
-    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
-    **dict.fromkeys(["CLF", "UYW"], 4),
-}
-
-
-def minor_unit_exponent(currency: str) -> int:
-    if not _CURRENCY.match(currency):
-        raise ValueError(f"currency must be an ISO 4217 code, got {currency!r}")
-    return MINOR_UNIT_EXPONENTS.get(currency, 2)
-
-
-def to_minor_units(amount: Decimal, currency: str) -> int:
-    """`Decimal("100.005"), "USD"` -> 10000 (half to even); `Decimal("1500"), "JPY"` -> 1500."""
-    exponent = minor_unit_exponent(currency)
-    return int(amount.scaleb(exponent).to_integral_value(rounding=ROUND_HALF_EVEN))
-
-
-def from_minor_units(units: int, currency: str) -> Decimal:
-    exponent = minor_unit_exponent(currency)
-    return Decimal(units).scaleb(-exponent)
 
 
 def allocate(total: int, weights: Sequence[int]) -> list[int]:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from console.signin import CSRF_FIELD
+from dealflow_libs.money import from_minor_units, minor_unit_exponent
 
 templates = Jinja2Templates(directory=str(files("console").joinpath("templates")))
 
@@ -48,7 +49,34 @@ def days_since(value: Any) -> int | None:
     return max(0, (datetime.now(UTC) - at).days)
 
 
-templates.env.filters.update(money=money, label=label, when=when, days_since=days_since)
+def minor(units: Any, currency: str) -> str:
+    """Minor units of `currency` (as attribution answers them) as money: 123456, EUR -> '1,234.56
+    EUR'; JPY has no minor unit."""
+    if units is None:
+        return "-"
+    places = minor_unit_exponent(currency)
+    return f"{from_minor_units(int(units), currency):,.{places}f} {currency}"
+
+
+def basis_points(value: Any) -> str:
+    """1234 -> '12.3 %' ('-' when the rate is undefined, 0/0)."""
+    return "-" if value is None else f"{int(value) / 100:.1f} %"
+
+
+def fraction(value: Any) -> str:
+    """0.8 -> '80.0 %' ('-' when the rate is undefined)."""
+    return "-" if value is None else f"{float(value) * 100:.1f} %"
+
+
+templates.env.filters.update(
+    money=money,
+    label=label,
+    when=when,
+    days_since=days_since,
+    minor=minor,
+    basis_points=basis_points,
+    fraction=fraction,
+)
 
 
 def page(request: Request, name: str, status_code: int = 200, **values: Any) -> HTMLResponse:

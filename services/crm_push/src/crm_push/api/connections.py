@@ -5,6 +5,7 @@ and users."""
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, StringConstraints
 
 from crm_push import connections as use
@@ -13,6 +14,7 @@ from crm_push.api.views import ConnectionView, connection_view
 from crm_push.connector import mask, open_credentials
 from crm_push.domain.config import NotionMapping
 from crm_push.domain.model import Connection
+from crm_push.oauth_state import back_to
 from crm_push.providers.base import CrmUser, Pipeline, Provider, Stage
 from dealflow_libs.http import ApiError
 from dealflow_schemas.crm import PushTarget
@@ -46,6 +48,12 @@ class HubSpotConnect(BaseModel):
         default=None,
         description="Connect with a private-app token instead of OAuth (verified, then saved).",
     )
+    return_to: Annotated[str, StringConstraints(max_length=2048)] | None = Field(
+        default=None,
+        description="OAuth: after the callback, send the browser here (a page under "
+        "DEALFLOW_CONSOLE_URL) with `crm_connected=hubspot` or `crm_error=<message>` added, "
+        "instead of answering JSON.",
+    )
 
 
 @router.post(
@@ -56,8 +64,8 @@ class HubSpotConnect(BaseModel):
 async def connect_hubspot(
     ctx: Ctx, tenant: Tenant, response: Response, body: HubSpotConnect | None = None
 ) -> AuthorizeAnswer | ConnectionView:
-    """Without a body: the authorize URL carrying a signed state that expires. With
-    `private_app_token`: the token is checked against HubSpot and saved."""
+    """Without a body (or with only `return_to`): the authorize URL carrying a signed state that
+    expires. With `private_app_token`: the token is checked against HubSpot and saved."""
     if body is not None and body.private_app_token:
         connection = await use.connect_with_key(
             ctx, tenant, Provider.HUBSPOT, {"access_token": body.private_app_token}
@@ -65,26 +73,50 @@ async def connect_hubspot(
         response.status_code = 201
         return _view(ctx, connection)
     return AuthorizeAnswer(
-        authorize_url=use.hubspot_authorize_url(ctx, tenant),
+        authorize_url=use.hubspot_authorize_url(ctx, tenant, body.return_to if body else None),
         expires_in=ctx.settings.oauth_state_ttl_seconds,
     )
 
 
-@router.get("/callback/hubspot", response_model=ConnectionView, summary="HubSpot's OAuth redirect")
+@router.get(
+    "/callback/hubspot",
+    response_model=ConnectionView,
+    summary="HubSpot's OAuth redirect",
+    responses={303: {"description": "Back to the state's `return_to`, with the outcome."}},
+)
 async def hubspot_callback(
     ctx: Ctx,
     code: Annotated[str | None, Query(max_length=2048)] = None,
     state: Annotated[str | None, Query(max_length=2048)] = None,
     error: Annotated[str | None, Query(max_length=200)] = None,
-) -> ConnectionView:
+) -> ConnectionView | RedirectResponse:
     """Where HubSpot sends the user back. No API key: the state, which only this service can
-    issue, names the tenant; a missing, forged or expired state is a 400."""
-    if error:
-        raise ApiError(400, "consent_refused", f"HubSpot answered {error}: nothing was connected")
-    if not code or not state:
+    issue, names the tenant; a missing, forged or expired state is a 400. A state issued with
+    `return_to` sends the browser back there with the outcome instead of answering JSON."""
+    if not state:
+        if error:
+            raise ApiError(400, "consent_refused", _refused(error))
         raise ApiError(400, "missing_parameters", "the callback needs both code and state")
-    connection = await use.finish_hubspot_oauth(ctx, code, state)
+    issued = use.verified_hubspot_state(ctx, state)
+    try:
+        if error:
+            raise ApiError(400, "consent_refused", _refused(error))
+        if not code:
+            raise ApiError(400, "missing_parameters", "the callback needs both code and state")
+        connection = await use.finish_hubspot_oauth(ctx, code, issued)
+    except ApiError as failure:
+        if issued.return_to is None:
+            raise
+        return RedirectResponse(
+            back_to(issued.return_to, crm_error=failure.message), status_code=303
+        )
+    if issued.return_to is not None:
+        return RedirectResponse(back_to(issued.return_to, crm_connected="hubspot"), status_code=303)
     return _view(ctx, connection)
+
+
+def _refused(error: str) -> str:
+    return f"HubSpot answered {error}: nothing was connected"
 
 
 class PipedriveConnect(BaseModel):
