@@ -13,7 +13,17 @@ from console import SERVICE
 from console.config import ConsoleSettings
 from console.db.repository import SessionStore
 from console.services import ServiceApi
-from console.web import auth, board, deals, errors, reports, settings, settings_crm
+from console.web import (
+    auth,
+    board,
+    bookings,
+    deals,
+    errors,
+    meetings,
+    reports,
+    settings,
+    settings_crm,
+)
 from console.web.context import ConsoleContext
 from dealflow_libs.db import create_engine, ping
 from dealflow_libs.http import add_ops_routes
@@ -68,6 +78,8 @@ def build_app(config: ConsoleSettings | None = None) -> FastAPI:
         auth.router,
         board.router,
         deals.router,
+        meetings.router,
+        bookings.router,
         reports.router,
         settings.router,
         settings_crm.router,

@@ -1,7 +1,7 @@
 """Calls to the other services' HTTP APIs with the signed-in tenant's key: the console's only
 way to read or change anything."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -20,7 +20,9 @@ class ServiceError(Exception):
         self.message = message
 
 
-Params = Mapping[str, str | int | float | bool | None]
+Value = str | int | float | bool | None
+#: Query parameters; pairs where one repeats (`?event_id=a&event_id=b`).
+Params = Mapping[str, Value] | Sequence[tuple[str, Value]]
 
 
 class ServiceApi:
@@ -40,10 +42,13 @@ class ServiceApi:
         *,
         params: Params | None = None,
         json: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """The JSON answer of `method path` on `service`; ServiceError when it is not a 2xx."""
-        headers = {"Authorization": f"Bearer {signin.api_key}"}
-        query = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+        """The JSON answer of `method path` on `service`; ServiceError when it is not a 2xx.
+        `headers`: more request headers, e.g. X-Correlation-Id to join a booking's trail."""
+        headers = {**(headers or {}), "Authorization": f"Bearer {signin.api_key}"}
+        pairs = params.items() if isinstance(params, Mapping) else params or ()
+        query: list[tuple[str, Value]] = [(k, v) for k, v in pairs if v is not None and v != ""]
         try:
             response = await self._http.request(
                 method, self._urls[service] + path, params=query, json=json, headers=headers

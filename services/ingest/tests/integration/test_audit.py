@@ -85,6 +85,31 @@ class TestListing:
         assert [len(p) for p in pages] == [2, 2, 1]
         assert [i for p in pages for i in p] == [i["id"] for i in everything.json()["items"]]
 
+    async def test_deliveries_of_events(self, client, tenant) -> None:
+        body = booking()
+        first = await send(client, tenant, body)
+        again = await send(client, tenant, body)  # the provider's retry: a duplicate of it
+        other = await send(client, tenant, booking())
+        await send(client, tenant, booking())
+
+        mine = await client.get(
+            "/v1/events", params={"event_id": first["event_id"]}, headers=tenant.auth
+        )
+        assert [(i["id"], i["verdict"]) for i in mine.json()["items"]] == [
+            (again["raw_event_id"], "duplicate"),
+            (first["raw_event_id"], "accepted"),
+        ]
+        both = await client.get(
+            "/v1/events",
+            params=[("event_id", first["event_id"]), ("event_id", other["event_id"])],
+            headers=tenant.auth,
+        )
+        assert {i["event_id"] for i in both.json()["items"]} == {
+            first["event_id"],
+            other["event_id"],
+        }
+        assert len(both.json()["items"]) == 3
+
     async def test_time_range(self, client, tenant) -> None:
         await send(client, tenant, booking())
         future = await client.get(
@@ -125,6 +150,22 @@ class TestReplay:
         ).json()
         assert detail["verdict"] == "replayed"
         assert detail["replay_of"] == sent["raw_event_id"]
+
+    async def test_replay_joins_the_trail_the_caller_names(
+        self, client, tenant, bookings: TopicProbe
+    ) -> None:
+        sent = await send(client, tenant, booking())
+        response = await client.post(
+            f"/v1/events/{sent['raw_event_id']}/replay",
+            headers={**tenant.auth, "X-Correlation-Id": sent["event_id"]},
+        )
+
+        assert response.status_code == 202, response.text
+        replayed = response.json()["event_id"]
+        [record] = await bookings.wait_for(lambda r: header(r, "ce_id") == replayed)
+        assert header(record, "ce_correlationid") == sent["event_id"]
+        trail = await client.get(f"/v1/trail/{sent['event_id']}", headers=tenant.auth)
+        assert [i["event_id"] for i in trail.json()["items"]] == [sent["event_id"], replayed]
 
     async def test_unauthenticated_delivery_cannot_be_replayed(self, client, tenant) -> None:
         sent = await send(client, tenant, booking(), secret="wrong")

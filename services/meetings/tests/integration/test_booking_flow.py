@@ -440,6 +440,16 @@ class TestQueries:
                 break
         assert len(seen) == len(set(seen)) == 6
 
+        newest, cursor = [], None
+        while True:
+            params = {"limit": 4, "newest_first": "true", **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/v1/meetings", params=params, headers=tenant.auth)).json()
+            newest += [m["meeting_id"] for m in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert newest == list(reversed(seen))
+
     async def test_show_rate(self, client, tenant, publish) -> None:
         past = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
         emails = [f"sr{i}-{uuid.uuid4().hex[:4]}@acme.com" for i in range(3)]
@@ -523,3 +533,46 @@ async def test_manual_meeting_is_booked_and_published(client, tenant, meeting_ev
     )
     assert naive.status_code == 422
     assert "scheduled_at" in naive.json()["message"]
+
+
+class TestByBooking:
+    async def test_a_meeting_is_found_by_its_uids_and_its_bookings_event_id(
+        self, client, tenant, publish
+    ) -> None:
+        email = f"find-{uuid.uuid4().hex[:6]}@acme.com"
+        created = booking_event(tenant_id=tenant.id, email=email)
+        booked_as = uuid.uuid4()
+        await publish(created, event_id=booked_as)
+        moved = booking_event(
+            tenant_id=tenant.id,
+            email=email,
+            trigger=BookingTrigger.RESCHEDULED,
+            start=created.start_time + timedelta(days=1),
+            previous_booking_uid=created.booking_uid,
+            is_reschedule=True,
+        )
+        moved_as = uuid.uuid4()
+        await publish(moved, event_id=moved_as)
+        meeting = await wait_meeting(
+            client, tenant, email=email, predicate=lambda m: m["rescheduled_count"] == 1
+        )
+
+        detail = (
+            await client.get(f"/v1/meetings/{meeting['meeting_id']}", headers=tenant.auth)
+        ).json()
+        assert detail["booking_id"] == str(booked_as)
+        for known_as in (created.booking_uid, moved.booking_uid, booked_as, moved_as):
+            found = await client.get(f"/v1/meetings/by-booking/{known_as}", headers=tenant.auth)
+            assert found.status_code == 200, (known_as, found.text)
+            assert found.json()["meeting_id"] == meeting["meeting_id"]
+            assert found.json()["booking_id"] == str(booked_as)
+
+    async def test_an_unknown_booking_is_404(self, client, tenant, publish) -> None:
+        email = f"other-{uuid.uuid4().hex[:6]}@acme.com"
+        event = booking_event(tenant_id=tenant.id, email=email)
+        await publish(event)
+        await wait_meeting(client, tenant, email=email)
+
+        unknown = await client.get(f"/v1/meetings/by-booking/{uuid.uuid4()}", headers=tenant.auth)
+        assert unknown.status_code == 404
+        assert "no meeting for booking" in unknown.json()["message"]

@@ -117,6 +117,18 @@ async def test_a_cursor_bounds_the_index_range(mode, uow_factory, spread) -> Non
 
 
 @pytest.mark.parametrize("mode", MODES)
+async def test_newest_first_reads_the_index_backward_from_the_cursor(
+    mode, uow_factory, spread
+) -> None:
+    after = (NOW, uuid.uuid4())
+    query = list_query("t-plan", **NO_FILTERS, after=after, now=NOW, limit=51, newest_first=True)
+    plan_text = await _explain(uow_factory, query, mode)
+    index_conditions = [line for line in plan_text.splitlines() if "Index Cond" in line]
+    assert "Index Scan Backward using ix_meetings_tenant_scheduled" in plan_text, plan_text
+    assert any("scheduled_at <=" in line for line in index_conditions), plan_text
+
+
+@pytest.mark.parametrize("mode", MODES)
 async def test_show_rate_is_an_index_only_scan_of_the_window(mode, uow_factory, spread) -> None:
     query = show_rate_query("t-plan", NOW - timedelta(days=90), NOW)
     # The window answered from the index alone: it covers every column counted, and its partial

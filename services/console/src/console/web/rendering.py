@@ -33,12 +33,13 @@ def label(value: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
-def when(value: Any) -> str:
-    """An ISO instant as 'YYYY-MM-DD HH:MM UTC'."""
+def when(value: Any, seconds: bool = False) -> str:
+    """An ISO instant as 'YYYY-MM-DD HH:MM UTC' (with seconds for timelines, where many
+    things happen in one minute)."""
     if not value:
         return "-"
     at = datetime.fromisoformat(str(value)) if not isinstance(value, datetime) else value
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
 
 
 def days_since(value: Any) -> int | None:

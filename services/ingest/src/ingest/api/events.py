@@ -71,6 +71,12 @@ async def list_events(
     verdict: Verdict | None = None,
     since: Instant | None = Query(None, description="Received at or after (ISO-8601)"),
     until: Instant | None = Query(None, description="Received before (ISO-8601)"),
+    event_id: list[uuid.UUID] | None = Query(
+        None,
+        max_length=50,
+        description="Only the deliveries of these events: the one published as the event and "
+        "its duplicates (a booking's trail names its events; repeat the parameter for several)",
+    ),
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> EventPage:
@@ -83,6 +89,7 @@ async def list_events(
             verdict=verdict.value if verdict else None,
             since=since,
             until=until,
+            event_ids=event_id,
             after=after,
             limit=limit + 1,
         )

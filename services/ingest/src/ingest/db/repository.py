@@ -68,6 +68,7 @@ def list_query(
     until: datetime | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
+    event_ids: Sequence[uuid.UUID] | None = None,
 ) -> Select[Any]:
     """A page of a tenant's deliveries, newest first (every filter optional)."""
     c = raw_events.c
@@ -80,6 +81,9 @@ def list_query(
     for column, value in ((c.provider, provider), (c.trigger, trigger), (c.verdict, verdict)):
         if value is not None:
             query = query.where(column == value)
+    if event_ids:
+        # The deliveries of these events (ix_raw_events_event_id).
+        query = query.where(c.event_id.in_(event_ids))
     if since is not None:
         query = query.where(c.received_at >= since)
     if until is not None:

@@ -11,7 +11,7 @@ from dealflow_libs.domains import person_key
 from dealflow_libs.http import ApiError
 from dealflow_libs.pagination import after_cursor, page_of
 from dealflow_schemas.bookings import Attendee, Person, Tracking
-from dealflow_schemas.bounded import Email, Instant, Money, Name, Text, parse_instant
+from dealflow_schemas.bounded import Email, Id, Instant, Money, Name, Text, parse_instant
 from dealflow_schemas.meetings import MeetingOutcome, MeetingSnapshot, MeetingStatus, MeetingType
 from meetings.api.deps import Ctx, RequestId, Tenant
 from meetings.domain.manual import ManualBooking
@@ -22,6 +22,7 @@ from meetings.domain.meeting import (
     OutcomeNotRecordable,
 )
 from meetings.events import snapshot
+from meetings.uow import MeetingsUnitOfWork
 from meetings.use_cases import (
     NotFound,
     book_manual_meeting,
@@ -59,6 +60,11 @@ class Reminder(BaseModel):
 class MeetingDetail(MeetingSnapshot):
     reschedule_history: list[Reschedule]
     reminders: list[Reminder]
+    booking_id: str | None = Field(
+        default=None,
+        description="The correlation id of the booking that created the meeting (ingest's "
+        "event_id for a webhook): every service's GET /v1/trail/{booking_id} tells its story.",
+    )
 
 
 class Attendance(BaseModel):
@@ -137,6 +143,9 @@ async def list_meetings(
     outcome: MeetingOutcome | None = None,
     since: Instant | None = Query(None, description="Scheduled at or after (ISO-8601)"),
     until: Instant | None = Query(None, description="Scheduled before (ISO-8601)"),
+    newest_first: bool = Query(
+        False, description="Latest scheduled first (past meetings); default: earliest first"
+    ),
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=500),
 ) -> MeetingPage:
@@ -154,6 +163,7 @@ async def list_meetings(
             after=after,
             now=datetime.now(UTC),
             limit=limit + 1,
+            newest_first=newest_first,
         )
     # The query only returns meetings that have a time, so scheduled_at is set on every row.
     page, next_cursor = page_of(
@@ -177,21 +187,41 @@ async def book_manual(
     return snapshot(meeting)
 
 
+async def _detail(uow: MeetingsUnitOfWork, tenant: str, meeting_id: uuid.UUID) -> MeetingDetail:
+    meeting = await uow.meetings.get(tenant, meeting_id)
+    if meeting is None:
+        raise _not_found(meeting_id)
+    history = await uow.meetings.reschedule_history(meeting_id)
+    reminders = await uow.reminders.for_meeting(meeting_id)
+    return MeetingDetail(
+        **dict(snapshot(meeting)),  # the snapshot's fields as they are, not dumped and parsed
+        reschedule_history=[Reschedule.model_validate(dict(h)) for h in history],
+        reminders=[Reminder.model_validate(dict(r)) for r in reminders],
+        booking_id=await uow.meetings.booking_id(tenant, meeting_id),
+    )
+
+
+@router.get(
+    "/by-booking/{booking_id}",
+    response_model=MeetingDetail,
+    summary="The meeting a booking is known by",
+    description="`booking_id`: a provider booking uid the meeting has had, or the id ingest "
+    "answered for one of its webhook deliveries (the booking's correlation id).",
+)
+async def get_meeting_by_booking(ctx: Ctx, tenant: Tenant, booking_id: Id) -> MeetingDetail:
+    async with ctx.uow() as uow:
+        meeting_id = await uow.meetings.by_booking(tenant, booking_id)
+        if meeting_id is None:
+            raise ApiError(404, "not_found", f"no meeting for booking {booking_id}")
+        return await _detail(uow, tenant, meeting_id)
+
+
 @router.get(
     "/{meeting_id}", response_model=MeetingDetail, summary="One meeting with its reschedule history"
 )
 async def get_meeting(ctx: Ctx, tenant: Tenant, meeting_id: uuid.UUID) -> MeetingDetail:
     async with ctx.uow() as uow:
-        meeting = await uow.meetings.get(tenant, meeting_id)
-        if meeting is None:
-            raise _not_found(meeting_id)
-        history = await uow.meetings.reschedule_history(meeting_id)
-        reminders = await uow.reminders.for_meeting(meeting_id)
-    return MeetingDetail(
-        **dict(snapshot(meeting)),  # the snapshot's fields as they are, not dumped and parsed
-        reschedule_history=[Reschedule.model_validate(dict(h)) for h in history],
-        reminders=[Reminder.model_validate(dict(r)) for r in reminders],
-    )
+        return await _detail(uow, tenant, meeting_id)
 
 
 async def _run(command: Any, meeting_id: uuid.UUID) -> MeetingSnapshot:

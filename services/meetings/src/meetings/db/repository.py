@@ -27,7 +27,7 @@ from dealflow_libs.domains import person_key
 from dealflow_libs.ids import new_id
 from dealflow_libs.pagination import keyset_page
 from dealflow_schemas.attribution import MeetingAttributed
-from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
+from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingOutcome, MeetingStatus, MeetingType
 from meetings.db.show_rate_sql import COUNTED, SHOW_RATE_DAYS
 from meetings.db.tables import (
     meeting_reschedules,
@@ -38,6 +38,7 @@ from meetings.db.tables import (
     pending_booking_events,
     pending_notifications,
     reminders,
+    trail,
 )
 from meetings.domain.analytics import AttendanceCounts, RollupDifference, day_start, whole_days
 from meetings.domain.meeting import Meeting
@@ -162,6 +163,43 @@ class MeetingRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    async def by_booking(self, tenant_id: str, booking_id: str) -> uuid.UUID | None:
+        """The meeting a booking is known by: any provider uid it has had, or the id of a
+        booking event that changed it (the correlation id of its trail)."""
+        by_uid = await self.session.scalar(
+            select(meeting_uids.c.meeting_id).where(
+                meeting_uids.c.tenant_id == tenant_id, meeting_uids.c.uid == booking_id
+            )
+        )
+        if by_uid is not None:
+            return by_uid
+        subject = await self.session.scalar(
+            select(trail.c.subject)
+            .where(
+                trail.c.tenant_id == tenant_id,
+                trail.c.correlation_id == booking_id,
+                trail.c.direction == "published",
+                trail.c.channel == MEETINGS_TOPIC,
+            )
+            .order_by(trail.c.id)
+            .limit(1)
+        )
+        return uuid.UUID(subject) if subject else None
+
+    async def booking_id(self, tenant_id: str, meeting_id: uuid.UUID) -> str | None:
+        """The correlation id of the booking that created the meeting (its first event's)."""
+        found: str | None = await self.session.scalar(
+            select(trail.c.correlation_id)
+            .where(
+                trail.c.tenant_id == tenant_id,
+                trail.c.subject == str(meeting_id),
+                trail.c.direction == "published",
+            )
+            .order_by(trail.c.id)
+            .limit(1)
+        )
+        return found
+
     async def reschedule_history(self, meeting_id: uuid.UUID) -> Sequence[Any]:
         result = await self.session.execute(
             select(meeting_reschedules)
@@ -184,9 +222,11 @@ class MeetingRepository:
         after: tuple[datetime, uuid.UUID] | None,
         now: datetime,
         limit: int,
+        newest_first: bool = False,
     ) -> Sequence[Meeting]:
         query = list_query(
             tenant_id,
+            newest_first=newest_first,
             status=status,
             upcoming=upcoming,
             email=email,
@@ -231,6 +271,7 @@ def list_query(
     after: tuple[datetime, uuid.UUID] | None,
     now: datetime,
     limit: int,
+    newest_first: bool = False,
 ) -> Select[Any]:
     c = meetings.c
     query: Select[Any] = select(Meeting).where(
@@ -258,7 +299,7 @@ def list_query(
         query = query.where(c.scheduled_at >= since)
     if until is not None:
         query = query.where(c.scheduled_at < until)
-    return keyset_page(query, c.scheduled_at, c.id, after, limit, newest_first=False)
+    return keyset_page(query, c.scheduled_at, c.id, after, limit, newest_first=newest_first)
 
 
 def show_rate_query(tenant_id: str, since: datetime, until: datetime) -> Select[*tuple[int, ...]]:

@@ -211,5 +211,9 @@ reminders = Table(
 tenants = tenants_table(metadata)
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+#: What meetings did for each booking (dealflow_libs.trail), created beside the outbox.
+trail: Table = metadata.tables["trail"]
+# A meeting's events by its id (the subject): which booking's trail a meeting belongs to.
+Index("ix_trail_tenant_subject", trail.c.tenant_id, trail.c.subject, trail.c.id)
 
 mapper_registry.map_imperatively(Meeting, meetings)
