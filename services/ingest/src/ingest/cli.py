@@ -212,7 +212,7 @@ def demo_data(
     meetings_url: str = "http://127.0.0.1:8001",
     deals_url: str = "http://127.0.0.1:8002",
     attribution_url: str = "http://127.0.0.1:8003",
-    concurrency: Annotated[int, typer.Option(min=1, help="Companies loaded at once")] = 12,
+    concurrency: Annotated[int, typer.Option(min=1, help="Companies loaded at once")] = 16,
     wait: Annotated[
         float, typer.Option(help="Seconds to wait for the services to catch up, per step")
     ] = 90,

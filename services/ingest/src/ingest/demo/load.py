@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -57,90 +58,35 @@ class LoadFailed(Exception):
 
 def deliveries(meeting: PlannedMeeting, now: datetime) -> list[tuple[str, dict[str, Any]]]:
     """The provider's webhooks for the meeting, in the order the provider sends them."""
-    person = meeting.attendee
-    changed_at = meeting.booked_at + (min(meeting.start, now) - meeting.booked_at) / 2
-    common: dict[str, Any] = {"email": person.email, "name": person.name, "title": meeting.title}
-    if meeting.provider == "calendly":
-        sent = [
-            calendly(
-                "invitee.created",
-                uri=meeting.uid,
-                start=meeting.start,
-                created_at=meeting.booked_at,
-                **common,
-            )
-        ]
-        if meeting.state is S.RESCHEDULED and meeting.moved_uid and meeting.moved_to:
+    m, person = meeting, meeting.attendee
+    changed = m.booked_at + (min(m.start, now) - m.booked_at) / 2
+    ended = m.ended_by_webhook and m.state in (S.ATTENDED, S.GOOD, S.BAD)
+    if m.provider == "calendly":
+        hook = partial(calendly, email=person.email, name=person.name, title=m.title)
+        sent = [hook("invitee.created", uri=m.uid, start=m.start, created_at=m.booked_at)]
+        later = partial(hook, created_at=changed)
+        if m.state is S.RESCHEDULED and m.moved_uid and m.moved_to:
+            # Calendly moves a booking as a cancel of the old invitee and a new one.
             sent += [
-                calendly(
-                    "invitee.canceled",
-                    uri=meeting.uid,
-                    new_invitee=meeting.moved_uid,
-                    start=meeting.start,
-                    created_at=changed_at,
-                    **common,
-                ),
-                calendly(
-                    "invitee.created",
-                    uri=meeting.moved_uid,
-                    old_invitee=meeting.uid,
-                    start=meeting.moved_to,
-                    created_at=changed_at,
-                    **common,
-                ),
+                later("invitee.canceled", uri=m.uid, new_invitee=m.moved_uid, start=m.start),
+                later("invitee.created", uri=m.moved_uid, old_invitee=m.uid, start=m.moved_to),
             ]
-        elif meeting.state is S.CANCELLED:
-            sent.append(
-                calendly(
-                    "invitee.canceled",
-                    uri=meeting.uid,
-                    start=meeting.start,
-                    created_at=changed_at,
-                    **common,
-                )
-            )
+        elif m.state is S.CANCELLED:
+            sent.append(later("invitee.canceled", uri=m.uid, start=m.start))
         return [("calendly", body) for body in sent]
-    sent = [
-        calcom(
-            "BOOKING_CREATED",
-            uid=meeting.uid,
-            start=meeting.start,
-            created_at=meeting.booked_at,
-            **common,
-        )
-    ]
-    if meeting.state is S.RESCHEDULED and meeting.moved_uid and meeting.moved_to:
+    book = partial(calcom, email=person.email, name=person.name, title=m.title)
+    sent = [book("BOOKING_CREATED", uid=m.uid, start=m.start, created_at=m.booked_at)]
+    later = partial(book, created_at=changed)
+    if m.state is S.RESCHEDULED and m.moved_uid and m.moved_to:
         sent.append(
-            calcom(
-                "BOOKING_RESCHEDULED",
-                uid=meeting.moved_uid,
-                previous_uid=meeting.uid,
-                start=meeting.moved_to,
-                created_at=changed_at,
-                **common,
-            )
+            later("BOOKING_RESCHEDULED", uid=m.moved_uid, previous_uid=m.uid, start=m.moved_to)
         )
-    elif meeting.state is S.CANCELLED:
-        sent.append(
-            calcom(
-                "BOOKING_CANCELLED",
-                uid=meeting.uid,
-                start=meeting.start,
-                reason="We need to postpone the evaluation.",
-                created_at=changed_at,
-                **common,
-            )
-        )
-    elif meeting.ended_by_webhook and meeting.state in (S.ATTENDED, S.GOOD, S.BAD):
-        sent.append(
-            calcom(
-                "MEETING_ENDED",
-                uid=meeting.uid,
-                start=meeting.start,
-                created_at=meeting.start + timedelta(minutes=30),
-                **common,
-            )
-        )
+    elif m.state is S.CANCELLED:
+        reason = "We need to postpone the evaluation."
+        sent.append(later("BOOKING_CANCELLED", uid=m.uid, start=m.start, reason=reason))
+    elif ended:
+        finished = m.start + timedelta(minutes=30)
+        sent.append(book("MEETING_ENDED", uid=m.uid, start=m.start, created_at=finished))
     return [("calcom", body) for body in sent]
 
 
