@@ -18,7 +18,7 @@ from dealflow_libs.secretbox import new_key_spec
 from dealflow_schemas.tenants import DEFAULT_CURRENCY
 from ingest import samples
 from ingest.config import IngestSettings
-from ingest.demo.load import DemoLoader, LoadReport, Target, summary
+from ingest.demo.load import DemoLoader, LoadFailed, LoadReport, Target, summary
 from ingest.demo.plan import DemoPlan, plan_demo
 from ingest.devseed import DEMO
 from ingest.domain.signatures import signed_headers
@@ -233,7 +233,11 @@ def demo_data(
             "attribution": attribution_url,
         },
     )
-    report = asyncio.run(_load_demo(plan, target, concurrency=concurrency, wait=wait))
+    try:
+        report = asyncio.run(_load_demo(plan, target, concurrency=concurrency, wait=wait))
+    except LoadFailed as error:
+        typer.echo(f"demo data not loaded: {error}", err=True)
+        raise typer.Exit(1) from error
     for line in summary(report):
         typer.echo(line)
     if report.failures:

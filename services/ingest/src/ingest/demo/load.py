@@ -102,8 +102,8 @@ class DemoLoader:
         http: httpx.AsyncClient,
         target: Target,
         *,
-        concurrency: int = 12,
-        wait_seconds: float = 90,
+        concurrency: int,
+        wait_seconds: float,
     ) -> None:
         self.http, self.target = http, target
         self.slots = asyncio.Semaphore(concurrency)
@@ -118,7 +118,7 @@ class DemoLoader:
             async with self.slots:
                 try:
                     await self.company(company, plan.now)
-                except (LoadFailed, httpx.HTTPError, TimeoutError) as error:
+                except (LoadFailed, TimeoutError) as error:
                     self.report.failures.append(f"{company.domain}: {error}")
             done()
 
@@ -153,13 +153,9 @@ class DemoLoader:
     async def webhook(self, provider: str, body: dict[str, Any]) -> None:
         raw = orjson.dumps(body)
         secret = self.target.calcom_secret if provider == "calcom" else self.target.calendly_secret
-        response = await self.http.post(
-            f"{self.target.urls['ingest']}/webhooks/{provider}/{self.target.tenant}",
-            content=raw,
-            headers=signed_headers(provider, raw, secret, timestamp=int(time.time())),
-        )
-        if response.status_code not in (200, 202):
-            raise LoadFailed(f"ingest answered {response.status_code}: {response.text}")
+        path = f"/webhooks/{provider}/{self.target.tenant}"
+        headers = signed_headers(provider, raw, secret, timestamp=int(time.time()))
+        response = await self.request("POST", "ingest", path, content=raw, headers=headers)
         verdict = response.json().get("status", response.status_code)
         self.report.counts[f"webhooks {verdict}"] += 1
 
@@ -257,16 +253,21 @@ class DemoLoader:
         *,
         params: dict[str, str] | None = None,
     ) -> Any:
-        response = await self.http.request(
-            method,
-            f"{self.target.urls[service]}{path}",
-            json=body,
-            params=params,
-            headers=self.auth,
+        response = await self.request(
+            method, service, path, json=body, params=params, headers=self.auth
         )
-        if response.status_code >= 300:
-            raise LoadFailed(f"{method} {service} {path}: {response.status_code} {response.text}")
         return response.json()
+
+    async def request(self, method: str, service: str, path: str, **sent: Any) -> httpx.Response:
+        """The service's answer; LoadFailed when it cannot be reached or refuses."""
+        url = f"{self.target.urls[service]}{path}"
+        try:
+            response = await self.http.request(method, url, **sent)
+        except httpx.HTTPError as error:
+            raise LoadFailed(f"{method} {url}: {error!r}") from error
+        if response.status_code >= 300:
+            raise LoadFailed(f"{method} {url}: {response.status_code} {response.text}")
+        return response
 
     async def until(self, probe: Callable[[], Awaitable[T | None]], what: str) -> T:
         """What `probe` finds once the services have caught up with what was sent."""
