@@ -252,7 +252,7 @@ async def _load_demo(
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns) as progress:
         task = progress.add_task(
-            f"{target.tenant}: touches, then companies", total=len(plan.companies) + 1
+            f"{target.tenant}: touches, bookings, commands", total=1 + 2 * len(plan.companies)
         )
         async with httpx.AsyncClient(timeout=30) as http:
             loader = DemoLoader(http, target, concurrency=concurrency, wait_seconds=wait)

@@ -112,18 +112,36 @@ class DemoLoader:
         self.auth = {"Authorization": f"Bearer {target.api_key}"}
 
     async def load(self, plan: DemoPlan, done: Callable[[], None] = lambda: None) -> LoadReport:
+        """Touches first (so each booking's journey finds them), then every company's bookings,
+        then the commands: by then most meetings and deals are there, and the services took
+        the bookings in batches. `done` is called once per step of the progress: touches, then
+        each company twice."""
         await self.touches(plan, done)
+        booked = await self.each(plan.companies, partial(self.bookings, now=plan.now), done)
+        await self.each(booked, self.commands, done)
+        return self.report
 
-        async def one(company: PlannedCompany) -> None:
+    async def each(
+        self,
+        companies: Sequence[PlannedCompany],
+        step: Callable[[PlannedCompany], Awaitable[None]],
+        done: Callable[[], None],
+    ) -> list[PlannedCompany]:
+        """Runs `step` for every company, `concurrency` at a time; answers those it succeeded
+        for (a failure is reported and that company left alone from then on)."""
+
+        async def one(company: PlannedCompany) -> PlannedCompany | None:
             async with self.slots:
                 try:
-                    await self.company(company, plan.now)
+                    await step(company)
                 except (LoadFailed, TimeoutError) as error:
                     self.report.failures.append(f"{company.domain}: {error}")
-            done()
+                    return None
+                finally:
+                    done()
+            return company
 
-        await asyncio.gather(*(one(c) for c in plan.companies))
-        return self.report
+        return [c for c in await asyncio.gather(*(one(c) for c in companies)) if c]
 
     # -- touches -------------------------------------------------------------------------------
 
@@ -141,10 +159,12 @@ class DemoLoader:
 
     # -- one company ----------------------------------------------------------------------
 
-    async def company(self, company: PlannedCompany, now: datetime) -> None:
+    async def bookings(self, company: PlannedCompany, now: datetime) -> None:
         for meeting in company.meetings:
             for provider, body in deliveries(meeting, now):
                 await self.webhook(provider, body)
+
+    async def commands(self, company: PlannedCompany) -> None:
         for meeting in company.meetings:
             await self.meeting_commands(meeting, first_good=meeting is _first_good(company))
         if company.deal.handled:

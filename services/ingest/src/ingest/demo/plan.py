@@ -196,7 +196,7 @@ SCENARIOS: tuple[Scenario, ...] = (
 #: Titles per meeting in a company's sequence (the meetings service derives the type from them).
 TITLES = ("Discovery Call", "Product Demo", "Follow-up Call", "Contract Review")
 
-# -- the sample companies of the provider payloads (ingest/samples, research/payloads) ------
+# -- the sample companies: of the provider payloads (ingest/samples) and of the README -------
 
 SAMPLE_COMPANIES: tuple[tuple[str, str, tuple[Person, ...]], ...] = (
     (
@@ -207,6 +207,7 @@ SAMPLE_COMPANIES: tuple[tuple[str, str, tuple[Person, ...]], ...] = (
             Person("Sam Colleague", "sam.colleague@example.org"),
         ),
     ),
+    ("Acme", "acme.com", (Person("Jane Doe", "jane@acme.com"),)),
 )
 
 # -- names ---------------------------------------------------------------------------------
