@@ -11,7 +11,7 @@ import pytest
 from attribution.domain.default_channels import default_rule_set
 from attribution.domain.touches import Touch, Utm
 from dealflow_schemas.bookings import BookingTrigger
-from dealflow_schemas.deals import DealStage, LostReason
+from dealflow_schemas.deals import CLOSED_STAGES, DealStage, DealStatus, LostReason
 from ingest.demo.load import deliveries, stage_after_meetings
 from ingest.demo.plan import (
     FUTURE_DAYS,
@@ -19,7 +19,6 @@ from ingest.demo.plan import (
     PAST_DAYS,
     SAMPLE_COMPANIES,
     SCENARIOS,
-    DealFate,
     DemoPlan,
     MeetingState,
     plan_demo,
@@ -71,12 +70,22 @@ def test_the_sample_companies_come_first() -> None:
         assert (company.name, company.domain, company.people) == (name, domain, people)
 
 
+#: Every way a deal can end: active at each open stage, won, lost, cancelled.
+ENDINGS = {
+    *((DealStatus.ACTIVE, stage) for stage in DealStage if stage not in CLOSED_STAGES),
+    (DealStatus.WON, DealStage.CLOSED_WON),
+    (DealStatus.LOST, DealStage.CLOSED_LOST),
+    (DealStatus.CANCELLED, DealStage.BOOKED),
+}
+
+
 @pytest.mark.parametrize("companies", [20, 300])
-def test_every_meeting_state_and_deal_fate_is_planned(companies: int) -> None:
+def test_every_meeting_state_and_deal_ending_is_planned(companies: int) -> None:
     found = plan(companies=companies)
     assert {m.state for c in found.companies for m in c.meetings} == set(MeetingState)
-    assert {c.deal.fate for c in found.companies} == set(DealFate)
-    reasons = {c.deal.lost_reason for c in found.companies if c.deal.fate is DealFate.LOST}
+    assert {(c.deal.status, c.deal.stage) for c in found.companies} == ENDINGS
+    assert any(c.deal.reopened for c in found.companies)
+    reasons = {c.deal.lost_reason for c in found.companies if c.deal.status is DealStatus.LOST}
     assert len(reasons) >= 2
     providers = Counter(m.provider for c in found.companies for m in c.meetings)
     assert set(providers) == {"calcom", "calendly"}
@@ -85,9 +94,7 @@ def test_every_meeting_state_and_deal_fate_is_planned(companies: int) -> None:
 def test_a_dozen_companies_still_show_every_meeting_state_won_and_lost() -> None:
     found = plan(companies=12)
     assert {m.state for c in found.companies for m in c.meetings} == set(MeetingState)
-    assert {DealFate.WON, DealFate.LOST, DealFate.BOOKED, DealFate.CANCELLED} <= {
-        c.deal.fate for c in found.companies
-    }
+    assert {c.deal.status for c in found.companies} == set(DealStatus)
 
 
 def test_beyond_the_scenario_list_companies_are_drawn_by_weight() -> None:
@@ -144,19 +151,20 @@ def test_deal_plans_carry_what_their_commands_need() -> None:
         deal = company.deal
         stages = [stage_after_meetings(company), *deal.moves]
         assert [DealStage(s) for s in stages] == sorted(stages, key=list(DealStage).index)
-        if deal.fate is DealFate.WON:
+        if deal.status is DealStatus.WON:
             assert deal.value is not None
             assert deal.value > 0
-        if deal.fate in (DealFate.LOST, DealFate.REOPENED):
+        if deal.status is DealStatus.LOST or deal.reopened:
             assert isinstance(deal.lost_reason, LostReason)
             assert deal.lost_notes
-        if deal.fate is DealFate.REOPENED:
-            assert deal.reopen_to in deal.moves
-        if deal.fate is DealFate.QUALIFICATION:
-            assert stage_after_meetings(company) is DealStage.QUALIFICATION
-        if deal.fate in (DealFate.PROPOSAL, DealFate.NEGOTIATION, DealFate.CONTRACT_SENT):
-            assert deal.moves[-1] == DealStage(deal.fate.value)
-        if deal.fate is DealFate.CANCELLED:
+        else:
+            assert deal.lost_reason is None
+        if deal.reopened:
+            assert deal.status is DealStatus.ACTIVE
+            assert deal.stage in deal.moves
+        if deal.status is DealStatus.ACTIVE and not deal.reopened:
+            assert deal.stage == stages[-1]
+        if deal.status is DealStatus.CANCELLED:
             assert [m.state for m in company.meetings] == [S.CANCELLED]
 
 

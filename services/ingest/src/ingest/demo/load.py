@@ -20,7 +20,7 @@ import orjson
 
 from dealflow_schemas.attribution import MAX_TOUCHES_PER_BATCH
 from dealflow_schemas.deals import DealStage, DealStatus
-from ingest.demo.plan import DealFate, DemoPlan, MeetingState, PlannedCompany, PlannedMeeting
+from ingest.demo.plan import DemoPlan, MeetingState, PlannedCompany, PlannedMeeting
 from ingest.domain.signatures import signed_headers
 from ingest.samples.builders import calcom, calendly
 
@@ -91,9 +91,14 @@ def deliveries(meeting: PlannedMeeting, now: datetime) -> list[tuple[str, dict[s
 
 
 def stage_after_meetings(company: PlannedCompany) -> DealStage:
-    """The stage the meetings alone take the deal to (a good outcome qualifies it)."""
-    states = {m.state for m in company.meetings}
-    return DealStage.QUALIFICATION if S.GOOD in states else DealStage.BOOKED
+    """The stage the meetings alone take the deal to: a good outcome qualifies it, attendance
+    (by hand or Cal.com's MEETING_ENDED) makes it met."""
+    meetings = company.meetings
+    if any(m.state is S.GOOD for m in meetings):
+        return DealStage.QUALIFICATION
+    if any(m.state is S.ATTENDED or (m.state is S.BAD and m.ended_by_webhook) for m in meetings):
+        return DealStage.MET
+    return DealStage.BOOKED
 
 
 class DemoLoader:
@@ -234,7 +239,7 @@ class DemoLoader:
 
         deal = await self.until(probe, f"the deal of {company.domain}")
         path = f"/v1/deals/{deal['deal_id']}"
-        if plan.fate is DealFate.REOPENED:
+        if plan.reopened:
             history = await self.call("GET", "deals", f"{path}/history")
             if any(entry["kind"] == "reopened" for entry in history):
                 return
@@ -246,13 +251,13 @@ class DemoLoader:
                 if _STAGES.index(move) > stage:
                     await self.command("deals", f"{path}/stage", {"stage": move, "changed_by": REP})
                     stage = _STAGES.index(move)
-            if plan.fate is DealFate.WON:
+            if plan.status is DealStatus.WON:
                 await self.command("deals", f"{path}/won", {"changed_by": REP})
-            elif plan.fate in (DealFate.LOST, DealFate.REOPENED):
+            elif plan.lost_reason is not None:
                 body = {"reason": plan.lost_reason, "notes": plan.lost_notes, "changed_by": REP}
                 deal = await self.command("deals", f"{path}/lost", body)
-        if plan.fate is DealFate.REOPENED and deal["status"] == DealStatus.LOST:
-            body = {"stage": plan.reopen_to, "reason": "Budget freed up early", "changed_by": REP}
+        if plan.reopened and deal["status"] == DealStatus.LOST:
+            body = {"stage": plan.stage, "reason": "Budget freed up early", "changed_by": REP}
             await self.command("deals", f"{path}/reopen", body)
 
     # -- HTTP ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Given a seed, the number of companies and the present moment, the plan names every company, its
 people, the touches that came before its bookings, its meetings with the state each ends in,
-and the fate of its deal. Uids, touch ids and emails depend on the seed only, so loading the same
+and how its deal ends. Uids, touch ids and emails depend on the seed only, so loading the same
 plan twice sends the same provider events and touches again, which the services recognise as
 duplicates; times are relative to `now`.
 """
@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from dealflow_schemas.attribution import ActivityType as A
-from dealflow_schemas.deals import DealStage, LostReason
+from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 
 PAST_DAYS = 180
 FUTURE_DAYS = 21
@@ -36,22 +36,6 @@ class MeetingState(StrEnum):
 
 #: States whose meeting lies in the future.
 FUTURE_STATES = (MeetingState.UPCOMING, MeetingState.CONFIRMED, MeetingState.RESCHEDULED)
-
-
-class DealFate(StrEnum):
-    """Where a company's deal ends up."""
-
-    BOOKED = "booked"
-    CANCELLED = "cancelled"
-    MET = "met"
-    QUALIFICATION = "qualification"
-    PROPOSAL = "proposal"
-    NEGOTIATION = "negotiation"
-    VERBAL_COMMIT = "verbal_commit"
-    CONTRACT_SENT = "contract_sent"
-    WON = "won"
-    LOST = "lost"
-    REOPENED = "reopened"
 
 
 @dataclass(frozen=True)
@@ -110,17 +94,18 @@ class PlannedMeeting:
 
 @dataclass(frozen=True)
 class DealPlan:
-    fate: DealFate
-    value: Decimal | None  # set on the deal (and its won value) once it is past qualification
+    status: DealStatus  # where the deal ends
+    stage: DealStage  # its stage then (a cancelled deal keeps the stage it was at)
+    value: Decimal | None  # set on the deal (and its won value) once a rep works it
     moves: tuple[DealStage, ...]  # stages a rep moves it through, in order
-    lost_reason: LostReason | None = None
+    lost_reason: LostReason | None = None  # lost (and, when reopened, lost before)
     lost_notes: str | None = None
-    reopen_to: DealStage | None = None
+    reopened: bool = False  # lost, then reopened at `stage`
 
     @property
     def handled(self) -> bool:
         """Whether a rep works the deal by hand (else the meetings alone shape it)."""
-        return bool(self.moves) or self.fate in (DealFate.WON, DealFate.LOST, DealFate.REOPENED)
+        return bool(self.moves) or self.status is DealStatus.WON or self.lost_reason is not None
 
 
 @dataclass(frozen=True)
@@ -145,48 +130,64 @@ class DemoPlan:
         return [t for c in self.companies for t in c.touches]
 
 
-# -- scenarios: a deal fate and the meetings that lead to it ---------------------------------
+# -- scenarios: how a deal ends and the meetings that lead there -----------------------------
 
 S = MeetingState
 _OPEN = (DealStage.PROPOSAL, DealStage.NEGOTIATION, DealStage.VERBAL_COMMIT)
+_End = tuple[DealStatus, DealStage]
+WON: _End = (DealStatus.WON, DealStage.CLOSED_WON)
+LOST: _End = (DealStatus.LOST, DealStage.CLOSED_LOST)
+CANCELLED: _End = (DealStatus.CANCELLED, DealStage.BOOKED)
+
+
+def _active(stage: DealStage) -> _End:
+    return (DealStatus.ACTIVE, stage)
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    fate: DealFate
+    ends: _End  # the deal's status and stage in the end
     meetings: tuple[MeetingState, ...]  # in booking order
     moves: tuple[DealStage, ...] = ()
     weight: int = 1
+    reopened: bool = False
 
 
 #: Ordered so that a small run (a dozen companies) still shows every meeting state and the main
-#: deal fates; after the first len(SCENARIOS) companies they are drawn by weight.
+#: deal endings; after the first len(SCENARIOS) companies they are drawn by weight.
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("upcoming", DealFate.BOOKED, (S.UPCOMING,), weight=10),
-    Scenario("confirmed", DealFate.BOOKED, (S.CONFIRMED,), weight=6),
-    Scenario("cancelled", DealFate.CANCELLED, (S.CANCELLED,), weight=6),
-    Scenario("met", DealFate.MET, (S.ATTENDED,), weight=6),
-    Scenario("qualified", DealFate.QUALIFICATION, (S.GOOD, S.UPCOMING), weight=8),
-    Scenario("proposal", DealFate.PROPOSAL, (S.GOOD, S.GOOD), (DealStage.PROPOSAL,), weight=7),
-    Scenario("won", DealFate.WON, (S.GOOD, S.GOOD, S.GOOD), _OPEN, weight=12),
-    Scenario("lost", DealFate.LOST, (S.GOOD, S.ATTENDED), (DealStage.PROPOSAL,), weight=8),
-    Scenario("rescheduled", DealFate.BOOKED, (S.RESCHEDULED,), weight=5),
-    Scenario("no-show rebooked", DealFate.BOOKED, (S.NO_SHOW, S.CONFIRMED), weight=4),
-    Scenario("bad fit", DealFate.LOST, (S.BAD,), weight=5),
+    Scenario("upcoming", _active(DealStage.BOOKED), (S.UPCOMING,), weight=10),
+    Scenario("confirmed", _active(DealStage.BOOKED), (S.CONFIRMED,), weight=6),
+    Scenario("cancelled", CANCELLED, (S.CANCELLED,), weight=6),
+    Scenario("met", _active(DealStage.MET), (S.ATTENDED,), weight=6),
+    Scenario("qualified", _active(DealStage.QUALIFICATION), (S.GOOD, S.UPCOMING), weight=8),
+    Scenario("proposal", _active(DealStage.PROPOSAL), (S.GOOD, S.GOOD), _OPEN[:1], weight=7),
+    Scenario("won", WON, (S.GOOD, S.GOOD, S.GOOD), _OPEN, weight=12),
+    Scenario("lost", LOST, (S.GOOD, S.ATTENDED), _OPEN[:1], weight=8),
+    Scenario("rescheduled", _active(DealStage.BOOKED), (S.RESCHEDULED,), weight=5),
+    Scenario("no-show rebooked", _active(DealStage.BOOKED), (S.NO_SHOW, S.CONFIRMED), weight=4),
+    Scenario("bad fit", LOST, (S.BAD,), weight=5),
     Scenario(
         "negotiation",
-        DealFate.NEGOTIATION,
+        _active(DealStage.NEGOTIATION),
         (S.GOOD, S.GOOD, S.CONFIRMED),
         _OPEN[:2],
         weight=5,
     ),
-    Scenario("reopened", DealFate.REOPENED, (S.GOOD, S.GOOD), (DealStage.PROPOSAL,), weight=3),
-    Scenario("went silent", DealFate.LOST, (S.NO_SHOW,), weight=4),
-    Scenario("verbal commit", DealFate.VERBAL_COMMIT, (S.GOOD, S.GOOD), _OPEN, weight=3),
+    Scenario(
+        "reopened",
+        _active(DealStage.PROPOSAL),
+        (S.GOOD, S.GOOD),
+        _OPEN[:1],
+        weight=3,
+        reopened=True,
+    ),
+    Scenario("went silent", LOST, (S.NO_SHOW,), weight=4),
+    Scenario("verbal commit", _active(DealStage.VERBAL_COMMIT), (S.GOOD, S.GOOD), _OPEN, weight=3),
     Scenario(
         "contract sent",
-        DealFate.CONTRACT_SENT,
+        _active(DealStage.CONTRACT_SENT),
         (S.GOOD, S.GOOD, S.UPCOMING),
         (*_OPEN, DealStage.CONTRACT_SENT),
         weight=3,
@@ -456,19 +457,20 @@ class _Planner:
         rng = self.rng
         value = Decimal(rng.choice((6, 9, 12, 15, 18, 24, 30, 36, 48, 60, 90, 120)) * 1000)
         value += Decimal(rng.choice((0, 0, 500, 2500)))
-        fate, moves = scenario.fate, scenario.moves
-        if fate is DealFate.LOST:
-            if scenario.meetings[-1] is S.NO_SHOW:
+        (status, stage), moves = scenario.ends, scenario.moves
+        if status is DealStatus.LOST or scenario.reopened:
+            if scenario.reopened:
+                reason = LostReason.TIMING_NOT_RIGHT
+            elif scenario.meetings[-1] is S.NO_SHOW:
                 reason = LostReason.WENT_SILENT
             elif S.BAD in scenario.meetings:
                 reason = LostReason.BAD_FIT
             else:
                 reason = rng.choice(_AFTER_GOOD)
-            return DealPlan(fate, value, moves, reason, _LOST_NOTES[reason])
-        if fate is DealFate.REOPENED:
-            reason = LostReason.TIMING_NOT_RIGHT
-            return DealPlan(fate, value, moves, reason, _LOST_NOTES[reason], moves[-1])
-        return DealPlan(fate, value if moves or fate is DealFate.WON else None, moves)
+            notes = _LOST_NOTES[reason]
+            return DealPlan(status, stage, value, moves, reason, notes, scenario.reopened)
+        worked = moves or status is DealStatus.WON
+        return DealPlan(status, stage, value if worked else None, moves)
 
 
 def _calendly_uri(key: str) -> str:
@@ -476,7 +478,7 @@ def _calendly_uri(key: str) -> str:
 
 
 def plan_demo(*, seed: int, companies: int, now: datetime) -> DemoPlan:
-    """The demo tenant's companies, people, touches, meetings and deal fates for `seed`."""
+    """The demo tenant's companies, people, touches, meetings and deal endings for `seed`."""
     if companies < 1:
         raise ValueError("plan at least one company")
     return _Planner(seed, now).plan(companies)
