@@ -3,15 +3,19 @@ webhooks and APIs with meetings in every state, deals in open and closed stages 
 their leads; the same seed again adds nothing."""
 
 import asyncio
+import dataclasses
+import os
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.testing.waiting import eventually
-from ingest.demo.plan import DemoPlan, plan_demo
+from ingest.demo.plan import DemoPlan, MeetingState, plan_demo
 
 from .conftest import System
 
@@ -159,3 +163,70 @@ def _essence(found: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> list[A
         [tuple(m[k] for k in keys) for m in meetings],
         [tuple(d[k] for k in deal_keys) for d in deals],
     ]
+
+
+async def test_a_tenant_on_the_good_outcome_policy_gets_deals_from_good_meetings_only(
+    system: System, stack: Stack
+) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    tenant = dataclasses.replace(
+        system,
+        tenant=f"ogo-{suffix}",
+        api_key=f"key-ogo-{suffix}",
+        calcom_secret=f"cal-ogo-{suffix}",
+        calendly_secret=f"cly-ogo-{suffix}",
+    )
+    created = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "ingest.cli",
+            "tenants",
+            "create",
+            tenant.tenant,
+            f"--calcom-secret={tenant.calcom_secret}",
+            f"--calendly-secret={tenant.calendly_secret}",
+            f"--api-key={tenant.api_key}",
+        ],
+        env={**os.environ, **stack.env()},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+
+    async def known() -> bool:
+        paths = (
+            ("meetings", "/v1/settings"),
+            ("deals", "/v1/settings"),
+            ("attribution", "/v1/leads"),
+        )
+        answers = [
+            await tenant.http.get(f"{tenant.urls[s]}{p}", headers=tenant.auth) for s, p in paths
+        ]
+        return all(a.status_code == 200 for a in answers)
+
+    await eventually(known, within=60, what="the new tenant known to every service")
+    policy = await tenant.http.put(
+        f"{tenant.urls['deals']}/v1/settings",
+        json={"policy": "on_good_outcome"},
+        headers=tenant.auth,
+    )
+    assert policy.status_code == 200, policy.text
+
+    loaded = await asyncio.to_thread(_load, tenant)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+
+    plan = plan_demo(seed=SEED, companies=COMPANIES, now=datetime.now(UTC))
+    good = {
+        c.domain for c in plan.companies if any(m.state is MeetingState.GOOD for m in c.meetings)
+    }
+
+    async def deals_of_the_good_meetings() -> list[dict[str, Any]] | None:
+        deals = await _deals(tenant, plan)
+        return deals if {d["company"]["domain"] for d in deals} == good else None
+
+    deals = await eventually(deals_of_the_good_meetings, within=60, what="deals from good outcomes")
+    assert {d["status"] for d in deals} == {"active", "won", "lost"}
+    assert all(d["stage"] not in ("booked", "met") for d in deals)

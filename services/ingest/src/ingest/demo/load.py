@@ -115,12 +115,16 @@ class DemoLoader:
         self.wait_seconds = wait_seconds
         self.report = LoadReport()
         self.auth = {"Authorization": f"Bearer {target.api_key}"}
+        self.deal_at_booking = True
 
     async def load(self, plan: DemoPlan, done: Callable[[], None] = lambda: None) -> LoadReport:
         """Touches first (so each booking's journey finds them), then every company's bookings,
         then the commands: by then most meetings and deals are there, and the services took
         the bookings in batches. `done` is called once per step of the progress: touches, then
         each company twice."""
+        settings = await self.call("GET", "deals", "/v1/settings")
+        # Policy on_good_outcome: a company gets a deal only from a good outcome.
+        self.deal_at_booking = settings["policy"] == "on_booking"
         await self.touches(plan, done)
         booked = await self.each(plan.companies, partial(self.bookings, now=plan.now), done)
         await self.each(booked, self.commands, done)
@@ -172,7 +176,8 @@ class DemoLoader:
     async def commands(self, company: PlannedCompany) -> None:
         for meeting in company.meetings:
             await self.meeting_commands(meeting, first_good=meeting is _first_good(company))
-        if company.deal.handled:
+        qualified = stage_after_meetings(company) is DealStage.QUALIFICATION
+        if company.deal.handled and (self.deal_at_booking or qualified):
             await self.deal_commands(company)
 
     async def webhook(self, provider: str, body: dict[str, Any]) -> None:
