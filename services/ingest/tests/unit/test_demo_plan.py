@@ -187,6 +187,8 @@ def test_every_webhook_is_one_the_gateway_accepts_with_the_planned_times() -> No
             assert booked.occurred_at == meeting.booked_at.replace(microsecond=0)
             assert booked.attendees[0].email == meeting.attendee.email
             assert booked.title == meeting.title
+            assert meeting.company == company.name
+            assert company.name in booked.answers.values()
             last = sent[-1]
             if meeting.state is S.RESCHEDULED:
                 assert (last.booking_uid, last.start_time) == (meeting.moved_uid, meeting.moved_to)

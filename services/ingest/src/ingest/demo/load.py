@@ -62,7 +62,9 @@ def deliveries(meeting: PlannedMeeting, now: datetime) -> list[tuple[str, dict[s
     changed = m.booked_at + (min(m.start, now) - m.booked_at) / 2
     ended = m.ended_by_webhook and m.state in (S.ATTENDED, S.GOOD, S.BAD)
     if m.provider == "calendly":
-        hook = partial(calendly, email=person.email, name=person.name, title=m.title)
+        hook = partial(
+            calendly, email=person.email, name=person.name, title=m.title, company=m.company
+        )
         sent = [hook("invitee.created", uri=m.uid, start=m.start, created_at=m.booked_at)]
         later = partial(hook, created_at=changed)
         if m.state is S.RESCHEDULED and m.moved_uid and m.moved_to:
@@ -74,7 +76,7 @@ def deliveries(meeting: PlannedMeeting, now: datetime) -> list[tuple[str, dict[s
         elif m.state is S.CANCELLED:
             sent.append(later("invitee.canceled", uri=m.uid, start=m.start))
         return [("calendly", body) for body in sent]
-    book = partial(calcom, email=person.email, name=person.name, title=m.title)
+    book = partial(calcom, email=person.email, name=person.name, title=m.title, company=m.company)
     sent = [book("BOOKING_CREATED", uid=m.uid, start=m.start, created_at=m.booked_at)]
     later = partial(book, created_at=changed)
     if m.state is S.RESCHEDULED and m.moved_uid and m.moved_to:

@@ -73,6 +73,7 @@ class PlannedTouch:
 class PlannedMeeting:
     uid: str  # the booking's first uid (Calendly: the invitee uri)
     provider: str  # calcom | calendly
+    company: str  # what the attendee types into the booking form's company field
     title: str
     attendee: Person
     booked_at: datetime
@@ -334,7 +335,7 @@ class _Planner:
             name, domain = self.company_name()
             people = self.people(domain, rng.choices((1, 2, 3, 4), weights=(35, 35, 20, 10))[0])
         key = f"demo-{self.seed}-{index}"
-        meetings = self.meetings(key, people, scenario.meetings)
+        meetings = self.meetings(key, name, people, scenario.meetings)
         first_booked = meetings[0].booked_at
         touches = self.touches(key, people, first_booked)
         return PlannedCompany(
@@ -376,7 +377,7 @@ class _Planner:
         return moment
 
     def meetings(
-        self, key: str, people: Sequence[Person], states: Sequence[MeetingState]
+        self, key: str, company: str, people: Sequence[Person], states: Sequence[MeetingState]
     ) -> tuple[PlannedMeeting, ...]:
         now, rng = self.now, self.rng
         past = [s for s in states if s not in FUTURE_STATES]
@@ -412,6 +413,7 @@ class _Planner:
                 PlannedMeeting(
                     uid=uid,
                     provider=provider,
+                    company=company,
                     title=TITLES[min(position, len(TITLES) - 1)],
                     attendee=people[position % len(people)],
                     booked_at=booked_at,

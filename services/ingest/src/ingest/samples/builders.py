@@ -38,10 +38,12 @@ def calcom(
     reason: str | None = None,
     title: str | None = None,
     created_at: datetime | None = None,
+    company: str | None = None,
 ) -> dict[str, Any]:
     """BOOKING_CREATED / BOOKING_RESCHEDULED / BOOKING_CANCELLED / MEETING_ENDED (wrapped shape).
     `title` names the event type (its slug follows); `created_at` is when the provider says the
-    change happened (default: the sample's)."""
+    change happened; `company` answers the booking form's company question (defaults: the
+    sample's)."""
     sample = {
         "BOOKING_CREATED": "calcom_booking_created",
         "BOOKING_RESCHEDULED": "calcom_booking_rescheduled",
@@ -63,6 +65,8 @@ def calcom(
         payload["type"] = _slug(title)
     if created_at is not None:
         body["createdAt"] = _iso(created_at)
+    if company is not None:
+        payload["responses"]["company"]["value"] = company
     return body
 
 
@@ -78,10 +82,12 @@ def calendly(
     name: str = "Jamie Prospect",
     title: str | None = None,
     created_at: datetime | None = None,
+    company: str | None = None,
 ) -> dict[str, Any]:
     """invitee.created (optionally the new half of a reschedule) or invitee.canceled (with
     `new_invitee`: the cancel half of a reschedule). `title` names the event type; `created_at`
-    is when Calendly says the change happened (default: the sample's)."""
+    is when Calendly says the change happened; `company` answers the company question
+    (defaults: the sample's)."""
     sample = (
         "calendly_invitee_created"
         if event == "invitee.created"
@@ -101,4 +107,8 @@ def calendly(
         payload["scheduled_event"]["name"] = title
     if created_at is not None:
         body["created_at"] = _iso(created_at)
+    if company is not None:
+        for answer in payload["questions_and_answers"]:
+            if answer["question"] == "Company name":
+                answer["answer"] = company
     return body
