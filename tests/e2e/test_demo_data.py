@@ -4,7 +4,6 @@ their leads; the same seed again adds nothing."""
 
 import asyncio
 import dataclasses
-import os
 import subprocess
 import sys
 import uuid
@@ -17,7 +16,7 @@ from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.testing.waiting import eventually
 from ingest.demo.plan import DemoPlan, MeetingState, plan_demo
 
-from .conftest import System
+from .conftest import System, create_tenant
 
 pytestmark = pytest.mark.e2e
 
@@ -176,25 +175,9 @@ async def test_a_tenant_on_the_good_outcome_policy_gets_deals_from_good_meetings
         calcom_secret=f"cal-ogo-{suffix}",
         calendly_secret=f"cly-ogo-{suffix}",
     )
-    created = await asyncio.to_thread(
-        subprocess.run,
-        [
-            sys.executable,
-            "-m",
-            "ingest.cli",
-            "tenants",
-            "create",
-            tenant.tenant,
-            f"--calcom-secret={tenant.calcom_secret}",
-            f"--calendly-secret={tenant.calendly_secret}",
-            f"--api-key={tenant.api_key}",
-        ],
-        env={**os.environ, **stack.env()},
-        capture_output=True,
-        text=True,
-        check=False,
+    await create_tenant(
+        stack, tenant.tenant, tenant.calcom_secret, tenant.calendly_secret, tenant.api_key
     )
-    assert created.returncode == 0, created.stderr
 
     async def known() -> bool:
         paths = (
