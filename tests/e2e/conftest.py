@@ -147,30 +147,16 @@ async def system(
         f"cly-{suffix}",
         f"key-{suffix}",
     )
-    # Tenants are created the way an operator does it: with the CLI.
-    await asyncio.to_thread(
-        subprocess.run,
-        [
-            sys.executable,
-            "-m",
-            "ingest.cli",
-            "tenants",
-            "create",
-            tenant,
-            "--calcom-secret",
-            calcom_secret,
-            "--calendly-secret",
-            calendly_secret,
-            "--api-key",
-            api_key,
-            "--currency",
-            "EUR",
-            "--personal-domain",
-            PERSONAL_DOMAIN,
-        ],
-        env={**os.environ, **stack.env()},
-        check=True,
-        capture_output=True,
+    await create_tenant(
+        stack,
+        tenant,
+        calcom_secret,
+        calendly_secret,
+        api_key,
+        "--currency",
+        "EUR",
+        "--personal-domain",
+        PERSONAL_DOMAIN,
     )
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
@@ -341,3 +327,35 @@ async def send_touches(system: System, domain: str, email: str) -> None:
     ]  # fmt: skip
     posted = await system.post("attribution", "/v1/touches", {"touches": touches})
     assert posted.status_code == 200, posted.text
+
+
+async def create_tenant(
+    stack: Stack,
+    tenant: str,
+    calcom_secret: str,
+    calendly_secret: str,
+    api_key: str,
+    *options: str,
+) -> None:
+    """Creates a tenant the way an operator does it: with the CLI."""
+    await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "ingest.cli",
+            "tenants",
+            "create",
+            tenant,
+            "--calcom-secret",
+            calcom_secret,
+            "--calendly-secret",
+            calendly_secret,
+            "--api-key",
+            api_key,
+            *options,
+        ],
+        env={**os.environ, **stack.env()},
+        check=True,
+        capture_output=True,
+    )

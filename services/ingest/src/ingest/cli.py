@@ -4,11 +4,13 @@ import asyncio
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import httpx
 import orjson
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from dealflow_libs.auth import new_api_key
 from dealflow_libs.db import create_engine, session_factory
@@ -16,6 +18,9 @@ from dealflow_libs.secretbox import new_key_spec
 from dealflow_schemas.tenants import DEFAULT_CURRENCY
 from ingest import samples
 from ingest.config import IngestSettings
+from ingest.demo.load import DemoLoader, LoadFailed, LoadReport, Target, summary
+from ingest.demo.plan import DemoPlan, plan_demo
+from ingest.devseed import DEMO
 from ingest.domain.signatures import signed_headers
 from ingest.uow import IngestUnitOfWork
 from ingest.use_cases import (
@@ -187,6 +192,71 @@ def send_sample(
         headers=signed_headers(provider, body, secret, timestamp=int(time.time())),
     )
     typer.echo(f"{response.status_code} {response.text}")
+
+
+@app.command("demo-data")
+def demo_data(
+    tenant: str = "demo",
+    companies: Annotated[int, typer.Option(min=1, help="How many companies")] = 300,
+    seed: Annotated[
+        int, typer.Option(help="Same seed, same companies and ids: a re-run adds nothing")
+    ] = 1,
+    api_key: Annotated[str, typer.Option(help="The tenant's API key")] = DEMO["api_key"],
+    calcom_secret: Annotated[str, typer.Option(help="Cal.com webhook secret")] = DEMO[
+        "calcom_secret"
+    ],
+    calendly_secret: Annotated[str, typer.Option(help="Calendly signing key")] = DEMO[
+        "calendly_secret"
+    ],
+    ingest_url: str = "http://127.0.0.1:8000",
+    meetings_url: str = "http://127.0.0.1:8001",
+    deals_url: str = "http://127.0.0.1:8002",
+    attribution_url: str = "http://127.0.0.1:8003",
+    concurrency: Annotated[int, typer.Option(min=1, help="Companies loaded at once")] = 16,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for the services to catch up, per step")
+    ] = 90,
+) -> None:
+    """Fill a tenant with a realistic team's past six months and next three weeks: companies,
+    people, touches, meetings in every state and deals in every stage, through the public
+    webhooks and APIs only."""
+    plan = plan_demo(seed=seed, companies=companies, now=datetime.now(UTC))
+    target = Target(
+        tenant=tenant,
+        api_key=api_key,
+        calcom_secret=calcom_secret,
+        calendly_secret=calendly_secret,
+        urls={
+            "ingest": ingest_url,
+            "meetings": meetings_url,
+            "deals": deals_url,
+            "attribution": attribution_url,
+        },
+    )
+    try:
+        report = asyncio.run(_load_demo(plan, target, concurrency=concurrency, wait=wait))
+    except LoadFailed as error:
+        typer.echo(f"demo data not loaded: {error}", err=True)
+        raise typer.Exit(1) from error
+    for line in summary(report):
+        typer.echo(line)
+    if report.failures:
+        for failure in report.failures:
+            typer.echo(f"failed: {failure}", err=True)
+        raise typer.Exit(1)
+
+
+async def _load_demo(
+    plan: DemoPlan, target: Target, *, concurrency: int, wait: float
+) -> LoadReport:
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns) as progress:
+        task = progress.add_task(
+            f"{target.tenant}: touches, bookings, commands", total=1 + 2 * len(plan.companies)
+        )
+        async with httpx.AsyncClient(timeout=30) as http:
+            loader = DemoLoader(http, target, concurrency=concurrency, wait_seconds=wait)
+            return await loader.load(plan, lambda: progress.advance(task))
 
 
 def _fresh_booking_id(payload: Any) -> None:
