@@ -43,9 +43,11 @@ async def test_a_booking_on_the_list_its_page_and_a_move_from_there(
     await expect(console).to_have_url(f"{system.urls['console']}/deals/{deal_id}")
     await expect(console.get_by_test_id("company")).to_contain_text(domain)
     await expect(console.get_by_test_id("contacts")).to_contain_text(f"ann@{domain}")
-    meeting = console.get_by_test_id("meetings").get_by_role("link")
+    meeting = console.get_by_test_id("meetings").get_by_role("link").first
     [linked] = (await system.get("deals", f"/v1/deals/{deal_id}"))["meetings"]
     await expect(meeting).to_have_attribute("href", f"/meetings/{linked['meeting_id']}")
+    trail = console.get_by_test_id("meetings").get_by_role("link", name="Booking trail")
+    await expect(trail).to_have_attribute("href", f"/meetings/{linked['meeting_id']}/trail")
     history = console.get_by_test_id("history").locator("li")
     await expect(history).to_have_count(1)
     await expect(history.first).to_contain_text("Created")
@@ -69,6 +71,13 @@ async def test_a_booking_on_the_list_its_page_and_a_move_from_there(
     await console.goto("/board")
     card = console.locator(f'[data-stage="proposal"] [data-deal-id="{deal_id}"]')
     await expect(card).to_contain_text("0 days in stage")
+
+    # The deal's booking, one trail: from the deal page to the booking that created it.
+    await console.goto(f"/deals/{deal_id}")
+    await console.get_by_role("link", name="Booking trail").click()
+    await expect(console).to_have_url(re.compile(r"/bookings/[^/]+$"))
+    deal_link = console.get_by_role("link", name="Deal", exact=True)
+    await expect(deal_link).to_have_attribute("href", f"/deals/{deal_id}")
 
 
 async def test_the_list_pages_on_with_the_services_cursor_keeping_its_filters(
