@@ -207,11 +207,9 @@ async def _warm_up(system: System) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-async def hubspot(system: System) -> System:
-    """The e2e tenant's CRM: the HubSpot emulator, connected and configured through crm_push's
-    API as a customer does it (asked for by the journeys that look into the CRM, so that the
-    others do not spend the portal's rate limit)."""
+async def connect_hubspot(system: System) -> None:
+    """The HubSpot emulator connected with its private-app token and configured through
+    crm_push's API, as a customer does it."""
 
     async def crm_push_knows_the_tenant() -> bool:
         response = await system.http.get(
@@ -239,6 +237,14 @@ async def hubspot(system: System) -> System:
         f"{system.urls['crm_push']}/v1/crm/config", json=config, headers=system.auth
     )
     assert configured.status_code == 200, configured.text
+
+
+@pytest.fixture(scope="session")
+async def hubspot(system: System) -> System:
+    """The e2e tenant's CRM: the HubSpot emulator (asked for by the journeys that look into the
+    CRM, so that the others do not spend the portal's rate limit). A module that changes the
+    connection puts it back with `connect_hubspot`."""
+    await connect_hubspot(system)
     return system
 
 
