@@ -304,12 +304,21 @@ def endpoints(keys: dict[str, str]) -> list[tuple[str, str]]:
 def plans(tenant_id: str, since: datetime) -> dict[str, tuple[str, list[object]]]:
     """The funnel's reads as the app prepares them (the window's people, its meetings)."""
     # Here, not at the top: the "before" run imports main's code, which has no such queries.
-    from attribution.db.reporting import funnel_leads_query, funnel_meetings_query
+    from attribution.db.reporting import (
+        cohort_deals_query,
+        cohort_leads_query,
+        cohort_meetings_query,
+        funnel_leads_query,
+        funnel_meetings_query,
+    )
     from dealflow_libs.testing.plans import positional
 
     return {
         "funnel: leads of the window": positional(funnel_leads_query(tenant_id, since, NOW)),
         "funnel: meetings of the window": positional(funnel_meetings_query(tenant_id, since)),
+        "cohort: lead counts": positional(cohort_leads_query(tenant_id, since, NOW)),
+        "cohort: meetings": positional(cohort_meetings_query(tenant_id, since, NOW)),
+        "cohort: deals": positional(cohort_deals_query(tenant_id, since, NOW)),
     }
 
 
