@@ -23,9 +23,10 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import array, distinct_on, insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from attribution.db.base import Repository
+from attribution.db.leads import deal_facts
 from attribution.db.tables import (
     attribution_runs,
     currency_rates,
@@ -363,23 +364,7 @@ class ReportingRepository(Repository):
     ) -> list[DealFact]:
         """The deals the cohort is followed to (their people are not read: only counted and
         valued)."""
-        rows = await self.session.execute(cohort_deals_query(tenant_id, since, until))
-        return [
-            DealFact(
-                deal_id=row.deal_id,
-                tenant_id=row.tenant_id,
-                company_domain=row.company_domain,
-                primary_contact_email=row.primary_contact_email,
-                meeting_ids=tuple(row.meeting_ids),
-                status=row.status,
-                stage=row.stage,
-                value=row.value,
-                currency=row.currency,
-                created_at=row.created_at,
-                closed_at=row.closed_at,
-            )
-            for row in rows
-        ]
+        return deal_facts(await self.session.execute(cohort_deals_query(tenant_id, since, until)))
 
     async def funnel_deals(self, tenant_id: str, since: datetime) -> list[DealFact]:
         """Deals created or closed since `since`; their people are the primary contact and the
@@ -469,9 +454,14 @@ def cohort_meetings_query(tenant_id: str, since: datetime, until: datetime) -> S
     """(meeting_id, booked_at, attendee_emails, scheduled_at, showed_up) of the bookings a lead
     first seen in [since, until] booked or attends. A lead is first seen at the latest at their
     booking, so the cohort's bookings are all booked since `since` (ix_meeting_bookings_booked)."""
-    s, b, lead = meeting_states.c, meeting_bookings.c, leads.c
+    s, b, a, lead = meeting_states.c, meeting_bookings.c, meeting_attendees.c, leads.c
+    # By the attendees' rows (equi-joins: a hash or index join), not `= ANY(attendee_emails)`,
+    # which can only be tested pair by pair.
     theirs = exists().where(
-        *_in_cohort(tenant_id, since, until), lead.email == func.any(b.attendee_emails)
+        *_in_cohort(tenant_id, since, until),
+        a.meeting_id == b.meeting_id,
+        a.tenant_id == tenant_id,
+        lead.email == a.email,
     )
     return (
         select(b.meeting_id, b.booked_at, b.attendee_emails, s.scheduled_at, s.showed_up)
@@ -484,9 +474,12 @@ def cohort_deals_query(tenant_id: str, since: datetime, until: datetime) -> Sele
     """The deals of a cohort lead's account (the row's deal_ids) created at or after that lead
     was first seen (`domain.funnel.followed`): all created since `since`."""
     d, lead = deal_states.c, leads.c
+    # Each cohort lead's account unnested: joined to the deals by id (hashable), not an array
+    # containment tested for every (deal, lead) pair.
+    account = func.unnest(lead.deal_ids).column_valued("deal_id")
     followed = exists().where(
         *_in_cohort(tenant_id, since, until),
-        lead.deal_ids.contains(array([d.deal_id])),
+        account == d.deal_id,
         lead.first_seen_at <= d.created_at,
     )
     return select(deal_states).where(d.tenant_id == tenant_id, d.created_at >= since, followed)
