@@ -3,6 +3,7 @@
 import asyncio
 import importlib
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from attribution.domain.funnel import DealFact, won_since
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
 from dealflow_libs.settings import asyncpg_url
@@ -206,5 +208,82 @@ async def test_the_show_rate_rollup_is_filled_from_the_meetings_already_there(st
                 text("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'meeting_show_rate%'")
             )
         assert (left, triggers) == (0, 0)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_leads_cohort_facts_are_filled_from_the_rows_already_there(stack) -> None:
+    """0014_leads_cohort_facts on a database with leads and deal states (two tenants): each
+    lead's won_since_first_seen is what `domain.funnel.won_since` says of its account's deals
+    (won, created at or after the lead was first seen; another tenant's deal of the same id
+    never counts); going back removes the column and the index's included facts."""
+    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
+    await ensure_database(stack.database_url, name)
+    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    engine = create_async_engine(asyncpg_url(url))
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    deals = [  # (tenant, status, created days after t0)
+        DealFact(uuid.uuid4(), tenant, "x.com", None, (), status, status, None, "USD",
+                 t0 + timedelta(days=days), None)
+        for tenant, status, days in [("t1", "won", 5), ("t1", "won", -5), ("t1", "lost", 9),
+                                     ("t1", "active", 1), ("t2", "won", 3), ("t2", "cancelled", 8)]
+    ]  # fmt: skip
+    accounts = {  # (tenant, email): (first seen days after t0, the account's deals)
+        ("t1", "a@x.com"): (0, [deals[0], deals[2]]),
+        ("t1", "b@x.com"): (0, [deals[1], deals[3]]),
+        ("t1", "c@x.com"): (5, [deals[0]]),  # first seen the instant the won deal was created
+        ("t1", "d@x.com"): (6, [deals[0], deals[1]]),
+        ("t2", "a@x.com"): (0, [deals[4], deals[5]]),
+        ("t2", "e@x.com"): (0, [deals[0]]),  # t1's deal id on a t2 lead: not its account
+        ("t2", "f@x.com"): (0, []),
+    }
+    try:
+        await asyncio.to_thread(upgrade, "attribution", url, "0013_funnel_windows")
+        async with engine.begin() as conn:
+            for d in deals:
+                await conn.execute(
+                    text(
+                        "INSERT INTO deal_states (deal_id, tenant_id, status, stage, currency,"
+                        " created_at, state_at) VALUES (:id, :t, :s, :s, 'USD', :at, now())"
+                    ),
+                    {"id": d.deal_id, "t": d.tenant_id, "s": d.status, "at": d.created_at},
+                )
+            for (tenant, email), (days, account) in accounts.items():
+                await conn.execute(
+                    text(
+                        "INSERT INTO leads (tenant_id, email, status, first_seen_at, touches,"
+                        " meetings, deal_ids, updated_at)"
+                        " VALUES (:t, :e, 'touched', :at, 1, 0, :ids, now())"
+                    ),
+                    {"t": tenant, "e": email, "at": t0 + timedelta(days=days),
+                     "ids": [d.deal_id for d in account]},
+                )  # fmt: skip
+        await asyncio.to_thread(upgrade, "attribution", url, "0014_leads_cohort_facts")
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT tenant_id, email, won_since_first_seen FROM leads")
+            )
+            found = {(tenant, email): won for tenant, email, won in rows}
+        expected = {
+            key: won_since([d for d in account if d.tenant_id == key[0]], t0 + timedelta(days))
+            for key, (days, account) in accounts.items()
+        }
+        assert found == expected
+        assert sorted(k for k, won in expected.items() if won) == [
+            ("t1", "a@x.com"), ("t1", "c@x.com"), ("t2", "a@x.com")
+        ]  # fmt: skip
+        await asyncio.to_thread(downgrade, "attribution", url, "0013_funnel_windows")
+        async with engine.connect() as conn:
+            left = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM information_schema.columns"
+                    " WHERE table_name = 'leads' AND column_name = 'won_since_first_seen'"
+                )
+            )
+            index = await conn.scalar(
+                text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_leads_first_seen'")
+            )
+        assert left == 0
+        assert "INCLUDE" not in index
     finally:
         await engine.dispose()

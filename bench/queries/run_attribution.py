@@ -304,12 +304,21 @@ def endpoints(keys: dict[str, str]) -> list[tuple[str, str]]:
 def plans(tenant_id: str, since: datetime) -> dict[str, tuple[str, list[object]]]:
     """The funnel's reads as the app prepares them (the window's people, its meetings)."""
     # Here, not at the top: the "before" run imports main's code, which has no such queries.
-    from attribution.db.reporting import funnel_leads_query, funnel_meetings_query
+    from attribution.db.reporting import (
+        cohort_deals_query,
+        cohort_leads_query,
+        cohort_meetings_query,
+        funnel_leads_query,
+        funnel_meetings_query,
+    )
     from dealflow_libs.testing.plans import positional
 
     return {
         "funnel: leads of the window": positional(funnel_leads_query(tenant_id, since, NOW)),
         "funnel: meetings of the window": positional(funnel_meetings_query(tenant_id, since)),
+        "cohort: lead counts": positional(cohort_leads_query(tenant_id, since, NOW)),
+        "cohort: meetings": positional(cohort_meetings_query(tenant_id, since, NOW)),
+        "cohort: deals": positional(cohort_deals_query(tenant_id, since, NOW)),
     }
 
 
@@ -330,7 +339,7 @@ async def timed_each(
     return figures
 
 
-async def main(touches: int, others: int, calls: int, show_plans: bool) -> None:
+async def main(touches: int, others: int, calls: int, show_plans: bool, only: str) -> None:
     async with service_database("attribution") as url:
         engine = create_engine(url, pool_size=2)
         sessions = session_factory(engine)
@@ -352,7 +361,8 @@ async def main(touches: int, others: int, calls: int, show_plans: bool) -> None:
         if show_plans:
             await print_plans(url, plans(measured.id, NOW - timedelta(days=30)))
         async with serve(build_app(AttributionSettings())) as app_url:
-            figures = await timed_each(app_url, measured, endpoints(keys), calls)
+            wanted = [(label, path) for label, path in endpoints(keys) if only in label]
+            figures = await timed_each(app_url, measured, wanted, calls)
     print_figures(
         f"attribution query endpoints, {touches:,} touches in the tenant, {calls} calls each",
         figures,
@@ -367,6 +377,7 @@ if __name__ == "__main__":
     parser.add_argument("--others", type=int, default=None, help="the other tenant's touches")
     parser.add_argument("--calls", type=int, default=15)
     parser.add_argument("--plans", action="store_true")
+    parser.add_argument("--only", default="", help="time only endpoints whose label has this")
     args = parser.parse_args()
     others = args.touches // 4 if args.others is None else args.others
-    asyncio.run(main(args.touches, others, args.calls, args.plans))
+    asyncio.run(main(args.touches, others, args.calls, args.plans, args.only))

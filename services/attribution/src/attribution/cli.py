@@ -2,6 +2,8 @@
 
 import asyncio
 import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -16,14 +18,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from attribution.config import AttributionSettings
+from attribution.leads import LeadDifference, lead_differences
 from attribution.rebuild import Progress as RebuildProgress
 from attribution.rebuild import RebuildSummary, TargetNotEmpty, rebuild
 from attribution.recompute import Tally, recompute_steps, recompute_tenant
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.migrate import ensure_database, upgrade
+from dealflow_libs.summary_check import add_check_summaries
 
 app = typer.Typer(help="Dealflow attribution operations.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -162,6 +167,34 @@ async def _rebuild(
     finally:
         await target_engine.dispose()
         await source_engine.dispose()
+
+
+async def _lead_differences(
+    sessions: async_sessionmaker[AsyncSession], tenant: str | None
+) -> Sequence[LeadDifference]:
+    return await lead_differences(AttributionUnitOfWork(sessions), tenant)
+
+
+def _describe(d: LeadDifference) -> str:
+    if d.kept is None or d.recomputed is None:
+        return f"{d.tenant_id} {d.email}: kept {d.kept}; recomputed {d.recomputed}"
+    kept, recomputed = asdict(d.kept), asdict(d.recomputed)
+    fields = ", ".join(
+        f"{name} kept {kept[name]!r} recomputed {recomputed[name]!r}"
+        for name in kept
+        if kept[name] != recomputed[name]
+    )
+    return f"{d.tenant_id} {d.email}: {fields}"
+
+
+add_check_summaries(
+    app,
+    database_url=lambda: AttributionSettings().own_database_url,
+    differences=_lead_differences,
+    describe=_describe,
+    help_text="Derive every lead (and the funnel's cohort facts on it) again from the touches,"
+    " bookings and deal states and report every row that differs (exit 1 if any).",
+)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,15 @@ async def _refresh(uow: AttributionUnitOfWork, tenant_id: str, people: set[str])
 async def _rederive_tenant(uow: AttributionUnitOfWork, tenant_id: str) -> None:
     """Every lead of the tenant derived again from everything it recorded."""
     await uow.leads.lock(tenant_id)
+    derived, stored = await _recomputed(uow, tenant_id)
+    await _write(uow, tenant_id, derived, stored)
+
+
+async def _recomputed(
+    uow: AttributionUnitOfWork, tenant_id: str
+) -> tuple[dict[str, Lead | None], dict[str, Lead]]:
+    """Every lead of the tenant as everything it recorded derives it (None: a stored row that
+    is no lead), and the rows stored."""
     profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
     summaries, bookings, deals = await uow.leads.everything(tenant_id)
     found = tenant_leads(
@@ -87,7 +96,34 @@ async def _rederive_tenant(uow: AttributionUnitOfWork, tenant_id: str) -> None:
     stored = await uow.leads.stored(tenant_id)
     derived: dict[str, Lead | None] = dict.fromkeys(stored)
     derived.update((lead.email, lead) for lead in found)
-    await _write(uow, tenant_id, derived, stored)
+    return derived, stored
+
+
+@dataclass(frozen=True, slots=True)
+class LeadDifference:
+    """A lead whose kept row is not what a recompute derives (None: no row, or no lead)."""
+
+    tenant_id: str
+    email: str
+    kept: Lead | None
+    recomputed: Lead | None
+
+
+async def lead_differences(
+    uow: AttributionUnitOfWork, tenant_id: str | None = None
+) -> list[LeadDifference]:
+    """Every lead row (with the funnel's cohort facts on it) that differs from a recompute from
+    the touches, bookings and deal states, in one tenant or every tenant with leads."""
+    found = []
+    async with uow:
+        for tenant in [tenant_id] if tenant_id else await uow.leads.tenant_ids():
+            derived, stored = await _recomputed(uow, tenant)
+            found += [
+                LeadDifference(tenant, email, stored.get(email), lead)
+                for email, lead in sorted(derived.items())
+                if stored.get(email) != lead
+            ]
+    return found
 
 
 async def _write(

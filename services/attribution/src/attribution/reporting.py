@@ -22,6 +22,7 @@ from attribution.domain.funnel import (
     FunnelMode,
     FunnelSelection,
     MeetingState,
+    cohort_selection,
     select_funnel,
 )
 from attribution.domain.money import to_minor_units
@@ -171,12 +172,32 @@ async def funnel_report(
     window = Window.last(days, None)
     async with uow:
         currency, table = await _report_currency(uow, tenant_id, currency)
-        profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
-        leads = await uow.reporting.funnel_leads(tenant_id, window.since, window.until)
-        meetings = await uow.reporting.funnel_meetings(tenant_id, window.since)
-        deals = await uow.reporting.funnel_deals(tenant_id, window.since)
-    selection = select_funnel(
-        mode,
+        if mode is FunnelMode.COHORT:
+            selection = await _cohort(uow, tenant_id, window)
+        else:
+            selection = await _period(uow, tenant_id, window)
+    pipeline, won = _deal_values([selection.pipeline, selection.won], currency, table)
+    return FunnelReport(currency, window, selection, pipeline, won)
+
+
+async def _cohort(uow: AttributionUnitOfWork, tenant_id: str, window: Window) -> FunnelSelection:
+    """The cohort from the leads rows' facts and the cohort's own meetings and deals."""
+    since, until = window.since, window.until
+    return cohort_selection(
+        await uow.reporting.cohort_leads(tenant_id, since, until),
+        await uow.reporting.cohort_meetings(tenant_id, since, until),
+        await uow.reporting.cohort_deals(tenant_id, since, until),
+    )
+
+
+async def _period(uow: AttributionUnitOfWork, tenant_id: str, window: Window) -> FunnelSelection:
+    """The period from every lead active in the window, with its meetings and deals."""
+    profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
+    leads = await uow.reporting.funnel_leads(tenant_id, window.since, window.until)
+    meetings = await uow.reporting.funnel_meetings(tenant_id, window.since)
+    deals = await uow.reporting.funnel_deals(tenant_id, window.since)
+    return select_funnel(
+        FunnelMode.PERIOD,
         since=window.since,
         until=window.until,
         leads=leads,
@@ -184,8 +205,6 @@ async def funnel_report(
         deals=deals,
         personal_domains=profile.personal_domains,
     )
-    pipeline, won = _deal_values([selection.pipeline, selection.won], currency, table)
-    return FunnelReport(currency, window, selection, pipeline, won)
 
 
 def _deal_values(

@@ -165,6 +165,7 @@ def lead_rows(tenant_id: str, found: Iterable[Lead], now: datetime) -> list[dict
             "touches": lead.touches,
             "meetings": lead.meetings,
             "deal_ids": list(lead.deal_ids),
+            "won_since_first_seen": lead.won_since_first_seen,
             "updated_at": now,
         }
         for lead in found
@@ -237,6 +238,11 @@ class LeadsRepository(Repository):
             deal_ids=deal_ids,
         )
         return deal_facts(await self.session.execute(sql))
+
+    async def tenant_ids(self) -> list[str]:
+        """Every tenant with leads."""
+        rows = await self.session.scalars(select(leads.c.tenant_id).distinct())
+        return sorted(rows)
 
     async def stored(self, tenant_id: str, emails: Sequence[str] | None = None) -> dict[str, Lead]:
         """The rows of these leads (every lead of the tenant when None)."""
@@ -332,4 +338,5 @@ def _lead(row: Row[Any]) -> Lead:
         touches=row.touches,
         meetings=row.meetings,
         deal_ids=tuple(row.deal_ids),
+        won_since_first_seen=row.won_since_first_seen,
     )

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from attribution.db.base import Repository
+from attribution.db.leads import deal_facts
 from attribution.db.tables import (
     attribution_runs,
     currency_rates,
@@ -41,7 +42,7 @@ from attribution.db.tables import (
 )
 from attribution.domain.compare import ComparedCredits
 from attribution.domain.currency import CurrencyRate
-from attribution.domain.funnel import DealFact, LeadSeen, MeetingFact, MeetingState
+from attribution.domain.funnel import DealFact, LeadCounts, LeadSeen, MeetingFact, MeetingState
 from attribution.domain.recorded import RunTotals
 from attribution.domain.reports import CreditTotal
 from attribution.domain.run import ChannelCredit
@@ -341,6 +342,30 @@ class ReportingRepository(Repository):
             for meeting_id, booked_at, people, scheduled_at, showed_up in rows
         ]
 
+    async def cohort_leads(self, tenant_id: str, since: datetime, until: datetime) -> LeadCounts:
+        """The cohort's lead counts from the leads rows' facts (index-only)."""
+        total, with_meeting, won = (
+            await self.session.execute(cohort_leads_query(tenant_id, since, until))
+        ).one()
+        return LeadCounts(total, with_meeting, won)
+
+    async def cohort_meetings(
+        self, tenant_id: str, since: datetime, until: datetime
+    ) -> list[MeetingFact]:
+        """The meetings a lead of the cohort booked or attends."""
+        rows = await self.session.execute(cohort_meetings_query(tenant_id, since, until))
+        return [
+            MeetingFact(meeting_id, booked_at, frozenset(people), scheduled_at, showed_up)
+            for meeting_id, booked_at, people, scheduled_at, showed_up in rows
+        ]
+
+    async def cohort_deals(
+        self, tenant_id: str, since: datetime, until: datetime
+    ) -> list[DealFact]:
+        """The deals the cohort is followed to (their people are not read: only counted and
+        valued)."""
+        return deal_facts(await self.session.execute(cohort_deals_query(tenant_id, since, until)))
+
     async def funnel_deals(self, tenant_id: str, since: datetime) -> list[DealFact]:
         """Deals created or closed since `since`; their people are the primary contact and the
         attendees of their meetings."""
@@ -407,6 +432,57 @@ def funnel_leads_query(tenant_id: str, since: datetime, until: datetime) -> Comp
             ~exists().where(active.c.email == lead.email),
         ),
     )
+
+
+def _in_cohort(tenant_id: str, since: datetime, until: datetime) -> list[ColumnElement[bool]]:
+    lead = leads.c
+    return [lead.tenant_id == tenant_id, lead.first_seen_at >= since, lead.first_seen_at <= until]
+
+
+def cohort_leads_query(tenant_id: str, since: datetime, until: datetime) -> Select[int, int, int]:
+    """(leads, with a meeting, won since first seen) of the leads first seen in [since, until]:
+    facts the unit of work keeps on each row, included in ix_leads_first_seen."""
+    lead = leads.c
+    return select(
+        func.count(),
+        func.count().filter(lead.meetings > 0),
+        func.count().filter(lead.won_since_first_seen),
+    ).where(*_in_cohort(tenant_id, since, until))
+
+
+def cohort_meetings_query(tenant_id: str, since: datetime, until: datetime) -> Select[Any]:
+    """(meeting_id, booked_at, attendee_emails, scheduled_at, showed_up) of the bookings a lead
+    first seen in [since, until] booked or attends. A lead is first seen at the latest at their
+    booking, so the cohort's bookings are all booked since `since` (ix_meeting_bookings_booked)."""
+    s, b, a, lead = meeting_states.c, meeting_bookings.c, meeting_attendees.c, leads.c
+    # By the attendees' rows (equi-joins: a hash or index join), not `= ANY(attendee_emails)`,
+    # which can only be tested pair by pair.
+    theirs = exists().where(
+        *_in_cohort(tenant_id, since, until),
+        a.meeting_id == b.meeting_id,
+        a.tenant_id == tenant_id,
+        lead.email == a.email,
+    )
+    return (
+        select(b.meeting_id, b.booked_at, b.attendee_emails, s.scheduled_at, s.showed_up)
+        .select_from(meeting_bookings.outerjoin(meeting_states, s.meeting_id == b.meeting_id))
+        .where(b.tenant_id == tenant_id, b.booked_at >= since, theirs)
+    )
+
+
+def cohort_deals_query(tenant_id: str, since: datetime, until: datetime) -> Select[Any]:
+    """The deals of a cohort lead's account (the row's deal_ids) created at or after that lead
+    was first seen (`domain.funnel.followed`): all created since `since`."""
+    d, lead = deal_states.c, leads.c
+    # Each cohort lead's account unnested: joined to the deals by id (hashable), not an array
+    # containment tested for every (deal, lead) pair.
+    account = func.unnest(lead.deal_ids).column_valued("deal_id")
+    followed = exists().where(
+        *_in_cohort(tenant_id, since, until),
+        account == d.deal_id,
+        lead.first_seen_at <= d.created_at,
+    )
+    return select(deal_states).where(d.tenant_id == tenant_id, d.created_at >= since, followed)
 
 
 def funnel_meetings_query(tenant_id: str, since: datetime) -> CompoundSelect:

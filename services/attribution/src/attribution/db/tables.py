@@ -11,6 +11,7 @@ from sqlalchemy import (
     Numeric,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
@@ -281,11 +282,19 @@ leads = Table(
     Column("meetings", Integer, nullable=False),
     # The account's deals: how a later deal event finds the leads it was reaching.
     Column("deal_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+    # The funnel's cohort facts (`domain.funnel.won_since`; `meetings` > 0 is the other): the
+    # cohort's lead counts are an index-only scan of ix_leads_first_seen, never every lead.
+    Column("won_since_first_seen", Boolean, nullable=False, server_default=false()),
     timestamp("updated_at", nullable=False),
     Index("ix_leads_status", "tenant_id", "status", "email"),
     Index("ix_leads_company", "tenant_id", "company_domain", "email"),
     Index("ix_leads_channel", "tenant_id", "first_touch_channel", "email"),
-    Index("ix_leads_first_seen", "tenant_id", "first_seen_at"),
+    Index(
+        "ix_leads_first_seen",
+        "tenant_id",
+        "first_seen_at",
+        postgresql_include=["meetings", "won_since_first_seen"],
+    ),
     Index("ix_leads_deals", "deal_ids", postgresql_using="gin"),
 )
 

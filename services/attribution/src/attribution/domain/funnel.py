@@ -13,7 +13,7 @@ email's company domain is the deal company's domain, or they are the deal's prim
 an attendee of one of its meetings.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -93,11 +93,29 @@ class DealFact:
         return self.closed_at or self.created_at
 
 
+def followed(account: Iterable[DealFact], first_seen: datetime) -> list[DealFact]:
+    """The deals of a lead's account the cohort follows them to: created at or after the lead
+    was first seen (a deal from before the lead appeared is not what happened to them)."""
+    return [d for d in account if d.created_at >= first_seen]
+
+
+def won_since(account: Iterable[DealFact], first_seen: datetime) -> bool:
+    """Whether the cohort counts the lead as won: a followed deal of the account is won."""
+    return any(d.status == WON for d in followed(account, first_seen))
+
+
 @dataclass(frozen=True, slots=True)
 class FunnelSelection:
     counts: FunnelCounts
     pipeline: tuple[DealFact, ...]  # whose values make total_pipeline_value
     won: tuple[DealFact, ...]  # whose values make total_won_value
+
+
+@dataclass(frozen=True, slots=True)
+class LeadCounts:
+    total: int
+    with_meeting: int  # in a meeting (counted as booked)
+    won: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,19 +143,39 @@ def select_funnel(
     accounts = Accounts(deals, personal_domains)
     pick = _period if mode is FunnelMode.PERIOD else _cohort
     picked = pick(since, until, leads, meetings, deals, accounts)
-    won = tuple(d for d in picked.closed if d.status == WON)
+    counted = LeadCounts(len(picked.leads), len(picked.leads_with_meeting), len(picked.leads_won))
+    return _selected(counted, picked.booked, picked.held, picked.created, picked.closed)
+
+
+def cohort_selection(
+    leads: LeadCounts, meetings: Sequence[MeetingFact], deals: Sequence[DealFact]
+) -> FunnelSelection:
+    """The cohort's funnel from what its read model gives: the counts of its leads, the meetings
+    one of them attends (every booking of theirs) and the deals they are followed to
+    (`followed`, each once): what `select_funnel` counts in cohort mode."""
+    return _selected(leads, meetings, meetings, deals, deals)
+
+
+def _selected(
+    leads: LeadCounts,
+    booked: Sequence[MeetingFact],
+    held: Sequence[MeetingFact],
+    created: Sequence[DealFact],
+    closed: Sequence[DealFact],
+) -> FunnelSelection:
+    won = tuple(d for d in closed if d.status == WON)
     counts = FunnelCounts(
-        total_leads=len(picked.leads),
-        leads_with_meeting=len(picked.leads_with_meeting),
-        leads_won=len(picked.leads_won),
-        meetings_booked=len(picked.booked),
-        meetings_showed=sum(1 for m in picked.held if m.showed_up is True),
-        meetings_no_show=sum(1 for m in picked.held if m.showed_up is False),
-        deals_created=len(picked.created),
+        total_leads=leads.total,
+        leads_with_meeting=leads.with_meeting,
+        leads_won=leads.won,
+        meetings_booked=len(booked),
+        meetings_showed=sum(1 for m in held if m.showed_up is True),
+        meetings_no_show=sum(1 for m in held if m.showed_up is False),
+        deals_created=len(created),
         deals_won=len(won),
-        deals_lost=sum(1 for d in picked.closed if d.status == LOST),
+        deals_lost=sum(1 for d in closed if d.status == LOST),
     )
-    pipeline = tuple(d for d in picked.created if d.status != CANCELLED)
+    pipeline = tuple(d for d in created if d.status != CANCELLED)
     return FunnelSelection(counts, pipeline, won)
 
 
@@ -184,15 +222,14 @@ def _cohort(
     emails = {lead.email for lead in people}
     theirs = [m for m in meetings if m.booked_at is not None and m.people & emails]
     booked_people = {p for m in theirs for p in m.people}
-    followed: dict[UUID, DealFact] = {}
+    their: dict[UUID, DealFact] = {}
     leads_won = []
     for lead in people:
-        # A deal of the account from before the lead appeared is not what happened to them.
-        later = [d for d in accounts.deals_of(lead.email) if d.created_at >= lead.first_seen]
-        followed.update((d.deal_id, d) for d in later)
-        if any(d.status == WON for d in later):
+        account = accounts.deals_of(lead.email)
+        their.update((d.deal_id, d) for d in followed(account, lead.first_seen))
+        if won_since(account, lead.first_seen):
             leads_won.append(lead)
-    their_deals = sorted(followed.values(), key=lambda d: d.deal_id)
+    their_deals = sorted(their.values(), key=lambda d: d.deal_id)
     return _Picked(
         leads=people,
         leads_with_meeting=[lead for lead in people if lead.email in booked_people],

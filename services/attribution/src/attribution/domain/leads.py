@@ -25,7 +25,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from attribution.domain.account import Accounts
-from attribution.domain.funnel import DealFact
+from attribution.domain.funnel import DealFact, won_since
 from dealflow_libs.domains import company_domain_of
 from dealflow_schemas.deals import DealStatus
 
@@ -71,6 +71,9 @@ class Lead:
     touches: int
     meetings: int
     deal_ids: tuple[UUID, ...]  # the account's deals, cancelled ones included, by id
+    # A deal of the account created at or after first_seen_at is won: the lead counts as won
+    # in the funnel's cohort of its first sighting (`domain.funnel`).
+    won_since_first_seen: bool
 
 
 def lead_status(*, booked: bool, deal_statuses: Iterable[str]) -> LeadStatus:
@@ -152,15 +155,17 @@ def _lead(
     if touches is None and not booked:
         return None
     seen = [b.booked_at for b in booked] + ([touches.first_at] if touches else [])
+    first_seen = min(seen)
     return Lead(
         email=email,
         company_domain=company_domain_of(email, personal_domains)[0],
         status=lead_status(booked=bool(booked), deal_statuses=(d.status for d in account)),
-        first_seen_at=min(seen),
+        first_seen_at=first_seen,
         first_touch_at=touches.first_at if touches else None,
         first_touch_channel=touches.first_channel if touches else None,
         last_touch_at=touches.last_at if touches else None,
         touches=touches.count if touches else 0,
         meetings=len({b.meeting_id for b in booked}),
         deal_ids=tuple(sorted(d.deal_id for d in account)),
+        won_since_first_seen=won_since(account, first_seen),
     )

@@ -62,6 +62,10 @@ def upgrade() -> None:
     _backfill(op.get_bind())
 
 
+#: Columns of `leads` that later revisions add (0014 fills its own from the rows).
+_ADDED_LATER = frozenset({"won_since_first_seen"})
+
+
 def _backfill(connection: sa.Connection) -> None:
     """Every tenant's leads from what was recorded before, by the rule the service applies
     (`tenant_leads`), the same queries as the live refresh, a tenant at a time."""
@@ -84,7 +88,11 @@ def _backfill(connection: sa.Connection) -> None:
             personal_domains=tuple(personal or ()),
         )
         now = connection.execute(sa.text("SELECT now()")).scalar_one()
-        rows = lead_rows(tenant_id, found, now)
+        # The row as the service writes it today, less the columns later revisions add.
+        rows = [
+            {name: value for name, value in row.items() if name not in _ADDED_LATER}
+            for row in lead_rows(tenant_id, found, now)
+        ]
         if rows:
             connection.execute(leads.insert(), rows)
 

@@ -1,0 +1,310 @@
+"""The cohort funnel from its read model (the facts kept on each leads row, migration 0014):
+seeded random sequences of touches, bookings, attendance, deal events (created, won, lost,
+reopened) and personal-domain changes through the real use cases in two tenants; after every
+step the kept leads equal a recompute (`lead_differences`, what `check-summaries` runs) and the
+funnel in both modes, every window, equals the per-row `select_funnel` figures. Then the
+endpoint, a drifted row reported by `dealflow-attribution check-summaries`, and the cohort
+reads' plans (custom and generic)."""
+
+import asyncio
+import random
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text, update
+from typer.testing import CliRunner
+
+from attribution.cli import app as cli
+from attribution.db.reporting import cohort_deals_query, cohort_leads_query, cohort_meetings_query
+from attribution.db.tables import leads, tenants
+from attribution.deal_events import record_deal_events
+from attribution.domain.funnel import FunnelMode, FunnelSelection, select_funnel
+from attribution.leads import lead_differences, record_tenant_changes
+from attribution.reporting import funnel_report
+from attribution.use_cases import record_meeting_events, record_touches
+from dealflow_libs.auth import hash_api_key
+from dealflow_libs.testing.factories import meeting_event
+from dealflow_libs.testing.plans import MODES, analyzed, prepared_plan
+from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
+from dealflow_schemas.attribution import TouchIn
+from dealflow_schemas.deals import (
+    DealCreated,
+    DealEvent,
+    DealLost,
+    DealReopened,
+    DealStatus,
+    DealWon,
+    LostReason,
+)
+from dealflow_schemas.meetings import MeetingAttended, MeetingBooked, MeetingNoShow, MeetingStatus
+from dealflow_schemas.tenants import TenantChanged
+
+from . import factories
+
+DAYS = (1, 20, 90, 400, 3650)
+MEETINGS, DEALS, TENANTS = "attribution-meetings", "attribution-deals", "attribution-tenants"
+
+
+@dataclass
+class World:
+    """What a sequence has done so far in one tenant (to pick the next step from)."""
+
+    tenant: TenantCredentials
+    mailbox: str  # a domain the tenant may list as personal
+    people: list[str]
+    meetings: list[uuid.UUID] = field(default_factory=list)
+    statuses: dict[uuid.UUID, DealStatus] = field(default_factory=dict)
+    deals: dict[uuid.UUID, tuple[str | None, str | None, list[uuid.UUID], datetime]] = field(
+        default_factory=dict
+    )
+
+
+def _ago(rng: random.Random, now: datetime) -> datetime:
+    return now - timedelta(days=rng.choice([rng.uniform(0.01, 3), rng.uniform(3, 500)]))
+
+
+async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetime) -> str:
+    tenant_id = world.tenant.id
+    kind = rng.choices(
+        ["touch", "book", "attend", "deal", "close", "personal"], [5, 3, 2, 3, 3, 2]
+    )[0]
+    if (kind == "attend" and not world.meetings) or (kind == "close" and not world.deals):
+        kind = "touch"
+    if kind == "touch":
+        item = TouchIn(
+            touch_id=uuid.uuid4().hex,
+            person_email=rng.choice(world.people),
+            occurred_at=_ago(rng, now),
+            activity_type="email_sent",
+        )
+        await record_touches(uow_factory(), tenant_id, [item], "api")
+    elif kind in ("book", "attend"):
+        if kind == "book":
+            meeting_id, booker = uuid.uuid4(), rng.choice(world.people)
+            others = rng.sample(world.people, rng.randint(0, 2))
+            event = meeting_event(
+                MeetingBooked,
+                tenant_id=tenant_id,
+                meeting_id=meeting_id,
+                email=booker,
+                company_domain=booker.partition("@")[2],
+                start=_ago(rng, now),
+                attendees=[{"email": e, "name": "A"} for e in sorted({booker, *others})],
+            )
+            event = event.model_copy(update={"occurred_at": _ago(rng, now)})
+            world.meetings.append(meeting_id)
+        else:
+            attended = rng.choice([MeetingAttended, MeetingNoShow])
+            event = meeting_event(
+                attended,
+                showed_up=attended is MeetingAttended,
+                tenant_id=tenant_id,
+                meeting_id=rng.choice(world.meetings),
+                start=_ago(rng, now),
+                status=MeetingStatus.COMPLETED,
+            )
+        await record_meeting_events(uow_factory(MEETINGS), [(str(uuid.uuid4()), event)])
+    elif kind in ("deal", "close"):
+        if kind == "deal":
+            deal_id = uuid.uuid4()
+            contact = rng.choice([None, rng.choice(world.people)])
+            domain = rng.choice([None, *sorted({p.partition("@")[2] for p in world.people})])
+            meetings = rng.sample(world.meetings, min(len(world.meetings), rng.randint(0, 2)))
+            world.deals[deal_id] = (domain, contact, meetings, _ago(rng, now))
+            kinds: list[type[DealEvent]] = [DealCreated]
+            status = DealStatus.ACTIVE
+        else:
+            deal_id = rng.choice(sorted(world.deals))
+            kinds = [rng.choice([DealWon, DealLost, DealReopened])]
+            status = {DealWon: DealStatus.WON, DealLost: DealStatus.LOST}.get(
+                kinds[0], DealStatus.ACTIVE
+            )
+        domain, contact, meetings, created = world.deals[deal_id]
+        before = world.statuses.get(deal_id, DealStatus.ACTIVE)
+        reopened: dict[str, Any] = {"from_status": before} if kinds[0] is DealReopened else {}
+        if kinds[0] is DealLost:
+            reopened = {"reason": LostReason.NO_BUDGET}
+        if reopened and before is DealStatus.ACTIVE:
+            kinds, status = [DealWon], DealStatus.WON  # only a closed deal reopens
+            reopened = {}
+        world.statuses[deal_id] = status
+        event = factories.deal_event(
+            kinds[0],
+            tenant_id,
+            deal_id,
+            domain,
+            status=status,
+            contact=contact,
+            meeting_ids=meetings,
+            created_at=created,
+            closed_at=min(now, created + timedelta(days=rng.uniform(0, 60))),
+            occurred_at=datetime.now(UTC),
+            **reopened,
+        )
+        await record_deal_events(uow_factory(DEALS), [(str(uuid.uuid4()), event)])
+    else:
+        listed = rng.choice([[], [world.mailbox], ["gmail.com", world.mailbox]])
+        change = TenantChanged(
+            tenant_id=tenant_id,
+            name=tenant_id,
+            api_key_hashes=[hash_api_key(world.tenant.api_key)],
+            personal_domains=listed,
+            changed_at=datetime.now(UTC),
+        )
+        await record_tenant_changes(uow_factory(TENANTS), [(str(uuid.uuid4()), change)])
+    return kind
+
+
+async def per_row(
+    uow: Any, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
+) -> FunnelSelection:
+    """The funnel as it was computed before the read model: every lead of the window, its
+    meetings and deals, sent to `select_funnel`."""
+    async with uow:
+        profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
+        found = await uow.reporting.funnel_leads(tenant_id, since, until)
+        meetings = await uow.reporting.funnel_meetings(tenant_id, since)
+        deals = await uow.reporting.funnel_deals(tenant_id, since)
+    return select_funnel(
+        mode,
+        since=since,
+        until=until,
+        leads=found,
+        meetings=meetings,
+        deals=deals,
+        personal_domains=profile.personal_domains,
+    )
+
+
+def _figures(selection: FunnelSelection) -> tuple[Any, ...]:
+    return (
+        selection.counts,
+        sorted(d.deal_id for d in selection.pipeline),
+        sorted(d.deal_id for d in selection.won),
+    )
+
+
+async def assert_exact(uow_factory: Any, tenant_id: str, context: str) -> set[str]:
+    """Every window and mode equal to the per-row figures; the cohort figures seen non-zero."""
+    assert await lead_differences(uow_factory(), tenant_id) == [], context
+    seen = set()
+    for days in DAYS:
+        for mode in FunnelMode:
+            report = await funnel_report(
+                uow_factory(), tenant_id, days=days, mode=mode, currency="USD"
+            )
+            since, until = report.window.since, report.window.until
+            expected = await per_row(uow_factory(), tenant_id, mode, since, until)
+            assert _figures(report.selection) == _figures(expected), (context, days, mode)
+            if mode is FunnelMode.COHORT:
+                counts = asdict(report.selection.counts)
+                seen |= {name for name, n in counts.items() if n}
+    return seen
+
+
+async def new_world(sessions: Any, prefix: str, rng: random.Random) -> World:
+    tenant = await seed_tenant(sessions, tenants, prefix=prefix)
+    mailbox = f"mail-{uuid.uuid4().hex[:6]}.com"
+    domains = [f"co{n}-{uuid.uuid4().hex[:6]}.com" for n in range(3)] + [mailbox, "gmail.com"]
+    people = [f"p{n}@{rng.choice(domains)}" for n in range(10)]
+    return World(tenant, mailbox, people)
+
+
+async def test_random_sequences_keep_the_cohort_exact(sessions, uow_factory) -> None:
+    kinds, seen = set(), set()
+    for seed in (1, 2, 3):
+        rng = random.Random(seed)
+        worlds = [await new_world(sessions, p, rng) for p in ("fa", "fb")]
+        now = datetime.now(UTC)
+        for step in range(40):
+            world = rng.choice(worlds)
+            kinds.add(await _step(rng, world, uow_factory, now))
+            for checked in worlds:
+                context = f"seed {seed} step {step}"
+                seen |= await assert_exact(uow_factory, checked.tenant.id, context)
+    assert kinds == {"touch", "book", "attend", "deal", "close", "personal"}
+    # The sequences reach every figure of the cohort (not a comparison of zeros).
+    assert {"leads_with_meeting", "leads_won", "meetings_showed", "deals_won"} <= seen
+
+
+async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -> None:
+    rng = random.Random(7)
+    world = await new_world(sessions, "fc", rng)
+    now = datetime.now(UTC)
+    for _ in range(30):
+        await _step(rng, world, uow_factory, now)
+    tenant_id = world.tenant.id
+    for days in DAYS:
+        params = {"days": days, "mode": "cohort", "currency": "USD"}
+        answer = await client.get("/v1/reports/funnel", params=params, headers=world.tenant.auth)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        since = datetime.fromisoformat(body["window"]["since"])
+        until = datetime.fromisoformat(body["window"]["until"])
+        expected = await per_row(uow_factory(), tenant_id, FunnelMode.COHORT, since, until)
+        counts = asdict(expected.counts)
+        terms = body["rate_terms"]
+        answered = {
+            **{name: body[name] for name in counts if name in body},
+            "leads_with_meeting": terms["lead_to_meeting_rate"]["numerator"],
+            "leads_won": terms["lead_to_win_rate"]["numerator"],
+        }
+        assert answered == counts, days
+
+    command = ["check-summaries", "--tenant", tenant_id]
+    result = await asyncio.to_thread(CliRunner().invoke, cli, command)
+    assert result.exit_code == 0, result.output
+    assert "0 difference(s)" in result.output
+    async with sessions() as session:  # type: ignore[operator]
+        drifted = (
+            await session.execute(
+                update(leads)
+                .where(leads.c.tenant_id == tenant_id)
+                .where(
+                    leads.c.email
+                    == (
+                        await session.scalar(
+                            text("SELECT min(email) FROM leads WHERE tenant_id = :t"),
+                            {"t": tenant_id},
+                        )
+                    )
+                )
+                .values(won_since_first_seen=~leads.c.won_since_first_seen)
+                .returning(leads.c.email)
+            )
+        ).scalar_one()
+        await session.commit()
+    result = await asyncio.to_thread(CliRunner().invoke, cli, command)
+    assert result.exit_code == 1, result.output
+    assert "1 difference(s)" in result.output
+    assert f"{drifted}: won_since_first_seen kept" in result.output
+
+
+async def test_cohort_reads_use_the_first_seen_index(sessions, uow_factory) -> None:
+    """At a few thousand leads: the cohort's lead counts are an index-only scan of
+    ix_leads_first_seen, and no cohort read scans every lead (custom and generic plans)."""
+    tenant = await seed_tenant(sessions, tenants, prefix="fp")
+    now = datetime.now(UTC)
+    fill = (  # the test's own tenant id
+        "INSERT INTO leads (tenant_id, email, status, first_seen_at, touches, meetings,"  # noqa: S608
+        " updated_at, won_since_first_seen)"
+        f" SELECT '{tenant.id}', 'p' || n || '@x.com', 'touched', now() - n * interval '1 hour',"
+        " 1, n % 3, now(), n % 5 = 0 FROM generate_series(1, 5000) n"
+    )
+    since = now - timedelta(days=7)
+    engine = sessions.kw["bind"]
+    queries = {
+        "leads": cohort_leads_query(tenant.id, since, now),
+        "meetings": cohort_meetings_query(tenant.id, since, now),
+        "deals": cohort_deals_query(tenant.id, since, now),
+    }
+    async with analyzed(engine, "leads", fill, tenant.id):
+        for name, query in queries.items():
+            for mode in MODES:
+                async with sessions() as session:
+                    plan = await prepared_plan(session, query, mode)
+                assert "Seq Scan on leads" not in plan, (name, mode, plan)
+                if name == "leads":
+                    assert "Index Only Scan using ix_leads_first_seen" in plan, (mode, plan)
