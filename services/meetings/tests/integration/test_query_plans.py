@@ -92,7 +92,7 @@ async def spread(sessions) -> AsyncIterator[None]:  # type: ignore[no-untyped-de
     try:
         async with engine.connect() as conn:
             vacuum = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await vacuum.execute(text("VACUUM ANALYZE meetings"))
+            await vacuum.execute(text("VACUUM ANALYZE meetings, meeting_show_rate_days"))
         yield
     finally:
         async with engine.connect() as conn:
@@ -143,14 +143,16 @@ async def test_show_rate_is_an_index_only_scan_of_the_window(mode, uow_factory, 
 async def test_a_long_show_rate_window_reads_the_rollup_and_two_partial_days(
     mode, uow_factory, spread
 ) -> None:
-    """A year: the whole days from the rollup's primary key, the partial first and last day
-    as index-only scans of ix_meetings_show_rate; meetings are never read beyond those."""
+    """A year: the whole days from the rollup, the partial first and last day as index-only
+    scans of ix_meetings_show_rate; meetings are never read beyond those. (How the rollup is
+    read depends on its size: a few hundred rows of one tenant are read whole, a big table by
+    its primary key.)"""
     now = datetime.now(UTC)
     query = show_rate_window_query("t-plan", now - timedelta(days=365), now)
     plan_text = await _explain(uow_factory, query, mode)
-    assert "pk_meeting_show_rate_days" in plan_text, plan_text
+    assert "meeting_show_rate_days" in plan_text, plan_text
     assert plan_text.count("Index Only Scan using ix_meetings_show_rate") == 2, plan_text
-    assert "Seq Scan" not in plan_text, plan_text
+    assert "Seq Scan on meetings" not in plan_text, plan_text
 
 
 @pytest.mark.parametrize("mode", MODES)
