@@ -13,10 +13,10 @@ from dealflow_emulators import notion as notion_emulator
 from dealflow_emulators.notion.records import CONTACTS_DATABASE_ID
 from dealflow_libs.testing.http import serve
 
+from .emulated import CLIENT_TIMEOUT
+
 HUBSPOT_TOKEN = hubspot_emulator.HubSpotConfig().api_keys[0]
 NOTION_TOKEN = notion_emulator.NotionConfig().api_keys[0]
-#: Short enough that a timeout fault (held 1 s) makes the client give up quickly.
-TIMEOUT = httpx.Timeout(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ async def hubspot_control(hubspot_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+    async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT) as http:
         yield http
 
 

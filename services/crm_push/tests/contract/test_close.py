@@ -31,7 +31,7 @@ from crm_push.providers.transport import FailureKind, ProviderError, ProviderHtt
 from dealflow_emulators.close import CloseConfig, build_app
 from dealflow_libs.testing.http import serve
 
-from .emulated import CLIENT_TIMEOUT, EmulatorControl, assert_calls_are_clean
+from .emulated import CLIENT_TIMEOUT, EmulatorControl, assert_calls_are_clean, short_timeout
 
 KEY = CloseConfig().api_keys[0]
 ACME = CompanyData(domain="acme.com", name="Acme")
@@ -286,7 +286,7 @@ async def test_opportunity_create_that_timed_out_is_recovered_not_repeated(
         method="POST",
         path_prefix="/api/v1/opportunity",
     )
-    with pytest.raises(ProviderError) as lost_answer:
+    with short_timeout(adapter.http), pytest.raises(ProviderError) as lost_answer:
         await adapter.upsert_deal(a_deal(), contact, None, recover=False)
     assert (lost_answer.value.kind, lost_answer.value.uncertain) == (FailureKind.UNAVAILABLE, True)
 

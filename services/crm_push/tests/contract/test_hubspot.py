@@ -21,7 +21,7 @@ from crm_push.providers.base import (
 from crm_push.providers.hubspot import HubSpotAdapter, hubspot_http
 from crm_push.providers.transport import FailureKind, ProviderError, ProviderHttp, StaticAuth
 
-from .emulated import assert_calls_are_clean
+from .emulated import assert_calls_are_clean, short_timeout
 
 TOKEN = "pat-na1-dealflow-dev"  # the emulator's private-app token (docs/emulators.md)
 STARTS = datetime(2026, 1, 20, 14, 0, tzinfo=UTC)
@@ -483,7 +483,7 @@ class TestRecovery:
             path_prefix="/crm/v3/objects/deals",
         )
 
-        with pytest.raises(ProviderError) as lost:
+        with short_timeout(hubspot.http), pytest.raises(ProviderError) as lost:
             await hubspot.upsert_deal(a_deal(), contact, None, recover=False)
         deal_id = await hubspot.upsert_deal(a_deal(), contact, None, recover=True)
 
@@ -587,7 +587,7 @@ class TestFailures:
     ) -> None:
         await fault(hubspot_control, kind="timeout", count=1, hold_seconds=1)
 
-        with pytest.raises(ProviderError) as slow:
+        with short_timeout(hubspot.http), pytest.raises(ProviderError) as slow:
             await hubspot.users()
 
         assert (slow.value.kind, slow.value.code, slow.value.uncertain) == (
