@@ -16,6 +16,7 @@ from ingest.demo.load import deliveries, stage_after_meetings
 from ingest.demo.plan import (
     FUTURE_DAYS,
     FUTURE_STATES,
+    OPENING_SCENARIOS,
     PAST_DAYS,
     SAMPLE_COMPANIES,
     SCENARIOS,
@@ -66,8 +67,37 @@ def test_ids_domains_and_people_are_distinct() -> None:
 
 def test_the_sample_companies_come_first() -> None:
     found = plan()
-    for (name, domain, people), company in zip(SAMPLE_COMPANIES, found.companies, strict=False):
-        assert (company.name, company.domain, company.people) == (name, domain, people)
+    for sample, company in zip(SAMPLE_COMPANIES, found.companies, strict=False):
+        assert (company.name, company.domain, company.people) == (
+            sample.name,
+            sample.domain,
+            sample.people,
+        )
+        assert company.scenario == sample.scenario
+
+
+#: The seed project's sample data: where each company's deal stands.
+SEED_SAMPLES = {
+    "Acme Corp": ("Sarah Chen", DealStage.BOOKED, DealStatus.ACTIVE),
+    "TechStart Inc": ("Mike Johnson", DealStage.MET, DealStatus.ACTIVE),
+    "DataFlow Systems": ("Lisa Wong", DealStage.PROPOSAL, DealStatus.ACTIVE),
+    "Growth Partners": ("James Miller", DealStage.BOOKED, DealStatus.CANCELLED),
+    "Nexus Ventures": ("Anna Smith", DealStage.BOOKED, DealStatus.ACTIVE),
+}
+
+
+@pytest.mark.parametrize("seed", [1, 7, 42])
+def test_the_seed_sample_companies_end_where_the_seed_has_them(seed: int) -> None:
+    found = {c.name: c for c in plan(seed=seed, companies=12).companies}
+    for name, (contact, stage, status) in SEED_SAMPLES.items():
+        company = found[name]
+        assert contact in {p.name for p in company.people}
+        assert company.meetings[0].attendee.name == contact
+        assert (company.deal.stage, company.deal.status) == (stage, status)
+
+
+def test_the_opening_scenarios_are_every_scenario_once() -> None:
+    assert sorted(s.name for s in OPENING_SCENARIOS) == sorted(s.name for s in SCENARIOS)
 
 
 #: Every way a deal can end: active at each open stage, won, lost, cancelled.

@@ -155,8 +155,7 @@ class Scenario:
     reopened: bool = False
 
 
-#: Ordered so that a small run (a dozen companies) still shows every meeting state and the main
-#: deal endings; after the first len(SCENARIOS) companies they are drawn by weight.
+#: Every company plays one (see OPENING_SCENARIOS for the order of the first ones).
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("upcoming", _active(DealStage.BOOKED), (S.UPCOMING,), weight=10),
     Scenario("confirmed", _active(DealStage.BOOKED), (S.CONFIRMED,), weight=6),
@@ -198,19 +197,73 @@ SCENARIOS: tuple[Scenario, ...] = (
 #: Titles per meeting in a company's sequence (the meetings service derives the type from them).
 TITLES = ("Discovery Call", "Product Demo", "Follow-up Call", "Contract Review")
 
-# -- the sample companies: of the provider payloads (ingest/samples) and of the README -------
+# -- the sample companies ----------------------------------------------------------------------
 
-SAMPLE_COMPANIES: tuple[tuple[str, str, tuple[Person, ...]], ...] = (
-    (
+
+@dataclass(frozen=True)
+class SampleCompany:
+    name: str
+    domain: str
+    people: tuple[Person, ...]
+    scenario: str  # the name of the scenario it plays, so its deal ends where its source says
+
+
+#: Every seed starts with these. Five are the seed project's sample data (its migration 003:
+#: company, contact, deal stage and status), one is the provider payload samples' attendee
+#: (ingest/samples); Jane Doe at Acme is the README's example.
+SAMPLE_COMPANIES: tuple[SampleCompany, ...] = (
+    SampleCompany(
+        "Acme Corp",
+        "acme.com",
+        (Person("Sarah Chen", "sarah.chen@acme.com"), Person("Jane Doe", "jane@acme.com")),
+        "upcoming",  # booked, active
+    ),
+    SampleCompany(
+        "TechStart Inc",
+        "techstart.io",
+        (Person("Mike Johnson", "mike.johnson@techstart.io"),),
+        "met",  # met, active
+    ),
+    SampleCompany(
+        "DataFlow Systems",
+        "dataflowsystems.com",
+        (Person("Lisa Wong", "lisa.wong@dataflowsystems.com"),),
+        "proposal",  # proposal, active
+    ),
+    SampleCompany(
+        "Growth Partners",
+        "growthpartners.co",
+        (Person("James Miller", "james.miller@growthpartners.co"),),
+        "cancelled",  # booked, cancelled
+    ),
+    SampleCompany(
+        "Nexus Ventures",
+        "nexusventures.com",
+        (Person("Anna Smith", "anna.smith@nexusventures.com"),),
+        "confirmed",  # booked, active
+    ),
+    SampleCompany(
         "Example Org GmbH",
         "example.org",
         (
             Person("Jamie Prospect", "jamie.prospect@example.org"),
             Person("Sam Colleague", "sam.colleague@example.org"),
         ),
+        "qualified",
     ),
-    ("Acme", "acme.com", (Person("Jane Doe", "jane@acme.com"),)),
 )
+
+
+def _opening_scenarios() -> tuple[Scenario, ...]:
+    """The sample companies' scenarios, then every other one in list order."""
+    by_name = {scenario.name: scenario for scenario in SCENARIOS}
+    pinned = [by_name[sample.scenario] for sample in SAMPLE_COMPANIES]
+    return (*pinned, *(s for s in SCENARIOS if s not in pinned))
+
+
+#: The first companies of every plan play these, so a small run (a dozen companies) still shows
+#: every meeting state and the main deal endings; later ones are drawn by weight.
+OPENING_SCENARIOS = _opening_scenarios()
 
 # -- names ---------------------------------------------------------------------------------
 
@@ -319,8 +372,8 @@ class _Planner:
     def plan(self, count: int) -> DemoPlan:
         companies = []
         for index in range(count):
-            if index < len(SCENARIOS):
-                scenario = SCENARIOS[index]
+            if index < len(OPENING_SCENARIOS):
+                scenario = OPENING_SCENARIOS[index]
             else:
                 scenario = self.rng.choices(SCENARIOS, weights=[s.weight for s in SCENARIOS])[0]
             companies.append(self.company(index, scenario))
@@ -329,7 +382,8 @@ class _Planner:
     def company(self, index: int, scenario: Scenario) -> PlannedCompany:
         rng = self.rng
         if index < len(SAMPLE_COMPANIES):
-            name, domain, people = SAMPLE_COMPANIES[index]
+            sample = SAMPLE_COMPANIES[index]
+            name, domain, people = sample.name, sample.domain, sample.people
             self.domains.add(domain)
         else:
             name, domain = self.company_name()
