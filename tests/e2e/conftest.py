@@ -7,6 +7,7 @@ emulators are looked at through their control endpoints (`/_emulator/state`).
 """
 
 import asyncio
+import dataclasses
 import os
 import subprocess
 import sys
@@ -365,3 +366,33 @@ async def create_tenant(
         check=True,
         capture_output=True,
     )
+
+
+async def new_tenant(system: System, stack: Stack, name: str) -> System:
+    """Another tenant of the running system (its own key and secrets), once every service
+    knows it: for a test whose data would change the shared e2e tenant's reports."""
+    suffix = uuid.uuid4().hex[:6]
+    tenant = dataclasses.replace(
+        system,
+        tenant=f"{name}-{suffix}",
+        api_key=f"key-{name}-{suffix}",
+        calcom_secret=f"cal-{name}-{suffix}",
+        calendly_secret=f"cly-{name}-{suffix}",
+    )
+    await create_tenant(
+        stack, tenant.tenant, tenant.calcom_secret, tenant.calendly_secret, tenant.api_key
+    )
+
+    async def known() -> bool:
+        paths = (
+            ("meetings", "/v1/settings"),
+            ("deals", "/v1/settings"),
+            ("attribution", "/v1/leads"),
+        )
+        answers = [
+            await tenant.http.get(f"{tenant.urls[s]}{p}", headers=tenant.auth) for s, p in paths
+        ]
+        return all(a.status_code == 200 for a in answers)
+
+    await eventually(known, within=60, what=f"tenant {tenant.tenant} known to every service")
+    return tenant

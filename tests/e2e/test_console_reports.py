@@ -4,17 +4,19 @@ attribution model the team switches to."""
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 from playwright.async_api import Error as PlaywrightError
 
+from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.testing.browser import screenshot
 from dealflow_libs.testing.waiting import eventually
 from ingest.samples.builders import calcom
 
-from .conftest import System, send_touches, sign_in
+from .conftest import System, new_tenant, send_touches, sign_in
 from .test_journey import company, deals_of, meeting_of, soon
 
 pytestmark = pytest.mark.e2e
@@ -255,5 +257,78 @@ async def test_reports_are_readable_on_a_phone(reported: System, browser: Browse
             page_width = await page.evaluate("document.documentElement.scrollWidth")
             assert page_width <= 390, (path, page_width)
             await screenshot(page, f"reports {name} 390px")
+    finally:
+        await context.close()
+
+
+async def test_a_deal_won_in_another_currency_asks_for_its_rate_then_counts(
+    system: System, stack: Stack, browser: Browser
+) -> None:
+    """A team on EUR wins a deal in USD: the reports name the missing rate instead of failing,
+    its link opens the rate form filled in, and once the rate is saved the deal is counted at it.
+    (A tenant of its own: the shared tenant's reports must keep converting.)"""
+    tenant = await new_tenant(system, stack, "fx")
+    domain = company()
+    booking = calcom("BOOKING_CREATED", uid=uuid.uuid4().hex, email=f"al@{domain}", start=soon(1))
+    assert (await tenant.webhook("calcom", booking)).status_code == 202
+    [deal] = await deals_of(tenant, domain)
+    in_usd = await tenant.http.patch(
+        f"{tenant.urls['deals']}/v1/deals/{deal['deal_id']}",
+        json={"currency": "USD"},
+        headers=tenant.auth,
+    )
+    assert in_usd.status_code == 200, in_usd.text
+    won = await tenant.post("deals", f"/v1/deals/{deal['deal_id']}/won", {"value": "1000"})
+    assert won.status_code == 200, won.text
+    today = datetime.now(UTC).date().isoformat()
+
+    context = await browser.new_context(
+        base_url=tenant.urls["console"], viewport={"width": 1280, "height": 900}
+    )
+    page = await context.new_page()
+    await sign_in(page, tenant.api_key)
+    try:
+
+        async def asks_for_the_rate() -> bool:
+            await page.goto("/reports?days=30")
+            return await page.get_by_test_id("missing-rates").count() == 1
+
+        await eventually(asks_for_the_rate, within=60, what="the funnel asking for USD to EUR")
+        missing = page.get_by_test_id("missing-rates")
+        await expect(missing).to_contain_text(f"USD to EUR on {today}")
+        # The rest of the page stands: the show rate comes from meetings.
+        await expect(page.locator('[data-figure="total_meetings"]')).to_have_text("1")
+        await screenshot(page, "reports missing exchange rate")
+        await page.goto("/reports/channels?days=30")
+        await expect(page.get_by_test_id("missing-rates")).to_contain_text(f"USD to EUR on {today}")
+
+        await page.get_by_role("link", name="add this rate").first.click()
+        await expect(page.get_by_label("From currency (e.g. USD)")).to_have_value("USD")
+        await expect(page.get_by_label("To currency")).to_have_value("EUR")
+        await expect(page.get_by_label("In effect from (date)")).to_have_value(today)
+        await page.get_by_label("1 from-currency is, in the to-currency").fill("0.9")
+        await screenshot(page, "settings exchange rates")
+        await page.get_by_role("button", name="Save rate").click()
+        await expect(page.get_by_test_id("saved")).to_be_visible()
+        await expect(page.get_by_test_id("rates")).to_contain_text("0.9 EUR")
+        rates = await tenant.get("attribution", "/v1/settings/currency-rates")
+        assert rates["rates"] == [
+            {"base": "USD", "quote": "EUR", "rate": "0.9", "effective_from": today}
+        ]
+
+        await page.goto("/reports?days=30")
+        await expect(page.get_by_test_id("missing-rates")).to_have_count(0)
+        await expect(page.locator('[data-figure="total_won_value"]')).to_have_text("900.00 EUR")
+        await page.goto("/reports/channels?days=30")
+        await expect(page.get_by_test_id("channels")).to_be_visible()
+
+        # A rate the service refuses is said in its words, and nothing is saved.
+        await page.goto("/settings/currency")
+        await page.get_by_label("From currency (e.g. USD)").fill("USD")
+        await page.get_by_label("1 from-currency is, in the to-currency").fill("-1")
+        await page.get_by_label("In effect from (date)").fill(today)
+        await page.get_by_role("button", name="Save rate").click()
+        await expect(page.get_by_text("must be a positive number")).to_be_visible()
+        assert len((await tenant.get("attribution", "/v1/settings/currency-rates"))["rates"]) == 1
     finally:
         await context.close()

@@ -3,10 +3,8 @@ webhooks and APIs with meetings in every state, deals in open and closed stages 
 their leads; the same seed again adds nothing."""
 
 import asyncio
-import dataclasses
 import subprocess
 import sys
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +14,7 @@ from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.testing.waiting import eventually
 from ingest.demo.plan import DemoPlan, MeetingState, plan_demo
 
-from .conftest import System, create_tenant
+from .conftest import System, new_tenant
 
 pytestmark = pytest.mark.e2e
 
@@ -167,30 +165,7 @@ def _essence(found: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> list[A
 async def test_a_tenant_on_the_good_outcome_policy_gets_deals_from_good_meetings_only(
     system: System, stack: Stack
 ) -> None:
-    suffix = uuid.uuid4().hex[:6]
-    tenant = dataclasses.replace(
-        system,
-        tenant=f"ogo-{suffix}",
-        api_key=f"key-ogo-{suffix}",
-        calcom_secret=f"cal-ogo-{suffix}",
-        calendly_secret=f"cly-ogo-{suffix}",
-    )
-    await create_tenant(
-        stack, tenant.tenant, tenant.calcom_secret, tenant.calendly_secret, tenant.api_key
-    )
-
-    async def known() -> bool:
-        paths = (
-            ("meetings", "/v1/settings"),
-            ("deals", "/v1/settings"),
-            ("attribution", "/v1/leads"),
-        )
-        answers = [
-            await tenant.http.get(f"{tenant.urls[s]}{p}", headers=tenant.auth) for s, p in paths
-        ]
-        return all(a.status_code == 200 for a in answers)
-
-    await eventually(known, within=60, what="the new tenant known to every service")
+    tenant = await new_tenant(system, stack, "ogo")
     policy = await tenant.http.put(
         f"{tenant.urls['deals']}/v1/settings",
         json={"policy": "on_good_outcome"},

@@ -23,6 +23,7 @@ from console.web import (
     reports,
     settings,
     settings_crm,
+    settings_currency,
 )
 from console.web.context import ConsoleContext
 from dealflow_libs.db import create_engine, ping
@@ -83,6 +84,7 @@ def build_app(config: ConsoleSettings | None = None) -> FastAPI:
         reports.router,
         settings.router,
         settings_crm.router,
+        settings_currency.router,
     ):
         app.include_router(router)
     return app

@@ -1,7 +1,16 @@
 """How the reports turn the services' answers into figures and bars."""
 
+import pytest
+
+from console.services import ServiceError
 from console.web.rendering import basis_points, fraction, minor
-from console.web.reports import compare_chart, funnel_chart, show_rate_chart
+from console.web.reports import (
+    MissingRate,
+    compare_chart,
+    converted,
+    funnel_chart,
+    show_rate_chart,
+)
 
 WINDOW = {"since": "2026-11-01T00:00:00+00:00", "until": "2026-12-01T00:00:00+00:00"}
 
@@ -63,3 +72,34 @@ def test_the_comparison_has_a_bar_per_model_in_each_channel_named_by_its_model()
         "Linear: 2,000.00 EUR",
     ]
     assert chart.bars[0].colour == chart.bars[2].colour != chart.bars[1].colour
+
+
+async def _refused(status: int, body: dict) -> None:
+    raise ServiceError("attribution", status, body["message"], body["error"], body)
+
+
+async def test_a_report_without_its_rates_answers_the_pairs_and_dates_it_lacks() -> None:
+    body = {
+        "error": "missing_rate",
+        "message": "no rate for USD->EUR on 2026-12-01",
+        "missing": [{"base": "USD", "quote": "EUR", "date": "2026-12-01"}],
+    }
+
+    report, missing = await converted(_refused(422, body))
+
+    assert report is None
+    assert missing == [MissingRate("USD", "EUR", "2026-12-01")]
+
+
+async def test_any_other_refusal_still_fails_the_page() -> None:
+    body = {"error": "invalid_model", "message": "models: unknown model 'x'"}
+    with pytest.raises(ServiceError) as refused:
+        await converted(_refused(422, body))
+    assert refused.value.code == "invalid_model"
+
+
+async def test_a_report_with_its_rates_is_answered_as_it_came() -> None:
+    async def answered() -> dict:
+        return {"currency": "EUR"}
+
+    assert await converted(answered()) == ({"currency": "EUR"}, [])

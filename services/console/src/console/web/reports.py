@@ -3,13 +3,15 @@ by side), and why deals were lost. Figures come as the services answer them; the
 drawn from the same figures the tables beside them show."""
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from console.charts import BarChart, Group, Layout, Value, bar_chart
+from console.services import ServiceError
 from console.web.context import context
 from console.web.guard import Member
 from console.web.rendering import fraction, label, minor, money, page
@@ -28,6 +30,26 @@ FUNNEL_STEPS = (
     ("deals_created", "Deals created"),
     ("deals_won", "Deals won"),
 )
+
+
+@dataclass(frozen=True)
+class MissingRate:
+    """An exchange rate a report needs and the tenant has not entered (attribution's 422)."""
+
+    base: str
+    quote: str
+    date: str
+
+
+async def converted(report: Awaitable[Any]) -> tuple[Any, list[MissingRate]]:
+    """A report in the tenant's currency, or the rates it lacks: a deal in another currency is
+    converted at its close date, and a missing rate leaves the rest of the page standing."""
+    try:
+        return await report, []
+    except ServiceError as refused:
+        if refused.code != "missing_rate":
+            raise
+        return None, [MissingRate(**m) for m in refused.body.get("missing", [])]
 
 
 def funnel_chart(funnel: Mapping[str, Any]) -> BarChart:
@@ -109,9 +131,9 @@ def lost_chart(lost: Mapping[str, Any]) -> BarChart:
 @router.get("", response_class=HTMLResponse, summary="Show rate and funnel")
 async def overview(request: Request, member: Member, days: Days = 30) -> Response:
     api = context(request).api
-    rates, funnel = await asyncio.gather(
+    rates, (funnel, missing) = await asyncio.gather(
         api.get(member, "meetings", "/v1/analytics/show-rate", days=days),
-        api.get(member, "attribution", "/v1/reports/funnel", days=days),
+        converted(api.get(member, "attribution", "/v1/reports/funnel", days=days)),
     )
     return page(
         request,
@@ -122,8 +144,9 @@ async def overview(request: Request, member: Member, days: Days = 30) -> Respons
         rates=rates,
         rates_chart=show_rate_chart(rates),
         funnel=funnel,
-        funnel_chart=funnel_chart(funnel),
+        funnel_chart=funnel_chart(funnel) if funnel else None,
         funnel_steps=FUNNEL_STEPS,
+        missing_rates=missing,
     )
 
 
@@ -134,26 +157,31 @@ async def channels(
     api = context(request).api
     # The models the tenant runs: the switch offers them and the comparison sets them side by
     # side (a model without runs would only show empty figures).
-    run_settings, report = await asyncio.gather(
+    run_settings, (report, missing) = await asyncio.gather(
         api.get(member, "attribution", "/v1/settings"),
-        api.get(member, "attribution", "/v1/reports/channels", days=days, model=model),
+        converted(api.get(member, "attribution", "/v1/reports/channels", days=days, model=model)),
     )
     models = run_settings["models"]
-    compared = await api.get(
-        member, "attribution", "/v1/reports/compare", days=days, models=",".join(models)
-    )
+    compared = None
+    if report is not None:
+        compared, missing = await converted(
+            api.get(
+                member, "attribution", "/v1/reports/compare", days=days, models=",".join(models)
+            )
+        )
     return page(
         request,
         "reports_channels.html",
         tab="channels",
         days=days,
         periods=PERIODS,
-        model=report["model"],
+        model=report["model"] if report else model,
         models=models,
         report=report,
-        chart=channels_chart(report),
+        chart=channels_chart(report) if report else None,
         compared=compared,
-        compare_chart=compare_chart(compared),
+        compare_chart=compare_chart(compared) if compared else None,
+        missing_rates=missing,
     )
 
 

@@ -1,5 +1,6 @@
 """Settings: sender routing and email templates with a preview (notifications), reminder
-offsets (meetings), the deal policy and stage probabilities (deals). Each form replaces one
+offsets (meetings), the deal policy and stage probabilities (deals); the CRM and exchange rates
+have their own modules. Each form replaces one
 service's settings; what the page does not show is sent back as the service answered it, and a
 refusal is shown in the service's own words."""
 
@@ -24,6 +25,7 @@ SETTINGS_TABS = (
     ("emails", "/settings/emails", "Emails"),
     ("meetings", "/settings/meetings", "Meetings"),
     ("deals", "/settings/deals", "Deals"),
+    ("currency", "/settings/currency", "Exchange rates"),
 )
 #: Blank rows under the sender routes, for adding routes.
 NEW_ROUTE_ROWS = 2
