@@ -21,12 +21,12 @@ from dealflow_libs.errors import is_transient
 from dealflow_schemas.meetings import MeetingSnapshot
 from dealflow_schemas.notifications import NOTIFICATIONS_TOPIC
 from notifications.domain.model import Send, SendStatus
-from notifications.domain.retry import RetryPolicy, SendFailure
+from notifications.domain.retry import Action, RetryPolicy
 from notifications.domain.staleness import stale_reason
 from notifications.events import notification_failed, notification_sent
 from notifications.logical import logical_of
 from notifications.settings_store import TenantConfig, tenant_config
-from notifications.transports.base import Accepted, Failure, SendError, Transport
+from notifications.transports.base import Accepted, SendError, Transport
 from notifications.transports.factory import TransportFactory, email_of
 from notifications.uow import NotificationsUnitOfWork
 
@@ -178,25 +178,34 @@ class Dispatcher:
 
     async def _failed(self, send: Send, error: SendError) -> None:
         now = datetime.now(UTC)
-        counted = error.failure != Failure.QUOTA  # a quota wait is not the email's fault
         attempt = send.attempts + 1
-        send.attempts += int(counted)
+        step = self.policy.next_step(
+            error.failure,
+            attempt=attempt,
+            now=now,
+            jitter=self.rng.random(),
+            retry_after=error.retry_after,
+            retry_at=error.retry_at,
+        )
+        send.attempts += int(step.counted)
         send.error, send.error_code, send.updated_at = error.message[:1000], error.code, now
         publish = None
-        if error.failure == Failure.QUOTA:
-            send.status = SendStatus.PENDING
-            send.next_attempt_at = error.retry_at or now + timedelta(hours=1)
-            send.reason = (
-                f"waiting for the provider's quota until {send.next_attempt_at:%Y-%m-%d %H:%M} UTC"
-            )
-        elif error.failure == Failure.REFUSED or send.attempts >= self.policy.max_attempts:
-            send.status = SendStatus.FAILED
-            send.reason = f"failed after {send.attempts} attempt(s): {error.code or error.failure}"
-            publish = notification_failed(send, now)
-        else:
-            failure = SendFailure(error.status, error.code, error.message, error.retry_after)
-            wait = self.policy.delay_seconds(send.attempts, failure, jitter=self.rng.random())
-            send.status, send.next_attempt_at = SendStatus.PENDING, now + timedelta(seconds=wait)
+        match step.action:
+            case Action.WAIT_FOR_QUOTA:
+                assert step.not_before is not None
+                send.status, send.next_attempt_at = SendStatus.PENDING, step.not_before
+                send.reason = (
+                    f"waiting for the provider's quota until {step.not_before:%Y-%m-%d %H:%M} UTC"
+                )
+            case Action.GIVE_UP:
+                send.status = SendStatus.FAILED
+                send.reason = (
+                    f"failed after {send.attempts} attempt(s): {error.code or error.failure}"
+                )
+                publish = notification_failed(send, now)
+            case Action.RETRY:
+                assert step.not_before is not None
+                send.status, send.next_attempt_at = SendStatus.PENDING, step.not_before
         async with self.uow() as uow:
             await uow.notifications.save_state(send)
             await uow.notifications.add_attempt(

@@ -7,6 +7,7 @@ import pytest
 
 from notifications.domain.retry import (
     Action,
+    Failure,
     FailureClass,
     RetryPolicy,
     SendFailure,
@@ -14,6 +15,7 @@ from notifications.domain.retry import (
     next_midnight_utc,
     retry_after_seconds,
 )
+from notifications.transports.resend import FAILURE_OF_CLASS
 
 NOW = datetime(2025, 12, 9, 15, 30, tzinfo=UTC)
 POLICY = RetryPolicy()
@@ -64,46 +66,51 @@ class TestClassify:
 
 
 class TestNextStep:
+    """The dispatcher's one decision after a failed attempt (transport-neutral `Failure`)."""
+
     def test_a_retryable_failure_is_retried_until_the_third_attempt(self) -> None:
-        failure = SendFailure(500, "application_error", "boom")
-        first = POLICY.next_step(failure, attempt=1, now=NOW, jitter=0.0)
-        second = POLICY.next_step(failure, attempt=2, now=NOW, jitter=0.0)
-        third = POLICY.next_step(failure, attempt=3, now=NOW, jitter=0.0)
-        assert (first.action, second.action, third.action) == (
-            Action.RETRY,
-            Action.RETRY,
-            Action.GIVE_UP,
-        )
-        assert third.reason == "500 application_error boom (after 3 attempts)"
+        steps = [POLICY.next_step(Failure.RETRY, attempt=n, now=NOW, jitter=0.0) for n in (1, 2, 3)]
+        assert [s.action for s in steps] == [Action.RETRY, Action.RETRY, Action.GIVE_UP]
+        assert all(s.counted for s in steps)
+        assert [s.not_before for s in steps] == [
+            NOW + timedelta(seconds=0.5),
+            NOW + timedelta(seconds=1),
+            None,
+        ]
 
     def test_backoff_doubles_and_jitter_stays_within_it(self) -> None:
-        failure = SendFailure(None, message="timed out")
-        assert POLICY.delay_seconds(1, failure, jitter=0.0) == 0.5
-        assert POLICY.delay_seconds(1, failure, jitter=0.999) < 1.0
-        assert POLICY.delay_seconds(2, failure, jitter=0.0) == 1.0
-        assert RetryPolicy(cap_seconds=5).delay_seconds(10, failure, jitter=0.0) == 2.5
+        assert POLICY.delay_seconds(1, None, jitter=0.0) == 0.5
+        assert POLICY.delay_seconds(1, None, jitter=0.999) < 1.0
+        assert POLICY.delay_seconds(2, None, jitter=0.0) == 1.0
+        assert RetryPolicy(cap_seconds=5).delay_seconds(10, None, jitter=0.0) == 2.5
 
     def test_retry_after_is_honoured_when_longer_than_the_backoff(self) -> None:
-        limited = SendFailure(429, "rate_limit_exceeded", retry_after_seconds=2.0)
-        step = POLICY.next_step(limited, attempt=1, now=NOW, jitter=0.5)
+        step = POLICY.next_step(Failure.RETRY, attempt=1, now=NOW, jitter=0.5, retry_after=2.0)
         assert step.action is Action.RETRY
         assert step.not_before == NOW + timedelta(seconds=2)
+        shorter = POLICY.next_step(Failure.RETRY, attempt=3 - 1, now=NOW, jitter=0, retry_after=0)
+        assert shorter.not_before == NOW + timedelta(seconds=1)  # the backoff, not Retry-After 0
 
-    def test_a_permanent_failure_gives_up_at_once(self) -> None:
-        step = POLICY.next_step(SendFailure(422, "invalid_parameter"), attempt=1, now=NOW, jitter=0)
-        assert (step.action, step.not_before) == (Action.GIVE_UP, None)
+    def test_a_refused_send_gives_up_at_once(self) -> None:
+        step = POLICY.next_step(Failure.REFUSED, attempt=1, now=NOW, jitter=0)
+        assert (step.action, step.not_before, step.counted) == (Action.GIVE_UP, None, True)
 
-    def test_the_daily_quota_waits_until_the_next_midnight_utc(self) -> None:
-        quota = SendFailure(429, "daily_quota_exceeded", retry_after_seconds=60)
-        step = POLICY.next_step(quota, attempt=3, now=NOW, jitter=0.0)
-        assert step.action is Action.WAIT_FOR_QUOTA
-        assert step.not_before == datetime(2025, 12, 10, tzinfo=UTC)
-
-    def test_the_monthly_quota_holds(self) -> None:
-        step = POLICY.next_step(
-            SendFailure(429, "monthly_quota_exceeded"), attempt=1, now=NOW, jitter=0.0
+    def test_a_quota_waits_for_its_reset_and_is_not_an_attempt(self) -> None:
+        reset = datetime(2025, 12, 10, tzinfo=UTC)
+        step = POLICY.next_step(Failure.QUOTA, attempt=3, now=NOW, jitter=0.0, retry_at=reset)
+        assert (step.action, step.not_before, step.counted) == (
+            Action.WAIT_FOR_QUOTA,
+            reset,
+            False,
         )
-        assert (step.action, step.not_before) == (Action.HOLD, None)
+        unknown = POLICY.next_step(Failure.QUOTA, attempt=1, now=NOW, jitter=0.0)
+        assert unknown.not_before == next_midnight_utc(NOW)
+
+    def test_the_monthly_quota_is_refused_not_retried(self) -> None:
+        """It lifts only when someone raises it: parked as failed, resent by hand."""
+        monthly = SendFailure(429, "monthly_quota_exceeded")
+        assert classify(monthly) is FailureClass.MONTHLY_QUOTA
+        assert FAILURE_OF_CLASS[FailureClass.MONTHLY_QUOTA] is Failure.REFUSED
 
     def test_midnight_is_the_next_utc_calendar_day_whatever_the_zone_of_now(self) -> None:
         just_before = datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC)

@@ -1,4 +1,5 @@
 """What to do after a send attempt failed: retry with backoff, wait for the quota, or give up.
+Transports classify their failures (`Failure`); `RetryPolicy.next_step` is the one decision.
 
 Resend's errors are classified on (status, name), never on the status alone: `validation_error`
 comes with 400, 403 and (in older docs) 422, and 429 means a per-second limit (retry), a daily
@@ -100,33 +101,38 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: datetime) -> float |
     return None
 
 
+class Failure(StrEnum):
+    """What a failed attempt means, whatever transport made it (Resend, SMTP)."""
+
+    RETRY = "retry"
+    """429, 5xx, timeouts, concurrent idempotent requests: try again after `retry_after`."""
+    QUOTA = "quota"
+    """A daily quota: wait until `retry_at` (the quota's reset), not counted as an attempt."""
+    REFUSED = "refused"
+    """Validation, auth, a reused idempotency key with another body, a monthly quota (lifted
+    only by someone raising it): retrying cannot help; parked, visible, resent by hand."""
+
+
 class Action(StrEnum):
     RETRY = "retry"
     GIVE_UP = "give_up"
     WAIT_FOR_QUOTA = "wait_for_quota"
-    HOLD = "hold"
 
 
 @dataclass(frozen=True)
 class NextStep:
     """`RETRY` and `WAIT_FOR_QUOTA` at `not_before`; `GIVE_UP` parks the send (visible, can be
-    resent by hand); `HOLD` parks it until an operator lifts the monthly quota."""
+    resent by hand). `counted`: whether the failed attempt counts towards `max_attempts`."""
 
     action: Action
     not_before: datetime | None
-    reason: str
+    counted: bool
 
 
 def next_midnight_utc(now: datetime) -> datetime:
     """Resend's daily quota resets at 00:00 UTC (a calendar day, not a rolling 24 hours)."""
     tomorrow = now.astimezone(UTC).date() + timedelta(days=1)
     return datetime.combine(tomorrow, time(0), tzinfo=UTC)
-
-
-def _describe(failure: SendFailure) -> str:
-    if failure.status is None:
-        return failure.message or "no answer"
-    return " ".join(str(p) for p in (failure.status, failure.name, failure.message) if p)
 
 
 @dataclass(frozen=True)
@@ -137,26 +143,33 @@ class RetryPolicy:
     base_seconds: float = 1.0
     cap_seconds: float = 60.0
 
-    def delay_seconds(self, attempt: int, failure: SendFailure, *, jitter: float) -> float:
+    def delay_seconds(self, attempt: int, retry_after: float | None, *, jitter: float) -> float:
         """Seconds before attempt `attempt + 1`; `jitter` in [0, 1) spreads retries of many
-        sends (half the backoff is fixed, half random)."""
+        sends (half the backoff is fixed, half random); never sooner than `retry_after`."""
         backoff = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
         jittered = backoff / 2 + backoff / 2 * jitter
-        return max(jittered, failure.retry_after_seconds or 0.0)
+        return max(jittered, retry_after or 0.0)
 
     def next_step(
-        self, failure: SendFailure, *, attempt: int, now: datetime, jitter: float
+        self,
+        failure: Failure,
+        *,
+        attempt: int,
+        now: datetime,
+        jitter: float,
+        retry_after: float | None = None,
+        retry_at: datetime | None = None,
     ) -> NextStep:
-        """What follows attempt number `attempt` (1 for the first) failing with `failure`."""
-        reason = _describe(failure)
-        match classify(failure):
-            case FailureClass.DAILY_QUOTA:
-                return NextStep(Action.WAIT_FOR_QUOTA, next_midnight_utc(now), reason)
-            case FailureClass.MONTHLY_QUOTA:
-                return NextStep(Action.HOLD, None, reason)
-            case FailureClass.PERMANENT:
-                return NextStep(Action.GIVE_UP, None, reason)
+        """What follows attempt number `attempt` (1 for the first) failing with `failure`.
+        A quota wait is not an attempt: the email is fine, the account is not."""
+        match failure:
+            case Failure.QUOTA:
+                return NextStep(
+                    Action.WAIT_FOR_QUOTA, retry_at or next_midnight_utc(now), counted=False
+                )
+            case Failure.REFUSED:
+                return NextStep(Action.GIVE_UP, None, counted=True)
         if attempt >= self.max_attempts:
-            return NextStep(Action.GIVE_UP, None, f"{reason} (after {attempt} attempts)")
-        delay = self.delay_seconds(attempt, failure, jitter=jitter)
-        return NextStep(Action.RETRY, now + timedelta(seconds=delay), reason)
+            return NextStep(Action.GIVE_UP, None, counted=True)
+        delay = self.delay_seconds(attempt, retry_after, jitter=jitter)
+        return NextStep(Action.RETRY, now + timedelta(seconds=delay), counted=True)

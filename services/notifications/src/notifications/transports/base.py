@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
+
+from notifications.domain.retry import Failure
+
+__all__ = ["Accepted", "Attachment", "Email", "Failure", "SendError", "Transport"]
 
 
 @dataclass(frozen=True)
@@ -33,15 +36,6 @@ class Accepted:
     message_id: str | None
     status: int | None
     duration_ms: int
-
-
-class Failure(StrEnum):
-    RETRY = "retry"
-    """429, 5xx, timeouts, concurrent idempotent requests: try again after `retry_after`."""
-    QUOTA = "quota"
-    """A daily quota: wait until `retry_at` (the quota's reset), not counted as an attempt."""
-    REFUSED = "refused"
-    """Validation, auth, a reused idempotency key with another body: retrying cannot help."""
 
 
 class SendError(Exception):

@@ -14,7 +14,7 @@ from notifications.transports.base import Accepted, Email, Failure, SendError
 
 USER_AGENT = f"dealflow-notifications/{version}"
 
-_FAILURES = {
+FAILURE_OF_CLASS = {
     FailureClass.RETRYABLE: Failure.RETRY,
     FailureClass.DAILY_QUOTA: Failure.QUOTA,
     # The monthly quota lifts only when someone raises it: held as refused, resent by hand.
@@ -81,7 +81,7 @@ class ResendTransport:
             return Accepted(message_id=message_id, status=response.status_code, duration_ms=took)
         now = datetime.now(UTC)
         failure = SendFailure.from_response(response.status_code, answer, response.headers, now=now)
-        kind = _FAILURES[classify(failure)]
+        kind = FAILURE_OF_CLASS[classify(failure)]
         raise SendError(
             kind,
             f"Resend answered {response.status_code} {failure.name or ''}: "
