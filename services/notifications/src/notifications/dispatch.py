@@ -1,7 +1,8 @@
 """The dispatcher: claims due sends (`FOR UPDATE SKIP LOCKED`, so instances share the work and
 never take the same row), re-checks each against the meeting's latest state and the suppression
 list just before sending, hands it to the tenant's transport with its Idempotency-Key, and
-records the attempt and the outcome (NotificationSent / NotificationFailed) in one transaction.
+records the attempt and the outcome (NotificationSent / NotificationFailed) in one transaction
+with the other outcomes that finished meanwhile (a group commit).
 
 A crash between the provider's answer and that commit leaves the row `sending`; after
 `sending_lease_seconds` it is due again and sent with the same Idempotency-Key, which Resend
@@ -20,7 +21,7 @@ from dealflow_libs import tracing
 from dealflow_libs.errors import is_transient
 from dealflow_schemas.meetings import MeetingSnapshot
 from dealflow_schemas.notifications import NOTIFICATIONS_TOPIC
-from notifications.domain.model import Send, SendStatus
+from notifications.domain.model import Attempt, Send, SendStatus
 from notifications.domain.retry import Action, RetryPolicy
 from notifications.domain.staleness import stale_reason
 from notifications.events import notification_failed, notification_sent
@@ -40,6 +41,34 @@ class DispatchSettings:
     max_attempts: int = 3
     retry_base_seconds: float = 1.0
     sending_lease_seconds: float = 120.0
+
+
+#: Outcomes written in one transaction at most (the rest wait for the next).
+OUTCOMES_PER_COMMIT = 200
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    send: Send
+    attempt: Attempt | None
+    event: object | None
+    written: "asyncio.Future[None]"
+
+
+def storable(message: str) -> str:
+    """A provider's error text as PostgreSQL stores it: no NUL characters (a text column refuses
+    them, which would leave the send `sending` forever), at most 1,000 characters."""
+    return message.replace("\x00", "")[:1000]
+
+
+def _settle(batch: list[_Outcome], error: Exception | None) -> None:
+    for outcome in batch:
+        if outcome.written.done():
+            continue
+        if error is None:
+            outcome.written.set_result(None)
+        else:
+            outcome.written.set_exception(error)
 
 
 @dataclass(frozen=True)
@@ -62,6 +91,8 @@ class Dispatcher:
         self.wake = asyncio.Event()
         self.in_flight: set[asyncio.Task[None]] = set()
         self.rng = random.Random()
+        self._outcomes: list[_Outcome] = []
+        self._recorder: asyncio.Task[None] | None = None
         self.policy = RetryPolicy(
             max_attempts=settings.max_attempts, base_seconds=settings.retry_base_seconds
         )
@@ -162,19 +193,10 @@ class Dispatcher:
         if len(recipients) < len(send.recipients):
             skipped = sorted(set(send.recipients) - set(recipients))
             send.reason = f"not sent to suppressed {', '.join(skipped)}"
-        async with self.uow() as uow:
-            await uow.notifications.save_state(send)
-            await uow.notifications.add_attempt(
-                send.id,
-                send.attempts,
-                status=accepted.status,
-                error_code=None,
-                error=None,
-                duration_ms=accepted.duration_ms,
-                at=now,
-            )
-            self._publish(uow, send, notification_sent(send))
-            await uow.commit()
+        attempt = Attempt(
+            send.id, send.attempts, accepted.status, None, None, accepted.duration_ms, now
+        )
+        await self.record(send, attempt, notification_sent(send))
 
     async def _failed(self, send: Send, error: SendError) -> None:
         now = datetime.now(UTC)
@@ -188,7 +210,8 @@ class Dispatcher:
             retry_at=error.retry_at,
         )
         send.attempts += int(step.counted)
-        send.error, send.error_code, send.updated_at = error.message[:1000], error.code, now
+        message = storable(error.message)
+        send.error, send.error_code, send.updated_at = message, error.code, now
         publish = None
         match step.action:
             case Action.WAIT_FOR_QUOTA:
@@ -206,30 +229,57 @@ class Dispatcher:
             case Action.RETRY:
                 assert step.not_before is not None
                 send.status, send.next_attempt_at = SendStatus.PENDING, step.not_before
-        async with self.uow() as uow:
-            await uow.notifications.save_state(send)
-            await uow.notifications.add_attempt(
-                send.id,
-                attempt,
-                status=error.status,
-                error_code=error.code,
-                error=error.message[:1000],
-                duration_ms=error.duration_ms,
-                at=now,
-            )
-            if publish is not None:
-                self._publish(uow, send, publish)
-            await uow.commit()
+        failed = Attempt(
+            send.id, attempt, error.status, error.code, message, error.duration_ms, now
+        )
+        await self.record(send, failed, publish)
 
     async def _end(
         self, send: Send, status: SendStatus, reason: str, *, failed: bool = False
     ) -> None:
         now = datetime.now(UTC)
         send.status, send.reason, send.updated_at = status, reason, now
+        await self.record(send, None, notification_failed(send, now) if failed else None)
+
+    async def record(self, send: Send, attempt: Attempt | None, event: object | None) -> None:
+        """Queues a send's outcome for the next group commit and waits until it is written.
+        Outcomes that finish while one commit runs go together in the next: one transaction
+        per batch, not per email. Until then the send stays `sending` (a crash re-sends it after
+        the lease with the same Idempotency-Key)."""
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append(_Outcome(send, attempt, event, written))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._write_outcomes(), name="send-outcomes")
+        await written
+
+    async def _write_outcomes(self) -> None:
+        while self._outcomes:
+            batch = self._outcomes[:OUTCOMES_PER_COMMIT]
+            del self._outcomes[:OUTCOMES_PER_COMMIT]
+            try:
+                await self._write(batch)
+            except Exception as error:
+                if len(batch) == 1 or is_transient(error):
+                    _settle(batch, error)
+                    continue
+                # One bad outcome must not keep the others from being written: one by one.
+                for outcome in batch:
+                    try:
+                        await self._write([outcome])
+                    except Exception as alone:
+                        _settle([outcome], alone)
+                    else:
+                        _settle([outcome], None)
+            else:
+                _settle(batch, None)
+
+    async def _write(self, batch: list["_Outcome"]) -> None:
         async with self.uow() as uow:
-            await uow.notifications.save_state(send)
-            if failed:
-                self._publish(uow, send, notification_failed(send, now))
+            await uow.notifications.save_states([o.send for o in batch])
+            await uow.notifications.add_attempts([o.attempt for o in batch if o.attempt])
+            for outcome in batch:
+                if outcome.event is not None:
+                    self._publish(uow, outcome.send, outcome.event)
             await uow.commit()
 
     def _publish(self, uow: NotificationsUnitOfWork, send: Send, event: object) -> None:

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from notifications.dispatch import storable
 from notifications.domain.retry import (
     Action,
     Failure,
@@ -152,3 +153,8 @@ class TestFromResponse:
     )
     def test_retry_after_header_forms(self, headers: dict[str, str], expected: float) -> None:
         assert retry_after_seconds(headers, now=NOW) == expected
+
+
+def test_a_providers_error_text_is_stored_without_nul_and_bounded() -> None:
+    assert storable("bad\x00answer") == "badanswer"
+    assert len(storable("x" * 5000)) == 1000

@@ -1,12 +1,13 @@
 """All SQL of notifications. Methods take and return domain objects and never commit."""
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,7 @@ from notifications.db.tables import (
     tenant_settings,
     webhook_events,
 )
-from notifications.domain.model import Send, SendStatus
+from notifications.domain.model import Attempt, Send, SendStatus
 
 _STATE = (
     "status",
@@ -135,11 +136,7 @@ class NotificationRepository:
         return [s for s in new if s.id in inserted]
 
     async def save_state(self, send: Send) -> None:
-        await self.session.execute(
-            update(sends)
-            .where(sends.c.id == send.id)
-            .values({name: _state_value(send, name) for name in _STATE})
-        )
+        await self.save_states([send])
 
     async def claim_due(self, now: datetime, limit: int, stale_before: datetime) -> list[Send]:
         """Marks `sending` and returns due pending sends, oldest first; a send left `sending`
@@ -211,28 +208,28 @@ class NotificationRepository:
         rows = await self.session.execute(sends_query(tenant_id, where, after, limit))
         return [_send(r) for r in rows.mappings()]
 
-    async def add_attempt(
-        self,
-        send_id: uuid.UUID,
-        attempt: int,
-        *,
-        status: int | None,
-        error_code: str | None,
-        error: str | None,
-        duration_ms: int,
-        at: datetime,
-    ) -> None:
-        await self.session.execute(
-            insert(send_attempts).values(
-                send_id=send_id,
-                attempt=attempt,
-                status=status,
-                error_code=error_code,
-                error=error,
-                duration_ms=duration_ms,
-                at=at,
-            )
+    async def save_states(self, changed: Sequence[Send]) -> None:
+        """The state columns of many sends: one prepared UPDATE executed per send."""
+        if not changed:
+            return
+        statement = (
+            update(sends)
+            .where(sends.c.id == bindparam("send_id"))
+            .values({name: bindparam(f"new_{name}") for name in _STATE})
         )
+        await self.session.execute(
+            statement,
+            [
+                {"send_id": s.id, **{f"new_{name}": _state_value(s, name) for name in _STATE}}
+                for s in changed
+            ],
+        )
+
+    async def add_attempts(self, attempts: Sequence[Attempt]) -> None:
+        if attempts:
+            await self.session.execute(
+                insert(send_attempts).values([dataclasses.asdict(a) for a in attempts])
+            )
 
     async def attempts_of(self, send_id: uuid.UUID) -> list[RowMapping]:
         rows = await self.session.execute(

@@ -52,3 +52,16 @@ class Send:
     traceparent: str | None = None
     sent_at: datetime | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at handing a send to its transport, as the send's detail lists it."""
+
+    send_id: uuid.UUID
+    attempt: int
+    status: int | None  # HTTP status or SMTP reply code; None when no answer came
+    error_code: str | None
+    error: str | None
+    duration_ms: int
+    at: datetime

@@ -1,0 +1,98 @@
+"""The dispatcher's group commit on real PostgreSQL: outcomes that finish together are written
+in one transaction, and one outcome the database refuses does not keep the others unwritten."""
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+
+from notifications.dispatch import Dispatcher, DispatchSettings
+from notifications.domain.model import Attempt, Send, SendStatus
+from notifications.uow import NotificationsUnitOfWork
+
+SENDING = """
+INSERT INTO sends (id, tenant_id, meeting_id, kind, send_key, logical, idempotency_key, status,
+                   recipients, from_address, subject, html, text, transport, next_attempt_at,
+                   source_event_id, created_at, updated_at)
+SELECT gen_random_uuid(), :tenant, gen_random_uuid(), 'confirmation', 'k' || g, '{}', 'i' || g,
+       'sending', ARRAY['p' || g || '@x.example'], 'team@x.example', 's', 'h', 't', 'resend',
+       now(), 'e' || g, now(), now()
+FROM generate_series(1, :count) g
+RETURNING id
+"""
+
+
+async def sending(uow_factory: Callable[..., NotificationsUnitOfWork], count: int) -> list[Send]:
+    """`count` sends of a fresh tenant, claimed (`sending`), as the dispatcher holds them."""
+    tenant = f"t-group-{uuid.uuid4().hex[:8]}"
+    async with uow_factory() as uow:
+        ids = list(await uow.session.scalars(text(SENDING), {"tenant": tenant, "count": count}))
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = [await uow.notifications.send(tenant, send_id) for send_id in ids]
+    return [s for s in found if s is not None]
+
+
+def delivered(send: Send, *, error: str | None = None) -> Attempt:
+    now = datetime.now(UTC)
+    send.attempts += 1
+    send.status, send.sent_at, send.updated_at = SendStatus.SENT, now, now
+    send.provider_message_id, send.error = f"msg-{send.id}", error
+    return Attempt(send.id, send.attempts, 200, None, None, 12, now)
+
+
+async def stored(
+    uow_factory: Callable[..., NotificationsUnitOfWork], sends: list[Send]
+) -> dict[uuid.UUID, Any]:
+    """Each send's status, its row version (`xmin`: the transaction that last wrote it) and
+    its attempt count."""
+    async with uow_factory() as uow:
+        rows = await uow.session.execute(
+            text(
+                "SELECT s.id, s.status, s.xmin::text AS version, "
+                "(SELECT count(*) FROM send_attempts a WHERE a.send_id = s.id) AS attempts "
+                "FROM sends s WHERE s.id = ANY(:ids)"
+            ),
+            {"ids": [s.id for s in sends]},
+        )
+        return {row.id: row for row in rows}
+
+
+def dispatcher(uow_factory: Callable[..., NotificationsUnitOfWork]) -> Dispatcher:
+    return Dispatcher(uow_factory, transports=None, settings=DispatchSettings())  # type: ignore[arg-type]
+
+
+async def test_outcomes_that_finish_together_are_one_transaction(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    sends = await sending(uow_factory, 20)
+
+    recorder = dispatcher(uow_factory)
+    await asyncio.gather(*(recorder.record(s, delivered(s), None) for s in sends))
+
+    rows = await stored(uow_factory, sends)
+    assert {r.status for r in rows.values()} == {"sent"}
+    assert {r.attempts for r in rows.values()} == {1}
+    assert len({r.version for r in rows.values()}) == 1  # one transaction wrote them all
+
+
+async def test_an_outcome_the_database_refuses_leaves_the_others_written(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    sends = await sending(uow_factory, 6)
+    poisoned = sends[2]
+    recorder = dispatcher(uow_factory)
+
+    results = await asyncio.gather(
+        *(
+            recorder.record(s, delivered(s, error="nul\x00byte" if s is poisoned else None), None)
+            for s in sends
+        ),
+        return_exceptions=True,
+    )
+
+    assert [isinstance(r, Exception) for r in results] == [s is poisoned for s in sends]
+    rows = await stored(uow_factory, sends)
+    assert rows[poisoned.id].status == "sending"  # due again after the lease
+    assert rows[poisoned.id].attempts == 0
+    others = [rows[s.id] for s in sends if s is not poisoned]
+    assert {(r.status, r.attempts) for r in others} == {("sent", 1)}
