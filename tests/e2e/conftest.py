@@ -188,6 +188,8 @@ async def _warm_up(system: System) -> None:
     response = await system.webhook("calcom", booking)
     assert response.status_code == 202, response.text
 
+    missing: list[str] = []
+
     async def every_hop_done() -> bool:
         found = await system.get("deals", "/v1/deals", company_domain=domain)
         lead = await system.http.get(
@@ -195,17 +197,24 @@ async def _warm_up(system: System) -> None:
         )
         meetings = await system.get("meetings", "/v1/meetings", attendee_email=f"w@{domain}")
         # The booking's journey back in meetings and deals (0 touches: attributed, not null).
-        return (
-            bool(found["items"])
-            and found["items"][0]["touches_before_deal"] is not None
-            and lead.status_code == 200
-            and bool(meetings["items"])
-            and meetings["items"][0]["touches_before_booking"] is not None
-        )
+        hops = {
+            "meeting": bool(meetings["items"]),
+            "deal": bool(found["items"]),
+            "lead": lead.status_code == 200,
+            "journey on the meeting": bool(meetings["items"])
+            and meetings["items"][0]["touches_before_booking"] is not None,
+            "journey on the deal": bool(found["items"])
+            and found["items"][0]["touches_before_deal"] is not None,
+        }
+        missing[:] = [hop for hop, done in hops.items() if not done]
+        return not missing
 
-    await eventually(
-        every_hop_done, within=120, what="the warm-up booking's deal, lead and journey"
-    )
+    # Generous: the first booking after a cold start waits for every consumer group to join,
+    # which takes minutes on a loaded 2-core machine; the message names the hops not done.
+    try:
+        await eventually(every_hop_done, within=240, what="the warm-up booking's every hop")
+    except TimeoutError as error:
+        raise TimeoutError(f"{error}; not done: {', '.join(missing)}") from error
 
 
 async def connect_hubspot(system: System) -> None:
