@@ -177,10 +177,11 @@ def _index_conditions(plan: str) -> str:
 async def test_the_window_leads_start_from_the_time_indexes(mode, uow_factory, spread) -> None:
     query = funnel_leads_query("t-plan", datetime.now(UTC) - timedelta(days=30), datetime.now(UTC))
     plan = await _plan(uow_factory, query, mode)
-    # The people touched from the index alone, the bookings by booking time, the leads first
-    # seen by first_seen_at. (The tenant's leads and attendees may be hashed whole when the
-    # window's people are a large share of them: the planner's choice, not a window's scan.)
-    assert "Index Only Scan using ix_touches_occurred" in plan, plan
+    # The people touched from the time index (index-only, or a bitmap scan when the planner
+    # finds too few pages all-visible), the bookings by booking time, the leads first seen by
+    # first_seen_at. (The tenant's leads and attendees may be hashed whole when the window's
+    # people are a large share of them: the planner's choice, not a window's scan.)
+    assert "ix_touches_occurred" in plan, plan
     assert "ix_meeting_bookings_booked" in plan, plan
     assert "ix_leads_first_seen" in plan, plan
     assert "occurred_at >=" in _index_conditions(plan), plan
