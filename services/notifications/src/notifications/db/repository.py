@@ -7,8 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -134,15 +146,9 @@ class NotificationRepository:
             .returning(sends.c.id)
         )
         inserted = set((await self.session.execute(statement)).scalars())
-        added = [s for s in new if s.id in inserted]
-        recipients = [
-            {"tenant_id": s.tenant_id, "email": email, "created_at": s.created_at, "send_id": s.id}
-            for s in added
-            for email in sorted({recipient_key(r) for r in s.recipients})
-        ]
-        if recipients:
-            await self.session.execute(insert(send_recipients).values(recipients))
-        return added
+        if inserted:
+            await self.session.execute(_recipients_of(inserted))
+        return [s for s in new if s.id in inserted]
 
     async def save_state(self, send: Send) -> None:
         await self.save_states([send])
@@ -351,9 +357,24 @@ class NotificationRepository:
         return result.first() is not None
 
 
-def recipient_key(email: str) -> str:
+def email_key(email: ColumnElement[str]) -> ColumnElement[str]:
     """An address as send_recipients keeps it and the list's filter looks it up."""
-    return email.strip().lower()
+    return func.lower(email)
+
+
+def _recipients_of(send_ids: set[uuid.UUID]) -> Insert:
+    """The send_recipients rows of these sends, from their stored recipients (an address
+    spelled twice in one send is one row): one statement for the whole batch."""
+    recipient = func.unnest(sends.c.recipients).table_valued("email").render_derived()
+    rows = (
+        select(sends.c.tenant_id, email_key(recipient.c.email), sends.c.created_at, sends.c.id)
+        .distinct()
+        .select_from(sends.join(recipient, true()))
+        .where(any_of(sends.c.id, send_ids))
+    )
+    return insert(send_recipients).from_select(
+        ["tenant_id", "email", "created_at", "send_id"], rows
+    )
 
 
 def sends_query(
@@ -371,7 +392,10 @@ def sends_query(
         r = send_recipients.c
         query = query.join(
             send_recipients, and_(r.send_id == c.id, r.tenant_id == c.tenant_id)
-        ).where(r.tenant_id == tenant_id, r.email == recipient_key(where.recipient))
+        ).where(
+            r.tenant_id == tenant_id,
+            r.email == email_key(literal(where.recipient.strip(), Text)),
+        )
         created_at, send_id = r.created_at, r.send_id
     for column, value in (
         (c.meeting_id, where.meeting_id),

@@ -31,7 +31,7 @@ def upgrade() -> None:
     # DISTINCT: two spellings of one address in a send are one recipient.
     op.execute(
         "INSERT INTO send_recipients (tenant_id, email, created_at, send_id)"
-        " SELECT DISTINCT s.tenant_id, lower(btrim(r.email)), s.created_at, s.id"
+        " SELECT DISTINCT s.tenant_id, lower(r.email), s.created_at, s.id"
         " FROM sends s CROSS JOIN LATERAL unnest(s.recipients) AS r(email)"
     )
     op.create_primary_key(
