@@ -138,7 +138,8 @@ async def test_deals_enter_their_stage_at_their_latest_history_row(stack) -> Non
 LIST_INDEXES = [  # issue 12: (package, the revision before its list indexes, an index it adds)
     ("ingest", "0006_trail", "ix_raw_events_tenant_verdict"),
     ("crm_push", "0001", "ix_push_calls_tenant_started"),
-    ("notifications", "0001", "ix_sends_recipients"),
+    ("notifications", "0001", "ix_sends_tenant_status"),
+    ("notifications", "0002", "pk_send_recipients"),
 ]
 
 
@@ -162,6 +163,53 @@ async def test_list_indexes_go_and_come_back(stack, package: str, before: str, i
                 lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
             )
         assert diff == []
+    finally:
+        await engine.dispose()
+
+
+async def test_notifications_send_recipients_are_filled_from_the_sends_already_there(stack) -> None:
+    """0003_send_recipients on a database with sends (two tenants, mixed case, an address twice
+    in one send, a send without recipients): one row per lower-cased recipient of each send, and
+    the GIN index goes; going back restores it and drops the table."""
+    url = await scratch_database(stack.database_url)
+    engine = create_async_engine(asyncpg_url(url))
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    sends = {  # id: (tenant, recipients)
+        uuid.uuid4(): ("t1", ["ann@x.io", "Bo@X.io"]),
+        uuid.uuid4(): ("t1", ["ANN@x.io", "ann@x.io"]),
+        uuid.uuid4(): ("t2", ["ann@x.io"]),
+        uuid.uuid4(): ("t2", []),
+    }
+    gin = text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_sends_recipients'")
+    try:
+        await asyncio.to_thread(upgrade, "notifications", url, "0002")
+        async with engine.begin() as conn:
+            for send_id, (tenant, recipients) in sends.items():
+                await conn.execute(
+                    text(
+                        "INSERT INTO sends (id, tenant_id, meeting_id, kind, send_key, logical,"
+                        " idempotency_key, status, recipients, from_address, subject, html, text,"
+                        " transport, next_attempt_at, source_event_id, created_at, updated_at)"
+                        " VALUES (:id, :t, gen_random_uuid(), 'confirmation', :key, '{}', :key,"
+                        " 'sent', :r, 'team@x.io', 's', 'h', 't', 'resend', :at, 'e', :at, :at)"
+                    ),
+                    {"id": send_id, "key": str(send_id), "t": tenant, "r": recipients, "at": at},
+                )
+        await asyncio.to_thread(upgrade, "notifications", url, "0003")
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT tenant_id, email, created_at, send_id FROM send_recipients")
+            )
+            assert sorted(rows.all()) == sorted(
+                (tenant, email, at, send_id)
+                for send_id, (tenant, recipients) in sends.items()
+                for email in {r.lower() for r in recipients}
+            )
+            assert await conn.scalar(gin) == 0
+        await asyncio.to_thread(downgrade, "notifications", url, "0002")
+        async with engine.connect() as conn:
+            assert await conn.scalar(gin) == 1
+            assert await conn.scalar(text("SELECT to_regclass('send_recipients')")) is None
     finally:
         await engine.dispose()
 

@@ -4,6 +4,7 @@ attempt, the latest state of each meeting, tenant settings, suppressions, provid
 from sqlalchemy import (
     BigInteger,
     Column,
+    DateTime,
     Identity,
     Index,
     Integer,
@@ -57,11 +58,21 @@ sends = Table(
     UniqueConstraint("tenant_id", "send_key", name="uq_sends_tenant_key"),
     Index("ix_sends_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     Index("ix_sends_tenant_created", "tenant_id", "created_at", "id"),
-    # The list's filters: a rare status is an index range, a recipient a GIN lookup.
+    # The list's filter by a rare status is an index range (by recipient: send_recipients).
     Index("ix_sends_tenant_status", "tenant_id", "status", "created_at", "id"),
-    Index("ix_sends_recipients", "recipients", postgresql_using="gin"),
     Index("ix_sends_meeting", "tenant_id", "meeting_id"),
     Index("ix_sends_provider_message", "provider_message_id"),
+)
+
+# One row per recipient of each send, written with the send: the list by recipient is a range
+# of its primary key in the list's order, whatever plan (custom or generic) it gets.
+send_recipients = Table(
+    "send_recipients",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("email", Text, primary_key=True, comment="Lower-cased, as the list's filter compares"),
+    Column("created_at", DateTime(timezone=True), primary_key=True, comment="The send's"),
+    Column("send_id", UUID(as_uuid=True), primary_key=True),
 )
 
 send_attempts = Table(
