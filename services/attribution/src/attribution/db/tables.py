@@ -182,6 +182,10 @@ meeting_states = Table(
     Index("ix_meeting_states_tenant", "tenant_id", "scheduled_at"),
 )
 
+#: Decimal places of a deal's value: a sum of values in a currency of at least that many is exact
+#: in its minor units (no rounding), so the funnel sums those in the database.
+DEAL_VALUE_SCALE = 2
+
 #: Each deal's latest state (from every deal event): created, value, status, closed; the funnel
 #: and its values read it.
 deal_states = Table(
@@ -194,7 +198,7 @@ deal_states = Table(
     Column("meeting_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
     Column("status", Text, nullable=False),
     Column("stage", Text, nullable=False),
-    Column("value", Numeric(14, 2)),
+    Column("value", Numeric(14, DEAL_VALUE_SCALE)),
     Column("currency", Text, nullable=False),
     timestamp("created_at", nullable=False),
     timestamp("closed_at"),
