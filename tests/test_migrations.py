@@ -139,6 +139,7 @@ LIST_INDEXES = [  # issue 12: (package, the revision before its list indexes, an
     ("ingest", "0006_trail", "ix_raw_events_tenant_verdict"),
     ("crm_push", "0001", "ix_push_calls_tenant_started"),
     ("notifications", "0001", "ix_sends_recipients"),
+    ("attribution", "0014_leads_cohort_facts", "ix_leads_cohort_deals"),
 ]
 
 

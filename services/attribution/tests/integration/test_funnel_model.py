@@ -320,16 +320,27 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
     assert f"{drifted}: won_since_first_seen kept" in result.output
 
 
+INDEXES = {
+    "leads": "ix_leads_first_seen",
+    "meetings": "ix_leads_cohort_meetings",
+    "deals": "ix_leads_cohort_deals",
+}
+
+
 async def test_cohort_reads_use_the_first_seen_index(sessions, uow_factory) -> None:
     """At a few thousand leads: the cohort's lead counts are an index-only scan of
-    ix_leads_first_seen, and no cohort read scans every lead (custom and generic plans)."""
+    ix_leads_first_seen, its meetings and deals of the partial indexes of the leads in a meeting
+    and with an account (migration 0015); no cohort read scans every lead (custom and generic
+    plans)."""
     tenant = await seed_tenant(sessions, tenants, prefix="fp")
     now = datetime.now(UTC)
     fill = (  # the test's own tenant id
         "INSERT INTO leads (tenant_id, email, status, first_seen_at, touches, meetings,"  # noqa: S608
-        " updated_at, won_since_first_seen)"
+        " updated_at, won_since_first_seen, deal_ids)"
         f" SELECT '{tenant.id}', 'p' || n || '@x.com', 'touched', now() - n * interval '1 hour',"
-        " 1, n % 3, now(), n % 5 = 0 FROM generate_series(1, 5000) n"
+        " 1, n % 3, now(), n % 5 = 0,"
+        " CASE WHEN n % 4 = 0 THEN ARRAY[gen_random_uuid()] ELSE '{}' END"
+        " FROM generate_series(1, 5000) n"
     )
     since = now - timedelta(days=7)
     engine = sessions.kw["bind"]
@@ -345,5 +356,5 @@ async def test_cohort_reads_use_the_first_seen_index(sessions, uow_factory) -> N
                 async with sessions() as session:
                     plan = await prepared_plan(session, query, mode)
                 assert "Seq Scan on leads" not in plan, (name, mode, plan)
-                if name == "leads":
-                    assert "Index Only Scan using ix_leads_first_seen" in plan, (mode, plan)
+                index = INDEXES[name.partition(",")[0]]
+                assert f"Index Only Scan using {index} on leads" in plan, (name, mode, plan)

@@ -32,6 +32,8 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 from attribution.db.base import Repository
 from attribution.db.tables import (
     DEAL_VALUE_SCALE,
+    LEADS_IN_A_MEETING,
+    LEADS_WITH_AN_ACCOUNT,
     attribution_runs,
     currency_rates,
     deal_states,
@@ -483,27 +485,24 @@ def cohort_leads_query(tenant_id: str, since: datetime, until: datetime) -> Sele
 def cohort_meetings_query(
     tenant_id: str, since: datetime, until: datetime
 ) -> Select[int, int, int]:
-    """(booked, showed, no-show) of the bookings a lead first seen in [since, until] booked or
-    attends. A lead is first seen at the latest at their booking, so the cohort's bookings are
-    all booked since `since` (ix_meeting_bookings_booked)."""
-    s, b, a, lead = meeting_states.c, meeting_bookings.c, meeting_attendees.c, leads.c
+    """(booked, showed, no-show) of the meetings a lead first seen in [since, until] booked or
+    attends: their attendee rows (kept from the bookings by triggers, migration 0010) joined
+    from the cohort's leads in a meeting (ix_leads_cohort_meetings, index-only)."""
+    s, a, lead = meeting_states.c, meeting_attendees.c, leads.c
     # By the attendees' rows (equi-joins: a hash or index join), not `= ANY(attendee_emails)`,
     # which can only be tested pair by pair.
-    theirs = exists().where(
-        *_in_cohort(tenant_id, since, until),
-        a.meeting_id == b.meeting_id,
-        a.tenant_id == tenant_id,
-        lead.email == a.email,
+    theirs = (
+        select(a.meeting_id)
+        .join(leads, and_(lead.tenant_id == a.tenant_id, lead.email == a.email))
+        .where(*_in_cohort(tenant_id, since, until), LEADS_IN_A_MEETING, a.tenant_id == tenant_id)
+        .distinct()
+        .subquery()
     )
-    return (
-        select(
-            func.count(),
-            func.count().filter(s.showed_up.is_(True)),
-            func.count().filter(s.showed_up.is_(False)),
-        )
-        .select_from(meeting_bookings.outerjoin(meeting_states, s.meeting_id == b.meeting_id))
-        .where(b.tenant_id == tenant_id, b.booked_at >= since, theirs)
-    )
+    return select(
+        func.count(),
+        func.count().filter(s.showed_up.is_(True)),
+        func.count().filter(s.showed_up.is_(False)),
+    ).select_from(theirs.outerjoin(meeting_states, s.meeting_id == theirs.c.meeting_id))
 
 
 def cohort_deals_query(
@@ -519,6 +518,7 @@ def cohort_deals_query(
     account = func.unnest(lead.deal_ids).column_valued("deal_id")
     followed = exists().where(
         *_in_cohort(tenant_id, since, until),
+        LEADS_WITH_AN_ACCOUNT,
         account == d.deal_id,
         lead.first_seen_at <= d.created_at,
     )
