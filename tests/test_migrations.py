@@ -140,6 +140,7 @@ LIST_INDEXES = [  # issue 12: (package, the revision before its list indexes, an
     ("crm_push", "0001", "ix_push_calls_tenant_started"),
     ("notifications", "0001", "ix_sends_tenant_status"),
     ("notifications", "0002", "pk_send_recipients"),
+    ("attribution", "0014_leads_cohort_facts", "ix_leads_cohort_deals"),
 ]
 
 

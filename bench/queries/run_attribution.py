@@ -302,7 +302,8 @@ def endpoints(keys: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def plans(tenant_id: str, since: datetime) -> dict[str, tuple[str, list[object]]]:
-    """The funnel's reads as the app prepares them (the window's people, its meetings)."""
+    """The funnel's reads as the app prepares them (the window's people, its meetings), and the
+    cohort's at `since` and over the longest window (every lead)."""
     # Here, not at the top: the "before" run imports main's code, which has no such queries.
     from attribution.db.reporting import (
         cohort_deals_query,
@@ -313,13 +314,20 @@ def plans(tenant_id: str, since: datetime) -> dict[str, tuple[str, list[object]]
     )
     from dealflow_libs.testing.plans import positional
 
-    return {
+    found = {
         "funnel: leads of the window": positional(funnel_leads_query(tenant_id, since, NOW)),
         "funnel: meetings of the window": positional(funnel_meetings_query(tenant_id, since)),
-        "cohort: lead counts": positional(cohort_leads_query(tenant_id, since, NOW)),
-        "cohort: meetings": positional(cohort_meetings_query(tenant_id, since, NOW)),
-        "cohort: deals": positional(cohort_deals_query(tenant_id, since, NOW)),
     }
+    for days, start in ((None, since), (max(DAYS), NOW - timedelta(days=max(DAYS)))):
+        window = "" if days is None else f", {days} days"
+        found |= {
+            f"cohort: lead counts{window}": positional(cohort_leads_query(tenant_id, start, NOW)),
+            f"cohort: meetings{window}": positional(cohort_meetings_query(tenant_id, start, NOW)),
+            f"cohort: deals{window}": positional(
+                cohort_deals_query(tenant_id, start, NOW, summed="USD")
+            ),
+        }
+    return found
 
 
 async def timed_each(

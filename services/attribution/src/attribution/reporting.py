@@ -9,25 +9,19 @@ from typing import TypeVar
 from uuid import UUID
 
 from attribution.domain.compare import Comparison, compare_models, compare_summed
-from attribution.domain.currency import (
-    CurrencyRate,
-    MissingRates,
-    RateTable,
-    convert_minor,
-    convert_runs,
-    rate_date,
-)
+from attribution.domain.currency import CurrencyRate, RateTable, convert_runs
 from attribution.domain.funnel import (
     DealFact,
+    DealValues,
     FunnelMode,
-    FunnelSelection,
     MeetingState,
-    cohort_selection,
+    converted_totals,
+    deal_values,
+    funnel_counts,
     select_funnel,
 )
-from attribution.domain.money import to_minor_units
 from attribution.domain.recorded import StoredRun
-from attribution.domain.reports import ChannelRow, ChannelSums, channel_report
+from attribution.domain.reports import ChannelRow, ChannelSums, FunnelCounts, channel_report
 from attribution.uow import AttributionUnitOfWork
 from dealflow_schemas.deals import DealEvent
 from dealflow_schemas.meetings import MeetingEvent
@@ -64,7 +58,7 @@ class CompareReport:
 class FunnelReport:
     currency: str
     window: Window
-    selection: FunnelSelection
+    counts: FunnelCounts
     pipeline_minor: int
     won_minor: int
 
@@ -173,30 +167,36 @@ async def funnel_report(
     async with uow:
         currency, table = await _report_currency(uow, tenant_id, currency)
         if mode is FunnelMode.COHORT:
-            selection = await _cohort(uow, tenant_id, window)
+            counts, *values = await _cohort(uow, tenant_id, window, currency)
         else:
-            selection = await _period(uow, tenant_id, window)
-    pipeline, won = _deal_values([selection.pipeline, selection.won], currency, table)
-    return FunnelReport(currency, window, selection, pipeline, won)
+            counts, *values = await _period(uow, tenant_id, window)
+    pipeline, won = converted_totals(values, currency, table)
+    return FunnelReport(currency, window, counts, pipeline, won)
 
 
-async def _cohort(uow: AttributionUnitOfWork, tenant_id: str, window: Window) -> FunnelSelection:
-    """The cohort from the leads rows' facts and the cohort's own meetings and deals."""
+async def _cohort(
+    uow: AttributionUnitOfWork, tenant_id: str, window: Window, currency: str
+) -> tuple[FunnelCounts, DealValues, DealValues]:
+    """The cohort from the leads rows' facts and its own meetings and deals, all counted (and
+    the values grouped) by the database."""
     since, until = window.since, window.until
-    return cohort_selection(
-        await uow.reporting.cohort_leads(tenant_id, since, until),
-        await uow.reporting.cohort_meetings(tenant_id, since, until),
-        await uow.reporting.cohort_deals(tenant_id, since, until),
+    leads = await uow.reporting.cohort_leads(tenant_id, since, until)
+    meetings = await uow.reporting.cohort_meetings(tenant_id, since, until)
+    deals, pipeline, won = await uow.reporting.cohort_deals(
+        tenant_id, since, until, currency=currency
     )
+    return funnel_counts(leads, meetings, deals), pipeline, won
 
 
-async def _period(uow: AttributionUnitOfWork, tenant_id: str, window: Window) -> FunnelSelection:
+async def _period(
+    uow: AttributionUnitOfWork, tenant_id: str, window: Window
+) -> tuple[FunnelCounts, DealValues, DealValues]:
     """The period from every lead active in the window, with its meetings and deals."""
     profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
     leads = await uow.reporting.funnel_leads(tenant_id, window.since, window.until)
     meetings = await uow.reporting.funnel_meetings(tenant_id, window.since)
     deals = await uow.reporting.funnel_deals(tenant_id, window.since)
-    return select_funnel(
+    selection = select_funnel(
         FunnelMode.PERIOD,
         since=window.since,
         until=window.until,
@@ -205,28 +205,7 @@ async def _period(uow: AttributionUnitOfWork, tenant_id: str, window: Window) ->
         deals=deals,
         personal_domains=profile.personal_domains,
     )
-
-
-def _deal_values(
-    groups: Sequence[Sequence[DealFact]], currency: str, table: RateTable
-) -> list[int]:
-    """Each group's summed value in `currency`, every deal converted at its own date (close,
-    or creation while open) and rounded half to even; MissingRates names every gap."""
-    totals, missing = [], []
-    for deals in groups:
-        total = 0
-        for deal in deals:
-            units = to_minor_units(deal.value, deal.currency) if deal.value is not None else 0
-            try:
-                factor = table.factor(deal.currency, currency, rate_date(deal.rate_at))
-            except MissingRates as error:
-                missing.extend(error.missing)
-                continue
-            total += convert_minor(units, source=deal.currency, target=currency, factor=factor)
-        totals.append(total)
-    if missing:
-        raise MissingRates(missing)
-    return totals
+    return selection.counts, deal_values(selection.pipeline), deal_values(selection.won)
 
 
 async def deal_attribution(

@@ -1,16 +1,20 @@
 """The cohort funnel from its read model (the facts kept on each leads row, migration 0014):
 seeded random sequences of touches, bookings, attendance, deal events (created, won, lost,
-reopened) and personal-domain changes through the real use cases in two tenants; after every
-step the kept leads equal a recompute (`lead_differences`, what `check-summaries` runs) and the
-funnel in both modes, every window, equals the per-row `select_funnel` figures. Then the
+reopened; in three currencies, the same values often) and personal-domain changes through the
+real use cases in two tenants; after every step the kept leads equal a recompute
+(`lead_differences`, what `check-summaries` runs) and the funnel in both modes, every window, in
+each report currency, equals the per-row `select_funnel` figures with every deal's value
+converted on its own. Then the
 endpoint, a drifted row reported by `dealflow-attribution check-summaries`, and the cohort
 reads' plans (custom and generic)."""
 
 import asyncio
 import random
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text, update
@@ -20,9 +24,11 @@ from attribution.cli import app as cli
 from attribution.db.reporting import cohort_deals_query, cohort_leads_query, cohort_meetings_query
 from attribution.db.tables import leads, tenants
 from attribution.deal_events import record_deal_events
-from attribution.domain.funnel import FunnelMode, FunnelSelection, select_funnel
+from attribution.domain.currency import CurrencyRate, RateTable, convert_minor, rate_date
+from attribution.domain.funnel import DealFact, FunnelMode, FunnelSelection, select_funnel
+from attribution.domain.money import to_minor_units
 from attribution.leads import lead_differences, record_tenant_changes
-from attribution.reporting import funnel_report
+from attribution.reporting import FunnelReport, funnel_report, put_currency_rates
 from attribution.use_cases import record_meeting_events, record_touches
 from dealflow_libs.auth import hash_api_key
 from dealflow_libs.testing.factories import meeting_event
@@ -44,6 +50,10 @@ from dealflow_schemas.tenants import TenantChanged
 from . import factories
 
 DAYS = (1, 20, 90, 400, 3650)
+# Each window's report currency: USD and EUR (cents) summed by the database in their own
+# currency, JPY (no minor unit) grouped by value even in its own (half-yen values round).
+CURRENCIES = ("USD", "EUR", "JPY", "USD", "EUR")
+VALUES = ("1000.00", "333.33", "0.01", "1500.50", "0.00", "2.50")
 MEETINGS, DEALS, TENANTS = "attribution-meetings", "attribution-deals", "attribution-tenants"
 
 
@@ -56,8 +66,8 @@ class World:
     people: list[str]
     meetings: list[uuid.UUID] = field(default_factory=list)
     statuses: dict[uuid.UUID, DealStatus] = field(default_factory=dict)
-    deals: dict[uuid.UUID, tuple[str | None, str | None, list[uuid.UUID], datetime]] = field(
-        default_factory=dict
+    deals: dict[uuid.UUID, tuple[str | None, str | None, list[uuid.UUID], datetime, str, str]] = (
+        field(default_factory=dict)
     )
 
 
@@ -112,7 +122,8 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
             contact = rng.choice([None, rng.choice(world.people)])
             domain = rng.choice([None, *sorted({p.partition("@")[2] for p in world.people})])
             meetings = rng.sample(world.meetings, min(len(world.meetings), rng.randint(0, 2)))
-            world.deals[deal_id] = (domain, contact, meetings, _ago(rng, now))
+            value, currency = rng.choice(VALUES), rng.choice(["USD", "USD", "EUR", "JPY"])
+            world.deals[deal_id] = (domain, contact, meetings, _ago(rng, now), value, currency)
             kinds: list[type[DealEvent]] = [DealCreated]
             status = DealStatus.ACTIVE
         else:
@@ -121,7 +132,7 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
             status = {DealWon: DealStatus.WON, DealLost: DealStatus.LOST}.get(
                 kinds[0], DealStatus.ACTIVE
             )
-        domain, contact, meetings, created = world.deals[deal_id]
+        domain, contact, meetings, created, value, currency = world.deals[deal_id]
         before = world.statuses.get(deal_id, DealStatus.ACTIVE)
         reopened: dict[str, Any] = {"from_status": before} if kinds[0] is DealReopened else {}
         if kinds[0] is DealLost:
@@ -136,6 +147,8 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
             deal_id,
             domain,
             status=status,
+            value=value,
+            currency=currency,
             contact=contact,
             meeting_ids=meetings,
             created_at=created,
@@ -178,34 +191,58 @@ async def per_row(
     )
 
 
-def _figures(selection: FunnelSelection) -> tuple[Any, ...]:
-    return (
-        selection.counts,
-        sorted(d.deal_id for d in selection.pipeline),
-        sorted(d.deal_id for d in selection.won),
-    )
+def deal_by_deal(deals: Iterable[DealFact], currency: str, table: RateTable) -> int:
+    """The deals' values as the funnel converted them before grouping: one by one."""
+    total = 0
+    for deal in deals:
+        units = to_minor_units(deal.value or Decimal(0), deal.currency)
+        factor = table.factor(deal.currency, currency, rate_date(deal.rate_at))
+        total += convert_minor(units, source=deal.currency, target=currency, factor=factor)
+    return total
+
+
+def _figures(report: FunnelReport) -> tuple[Any, ...]:
+    return (report.counts, report.pipeline_minor, report.won_minor)
 
 
 async def assert_exact(uow_factory: Any, tenant_id: str, context: str) -> set[str]:
     """Every window and mode equal to the per-row figures; the cohort figures seen non-zero."""
     assert await lead_differences(uow_factory(), tenant_id) == [], context
+    async with uow_factory() as uow:
+        table = RateTable(await uow.reporting.rates(tenant_id))
     seen = set()
-    for days in DAYS:
+    for days, currency in zip(DAYS, CURRENCIES, strict=True):
         for mode in FunnelMode:
             report = await funnel_report(
-                uow_factory(), tenant_id, days=days, mode=mode, currency="USD"
+                uow_factory(), tenant_id, days=days, mode=mode, currency=currency
             )
             since, until = report.window.since, report.window.until
-            expected = await per_row(uow_factory(), tenant_id, mode, since, until)
-            assert _figures(report.selection) == _figures(expected), (context, days, mode)
+            found = await per_row(uow_factory(), tenant_id, mode, since, until)
+            expected = (
+                found.counts,
+                deal_by_deal(found.pipeline, currency, table),
+                deal_by_deal(found.won, currency, table),
+            )
+            assert _figures(report) == expected, (context, days, mode)
             if mode is FunnelMode.COHORT:
-                counts = asdict(report.selection.counts)
+                counts = asdict(report.counts)
                 seen |= {name for name, n in counts.items() if n}
+                seen |= {"pipeline_value"} if report.pipeline_minor else set()
+                seen |= {"won_value"} if report.won_minor else set()
     return seen
 
 
-async def new_world(sessions: Any, prefix: str, rng: random.Random) -> World:
+RATES = [  # from before any deal's dates (the model's are within 560 days), one changed since
+    CurrencyRate("EUR", "USD", Decimal("1.0837"), date(2020, 1, 1)),
+    CurrencyRate("EUR", "USD", Decimal("1.1111"), (datetime.now(UTC) - timedelta(days=100)).date()),
+    CurrencyRate("USD", "JPY", Decimal("151.37"), date(2020, 1, 1)),
+    CurrencyRate("JPY", "EUR", Decimal("0.0061"), date(2020, 1, 1)),
+]
+
+
+async def new_world(sessions: Any, uow_factory: Any, prefix: str, rng: random.Random) -> World:
     tenant = await seed_tenant(sessions, tenants, prefix=prefix)
+    await put_currency_rates(uow_factory(), tenant.id, RATES)
     mailbox = f"mail-{uuid.uuid4().hex[:6]}.com"
     domains = [f"co{n}-{uuid.uuid4().hex[:6]}.com" for n in range(3)] + [mailbox, "gmail.com"]
     people = [f"p{n}@{rng.choice(domains)}" for n in range(10)]
@@ -216,7 +253,7 @@ async def test_random_sequences_keep_the_cohort_exact(sessions, uow_factory) -> 
     kinds, seen = set(), set()
     for seed in (1, 2, 3):
         rng = random.Random(seed)
-        worlds = [await new_world(sessions, p, rng) for p in ("fa", "fb")]
+        worlds = [await new_world(sessions, uow_factory, p, rng) for p in ("fa", "fb")]
         now = datetime.now(UTC)
         for step in range(40):
             world = rng.choice(worlds)
@@ -227,11 +264,12 @@ async def test_random_sequences_keep_the_cohort_exact(sessions, uow_factory) -> 
     assert kinds == {"touch", "book", "attend", "deal", "close", "personal"}
     # The sequences reach every figure of the cohort (not a comparison of zeros).
     assert {"leads_with_meeting", "leads_won", "meetings_showed", "deals_won"} <= seen
+    assert {"pipeline_value", "won_value"} <= seen
 
 
 async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -> None:
     rng = random.Random(7)
-    world = await new_world(sessions, "fc", rng)
+    world = await new_world(sessions, uow_factory, "fc", rng)
     now = datetime.now(UTC)
     for _ in range(30):
         await _step(rng, world, uow_factory, now)
@@ -282,23 +320,35 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
     assert f"{drifted}: won_since_first_seen kept" in result.output
 
 
+INDEXES = {
+    "leads": "ix_leads_first_seen",
+    "meetings": "ix_leads_cohort_meetings",
+    "deals": "ix_leads_cohort_deals",
+}
+
+
 async def test_cohort_reads_use_the_first_seen_index(sessions, uow_factory) -> None:
     """At a few thousand leads: the cohort's lead counts are an index-only scan of
-    ix_leads_first_seen, and no cohort read scans every lead (custom and generic plans)."""
+    ix_leads_first_seen, its meetings and deals of the partial indexes of the leads in a meeting
+    and with an account (migration 0015); no cohort read scans every lead (custom and generic
+    plans)."""
     tenant = await seed_tenant(sessions, tenants, prefix="fp")
     now = datetime.now(UTC)
     fill = (  # the test's own tenant id
         "INSERT INTO leads (tenant_id, email, status, first_seen_at, touches, meetings,"  # noqa: S608
-        " updated_at, won_since_first_seen)"
+        " updated_at, won_since_first_seen, deal_ids)"
         f" SELECT '{tenant.id}', 'p' || n || '@x.com', 'touched', now() - n * interval '1 hour',"
-        " 1, n % 3, now(), n % 5 = 0 FROM generate_series(1, 5000) n"
+        " 1, n % 3, now(), n % 5 = 0,"
+        " CASE WHEN n % 4 = 0 THEN ARRAY[gen_random_uuid()] ELSE '{}' END"
+        " FROM generate_series(1, 5000) n"
     )
     since = now - timedelta(days=7)
     engine = sessions.kw["bind"]
     queries = {
         "leads": cohort_leads_query(tenant.id, since, now),
         "meetings": cohort_meetings_query(tenant.id, since, now),
-        "deals": cohort_deals_query(tenant.id, since, now),
+        "deals": cohort_deals_query(tenant.id, since, now, summed="USD"),
+        "deals, none summed": cohort_deals_query(tenant.id, since, now, summed=None),
     }
     async with analyzed(engine, "leads", fill, tenant.id):
         for name, query in queries.items():
@@ -306,5 +356,5 @@ async def test_cohort_reads_use_the_first_seen_index(sessions, uow_factory) -> N
                 async with sessions() as session:
                     plan = await prepared_plan(session, query, mode)
                 assert "Seq Scan on leads" not in plan, (name, mode, plan)
-                if name == "leads":
-                    assert "Index Only Scan using ix_leads_first_seen" in plan, (mode, plan)
+                index = INDEXES[name.partition(",")[0]]
+                assert f"Index Only Scan using {index} on leads" in plan, (name, mode, plan)

@@ -256,7 +256,7 @@ async def get_funnel(
     NaN) for a zero denominator."""
     with _rates_known():
         report = await funnel_report(ctx.uow(), tenant, days=days, mode=mode, currency=currency)
-    counts = report.selection.counts
+    counts = report.counts
     found = funnel_rates(counts)
     rates: dict[str, Rate] = {
         "show_rate": found.show_rate,

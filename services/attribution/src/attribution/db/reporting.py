@@ -2,18 +2,22 @@
 Nothing here commits."""
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Date,
     Row,
     Select,
     Subquery,
     and_,
+    case,
+    cast,
     exists,
     false,
     func,
@@ -26,8 +30,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from attribution.db.base import Repository
-from attribution.db.leads import deal_facts
 from attribution.db.tables import (
+    DEAL_VALUE_SCALE,
+    LEADS_IN_A_MEETING,
+    LEADS_WITH_AN_ACCOUNT,
     attribution_runs,
     currency_rates,
     deal_states,
@@ -42,7 +48,21 @@ from attribution.db.tables import (
 )
 from attribution.domain.compare import ComparedCredits
 from attribution.domain.currency import CurrencyRate
-from attribution.domain.funnel import DealFact, LeadCounts, LeadSeen, MeetingFact, MeetingState
+from attribution.domain.funnel import (
+    CANCELLED,
+    LOST,
+    WON,
+    DealCounts,
+    DealFact,
+    DealValues,
+    LeadCounts,
+    LeadSeen,
+    MeetingCounts,
+    MeetingFact,
+    MeetingState,
+    ValuedDeals,
+)
+from attribution.domain.money import minor_unit_exponent, to_minor_units
 from attribution.domain.recorded import RunTotals
 from attribution.domain.reports import CreditTotal
 from attribution.domain.run import ChannelCredit
@@ -351,20 +371,32 @@ class ReportingRepository(Repository):
 
     async def cohort_meetings(
         self, tenant_id: str, since: datetime, until: datetime
-    ) -> list[MeetingFact]:
-        """The meetings a lead of the cohort booked or attends."""
-        rows = await self.session.execute(cohort_meetings_query(tenant_id, since, until))
-        return [
-            MeetingFact(meeting_id, booked_at, frozenset(people), scheduled_at, showed_up)
-            for meeting_id, booked_at, people, scheduled_at, showed_up in rows
-        ]
+    ) -> MeetingCounts:
+        """The meetings a lead of the cohort booked or attends, counted by the database."""
+        booked, showed, no_show = (
+            await self.session.execute(cohort_meetings_query(tenant_id, since, until))
+        ).one()
+        return MeetingCounts(booked, showed, no_show)
 
     async def cohort_deals(
-        self, tenant_id: str, since: datetime, until: datetime
-    ) -> list[DealFact]:
-        """The deals the cohort is followed to (their people are not read: only counted and
-        valued)."""
-        return deal_facts(await self.session.execute(cohort_deals_query(tenant_id, since, until)))
+        self, tenant_id: str, since: datetime, until: datetime, *, currency: str
+    ) -> tuple[DealCounts, DealValues, DealValues]:
+        """The deals the cohort is followed to, counted by the database, and the values of the
+        pipeline (all but cancelled) and of the won ones for `currency`: summed by the database
+        where that is exact (deals in `currency` itself whose minor unit is at most a cent, so
+        no rounding), otherwise one group per currency, rate date and value."""
+        summed = currency if minor_unit_exponent(currency) >= DEAL_VALUE_SCALE else None
+        rows = (
+            await self.session.execute(cohort_deals_query(tenant_id, since, until, summed=summed))
+        ).all()
+        counts = DealCounts(
+            created=sum(r.created for r in rows),
+            won=sum(r.won for r in rows),
+            lost=sum(r.lost for r in rows),
+        )
+        pipeline = _values(rows, summed, deals=lambda r: r.live, total=lambda r: r.live_value)
+        won = _values(rows, summed, deals=lambda r: r.won, total=lambda r: r.won_value)
+        return counts, pipeline, won
 
     async def funnel_deals(self, tenant_id: str, since: datetime) -> list[DealFact]:
         """Deals created or closed since `since`; their people are the primary contact and the
@@ -450,39 +482,90 @@ def cohort_leads_query(tenant_id: str, since: datetime, until: datetime) -> Sele
     ).where(*_in_cohort(tenant_id, since, until))
 
 
-def cohort_meetings_query(tenant_id: str, since: datetime, until: datetime) -> Select[Any]:
-    """(meeting_id, booked_at, attendee_emails, scheduled_at, showed_up) of the bookings a lead
-    first seen in [since, until] booked or attends. A lead is first seen at the latest at their
-    booking, so the cohort's bookings are all booked since `since` (ix_meeting_bookings_booked)."""
-    s, b, a, lead = meeting_states.c, meeting_bookings.c, meeting_attendees.c, leads.c
+def cohort_meetings_query(
+    tenant_id: str, since: datetime, until: datetime
+) -> Select[int, int, int]:
+    """(booked, showed, no-show) of the meetings a lead first seen in [since, until] booked or
+    attends: their attendee rows (kept from the bookings by triggers, migration 0010) joined
+    from the cohort's leads in a meeting (ix_leads_cohort_meetings, index-only)."""
+    s, a, lead = meeting_states.c, meeting_attendees.c, leads.c
     # By the attendees' rows (equi-joins: a hash or index join), not `= ANY(attendee_emails)`,
     # which can only be tested pair by pair.
-    theirs = exists().where(
-        *_in_cohort(tenant_id, since, until),
-        a.meeting_id == b.meeting_id,
-        a.tenant_id == tenant_id,
-        lead.email == a.email,
+    theirs = (
+        select(a.meeting_id)
+        .join(leads, and_(lead.tenant_id == a.tenant_id, lead.email == a.email))
+        .where(*_in_cohort(tenant_id, since, until), LEADS_IN_A_MEETING, a.tenant_id == tenant_id)
+        .distinct()
+        .subquery()
     )
-    return (
-        select(b.meeting_id, b.booked_at, b.attendee_emails, s.scheduled_at, s.showed_up)
-        .select_from(meeting_bookings.outerjoin(meeting_states, s.meeting_id == b.meeting_id))
-        .where(b.tenant_id == tenant_id, b.booked_at >= since, theirs)
-    )
+    return select(
+        func.count(),
+        func.count().filter(s.showed_up.is_(True)),
+        func.count().filter(s.showed_up.is_(False)),
+    ).select_from(theirs.outerjoin(meeting_states, s.meeting_id == theirs.c.meeting_id))
 
 
-def cohort_deals_query(tenant_id: str, since: datetime, until: datetime) -> Select[Any]:
+def cohort_deals_query(
+    tenant_id: str, since: datetime, until: datetime, *, summed: str | None
+) -> Select[Any]:
     """The deals of a cohort lead's account (the row's deal_ids) created at or after that lead
-    was first seen (`domain.funnel.followed`): all created since `since`."""
+    was first seen (`domain.funnel.followed`; all created since `since`), counted per currency,
+    rate date (`domain.currency.rate_date`: the UTC day of the close, or of the creation while
+    open) and value; those in the currency `summed` in one row (date and value None)."""
     d, lead = deal_states.c, leads.c
     # Each cohort lead's account unnested: joined to the deals by id (hashable), not an array
     # containment tested for every (deal, lead) pair.
     account = func.unnest(lead.deal_ids).column_valued("deal_id")
     followed = exists().where(
         *_in_cohort(tenant_id, since, until),
+        LEADS_WITH_AN_ACCOUNT,
         account == d.deal_id,
         lead.first_seen_at <= d.created_at,
     )
-    return select(deal_states).where(d.tenant_id == tenant_id, d.created_at >= since, followed)
+    in_summed = d.currency == summed if summed is not None else false()
+    day = cast(func.timezone("UTC", func.coalesce(d.closed_at, d.created_at)), Date)
+    deals = (
+        select(
+            d.currency,
+            case((in_summed, None), else_=day).label("on"),
+            case((in_summed, None), else_=d.value).label("each"),
+            d.value,
+            d.status,
+        )
+        .where(d.tenant_id == tenant_id, d.created_at >= since, followed)
+        .subquery()
+    )
+    c = deals.c
+    live, won = c.status != CANCELLED, c.status == WON
+    return select(
+        c.currency,
+        c.on,
+        c.each,
+        func.count().label("created"),
+        func.count().filter(won).label("won"),
+        func.count().filter(c.status == LOST).label("lost"),
+        func.count().filter(live).label("live"),
+        func.sum(c.value).filter(live).label("live_value"),
+        func.sum(c.value).filter(won).label("won_value"),
+    ).group_by(c.currency, c.on, c.each)
+
+
+def _values(
+    rows: Sequence[Row[Any]],
+    summed: str | None,
+    *,
+    deals: Callable[[Row[Any]], int],
+    total: Callable[[Row[Any]], Decimal | None],
+) -> DealValues:
+    """cohort_deals_query's rows as the values of some of their deals (`deals` of a row, their
+    summed value `total`): the summed currency's (one row) in minor units, the others' groups."""
+    summed_minor, groups = 0, []
+    for row in rows:
+        if row.currency == summed:
+            summed_minor += to_minor_units(total(row) or Decimal(0), row.currency)
+        elif deals(row):
+            groups.append(ValuedDeals(row.currency, row.on, row.each, deals(row)))
+    return DealValues(summed_minor, tuple(groups))
 
 
 def funnel_meetings_query(tenant_id: str, since: datetime) -> CompoundSelect:

@@ -13,14 +13,17 @@ email's company domain is the deal company's domain, or they are the deal's prim
 an attendee of one of its meetings.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
 from attribution.domain.account import Accounts
+from attribution.domain.currency import MissingRates, RateTable, convert_minor, rate_date
+from attribution.domain.money import to_minor_units
 from attribution.domain.reports import FunnelCounts
 from dealflow_libs.domains import person_key
 
@@ -119,6 +122,82 @@ class LeadCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class MeetingCounts:
+    booked: int
+    showed: int  # of those held (period: in the window; cohort: the same meetings as booked)
+    no_show: int
+
+
+@dataclass(frozen=True, slots=True)
+class DealCounts:
+    created: int
+    won: int  # of those closed (period: in the window; cohort: the same deals as created)
+    lost: int
+
+
+def funnel_counts(leads: LeadCounts, meetings: MeetingCounts, deals: DealCounts) -> FunnelCounts:
+    return FunnelCounts(
+        total_leads=leads.total,
+        leads_with_meeting=leads.with_meeting,
+        leads_won=leads.won,
+        meetings_booked=meetings.booked,
+        meetings_showed=meetings.showed,
+        meetings_no_show=meetings.no_show,
+        deals_created=deals.created,
+        deals_won=deals.won,
+        deals_lost=deals.lost,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ValuedDeals:
+    """`deals` deals each worth `value` (None: no value) in `currency`, converted at the rate
+    of `on` (their close, or creation while open): one conversion serves them all, since each
+    deal is rounded alone and alike."""
+
+    currency: str
+    on: date
+    value: Decimal | None
+    deals: int
+
+
+@dataclass(frozen=True, slots=True)
+class DealValues:
+    """Deals' values for one report currency: `summed_minor` already in it (summed where no
+    rate nor rounding is involved), the others grouped by currency, rate date and value."""
+
+    summed_minor: int = 0
+    groups: tuple[ValuedDeals, ...] = ()
+
+
+def deal_values(deals: Iterable[DealFact]) -> DealValues:
+    """The deals grouped alike (currency, rate date, value), none summed."""
+    alike = Counter((d.currency, rate_date(d.rate_at), d.value) for d in deals)
+    return DealValues(groups=tuple(ValuedDeals(*key, n) for key, n in alike.items()))
+
+
+def converted_totals(values: Sequence[DealValues], currency: str, table: RateTable) -> list[int]:
+    """Each one's total in `currency`, every deal converted at its own date and rounded half to
+    even (`convert_minor`); MissingRates names every pair and date without a rate."""
+    totals, missing = [], []
+    for found in values:
+        total = found.summed_minor
+        for group in found.groups:
+            try:
+                factor = table.factor(group.currency, currency, group.on)
+            except MissingRates as error:
+                missing.extend(error.missing)
+                continue
+            units = to_minor_units(group.value, group.currency) if group.value is not None else 0
+            each = convert_minor(units, source=group.currency, target=currency, factor=factor)
+            total += each * group.deals
+        totals.append(total)
+    if missing:
+        raise MissingRates(missing)
+    return totals
+
+
+@dataclass(frozen=True, slots=True)
 class _Picked:
     leads: list[LeadSeen]
     leads_with_meeting: list[LeadSeen]
@@ -147,15 +226,6 @@ def select_funnel(
     return _selected(counted, picked.booked, picked.held, picked.created, picked.closed)
 
 
-def cohort_selection(
-    leads: LeadCounts, meetings: Sequence[MeetingFact], deals: Sequence[DealFact]
-) -> FunnelSelection:
-    """The cohort's funnel from what its read model gives: the counts of its leads, the meetings
-    one of them attends (every booking of theirs) and the deals they are followed to
-    (`followed`, each once): what `select_funnel` counts in cohort mode."""
-    return _selected(leads, meetings, meetings, deals, deals)
-
-
 def _selected(
     leads: LeadCounts,
     booked: Sequence[MeetingFact],
@@ -164,16 +234,18 @@ def _selected(
     closed: Sequence[DealFact],
 ) -> FunnelSelection:
     won = tuple(d for d in closed if d.status == WON)
-    counts = FunnelCounts(
-        total_leads=leads.total,
-        leads_with_meeting=leads.with_meeting,
-        leads_won=leads.won,
-        meetings_booked=len(booked),
-        meetings_showed=sum(1 for m in held if m.showed_up is True),
-        meetings_no_show=sum(1 for m in held if m.showed_up is False),
-        deals_created=len(created),
-        deals_won=len(won),
-        deals_lost=sum(1 for d in closed if d.status == LOST),
+    counts = funnel_counts(
+        leads,
+        MeetingCounts(
+            booked=len(booked),
+            showed=sum(1 for m in held if m.showed_up is True),
+            no_show=sum(1 for m in held if m.showed_up is False),
+        ),
+        DealCounts(
+            created=len(created),
+            won=len(won),
+            lost=sum(1 for d in closed if d.status == LOST),
+        ),
     )
     pipeline = tuple(d for d in created if d.status != CANCELLED)
     return FunnelSelection(counts, pipeline, won)
