@@ -13,7 +13,7 @@ TEMPLATES = sorted(
 
 
 def test_the_templates_are_found() -> None:
-    assert "base.html" in TEMPLATES and "reports.html" in TEMPLATES
+    assert {"base.html", "reports.html"} <= set(TEMPLATES)
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
