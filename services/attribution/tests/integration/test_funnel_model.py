@@ -328,10 +328,9 @@ INDEXES = {
 
 
 async def test_cohort_reads_use_the_first_seen_index(sessions, uow_factory) -> None:
-    """At a few thousand leads: the cohort's lead counts are an index-only scan of
-    ix_leads_first_seen, its meetings and deals of the partial indexes of the leads in a meeting
-    and with an account (migration 0015); no cohort read scans every lead (custom and generic
-    plans)."""
+    """At a few thousand leads: the cohort's lead counts are a range of ix_leads_first_seen,
+    its meetings and deals ranges of the partial indexes of the leads in a meeting and with an
+    account (migration 0015); no cohort read scans every lead (custom and generic plans)."""
     tenant = await seed_tenant(sessions, tenants, prefix="fp")
     now = datetime.now(UTC)
     fill = (  # the test's own tenant id
@@ -357,4 +356,7 @@ async def test_cohort_reads_use_the_first_seen_index(sessions, uow_factory) -> N
                     plan = await prepared_plan(session, query, mode)
                 assert "Seq Scan on leads" not in plan, (name, mode, plan)
                 index = INDEXES[name.partition(",")[0]]
-                assert f"Index Only Scan using {index} on leads" in plan, (name, mode, plan)
+                # Index-only when VACUUM could mark the pages all-visible; an index or bitmap
+                # scan of the same index when another session's open transaction kept it from
+                # doing so (as in a full test run): the range read is what matters.
+                assert index in plan, (name, mode, plan)
