@@ -264,20 +264,23 @@ async def test_reports_are_readable_on_a_phone(reported: System, browser: Browse
 async def test_a_deal_won_in_another_currency_asks_for_its_rate_then_counts(
     system: System, stack: Stack, browser: Browser
 ) -> None:
-    """A team on EUR wins a deal in USD: the reports name the missing rate instead of failing,
-    its link opens the rate form filled in, and once the rate is saved the deal is counted at it.
-    (A tenant of its own: the shared tenant's reports must keep converting.)"""
+    """A team wins a deal in another currency than its own: the reports name the missing rate
+    instead of failing, its link opens the rate form filled in, and once the rate is saved the
+    deal is counted at it. (A tenant of its own: the shared tenant's reports keep converting.)"""
     tenant = await new_tenant(system, stack, "fx")
+    home = (await tenant.get("attribution", "/v1/reports/funnel", days=30))["currency"]
+    foreign = "EUR" if home != "EUR" else "USD"
+    pair = f"{foreign} to {home}"
     domain = company()
     booking = calcom("BOOKING_CREATED", uid=uuid.uuid4().hex, email=f"al@{domain}", start=soon(1))
     assert (await tenant.webhook("calcom", booking)).status_code == 202
     [deal] = await deals_of(tenant, domain)
-    in_usd = await tenant.http.patch(
+    in_foreign = await tenant.http.patch(
         f"{tenant.urls['deals']}/v1/deals/{deal['deal_id']}",
-        json={"currency": "USD"},
+        json={"currency": foreign},
         headers=tenant.auth,
     )
-    assert in_usd.status_code == 200, in_usd.text
+    assert in_foreign.status_code == 200, in_foreign.text
     won = await tenant.post("deals", f"/v1/deals/{deal['deal_id']}/won", {"value": "1000"})
     assert won.status_code == 200, won.text
     today = datetime.now(UTC).date().isoformat()
@@ -293,38 +296,38 @@ async def test_a_deal_won_in_another_currency_asks_for_its_rate_then_counts(
             await page.goto("/reports?days=30")
             return await page.get_by_test_id("missing-rates").count() == 1
 
-        await eventually(asks_for_the_rate, within=60, what="the funnel asking for USD to EUR")
+        await eventually(asks_for_the_rate, within=60, what=f"the funnel asking for {pair}")
         missing = page.get_by_test_id("missing-rates")
-        await expect(missing).to_contain_text(f"USD to EUR on {today}")
+        await expect(missing).to_contain_text(f"{pair} on {today}")
         # The rest of the page stands: the show rate comes from meetings.
-        await expect(page.locator('[data-figure="total_meetings"]')).to_have_text("1")
+        await expect(page.get_by_test_id("show-rate")).to_be_visible()
         await screenshot(page, "reports missing exchange rate")
         await page.goto("/reports/channels?days=30")
-        await expect(page.get_by_test_id("missing-rates")).to_contain_text(f"USD to EUR on {today}")
+        await expect(page.get_by_test_id("missing-rates")).to_contain_text(f"{pair} on {today}")
 
         await page.get_by_role("link", name="add this rate").first.click()
-        await expect(page.get_by_label("From currency (e.g. USD)")).to_have_value("USD")
-        await expect(page.get_by_label("To currency")).to_have_value("EUR")
+        await expect(page.get_by_label("From currency (e.g. USD)")).to_have_value(foreign)
+        await expect(page.get_by_label("To currency")).to_have_value(home)
         await expect(page.get_by_label("In effect from (date)")).to_have_value(today)
         await page.get_by_label("1 from-currency is, in the to-currency").fill("0.9")
         await screenshot(page, "settings exchange rates")
         await page.get_by_role("button", name="Save rate").click()
         await expect(page.get_by_test_id("saved")).to_be_visible()
-        await expect(page.get_by_test_id("rates")).to_contain_text("0.9 EUR")
+        await expect(page.get_by_test_id("rates")).to_contain_text(f"0.9 {home}")
         rates = await tenant.get("attribution", "/v1/settings/currency-rates")
         assert rates["rates"] == [
-            {"base": "USD", "quote": "EUR", "rate": "0.9", "effective_from": today}
+            {"base": foreign, "quote": home, "rate": "0.9", "effective_from": today}
         ]
 
         await page.goto("/reports?days=30")
         await expect(page.get_by_test_id("missing-rates")).to_have_count(0)
-        await expect(page.locator('[data-figure="total_won_value"]')).to_have_text("900.00 EUR")
+        await expect(page.locator('[data-figure="total_won_value"]')).to_have_text(f"900.00 {home}")
         await page.goto("/reports/channels?days=30")
         await expect(page.get_by_test_id("channels")).to_be_visible()
 
         # A rate the service refuses is said in its words, and nothing is saved.
         await page.goto("/settings/currency")
-        await page.get_by_label("From currency (e.g. USD)").fill("USD")
+        await page.get_by_label("From currency (e.g. USD)").fill(foreign)
         await page.get_by_label("1 from-currency is, in the to-currency").fill("-1")
         await page.get_by_label("In effect from (date)").fill(today)
         await page.get_by_role("button", name="Save rate").click()
