@@ -21,6 +21,7 @@ from dealflow_libs import tracing
 from dealflow_libs.errors import is_transient
 from dealflow_schemas.meetings import MeetingSnapshot
 from dealflow_schemas.notifications import NOTIFICATIONS_TOPIC
+from notifications.domain.delivery import delivery_after
 from notifications.domain.model import Attempt, Send, SendStatus
 from notifications.domain.retry import Action, RetryPolicy
 from notifications.domain.staleness import stale_reason
@@ -275,12 +276,27 @@ class Dispatcher:
 
     async def _write(self, batch: list["_Outcome"]) -> None:
         async with self.uow() as uow:
+            await self._catch_up_deliveries(uow, [o.send for o in batch])
             await uow.notifications.save_states([o.send for o in batch])
             await uow.notifications.add_attempts([o.attempt for o in batch if o.attempt])
             for outcome in batch:
                 if outcome.event is not None:
                     self._publish(uow, outcome.send, outcome.event)
             await uow.commit()
+
+    @staticmethod
+    async def _catch_up_deliveries(uow: NotificationsUnitOfWork, sends: list[Send]) -> None:
+        """Delivery events the provider's webhook brought before these sends were written (a
+        fast webhook, or a crash between the answer and the commit) apply now."""
+        emails = {
+            (s.tenant_id, s.provider_message_id): s
+            for s in sends
+            if s.status is SendStatus.SENT and s.provider_message_id
+        }
+        recorded = await uow.notifications.delivery_types_of(list(emails))
+        for key, types in recorded.items():
+            send = emails[key]
+            send.delivery = delivery_after(send.delivery, types)
 
     def _publish(self, uow: NotificationsUnitOfWork, send: Send, event: object) -> None:
         trail = {send.source_event_id: tracing.TraceContext(send.correlation_id, send.traceparent)}

@@ -96,3 +96,31 @@ async def test_an_outcome_the_database_refuses_leaves_the_others_written(uow_fac
     assert rows[poisoned.id].attempts == 0
     others = [rows[s.id] for s in sends if s is not poisoned]
     assert {(r.status, r.attempts) for r in others} == {("sent", 1)}
+
+
+async def test_delivery_events_that_beat_the_commit_apply_when_the_send_is_written(
+    uow_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    """Resend's webhook can arrive before the send's outcome is written (a fast webhook, or a
+    crash between the provider's answer and the commit): it was recorded then, and applies now."""
+    sends = await sending(uow_factory, 2)
+    early, plain = sends
+    async with uow_factory() as uow:
+        for n, kind in enumerate(("email.delivered", "email.sent", "malformed: no data")):
+            await uow.notifications.claim_webhook(
+                f"msg_{uuid.uuid4().hex}",
+                early.tenant_id,
+                kind,
+                f"msg-{early.id}",
+                {"n": n},
+                datetime.now(UTC),
+            )
+        await uow.commit()
+    recorder = dispatcher(uow_factory)
+
+    await asyncio.gather(*(recorder.record(s, delivered(s), None) for s in sends))
+
+    async with uow_factory() as uow:
+        found = {s.id: await uow.notifications.send(s.tenant_id, s.id) for s in sends}
+    assert found[early.id].delivery == "delivered"  # not taken back by the later `email.sent`
+    assert found[plain.id].delivery is None

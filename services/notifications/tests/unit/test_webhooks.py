@@ -9,6 +9,7 @@ import pytest
 from notifications.domain.delivery import (
     DeliveryType,
     MalformedDeliveryEvent,
+    delivery_after,
     parse_delivery_event,
 )
 from notifications.domain.svix import InvalidSignature, checked_secret, sign, verify
@@ -175,3 +176,10 @@ class TestDeliveryEvents:
     def test_a_broken_body_is_malformed(self, payload: object) -> None:
         with pytest.raises(MalformedDeliveryEvent):
             parse_delivery_event(payload)
+
+
+def test_events_recorded_before_the_send_apply_in_any_order_and_only_forward() -> None:
+    assert delivery_after(None, ["email.delivered", "email.sent"]) == "delivered"
+    assert delivery_after(None, ["email.sent", "email.bounced", "email.opened"]) == "bounced"
+    assert delivery_after("opened", ["email.delivered"]) == "opened"
+    assert delivery_after(None, ["malformed: no data"]) is None

@@ -337,6 +337,28 @@ class NotificationRepository:
             .on_conflict_do_nothing()
         )
 
+    async def delivery_types_of(
+        self, emails: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[str]]:
+        """(tenant, provider email id) -> the delivery event types recorded for it, oldest
+        first: for sends whose provider answered before their outcome was written."""
+        if not emails:
+            return {}
+        tenants = sorted({tenant for tenant, _ in emails})
+        ids = sorted({email_id for _, email_id in emails})
+        rows = await self.session.execute(
+            select(webhook_events.c.tenant_id, webhook_events.c.email_id, webhook_events.c.type)
+            .where(any_of(webhook_events.c.tenant_id, tenants))
+            .where(any_of(webhook_events.c.email_id, ids))
+            .order_by(webhook_events.c.received_at)
+        )
+        found: dict[tuple[str, str], list[str]] = {}
+        wanted = set(emails)
+        for tenant, email_id, kind in rows:
+            if (tenant, email_id) in wanted:
+                found.setdefault((tenant, email_id), []).append(kind)
+        return found
+
     async def claim_webhook(
         self, svix_id: str, tenant_id: str, kind: str, email_id: str | None, body: Any, at: datetime
     ) -> bool:

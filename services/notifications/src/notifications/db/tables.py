@@ -126,6 +126,8 @@ webhook_events = Table(
     Column("email_id", Text),
     Column("body", JSONB, nullable=False),
     timestamp("received_at", nullable=False),
+    # An event that arrived before its send was written is found when the send is.
+    Index("ix_webhook_events_email", "tenant_id", "email_id"),
 )
 
 tenants = tenants_table(metadata)

@@ -119,3 +119,14 @@ def advances(current: str | None, kind: DeliveryType) -> bool:
     if current is None:
         return True
     return _PROGRESS.get(delivery_name(kind), 0) > _PROGRESS.get(current, 0)
+
+
+def delivery_after(current: str | None, recorded_types: list[str]) -> str | None:
+    """A send's delivery once the events recorded for its email before the send itself was
+    written are applied (the provider's webhook can beat our commit); other texts are skipped."""
+    known = {kind.value: kind for kind in DeliveryType}
+    for text in recorded_types:
+        kind = known.get(text)
+        if kind is not None and advances(current, kind):
+            current = delivery_name(kind)
+    return current
