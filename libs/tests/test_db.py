@@ -6,20 +6,13 @@ from uuid import UUID
 
 import asyncpg
 import pytest
-from sqlalchemy import Column, Table, Text, Uuid, func, select, text
+from sqlalchemy import Column, Table, Text, Uuid, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import registry
 
-from dealflow_libs.db import (
-    MAX_BIND_PARAMETERS,
-    ModelJSON,
-    any_of,
-    insert_new,
-    new_metadata,
-    session_factory,
-)
+from dealflow_libs.db import ModelJSON, any_of, insert_new, new_metadata, session_factory
 from dealflow_libs.errors import is_transient
 from dealflow_libs.http import unexpected_error_response
 from dealflow_libs.ids import new_id
@@ -101,45 +94,6 @@ async def test_contract_models_in_json_columns_come_back_as_models(sessions) -> 
     assert (loaded["p"].author, loaded["p"].readers) == (jane, [jane, joe])
     assert (loaded["n"].author, loaded["n"].readers) == (None, [])
     assert raw == [jane, joe]  # the column type converts in both directions
-
-
-async def test_a_batch_is_one_statement_per_chunk_of_the_parameter_limit(sessions) -> None:
-    """Statement-level triggers (the services' rollups) fire once per INSERT statement, so a
-    batch must not become a statement per row; past the bind-parameter limit it is chunked."""
-    async with sessions() as session, session.begin():
-        await session.execute(text("CREATE TABLE note_statements (rows int NOT NULL)"))
-        await session.execute(
-            text(
-                "CREATE FUNCTION count_note_statement() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                "BEGIN INSERT INTO note_statements SELECT count(*) FROM added; RETURN NULL; END $$"
-            )
-        )
-        await session.execute(
-            text(
-                "CREATE TRIGGER note_statement AFTER INSERT ON notes "
-                "REFERENCING NEW TABLE AS added FOR EACH STATEMENT "
-                "EXECUTE FUNCTION count_note_statement()"
-            )
-        )
-    per_statement = MAX_BIND_PARAMETERS // len(NOTES.columns)
-    notes = [Note(new_id(), f"n{i}") for i in range(per_statement + 10)]
-    try:
-        async with sessions() as session, session.begin():
-            await insert_new(session, notes[:3])
-            await insert_new(session, notes[3:])
-
-        async with sessions() as session:
-            statements = list(await session.scalars(text("SELECT rows FROM note_statements")))
-            count = await session.scalar(
-                select(func.count()).where(any_of(NOTES.c.id, [n.id for n in notes]))
-            )
-    finally:
-        async with sessions() as session, session.begin():
-            await session.execute(text("DROP TRIGGER note_statement ON notes"))
-            await session.execute(text("DROP TABLE note_statements"))
-            await session.execute(text("DROP FUNCTION count_note_statement()"))
-    assert sorted(statements) == sorted([3, per_statement, 7])
-    assert count == len(notes)
 
 
 class TestBindParameterLimit:

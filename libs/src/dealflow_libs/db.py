@@ -137,10 +137,6 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
-#: PostgreSQL's limit on a statement's bind parameters ($1..$32767).
-MAX_BIND_PARAMETERS = 32_767
-
-
 async def insert_new(session: AsyncSession, objects: Sequence[object]) -> None:
     """Inserts new mapped objects, one executemany per class in order of appearance, and attaches
     them to the session as if loaded: later changes to them are flushed as UPDATEs.
@@ -156,13 +152,10 @@ async def insert_new(session: AsyncSession, objects: Sequence[object]) -> None:
     for cls, group in by_class.items():
         mapper: Mapper[Any] = inspect(cls)
         columns = [(prop.key, prop.columns[0].key) for prop in mapper.column_attrs]
-        rows = [{column: getattr(obj, attr) for attr, column in columns} for obj in group]
-        # One multi-row INSERT per chunk, not asyncpg's executemany (a statement per row): a
-        # table's statement-level triggers then fire once per chunk, as they are meant to.
-        per_statement = max(1, MAX_BIND_PARAMETERS // len(columns))
-        table = cast(Table, mapper.local_table)
-        for start in range(0, len(rows), per_statement):
-            await session.execute(insert(table).values(rows[start : start + per_statement]))
+        await session.execute(
+            insert(cast(Table, mapper.local_table)),
+            [{column: getattr(obj, attr) for attr, column in columns} for obj in group],
+        )
         for obj in group:
             make_transient_to_detached(obj)
         session.add_all(group)
