@@ -141,11 +141,13 @@ class NotificationRepository:
             return []
         statement = (
             insert(sends)
-            .values([_values(s) for s in new])
             .on_conflict_do_nothing(constraint="uq_sends_tenant_key")
             .returning(sends.c.id)
         )
-        inserted = set((await self.session.execute(statement)).scalars())
+        # Parameters as a list: SQLAlchemy's "insertmanyvalues" batches them into multi-row
+        # statements from one compiled form (`.values(rows)` compiled every row each time).
+        answered = await self.session.execute(statement, [_values(s) for s in new])
+        inserted = set(answered.scalars())
         if inserted:
             await self.session.execute(_recipients_of(inserted))
         return [s for s in new if s.id in inserted]
@@ -243,7 +245,7 @@ class NotificationRepository:
     async def add_attempts(self, attempts: Sequence[Attempt]) -> None:
         if attempts:
             await self.session.execute(
-                insert(send_attempts).values([dataclasses.asdict(a) for a in attempts])
+                insert(send_attempts), [dataclasses.asdict(a) for a in attempts]
             )
 
     async def attempts_of(self, send_id: uuid.UUID) -> list[RowMapping]:
