@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.testing.browser import screenshot
 
-from .conftest import System, connect_hubspot, sign_in
+from .conftest import System, connect_hubspot, new_tenant, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -223,6 +224,59 @@ async def test_a_sender_route_notifications_refuses_is_shown_in_its_words(
         "mail.console-example.com"
     )
     assert await system.get("notifications", "/v1/settings/senders") == before
+
+
+async def test_sender_routes_are_saved_edited_and_removed(
+    system: System, stack: Stack, browser: Browser
+) -> None:
+    """On a tenant of its own (the shared one must keep no sender table): routes by organizer
+    domain and the default are saved as typed, read back through notifications, and a route
+    is removed by emptying its row."""
+    tenant = await new_tenant(system, stack, "senders")
+    context = await browser.new_context(
+        base_url=tenant.urls["console"], viewport={"width": 1280, "height": 900}
+    )
+    page = await context.new_page()
+    await sign_in(page, tenant.api_key)
+    try:
+        await page.goto("/settings/emails")
+        for row, (domain, address, name) in enumerate(
+            (
+                ("revenueengineer.com", "benjamin.crane@revenueengineer.com", "Benjamin Crane"),
+                ("substrate.build", "team@substrate.build", ""),
+            ),
+            start=1,
+        ):
+            await page.get_by_label(f"Route {row} domain").fill(domain)
+            await page.get_by_label(f"Route {row} from address").fill(address)
+            await page.get_by_label(f"Route {row} from name").fill(name)
+        await page.get_by_label("Default from address").fill("team@outboundsolutions.com")
+        await page.get_by_role("button", name="Save sender routing").click()
+        await saved(page)
+
+        stored = await tenant.get("notifications", "/v1/settings/senders")
+        routes = {r["domain"]: (r["from_address"], r["from_name"]) for r in stored["routes"]}
+        assert routes == {
+            "revenueengineer.com": ("benjamin.crane@revenueengineer.com", "Benjamin Crane"),
+            "substrate.build": ("team@substrate.build", None),
+        }
+        assert stored["default"]["from_address"] == "team@outboundsolutions.com"
+        # The page shows what notifications holds, with blank rows for more.
+        await expect(page.get_by_label("Route 1 domain")).not_to_have_value("")
+        await screenshot(page, "settings emails saved routes")
+
+        # Emptying a row removes its route (from the page without the notice, so the notice
+        # seen next is this save's).
+        await page.goto("/settings/emails")
+        position = [r["domain"] for r in stored["routes"]].index("substrate.build") + 1
+        for field in ("domain", "from address", "from name"):
+            await page.get_by_label(f"Route {position} {field}").fill("")
+        await page.get_by_role("button", name="Save sender routing").click()
+        await saved(page)
+        left = await tenant.get("notifications", "/v1/settings/senders")
+        assert [r["domain"] for r in left["routes"]] == ["revenueengineer.com"]
+    finally:
+        await context.close()
 
 
 async def test_reminder_offsets_are_saved_and_a_bad_one_is_refused(
