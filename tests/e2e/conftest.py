@@ -7,6 +7,7 @@ emulators are looked at through their control endpoints (`/_emulator/state`).
 """
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import subprocess
@@ -316,18 +317,30 @@ async def sign_in(page: Page, api_key: str) -> None:
     await page.wait_for_url("**/board")
 
 
-@pytest.fixture
-async def console(system: System, browser: Browser) -> AsyncIterator[Page]:
-    """A page of the console at 1280 px, signed in as the e2e tenant's team."""
-    context = await browser.new_context(
-        base_url=system.urls["console"], viewport={"width": 1280, "height": 900}
-    )
-    page = await context.new_page()
-    await sign_in(page, system.api_key)
+#: The desktop and phone widths every page is checked at.
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@contextlib.asynccontextmanager
+async def signed_in(
+    browser: Browser, system: System, viewport: dict[str, int] = DESKTOP
+) -> AsyncIterator[Page]:
+    """A console page in a browser context of its own, signed in as `system`'s tenant."""
+    context = await browser.new_context(base_url=system.urls["console"], viewport=viewport)
     try:
+        page = await context.new_page()
+        await sign_in(page, system.api_key)
         yield page
     finally:
         await context.close()
+
+
+@pytest.fixture
+async def console(system: System, browser: Browser) -> AsyncIterator[Page]:
+    """A page of the console at 1280 px, signed in as the e2e tenant's team."""
+    async with signed_in(browser, system) as page:
+        yield page
 
 
 async def send_touches(system: System, domain: str, email: str) -> None:

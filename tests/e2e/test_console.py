@@ -13,7 +13,7 @@ from dealflow_libs.testing.browser import screenshot
 from dealflow_libs.testing.waiting import eventually
 from ingest.samples.builders import calcom
 
-from .conftest import System
+from .conftest import PHONE, System
 
 pytestmark = pytest.mark.e2e
 
@@ -137,7 +137,7 @@ async def test_sign_out_ends_the_session(system: System, console: Page) -> None:
 
 async def test_the_board_is_readable_on_a_phone(system: System, console: Page) -> None:
     await book(system)
-    await console.set_viewport_size({"width": 390, "height": 844})
+    await console.set_viewport_size(PHONE)
     await console.goto("/board")
     width = await console.evaluate("document.documentElement.scrollWidth")
     await screenshot(console, "board at 390px")

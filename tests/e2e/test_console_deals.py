@@ -15,7 +15,7 @@ from dealflow_libs.testing.browser import screenshot
 from dealflow_libs.testing.waiting import eventually
 from ingest.samples.builders import calcom
 
-from .conftest import System, send_touches
+from .conftest import PHONE, System, send_touches
 from .test_console import book
 
 pytestmark = pytest.mark.e2e
@@ -103,7 +103,7 @@ async def test_the_list_and_the_deal_page_are_readable_on_a_phone(
     system: System, console: Page
 ) -> None:
     domain, deal_id = await book(system)
-    await console.set_viewport_size({"width": 390, "height": 844})
+    await console.set_viewport_size(PHONE)
 
     await console.goto("/deals")
     await expect(console.locator(f'tr[data-deal-id="{deal_id}"]')).to_be_visible()

@@ -17,7 +17,7 @@ from dealflow_libs.testing.browser import screenshot
 from dealflow_libs.testing.waiting import eventually
 from ingest.samples.builders import calcom
 
-from .conftest import System
+from .conftest import PHONE, System
 
 pytestmark = pytest.mark.e2e
 
@@ -122,7 +122,7 @@ async def test_the_list_filters_and_reads_on_a_phone(system: System, console: Pa
     await console.get_by_role("button", name="Filter").click()
     await expect(console.get_by_text("No meetings.")).to_be_visible()
 
-    await console.set_viewport_size({"width": 390, "height": 844})
+    await console.set_viewport_size(PHONE)
     await console.goto("/meetings")
     await screenshot(console, "meetings list at 390px")
     assert await console.evaluate("document.documentElement.scrollWidth") <= 390

@@ -16,7 +16,7 @@ from dealflow_libs.testing.browser import screenshot
 from dealflow_libs.testing.waiting import eventually
 from ingest.samples.builders import calcom
 
-from .conftest import System, new_tenant, send_touches, sign_in
+from .conftest import PHONE, System, new_tenant, send_touches, signed_in
 from .test_journey import company, deals_of, meeting_of, soon
 
 pytestmark = pytest.mark.e2e
@@ -240,12 +240,7 @@ async def test_lost_deals_by_reason(reported: System, console: Page) -> None:
 
 
 async def test_reports_are_readable_on_a_phone(reported: System, browser: Browser) -> None:
-    context = await browser.new_context(
-        base_url=reported.urls["console"], viewport={"width": 390, "height": 844}
-    )
-    page = await context.new_page()
-    await sign_in(page, reported.api_key)
-    try:
+    async with signed_in(browser, reported, PHONE) as page:
         for path, name in (
             ("/reports?days=30", "show rate and funnel"),
             ("/reports/channels?days=30&model=linear", "channels"),
@@ -257,8 +252,6 @@ async def test_reports_are_readable_on_a_phone(reported: System, browser: Browse
             page_width = await page.evaluate("document.documentElement.scrollWidth")
             assert page_width <= 390, (path, page_width)
             await screenshot(page, f"reports {name} 390px")
-    finally:
-        await context.close()
 
 
 async def test_a_deal_won_in_another_currency_asks_for_its_rate_then_counts(
@@ -285,12 +278,7 @@ async def test_a_deal_won_in_another_currency_asks_for_its_rate_then_counts(
     assert won.status_code == 200, won.text
     today = datetime.now(UTC).date().isoformat()
 
-    context = await browser.new_context(
-        base_url=tenant.urls["console"], viewport={"width": 1280, "height": 900}
-    )
-    page = await context.new_page()
-    await sign_in(page, tenant.api_key)
-    try:
+    async with signed_in(browser, tenant) as page:
 
         async def asks_for_the_rate() -> bool:
             await page.goto("/reports?days=30")
@@ -333,5 +321,3 @@ async def test_a_deal_won_in_another_currency_asks_for_its_rate_then_counts(
         await page.get_by_role("button", name="Save rate").click()
         await expect(page.get_by_text("must be a positive number")).to_be_visible()
         assert len((await tenant.get("attribution", "/v1/settings/currency-rates"))["rates"]) == 1
-    finally:
-        await context.close()

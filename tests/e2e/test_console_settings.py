@@ -12,7 +12,7 @@ from playwright.async_api import Browser, Page, expect
 from dealflow_libs.devstack.stack import Stack
 from dealflow_libs.testing.browser import screenshot
 
-from .conftest import System, connect_hubspot, new_tenant, sign_in
+from .conftest import PHONE, System, connect_hubspot, new_tenant, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -233,12 +233,7 @@ async def test_sender_routes_are_saved_edited_and_removed(
     domain and the default are saved as typed, read back through notifications, and a route
     is removed by emptying its row."""
     tenant = await new_tenant(system, stack, "senders")
-    context = await browser.new_context(
-        base_url=tenant.urls["console"], viewport={"width": 1280, "height": 900}
-    )
-    page = await context.new_page()
-    await sign_in(page, tenant.api_key)
-    try:
+    async with signed_in(browser, tenant) as page:
         await page.goto("/settings/emails")
         for row, (domain, address, name) in enumerate(
             (
@@ -275,8 +270,6 @@ async def test_sender_routes_are_saved_edited_and_removed(
         await saved(page)
         left = await tenant.get("notifications", "/v1/settings/senders")
         assert [r["domain"] for r in left["routes"]] == ["revenueengineer.com"]
-    finally:
-        await context.close()
 
 
 async def test_reminder_offsets_are_saved_and_a_bad_one_is_refused(
@@ -328,12 +321,7 @@ async def test_policy_and_stage_probabilities_are_saved_and_a_bad_one_is_refused
 
 
 async def test_settings_are_usable_on_a_phone(restored: System, browser: Browser) -> None:
-    context = await browser.new_context(
-        base_url=restored.urls["console"], viewport={"width": 390, "height": 844}
-    )
-    page = await context.new_page()
-    await sign_in(page, restored.api_key)
-    try:
+    async with signed_in(browser, restored, PHONE) as page:
         for tab in ("crm", "emails", "meetings", "deals"):
             await page.goto(f"/settings/{tab}")
             await expect(page.get_by_role("heading", name="Settings")).to_be_visible()
@@ -341,5 +329,3 @@ async def test_settings_are_usable_on_a_phone(restored: System, browser: Browser
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, (tab, width)
             await screenshot(page, f"settings {tab} 390px")
-    finally:
-        await context.close()

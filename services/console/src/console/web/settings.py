@@ -36,6 +36,18 @@ TEMPLATE_PARTS = ("subject", "html", "text")
 PolicyField = Annotated[str, Form(max_length=40)]
 
 
+def settings_page(request: Request, tab: str, **values: Any) -> Response:
+    """A settings tab (template `settings_<tab>.html`) with the tabs and the saved notice."""
+    return page(
+        request,
+        f"settings_{tab}.html",
+        tabs=SETTINGS_TABS,
+        tab=tab,
+        saved=request.query_params.get("saved"),
+        **values,
+    )
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
@@ -82,17 +94,14 @@ async def _emails_page(request: Request, member: SignIn, kind: str, **extra: Any
         api.get(member, "notifications", "/v1/settings/senders"),
         api.get(member, "notifications", f"/v1/templates/{kind}"),
     )
-    return page(
+    return settings_page(
         request,
-        "settings_emails.html",
-        tabs=SETTINGS_TABS,
-        tab="emails",
+        "emails",
         senders=senders,
         new_rows=NEW_ROUTE_ROWS,
         kinds=KINDS,
         kind=kind,
         template=extra.pop("template", None) or template or {},
-        saved=request.query_params.get("saved"),
         **extra,
     )
 
@@ -161,13 +170,10 @@ async def preview_template(request: Request, member: CheckedMember, kind: str) -
 async def meetings(request: Request, member: Member) -> Response:
     found = await context(request).api.get(member, "meetings", "/v1/settings")
     offsets = found["reminder_offsets_minutes"]
-    return page(
+    return settings_page(
         request,
-        "settings_meetings.html",
-        tabs=SETTINGS_TABS,
-        tab="meetings",
+        "meetings",
         offsets=offsets + [None] * (REMINDER_SLOTS - len(offsets)),
-        saved=request.query_params.get("saved"),
     )
 
 
@@ -189,14 +195,11 @@ async def save_meetings(request: Request, member: CheckedMember) -> Response:
 @router.get("/deals", response_class=HTMLResponse, summary="Deal policy and probabilities")
 async def deals(request: Request, member: Member) -> Response:
     found = await context(request).api.get(member, "deals", "/v1/settings")
-    return page(
+    return settings_page(
         request,
-        "settings_deals.html",
-        tabs=SETTINGS_TABS,
-        tab="deals",
+        "deals",
         found=found,
         stages=[s.value for s in DealStage],
-        saved=request.query_params.get("saved"),
     )
 
 

@@ -14,7 +14,7 @@ from console.signin import SignIn
 from console.web.context import context
 from console.web.guard import CheckedMember, Member
 from console.web.rendering import page
-from console.web.settings import SETTINGS_TABS, back_to, is_htmx
+from console.web.settings import back_to, is_htmx, settings_page
 from dealflow_schemas.deals import DealStage
 
 router = APIRouter(prefix="/settings/crm", tags=["settings"])
@@ -52,18 +52,15 @@ async def _crm_page(request: Request, member: SignIn, **extra: Any) -> Response:
     crm = connections["crm"]
     connected = crm is not None and crm["status"] != "disconnected"
     live = await _live(member, request) if connected else {}
-    return page(
+    return settings_page(
         request,
-        "settings_crm.html",
-        tabs=SETTINGS_TABS,
-        tab="crm",
+        "crm",
         crm=crm,
         connected=connected,
         pushes=connections["pushes"],
         deal_stages=[s.value for s in DealStage],
         crm_connected=request.query_params.get("crm_connected"),
         crm_error=request.query_params.get("crm_error"),
-        saved=request.query_params.get("saved"),
         **live,
         **extra,
     )

@@ -9,8 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from console.web.context import context
 from console.web.guard import CheckedMember, Member
-from console.web.rendering import page
-from console.web.settings import SETTINGS_TABS, back_to
+from console.web.settings import back_to, settings_page
 
 router = APIRouter(prefix="/settings/currency", tags=["settings"])
 
@@ -29,11 +28,9 @@ async def currency(
     effective_from: str = "",
 ) -> Response:
     found = await context(request).api.get(member, "attribution", RATES)
-    return page(
+    return settings_page(
         request,
-        "settings_currency.html",
-        tabs=SETTINGS_TABS,
-        tab="currency",
+        "currency",
         rates=found["rates"],
         report_currency=member.currency,
         draft={
@@ -41,7 +38,6 @@ async def currency(
             "quote": (quote or member.currency).upper()[:3],
             "effective_from": effective_from[:10],
         },
-        saved=request.query_params.get("saved"),
     )
 
 
