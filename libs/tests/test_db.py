@@ -1,18 +1,28 @@
 """insert_new on real PostgreSQL: rows as add + flush would write them, objects stay tracked;
-any_of past asyncpg's bind-parameter limit, and what exceeding it is."""
+insert_rows: one statement in the order given; any_of past asyncpg's bind-parameter limit, and
+what exceeding it is."""
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
 import pytest
-from sqlalchemy import Column, Table, Text, Uuid, select
+from sqlalchemy import ARRAY, BigInteger, Column, Identity, Table, Text, Uuid, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import registry
 
-from dealflow_libs.db import ModelJSON, any_of, insert_new, new_metadata, session_factory
+from dealflow_libs.db import (
+    ModelJSON,
+    any_of,
+    insert_new,
+    insert_rows,
+    new_metadata,
+    session_factory,
+    timestamp,
+)
 from dealflow_libs.errors import is_transient
 from dealflow_libs.http import unexpected_error_response
 from dealflow_libs.ids import new_id
@@ -27,6 +37,18 @@ NOTES = Table(
     Column("tags", JSONB, nullable=False),
     Column("author", ModelJSON(Person)),
     Column("readers", ModelJSON(Person, many=True), nullable=False, server_default="[]"),
+)
+
+ENTRIES = Table(
+    "entries",
+    METADATA,
+    Column("id", Uuid, primary_key=True),
+    Column("seq", BigInteger, Identity(), nullable=False),
+    Column("window", Text(collation="C"), nullable=False),  # a reserved word, a collation
+    Column("body", JSONB, nullable=False),
+    Column("size", BigInteger),
+    timestamp("at"),
+    Column("labels", ARRAY(Text)),
 )
 
 
@@ -124,3 +146,47 @@ class TestBindParameterLimit:
         assert is_transient(closed)
         assert is_transient(InterfaceError("SELECT 1", None, closed))
         assert not is_transient(asyncpg.InterfaceError("another operation is in progress"))
+
+
+async def test_insert_rows_writes_one_statement_in_the_order_given(sessions) -> None:
+    at = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    rows = [
+        {"id": new_id(), "window": "b", "body": {"n": [1, "x"]}, "size": 2**40, "at": at},
+        {"id": new_id(), "window": "a", "body": [], "size": None, "at": None},
+        {"id": new_id(), "window": "c", "body": {"quote": 'it\'s "so"'}, "size": 0, "at": at},
+    ]
+    async with sessions() as session, session.begin():
+        await session.execute(text("CREATE TEMP TABLE fired (n int) ON COMMIT DROP"))
+        await session.execute(
+            text(
+                "CREATE FUNCTION pg_temp.count_statement() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN INSERT INTO fired VALUES (1); RETURN NULL; END $$"
+            )
+        )
+        await session.execute(
+            text(
+                "CREATE TRIGGER entries_fired AFTER INSERT ON entries "
+                "FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.count_statement()"
+            )
+        )
+        await insert_rows(session, ENTRIES, rows)
+        fired = (await session.execute(text("SELECT count(*) FROM fired"))).scalar_one()
+        await session.execute(text("DROP TRIGGER entries_fired ON entries"))
+        stored_rows = (
+            await session.execute(
+                select(ENTRIES.c.id, ENTRIES.c.window, ENTRIES.c.body, ENTRIES.c.size, ENTRIES.c.at)
+                .where(ENTRIES.c.id.in_([r["id"] for r in rows]))
+                .order_by(ENTRIES.c.seq)
+            )
+        ).all()
+    assert fired == 1
+    assert [tuple(r) for r in stored_rows] == [
+        (r["id"], r["window"], r["body"], r["size"], r["at"]) for r in rows
+    ]
+
+
+async def test_insert_rows_refuses_array_columns_and_ignores_no_rows(sessions) -> None:
+    async with sessions() as session, session.begin():
+        await insert_rows(session, ENTRIES, [])
+        with pytest.raises(TypeError, match=r"entries\.labels"):
+            await insert_rows(session, ENTRIES, [{"id": new_id(), "window": "a", "labels": []}])

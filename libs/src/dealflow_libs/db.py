@@ -1,20 +1,23 @@
 """Async SQLAlchemy engine, sessions and the declarative base every service's tables derive from."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum as PyEnum
+from functools import cache
 from typing import Any, cast
 
 import orjson
 from pydantic import BaseModel
 from sqlalchemy import (
     ARRAY,
+    JSON,
     Column,
     ColumnElement,
     DateTime,
     Dialect,
     Enum,
     MetaData,
+    String,
     Table,
     any_,
     insert,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     literal,
     text,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -30,6 +34,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapper, make_transient_to_detached
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator
 
 from dealflow_libs.settings import asyncpg_url
@@ -164,3 +169,50 @@ async def insert_new(session: AsyncSession, objects: Sequence[object]) -> None:
         for obj in group:
             make_transient_to_detached(obj)
         session.add_all(group)
+
+
+async def insert_rows(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Inserts rows (dicts with the same keys) in one statement, in the order given: one array
+    parameter per column, unnested. The statement is compiled once per table and key set, where
+    a multi-row VALUES compiles every row's parameters on each call, and an executemany runs
+    the table's statement-level triggers once per row."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    params = {
+        name: [_dump_json(row[name]) if name in json_columns else row[name] for row in rows]
+        for name in columns
+    }
+    await session.execute(_unnest_insert(table, columns), params)
+
+
+@cache
+def _unnest_insert(table: Table, columns: tuple[str, ...]) -> TextClause:
+    dialect = postgresql.dialect()
+    quote = dialect.identifier_preparer.quote
+    arrays, picks = [], []
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, ARRAY):
+            raise TypeError(f"{table.name}.{name}: array columns cannot be unnested row by row")
+        is_json = isinstance(column_type, JSON)
+        # JSON travels as text (serialized here); strings as text whatever their collation.
+        sql_type = (
+            "text"
+            if is_json or isinstance(column_type, String)
+            else column_type.compile(dialect=dialect)
+        )
+        arrays.append(f"CAST(:{name} AS {sql_type}[])")
+        picked = f"r.{quote(name)}"
+        picks.append(
+            f"CAST({picked} AS {column_type.compile(dialect=dialect)})" if is_json else picked
+        )
+    names = ", ".join(quote(name) for name in columns)
+    return text(
+        f"INSERT INTO {quote(table.name)} ({names}) SELECT {', '.join(picks)} "  # noqa: S608 - our names
+        f"FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS r({names}, row_number) "
+        "ORDER BY r.row_number"
+    )

@@ -15,7 +15,7 @@ from attribution.db.base import Repository
 from attribution.db.tables import attribution_runs, run_voids
 from attribution.domain.recorded import StoredRun
 from attribution.domain.run import AttributionRun
-from dealflow_libs.db import any_of
+from dealflow_libs.db import any_of, insert_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +33,6 @@ class NewRun:
     run: AttributionRun
     supersedes: uuid.UUID | None
     caused_by: str | None
-
-
-# About 15 parameters a run: 1,000 runs stay well under asyncpg's 32,767.
-_RUNS_PER_STATEMENT = 1_000
 
 
 class RunsRepository(Repository):
@@ -83,13 +79,12 @@ class RunsRepository(Repository):
         return found
 
     async def add_runs(self, tenant_id: str, runs: Sequence[NewRun], now: datetime) -> None:
-        """Appends runs in the order given (their `seq` follows it). One multi-row statement
-        per page, not an executemany (a statement per run): the statement triggers keeping
-        report_credits and report_daily then run once per page."""
-        rows = [_run_row(tenant_id, new, now) for new in runs]
-        for start in range(0, len(rows), _RUNS_PER_STATEMENT):
-            page = rows[start : start + _RUNS_PER_STATEMENT]
-            await self.session.execute(insert(attribution_runs).values(page))
+        """Appends runs in the order given (their `seq` follows it), in one statement, not an
+        executemany (a statement per run): the statement triggers keeping report_credits and
+        report_daily then run once."""
+        await insert_rows(
+            self.session, attribution_runs, [_run_row(tenant_id, new, now) for new in runs]
+        )
 
     async def current_run(
         self, tenant_id: str, deal_id: uuid.UUID, model: str, *, as_of: datetime | None = None

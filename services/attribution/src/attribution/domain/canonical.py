@@ -4,6 +4,7 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 
@@ -28,8 +29,11 @@ def _digits(number: int) -> str:
     return _digits(high) + _digits(low).rjust(half, "0")
 
 
+@lru_cache(maxsize=65_536)
 def utc_text(moment: datetime) -> str:
-    """ISO 8601 in UTC with microseconds, so equal instants in any zone give equal text."""
+    """ISO 8601 in UTC with microseconds, so equal instants in any zone give equal text.
+    Cached: a recompute writes each touch's time into every model's run (equal instants in
+    other zones hash alike, but the result depends only on the instant)."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
