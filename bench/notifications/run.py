@@ -1,7 +1,7 @@
 """Booking confirmations through the running notifications service into the Resend emulator.
 
     make bench-notifications                 # 2,000 bookings, clean and with 10% 429s
-    .venv/bin/python bench/notifications/run.py --bookings 500 --concurrency 64
+    .venv/bin/python bench/notifications/run.py --bookings 500 --concurrency 64 --instances 2
 
 Starts a local PostgreSQL and broker in a temp dir, migrates notifications' database, runs the
 Resend emulator (its limiter off, so it answers at once) and notifications (uvicorn) as
@@ -111,9 +111,11 @@ async def run_scenario(
 
 async def main(args: argparse.Namespace) -> None:
     async with service_database("notifications"):
-        emulator_port, service_port = free_port(), free_port()
+        emulator_port = free_port()
+        # Instances share the consumer group and claim due sends with SKIP LOCKED.
+        service_ports = [free_port() for _ in range(args.instances)]
         emulator = f"http://127.0.0.1:{emulator_port}"
-        service = f"http://127.0.0.1:{service_port}"
+        service = f"http://127.0.0.1:{service_ports[0]}"
         env = {
             **os.environ,
             "DEALFLOW_LOG_LEVEL": "WARNING",
@@ -133,22 +135,25 @@ async def main(args: argparse.Namespace) -> None:
                 env,
                 emulator_port,
             ),
-            start_process(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "notifications.main:app",
-                    "--port",
-                    str(service_port),
-                    "--loop",
-                    "uvloop",
-                    "--http",
-                    "httptools",
-                    "--no-access-log",
-                ],
-                env,
-                service_port,
+            *(
+                start_process(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "notifications.main:app",
+                        "--port",
+                        str(port),
+                        "--loop",
+                        "uvloop",
+                        "--http",
+                        "httptools",
+                        "--no-access-log",
+                    ],
+                    env,
+                    port,
+                )
+                for port in service_ports
             ),
         ]
         try:
@@ -168,7 +173,7 @@ async def main(args: argparse.Namespace) -> None:
                 process.wait(timeout=30)
     console.print(
         f"\nnotifications -> Resend emulator, {args.bookings} bookings per scenario, "
-        f"dispatch concurrency {args.concurrency}"
+        f"{args.instances} instance(s), dispatch concurrency {args.concurrency} each"
     )
     console.print(
         f"{'scenario':<9}{'emails/s':>10}{'seconds':>9}{'sent':>7}{'attempts':>10}"
@@ -184,5 +189,6 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bookings", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=32, help="sends in flight per instance")
+    parser.add_argument("--instances", type=int, default=1, help="notifications processes")
     asyncio.run(main(parser.parse_args()))

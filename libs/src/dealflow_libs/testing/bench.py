@@ -50,13 +50,21 @@ async def service_database(service: str) -> AsyncIterator[str]:
 
 
 def start_process(command: list[str], env: dict[str, str], port: int) -> "subprocess.Popen[bytes]":
-    """Starts a server process and waits until it listens on `port` (killed if it never does)."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """Starts a server process and waits until it listens on `port` (killed if it never does).
+    Its logs go to a file in the temp directory, not a pipe nobody reads: a full pipe would
+    stop the process at its next log line."""
+    with tempfile.NamedTemporaryFile(
+        prefix=f"dealflow-bench-{port}-", suffix=".log", delete=False
+    ) as log:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         wait_for_port("127.0.0.1", port, timeout=60)
-    except TimeoutError:
+    except TimeoutError as exc:
         process.kill()
-        raise
+        tail = Path(log.name).read_text(errors="replace")[-2000:]
+        raise TimeoutError(
+            f"{' '.join(command)} never listened on {port}; its log:\n{tail}"
+        ) from exc
     return process
 
 
@@ -70,8 +78,9 @@ async def publish_and_collect(
     within: float = 600,
 ) -> tuple[float, list[dict[str, Any]]]:
     """Publishes (event, key) pairs and collects, from `result_topic`, the results whose
-    `caused_by` is one of them; answers (seconds from the first publish to the last result,
-    the results). A progress bar shows the results coming in."""
+    `caused_by` is one of them, each event once (by CloudEvent id: a relay may publish one
+    again); answers (seconds from the first publish to the last result, the results). A
+    progress bar shows the results coming in."""
     consumer = AIOKafkaConsumer(
         result_topic, bootstrap_servers=bootstrap, auto_offset_reset="latest"
     )
@@ -80,6 +89,8 @@ async def publish_and_collect(
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
     await producer.start()
     wanted: set[str] = set()
+    seen: set[bytes | None] = set()
+    again = 0
     results: list[dict[str, Any]] = []
     columns = (TextColumn(f"{label:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
@@ -92,12 +103,19 @@ async def publish_and_collect(
                 batch = await consumer.getmany(timeout_ms=1000)
                 for records in batch.values():
                     for record in records:
+                        event_id = dict(record.headers or ()).get("ce_id")
+                        if event_id in seen:  # published again (at-least-once): counted once
+                            again += 1
+                            continue
+                        seen.add(event_id)
                         body = orjson.loads(record.value) if record.value else {}
                         if body.get("caused_by") in wanted:
                             results.append(body)
                 progress.update(task, completed=len(results))
                 if time.perf_counter() - started > within:
                     raise TimeoutError(f"{len(results)}/{len(events)} results after {within} s")
+            if again:
+                progress.console.print(f"{label}: {again} result events delivered again, ignored")
             return time.perf_counter() - started, results
     finally:
         await consumer.stop()
