@@ -293,6 +293,8 @@ class Dispatcher:
             for s in sends
             if s.status is SendStatus.SENT and s.provider_message_id
         }
+        # Held to the commit: a webhook for one of these emails now waits, then finds its send.
+        await uow.notifications.lock_provider_emails(list(emails))
         recorded = await uow.notifications.delivery_types_of(list(emails))
         for key, types in recorded.items():
             send = emails[key]

@@ -133,7 +133,7 @@ async def record_delivery(
         )
         applied = "duplicate"
         if fresh:
-            applied = await _apply(uow, tenant_id, event, now) if event else "recorded"
+            applied = await apply_delivery(uow, tenant_id, event, now) if event else "recorded"
         await uow.commit()
     return DeliveryOutcome(svix_id, applied)
 
@@ -147,12 +147,15 @@ async def _webhook_secret(uow: NotificationsUnitOfWork, box: SecretBox, tenant_i
     raise ApiError(404, "no_webhook_secret", f"tenant {tenant_id} takes no Resend webhooks")
 
 
-async def _apply(
+async def apply_delivery(
     uow: NotificationsUnitOfWork, tenant_id: str, event: DeliveryEvent, now: datetime
 ) -> str:
     """The event on its send (delivery only moves forward) and, for a bounce or complaint, on
     the suppression list; answers what was done."""
     applied = "recorded"
+    # A commit writing this email's send holds the lock: once it is ours, the send is visible,
+    # or its commit will find this event recorded (Dispatcher._catch_up_deliveries).
+    await uow.notifications.lock_provider_emails([(tenant_id, event.email_id)])
     send = await uow.notifications.by_message_id(tenant_id, event.email_id)
     if send is not None and advances(send.delivery, event.type):
         send.delivery, send.updated_at = delivery_name(event.type), now

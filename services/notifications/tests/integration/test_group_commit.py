@@ -1,5 +1,6 @@
 """The dispatcher's group commit on real PostgreSQL: outcomes that finish together are written
-in one transaction, and one outcome the database refuses does not keep the others unwritten."""
+in one transaction, one outcome the database refuses does not keep the others unwritten, and a
+delivery webhook racing the commit is applied whichever commits first."""
 
 import asyncio
 import uuid
@@ -10,8 +11,10 @@ from typing import Any
 from sqlalchemy import text
 
 from notifications.dispatch import Dispatcher, DispatchSettings
+from notifications.domain.delivery import DeliveryEvent, DeliveryType
 from notifications.domain.model import Attempt, Send, SendStatus
 from notifications.uow import NotificationsUnitOfWork
+from notifications.use_cases import apply_delivery
 
 SENDING = """
 INSERT INTO sends (id, tenant_id, meeting_id, kind, send_key, logical, idempotency_key, status,
@@ -124,3 +127,75 @@ async def test_delivery_events_that_beat_the_commit_apply_when_the_send_is_writt
         found = {s.id: await uow.notifications.send(s.tenant_id, s.id) for s in sends}
     assert found[early.id].delivery == "delivered"  # not taken back by the later `email.sent`
     assert found[plain.id].delivery is None
+
+
+def delivered_event(send: Send) -> DeliveryEvent:
+    return DeliveryEvent(
+        DeliveryType.DELIVERED, f"msg-{send.id}", tuple(send.recipients), datetime.now(UTC)
+    )
+
+
+async def webhook(
+    uow_factory: Callable[..., NotificationsUnitOfWork],
+    send: Send,
+    *,
+    before_commit: asyncio.Event | None = None,
+) -> str:
+    """What `record_delivery` does once the signature is checked: the event recorded once,
+    then applied to its send if that is written yet."""
+    event = delivered_event(send)
+    async with uow_factory() as uow:
+        await uow.notifications.claim_webhook(
+            f"msg_{uuid.uuid4().hex}",
+            send.tenant_id,
+            event.type.value,
+            event.email_id,
+            {},
+            event.at,
+        )
+        applied = await apply_delivery(uow, send.tenant_id, event, event.at)
+        if before_commit is not None:
+            await before_commit.wait()
+        await uow.commit()
+    return applied
+
+
+async def delivery_of(uow_factory: Callable[..., NotificationsUnitOfWork], send: Send) -> Any:
+    async with uow_factory() as uow:
+        found = await uow.notifications.send(send.tenant_id, send.id)
+    assert found is not None
+    return found.delivery
+
+
+async def test_a_webhook_committing_during_the_group_commit_is_found_by_it(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    """The webhook holds its email's lock (the send not written yet, so only recorded): the
+    outcome's commit waits for it, then reads the event it recorded."""
+    (send,) = await sending(uow_factory, 1)
+    release = asyncio.Event()
+    hook = asyncio.create_task(webhook(uow_factory, send, before_commit=release))
+    await asyncio.sleep(0.3)  # the webhook has applied (nothing to apply to) and holds the lock
+    outcome = asyncio.create_task(dispatcher(uow_factory).record(send, delivered(send), None))
+    await asyncio.sleep(0.5)
+    assert not outcome.done()  # waiting for the webhook's lock
+
+    release.set()
+    assert await hook == "recorded"
+    await outcome
+
+    assert await delivery_of(uow_factory, send) == "delivered"
+
+
+async def test_a_webhook_arriving_during_the_group_commit_waits_and_applies(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    """The outcome's commit holds the lock: the webhook waits for it, then finds the send."""
+    (send,) = await sending(uow_factory, 1)
+    async with uow_factory() as uow:
+        await uow.notifications.lock_provider_emails([(send.tenant_id, f"msg-{send.id}")])
+        hook = asyncio.create_task(webhook(uow_factory, send))
+        await asyncio.sleep(0.5)
+        assert not hook.done()  # waiting for the commit's lock
+        delivered(send)
+        await uow.notifications.save_states([send])
+        await uow.commit()
+
+    assert (await hook).endswith("delivered")
+    assert await delivery_of(uow_factory, send) == "delivered"

@@ -17,6 +17,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -116,6 +117,13 @@ def _values(send: Send) -> dict[str, Any]:
 def _state_value(send: Send, name: str) -> Any:
     value = getattr(send, name)
     return value.value if isinstance(value, SendStatus) else value
+
+
+# Locked in the order of the hashes (a subquery sorts them before any lock is taken).
+_LOCK_KEYS = text(
+    "SELECT pg_advisory_xact_lock(h) FROM "
+    "(SELECT hashtext(k) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS ordered"
+)
 
 
 @dataclass(frozen=True)
@@ -338,6 +346,16 @@ class NotificationRepository:
             .values(tenant_id=tenant_id, email=email.lower(), reason=reason, send_id=send_id, at=at)
             .on_conflict_do_nothing()
         )
+
+    async def lock_provider_emails(self, emails: Sequence[tuple[str, str]]) -> None:
+        """Holds, until commit, a lock per (tenant, provider email id): the webhook that records
+        a delivery event and the commit that writes the send Resend answered with that id take
+        it, so one always sees the other's work (the event applied at once, or found recorded
+        by the commit), never neither. Taken in one order (by hash), so two commits cannot wait
+        for each other."""
+        if emails:
+            keys = sorted({f"resend-email:{tenant}:{email_id}" for tenant, email_id in emails})
+            (await self.session.execute(_LOCK_KEYS, {"keys": keys})).all()
 
     async def delivery_types_of(
         self, emails: Sequence[tuple[str, str]]
