@@ -167,3 +167,22 @@ async def test_a_status_and_outcome_no_meeting_has_is_an_empty_index_range(
     index_conditions = [line for line in plan_text.splitlines() if "Index Cond" in line]
     assert "ix_meetings_status_outcome" in plan_text, plan_text
     assert any("meeting_outcome" in line for line in index_conditions), plan_text
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_rare_outcome_and_type_is_an_index_range_in_order(
+    mode, uow_factory, spread
+) -> None:
+    """Rescheduled closing calls (none in the spread): ix_meetings_outcome_type's range, not a
+    walk of the tenant's meetings checking each one's outcome and type."""
+    filters = {
+        **NO_FILTERS,
+        "outcome": MeetingOutcome.RESCHEDULED,
+        "meeting_type": MeetingType.CLOSE,
+    }
+    query = list_query("t-plan", **filters, after=None, now=NOW, limit=51)
+    plan_text = await _explain(uow_factory, query, mode)
+    index_conditions = [line for line in plan_text.splitlines() if "Index Cond" in line]
+    assert "ix_meetings_outcome_type" in plan_text, plan_text
+    assert any("meeting_type" in line for line in index_conditions), plan_text
+    assert "Sort" not in plan_text, plan_text

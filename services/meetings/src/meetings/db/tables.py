@@ -116,6 +116,18 @@ meetings = Table(
         "id",
         postgresql_where=text("deleted_at IS NULL"),
     ),
+    # A list filtered by outcome and type (e.g. rescheduled closing calls, 0.13% of meetings)
+    # reads only its matches, in order. Only meetings with an outcome: a new booking (pending)
+    # costs this index nothing.
+    Index(
+        "ix_meetings_outcome_type",
+        "tenant_id",
+        "meeting_outcome",
+        "meeting_type",
+        "scheduled_at",
+        "id",
+        postgresql_where=text("deleted_at IS NULL AND meeting_outcome <> 'pending'"),
+    ),
 )
 
 #: Show-rate's daily rollup: per (tenant, UTC day of scheduled_at) the counts show-rate is made
