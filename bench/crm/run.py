@@ -158,7 +158,7 @@ async def main(args: argparse.Namespace) -> None:
             bootstrap = os.environ["DEALFLOW_KAFKA_BOOTSTRAP"]
             figures = [
                 await run_scenario(name, args.bookings, tenant, bootstrap, emulator, crm)
-                for name in ("clean", "429s")
+                for name in args.scenarios.split(",")
             ]
         finally:
             for process in processes:
@@ -183,4 +183,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bookings", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--scenarios", default="clean,429s", help="clean, 429s or both")
     asyncio.run(main(parser.parse_args()))
