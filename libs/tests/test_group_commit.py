@@ -52,7 +52,7 @@ async def test_items_submitted_during_a_write_are_written_together_in_the_next()
 async def test_a_refused_item_fails_alone_and_the_others_are_written() -> None:
     store = Store()
     results = await _queued_behind_a_held_write(store, ["a", "bad", "c"])
-    assert results[0] is None and results[1] is None and results[3] is None
+    assert [results[0], results[1], results[3]] == [None, None, None]
     assert isinstance(results[2], ValueError)
     assert store.written == ["first", "a", "c"]
     assert store.batches[1:] == [["a", "bad", "c"], ["a"], ["bad"], ["c"]]
