@@ -51,6 +51,7 @@ class StackPool(httpcore.AsyncConnectionPool):
                 try:
                     response = await connection.handle_async_request(request)
                 except httpcore.ConnectionNotAvailable:
+                    await connection.aclose()
                     continue  # it closed meanwhile: another one
                 break
         except BaseException:
