@@ -11,8 +11,10 @@ no contact, creates contact, company and meeting) to dealflow.meetings.v1 and wa
 CrmPushed result on dealflow.crm.v1:
 * `clean`: the emulator answers every call;
 * `429s`: 10% of the emulator's answers are 429 (Retry-After 0), which the pushes retry.
-Pushes/s is bookings / (last result - first publish). Duplicates = CRM objects beyond one
-contact and one meeting per booking (must be 0). Issue 10's target: >= 500 pushes/s, 0 duplicates.
+Pushes/s is bookings / (last result - first publish); `cpu ms` is CPU time per push of the
+crm_push and emulator processes over the scenario (less at the mercy of a shared machine).
+Duplicates = CRM objects beyond one contact and one meeting per booking (must be 0). Issue 10's
+target: >= 500 pushes/s, 0 duplicates.
 """
 
 import argparse
@@ -23,6 +25,7 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
+import psutil
 from rich.console import Console
 
 from crm_push.config import CrmPushSettings
@@ -36,7 +39,7 @@ from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
 from dealflow_schemas.crm import CRM_TOPIC
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingBooked
 
-console = Console()
+console = Console(soft_wrap=True)
 TOKEN = HubSpotConfig().api_keys[0]
 
 
@@ -49,6 +52,8 @@ class Figures:
     attempts: int
     contacts: int
     meetings: int
+    crm_cpu: float
+    emulator_cpu: float
 
     @property
     def rate(self) -> float:
@@ -67,9 +72,20 @@ async def connect(crm: str, tenant: TenantCredentials) -> None:
         (await api.put("/v1/crm/config", json=limit)).raise_for_status()
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
 async def run_scenario(
-    name: str, bookings: int, tenant: TenantCredentials, bootstrap: str, emulator: str, crm: str
+    name: str,
+    bookings: int,
+    tenant: TenantCredentials,
+    bootstrap: str,
+    urls: tuple[str, str],
+    processes: tuple[psutil.Process, psutil.Process],
 ) -> Figures:
+    emulator, crm = urls
     async with httpx.AsyncClient(base_url=f"{emulator}/_emulator", timeout=30) as control:
         (await control.post("/reset")).raise_for_status()
         (await control.patch("/config", json={"rate_limit": None})).raise_for_status()
@@ -87,6 +103,7 @@ async def run_scenario(
         )
         for i in range(bookings)
     ]
+    cpu_before = [cpu_seconds(p) for p in processes]
     seconds, results = await publish_and_collect(
         bootstrap,
         MEETINGS_TOPIC,
@@ -94,6 +111,7 @@ async def run_scenario(
         CRM_TOPIC,
         label=name,
     )
+    emulator_cpu, crm_cpu = (cpu_seconds(p) - b for p, b in zip(processes, cpu_before, strict=True))
     async with httpx.AsyncClient(base_url=f"{emulator}/_emulator", timeout=30) as control:
         counts = (await control.get("/state")).json()["counts"]
         (await control.delete("/faults")).raise_for_status()
@@ -105,6 +123,8 @@ async def run_scenario(
         attempts=sum(int(r.get("attempts", 0)) for r in results),  # type: ignore[call-overload]
         contacts=counts["contacts"],
         meetings=counts["meetings"],
+        crm_cpu=crm_cpu,
+        emulator_cpu=emulator_cpu,
     )
 
 
@@ -156,9 +176,10 @@ async def main(args: argparse.Namespace) -> None:
             await engine.dispose()
             await asyncio.sleep(3)  # the tenant feed is not involved; let the consumers join
             bootstrap = os.environ["DEALFLOW_KAFKA_BOOTSTRAP"]
+            watched = (psutil.Process(processes[0].pid), psutil.Process(processes[1].pid))
             figures = [
-                await run_scenario(name, args.bookings, tenant, bootstrap, emulator, crm)
-                for name in ("clean", "429s")
+                await run_scenario(name, args.bookings, tenant, bootstrap, (emulator, crm), watched)
+                for name in args.scenarios.split(",")
             ]
         finally:
             for process in processes:
@@ -170,12 +191,13 @@ async def main(args: argparse.Namespace) -> None:
     )
     console.print(
         f"{'scenario':<9}{'pushes/s':>10}{'seconds':>9}{'ok':>7}{'attempts':>10}"
-        f"{'contacts':>10}{'meetings':>10}{'duplicates':>12}"
+        f"{'contacts':>10}{'meetings':>10}{'duplicates':>12}{'crm cpu ms':>12}{'emu cpu ms':>12}"
     )
     for f in figures:
         console.print(
             f"{f.scenario:<9}{f.rate:>10.0f}{f.seconds:>9.1f}{f.succeeded:>7}"
             f"{f.attempts:>10}{f.contacts:>10}{f.meetings:>10}{f.duplicates:>12}"
+            f"{f.crm_cpu * 1000 / f.pushes:>12.1f}{f.emulator_cpu * 1000 / f.pushes:>12.1f}"
         )
 
 
@@ -183,4 +205,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bookings", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--scenarios", default="clean,429s", help="clean, 429s or both")
     asyncio.run(main(parser.parse_args()))

@@ -19,6 +19,7 @@ import os
 import random
 import socket
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,7 @@ from crm_push.db.repository import ExternalId
 from crm_push.domain.breaker import BreakerState, CircuitBreaker
 from crm_push.domain.config import CrmConfig, NotionMapping
 from crm_push.domain.model import VERSIONED, Connection, Push
-from crm_push.domain.retry import RetryPolicy
+from crm_push.domain.retry import RetryPolicy, parks_connection
 from crm_push.providers.base import CrmAdapter, CrmUser, NotionTarget
 from crm_push.providers.transport import (
     CallRecord,
@@ -40,6 +41,7 @@ from crm_push.providers.transport import (
 from crm_push.sync import Key, Outcome, keys_needed, lock_keys, sync_crm, sync_notion
 from crm_push.uow import CrmPushUnitOfWork
 from dealflow_libs.errors import is_transient
+from dealflow_libs.group_commit import GroupCommit
 from dealflow_libs.ids import new_id
 from dealflow_schemas.crm import ConnectionStatus, PushTarget
 
@@ -118,6 +120,37 @@ class KeyedLocks:
                     del self._users[key], self._locks[key]
 
 
+@dataclass(frozen=True)
+class Ready:
+    """What a claimed push runs with: its lock keys, the state its entity has in the CRM
+    (version, push) and the external ids it may use."""
+
+    keys: list[str]
+    applied: tuple[datetime, uuid.UUID] | None
+    known: Mapping[Key, ExternalId]
+
+
+async def _reads(
+    uow: CrmPushUnitOfWork,
+    tenant_id: str,
+    target: PushTarget,
+    pushes: Sequence[tuple[Push, list[str], list[Key]]],
+) -> tuple[dict[uuid.UUID, tuple[datetime, uuid.UUID]], dict[Key, ExternalId]]:
+    """The applied versions and external ids of these pushes (of one connection)."""
+    applied = await uow.pushes.applied_versions(
+        tenant_id, target, (p.entity_id for p, _, _ in pushes)
+    )
+    provider = next((p.provider for p, _, _ in pushes if p.provider is not None), None)
+    known = (
+        await uow.pushes.external_ids(
+            tenant_id, provider, (k for _, _, keys in pushes for k in keys)
+        )
+        if provider is not None
+        else {}
+    )
+    return applied, known
+
+
 class ConnectionRunner:
     """Runs one leased connection's pushes until none is due or the lease is lost."""
 
@@ -130,10 +163,11 @@ class ConnectionRunner:
         settings: WorkerSettings,
         owner: str,
         wake: asyncio.Event,
+        results: GroupCommit[recording.Result],
     ) -> None:
         self.tenant_id, self.target = tenant_id, target
         self.uow, self.connect, self.settings, self.owner = uow, connect, settings, owner
-        self.wake = wake
+        self.wake, self.results = wake, results
         self.breaker = CircuitBreaker(
             threshold=settings.breaker_threshold,
             cooldown=settings.breaker_cooldown,
@@ -143,6 +177,11 @@ class ConnectionRunner:
         self.rng = random.Random()
         self.in_flight: set[asyncio.Task[None]] = set()
         self.connection_marked = False
+        # Which lock keys' pushes wrote their results since a claim read the ids: counts the
+        # results written; per key, the count when the last push holding it was written.
+        self.written = 0
+        self.written_at: dict[str, int] = {}
+        self.claims: dict[uuid.UUID, int] = {}
 
     async def run(self) -> None:
         async with self.uow() as uow:
@@ -214,61 +253,114 @@ class ConnectionRunner:
             return 0
         if self.breaker.probing:
             free = 1  # half-open: one probe decides
-        async with self.uow() as uow:
-            claimed = await uow.pushes.claim_due(
-                self.tenant_id, self.target, datetime.now(UTC), free
-            )
-            await uow.commit()
-        for push in claimed:
-            task = asyncio.create_task(self._execute(link, push), name=f"push-{push.id}")
+        claimed = await self._claim(free)
+        for push, ready in claimed:
+            task = asyncio.create_task(self._execute(link, push, ready), name=f"push-{push.id}")
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
         if not claimed and self.breaker.probing:
             self.breaker.released()
         return len(claimed)
 
-    async def _execute(self, link: Link, push: Push) -> None:
-        try:
-            keys = lock_keys(push)
-        except (ValueError, TypeError) as exc:
-            await recording.broken(self.uow(), push, exc)
-            return
-        async with self.locks.holding(keys):
-            await self._execute_locked(link, push)
-
-    async def _execute_locked(self, link: Link, push: Push) -> None:
+    async def _claim(self, limit: int) -> list[tuple[Push, Ready | Exception]]:
+        """Claims the due pushes and reads what they need (applied versions, external ids) in
+        the same transaction; a push whose event does not read comes with the error."""
+        seen = self.written  # results written after this may be missing from the reads below
         async with self.uow() as uow:
-            applied = await uow.pushes.applied_version(push.tenant_id, push.target, push.entity_id)
-            known = (
-                await uow.pushes.external_ids(push.tenant_id, push.provider, keys_needed(push))
-                if push.provider is not None
-                else {}
+            claimed = await uow.pushes.claim_due(
+                self.tenant_id, self.target, datetime.now(UTC), limit
             )
+            readable: list[tuple[Push, list[str], list[Key]]] = []
+            errors: dict[uuid.UUID, Exception] = {}
+            for push in claimed:
+                try:
+                    readable.append((push, lock_keys(push), keys_needed(push)))
+                except (ValueError, TypeError) as exc:
+                    errors[push.id] = exc
+            applied, known = await _reads(uow, self.tenant_id, self.target, readable)
+            await uow.commit()
+        self._forget_old_writes()
+        ready: dict[uuid.UUID, Ready | Exception] = dict(errors)
+        for push, keys, needed in readable:
+            self.claims[push.id] = seen
+            ready[push.id] = Ready(
+                keys,
+                applied.get(push.entity_id),
+                {k: known[k] for k in needed if k in known},
+            )
+        return [(push, ready[push.id]) for push in claimed]
+
+    def _forget_old_writes(self) -> None:
+        """Keeps only the writes a push in flight may have missed."""
+        oldest = min(self.claims.values(), default=self.written)
+        self.written_at = {k: n for k, n in self.written_at.items() if n > oldest}
+
+    def _missed_writes(self, push: Push, keys: Sequence[str]) -> bool:
+        """Whether a push sharing a lock key with this one wrote its result after this one's
+        claim read the ids (which may then lack an id that push learned)."""
+        seen = self.claims.get(push.id, -1)
+        return any(self.written_at.get(key, -1) > seen for key in keys)
+
+    async def _execute(self, link: Link, push: Push, ready: Ready | Exception) -> None:
+        try:
+            if isinstance(ready, Exception):
+                await self._write(recording.broken(push, ready))
+                return
+            async with self.locks.holding(ready.keys):
+                if self._missed_writes(push, ready.keys):
+                    ready = await self._read_again(push, ready.keys)
+                result = await self._attempt(link, push, ready)
+                if result is not None:
+                    await self._write(result)
+                self.written += 1
+                for key in ready.keys:
+                    self.written_at[key] = self.written
+        finally:
+            self.claims.pop(push.id, None)
+
+    async def _read_again(self, push: Push, keys: list[str]) -> Ready:
+        async with self.uow() as uow:
+            applied, known = await _reads(
+                uow, push.tenant_id, push.target, [(push, keys, keys_needed(push))]
+            )
+        return Ready(keys, applied.get(push.entity_id), known)
+
+    async def _write(self, result: recording.Result) -> None:
+        """Writes the result in the next group commit; one the database refuses parks the
+        push with the reason rather than leaving it running."""
+        try:
+            await self.results.submit(result)
+        except Exception as exc:
+            if is_transient(exc):  # database trouble: let the runner stop, the lease moves on
+                raise
+            log.exception("the result of push %s could not be written", result.push.id)
+            await self.results.submit(recording.unwritable(result.push, exc))
+
+    async def _attempt(self, link: Link, push: Push, ready: Ready) -> recording.Result | None:
+        """Runs the push; its result, None when it was written already (credentials refused)."""
+        applied = ready.applied
         if push.operation in VERSIONED and applied is not None and applied[0] > push.version:
-            await recording.superseded(self.uow(), push, f"push {applied[1]}")
-            return
+            return recording.superseded(push, f"push {applied[1]}")
         try:
             with recording_calls() as calls:
-                outcome = await self._sync(link, push, known)
+                outcome = await self._sync(link, push, ready.known)
         except ProviderError as error:
             self._breaker_after(error)
             _observe(push, calls)
             metrics.ATTEMPTS_FAILED.labels(_provider(push), error.kind.value).inc()
-            marked = await recording.failed(
-                self.uow(), push, error, calls, self.settings.retry, self.rng
-            )
-            if marked:
-                self.connection_marked = True
-            return
+            if parks_connection(error):
+                if await recording.credentials_refused(self.uow(), push, error, calls):
+                    self.connection_marked = True
+                return None
+            return recording.failed(push, error, calls, self.settings.retry, self.rng)
         except Exception as exc:
             if is_transient(exc):  # database trouble: let the runner stop, the lease moves on
                 raise
             log.exception("push %s could not run", push.id)
-            await recording.broken(self.uow(), push, exc)
-            return
+            return recording.broken(push, exc)
         self.breaker.succeeded()
         _observe(push, calls)
-        await recording.succeeded(self.uow(), push, outcome, calls)
+        return recording.succeeded(push, outcome, calls)
 
     async def _sync(self, link: Link, push: Push, known: Mapping[Key, ExternalId]) -> Outcome:
         clients = link.clients()
@@ -317,6 +409,10 @@ class PushWorker:
         self.runners: dict[tuple[str, PushTarget], asyncio.Task[None]] = {}
         self.runner_wakes: dict[tuple[str, PushTarget], asyncio.Event] = {}
         self.links: dict[tuple[str, PushTarget], tuple[datetime, Link]] = {}
+        self.results = GroupCommit(self._write_results, name="crm-push-results")
+
+    async def _write_results(self, results: list[recording.Result]) -> None:
+        await recording.write_results(self.uow(), results)
 
     async def link(self, connection: Connection) -> Link:
         """The connection's link, kept across runs (its caches: CRM users, custom fields,
@@ -360,7 +456,14 @@ class PushWorker:
                 continue
             wake = self.runner_wakes.setdefault(key, asyncio.Event())
             runner = ConnectionRunner(
-                tenant_id, target, self.uow, self.link, self.settings, self.owner, wake
+                tenant_id,
+                target,
+                self.uow,
+                self.link,
+                self.settings,
+                self.owner,
+                wake,
+                self.results,
             )
             task = asyncio.create_task(self._guarded(key, runner), name=f"crm-{tenant_id}-{target}")
             self.runners[key] = task

@@ -1,5 +1,6 @@
 """Meetings and deals pushed into the HubSpot emulator through the running service."""
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -108,3 +109,32 @@ async def test_reschedule_cancel_no_show_and_its_undo_update_the_same_activity(
         assert activity["properties"]["hs_meeting_outcome"] == outcome
     started = activity["properties"]["hs_meeting_start_time"]
     assert started.startswith(moved_to.strftime("%Y-%m-%dT%H:%M"))
+
+
+async def test_bookings_of_one_attendee_together_look_the_contact_up_once(
+    api: httpx.AsyncClient,
+    tenant: TenantCredentials,
+    fresh_emulators: Emulators,
+    publish: Publish,
+    results_of: ResultsOf,
+) -> None:
+    """Claimed in one batch (their ids read at the claim), they run one after the other: each
+    after the first uses the contact id the first learned, read again once it was written."""
+    await connect_hubspot(api)
+    events = [
+        meeting_event(MeetingBooked, tenant_id=tenant.id, email="sam@acme.com") for _ in range(4)
+    ]
+    booked = await asyncio.gather(*(publish(e) for e in events))
+    for event_id in booked:
+        (result,) = await results_of(event_id)
+        assert result.success, result
+    state = await fresh_emulators.state("hubspot")
+    assert [c["properties"]["email"] for c in hubspot_objects(state, "contacts")] == [
+        "sam@acme.com"
+    ]
+    assert len(hubspot_objects(state, "companies")) == 1
+    assert len(hubspot_objects(state, "meetings")) == 4
+    lookups = await fresh_emulators.requests(
+        "hubspot", method="GET", path_prefix="/crm/v3/objects/contacts/sam@acme.com"
+    )
+    assert len(lookups) == 1, lookups

@@ -19,6 +19,7 @@ from typing import Any
 
 from dealflow_libs import tracing
 from dealflow_libs.errors import is_transient
+from dealflow_libs.group_commit import GroupCommit
 from dealflow_schemas.meetings import MeetingSnapshot
 from dealflow_schemas.notifications import NOTIFICATIONS_TOPIC
 from notifications.domain.delivery import delivery_after
@@ -44,32 +45,17 @@ class DispatchSettings:
     sending_lease_seconds: float = 120.0
 
 
-#: Outcomes written in one transaction at most (the rest wait for the next).
-OUTCOMES_PER_COMMIT = 200
-
-
 @dataclass(frozen=True)
 class _Outcome:
     send: Send
     attempt: Attempt | None
     event: object | None
-    written: "asyncio.Future[None]"
 
 
 def storable(message: str) -> str:
     """A provider's error text as PostgreSQL stores it: no NUL characters (a text column refuses
     them, which would leave the send `sending` forever), at most 1,000 characters."""
     return message.replace("\x00", "")[:1000]
-
-
-def _settle(batch: list[_Outcome], error: Exception | None) -> None:
-    for outcome in batch:
-        if outcome.written.done():
-            continue
-        if error is None:
-            outcome.written.set_result(None)
-        else:
-            outcome.written.set_exception(error)
 
 
 @dataclass(frozen=True)
@@ -92,8 +78,7 @@ class Dispatcher:
         self.wake = asyncio.Event()
         self.in_flight: set[asyncio.Task[None]] = set()
         self.rng = random.Random()
-        self._outcomes: list[_Outcome] = []
-        self._recorder: asyncio.Task[None] | None = None
+        self.outcomes = GroupCommit(self._write, name="send-outcomes")
         self.policy = RetryPolicy(
             max_attempts=settings.max_attempts, base_seconds=settings.retry_base_seconds
         )
@@ -243,36 +228,10 @@ class Dispatcher:
         await self.record(send, None, notification_failed(send, now) if failed else None)
 
     async def record(self, send: Send, attempt: Attempt | None, event: object | None) -> None:
-        """Queues a send's outcome for the next group commit and waits until it is written.
-        Outcomes that finish while one commit runs go together in the next: one transaction
-        per batch, not per email. Until then the send stays `sending` (a crash re-sends it after
-        the lease with the same Idempotency-Key)."""
-        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outcomes.append(_Outcome(send, attempt, event, written))
-        if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._write_outcomes(), name="send-outcomes")
-        await written
-
-    async def _write_outcomes(self) -> None:
-        while self._outcomes:
-            batch = self._outcomes[:OUTCOMES_PER_COMMIT]
-            del self._outcomes[:OUTCOMES_PER_COMMIT]
-            try:
-                await self._write(batch)
-            except Exception as error:
-                if len(batch) == 1 or is_transient(error):
-                    _settle(batch, error)
-                    continue
-                # One bad outcome must not keep the others from being written: one by one.
-                for outcome in batch:
-                    try:
-                        await self._write([outcome])
-                    except Exception as alone:
-                        _settle([outcome], alone)
-                    else:
-                        _settle([outcome], None)
-            else:
-                _settle(batch, None)
+        """Writes a send's outcome in the next group commit (one transaction per batch of
+        outcomes, not per email) and waits until it is written. Until then the send stays
+        `sending` (a crash re-sends it after the lease with the same Idempotency-Key)."""
+        await self.outcomes.submit(_Outcome(send, attempt, event))
 
     async def _write(self, batch: list["_Outcome"]) -> None:
         async with self.uow() as uow:

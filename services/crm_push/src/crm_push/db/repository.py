@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -382,9 +382,15 @@ class PushRepository:
         )
 
     async def save_push_state(self, push: Push) -> None:
-        await self.session.execute(
-            update(pushes).where(pushes.c.id == push.id).values(_push_state(push))
-        )
+        await self.save_push_states([push])
+
+    async def save_push_states(self, changed: Sequence[Push]) -> None:
+        """One statement for many pushes (executemany)."""
+        if changed:
+            await self.session.execute(
+                update(pushes).where(pushes.c.id == bindparam("push_id")),
+                [{"push_id": p.id, **_push_state(p)} for p in changed],
+            )
 
     async def push(self, tenant_id: str, push_id: uuid.UUID, *, lock: bool = False) -> Push | None:
         query = select(pushes).where(pushes.c.tenant_id == tenant_id, pushes.c.id == push_id)
@@ -421,34 +427,34 @@ class PushRepository:
 
     # --- the push log: one row per HTTP call -------------------------------------------------
 
-    async def add_calls(self, push: Push, attempt: int, calls: Sequence[CallRecord]) -> None:
-        if not calls or push.provider is None:
-            return
-        await self.session.execute(
-            insert(push_calls),
-            [
-                {
-                    "push_id": push.id,
-                    "tenant_id": push.tenant_id,
-                    "provider": push.provider.value,
-                    "meeting_id": push.meeting_id,
-                    "deal_id": push.deal_id,
-                    "attempt": attempt,
-                    "operation": c.operation,
-                    "method": c.method,
-                    "path": c.path,
-                    "request_body": c.request_body,
-                    "status": c.status,
-                    "response_body": c.response_body,
-                    "error_code": c.error_code,
-                    "error_message": c.error_message,
-                    "duration_ms": c.duration_ms,
-                    "crm_id": c.crm_id,
-                    "started_at": c.started_at,
-                }
-                for c in calls
-            ],
-        )
+    async def add_calls(self, attempts: Iterable[tuple[Push, Sequence[CallRecord]]]) -> None:
+        """The calls of push attempts (each numbered by its push's `attempts`)."""
+        rows = [
+            {
+                "push_id": push.id,
+                "tenant_id": push.tenant_id,
+                "provider": push.provider.value,
+                "meeting_id": push.meeting_id,
+                "deal_id": push.deal_id,
+                "attempt": push.attempts,
+                "operation": c.operation,
+                "method": c.method,
+                "path": c.path,
+                "request_body": c.request_body,
+                "status": c.status,
+                "response_body": c.response_body,
+                "error_code": c.error_code,
+                "error_message": c.error_message,
+                "duration_ms": c.duration_ms,
+                "crm_id": c.crm_id,
+                "started_at": c.started_at,
+            }
+            for push, calls in attempts
+            if push.provider is not None
+            for c in calls
+        ]
+        if rows:
+            await self.session.execute(insert(push_calls), rows)
 
     async def calls(self, tenant_id: str, **filters: Any) -> list[RowMapping]:
         """Push-log rows, newest first."""
@@ -531,35 +537,44 @@ class PushRepository:
             )
         )
 
-    async def applied_version(
-        self, tenant_id: str, target: PushTarget, entity_id: uuid.UUID
-    ) -> tuple[datetime, uuid.UUID] | None:
-        row = (
-            await self.session.execute(
-                select(applied_versions.c.version, applied_versions.c.push_id).where(
-                    applied_versions.c.tenant_id == tenant_id,
-                    applied_versions.c.target == target.value,
-                    applied_versions.c.entity_id == entity_id,
-                )
+    async def applied_versions(
+        self, tenant_id: str, target: PushTarget, entity_ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[datetime, uuid.UUID]]:
+        """The state applied per entity (version, push), for those that have one."""
+        wanted = set(entity_ids)
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(
+                applied_versions.c.entity_id, applied_versions.c.version, applied_versions.c.push_id
+            ).where(
+                applied_versions.c.tenant_id == tenant_id,
+                applied_versions.c.target == target.value,
+                any_of(applied_versions.c.entity_id, wanted),
             )
-        ).first()
-        return (row.version, row.push_id) if row else None
+        )
+        return {r.entity_id: (r.version, r.push_id) for r in rows}
 
-    async def set_applied_version(
-        self,
-        tenant_id: str,
-        target: PushTarget,
-        entity_id: uuid.UUID,
-        version: datetime,
-        push_id: uuid.UUID,
-    ) -> None:
-        """Records the state applied; never moves back (GREATEST keeps the newer)."""
+    async def set_applied_versions(self, applied: Iterable[Push]) -> None:
+        """Records the states these pushes applied; never moves back (the newer is kept)."""
+        newest: dict[tuple[str, str, uuid.UUID], Push] = {}
+        for push in applied:
+            key = (push.tenant_id, push.target.value, push.entity_id)
+            if key not in newest or newest[key].version <= push.version:
+                newest[key] = push
+        if not newest:
+            return
         statement = insert(applied_versions).values(
-            tenant_id=tenant_id,
-            target=target.value,
-            entity_id=entity_id,
-            version=version,
-            push_id=push_id,
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "target": target,
+                    "entity_id": entity_id,
+                    "version": push.version,
+                    "push_id": push.id,
+                }
+                for (tenant_id, target, entity_id), push in newest.items()
+            ]
         )
         await self.session.execute(
             statement.on_conflict_do_update(
