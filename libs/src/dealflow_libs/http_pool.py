@@ -152,3 +152,11 @@ def stack_pool_transport(limits: httpx.Limits, verify: bool = True) -> httpx.Asy
         keepalive_expiry=limits.keepalive_expiry,
     )
     return transport
+
+
+def provider_client(timeout_seconds: float, limits: httpx.Limits) -> httpx.AsyncClient:
+    """The client a service calls an outside provider (CRM, email) with: its requests go
+    through a StackPool, so many in flight do not each pay for a scan of every connection."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout_seconds), transport=stack_pool_transport(limits)
+    )

@@ -15,7 +15,7 @@ from crm_push.domain.retry import RetryPolicy
 from crm_push.pushing import Link, PushWorker, WorkerSettings
 from crm_push.uow import CrmPushUnitOfWork
 from dealflow_libs.http import create_app
-from dealflow_libs.http_pool import stack_pool_transport
+from dealflow_libs.http_pool import provider_client
 from dealflow_libs.logging import configure_logging
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_libs.tenant_feed import subscribe_tenant_feed
@@ -73,13 +73,8 @@ def build_app(config: CrmPushSettings | None = None) -> FastAPI:
         def uow() -> CrmPushUnitOfWork:
             return CrmPushUnitOfWork(rt.sessions)
 
-        # StackPool: httpcore's pool re-checks every open connection per request (~15% of
-        # the worker's CPU at 16-32 pushes in flight); this one takes a free connection at once.
         limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
-        client = httpx.AsyncClient(
-            timeout=httpx.Timeout(config.provider_timeout_seconds),
-            transport=stack_pool_transport(limits),
-        )
+        client = provider_client(config.provider_timeout_seconds, limits)
         ctx = CrmPushContext(uow=uow, settings=config, box=config.secret_box(), client=client)
 
         async def connect(connection: Connection) -> Link:

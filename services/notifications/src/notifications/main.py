@@ -4,6 +4,7 @@ import httpx
 from fastapi import FastAPI
 
 from dealflow_libs.http import create_app
+from dealflow_libs.http_pool import provider_client
 from dealflow_libs.logging import configure_logging
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_libs.tenant_feed import subscribe_tenant_feed
@@ -55,7 +56,9 @@ def build_app(config: NotificationsSettings | None = None) -> FastAPI:
             return NotificationsUnitOfWork(rt.sessions)
 
         box = config.secret_box()
-        client = httpx.AsyncClient(timeout=httpx.Timeout(config.provider_timeout_seconds))
+        in_flight = config.dispatch_concurrency
+        limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+        client = provider_client(config.provider_timeout_seconds, limits)
         rt.on_stop(client.aclose)
         if config.run_dispatcher:
             dispatcher = Dispatcher(
