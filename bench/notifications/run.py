@@ -186,9 +186,13 @@ async def main(args: argparse.Namespace) -> None:
         )
 
 
-if __name__ == "__main__":
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bookings", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32, help="sends in flight per instance")
     parser.add_argument("--instances", type=int, default=1, help="notifications processes")
-    asyncio.run(main(parser.parse_args()))
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))
