@@ -302,31 +302,32 @@ def endpoints(keys: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def plans(tenant_id: str, since: datetime) -> dict[str, tuple[str, list[object]]]:
-    """The funnel's reads as the app prepares them (the window's people, its meetings), and the
-    cohort's at `since` and over the longest window (every lead)."""
+    """The funnel's reads as the app prepares them, both modes, at `since` and over the longest
+    window (every lead)."""
     # Here, not at the top: the "before" run imports main's code, which has no such queries.
     from attribution.db.reporting import (
         cohort_deals_query,
         cohort_leads_query,
         cohort_meetings_query,
-        funnel_leads_query,
-        funnel_meetings_query,
+        period_deals_query,
+        period_leads_query,
+        period_meetings_query,
     )
     from dealflow_libs.testing.plans import positional
 
-    found = {
-        "funnel: leads of the window": positional(funnel_leads_query(tenant_id, since, NOW)),
-        "funnel: meetings of the window": positional(funnel_meetings_query(tenant_id, since)),
+    reads = {
+        "period": (period_leads_query, period_meetings_query, period_deals_query),
+        "cohort": (cohort_leads_query, cohort_meetings_query, cohort_deals_query),
     }
+    found: dict[str, tuple[str, list[object]]] = {}
     for days, start in ((None, since), (max(DAYS), NOW - timedelta(days=max(DAYS)))):
         window = "" if days is None else f", {days} days"
-        found |= {
-            f"cohort: lead counts{window}": positional(cohort_leads_query(tenant_id, start, NOW)),
-            f"cohort: meetings{window}": positional(cohort_meetings_query(tenant_id, start, NOW)),
-            f"cohort: deals{window}": positional(
-                cohort_deals_query(tenant_id, start, NOW, summed="USD")
-            ),
-        }
+        for mode, (lead_counts, meetings, deals) in reads.items():
+            found |= {
+                f"{mode}: lead counts{window}": positional(lead_counts(tenant_id, start, NOW)),
+                f"{mode}: meetings{window}": positional(meetings(tenant_id, start, NOW)),
+                f"{mode}: deals{window}": positional(deals(tenant_id, start, NOW, summed="USD")),
+            }
     return found
 
 
