@@ -96,6 +96,11 @@ def _when(rng: random.Random, now: datetime) -> datetime:
     return now + timedelta(days=rng.uniform(0.5, 30)) if rng.random() < 0.3 else _ago(rng, now)
 
 
+def _closed(rng: random.Random, created: datetime, now: datetime) -> datetime:
+    closed = created + timedelta(days=rng.uniform(0, 60))
+    return closed if rng.random() < 0.25 else min(now, closed)
+
+
 async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetime) -> str:
     tenant_id = world.tenant.id
     kind = rng.choices(
@@ -141,14 +146,14 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
         if kind == "deal":
             deal_id = uuid.uuid4()
             contact = rng.choice([None, rng.choice(world.people)])
-            domain = rng.choice([None, *sorted({p.partition("@")[2] for p in world.people})])
+            domain = rng.choice([None, *dict.fromkeys(p.partition("@")[2] for p in world.people)])
             meetings = rng.sample(world.meetings, min(len(world.meetings), rng.randint(0, 2)))
             value, currency = rng.choice(VALUES), rng.choice(["USD", "USD", "EUR", "JPY"])
             world.deals[deal_id] = (domain, contact, meetings, _ago(rng, now), value, currency)
             kinds: list[type[DealEvent]] = [DealCreated]
             status = DealStatus.ACTIVE
         else:
-            deal_id = rng.choice(sorted(world.deals))
+            deal_id = rng.choice(list(world.deals))  # in creation order: reproducible
             kinds = [rng.choice([DealWon, DealLost, DealReopened])]
             status = {DealWon: DealStatus.WON, DealLost: DealStatus.LOST}.get(
                 kinds[0], DealStatus.ACTIVE
@@ -173,8 +178,8 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
             contact=contact,
             meeting_ids=meetings,
             created_at=created,
-            # A deal created lately may be closed at a date after now.
-            closed_at=created + timedelta(days=rng.uniform(0, 60)),
+            # Now and then a close date after now (a deal created lately).
+            closed_at=_closed(rng, created, now),
             occurred_at=datetime.now(UTC),
             **reopened,
         )
