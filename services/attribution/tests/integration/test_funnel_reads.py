@@ -97,3 +97,8 @@ async def test_the_period_reads_are_ranges_of_their_time_indexes(
     # is what matters, never every row of a table.
     for table in (*PLANNED, "leads"):
         assert f"Seq Scan on {table}" not in plan, (table, plan)
+    if read == "leads":
+        # A lead dated ahead has its own rows probed by key: its account's deals by id, never
+        # every deal closed in the window (a bitmap of them for each such lead).
+        assert "ix_deal_states_closed" not in plan, plan
+        assert "pk_deal_states" in plan, plan

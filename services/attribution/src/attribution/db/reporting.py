@@ -15,7 +15,6 @@ from sqlalchemy import (
     Select,
     Subquery,
     and_,
-    any_,
     case,
     cast,
     exists,
@@ -537,15 +536,21 @@ def _ahead(tenant_id: str, since: datetime, until: datetime) -> Subquery:
         b.tenant_id == tenant_id,
         _within(b.booked_at, since, until),
     )
+    # The account's deals one by one by key (unnested, as the cohort's), never every deal closed
+    # in the window for each lead: the window is a range containing the close, which the close
+    # time index cannot serve, so no plan starts from it.
+    account = func.unnest(lead.deal_ids).column_valued("account_deal_id")
     closed = exists().where(
-        d.deal_id == any_(lead.deal_ids),
+        d.deal_id == account,
         d.tenant_id == tenant_id,
         d.status == WON,
-        _within(d.closed_at, since, until),
+        func.tstzrange(since, until, "[]").op("@>")(d.closed_at),
     )
 
     def after(column: ColumnElement[datetime]) -> ColumnElement[bool]:
-        return and_(column > until, column <= _END_OF_TIME)
+        # IS NOT NULL first: false, not null, for a lead without that time, so the probes of
+        # its rows that follow are skipped.
+        return and_(column.is_not(None), column > until, column <= _END_OF_TIME)
 
     active_in = _within(lead.last_active_at, since, until)
     won_in = _within(lead.last_won_at, since, until)
