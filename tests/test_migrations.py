@@ -141,6 +141,7 @@ LIST_INDEXES = [  # issue 12: (package, the revision before its list indexes, an
     ("notifications", "0001", "ix_sends_tenant_status"),
     ("notifications", "0002", "pk_send_recipients"),
     ("attribution", "0014_leads_cohort_facts", "ix_leads_cohort_deals"),
+    ("attribution", "0015_leads_cohort_joins", "ix_leads_last_won"),
 ]
 
 
@@ -334,5 +335,88 @@ async def test_the_leads_cohort_facts_are_filled_from_the_rows_already_there(sta
             )
         assert left == 0
         assert "INCLUDE" not in index
+    finally:
+        await engine.dispose()
+
+
+async def test_attribution_leads_period_facts_are_filled_from_the_rows_there(stack) -> None:
+    """0016_leads_period_facts on leads, bookings (their attendee rows) and deal states of two
+    tenants: the latest activity (touch or booking), booking and won close of each lead's own
+    tenant; and its downgrade."""
+    url = await scratch_database(stack.database_url)
+    engine = create_async_engine(asyncpg_url(url))
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    won, other_won, lost = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    try:
+        await asyncio.to_thread(upgrade, "attribution", url, "0015_leads_cohort_joins")
+        async with engine.begin() as conn:
+            for deal_id, tenant, status, closed in [
+                (won, "t1", "won", 10), (other_won, "t2", "won", 20), (lost, "t1", "lost", 30)
+            ]:  # fmt: skip
+                await conn.execute(
+                    text(
+                        "INSERT INTO deal_states (deal_id, tenant_id, status, stage, currency,"
+                        " created_at, closed_at, state_at)"
+                        " VALUES (:id, :t, :s, :s, 'USD', :created, :closed, now())"
+                    ),
+                    {"id": deal_id, "t": tenant, "s": status, "created": t0,
+                     "closed": t0 + timedelta(days=closed)},
+                )  # fmt: skip
+            for n, (tenant, booker, people, days) in enumerate(
+                [("t1", "a@x.com", ["a@x.com", "c@x.com"], 3), ("t1", "c@x.com", ["a@x.com"], 2)]
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO meeting_bookings (meeting_id, tenant_id, person_email,"
+                        " attendee_emails, booked_at, touch_id)"
+                        " VALUES (gen_random_uuid(), :t, :e, :people, :at, :touch)"
+                    ),
+                    {"t": tenant, "e": booker, "people": people,
+                     "at": t0 + timedelta(days=days), "touch": f"m{n}"},
+                )  # fmt: skip
+            for tenant, email, touched, account in [
+                ("t1", "a@x.com", 1, [won, other_won, lost]),  # t2's deal is not its account
+                ("t1", "b@x.com", 5, []),
+                ("t1", "c@x.com", None, []),  # booked, never touched
+                ("t2", "a@x.com", 7, [other_won]),  # t1's booking is not theirs
+            ]:
+                await conn.execute(
+                    text(
+                        "INSERT INTO leads (tenant_id, email, status, first_seen_at,"
+                        " last_touch_at, touches, meetings, deal_ids, updated_at)"
+                        " VALUES (:t, :e, 'touched', :first, :last, 1, 0, :ids, now())"
+                    ),
+                    {"t": tenant, "e": email, "first": t0, "ids": account,
+                     "last": None if touched is None else t0 + timedelta(days=touched)},
+                )  # fmt: skip
+        await asyncio.to_thread(upgrade, "attribution", url, "0016_leads_period_facts")
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT tenant_id, email, last_active_at, last_booked_at, last_won_at"
+                    " FROM leads"
+                )
+            )
+            found = {(tenant, email): tuple(times) for tenant, email, *times in rows}
+
+        def day(n: int | None) -> datetime | None:
+            return None if n is None else t0 + timedelta(days=n)
+
+        assert found == {
+            ("t1", "a@x.com"): (day(3), day(3), day(10)),
+            ("t1", "b@x.com"): (day(5), None, None),
+            ("t1", "c@x.com"): (day(3), day(3), None),
+            ("t2", "a@x.com"): (day(7), None, day(20)),
+        }
+        await asyncio.to_thread(downgrade, "attribution", url, "0015_leads_cohort_joins")
+        async with engine.connect() as conn:
+            left = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM information_schema.columns"
+                    " WHERE table_name = 'leads' AND column_name LIKE 'last\\_%\\_at'"
+                    " AND column_name <> 'last_touch_at'"
+                )
+            )
+        assert left == 0
     finally:
         await engine.dispose()

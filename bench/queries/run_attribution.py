@@ -234,6 +234,28 @@ async def derive(url: str, sessions: Any, tenant_id: str, progress: Progress) ->
     await rederive_leads(uow(), tenant_id)
 
 
+async def date_ahead(url: str, sessions: Any, tenant_id: str, people: int) -> None:
+    """One more touch, dated one to thirty days after now, for `people` people (by email order),
+    and the leads derived again: leads whose latest activity is after now, which the period
+    funnel decides from their rows."""
+    conn = await asyncpg.connect(plain_url(url))
+    await conn.execute(
+        "INSERT INTO touches (tenant_id, touch_id, person_email, email_domain, occurred_at,"
+        " activity_type, channel, channel_rule_id, rule_version, utm_source, utm_medium,"
+        " utm_campaign, source, received_at)"
+        " SELECT tenant_id, touch_id || '-ahead', person_email, email_domain,"
+        " now() + (1 + row_number() OVER (ORDER BY person_email) % 30) * interval '1 day',"
+        " activity_type, channel, channel_rule_id, rule_version, utm_source, utm_medium,"
+        " utm_campaign, source, received_at"
+        " FROM touches WHERE tenant_id = $1 AND touch_id LIKE '%-0'"
+        " ORDER BY person_email LIMIT $2",
+        tenant_id,
+        people,
+    )
+    await conn.close()
+    await rederive_leads(AttributionUnitOfWork(sessions), tenant_id)
+
+
 async def sample_keys(url: str, tenant_id: str) -> dict[str, str]:
     """A lead half way down the email order (the deep cursor), a lead with a meeting, a company,
     a won deal."""
@@ -302,31 +324,32 @@ def endpoints(keys: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def plans(tenant_id: str, since: datetime) -> dict[str, tuple[str, list[object]]]:
-    """The funnel's reads as the app prepares them (the window's people, its meetings), and the
-    cohort's at `since` and over the longest window (every lead)."""
+    """The funnel's reads as the app prepares them, both modes, at `since` and over the longest
+    window (every lead)."""
     # Here, not at the top: the "before" run imports main's code, which has no such queries.
     from attribution.db.reporting import (
         cohort_deals_query,
         cohort_leads_query,
         cohort_meetings_query,
-        funnel_leads_query,
-        funnel_meetings_query,
+        period_deals_query,
+        period_leads_query,
+        period_meetings_query,
     )
     from dealflow_libs.testing.plans import positional
 
-    found = {
-        "funnel: leads of the window": positional(funnel_leads_query(tenant_id, since, NOW)),
-        "funnel: meetings of the window": positional(funnel_meetings_query(tenant_id, since)),
+    reads = {
+        "period": (period_leads_query, period_meetings_query, period_deals_query),
+        "cohort": (cohort_leads_query, cohort_meetings_query, cohort_deals_query),
     }
+    found: dict[str, tuple[str, list[object]]] = {}
     for days, start in ((None, since), (max(DAYS), NOW - timedelta(days=max(DAYS)))):
         window = "" if days is None else f", {days} days"
-        found |= {
-            f"cohort: lead counts{window}": positional(cohort_leads_query(tenant_id, start, NOW)),
-            f"cohort: meetings{window}": positional(cohort_meetings_query(tenant_id, start, NOW)),
-            f"cohort: deals{window}": positional(
-                cohort_deals_query(tenant_id, start, NOW, summed="USD")
-            ),
-        }
+        for mode, (lead_counts, meetings, deals) in reads.items():
+            found |= {
+                f"{mode}: lead counts{window}": positional(lead_counts(tenant_id, start, NOW)),
+                f"{mode}: meetings{window}": positional(meetings(tenant_id, start, NOW)),
+                f"{mode}: deals{window}": positional(deals(tenant_id, start, NOW, summed="USD")),
+            }
     return found
 
 
@@ -347,7 +370,9 @@ async def timed_each(
     return figures
 
 
-async def main(touches: int, others: int, calls: int, show_plans: bool, only: str) -> None:
+async def main(
+    touches: int, others: int, calls: int, show_plans: bool, only: str, ahead: int
+) -> None:
     async with service_database("attribution") as url:
         engine = create_engine(url, pool_size=2)
         sessions = session_factory(engine)
@@ -356,6 +381,8 @@ async def main(touches: int, others: int, calls: int, show_plans: bool, only: st
         started = time.perf_counter()
         await load(url, sessions, measured.id, touches, 1)
         await load(url, sessions, other.id, others, 2)
+        if ahead:
+            await date_ahead(url, sessions, measured.id, ahead)
         await engine.dispose()
         tables = ("touches", "leads", "meeting_bookings", "meeting_attendees", "meeting_states",
                   "deal_states", "closed_deals", "attribution_runs", "report_credits",
@@ -386,6 +413,9 @@ if __name__ == "__main__":
     parser.add_argument("--calls", type=int, default=15)
     parser.add_argument("--plans", action="store_true")
     parser.add_argument("--only", default="", help="time only endpoints whose label has this")
+    parser.add_argument(
+        "--ahead", type=int, default=0, help="people given a touch dated after now (none)"
+    )
     args = parser.parse_args()
     others = args.touches // 4 if args.others is None else args.others
-    asyncio.run(main(args.touches, others, args.calls, args.plans, args.only))
+    asyncio.run(main(args.touches, others, args.calls, args.plans, args.only, args.ahead))

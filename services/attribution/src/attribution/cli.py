@@ -192,8 +192,8 @@ add_check_summaries(
     database_url=lambda: AttributionSettings().own_database_url,
     differences=_lead_differences,
     describe=_describe,
-    help_text="Derive every lead (and the funnel's cohort facts on it) again from the touches,"
-    " bookings and deal states and report every row that differs (exit 1 if any).",
+    help_text="Derive every lead (and the funnel's cohort and period facts on it) again from the"
+    " touches, bookings and deal states and report every row that differs (exit 1 if any).",
 )
 
 

@@ -112,8 +112,9 @@ class LeadDifference:
 async def lead_differences(
     uow: AttributionUnitOfWork, tenant_id: str | None = None
 ) -> list[LeadDifference]:
-    """Every lead row (with the funnel's cohort facts on it) that differs from a recompute from
-    the touches, bookings and deal states, in one tenant or every tenant with leads."""
+    """Every lead row (with the funnel's cohort and period facts on it) that differs from a
+    recompute from the touches, bookings and deal states, in one tenant or every tenant with
+    leads."""
     found = []
     async with uow:
         for tenant in [tenant_id] if tenant_id else await uow.leads.tenant_ids():

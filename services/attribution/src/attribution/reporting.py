@@ -12,13 +12,10 @@ from attribution.domain.compare import Comparison, compare_models, compare_summe
 from attribution.domain.currency import CurrencyRate, RateTable, convert_runs
 from attribution.domain.funnel import (
     DealFact,
-    DealValues,
     FunnelMode,
     MeetingState,
     converted_totals,
-    deal_values,
     funnel_counts,
-    select_funnel,
 )
 from attribution.domain.recorded import StoredRun
 from attribution.domain.reports import ChannelRow, ChannelSums, FunnelCounts, channel_report
@@ -162,50 +159,20 @@ async def funnel_report(
     mode: FunnelMode,
     currency: str | None,
 ) -> FunnelReport:
-    """Leads, meetings and deals of the last `days` days, by period or by cohort."""
+    """Leads, meetings and deals of the last `days` days, by period or by cohort: counted (and
+    the deals' values grouped) by the database from the leads rows' facts and the window's
+    meetings and deals; the groups converted here."""
     window = Window.last(days, None)
+    since, until = window.since, window.until
     async with uow:
         currency, table = await _report_currency(uow, tenant_id, currency)
-        if mode is FunnelMode.COHORT:
-            counts, *values = await _cohort(uow, tenant_id, window, currency)
-        else:
-            counts, *values = await _period(uow, tenant_id, window)
+        leads = await uow.reporting.funnel_leads(tenant_id, mode, since, until)
+        meetings = await uow.reporting.funnel_meetings(tenant_id, mode, since, until)
+        deals, *values = await uow.reporting.funnel_deals(
+            tenant_id, mode, since, until, currency=currency
+        )
     pipeline, won = converted_totals(values, currency, table)
-    return FunnelReport(currency, window, counts, pipeline, won)
-
-
-async def _cohort(
-    uow: AttributionUnitOfWork, tenant_id: str, window: Window, currency: str
-) -> tuple[FunnelCounts, DealValues, DealValues]:
-    """The cohort from the leads rows' facts and its own meetings and deals, all counted (and
-    the values grouped) by the database."""
-    since, until = window.since, window.until
-    leads = await uow.reporting.cohort_leads(tenant_id, since, until)
-    meetings = await uow.reporting.cohort_meetings(tenant_id, since, until)
-    deals, pipeline, won = await uow.reporting.cohort_deals(
-        tenant_id, since, until, currency=currency
-    )
-    return funnel_counts(leads, meetings, deals), pipeline, won
-
-
-async def _period(
-    uow: AttributionUnitOfWork, tenant_id: str, window: Window
-) -> tuple[FunnelCounts, DealValues, DealValues]:
-    """The period from every lead active in the window, with its meetings and deals."""
-    profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
-    leads = await uow.reporting.funnel_leads(tenant_id, window.since, window.until)
-    meetings = await uow.reporting.funnel_meetings(tenant_id, window.since)
-    deals = await uow.reporting.funnel_deals(tenant_id, window.since)
-    selection = select_funnel(
-        FunnelMode.PERIOD,
-        since=window.since,
-        until=window.until,
-        leads=leads,
-        meetings=meetings,
-        deals=deals,
-        personal_domains=profile.personal_domains,
-    )
-    return selection.counts, deal_values(selection.pipeline), deal_values(selection.won)
+    return FunnelReport(currency, window, funnel_counts(leads, meetings, deals), pipeline, won)
 
 
 async def deal_attribution(

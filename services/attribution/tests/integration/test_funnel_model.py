@@ -1,31 +1,46 @@
-"""The cohort funnel from its read model (the facts kept on each leads row, migration 0014):
+"""The funnel from its read model (the facts kept on each leads row, migrations 0014 and 0016):
 seeded random sequences of touches, bookings, attendance, deal events (created, won, lost,
 reopened; in three currencies, the same values often) and personal-domain changes through the
-real use cases in two tenants; after every step the kept leads equal a recompute
-(`lead_differences`, what `check-summaries` runs) and the funnel in both modes, every window, in
-each report currency, equals the per-row `select_funnel` figures with every deal's value
-converted on its own. Then the
-endpoint, a drifted row reported by `dealflow-attribution check-summaries`, and the cohort
+real use cases in two tenants, some dated after now (touches, bookings, meetings, closes);
+after every step the kept leads equal a recompute (`lead_differences`, what `check-summaries`
+runs) and the funnel in both modes, every window, in each report currency, equals
+`select_funnel` over every row of the tenant with every deal's value converted on its own. Then
+the endpoint, a drifted row reported by `dealflow-attribution check-summaries`, and the cohort
 reads' plans (custom and generic)."""
 
 import asyncio
 import random
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import func, select, text, update
 from typer.testing import CliRunner
 
 from attribution.cli import app as cli
+from attribution.db.leads import deal_facts
 from attribution.db.reporting import cohort_deals_query, cohort_leads_query, cohort_meetings_query
-from attribution.db.tables import leads, tenants
+from attribution.db.tables import (
+    deal_states,
+    leads,
+    meeting_bookings,
+    meeting_states,
+    tenants,
+    touches,
+)
 from attribution.deal_events import record_deal_events
 from attribution.domain.currency import CurrencyRate, RateTable, convert_minor, rate_date
-from attribution.domain.funnel import DealFact, FunnelMode, FunnelSelection, select_funnel
+from attribution.domain.funnel import (
+    DealFact,
+    FunnelMode,
+    FunnelSelection,
+    LeadSeen,
+    MeetingFact,
+    select_funnel,
+)
 from attribution.domain.money import to_minor_units
 from attribution.leads import lead_differences, record_tenant_changes
 from attribution.reporting import FunnelReport, funnel_report, put_currency_rates
@@ -75,6 +90,17 @@ def _ago(rng: random.Random, now: datetime) -> datetime:
     return now - timedelta(days=rng.choice([rng.uniform(0.01, 3), rng.uniform(3, 500)]))
 
 
+def _when(rng: random.Random, now: datetime) -> datetime:
+    """Mostly past, three times in ten dated ahead of now (a sender's clock, a booking to come):
+    after every report's window, which ends at most minutes after `now`."""
+    return now + timedelta(days=rng.uniform(0.5, 30)) if rng.random() < 0.3 else _ago(rng, now)
+
+
+def _closed(rng: random.Random, created: datetime, now: datetime) -> datetime:
+    closed = created + timedelta(days=rng.uniform(0, 60))
+    return closed if rng.random() < 0.25 else min(now, closed)
+
+
 async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetime) -> str:
     tenant_id = world.tenant.id
     kind = rng.choices(
@@ -86,7 +112,7 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
         item = TouchIn(
             touch_id=uuid.uuid4().hex,
             person_email=rng.choice(world.people),
-            occurred_at=_ago(rng, now),
+            occurred_at=_when(rng, now),
             activity_type="email_sent",
         )
         await record_touches(uow_factory(), tenant_id, [item], "api")
@@ -100,10 +126,10 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
                 meeting_id=meeting_id,
                 email=booker,
                 company_domain=booker.partition("@")[2],
-                start=_ago(rng, now),
+                start=_when(rng, now),
                 attendees=[{"email": e, "name": "A"} for e in sorted({booker, *others})],
             )
-            event = event.model_copy(update={"occurred_at": _ago(rng, now)})
+            event = event.model_copy(update={"occurred_at": _when(rng, now)})
             world.meetings.append(meeting_id)
         else:
             attended = rng.choice([MeetingAttended, MeetingNoShow])
@@ -112,7 +138,7 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
                 showed_up=attended is MeetingAttended,
                 tenant_id=tenant_id,
                 meeting_id=rng.choice(world.meetings),
-                start=_ago(rng, now),
+                start=_when(rng, now),
                 status=MeetingStatus.COMPLETED,
             )
         await record_meeting_events(uow_factory(MEETINGS), [(str(uuid.uuid4()), event)])
@@ -120,14 +146,14 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
         if kind == "deal":
             deal_id = uuid.uuid4()
             contact = rng.choice([None, rng.choice(world.people)])
-            domain = rng.choice([None, *sorted({p.partition("@")[2] for p in world.people})])
+            domain = rng.choice([None, *dict.fromkeys(p.partition("@")[2] for p in world.people)])
             meetings = rng.sample(world.meetings, min(len(world.meetings), rng.randint(0, 2)))
             value, currency = rng.choice(VALUES), rng.choice(["USD", "USD", "EUR", "JPY"])
             world.deals[deal_id] = (domain, contact, meetings, _ago(rng, now), value, currency)
             kinds: list[type[DealEvent]] = [DealCreated]
             status = DealStatus.ACTIVE
         else:
-            deal_id = rng.choice(sorted(world.deals))
+            deal_id = rng.choice(list(world.deals))  # in creation order: reproducible
             kinds = [rng.choice([DealWon, DealLost, DealReopened])]
             status = {DealWon: DealStatus.WON, DealLost: DealStatus.LOST}.get(
                 kinds[0], DealStatus.ACTIVE
@@ -152,7 +178,8 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
             contact=contact,
             meeting_ids=meetings,
             created_at=created,
-            closed_at=min(now, created + timedelta(days=rng.uniform(0, 60))),
+            # Now and then a close date after now (a deal created lately).
+            closed_at=_closed(rng, created, now),
             occurred_at=datetime.now(UTC),
             **reopened,
         )
@@ -173,20 +200,63 @@ async def _step(rng: random.Random, world: World, uow_factory: Any, now: datetim
 async def per_row(
     uow: Any, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
 ) -> FunnelSelection:
-    """The funnel as it was computed before the read model: every lead of the window, its
-    meetings and deals, sent to `select_funnel`."""
+    """The funnel by its definition: `select_funnel` over every lead row of the tenant (active
+    in the window by its touches and bookings), every meeting (its booking and state) and every
+    deal state, the account rule applied in Python."""
     async with uow:
         profile = (await uow.tenants.profiles([tenant_id]))[tenant_id]
-        found = await uow.reporting.funnel_leads(tenant_id, since, until)
-        meetings = await uow.reporting.funnel_meetings(tenant_id, since)
-        deals = await uow.reporting.funnel_deals(tenant_id, since)
+        read = uow.session.execute
+        lead_rows = await read(select(leads.c.email, leads.c.first_seen_at).where(
+            leads.c.tenant_id == tenant_id))  # fmt: skip
+        touched = await read(select(touches.c.person_email, touches.c.occurred_at).where(
+            touches.c.tenant_id == tenant_id))  # fmt: skip
+        bookings = {
+            b.meeting_id: b
+            for b in await read(
+                select(meeting_bookings).where(meeting_bookings.c.tenant_id == tenant_id)
+            )
+        }
+        states = {
+            m.meeting_id: m
+            for m in await read(
+                select(meeting_states).where(meeting_states.c.tenant_id == tenant_id)
+            )
+        }
+        deals = deal_facts(
+            await read(select(deal_states).where(deal_states.c.tenant_id == tenant_id))
+        )
+
+    def inside(at: datetime) -> bool:
+        return since <= at <= until
+
+    active = {email for email, at in touched if inside(at)} | {
+        person for b in bookings.values() if inside(b.booked_at) for person in b.attendee_emails
+    }
+    meetings = []
+    for meeting_id in bookings.keys() | states.keys():
+        booking, state = bookings.get(meeting_id), states.get(meeting_id)
+        meetings.append(
+            MeetingFact(
+                meeting_id,
+                booking.booked_at if booking else None,
+                frozenset(booking.attendee_emails if booking else ()),
+                state.scheduled_at if state else None,
+                state.showed_up if state else None,
+            )
+        )
+    attending = [
+        replace(d, attendees=frozenset(
+            p for m in d.meeting_ids if m in bookings for p in bookings[m].attendee_emails
+        ))
+        for d in deals
+    ]  # fmt: skip
     return select_funnel(
         mode,
         since=since,
         until=until,
-        leads=found,
+        leads=[LeadSeen(email, first, email in active) for email, first in lead_rows],
         meetings=meetings,
-        deals=deals,
+        deals=attending,
         personal_domains=profile.personal_domains,
     )
 
@@ -205,8 +275,29 @@ def _figures(report: FunnelReport) -> tuple[Any, ...]:
     return (report.counts, report.pipeline_minor, report.won_minor)
 
 
+async def _from_latest(
+    uow: Any, tenant_id: str, since: datetime, until: datetime
+) -> tuple[int, int, int]:
+    """The period's lead counts from the latest times alone (no lead decided from its rows)."""
+    c = leads.c
+
+    def within(column: Any) -> Any:
+        return column.between(since, until)
+
+    async with uow:
+        found = await uow.session.execute(
+            select(
+                func.count().filter(within(c.last_active_at)),
+                func.count().filter(within(c.last_booked_at)),
+                func.count().filter(within(c.last_won_at), within(c.last_active_at)),
+            ).where(c.tenant_id == tenant_id)
+        )
+        return tuple(found.one())
+
+
 async def assert_exact(uow_factory: Any, tenant_id: str, context: str) -> set[str]:
-    """Every window and mode equal to the per-row figures; the cohort figures seen non-zero."""
+    """Every window and mode equal to the per-row figures; the figures seen non-zero (by mode),
+    and the period's lead counts a lead dated ahead of the window changed."""
     assert await lead_differences(uow_factory(), tenant_id) == [], context
     async with uow_factory() as uow:
         table = RateTable(await uow.reporting.rates(tenant_id))
@@ -224,11 +315,18 @@ async def assert_exact(uow_factory: Any, tenant_id: str, context: str) -> set[st
                 deal_by_deal(found.won, currency, table),
             )
             assert _figures(report) == expected, (context, days, mode)
-            if mode is FunnelMode.COHORT:
-                counts = asdict(report.counts)
-                seen |= {name for name, n in counts.items() if n}
-                seen |= {"pipeline_value"} if report.pipeline_minor else set()
-                seen |= {"won_value"} if report.won_minor else set()
+            counts = asdict(report.counts)
+            seen |= {f"{mode} {name}" for name, n in counts.items() if n}
+            seen |= {f"{mode} pipeline_value"} if report.pipeline_minor else set()
+            seen |= {f"{mode} won_value"} if report.won_minor else set()
+            if mode is FunnelMode.PERIOD:
+                latest = await _from_latest(uow_factory(), tenant_id, since, until)
+                names = ("total_leads", "leads_with_meeting", "leads_won")
+                seen |= {
+                    f"ahead {name}"
+                    for name, n in zip(names, latest, strict=True)
+                    if n != counts[name]
+                }
     return seen
 
 
@@ -249,7 +347,7 @@ async def new_world(sessions: Any, uow_factory: Any, prefix: str, rng: random.Ra
     return World(tenant, mailbox, people)
 
 
-async def test_random_sequences_keep_the_cohort_exact(sessions, uow_factory) -> None:
+async def test_random_sequences_keep_the_funnel_exact(sessions, uow_factory) -> None:
     kinds, seen = set(), set()
     for seed in (1, 2, 3):
         rng = random.Random(seed)
@@ -262,9 +360,13 @@ async def test_random_sequences_keep_the_cohort_exact(sessions, uow_factory) -> 
                 context = f"seed {seed} step {step}"
                 seen |= await assert_exact(uow_factory, checked.tenant.id, context)
     assert kinds == {"touch", "book", "attend", "deal", "close", "personal"}
-    # The sequences reach every figure of the cohort (not a comparison of zeros).
-    assert {"leads_with_meeting", "leads_won", "meetings_showed", "deals_won"} <= seen
-    assert {"pipeline_value", "won_value"} <= seen
+    # The sequences reach every figure of both modes (not a comparison of zeros), and leads
+    # whose latest activity, booking or won close is after the window (decided from the rows).
+    for mode in FunnelMode:
+        figures = ("leads_with_meeting", "leads_won", "meetings_showed", "meetings_no_show")
+        figures += ("deals_won", "deals_lost", "pipeline_value", "won_value")
+        assert {f"{mode} {name}" for name in figures} <= seen, mode
+    assert {"ahead total_leads", "ahead leads_with_meeting", "ahead leads_won"} <= seen
 
 
 async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -> None:
@@ -275,21 +377,24 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
         await _step(rng, world, uow_factory, now)
     tenant_id = world.tenant.id
     for days in DAYS:
-        params = {"days": days, "mode": "cohort", "currency": "USD"}
-        answer = await client.get("/v1/reports/funnel", params=params, headers=world.tenant.auth)
-        assert answer.status_code == 200, answer.text
-        body = answer.json()
-        since = datetime.fromisoformat(body["window"]["since"])
-        until = datetime.fromisoformat(body["window"]["until"])
-        expected = await per_row(uow_factory(), tenant_id, FunnelMode.COHORT, since, until)
-        counts = asdict(expected.counts)
-        terms = body["rate_terms"]
-        answered = {
-            **{name: body[name] for name in counts if name in body},
-            "leads_with_meeting": terms["lead_to_meeting_rate"]["numerator"],
-            "leads_won": terms["lead_to_win_rate"]["numerator"],
-        }
-        assert answered == counts, days
+        for mode in FunnelMode:
+            params = {"days": days, "mode": mode.value, "currency": "USD"}
+            answer = await client.get(
+                "/v1/reports/funnel", params=params, headers=world.tenant.auth
+            )
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            since = datetime.fromisoformat(body["window"]["since"])
+            until = datetime.fromisoformat(body["window"]["until"])
+            expected = await per_row(uow_factory(), tenant_id, mode, since, until)
+            counts = asdict(expected.counts)
+            terms = body["rate_terms"]
+            answered = {
+                **{name: body[name] for name in counts if name in body},
+                "leads_with_meeting": terms["lead_to_meeting_rate"]["numerator"],
+                "leads_won": terms["lead_to_win_rate"]["numerator"],
+            }
+            assert answered == counts, (days, mode)
 
     command = ["check-summaries", "--tenant", tenant_id]
     result = await asyncio.to_thread(CliRunner().invoke, cli, command)
@@ -309,7 +414,10 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
                         )
                     )
                 )
-                .values(won_since_first_seen=~leads.c.won_since_first_seen)
+                .values(
+                    won_since_first_seen=~leads.c.won_since_first_seen,
+                    last_active_at=leads.c.last_active_at + timedelta(days=1),
+                )
                 .returning(leads.c.email)
             )
         ).scalar_one()
@@ -318,6 +426,7 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
     assert result.exit_code == 1, result.output
     assert "1 difference(s)" in result.output
     assert f"{drifted}: won_since_first_seen kept" in result.output
+    assert "last_active_at kept" in result.output
 
 
 INDEXES = {
@@ -335,10 +444,11 @@ async def test_cohort_reads_use_the_first_seen_index(sessions, uow_factory) -> N
     now = datetime.now(UTC)
     fill = (  # the test's own tenant id
         "INSERT INTO leads (tenant_id, email, status, first_seen_at, touches, meetings,"  # noqa: S608
-        " updated_at, won_since_first_seen, deal_ids)"
+        " updated_at, won_since_first_seen, deal_ids, last_active_at)"
         f" SELECT '{tenant.id}', 'p' || n || '@x.com', 'touched', now() - n * interval '1 hour',"
         " 1, n % 3, now(), n % 5 = 0,"
-        " CASE WHEN n % 4 = 0 THEN ARRAY[gen_random_uuid()] ELSE '{}' END"
+        " CASE WHEN n % 4 = 0 THEN ARRAY[gen_random_uuid()] ELSE '{}' END,"
+        " now() - n * interval '1 hour'"
         " FROM generate_series(1, 5000) n"
     )
     since = now - timedelta(days=7)

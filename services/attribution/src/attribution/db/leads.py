@@ -166,6 +166,9 @@ def lead_rows(tenant_id: str, found: Iterable[Lead], now: datetime) -> list[dict
             "meetings": lead.meetings,
             "deal_ids": list(lead.deal_ids),
             "won_since_first_seen": lead.won_since_first_seen,
+            "last_active_at": lead.last_active_at,
+            "last_booked_at": lead.last_booked_at,
+            "last_won_at": lead.last_won_at,
             "updated_at": now,
         }
         for lead in found
@@ -339,4 +342,7 @@ def _lead(row: Row[Any]) -> Lead:
         meetings=row.meetings,
         deal_ids=tuple(row.deal_ids),
         won_since_first_seen=row.won_since_first_seen,
+        last_active_at=row.last_active_at,
+        last_booked_at=row.last_booked_at,
+        last_won_at=row.last_won_at,
     )

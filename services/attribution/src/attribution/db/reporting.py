@@ -1,7 +1,6 @@
 """SQL of the reports: rates, runs as of an instant, and the funnel's meeting and deal states.
 Nothing here commits."""
 
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -10,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Date,
     Row,
+    ScalarSelect,
     Select,
     Subquery,
     and_,
@@ -24,7 +23,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import distinct_on, insert
@@ -55,10 +53,9 @@ from attribution.domain.funnel import (
     DealCounts,
     DealFact,
     DealValues,
+    FunnelMode,
     LeadCounts,
-    LeadSeen,
     MeetingCounts,
-    MeetingFact,
     MeetingState,
     ValuedDeals,
 )
@@ -347,48 +344,33 @@ class ReportingRepository(Repository):
         )
 
     async def funnel_leads(
-        self, tenant_id: str, since: datetime, until: datetime
-    ) -> list[LeadSeen]:
-        """The leads (the read model's: a person with a touch or a meeting) first seen or
-        active in [since, until]: touched, or booking or attending a meeting booked, in it."""
-        rows = await self.session.execute(funnel_leads_query(tenant_id, since, until))
-        return [LeadSeen(email, first, bool(active)) for email, first, active in rows]
-
-    async def funnel_meetings(self, tenant_id: str, since: datetime) -> list[MeetingFact]:
-        """Meetings booked or scheduled since `since`, with who booked and who attended."""
-        rows = await self.session.execute(funnel_meetings_query(tenant_id, since))
-        return [
-            MeetingFact(meeting_id, booked_at, frozenset(people or ()), scheduled_at, showed_up)
-            for meeting_id, booked_at, people, scheduled_at, showed_up in rows
-        ]
-
-    async def cohort_leads(self, tenant_id: str, since: datetime, until: datetime) -> LeadCounts:
-        """The cohort's lead counts from the leads rows' facts (index-only)."""
+        self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
+    ) -> LeadCounts:
+        """The funnel's lead counts from the leads rows' facts (index-only)."""
+        query = cohort_leads_query if mode is FunnelMode.COHORT else period_leads_query
         total, with_meeting, won = (
-            await self.session.execute(cohort_leads_query(tenant_id, since, until))
+            await self.session.execute(query(tenant_id, since, until))
         ).one()
         return LeadCounts(total, with_meeting, won)
 
-    async def cohort_meetings(
-        self, tenant_id: str, since: datetime, until: datetime
+    async def funnel_meetings(
+        self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
     ) -> MeetingCounts:
-        """The meetings a lead of the cohort booked or attends, counted by the database."""
-        booked, showed, no_show = (
-            await self.session.execute(cohort_meetings_query(tenant_id, since, until))
-        ).one()
+        """The funnel's meetings, counted by the database."""
+        query = cohort_meetings_query if mode is FunnelMode.COHORT else period_meetings_query
+        booked, showed, no_show = (await self.session.execute(query(tenant_id, since, until))).one()
         return MeetingCounts(booked, showed, no_show)
 
-    async def cohort_deals(
-        self, tenant_id: str, since: datetime, until: datetime, *, currency: str
+    async def funnel_deals(
+        self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime, *, currency: str
     ) -> tuple[DealCounts, DealValues, DealValues]:
-        """The deals the cohort is followed to, counted by the database, and the values of the
-        pipeline (all but cancelled) and of the won ones for `currency`: summed by the database
-        where that is exact (deals in `currency` itself whose minor unit is at most a cent, so
-        no rounding), otherwise one group per currency, rate date and value."""
+        """The funnel's deals counted by the database, and the values of the pipeline (all but
+        cancelled) and of the won ones for `currency`: summed by the database where that is
+        exact (deals in `currency` itself whose minor unit is at most a cent, so no rounding),
+        otherwise one group per currency, rate date and value."""
         summed = currency if minor_unit_exponent(currency) >= DEAL_VALUE_SCALE else None
-        rows = (
-            await self.session.execute(cohort_deals_query(tenant_id, since, until, summed=summed))
-        ).all()
+        query = cohort_deals_query if mode is FunnelMode.COHORT else period_deals_query
+        rows = (await self.session.execute(query(tenant_id, since, until, summed=summed))).all()
         counts = DealCounts(
             created=sum(r.created for r in rows),
             won=sum(r.won for r in rows),
@@ -397,73 +379,6 @@ class ReportingRepository(Repository):
         pipeline = _values(rows, summed, deals=lambda r: r.live, total=lambda r: r.live_value)
         won = _values(rows, summed, deals=lambda r: r.won, total=lambda r: r.won_value)
         return counts, pipeline, won
-
-    async def funnel_deals(self, tenant_id: str, since: datetime) -> list[DealFact]:
-        """Deals created or closed since `since`; their people are the primary contact and the
-        attendees of their meetings."""
-        d = deal_states.c
-        rows = (
-            await self.session.execute(
-                select(deal_states).where(
-                    d.tenant_id == tenant_id, or_(d.created_at >= since, d.closed_at >= since)
-                )
-            )
-        ).all()
-        meeting_ids = sorted({m for row in rows for m in row.meeting_ids})
-        attendees: dict[uuid.UUID, list[str]] = {}
-        if meeting_ids:
-            b = meeting_bookings.c
-            found = await self.session.execute(
-                select(b.meeting_id, b.attendee_emails).where(
-                    b.tenant_id == tenant_id, any_of(b.meeting_id, meeting_ids)
-                )
-            )
-            attendees = {meeting_id: list(people) for meeting_id, people in found}
-        return [
-            DealFact(
-                deal_id=row.deal_id,
-                tenant_id=row.tenant_id,
-                company_domain=row.company_domain,
-                primary_contact_email=row.primary_contact_email,
-                meeting_ids=tuple(row.meeting_ids),
-                status=row.status,
-                stage=row.stage,
-                value=row.value,
-                currency=row.currency,
-                created_at=row.created_at,
-                closed_at=row.closed_at,
-                attendees=frozenset(e for m in row.meeting_ids for e in attendees.get(m, ())),
-            )
-            for row in rows
-        ]
-
-
-def funnel_leads_query(tenant_id: str, since: datetime, until: datetime) -> CompoundSelect:
-    """(email, first_seen_at, active) of the leads active in [since, until] (touched, or booking
-    or attending a meeting booked, in it) and then those only first seen in it: each part starts
-    from its window's index (a left join of every lead to the active ones read all the leads)."""
-    t, a, b, lead = touches.c, meeting_attendees.c, meeting_bookings.c, leads.c
-    touched = select(t.person_email.label("email")).where(
-        t.tenant_id == tenant_id, t.occurred_at >= since, t.occurred_at <= until
-    )
-    met = (
-        select(a.email)
-        .join(meeting_bookings, b.meeting_id == a.meeting_id)
-        .where(a.tenant_id == tenant_id, b.tenant_id == tenant_id)
-        .where(b.booked_at >= since, b.booked_at <= until)
-    )
-    active = union(touched, met).cte("active")
-    return union_all(
-        select(lead.email, lead.first_seen_at, true())
-        .join(active, active.c.email == lead.email)
-        .where(lead.tenant_id == tenant_id),
-        select(lead.email, lead.first_seen_at, false()).where(
-            lead.tenant_id == tenant_id,
-            lead.first_seen_at >= since,
-            lead.first_seen_at <= until,
-            ~exists().where(active.c.email == lead.email),
-        ),
-    )
 
 
 def _in_cohort(tenant_id: str, since: datetime, until: datetime) -> list[ColumnElement[bool]]:
@@ -509,9 +424,8 @@ def cohort_deals_query(
     tenant_id: str, since: datetime, until: datetime, *, summed: str | None
 ) -> Select[Any]:
     """The deals of a cohort lead's account (the row's deal_ids) created at or after that lead
-    was first seen (`domain.funnel.followed`; all created since `since`), counted per currency,
-    rate date (`domain.currency.rate_date`: the UTC day of the close, or of the creation while
-    open) and value; those in the currency `summed` in one row (date and value None)."""
+    was first seen (`domain.funnel.followed`; all created since `since`), grouped as
+    `_deal_groups` does (each counted as created and, by its status, as won or lost)."""
     d, lead = deal_states.c, leads.c
     # Each cohort lead's account unnested: joined to the deals by id (hashable), not an array
     # containment tested for every (deal, lead) pair.
@@ -522,6 +436,23 @@ def cohort_deals_query(
         account == d.deal_id,
         lead.first_seen_at <= d.created_at,
     )
+    where = and_(d.tenant_id == tenant_id, d.created_at >= since, followed)
+    return _deal_groups(where, created=true(), closed=true(), summed=summed)
+
+
+def _deal_groups(
+    where: ColumnElement[bool],
+    *,
+    created: ColumnElement[bool],
+    closed: ColumnElement[bool],
+    summed: str | None,
+) -> Select[Any]:
+    """The deal states `where` holds, counted per currency, rate date
+    (`domain.currency.rate_date`: the UTC day of the close, or of the creation while open) and
+    value; those in the currency `summed` in one row (date and value None). `created` says
+    which of them count as created (and, unless cancelled, as pipeline), `closed` which count as
+    won or lost by their status."""
+    d = deal_states.c
     in_summed = d.currency == summed if summed is not None else false()
     day = cast(func.timezone("UTC", func.coalesce(d.closed_at, d.created_at)), Date)
     deals = (
@@ -531,23 +462,156 @@ def cohort_deals_query(
             case((in_summed, None), else_=d.value).label("each"),
             d.value,
             d.status,
+            created.label("created"),
+            closed.label("closed"),
         )
-        .where(d.tenant_id == tenant_id, d.created_at >= since, followed)
+        .where(where)
         .subquery()
     )
     c = deals.c
-    live, won = c.status != CANCELLED, c.status == WON
+    live = and_(c.created, c.status != CANCELLED)
+    won = and_(c.closed, c.status == WON)
     return select(
         c.currency,
         c.on,
         c.each,
-        func.count().label("created"),
+        func.count().filter(c.created).label("created"),
         func.count().filter(won).label("won"),
-        func.count().filter(c.status == LOST).label("lost"),
+        func.count().filter(c.closed, c.status == LOST).label("lost"),
         func.count().filter(live).label("live"),
         func.sum(c.value).filter(live).label("live_value"),
         func.sum(c.value).filter(won).label("won_value"),
     ).group_by(c.currency, c.on, c.each)
+
+
+def _within(
+    column: ColumnElement[datetime], since: datetime, until: datetime
+) -> ColumnElement[bool]:
+    return and_(column >= since, column <= until)
+
+
+def period_leads_query(tenant_id: str, since: datetime, until: datetime) -> Select[int, int, int]:
+    """(leads active, with a meeting booked, won) in [since, until], a window ending now: a lead
+    was active in it (touched, or booking or attending a meeting booked in it), booked in it or
+    won in it (a won deal of its account closed in it) exactly when its latest such time, kept on
+    its row, is in it: each count an index-only range of its own index. The few leads whose
+    latest time is after `until` (a touch or booking dated ahead, a close to come) are decided
+    from their rows (`_ahead`) and added."""
+    lead = leads.c
+
+    def counted(*where: ColumnElement[bool]) -> ScalarSelect[int]:
+        return select(func.count()).where(lead.tenant_id == tenant_id, *where).scalar_subquery()
+
+    active = _within(lead.last_active_at, since, until)
+    ahead = _ahead(tenant_id, since, until).c
+    return select(
+        counted(active) + ahead.active,
+        counted(_within(lead.last_booked_at, since, until)) + ahead.booked,
+        counted(_within(lead.last_won_at, since, until), active) + ahead.won,
+    )
+
+
+# The latest a timestamp can be (Python's): "after now" is a range between two parameters, so a
+# generic plan estimates it as narrow as it is (a few leads) and reads it by index, not a
+# third of the tenant's leads as for an open-ended `> $n`.
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+
+
+def _ahead(tenant_id: str, since: datetime, until: datetime) -> Subquery:
+    """Of the leads whose latest activity or won close is after `until`: those the window holds
+    that `period_leads_query` does not count from the latest times alone, each decided from its
+    touches (ix_touches_person), bookings (its attendee rows) and account's won deals."""
+    t, a, b, d, lead = touches.c, meeting_attendees.c, meeting_bookings.c, deal_states.c, leads.c
+    # The lead's key in the collation of the other tables' emails, so their indexes serve.
+    email = lead.email.collate("default")
+    touched = exists().where(
+        t.tenant_id == tenant_id,
+        t.person_email == email,
+        _within(t.occurred_at, since, until),
+    )
+    met = exists().where(
+        a.tenant_id == tenant_id,
+        a.email == email,
+        b.meeting_id == a.meeting_id,
+        b.tenant_id == tenant_id,
+        _within(b.booked_at, since, until),
+    )
+    # The account's deals one by one by key (unnested, as the cohort's), never every deal closed
+    # in the window for each lead: the window is a range containing the close, which the close
+    # time index cannot serve, so no plan starts from it.
+    account = func.unnest(lead.deal_ids).column_valued("account_deal_id")
+    closed = exists().where(
+        d.deal_id == account,
+        d.tenant_id == tenant_id,
+        d.status == WON,
+        func.tstzrange(since, until, "[]").op("@>")(d.closed_at),
+    )
+
+    def after(column: ColumnElement[datetime]) -> ColumnElement[bool]:
+        # IS NOT NULL first: false, not null, for a lead without that time, so the probes of
+        # its rows that follow are skipped.
+        return and_(column.is_not(None), column > until, column <= _END_OF_TIME)
+
+    active_in = _within(lead.last_active_at, since, until)
+    won_in = _within(lead.last_won_at, since, until)
+    active_ahead = and_(after(lead.last_active_at), or_(touched, met))
+    won_ahead = and_(after(lead.last_won_at), closed)
+    return (
+        select(
+            func.count().filter(active_ahead).label("active"),
+            func.count().filter(after(lead.last_booked_at), met).label("booked"),
+            func.count()
+            .filter(or_(active_in, active_ahead), or_(won_in, won_ahead), ~and_(active_in, won_in))
+            .label("won"),
+        )
+        .where(
+            lead.tenant_id == tenant_id, or_(after(lead.last_active_at), after(lead.last_won_at))
+        )
+        .subquery()
+    )
+
+
+def period_meetings_query(
+    tenant_id: str, since: datetime, until: datetime
+) -> Select[int, int, int]:
+    """(booked, showed, no-show): the meetings booked in [since, until], and of those held in
+    it (at their scheduled time, else at their booking) the ones that showed up or not; from
+    ix_meeting_bookings_booked and ix_meeting_states_tenant (with showed_up) alone, the few
+    states without a scheduled time joined to their booking."""
+    b, s = meeting_bookings.c, meeting_states.c
+    booked = (
+        select(func.count())
+        .where(b.tenant_id == tenant_id, _within(b.booked_at, since, until))
+        .scalar_subquery()
+    )
+    attended = and_(s.tenant_id == tenant_id, s.showed_up.is_not(None))
+    held = union_all(
+        select(s.showed_up).where(attended, _within(s.scheduled_at, since, until)),
+        select(s.showed_up)
+        .join(meeting_bookings, b.meeting_id == s.meeting_id)
+        .where(
+            attended,
+            s.scheduled_at.is_(None),
+            b.tenant_id == tenant_id,
+            _within(b.booked_at, since, until),
+        ),
+    ).subquery()
+    return select(
+        booked,
+        func.count().filter(held.c.showed_up.is_(True)),
+        func.count().filter(held.c.showed_up.is_(False)),
+    ).select_from(held)
+
+
+def period_deals_query(
+    tenant_id: str, since: datetime, until: datetime, *, summed: str | None
+) -> Select[Any]:
+    """The deals created in [since, until] and those closed in it (won or lost by their current
+    status), from ix_deal_states_created and ix_deal_states_closed, grouped as `_deal_groups`."""
+    d = deal_states.c
+    created, closed = _within(d.created_at, since, until), _within(d.closed_at, since, until)
+    where = and_(d.tenant_id == tenant_id, or_(created, closed))
+    return _deal_groups(where, created=created, closed=closed, summed=summed)
 
 
 def _values(
@@ -557,7 +621,7 @@ def _values(
     deals: Callable[[Row[Any]], int],
     total: Callable[[Row[Any]], Decimal | None],
 ) -> DealValues:
-    """cohort_deals_query's rows as the values of some of their deals (`deals` of a row, their
+    """`_deal_groups`' rows as the values of some of their deals (`deals` of a row, their
     summed value `total`): the summed currency's (one row) in minor units, the others' groups."""
     summed_minor, groups = 0, []
     for row in rows:
@@ -566,26 +630,6 @@ def _values(
         elif deals(row):
             groups.append(ValuedDeals(row.currency, row.on, row.each, deals(row)))
     return DealValues(summed_minor, tuple(groups))
-
-
-def funnel_meetings_query(tenant_id: str, since: datetime) -> CompoundSelect:
-    """(meeting_id, booked_at, attendee_emails, scheduled_at, showed_up) of the meetings booked
-    since `since`, then of those scheduled since it and not booked since it (or not booked at
-    all): a booking and a state are one meeting, and each part starts from its own time index
-    (a full join of the two tables read every meeting of every tenant)."""
-    s, b = meeting_states.c, meeting_bookings.c
-    return union_all(
-        select(b.meeting_id, b.booked_at, b.attendee_emails, s.scheduled_at, s.showed_up)
-        .select_from(meeting_bookings.outerjoin(meeting_states, s.meeting_id == b.meeting_id))
-        .where(b.tenant_id == tenant_id, b.booked_at >= since),
-        select(s.meeting_id, b.booked_at, b.attendee_emails, s.scheduled_at, s.showed_up)
-        .select_from(meeting_states.outerjoin(meeting_bookings, b.meeting_id == s.meeting_id))
-        .where(
-            s.tenant_id == tenant_id,
-            s.scheduled_at >= since,
-            or_(b.meeting_id.is_(None), b.booked_at < since),
-        ),
-    )
 
 
 def _latest_runs(tenant_id: str, models: Sequence[str], as_of: datetime | None) -> Subquery:

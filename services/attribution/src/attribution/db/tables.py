@@ -14,6 +14,7 @@ from sqlalchemy import (
     false,
     func,
     literal_column,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
@@ -181,7 +182,11 @@ meeting_states = Table(
     timestamp("scheduled_at"),
     Column("showed_up", Boolean),
     timestamp("state_at", nullable=False),
-    Index("ix_meeting_states_tenant", "tenant_id", "scheduled_at"),
+    # The meetings held in a window with their attendance, from the index alone (the period
+    # funnel, migration 0016).
+    Index(
+        "ix_meeting_states_tenant", "tenant_id", "scheduled_at", postgresql_include=["showed_up"]
+    ),
 )
 
 #: Decimal places of a deal's value: a sum of values in a currency of at least that many is exact
@@ -291,6 +296,11 @@ leads = Table(
     # The funnel's cohort facts (`domain.funnel.won_since`; `meetings` > 0 is the other): the
     # cohort's lead counts are an index-only scan of ix_leads_first_seen, never every lead.
     Column("won_since_first_seen", Boolean, nullable=False, server_default=false()),
+    # The period funnel's facts (`domain.leads.Lead`): its lead counts over a window ending now
+    # are index-only ranges of these (migration 0016).
+    timestamp("last_active_at", nullable=False),
+    timestamp("last_booked_at"),
+    timestamp("last_won_at"),
     timestamp("updated_at", nullable=False),
     Index("ix_leads_status", "tenant_id", "status", "email"),
     Index("ix_leads_company", "tenant_id", "company_domain", "email"),
@@ -302,6 +312,21 @@ leads = Table(
         postgresql_include=["meetings", "won_since_first_seen"],
     ),
     Index("ix_leads_deals", "deal_ids", postgresql_using="gin"),
+    Index("ix_leads_last_active", "tenant_id", "last_active_at"),
+    # Partial: a range of the column implies it is set, in generic plans too.
+    Index(
+        "ix_leads_last_booked",
+        "tenant_id",
+        "last_booked_at",
+        postgresql_where=text("last_booked_at IS NOT NULL"),
+    ),
+    Index(
+        "ix_leads_last_won",
+        "tenant_id",
+        "last_won_at",
+        postgresql_include=["last_active_at"],
+        postgresql_where=text("last_won_at IS NOT NULL"),
+    ),
 )
 
 #: The cohort funnel's leads that can reach a meeting, and those that can reach a deal. Literal

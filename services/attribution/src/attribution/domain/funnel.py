@@ -11,9 +11,12 @@
 A person belongs to a deal's account by the attribution journey's rule (`domain.account`): their
 email's company domain is the deal company's domain, or they are the deal's primary contact or
 an attendee of one of its meetings.
+
+`select_funnel` is the definition, row by row; the report counts the same in the database from
+facts kept on each lead's row (`domain.leads.Lead`) and the window's meetings and deals
+(`db.reporting`), and the tests hold the two equal on random histories.
 """
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +25,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from attribution.domain.account import Accounts
-from attribution.domain.currency import MissingRates, RateTable, convert_minor, rate_date
+from attribution.domain.currency import MissingRates, RateTable, convert_minor
 from attribution.domain.money import to_minor_units
 from attribution.domain.reports import FunnelCounts
 from dealflow_libs.domains import person_key
@@ -107,6 +110,12 @@ def won_since(account: Iterable[DealFact], first_seen: datetime) -> bool:
     return any(d.status == WON for d in followed(account, first_seen))
 
 
+def last_won(account: Iterable[DealFact]) -> datetime | None:
+    """When a deal of the lead's account was last won (closed): the period funnel counts the
+    lead as won in a window holding a won deal's close."""
+    return max((d.closed_at for d in account if d.status == WON and d.closed_at), default=None)
+
+
 @dataclass(frozen=True, slots=True)
 class FunnelSelection:
     counts: FunnelCounts
@@ -168,12 +177,6 @@ class DealValues:
 
     summed_minor: int = 0
     groups: tuple[ValuedDeals, ...] = ()
-
-
-def deal_values(deals: Iterable[DealFact]) -> DealValues:
-    """The deals grouped alike (currency, rate date, value), none summed."""
-    alike = Counter((d.currency, rate_date(d.rate_at), d.value) for d in deals)
-    return DealValues(groups=tuple(ValuedDeals(*key, n) for key, n in alike.items()))
 
 
 def converted_totals(values: Sequence[DealValues], currency: str, table: RateTable) -> list[int]:

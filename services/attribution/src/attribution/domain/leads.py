@@ -25,7 +25,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from attribution.domain.account import Accounts
-from attribution.domain.funnel import DealFact, won_since
+from attribution.domain.funnel import DealFact, last_won, won_since
 from dealflow_libs.domains import company_domain_of
 from dealflow_schemas.deals import DealStatus
 
@@ -74,6 +74,12 @@ class Lead:
     # A deal of the account created at or after first_seen_at is won: the lead counts as won
     # in the funnel's cohort of its first sighting (`domain.funnel`).
     won_since_first_seen: bool
+    # The latest of each activity the period funnel counts a lead by (`domain.funnel`): a
+    # window ending now holds one when the latest is in it (one dated after now: see
+    # `db.reporting.period_leads_query`).
+    last_active_at: datetime  # the last touch, or booking of a meeting they book or attend
+    last_booked_at: datetime | None  # the last booking of a meeting they book or attend
+    last_won_at: datetime | None  # the last close of a won deal of the account
 
 
 def lead_status(*, booked: bool, deal_statuses: Iterable[str]) -> LeadStatus:
@@ -156,6 +162,8 @@ def _lead(
         return None
     seen = [b.booked_at for b in booked] + ([touches.first_at] if touches else [])
     first_seen = min(seen)
+    last_booked = max((b.booked_at for b in booked), default=None)
+    active = [b.booked_at for b in booked] + ([touches.last_at] if touches else [])
     return Lead(
         email=email,
         company_domain=company_domain_of(email, personal_domains)[0],
@@ -168,4 +176,7 @@ def _lead(
         meetings=len({b.meeting_id for b in booked}),
         deal_ids=tuple(sorted(d.deal_id for d in account)),
         won_since_first_seen=won_since(account, first_seen),
+        last_active_at=max(active),
+        last_booked_at=last_booked,
+        last_won_at=last_won(account),
     )

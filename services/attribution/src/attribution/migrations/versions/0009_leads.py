@@ -62,8 +62,10 @@ def upgrade() -> None:
     _backfill(op.get_bind())
 
 
-#: Columns of `leads` that later revisions add (0014 fills its own from the rows).
-_ADDED_LATER = frozenset({"won_since_first_seen"})
+#: Columns of `leads` that later revisions add (0014 and 0016 fill their own from the rows).
+_ADDED_LATER = frozenset(
+    {"won_since_first_seen", "last_active_at", "last_booked_at", "last_won_at"}
+)
 
 
 def _backfill(connection: sa.Connection) -> None:
