@@ -48,6 +48,7 @@ from attribution.main import build_app
 from attribution.recompute import Tally, recompute_tenant
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.db import create_engine, session_factory
+from dealflow_libs.gc_tuning import tune_gc
 from dealflow_libs.settings import plain_url
 from dealflow_libs.testing.bench import percentile, service_database
 from dealflow_libs.testing.http import serve
@@ -267,6 +268,7 @@ async def report_latency(tenant: TenantCredentials, requests: int) -> list[float
 
 
 async def main(args: argparse.Namespace) -> None:
+    tune_gc()  # the collector settings the service runs its recompute with (ServiceRuntime)
     models = [m for m in args.models.split(",") if m]
     async with service_database("attribution") as url:
         engine = create_engine(url, pool_size=2)

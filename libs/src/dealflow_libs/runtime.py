@@ -15,6 +15,7 @@ from dealflow_libs import tracing
 from dealflow_libs.asyncapi import Publication
 from dealflow_libs.consumer import E, Handler, Subscription
 from dealflow_libs.db import create_engine, ping, session_factory
+from dealflow_libs.gc_tuning import tune_gc
 from dealflow_libs.kafka import check_broker, new_producer
 from dealflow_libs.relay import OutboxRelay
 from dealflow_libs.settings import CommonSettings
@@ -81,6 +82,7 @@ class ServiceRuntime:
             ]
             # Groups join concurrently: on the local broker each join takes about a second.
             await asyncio.gather(*(subscriber.start() for subscriber in self.subscribers))
+        tune_gc()
         log.info("runtime started", extra={"service": self.service})
 
     def consume(

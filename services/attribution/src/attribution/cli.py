@@ -27,6 +27,7 @@ from attribution.rebuild import RebuildSummary, TargetNotEmpty, rebuild
 from attribution.recompute import Tally, recompute_steps, recompute_tenant
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.db import create_engine, session_factory
+from dealflow_libs.gc_tuning import tune_gc
 from dealflow_libs.migrate import ensure_database, upgrade
 from dealflow_libs.summary_check import add_check_summaries
 
@@ -44,6 +45,7 @@ _COLUMNS = (
 @app.callback()
 def main() -> None:
     """Dealflow attribution operations (the service's settings: DEALFLOW_* variables)."""
+    tune_gc()  # a recompute or rebuild is the service's own work: the same collector settings
 
 
 class Bars(RebuildProgress):
