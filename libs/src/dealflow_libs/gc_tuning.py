@@ -18,8 +18,11 @@ THRESHOLDS = (50_000, 20, 100)
 
 
 def tune_gc() -> None:
-    """Applies THRESHOLDS, and moves what exists now (modules, classes, settings: objects that
-    live as long as the process) out of the collector's sight, so a full collection scans only
-    what the work made. Call once the process has started."""
+    """Applies THRESHOLDS, and the first time moves what exists now (modules, classes,
+    settings: objects that live as long as the process) out of the collector's sight, so a full
+    collection scans only what the work made. Call once the process has started; later calls
+    (a test process starts many runtimes) freeze nothing more, so their garbage stays
+    collectable."""
     gc.set_threshold(*THRESHOLDS)
-    gc.freeze()
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
