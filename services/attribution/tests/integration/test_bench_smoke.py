@@ -1,40 +1,30 @@
-"""bench/attribution/run.py at a small size, so the benchmark cannot rot (not a timed test)."""
+"""bench/attribution/run.py and leads.py at a small size, so the benchmarks cannot rot (not
+timed tests)."""
 
-import importlib.util
-import os
 from pathlib import Path
+
+from dealflow_libs.testing.bench import run_bench_script
 
 BENCH = Path(__file__).resolve().parents[4] / "bench" / "attribution" / "run.py"
 
 
 async def test_the_attribution_benchmark_runs_at_200_deals(prepared_stack, capsys) -> None:
-    spec = importlib.util.spec_from_file_location("bench_attribution_run", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    before = os.environ.get("DEALFLOW_ATTRIBUTION_DATABASE_URL")
-    try:
-        args = bench.parse(
-            [
-                "--deals",
-                "200",
-                "--models",
-                "linear,w_shaped",
-                "--report-requests",
-                "3",
-                "--close-days",
-                "30",
-                "--eur-share",
-                "0.2",
-            ]
-        )
-        await bench.main(args)
-    finally:
-        if before is None:
-            os.environ.pop("DEALFLOW_ATTRIBUTION_DATABASE_URL", None)
-        else:
-            os.environ["DEALFLOW_ATTRIBUTION_DATABASE_URL"] = before
+    await run_bench_script(
+        BENCH,
+        [
+            "--deals",
+            "200",
+            "--models",
+            "linear,w_shaped",
+            "--report-requests",
+            "3",
+            "--close-days",
+            "30",
+            "--eur-share",
+            "0.2",
+        ],
+        "DEALFLOW_ATTRIBUTION_DATABASE_URL",
+    )
     out = capsys.readouterr().out
     assert "linear" in out
     assert "w_shaped" in out
@@ -46,19 +36,11 @@ LEADS_BENCH = BENCH.with_name("leads.py")
 
 
 async def test_the_leads_benchmark_runs_at_500_leads(prepared_stack, capsys) -> None:
-    spec = importlib.util.spec_from_file_location("bench_attribution_leads", LEADS_BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    before = os.environ.get("DEALFLOW_ATTRIBUTION_DATABASE_URL")
-    try:
-        await bench.main(bench.parse(["--leads", "500", "--big", "20", "--requests", "2"]))
-    finally:
-        if before is None:
-            os.environ.pop("DEALFLOW_ATTRIBUTION_DATABASE_URL", None)
-        else:
-            os.environ["DEALFLOW_ATTRIBUTION_DATABASE_URL"] = before
+    await run_bench_script(
+        LEADS_BENCH,
+        ["--leads", "500", "--big", "20", "--requests", "2"],
+        "DEALFLOW_ATTRIBUTION_DATABASE_URL",
+    )
     out = capsys.readouterr().out
     assert "derive every lead: 520 leads" in out
     assert "GET /v1/leads status=opportunity" in out

@@ -1,29 +1,19 @@
 """bench/notifications/run.py at a small size with two instances, so the benchmark cannot rot
 (not a timed test): every booking gets its email once, whichever instance sends it."""
 
-import importlib.util
-import os
 import re
 from pathlib import Path
+
+from dealflow_libs.testing.bench import run_bench_script
 
 BENCH = Path(__file__).resolve().parents[4] / "bench" / "notifications" / "run.py"
 ROW = re.compile(r"^(clean|429s)\s+\d+\s+[\d.]+\s+(\d+)\s+(\d+)\s+(\d+)\s+(-?\d+)$", re.MULTILINE)
 
 
 async def test_the_notifications_benchmark_runs_two_instances(capsys) -> None:  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_notifications_run", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    before = os.environ.get("DEALFLOW_NOTIFICATIONS_DATABASE_URL")
-    try:
-        await bench.main(bench.parse(["--bookings", "20", "--instances", "2"]))
-    finally:
-        if before is None:
-            os.environ.pop("DEALFLOW_NOTIFICATIONS_DATABASE_URL", None)
-        else:
-            os.environ["DEALFLOW_NOTIFICATIONS_DATABASE_URL"] = before
+    await run_bench_script(
+        BENCH, ["--bookings", "20", "--instances", "2"], "DEALFLOW_NOTIFICATIONS_DATABASE_URL"
+    )
 
     rows = {m[1]: [int(v) for v in m.groups()[1:]] for m in ROW.finditer(capsys.readouterr().out)}
     assert rows.keys() == {"clean", "429s"}
