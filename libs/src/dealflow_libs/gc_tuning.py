@@ -4,8 +4,9 @@ Python's defaults (a young collection every 700 net allocations, a full one when
 objects promoted reach a quarter of the old ones) suit small scripts. A consumer batch or a
 recompute holds hundreds of thousands of short-lived objects at once (touches, runs, their
 JSON), which those defaults promote and then scan in full collections: in attribution's
-recompute, full collections of about 200 ms each took a fifth of the time (bench/attribution:
-storing runs +36% per CPU second, unchanged inputs +75%, with these settings). Almost all of
+recompute, full collections of about 200 ms each took a fifth of the time (bench/attribution
+at 10,000 deals: storing runs +37-44% per CPU second, unchanged inputs +66-88%, with these
+settings; docs/performance.md). Almost all of
 those objects are freed by reference counting; collecting cycles less often costs a little
 memory.
 """
