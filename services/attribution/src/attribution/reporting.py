@@ -5,10 +5,11 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from typing import TypeVar
 from uuid import UUID
 
-from attribution.domain.compare import Comparison, compare_models, compare_summed
+from attribution.domain.compare import Comparison, compare_models, compare_summed, model_sums
 from attribution.domain.currency import CurrencyRate, RateTable, convert_runs
 from attribution.domain.funnel import (
     DealFact,
@@ -115,12 +116,37 @@ async def channels_report(
         foreign = await uow.reporting.foreign_runs(
             tenant_id, model, since=since, until=until, currency=currency
         )
-    sums = ChannelSums()
-    for total in totals:
-        sums.add_total(total)
-    for run in convert_runs(foreign, currency, table):
-        sums.add_run(run)
+        sums = ChannelSums()
+        for total in totals:
+            sums.add_total(total)
+        for run in convert_runs(foreign, currency, table):
+            sums.add_run(run)
+        await settle_channels(uow, sums, tenant_id, model, window, currency)
     return ChannelsReport(currency, window, sums.rows())
+
+
+async def settle_channels(
+    uow: AttributionUnitOfWork,
+    sums: ChannelSums,
+    tenant_id: str,
+    model: str,
+    window: Window,
+    currency: str,
+) -> None:
+    """Gives `sums` the exact credit of each channel whose figures its bounds leave undecided
+    (a sum within 10^-18 per deal of a rounding tie: rare over many deals, common over a few
+    simple fractions), read from the credits in `currency` summed exactly."""
+    if unsettled := sums.unsettled():
+        exact = await uow.reporting.exact_credits(
+            tenant_id,
+            model,
+            since=window.since,
+            until=window.until,
+            currency=currency,
+            channels=unsettled,
+        )
+        for channel in unsettled:
+            sums.settle(channel, exact.get(channel, Fraction(0)))
 
 
 async def compare_report(
@@ -134,21 +160,29 @@ async def compare_report(
 ) -> CompareReport:
     """Channel x model over the deals every model attributed (see `compare_models`)."""
     window = Window.last(days, as_of)
+    since, until = window.since, window.until
     async with uow:
         currency, table = await _report_currency(uow, tenant_id, currency)
-        if as_of is None:  # now: summed by the database, other currencies run by run
-            found = await uow.reporting.compare_credits(
-                tenant_id, models, since=window.since, until=window.until, currency=currency
-            )
-        else:
+        if as_of is not None:
             runs = await uow.reporting.run_totals(
-                tenant_id, models, since=window.since, until=window.until, as_of=as_of
+                tenant_id, models, since=since, until=until, as_of=as_of
             )
-    if as_of is None:
+            converted = convert_runs(runs, currency, table)
+            return CompareReport(currency, window, compare_models(converted, models))
+        # Now: summed by the database, other currencies run by run.
+        found = await uow.reporting.compare_credits(
+            tenant_id, models, since=since, until=until, currency=currency
+        )
         found = replace(found, foreign=convert_runs(found.foreign, currency, table))
-        return CompareReport(currency, window, compare_summed(found, models))
-    converted = convert_runs(runs, currency, table)
-    return CompareReport(currency, window, compare_models(converted, models))
+        sums = model_sums(found, models)
+        unsettled = [(m, channel) for m in models for channel in sums[m].unsettled()]
+        if unsettled:  # bounds too wide to round (rare): summed exactly
+            exact = await uow.reporting.compare_exact_credits(
+                tenant_id, models, since=since, until=until, currency=currency, cells=unsettled
+            )
+            for model, channel in unsettled:
+                sums[model].settle(channel, exact.get((model, channel), Fraction(0)))
+    return CompareReport(currency, window, compare_summed(found, models, sums))
 
 
 async def funnel_report(

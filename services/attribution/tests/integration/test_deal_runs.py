@@ -218,7 +218,7 @@ class TestQueries:
             rows["Paid Search"]["attributed_value"],
             rows["Paid Search"]["avg_deal_value"],
             rows["Paid Search"]["percentage_of_revenue"],
-        ) == (2, "2/1", 133333, 66666, 10000)
+        ) == (2, "2.000000", 133333, 66666, 10000)
         assert rows["Outbound Email"]["attributed_value"] == 0
         assert sum(r["percentage_of_revenue"] for r in report["channels"]) == 10_000
 

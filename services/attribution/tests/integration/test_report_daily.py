@@ -3,21 +3,26 @@ window: kept equal to report_credits through every write (runs stored, supersede
 deleted, truncated), and a window's sums from it equal the current runs read one by one."""
 
 import asyncio
+import importlib.util
 import random
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+from pathlib import Path
 
 from alembic import command
-from sqlalchemy import Row, delete, func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+import attribution
 from attribution.db.reporting import whole_days
 from attribution.db.tables import attribution_runs, report_credits, report_daily, tenants
 from attribution.deal_events import record_deal_events
+from attribution.domain.credit_bounds import SCALE, CreditBounds
 from attribution.domain.currency import RateTable, convert_runs
 from attribution.domain.reports import ChannelSums, channel_report
-from attribution.reporting import channels_report
+from attribution.reporting import Window, channels_report, settle_channels
 from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
 from dealflow_libs.settings import asyncpg_url
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
@@ -30,25 +35,39 @@ MODELS = ("linear", "time_decay", "first_touch", "position_based")
 KINDS = ("call", "email_replied", "ad_click", "web_visit", "referral", "sms", "event")
 
 
-async def rollup_rows(session: AsyncSession, tenant_id: str | None) -> list[Row]:  # type: ignore[type-arg]
+Rolled = tuple[str, str, str, date, str, int, int, int, int]
+
+
+async def rollup_rows(session: AsyncSession, tenant_id: str | None) -> list[Rolled]:
     d = report_daily.c
     query = select(
-        d.tenant_id, d.model, d.currency, d.close_day, d.channel, d.weight_den, d.deals,
-        d.minor_units, d.weight_num,
+        d.tenant_id, d.model, d.currency, d.close_day, d.channel, d.deals, d.minor_units,
+        d.weight_floor, d.weight_inexact,
     )  # fmt: skip
     if tenant_id is not None:
         query = query.where(d.tenant_id == tenant_id)
-    return sorted(await session.execute(query))
+    return sorted((*key, int(n), int(m), int(w), int(i)) for *key, n, m, w, i in
+                  await session.execute(query))  # fmt: skip
 
 
-async def credits_summed(session: AsyncSession, tenant_id: str | None) -> list[Row]:  # type: ignore[type-arg]
+async def credits_summed(session: AsyncSession, tenant_id: str | None) -> list[Rolled]:
+    """report_credits summed per day and channel here, the weights bounded by
+    `CreditBounds.of` (so the database's arithmetic is checked against Python's)."""
     p = report_credits.c
     day = func.date(func.timezone("UTC", p.conversion_at))
-    key = (p.tenant_id, p.model, p.currency, day, p.channel, p.weight_den)
-    query = select(*key, func.count(), func.sum(p.minor_units), func.sum(p.weight_num))
+    query = select(p.tenant_id, p.model, p.currency, day, p.channel, p.minor_units,
+                   p.weight_num, p.weight_den)  # fmt: skip
     if tenant_id is not None:
         query = query.where(p.tenant_id == tenant_id)
-    return sorted(await session.execute(query.group_by(*key)))
+    sums: dict[tuple[str, str, str, date, str], tuple[int, int, CreditBounds]] = {}
+    for *key, minor, num, den in await session.execute(query):
+        deals, value, bounds = sums.get(tuple(key), (0, 0, CreditBounds()))  # type: ignore[arg-type]
+        weight = CreditBounds.of(Fraction(int(num), int(den)))
+        sums[tuple(key)] = (deals + 1, value + minor, bounds + weight)  # type: ignore[index]
+    return sorted(
+        (*key, deals, value, bounds.floor, bounds.inexact)
+        for key, (deals, value, bounds) in sums.items()
+    )
 
 
 async def assert_rollup_equals_credits(sessions, tenant_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -103,6 +122,8 @@ async def window_rows(uow_factory, tenant_id, model, currency, since, until, tab
     sums = ChannelSums()
     for total in totals:
         sums.add_total(total)
+    async with uow_factory() as uow:
+        await settle_channels(uow, sums, tenant_id, model, Window(since, until), currency)
     here = [run for run in runs if run.currency == currency]
     return sums.rows(), channel_report(convert_runs(here, currency, table))
 
@@ -200,7 +221,7 @@ class TestReportDaily:
             after_voids = await rollup_rows(session, tenant.id)
             assert await rollup_rows(session, None) == await credits_summed(session, None)
             # The reopened deal counts again.
-            assert sum(r.deals for r in after_voids) > sum(r.deals for r in before)
+            assert sum(r[5] for r in after_voids) > sum(r[5] for r in before)
             # Nothing updates report_credits today; if something does, the rollup follows.
             await session.execute(
                 text("UPDATE report_credits SET minor_units = minor_units + 1, weight_den = 7"
@@ -212,6 +233,16 @@ class TestReportDaily:
             assert await rollup_rows(session, None) == []
             await session.rollback()
         await assert_rollup_equals_credits(sessions, tenant.id)
+
+
+def test_the_migration_scales_weights_as_the_reports_do() -> None:
+    path = Path(attribution.__file__).parent / "migrations/versions/0017_report_daily_bounds.py"
+    spec = importlib.util.spec_from_file_location("migration_0017", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.SCALE == SCALE
 
 
 async def test_the_migration_sums_the_credits_stored_before_and_downgrades(stack) -> None:
@@ -246,9 +277,72 @@ async def test_the_migration_sums_the_credits_stored_before_and_downgrades(stack
         async with sessions() as session:
             rolled = await rollup_rows(session, None)
             assert rolled == await credits_summed(session, None)
-            assert len(rolled) == 7  # per day, currency, channel and denominator
+            assert len(rolled) == 5  # per day, currency and channel
+            # One credit inexact at SCALE (1/3 and 2/3), the rest exact.
+            assert sum(row[-1] for row in rolled) == 2
         config = alembic_config("attribution", url)
+        await asyncio.to_thread(command.downgrade, config, "0016_leads_period_facts")
+        async with sessions() as session:  # 0011's rollup back, a row per denominator
+            denominators = await session.execute(text("SELECT weight_den FROM report_daily"))
+            assert sorted(int(d) for (d,) in denominators) == [1, 2, 2, 2, 2, 3, 3]
         await asyncio.to_thread(command.downgrade, config, "0010_meeting_attendees")
         await asyncio.to_thread(upgrade, "attribution", url)
     finally:
         await engine.dispose()
+
+
+async def credit(  # type: ignore[no-untyped-def]
+    sessions, tenant_id: str, deal: int, model: str, channel: str, weight: Fraction, at: datetime
+) -> None:
+    """A current run's credit of 100 cents on a 100-cent deal, straight into report_credits (the
+    rollup's triggers take it from there)."""
+    async with sessions() as session, session.begin():
+        await session.execute(
+            text(
+                "INSERT INTO report_credits (run_id, channel, tenant_id, deal_id, model,"
+                " minor_units, weight_num, weight_den, touches, value_minor, currency,"
+                " conversion_at) VALUES (:run, :channel, :tenant, :deal, :model, 100, :num, :den,"
+                " 1, 100, 'USD', :at)"
+            ),
+            {"run": uuid.uuid4(), "channel": channel, "tenant": tenant_id,
+             "deal": uuid.UUID(int=deal), "model": model, "num": weight.numerator,
+             "den": weight.denominator, "at": at},
+        )  # fmt: skip
+
+
+# 1/3 + 4000003/6000000 = 1.0000005, a tie at six places that the bounds cannot decide
+# (test_credit_bounds.py): these reports must sum Phone's weights exactly to answer.
+TIE = (Fraction(1, 3), Fraction(4_000_003, 6_000_000))
+
+
+async def test_a_channel_the_bounds_leave_undecided_is_summed_exactly(client, sessions) -> None:  # type: ignore[no-untyped-def]
+    tenant = await seed_tenant(sessions, tenants, prefix="d", currency="USD")
+    day = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC) - timedelta(days=3)
+    for deal, (weight, at) in enumerate(
+        zip(TIE, (day, day + timedelta(days=1)), strict=True), start=1
+    ):
+        for model in ("linear", "time_decay"):
+            await credit(sessions, tenant.id, deal, model, "Phone", weight, at)
+            await credit(sessions, tenant.id, deal, model, "Email", 1 - weight, at)
+    answer = await client.get(
+        "/v1/reports/channels", params={"days": 30, "model": "time_decay"}, headers=tenant.auth
+    )
+    assert answer.status_code == 200, answer.text
+    rows = {r["channel"]: r for r in answer.json()["channels"]}
+    # Exactly 1.0000005, to even; the bounds alone would have been 1.000000 or 1.000001.
+    assert rows["Phone"]["credited_deals"] == "1.000000"
+    assert rows["Email"]["credited_deals"] == "1.000000"  # 0.9999995 to even
+    assert rows["Phone"]["avg_deal_value"] == 200  # 200 / 1.0000005
+    answer = await client.get(
+        "/v1/reports/compare",
+        params={"days": 30, "models": "linear,time_decay"},
+        headers=tenant.auth,
+    )
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    assert found["deals"] == 2
+    cells = {r["channel"]: r["models"] for r in found["channels"]}
+    assert {m: cell["credited_deals"] for m, cell in cells["Phone"].items()} == {
+        "linear": "1.000000", "time_decay": "1.000000",
+    }  # fmt: skip
+    assert cells["Email"]["time_decay"]["credited_deals"] == "1.000000"

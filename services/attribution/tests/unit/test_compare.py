@@ -3,7 +3,6 @@
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from fractions import Fraction
 
 from attribution.domain.compare import compare_models
 from attribution.domain.currency import CurrencyRate, RateTable, convert_runs
@@ -66,7 +65,7 @@ class TestCompare:
         assert (found.deals, found.won_minor) == (1, 1_000)
         assert found.missing_runs == {"linear": 0, "first_touch": 1}
         (row,) = found.rows
-        assert row.cells["linear"].credited_deals == Fraction(1)
+        assert row.cells["linear"].credited_deals == Decimal("1.000000")
 
     def test_a_channel_one_model_does_not_credit_is_a_zero_cell(self) -> None:
         touches = [

@@ -95,7 +95,7 @@ class TestChannelReport:
         phone = rows["Phone"]
         assert (phone.deals_attributed, phone.credited_deals, phone.attributed_minor) == (
             2,
-            Fraction(3, 2),
+            Decimal("1.500000"),
             5_500,
         )
         assert phone.avg_deal_minor == 3_667  # 5500 / 1.5, half to even

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from attribution.api.deps import Ctx, Tenant
-from attribution.domain.canonical import fraction_text
+from attribution.domain.credit_bounds import CREDIT_PLACES
 from attribution.domain.currency import MissingRates
 from attribution.domain.funnel import FunnelMode
 from attribution.domain.reports import Rate, funnel_rates
@@ -23,6 +23,10 @@ CURRENCY_DOC = (
     "Report currency (ISO 4217; default the tenant's). Each deal keeps its own currency and is "
     "converted at its close date with the tenant's rate table (`/v1/settings/currency-rates`); "
     "a missing rate is a 422 naming the pair and date."
+)
+CREDITED_DOC = (
+    "Sum of the channel's share per deal, a decimal rounded half to even to "
+    f"{CREDIT_PLACES} places from the exact sum of the deals' exact shares."
 )
 AS_OF_DOC = (
     "History: the runs that counted at this instant (each deal's latest run created by then and "
@@ -58,7 +62,7 @@ class ReportWindow(BaseModel):
 class ChannelReportRow(BaseModel):
     channel: str
     deals_attributed: int = Field(description="Won deals with an eligible touch in the channel.")
-    credited_deals: str = Field(description="Sum of the channel's share per deal (a fraction).")
+    credited_deals: str = Field(description=CREDITED_DOC, examples=["12.333333"])
     attributed_value: int = Field(
         description="Credited revenue in minor units of the report currency; the rows sum to the "
         "converted won revenue exactly."
@@ -100,7 +104,7 @@ async def get_channel_report(
             ChannelReportRow(
                 channel=row.channel,
                 deals_attributed=row.deals_attributed,
-                credited_deals=fraction_text(row.credited_deals),
+                credited_deals=str(row.credited_deals),
                 attributed_value=row.attributed_minor,
                 avg_deal_value=row.avg_deal_minor,
                 percentage_of_revenue=row.percentage_bp,
@@ -112,7 +116,7 @@ async def get_channel_report(
 
 class CompareCellOut(BaseModel):
     attributed_value: int = Field(description="Minor units of the report currency.")
-    credited_deals: str = Field(description="Sum of the channel's share per deal (a fraction).")
+    credited_deals: str = Field(description=CREDITED_DOC, examples=["12.333333"])
     percentage_of_revenue: int | None = Field(description="Basis points of the column.")
 
 
@@ -188,7 +192,7 @@ async def get_compare_report(
                 models={
                     m: CompareCellOut(
                         attributed_value=cell.attributed_minor,
-                        credited_deals=fraction_text(cell.credited_deals),
+                        credited_deals=str(cell.credited_deals),
                         percentage_of_revenue=cell.percentage_bp,
                     )
                     for m, cell in row.cells.items()

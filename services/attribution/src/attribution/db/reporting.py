@@ -4,8 +4,9 @@ Nothing here commits."""
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
     true,
@@ -45,6 +47,7 @@ from attribution.db.tables import (
     touches,
 )
 from attribution.domain.compare import ComparedCredits
+from attribution.domain.credit_bounds import SCALE, CreditBounds
 from attribution.domain.currency import CurrencyRate
 from attribution.domain.funnel import (
     CANCELLED,
@@ -147,9 +150,9 @@ class ReportingRepository(Repository):
         self, tenant_id: str, model: str, *, since: datetime, until: datetime, currency: str
     ) -> list[CreditTotal]:
         """The current runs' credits in `currency` of deals won in [since, until], summed per
-        channel and weight denominator by the database: the UTC days wholly inside the window
-        from report_daily, the partial days at its ends from report_credits (a channel and
-        denominator can come twice; the caller adds them up)."""
+        channel by the database (credited deals as bounds): the UTC days wholly inside the window
+        from report_daily, the partial days at its ends from report_credits (a channel can come
+        twice; the caller adds them up)."""
         p = report_credits.c
         days = whole_days(since, until)
         scope = [*self._current(tenant_id, model, since, until), p.currency == currency]
@@ -167,10 +170,37 @@ class ReportingRepository(Repository):
         totals: list[CreditTotal] = []
         for query in queries:
             totals.extend(
-                CreditTotal(channel, int(den), int(deals), int(value), int(numerator))
-                for channel, den, deals, value, numerator in await self.session.execute(query)
+                CreditTotal(channel, int(deals), int(value), CreditBounds(int(low), int(inexact)))
+                for channel, deals, value, low, inexact in await self.session.execute(query)
             )
         return totals
+
+    async def exact_credits(
+        self,
+        tenant_id: str,
+        model: str,
+        *,
+        since: datetime,
+        until: datetime,
+        currency: str,
+        channels: Sequence[str],
+    ) -> dict[str, Fraction]:
+        """The exact sums of the weights `credit_totals` bounded, for `channels` only: what a
+        report needs when the bounds leave a channel's rounding undecided (rare)."""
+        p = report_credits.c
+        where = [
+            *self._current(tenant_id, model, since, until),
+            p.currency == currency,
+            any_of(p.channel, list(channels)),
+        ]
+        return _exact_sums(
+            (channel, numerator, denominator)
+            for channel, denominator, numerator in await self.session.execute(
+                select(p.channel, p.weight_den, func.sum(p.weight_num))
+                .where(*where)
+                .group_by(p.channel, p.weight_den)
+            )
+        )
 
     async def foreign_runs(
         self, tenant_id: str, model: str, *, since: datetime, until: datetime, currency: str
@@ -238,16 +268,9 @@ class ReportingRepository(Repository):
         }
         complete_ids = select(d.deal_id).where(complete)
         grouped = await self.session.execute(
-            select(
-                p.model,
-                p.channel,
-                p.weight_den,
-                func.count(),
-                func.sum(p.minor_units),
-                func.sum(p.weight_num),
-            )
+            select(p.model, p.channel, func.count(), func.sum(p.minor_units), *_bounds_summed())
             .where(*scope, p.currency == currency, p.deal_id.in_(complete_ids))
-            .group_by(p.model, p.channel, p.weight_den)
+            .group_by(p.model, p.channel)
         )
         foreign = await self.session.execute(
             select(report_credits)
@@ -260,10 +283,42 @@ class ReportingRepository(Repository):
             inconsistent_deals=int(inconsistent),
             won_here_minor=int(won_here),
             totals=[
-                (model, CreditTotal(channel, int(den), deals, int(value), int(numerator)))
-                for model, channel, den, deals, value, numerator in grouped
+                (model, CreditTotal(channel, deals, int(value), CreditBounds(int(low), inexact)))
+                for model, channel, deals, value, low, inexact in grouped
             ],
             foreign=_runs_of(foreign),
+        )
+
+    async def compare_exact_credits(
+        self,
+        tenant_id: str,
+        models: Sequence[str],
+        *,
+        since: datetime,
+        until: datetime,
+        currency: str,
+        cells: Sequence[tuple[str, str]],
+    ) -> dict[tuple[str, str], Fraction]:
+        """Per (model, channel) in `cells`, the exact sum of the weights `compare_credits`
+        bounded (the compared deals in `currency`): for cells the bounds leave undecided."""
+        p = report_credits.c
+        scope = [
+            p.tenant_id == tenant_id,
+            any_of(p.model, models),
+            p.conversion_at >= since,
+            p.conversion_at <= until,
+        ]
+        d = _per_deal(scope, wanted=len(set(models))).c
+        complete_ids = select(d.deal_id).where(d.every_model, d.agree)
+        wanted = or_(*(and_(p.model == model, p.channel == channel) for model, channel in cells))
+        rows = await self.session.execute(
+            select(p.model, p.channel, p.weight_den, func.sum(p.weight_num))
+            .where(*scope, p.currency == currency, p.deal_id.in_(complete_ids), wanted)
+            .group_by(p.model, p.channel, p.weight_den)
+        )
+        return _exact_sums(
+            ((model, channel), numerator, denominator)
+            for model, channel, denominator, numerator in rows
         )
 
     @staticmethod
@@ -677,6 +732,7 @@ def _per_deal(scope: Sequence[ColumnElement[bool]], *, wanted: int) -> Subquery:
 
 
 _DAY = timedelta(days=1)
+_Key = TypeVar("_Key")
 
 
 def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
@@ -687,15 +743,34 @@ def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
+def _bounds_summed() -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Σ floor(weight * SCALE) and the count of weights inexact at SCALE, over report_credits
+    rows (`domain.credit_bounds`; report_daily keeps the same per day, migration 0017)."""
+    p = report_credits.c
+    scaled = p.weight_num * literal_column(str(SCALE))
+    return (
+        func.sum(func.div(scaled, p.weight_den)),
+        func.count().filter(func.mod(scaled, p.weight_den) != 0),
+    )
+
+
+def _exact_sums(
+    rows: Iterable[tuple[_Key, Decimal, Decimal]],
+) -> dict[_Key, Fraction]:
+    """(key, Σ numerators, their denominator) rows as one exact Fraction per key."""
+    sums: dict[_Key, Fraction] = {}
+    for key, numerator, denominator in rows:
+        sums[key] = sums.get(key, Fraction(0)) + Fraction(int(numerator), int(denominator))
+    return sums
+
+
 def _credits_summed(scope: Sequence[ColumnElement[bool]]) -> Select[Any]:
-    """report_credits in scope per channel and denominator: deals, cents, numerators."""
+    """report_credits in scope per channel: deals, cents, credited deals' bounds."""
     p = report_credits.c
     return (
-        select(
-            p.channel, p.weight_den, func.count(), func.sum(p.minor_units), func.sum(p.weight_num)
-        )
+        select(p.channel, func.count(), func.sum(p.minor_units), *_bounds_summed())
         .where(*scope)
-        .group_by(p.channel, p.weight_den)
+        .group_by(p.channel)
     )
 
 
@@ -705,10 +780,10 @@ def _days_summed(tenant_id: str, model: str, currency: str, days: tuple[date, da
     return (
         select(
             d.channel,
-            d.weight_den,
             func.sum(d.deals),
             func.sum(d.minor_units),
-            func.sum(d.weight_num),
+            func.sum(d.weight_floor),
+            func.sum(d.weight_inexact),
         )
         .where(
             d.tenant_id == tenant_id,
@@ -717,7 +792,7 @@ def _days_summed(tenant_id: str, model: str, currency: str, days: tuple[date, da
             d.close_day >= days[0],
             d.close_day <= days[1],
         )
-        .group_by(d.channel, d.weight_den)
+        .group_by(d.channel)
     )
 
 

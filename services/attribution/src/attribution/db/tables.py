@@ -257,9 +257,10 @@ report_credits = Table(
     Index("ix_report_credits_currency", "tenant_id", "model", "currency", "conversion_at"),
 )
 
-#: report_credits summed per UTC close day, currency, channel and weight denominator, kept by
-#: triggers on report_credits (migration 0011): what a current-run report reads for the days
-#: wholly inside its window. Exact: one row per denominator, as the report sums credits.
+#: report_credits summed per UTC close day, currency and channel, kept by triggers on
+#: report_credits (migrations 0011, 0017): what a current-run report reads for the days wholly
+#: inside its window. Credited deals as bounds (`domain.credit_bounds`): Σ floor(weight * SCALE)
+#: and how many weights were not exact at SCALE.
 report_daily = Table(
     "report_daily",
     metadata,
@@ -268,10 +269,10 @@ report_daily = Table(
     Column("currency", Text, primary_key=True),
     Column("close_day", Date, primary_key=True),
     Column("channel", Text, primary_key=True),
-    Column("weight_den", Numeric, primary_key=True),
     Column("deals", BigInteger, nullable=False),
     Column("minor_units", BigInteger, nullable=False),
-    Column("weight_num", Numeric, nullable=False),
+    Column("weight_floor", Numeric, nullable=False),
+    Column("weight_inexact", BigInteger, nullable=False),
 )
 
 #: The leads read model (`domain.leads`): one row per person with a touch or a meeting, derived

@@ -8,8 +8,10 @@ that lacks a run, so a reader sees what was left out.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
+from attribution.domain.credit_bounds import round_credit
 from attribution.domain.recorded import RunTotals
 from attribution.domain.reports import ChannelRow, ChannelSums, CreditTotal, channel_report
 
@@ -17,7 +19,7 @@ from attribution.domain.reports import ChannelRow, ChannelSums, CreditTotal, cha
 @dataclass(frozen=True, slots=True)
 class CompareCell:
     attributed_minor: int
-    credited_deals: Fraction
+    credited_deals: Decimal  # rounded as the channel report's
     percentage_bp: int | None
 
 
@@ -50,16 +52,25 @@ class ComparedCredits:
     foreign: list[RunTotals]
 
 
-def compare_summed(found: ComparedCredits, models: Sequence[str]) -> Comparison:
-    """`compare_models`' answer from credits summed by the database; `found.foreign` must be
-    converted to the report currency already."""
+def model_sums(found: ComparedCredits, models: Sequence[str]) -> dict[str, ChannelSums]:
+    """Per model, the compared deals' channels: the database's totals and the runs in other
+    currencies (`found.foreign`, converted to the report currency already). A column's
+    `unsettled` channels need their exact credit (`ChannelSums.settle`) before
+    `compare_summed`."""
     sums = {m: ChannelSums() for m in models}
     for model, total in found.totals:
         sums[model].add_total(total)
-    won = found.won_here_minor
     for run in found.foreign:
         sums[run.model].add_run(run)
-        won += run.value_minor if run.model == models[0] else 0
+    return sums
+
+
+def compare_summed(
+    found: ComparedCredits, models: Sequence[str], sums: dict[str, ChannelSums]
+) -> Comparison:
+    """`compare_models`' answer from credits summed by the database (`model_sums`)."""
+    won = found.won_here_minor
+    won += sum(run.value_minor for run in found.foreign if run.model == models[0])
     return Comparison(
         models=tuple(models),
         deals=found.deals,
@@ -125,6 +136,8 @@ def matrix_rows(
         for model in models:
             if model not in cells[channel]:
                 revenue = any(row.attributed_minor for row in columns[model])
-                cells[channel][model] = CompareCell(0, Fraction(0), 0 if revenue else None)
+                cells[channel][model] = CompareCell(
+                    0, round_credit(Fraction(0)), 0 if revenue else None
+                )
         rows.append(CompareRow(channel, {m: cells[channel][m] for m in models}))
     return tuple(rows)

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Protocol
 
+from attribution.domain.credit_bounds import CreditBounds, average_deal, round_credit
 from attribution.domain.money import allocate
 from attribution.domain.run import ChannelCredit
 
@@ -90,7 +91,7 @@ class RunChannels(Protocol):
 class ChannelRow:
     channel: str
     deals_attributed: int  # deals the channel touched (an eligible touch, credited or not)
-    credited_deals: Fraction  # sum of the channel's weight per deal
+    credited_deals: Decimal  # sum of the channel's weight per deal, rounded (`round_credit`)
     attributed_minor: int
     avg_deal_minor: int | None  # attributed / credited deals, half to even; None if no credit
     percentage_bp: int | None
@@ -98,53 +99,58 @@ class ChannelRow:
 
 @dataclass(frozen=True, slots=True)
 class CreditTotal:
-    """Credits of one channel with one weight denominator, summed over deals (by a database)."""
+    """Credits of one channel summed over deals by a database: deals, value, weights' bounds."""
 
     channel: str
-    denominator: int
     deals: int
     minor_units: int
-    numerator: int  # the sum of the weights' numerators over this denominator
+    credit: CreditBounds
 
 
 class ChannelSums:
-    """Per channel: deals touched, credited deals (exact) and value, summed from runs or from
-    totals a database already grouped."""
+    """Per channel: deals touched, credited deals and value, summed from runs or from totals a
+    database already grouped. Credited deals are summed as bounds (`domain.credit_bounds`); a
+    channel whose rounding they cannot decide is summed exactly: here for the runs added one by
+    one, by the caller (`unsettled`, `settle`) for the totals summed elsewhere."""
 
     def __init__(self) -> None:
         self._deals: dict[str, int] = {}
         self._value: dict[str, int] = {}
-        # Credit numerators per denominator: one Fraction sum per denominator at the end, not
-        # one per deal (denominators repeat: 1/n under linear).
-        self._credit: dict[str, dict[int, int]] = {}
+        self._credit: dict[str, CreditBounds] = {}
+        # The runs' exact weights, numerators per denominator (denominators repeat: 1/n under
+        # linear); summed only for a channel the bounds leave undecided.
+        self._exact: dict[str, dict[int, int]] = {}
+        self._elsewhere: set[str] = set()  # channels with totals summed by a database
+        self._settled: dict[str, Fraction] = {}
 
-    def add(
-        self, channel: str, *, deals: int, value: int, numerator: int, denominator: int
-    ) -> None:
+    def add(self, channel: str, *, deals: int, value: int, credit: CreditBounds) -> None:
         self._deals[channel] = self._deals.get(channel, 0) + deals
         self._value[channel] = self._value.get(channel, 0) + value
-        per_den = self._credit.setdefault(channel, {})
-        per_den[denominator] = per_den.get(denominator, 0) + numerator
+        self._credit[channel] = self._credit.get(channel, CreditBounds()) + credit
 
     def add_total(self, total: CreditTotal) -> None:
-        self.add(
-            total.channel,
-            deals=total.deals,
-            value=total.minor_units,
-            numerator=total.numerator,
-            denominator=total.denominator,
-        )
+        self.add(total.channel, deals=total.deals, value=total.minor_units, credit=total.credit)
+        self._elsewhere.add(total.channel)
 
     def add_run(self, run: RunChannels) -> None:
         for row in run.channels:
             weight = row.weight
-            self.add(
-                row.channel,
-                deals=1,
-                value=row.minor_units,
-                numerator=weight.numerator,
-                denominator=weight.denominator,
-            )
+            self.add(row.channel, deals=1, value=row.minor_units, credit=CreditBounds.of(weight))
+            per_den = self._exact.setdefault(row.channel, {})
+            per_den[weight.denominator] = per_den.get(weight.denominator, 0) + weight.numerator
+
+    def unsettled(self) -> list[str]:
+        """The channels with totals summed elsewhere whose figures the bounds do not decide:
+        each needs `settle` with the exact sum of those totals' weights before `rows`."""
+        return sorted(
+            channel
+            for channel in self._elsewhere
+            if channel not in self._settled and self._bounded(channel) is None
+        )
+
+    def settle(self, channel: str, elsewhere: Fraction) -> None:
+        """The exact sum of the weights of `channel`'s totals (what `add_total` bounded)."""
+        self._settled[channel] = elsewhere + self._exact_here(channel)
 
     def rows(self) -> list[ChannelRow]:
         """Largest attributed value first (then by name); basis points sum to 10,000."""
@@ -152,13 +158,33 @@ class ChannelSums:
         shares = basis_points([self._value[channel] for channel in order])
         rows = []
         for channel, share in zip(order, shares, strict=True):
-            credit = sum(
-                (Fraction(n, d) for d, n in self._credit[channel].items()), start=Fraction(0)
+            credited, average = self._bounded(channel) or self._exactly(channel)
+            rows.append(
+                ChannelRow(
+                    channel, self._deals[channel], credited, self._value[channel], average, share
+                )
             )
-            value = self._value[channel]
-            average = round(value / credit) if credit else None
-            rows.append(ChannelRow(channel, self._deals[channel], credit, value, average, share))
         return rows
+
+    def _bounded(self, channel: str) -> tuple[Decimal, int | None] | None:
+        bounds = self._credit[channel]
+        known, credited = bounds.decide(round_credit)
+        if not known or credited is None:
+            return None
+        known, average = bounds.decide(average_deal(self._value[channel]))
+        return (credited, average) if known else None
+
+    def _exactly(self, channel: str) -> tuple[Decimal, int | None]:
+        credit = self._settled.get(channel)
+        if credit is None:
+            if channel in self._elsewhere:
+                raise LookupError(f"channel {channel!r}: its exact credit was not settled")
+            credit = self._exact_here(channel)
+        return round_credit(credit), average_deal(self._value[channel])(credit)
+
+    def _exact_here(self, channel: str) -> Fraction:
+        per_den = self._exact.get(channel, {})
+        return sum((Fraction(n, d) for d, n in per_den.items()), start=Fraction(0))
 
 
 def channel_report(runs: Iterable[RunChannels]) -> list[ChannelRow]:
