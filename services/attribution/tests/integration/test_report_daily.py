@@ -346,3 +346,33 @@ async def test_a_channel_the_bounds_leave_undecided_is_summed_exactly(client, se
         "linear": "1.000000", "time_decay": "1.000000",
     }  # fmt: skip
     assert cells["Email"]["time_decay"]["credited_deals"] == "1.000000"
+
+
+async def test_history_counts_a_deal_by_its_latest_run_close_only(
+    client, sessions, uow_factory
+) -> None:  # type: ignore[no-untyped-def]
+    """`as_of` reads the deals with some run closing in the window, then each one's latest run by
+    then: a deal whose earlier run closed in the window but whose latest closed before it is not
+    counted, and is counted in a window holding the latest close."""
+    rng = random.Random(11)
+    tenant = await seed_tenant(sessions, tenants, prefix="d", currency="USD")
+    now = datetime.now(UTC)
+    deal = await won(client, tenant, uow_factory, rng, now - timedelta(days=5))
+    first_won = datetime.now(UTC)
+    # The close date moved back (a value change carrying it): a new run supersedes the first,
+    # which stays unvoided, closing in the 10-day window.
+    await change(uow_factory, tenant.id, deal, DealValueChanged, value="10.00",
+                 closed_at=now - timedelta(days=20))  # fmt: skip
+    later = datetime.now(UTC)
+
+    async def history(days: int, as_of: datetime) -> list[tuple[str, int]]:
+        async with uow_factory() as uow:
+            runs = await uow.reporting.run_totals(
+                tenant.id, ["linear"], since=as_of - timedelta(days=days), until=as_of, as_of=as_of
+            )
+        return [(run.deal_id, run.value_minor) for run in runs]
+
+    assert await history(10, later) == []  # the latest closed 20 days ago
+    assert await history(30, later) == [(str(deal), 1000)]
+    (counted,) = await history(10, first_won)  # then the first run counted
+    assert counted[0] == str(deal)

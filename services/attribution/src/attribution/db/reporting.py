@@ -27,7 +27,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.dialects.postgresql import insert
 
 from attribution.db.base import Repository
 from attribution.db.tables import (
@@ -114,7 +114,7 @@ class ReportingRepository(Repository):
     ) -> list[RunTotals]:
         """Per deal and model, the run that counted at `as_of` (now when None): the latest one
         created by then and not voided by then, of deals won in [since, until]."""
-        inner = _latest_runs(tenant_id, models, as_of)
+        inner = _latest_runs(tenant_id, models, as_of, since, until)
         voided = run_voids.c.run_id == inner.c.run_id
         if as_of is not None:
             voided = and_(voided, run_voids.c.voided_at <= as_of)
@@ -687,26 +687,42 @@ def _values(
     return DealValues(summed_minor, tuple(groups))
 
 
-def _latest_runs(tenant_id: str, models: Sequence[str], as_of: datetime | None) -> Subquery:
-    """Per deal and model, the latest run created by `as_of` (None: any time), voided or not."""
+def _latest_runs(
+    tenant_id: str, models: Sequence[str], as_of: datetime | None, since: datetime, until: datetime
+) -> Subquery:
+    """Per deal and model with some run closing in [since, until], the latest run created by
+    `as_of` (None: any time), voided or not. Its own close may lie outside the window (a later
+    close date): the caller filters on it. The candidates come from ix_attribution_runs_closing,
+    each one's latest run from ix_attribution_runs_deal (backwards, the first created by then),
+    so history reads the window's deals, not every run of the tenant."""
     r = attribution_runs.c
+    candidates = (
+        select(r.deal_id, r.model)
+        .where(
+            r.tenant_id == tenant_id,
+            any_of(r.model, models),
+            r.conversion_at >= since,
+            r.conversion_at <= until,
+        )
+        .distinct()
+        .subquery("candidates")
+    )
+    runs = attribution_runs.alias("latest")
+    k, c = candidates.c, runs.c
     # Only the channels of each stored result: a report never reads its touches.
     latest = select(
-        r.run_id,
-        r.deal_id,
-        r.model,
-        r.value_minor,
-        r.currency,
-        r.conversion_at,
-        r.result["channels"].label("channels"),
-    ).where(r.tenant_id == tenant_id, any_of(r.model, models))
+        c.run_id,
+        c.deal_id,
+        c.model,
+        c.value_minor,
+        c.currency,
+        c.conversion_at,
+        c.result["channels"].label("channels"),
+    ).where(c.tenant_id == tenant_id, c.deal_id == k.deal_id, c.model == k.model)
     if as_of is not None:
-        latest = latest.where(r.created_at <= as_of)
-    return (
-        latest.order_by(r.deal_id, r.model, r.seq.desc())
-        .ext(distinct_on(r.deal_id, r.model))
-        .subquery()
-    )
+        latest = latest.where(c.created_at <= as_of)
+    picked = latest.order_by(c.seq.desc()).limit(1).lateral("latest_run")
+    return select(*picked.c).select_from(candidates.join(picked, true())).subquery()
 
 
 def _per_deal(scope: Sequence[ColumnElement[bool]], *, wanted: int) -> Subquery:

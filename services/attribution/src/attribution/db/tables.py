@@ -113,6 +113,14 @@ attribution_runs = Table(
     Column("caused_by", Text),
     timestamp("created_at", nullable=False),
     Index("ix_attribution_runs_deal", "tenant_id", "deal_id", "model", "seq"),
+    # History (`as_of` reports): the deals with a run closing in a window (migration 0018).
+    Index(
+        "ix_attribution_runs_closing",
+        "tenant_id",
+        "model",
+        "conversion_at",
+        postgresql_include=["deal_id"],
+    ),
 )
 
 run_voids = Table(
