@@ -10,7 +10,7 @@ from typing import TypeVar
 from uuid import UUID
 
 from attribution.domain.compare import Comparison, compare_models, compare_summed, model_sums
-from attribution.domain.currency import CurrencyRate, RateTable, convert_runs
+from attribution.domain.currency import CurrencyRate, RateTable, convert_runs, day_factors
 from attribution.domain.funnel import (
     DealFact,
     FunnelMode,
@@ -107,21 +107,28 @@ async def channels_report(
             )
             rows = channel_report(convert_runs(runs, currency, table))
             return ChannelsReport(currency, window, rows)
-        # Now: the database sums the deals in the report currency; the others are converted
-        # deal by deal (the same rule as above, so both paths give the same figures).
+        # Now: the database sums the deals in the report currency, and converts the others
+        # deal by deal as `convert_runs` does (so both paths give the same figures).
         since, until = window.since, window.until
         totals = await uow.reporting.credit_totals(
             tenant_id, model, since=since, until=until, currency=currency
         )
-        foreign = await uow.reporting.foreign_runs(
-            tenant_id, model, since=since, until=until, currency=currency
-        )
+        if others := await uow.reporting.other_currencies(tenant_id, model, currency):
+            closes = await uow.reporting.foreign_days(
+                tenant_id, model, since=since, until=until, others=others
+            )
+            totals += await uow.reporting.foreign_totals(
+                tenant_id,
+                model,
+                since=since,
+                until=until,
+                others=others,
+                factors=day_factors(closes, currency, table),
+            )
         sums = ChannelSums()
         for total in totals:
             sums.add_total(total)
-        for run in convert_runs(foreign, currency, table):
-            sums.add_run(run)
-        await settle_channels(uow, sums, tenant_id, model, window, currency)
+        await settle_channels(uow, sums, tenant_id, model, window, None)
     return ChannelsReport(currency, window, sums.rows())
 
 
@@ -131,11 +138,12 @@ async def settle_channels(
     tenant_id: str,
     model: str,
     window: Window,
-    currency: str,
+    currency: str | None,
 ) -> None:
     """Gives `sums` the exact credit of each channel whose figures its bounds leave undecided
     (a sum within 10^-18 per deal of a rounding tie: rare over many deals, common over a few
-    simple fractions), read from the credits in `currency` summed exactly."""
+    simple fractions), read from the credits in `currency` (None: every currency) summed
+    exactly."""
     if unsettled := sums.unsettled():
         exact = await uow.reporting.exact_credits(
             tenant_id,

@@ -1,7 +1,7 @@
 """SQL of the reports: rates, runs as of an instant, and the funnel's meeting and deal states.
 Nothing here commits."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -11,11 +11,14 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Numeric,
     Row,
     ScalarSelect,
     Select,
     Subquery,
+    Text,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -27,7 +30,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from attribution.db.base import Repository
 from attribution.db.tables import (
@@ -182,17 +185,16 @@ class ReportingRepository(Repository):
         *,
         since: datetime,
         until: datetime,
-        currency: str,
+        currency: str | None,
         channels: Sequence[str],
     ) -> dict[str, Fraction]:
-        """The exact sums of the weights `credit_totals` bounded, for `channels` only: what a
-        report needs when the bounds leave a channel's rounding undecided (rare)."""
+        """The exact sums of the weights `credit_totals` (`currency`) or that and
+        `foreign_totals` (None: every currency) bounded, for `channels` only: what a report
+        needs when the bounds leave a channel's rounding undecided (rare)."""
         p = report_credits.c
-        where = [
-            *self._current(tenant_id, model, since, until),
-            p.currency == currency,
-            any_of(p.channel, list(channels)),
-        ]
+        where = [*self._current(tenant_id, model, since, until), any_of(p.channel, list(channels))]
+        if currency is not None:
+            where.append(p.currency == currency)
         return _exact_sums(
             (channel, numerator, denominator)
             for channel, denominator, numerator in await self.session.execute(
@@ -202,31 +204,114 @@ class ReportingRepository(Repository):
             )
         )
 
-    async def foreign_runs(
-        self, tenant_id: str, model: str, *, since: datetime, until: datetime, currency: str
-    ) -> list[RunTotals]:
-        """The current runs of deals won in [since, until] in another currency than `currency`,
-        each with its channels (in the stored order, by name) to convert one by one."""
-        p, d = report_credits.c, report_daily.c
-        # The model's other currencies, from the rollup (a few thousand rows at most): most
-        # tenants have none, and then no credit is read at all.
-        others = list(
+    async def other_currencies(self, tenant_id: str, model: str, currency: str) -> list[str]:
+        """The model's currencies other than `currency`, from the rollup (a few thousand rows at
+        most): most tenants have none, and then no credit of another currency is read."""
+        d = report_daily.c
+        return list(
             await self.session.scalars(
                 select(d.currency)
                 .distinct()
                 .where(d.tenant_id == tenant_id, d.model == model, d.currency != currency)
             )
         )
-        if not others:
-            return []
+
+    async def foreign_days(
+        self, tenant_id: str, model: str, *, since: datetime, until: datetime, others: list[str]
+    ) -> list[tuple[str, date]]:
+        """(currency, UTC close day) of the current runs in `others` won in [since, until]: the
+        rates a report needs (ix_report_credits_currency, index-only)."""
+        p = report_credits.c
+        day = cast(func.timezone("UTC", p.conversion_at), Date)
         rows = await self.session.execute(
-            select(report_credits)
+            select(p.currency, day)
+            .distinct()
             .where(*self._current(tenant_id, model, since, until), any_of(p.currency, others))
-            # Code point order, as runs sort their channels (the split's tie order), whatever
-            # the database's collation.
-            .order_by(p.deal_id, p.channel.collate("C"))
         )
-        return _runs_of(rows)
+        return [(currency, on) for currency, on in rows]
+
+    async def foreign_totals(
+        self,
+        tenant_id: str,
+        model: str,
+        *,
+        since: datetime,
+        until: datetime,
+        others: list[str],
+        factors: Mapping[tuple[str, date], Fraction],
+    ) -> list[CreditTotal]:
+        """The current runs in `others` won in [since, until], converted and summed per channel
+        by the database, exactly as `domain.currency.in_currency` converts a run: its value times
+        its close day's factor (`factors`, one minor unit's worth) rounded half to even, split
+        over its channels in proportion to their minor units by largest remainder (ties to the
+        earlier channel in code point order). test_report_daily checks both give the same."""
+        p = report_credits.c
+        keys = list(factors)
+        factor = select(
+            func.unnest(_array([c for c, _ in keys], Text)).label("currency"),
+            func.unnest(_array([d for _, d in keys], Date)).label("day"),
+            func.unnest(_array([Decimal(factors[k].numerator) for k in keys], Numeric)).label("n"),
+            func.unnest(_array([Decimal(factors[k].denominator) for k in keys], Numeric)).label(
+                "d"
+            ),
+        ).cte("factor")
+        f = factor.c
+        day = cast(func.timezone("UTC", p.conversion_at), Date)
+        exact_value = cast(p.value_minor, Numeric) * f.n
+        whole, rest = func.div(exact_value, f.d), func.mod(exact_value, f.d)
+        half_even = case((rest * 2 > f.d, 1), (rest * 2 == f.d, func.mod(whole, 2)), else_=0)
+        converted = (
+            select(
+                p.run_id,
+                p.channel,
+                cast(p.minor_units, Numeric).label("units"),
+                p.weight_num,
+                p.weight_den,
+                (whole + half_even).label("total"),
+                func.sum(p.minor_units).over(partition_by=p.run_id).label("units_sum"),
+            )
+            .select_from(report_credits.join(factor, and_(f.currency == p.currency, f.day == day)))
+            .where(*self._current(tenant_id, model, since, until), any_of(p.currency, others))
+            .cte("converted")
+        )
+        v = converted.c
+        split = v.units_sum > 0  # all parts zero: nothing to split (`split_converted`)
+        parts = select(
+            v.run_id,
+            v.channel,
+            v.weight_num,
+            v.weight_den,
+            v.units_sum,
+            v.total,
+            case((split, func.div(v.total * v.units, v.units_sum)), else_=0).label("part"),
+            case((split, func.mod(v.total * v.units, v.units_sum)), else_=0).label("rest"),
+        ).cte("parts")
+        t = parts.c
+        ranked = select(
+            t.channel,
+            t.weight_num,
+            t.weight_den,
+            t.part,
+            (t.units_sum > 0).label("split"),
+            (t.total - func.sum(t.part).over(partition_by=t.run_id)).label("left_over"),
+            func.row_number()
+            .over(partition_by=t.run_id, order_by=(t.rest.desc(), t.channel.collate("C")))
+            .label("place"),
+        ).cte("ranked")
+        k = ranked.c
+        extra = case((and_(k.split, k.place <= k.left_over), 1), else_=0)
+        rows = await self.session.execute(
+            select(
+                k.channel,
+                func.count(),
+                func.sum(k.part + extra),
+                *_bounds_summed(k.weight_num, k.weight_den),
+            ).group_by(k.channel)
+        )
+        return [
+            CreditTotal(channel, int(deals), int(value), CreditBounds(int(low), int(inexact)))
+            for channel, deals, value, low, inexact in rows
+        ]
 
     async def compare_credits(
         self,
@@ -759,15 +844,25 @@ def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
-def _bounds_summed() -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    """Σ floor(weight * SCALE) and the count of weights inexact at SCALE, over report_credits
-    rows (`domain.credit_bounds`; report_daily keeps the same per day, migration 0017)."""
+def _bounds_summed(
+    numerator: ColumnElement[Any] | None = None, denominator: ColumnElement[Any] | None = None
+) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Σ floor(weight * SCALE) and the count of weights inexact at SCALE, over rows with a
+    weight (report_credits' by default; `domain.credit_bounds`; report_daily keeps the same per
+    day, migration 0017)."""
     p = report_credits.c
-    scaled = p.weight_num * literal_column(str(SCALE))
+    numerator = p.weight_num if numerator is None else numerator
+    denominator = p.weight_den if denominator is None else denominator
+    scaled = numerator * literal_column(str(SCALE))
     return (
-        func.sum(func.div(scaled, p.weight_den)),
-        func.count().filter(func.mod(scaled, p.weight_den) != 0),
+        func.sum(func.div(scaled, denominator)),
+        func.count().filter(func.mod(scaled, denominator) != 0),
     )
+
+
+def _array(values: list[Any], item: Any) -> ColumnElement[Any]:
+    """A bound array parameter of `item`s (cast, so an empty one has its type)."""
+    return cast(bindparam(None, values, type_=ARRAY(item)), ARRAY(item))
 
 
 def _exact_sums(

@@ -94,9 +94,13 @@ class RateTable:
 
 def convert_minor(units: int, *, source: str, target: str, factor: Fraction) -> int:
     """`units` minor units of `source` in minor units of `target`, rounded half to even."""
+    return round(units * minor_units_factor(source, target, factor))  # half to even
+
+
+def minor_units_factor(source: str, target: str, factor: Fraction) -> Fraction:
+    """What one minor unit of `source` is worth in minor units of `target` (unrounded)."""
     shift = minor_unit_exponent(target) - minor_unit_exponent(source)
-    exact = units * factor * Fraction(10) ** shift
-    return round(exact)  # Fraction.__round__ rounds half to even
+    return factor * Fraction(10) ** shift
 
 
 def split_converted(total: int, parts: Sequence[int]) -> list[int]:
@@ -110,6 +114,25 @@ def split_converted(total: int, parts: Sequence[int]) -> list[int]:
 def rate_date(moment: datetime) -> date:
     """The day whose rate converts an amount of `moment` (a deal's close): its UTC date."""
     return moment.astimezone(UTC).date()
+
+
+def day_factors(
+    pairs: Iterable[tuple[str, date]], currency: str, table: RateTable
+) -> dict[tuple[str, date], Fraction]:
+    """Per (source currency, close day), one minor unit's worth in minor units of `currency`
+    (`minor_units_factor`); raises MissingRates naming every pair and day without a rate."""
+    factors: dict[tuple[str, date], Fraction] = {}
+    missing: list[MissingRate] = []
+    for source, day in pairs:
+        try:
+            factor = table.factor(source, currency, day)
+        except MissingRates as error:
+            missing.extend(error.missing)
+            continue
+        factors[source, day] = minor_units_factor(source, currency, factor)
+    if missing:
+        raise MissingRates(missing)
+    return factors
 
 
 def convert_runs(runs: Iterable[RunTotals], currency: str, table: RateTable) -> list[RunTotals]:
