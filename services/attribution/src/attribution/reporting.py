@@ -3,13 +3,18 @@ instant. Each reads in one unit of work; amounts are converted to one currency o
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import TypeVar
 from uuid import UUID
 
-from attribution.domain.compare import Comparison, compare_models, compare_summed, model_sums
+from attribution.domain.compare import (
+    Comparison,
+    compare_models,
+    compare_summed,
+    take_out_uncompared,
+)
 from attribution.domain.currency import CurrencyRate, RateTable, convert_runs, day_factors
 from attribution.domain.funnel import (
     DealFact,
@@ -107,29 +112,42 @@ async def channels_report(
             )
             rows = channel_report(convert_runs(runs, currency, table))
             return ChannelsReport(currency, window, rows)
-        # Now: the database sums the deals in the report currency, and converts the others
-        # deal by deal as `convert_runs` does (so both paths give the same figures).
-        since, until = window.since, window.until
-        totals = await uow.reporting.credit_totals(
-            tenant_id, model, since=since, until=until, currency=currency
-        )
-        if others := await uow.reporting.other_currencies(tenant_id, model, currency):
-            closes = await uow.reporting.foreign_days(
-                tenant_id, model, since=since, until=until, others=others
-            )
-            totals += await uow.reporting.foreign_totals(
-                tenant_id,
-                model,
-                since=since,
-                until=until,
-                others=others,
-                factors=day_factors(closes, currency, table),
-            )
-        sums = ChannelSums()
-        for total in totals:
-            sums.add_total(total)
-        await settle_channels(uow, sums, tenant_id, model, window, None)
+        sums = await current_sums(uow, tenant_id, model, window, currency, table)
     return ChannelsReport(currency, window, sums.rows())
+
+
+async def current_sums(
+    uow: AttributionUnitOfWork,
+    tenant_id: str,
+    model: str,
+    window: Window,
+    currency: str,
+    table: RateTable,
+) -> ChannelSums:
+    """Per channel, the current runs under `model` of deals won in the window, in `currency`:
+    summed by the database, the deals in other currencies converted there deal by deal as
+    `convert_runs` does (so every path gives the same figures); settled."""
+    since, until = window.since, window.until
+    totals = await uow.reporting.credit_totals(
+        tenant_id, model, since=since, until=until, currency=currency
+    )
+    if others := await uow.reporting.other_currencies(tenant_id, model, currency):
+        closes = await uow.reporting.foreign_days(
+            tenant_id, model, since=since, until=until, others=others
+        )
+        totals += await uow.reporting.foreign_totals(
+            tenant_id,
+            model,
+            since=since,
+            until=until,
+            others=others,
+            factors=day_factors(closes, currency, table),
+        )
+    sums = ChannelSums()
+    for total in totals:
+        sums.add_total(total)
+    await settle_channels(uow, sums, tenant_id, model, window, None)
+    return sums
 
 
 async def settle_channels(
@@ -177,20 +195,15 @@ async def compare_report(
             )
             converted = convert_runs(runs, currency, table)
             return CompareReport(currency, window, compare_models(converted, models))
-        # Now: summed by the database, other currencies run by run.
-        found = await uow.reporting.compare_credits(
-            tenant_id, models, since=since, until=until, currency=currency
-        )
-        found = replace(found, foreign=convert_runs(found.foreign, currency, table))
-        sums = model_sums(found, models)
-        unsettled = [(m, channel) for m in models for channel in sums[m].unsettled()]
-        if unsettled:  # bounds too wide to round (rare): summed exactly
-            exact = await uow.reporting.compare_exact_credits(
-                tenant_id, models, since=since, until=until, currency=currency, cells=unsettled
-            )
-            for model, channel in unsettled:
-                sums[model].settle(channel, exact.get((model, channel), Fraction(0)))
-    return CompareReport(currency, window, compare_summed(found, models, sums))
+        # Now: each model's totals as the channel report sums them, less the deals that cannot
+        # be compared (`compare_summed`): few, found by report_deals.
+        sums = {m: await current_sums(uow, tenant_id, m, window, currency, table) for m in models}
+        complete = await uow.reporting.compared_deals(tenant_id, models, since=since, until=until)
+        others = await uow.reporting.uncompared_runs(tenant_id, models, since=since, until=until)
+        rest = take_out_uncompared(models, sums, convert_runs(others, currency, table))
+        for model in models:
+            await settle_channels(uow, sums[model], tenant_id, model, window, None)
+    return CompareReport(currency, window, compare_summed(models, sums, complete, rest))
 
 
 async def funnel_report(

@@ -280,6 +280,9 @@ async def test_the_migration_sums_the_credits_stored_before_and_downgrades(stack
             assert len(rolled) == 5  # per day, currency and channel
             # One credit inexact at SCALE (1/3 and 2/3), the rest exact.
             assert sum(row[-1] for row in rolled) == 2
+            # 0019 derived a report_deals row per deal from the credits stored before.
+            deals = await session.execute(text("SELECT models, uniform FROM report_deals"))
+            assert sorted(deals) == [(["linear"], True)] * 4
         config = alembic_config("attribution", url)
         await asyncio.to_thread(command.downgrade, config, "0016_leads_period_facts")
         async with sessions() as session:  # 0011's rollup back, a row per denominator

@@ -46,10 +46,10 @@ from attribution.db.tables import (
     meeting_states,
     report_credits,
     report_daily,
+    report_deals,
     run_voids,
     touches,
 )
-from attribution.domain.compare import ComparedCredits
 from attribution.domain.credit_bounds import SCALE, CreditBounds
 from attribution.domain.currency import CurrencyRate
 from attribution.domain.funnel import (
@@ -313,98 +313,53 @@ class ReportingRepository(Repository):
             for channel, deals, value, low, inexact in rows
         ]
 
-    async def compare_credits(
-        self,
-        tenant_id: str,
-        models: Sequence[str],
-        *,
-        since: datetime,
-        until: datetime,
-        currency: str,
-    ) -> ComparedCredits:
-        """What the model comparison sums, from the current runs of deals won in [since, until]:
-        per model the deals it has no run for; the deals with a run under every model agreeing
-        on value, currency and close ("complete"), their credits in `currency` summed per model,
-        channel and denominator by the database, and those in other currencies run by run."""
-        p = report_credits.c
-        scope = [
-            p.tenant_id == tenant_id,
-            any_of(p.model, models),
-            p.conversion_at >= since,
-            p.conversion_at <= until,
-        ]
-        d = _per_deal(scope, wanted=len(set(models))).c
-        complete = and_(d.every_model, d.agree)
-        total, compared, inconsistent, won_here = (
-            await self.session.execute(
-                select(
-                    func.count(),
-                    func.count().filter(complete),
-                    func.count().filter(and_(d.every_model, ~d.agree)),
-                    func.coalesce(
-                        func.sum(d.value_minor).filter(and_(complete, d.currency == currency)), 0
-                    ),
+    async def compared_deals(
+        self, tenant_id: str, models: Sequence[str], *, since: datetime, until: datetime
+    ) -> int:
+        """The deals closing in [since, until] whose current runs all agree and include one
+        under every model in `models`: compared as they are (ix_report_deals_close)."""
+        d = report_deals.c
+        return int(
+            await self.session.scalar(
+                select(func.count()).where(
+                    *_uniform_in(tenant_id, since, until), d.models.contains(list(models))
                 )
             )
-        ).one()
-        by_model = select(p.model, func.count(p.deal_id.distinct())).where(*scope)
-        present: dict[str, int] = {
-            model: count for model, count in await self.session.execute(by_model.group_by(p.model))
-        }
-        complete_ids = select(d.deal_id).where(complete)
-        grouped = await self.session.execute(
-            select(p.model, p.channel, func.count(), func.sum(p.minor_units), *_bounds_summed())
-            .where(*scope, p.currency == currency, p.deal_id.in_(complete_ids))
-            .group_by(p.model, p.channel)
-        )
-        foreign = await self.session.execute(
-            select(report_credits)
-            .where(*scope, p.currency != currency, p.deal_id.in_(complete_ids))
-            .order_by(p.deal_id, p.model, p.channel.collate("C"))
-        )
-        return ComparedCredits(
-            deals=int(compared),
-            missing_runs={m: int(total) - int(present.get(m, 0)) for m in models},
-            inconsistent_deals=int(inconsistent),
-            won_here_minor=int(won_here),
-            totals=[
-                (model, CreditTotal(channel, deals, int(value), CreditBounds(int(low), inexact)))
-                for model, channel, deals, value, low, inexact in grouped
-            ],
-            foreign=_runs_of(foreign),
+            or 0
         )
 
-    async def compare_exact_credits(
-        self,
-        tenant_id: str,
-        models: Sequence[str],
-        *,
-        since: datetime,
-        until: datetime,
-        currency: str,
-        cells: Sequence[tuple[str, str]],
-    ) -> dict[tuple[str, str], Fraction]:
-        """Per (model, channel) in `cells`, the exact sum of the weights `compare_credits`
-        bounded (the compared deals in `currency`): for cells the bounds leave undecided."""
-        p = report_credits.c
-        scope = [
-            p.tenant_id == tenant_id,
-            any_of(p.model, models),
-            p.conversion_at >= since,
-            p.conversion_at <= until,
-        ]
-        d = _per_deal(scope, wanted=len(set(models))).c
-        complete_ids = select(d.deal_id).where(d.every_model, d.agree)
-        wanted = or_(*(and_(p.model == model, p.channel == channel) for model, channel in cells))
+    async def uncompared_runs(
+        self, tenant_id: str, models: Sequence[str], *, since: datetime, until: datetime
+    ) -> list[RunTotals]:
+        """Every current run under `models` closing in [since, until] of the other deals with
+        one: those lacking a run under some model, and those whose runs disagree (few)."""
+        d, p = report_deals.c, report_credits.c
+        wanted = list(models)
+        lacking = and_(
+            *_uniform_in(tenant_id, since, until),
+            d.models.overlap(wanted),
+            ~d.models.contains(wanted),
+        )
+        mixed = and_(
+            d.tenant_id == tenant_id,
+            ~d.uniform,
+            d.first_close <= until,
+            d.last_close >= since,
+        )
+        deals = select(d.deal_id).where(or_(lacking, mixed))
         rows = await self.session.execute(
-            select(p.model, p.channel, p.weight_den, func.sum(p.weight_num))
-            .where(*scope, p.currency == currency, p.deal_id.in_(complete_ids), wanted)
-            .group_by(p.model, p.channel, p.weight_den)
+            select(report_credits)
+            .where(
+                p.tenant_id == tenant_id,
+                p.deal_id.in_(deals),
+                any_of(p.model, wanted),
+                p.conversion_at >= since,
+                p.conversion_at <= until,
+            )
+            # Code point order, as runs sort their channels (the split's tie order).
+            .order_by(p.deal_id, p.model, p.channel.collate("C"))
         )
-        return _exact_sums(
-            ((model, channel), numerator, denominator)
-            for model, channel, denominator, numerator in rows
-        )
+        return _runs_of(rows)
 
     @staticmethod
     def _current(
@@ -810,28 +765,6 @@ def _latest_runs(
     return select(*picked.c).select_from(candidates.join(picked, true())).subquery()
 
 
-def _per_deal(scope: Sequence[ColumnElement[bool]], *, wanted: int) -> Subquery:
-    """Per deal in scope: whether it has a run under each of the `wanted` models, and whether
-    those runs agree on value, currency and close (then its value and currency)."""
-    p = report_credits.c
-    return (
-        select(
-            p.deal_id,
-            (func.count(p.model.distinct()) == wanted).label("every_model"),
-            and_(
-                func.min(p.value_minor) == func.max(p.value_minor),
-                func.min(p.currency) == func.max(p.currency),
-                func.min(p.conversion_at) == func.max(p.conversion_at),
-            ).label("agree"),
-            func.min(p.value_minor).label("value_minor"),
-            func.min(p.currency).label("currency"),
-        )
-        .where(*scope)
-        .group_by(p.deal_id)
-        .subquery()
-    )
-
-
 _DAY = timedelta(days=1)
 _Key = TypeVar("_Key")
 
@@ -842,6 +775,12 @@ def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
     first = start.date() if start.timetz() == time(tzinfo=UTC) else start.date() + _DAY
     last = end.date() - _DAY  # the day `until` falls on ends after it (or at it, midnight)
     return (first, last) if first <= last else None
+
+
+def _uniform_in(tenant_id: str, since: datetime, until: datetime) -> list[ColumnElement[bool]]:
+    """report_deals whose current runs agree, closing in [since, until]."""
+    d = report_deals.c
+    return [d.tenant_id == tenant_id, d.first_close >= since, d.first_close <= until, d.uniform]
 
 
 def _bounds_summed(

@@ -283,6 +283,35 @@ report_daily = Table(
     Column("weight_inexact", BigInteger, nullable=False),
 )
 
+#: Per deal with current runs: the models they are under and whether they all agree on close,
+#: value and currency (then those). Kept from report_credits by triggers (migration 0019); the
+#: model comparison reads it to find the few deals it must not compare.
+report_deals = Table(
+    "report_deals",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("deal_id", UUID(as_uuid=True), primary_key=True),
+    Column("models", ARRAY(Text), nullable=False),
+    Column("uniform", Boolean, nullable=False),
+    timestamp("first_close", nullable=False),
+    timestamp("last_close", nullable=False),
+    Column("value_minor", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Index(
+        "ix_report_deals_close",
+        "tenant_id",
+        "first_close",
+        postgresql_include=["models", "uniform", "value_minor", "currency"],
+    ),
+    Index(
+        "ix_report_deals_mixed",
+        "tenant_id",
+        "first_close",
+        "last_close",
+        postgresql_where=text("NOT uniform"),
+    ),
+)
+
 #: The leads read model (`domain.leads`): one row per person with a touch or a meeting, derived
 #: from touches, meeting_bookings and deal_states and rewritten in the same unit of work as the
 #: events that change them (`attribution.leads`). Listed in email order (byte order, "C", so a

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from attribution.domain.credit_bounds import round_credit
 from attribution.domain.recorded import RunTotals
-from attribution.domain.reports import ChannelRow, ChannelSums, CreditTotal, channel_report
+from attribution.domain.reports import ChannelRow, ChannelSums, channel_report
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,44 +40,57 @@ class Comparison:
 
 
 @dataclass(frozen=True, slots=True)
-class ComparedCredits:
-    """The comparison as a database summed it: deals in the report currency already grouped,
-    the others (`foreign`, one RunTotals per run) still to convert."""
+class Uncompared:
+    """What `take_out_uncompared` found among the deals not known to be compared."""
 
-    deals: int
+    complete: int  # compared after all (every model's run, agreeing): put back
     missing_runs: dict[str, int]
     inconsistent_deals: int
-    won_here_minor: int  # the compared deals already in the report currency
-    totals: list[tuple[str, CreditTotal]]  # (model, grouped credits)
-    foreign: list[RunTotals]
 
 
-def model_sums(found: ComparedCredits, models: Sequence[str]) -> dict[str, ChannelSums]:
-    """Per model, the compared deals' channels: the database's totals and the runs in other
-    currencies (`found.foreign`, converted to the report currency already). A column's
-    `unsettled` channels need their exact credit (`ChannelSums.settle`) before
-    `compare_summed`."""
-    sums = {m: ChannelSums() for m in models}
-    for model, total in found.totals:
-        sums[model].add_total(total)
-    for run in found.foreign:
-        sums[run.model].add_run(run)
-    return sums
+def take_out_uncompared(
+    models: Sequence[str], sums: dict[str, ChannelSums], others: Iterable[RunTotals]
+) -> Uncompared:
+    """Each model's `sums` cover every deal of the window with a current run under it; `others`
+    are every run in the window (converted already) of the deals not known to be compared. Their
+    runs are taken out of the sums, and put back for those that turn out complete after all, as
+    `compare_models` decides. Each column's `unsettled` channels need their exact credit
+    afterwards (`ChannelSums.settle`)."""
+    by_deal: dict[str, dict[str, RunTotals]] = {}
+    for run in others:
+        by_deal.setdefault(run.deal_id, {})[run.model] = run
+        sums[run.model].remove_run(run)
+    missing = dict.fromkeys(models, 0)
+    inconsistent = complete = 0
+    for per_model in by_deal.values():
+        absent = [m for m in models if m not in per_model]
+        for model in absent:
+            missing[model] += 1
+        if absent:
+            continue
+        if len({_signature(per_model[m]) for m in models}) > 1:
+            inconsistent += 1
+            continue
+        complete += 1
+        for model in models:
+            sums[model].add_run(per_model[model])
+    return Uncompared(complete, missing, inconsistent)
 
 
 def compare_summed(
-    found: ComparedCredits, models: Sequence[str], sums: dict[str, ChannelSums]
+    models: Sequence[str], sums: dict[str, ChannelSums], complete: int, rest: Uncompared
 ) -> Comparison:
-    """`compare_models`' answer from credits summed by the database (`model_sums`)."""
-    won = found.won_here_minor
-    won += sum(run.value_minor for run in found.foreign if run.model == models[0])
+    """`compare_models`' answer from the sums left by `take_out_uncompared` (`rest`), given the
+    deals known to be compared (`complete`)."""
+    columns = {m: sums[m].rows() for m in models}
     return Comparison(
         models=tuple(models),
-        deals=found.deals,
-        won_minor=won,
-        missing_runs=found.missing_runs,
-        inconsistent_deals=found.inconsistent_deals,
-        rows=matrix_rows({m: sums[m].rows() for m in models}, models),
+        deals=complete + rest.complete,
+        # Each deal's channels sum to its (converted) value, so any column sums to the revenue.
+        won_minor=sum(row.attributed_minor for row in columns[models[0]]) if models else 0,
+        missing_runs=rest.missing_runs,
+        inconsistent_deals=rest.inconsistent_deals,
+        rows=matrix_rows(columns, models),
     )
 
 

@@ -41,6 +41,10 @@ class CreditBounds:
     def __add__(self, other: "CreditBounds") -> "CreditBounds":
         return CreditBounds(self.floor + other.floor, self.inexact + other.inexact)
 
+    def __neg__(self) -> "CreditBounds":
+        """What taking these weights out of a sum adds (each weight's floor is its own)."""
+        return CreditBounds(-self.floor, -self.inexact)
+
     @property
     def exact(self) -> Fraction | None:
         """The sum itself when every weight was exact at SCALE."""

@@ -132,12 +132,24 @@ class ChannelSums:
         self.add(total.channel, deals=total.deals, value=total.minor_units, credit=total.credit)
         self._elsewhere.add(total.channel)
 
-    def add_run(self, run: RunChannels) -> None:
+    def add_run(self, run: RunChannels, sign: int = 1) -> None:
         for row in run.channels:
             weight = row.weight
-            self.add(row.channel, deals=1, value=row.minor_units, credit=CreditBounds.of(weight))
+            bounds = CreditBounds.of(weight)
+            self.add(
+                row.channel,
+                deals=sign,
+                value=sign * row.minor_units,
+                credit=bounds if sign > 0 else -bounds,
+            )
             per_den = self._exact.setdefault(row.channel, {})
-            per_den[weight.denominator] = per_den.get(weight.denominator, 0) + weight.numerator
+            numerator = per_den.get(weight.denominator, 0) + sign * weight.numerator
+            per_den[weight.denominator] = numerator
+
+    def remove_run(self, run: RunChannels) -> None:
+        """Takes out a run added before, one by one or in a total (then `settle` gives the
+        exact sum of the total, this run included, if it is needed)."""
+        self.add_run(run, sign=-1)
 
     def unsettled(self) -> list[str]:
         """The channels with totals summed elsewhere whose figures the bounds do not decide:
@@ -150,11 +162,13 @@ class ChannelSums:
 
     def settle(self, channel: str, elsewhere: Fraction) -> None:
         """The exact sum of the weights of `channel`'s totals (what `add_total` bounded)."""
-        self._settled[channel] = elsewhere + self._exact_here(channel)
+        self._settled[channel] = elsewhere
 
     def rows(self) -> list[ChannelRow]:
         """Largest attributed value first (then by name); basis points sum to 10,000."""
-        order = sorted(self._value, key=lambda channel: (-self._value[channel], channel))
+        # A channel whose every deal was taken out again is not in the report.
+        kept = [channel for channel in self._value if self._deals[channel]]
+        order = sorted(kept, key=lambda channel: (-self._value[channel], channel))
         shares = basis_points([self._value[channel] for channel in order])
         rows = []
         for channel, share in zip(order, shares, strict=True):
@@ -175,11 +189,10 @@ class ChannelSums:
         return (credited, average) if known else None
 
     def _exactly(self, channel: str) -> tuple[Decimal, int | None]:
-        credit = self._settled.get(channel)
-        if credit is None:
-            if channel in self._elsewhere:
-                raise LookupError(f"channel {channel!r}: its exact credit was not settled")
-            credit = self._exact_here(channel)
+        elsewhere = self._settled.get(channel, Fraction(0))
+        if channel in self._elsewhere and channel not in self._settled:
+            raise LookupError(f"channel {channel!r}: its exact credit was not settled")
+        credit = elsewhere + self._exact_here(channel)
         return round_credit(credit), average_deal(self._value[channel])(credit)
 
     def _exact_here(self, channel: str) -> Fraction:
