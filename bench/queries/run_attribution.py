@@ -386,7 +386,7 @@ async def main(
         await engine.dispose()
         tables = ("touches", "leads", "meeting_bookings", "meeting_attendees", "meeting_states",
                   "deal_states", "closed_deals", "attribution_runs", "report_credits",
-                  "report_daily")  # fmt: skip
+                  "report_daily", "report_deals")  # fmt: skip
         await vacuum_analyze(url, tables)
         console.print(
             f"loaded and derived {touches:,} + {others:,} touches"

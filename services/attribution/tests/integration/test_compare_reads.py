@@ -98,13 +98,17 @@ async def test_the_comparison_equals_compare_models_over_the_same_runs(
             runs.append(random_run(rng, deal_id, model, deal_value, deal_currency, deal_at))
         await store(sessions, tenant.id, runs)
         current.update({(r.deal_id, r.model): r for r in runs})
-    # Superseded (a new run for the same deal and model) and removed runs.
-    for run in rng.sample(list(current.values()), 10):
-        again = random_run(rng, uuid.UUID(run.deal_id), run.model, run.value_minor,
-                           run.currency, run.conversion_at)  # fmt: skip
+    # Superseded (a new run for the same deal and model, now and then disagreeing or agreeing
+    # again with the deal's other runs) and removed runs.
+    for run in rng.sample(list(current.values()), 30):
+        others = [r for (deal, _), r in current.items() if deal == run.deal_id and r != run]
+        like = rng.choice([run, *others]) if rng.random() < 0.7 else run
+        again = random_run(rng, uuid.UUID(run.deal_id), run.model,
+                           like.value_minor + rng.choice((0, 0, 0, 5)), like.currency,
+                           like.conversion_at)  # fmt: skip
         await store(sessions, tenant.id, [again])
         current[again.deal_id, again.model] = again
-    for run in rng.sample(list(current.values()), 5):
+    for run in rng.sample(list(current.values()), 12):
         async with sessions() as session, session.begin():
             p = report_credits.c
             await session.execute(
@@ -164,3 +168,35 @@ async def test_truncating_credits_empties_report_deals(client, sessions) -> None
         await session.execute(text("TRUNCATE report_credits"))
         assert await session.scalar(count) == 0
         await session.rollback()
+
+
+async def test_a_run_removed_in_part_keeps_its_model(client, sessions) -> None:  # type: ignore[no-untyped-def]
+    """Credits leave a run's channels together today; if one leaves alone, the deal keeps the
+    model until its last channel goes."""
+    tenant = await seed_tenant(sessions, tenants, prefix="c", currency="USD")
+    rng = random.Random(21)
+    deal = uuid.uuid4()
+    runs = [random_run(rng, deal, model, 100, "USD", datetime.now(UTC)) for model in MODELS]
+    while len(runs[0].channels) < 2:
+        runs[0] = random_run(rng, deal, "linear", 100, "USD", runs[0].conversion_at)
+    await store(sessions, tenant.id, runs)
+    p, d = report_credits.c, report_deals.c
+
+    async def models() -> list[str] | None:
+        async with sessions() as session:
+            found = await session.scalar(select(d.models).where(d.deal_id == deal))
+            return None if found is None else sorted(found)
+
+    assert await models() == sorted(MODELS)
+    for channel in runs[0].channels:
+        async with sessions() as session, session.begin():
+            await session.execute(
+                delete(report_credits).where(
+                    p.deal_id == deal, p.model == "linear", p.channel == channel.channel
+                )
+            )
+        left = sorted(MODELS) if channel != runs[0].channels[-1] else ["first_touch", "time_decay"]
+        assert await models() == left
+    async with sessions() as session, session.begin():
+        await session.execute(delete(report_credits).where(p.deal_id == deal))
+    assert await models() is None

@@ -205,14 +205,25 @@ class ReportingRepository(Repository):
         )
 
     async def other_currencies(self, tenant_id: str, model: str, currency: str) -> list[str]:
-        """The model's currencies other than `currency`, from the rollup (a few thousand rows at
-        most): most tenants have none, and then no credit of another currency is read."""
+        """The model's currencies other than `currency`, from the rollup: most tenants have
+        none, and then no credit of another currency is read. A skip over pk_report_daily (one
+        probe per currency, a recursive query), not its rows (a row per day and channel)."""
         d = report_daily.c
+        of_model = (d.tenant_id == tenant_id, d.model == model)
+        found = (
+            select(func.min(d.currency).label("currency"))
+            .where(*of_model)
+            .cte("found", recursive=True)
+        )
+        after = select(func.min(d.currency)).where(*of_model, d.currency > found.c.currency)
+        found = found.union_all(
+            select(after.scalar_subquery()).where(found.c.currency.is_not(None))
+        )
         return list(
             await self.session.scalars(
-                select(d.currency)
-                .distinct()
-                .where(d.tenant_id == tenant_id, d.model == model, d.currency != currency)
+                select(found.c.currency).where(
+                    found.c.currency.is_not(None), found.c.currency != currency
+                )
             )
         )
 

@@ -21,40 +21,98 @@ down_revision = "0018_runs_by_closing"
 branch_labels = None
 depends_on = None
 
-# The deals' rows from report_credits, for the deals in `deals` (tenant_id, deal_id).
-_DERIVE = """
-    INSERT INTO report_deals (tenant_id, deal_id, models, uniform, first_close, last_close,
-        value_minor, currency)
-    SELECT p.tenant_id, p.deal_id, array_agg(DISTINCT p.model ORDER BY p.model),
+_COLUMNS = "tenant_id, deal_id, models, uniform, first_close, last_close, value_minor, currency"
+
+# Per deal, credits summed into a row's columns; `{rows}` is report_credits or a transition table.
+_PER_DEAL = """
+    SELECT p.tenant_id, p.deal_id, array_agg(DISTINCT p.model ORDER BY p.model) AS models,
         min(p.value_minor) = max(p.value_minor) AND min(p.currency) = max(p.currency)
-            AND min(p.conversion_at) = max(p.conversion_at),
-        min(p.conversion_at), max(p.conversion_at), min(p.value_minor), min(p.currency)
-    FROM report_credits p {deals}
-    GROUP BY p.tenant_id, p.deal_id
+            AND min(p.conversion_at) = max(p.conversion_at) AS uniform,
+        min(p.conversion_at) AS first_close, max(p.conversion_at) AS last_close,
+        min(p.value_minor) AS value_minor, min(p.currency) AS currency
+    FROM {rows} p {join}
+    GROUP BY p.tenant_id, p.deal_id ORDER BY 1, 2
 """
 
 
-def _refresh(rows: str) -> str:
-    """The deals of `rows` derived again (deleted, then inserted if they have credits left); in
-    key order, so concurrent writers lock the rows they share in the same order."""
-    touched = f"(SELECT DISTINCT tenant_id, deal_id FROM {rows} ORDER BY 1, 2)"  # noqa: S608
-    derived = _DERIVE.format(
-        deals=f"JOIN {touched} t ON t.tenant_id = p.tenant_id AND t.deal_id = p.deal_id"
+def _per_deal(rows: str) -> str:
+    return f"({_PER_DEAL.format(rows=rows, join='')})"
+
+
+def _derive(deals: str) -> str:
+    """The rows of `deals` (a query of tenant_id, deal_id) derived from all their credits
+    (inserted or replaced); a deal with no credit left is not touched here (see _REMOVE)."""
+    derived = _PER_DEAL.format(
+        rows="report_credits",
+        join=f"JOIN ({deals}) t ON t.tenant_id = p.tenant_id AND t.deal_id = p.deal_id",
     )
     return f"""
-        DELETE FROM report_deals d USING {touched} t
-        WHERE d.tenant_id = t.tenant_id AND d.deal_id = t.deal_id;
-        {derived};
-    """  # noqa: S608 - our own SQL constants
+        INSERT INTO report_deals ({_COLUMNS}) {derived}
+        ON CONFLICT (tenant_id, deal_id) DO UPDATE SET models = excluded.models,
+            uniform = excluded.uniform, first_close = excluded.first_close,
+            last_close = excluded.last_close, value_minor = excluded.value_minor,
+            currency = excluded.currency;
+    """
 
+
+_SAME_RUNS = (
+    "d.uniform AND n.uniform AND d.value_minor = n.value_minor AND d.currency = n.currency"
+    " AND d.first_close = n.first_close"
+)
+_NEW = _per_deal("new_credits")
+_OLD = _per_deal("old_credits")
+_LEFT = "SELECT 1 FROM report_credits p WHERE p.tenant_id = o.tenant_id AND p.deal_id = o.deal_id"
+
+# New credits: a deal's row takes runs that agree with it by adding their models (no credit
+# read); a new deal gets its row from the new credits; any other deal is derived again.
+_ADD_DISAGREEING = (
+    f"SELECT n.tenant_id, n.deal_id FROM {_NEW} n JOIN report_deals d"  # noqa: S608
+    f" ON d.tenant_id = n.tenant_id AND d.deal_id = n.deal_id"
+    f" WHERE NOT ({_SAME_RUNS} AND d.models @> n.models)"
+)
+_ADD = f"""
+    UPDATE report_deals d
+    SET models = ARRAY(SELECT DISTINCT m FROM unnest(d.models || n.models) m ORDER BY m)
+    FROM {_NEW} n WHERE d.tenant_id = n.tenant_id AND d.deal_id = n.deal_id AND {_SAME_RUNS};
+    INSERT INTO report_deals ({_COLUMNS}) SELECT * FROM {_NEW} n
+    ON CONFLICT (tenant_id, deal_id) DO NOTHING;
+    {_derive(_ADD_DISAGREEING)}
+"""  # noqa: S608 - our own SQL constants
+
+# Removed credits: a deal with none left loses its row; an agreeing deal loses the models of the
+# runs removed (the rest still agree); a deal whose runs disagreed, or that still has credits
+# under a removed model (a run removed in part), is derived again.
+_REMOVE_OTHERS = (
+    f"SELECT o.tenant_id, o.deal_id FROM {_OLD} o JOIN report_deals d"  # noqa: S608
+    f" ON d.tenant_id = o.tenant_id AND d.deal_id = o.deal_id"
+    f" WHERE NOT d.uniform OR EXISTS ({_LEFT} AND p.model = ANY (o.models))"
+)
+_DROP_EMPTY = f"""
+    DELETE FROM report_deals d USING {_OLD} o
+    WHERE d.tenant_id = o.tenant_id AND d.deal_id = o.deal_id AND NOT EXISTS ({_LEFT});
+"""  # noqa: S608 - our own SQL constants
+_REMOVE = f"""
+    {_DROP_EMPTY}
+    UPDATE report_deals d
+    SET models = ARRAY(SELECT m FROM unnest(d.models) m WHERE m <> ALL (o.models) ORDER BY m)
+    FROM {_OLD} o WHERE d.tenant_id = o.tenant_id AND d.deal_id = o.deal_id AND d.uniform;
+    {_derive(_REMOVE_OTHERS)}
+"""  # noqa: S608 - our own SQL constants
+
+# Nothing updates report_credits today; if something does, both sides derived again.
+_REPLACE = f"""
+    {_DROP_EMPTY}
+    {_derive("SELECT DISTINCT tenant_id, deal_id FROM old_credits")}
+    {_derive("SELECT DISTINCT tenant_id, deal_id FROM new_credits")}
+"""  # noqa: S608 - our own SQL constants
 
 _FUNCTIONS = {
-    "add": ("INSERT", "REFERENCING NEW TABLE AS changed", _refresh("changed")),
-    "remove": ("DELETE", "REFERENCING OLD TABLE AS changed", _refresh("changed")),
+    "add": ("INSERT", "REFERENCING NEW TABLE AS new_credits", _ADD),
+    "remove": ("DELETE", "REFERENCING OLD TABLE AS old_credits", _REMOVE),
     "replace": (
         "UPDATE",
-        "REFERENCING OLD TABLE AS old_changed NEW TABLE AS changed",
-        _refresh("old_changed") + _refresh("changed"),
+        "REFERENCING OLD TABLE AS old_credits NEW TABLE AS new_credits",
+        _REPLACE,
     ),
 }
 
@@ -101,7 +159,10 @@ def upgrade() -> None:
         "CREATE TRIGGER report_credits_deals_truncate AFTER TRUNCATE ON report_credits"
         " FOR EACH STATEMENT EXECUTE FUNCTION report_deals_truncate()"
     )
-    op.execute(_DERIVE.format(deals=""))  # the credits stored before
+    # The credits stored before.
+    op.execute(
+        f"INSERT INTO report_deals ({_COLUMNS}) {_PER_DEAL.format(rows='report_credits', join='')}"
+    )
 
 
 def downgrade() -> None:
