@@ -420,3 +420,54 @@ async def test_attribution_leads_period_facts_are_filled_from_the_rows_there(sta
         assert left == 0
     finally:
         await engine.dispose()
+
+
+async def test_attribution_deal_cohort_fact_is_filled_from_the_leads_there(stack) -> None:
+    """0020_deal_cohort_seen on leads and deal states of two tenants: each deal's latest
+    first-seen of its own tenant's account leads at or before its creation; its downgrade."""
+    url = await scratch_database(stack.database_url)
+    engine = create_async_engine(asyncpg_url(url))
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    deal, other, early = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    try:
+        await asyncio.to_thread(upgrade, "attribution", url, "0019_report_deals")
+        async with engine.begin() as conn:
+            for deal_id, tenant, created in [(deal, "t1", 10), (other, "t2", 10), (early, "t1", 0)]:
+                await conn.execute(
+                    text(
+                        "INSERT INTO deal_states (deal_id, tenant_id, status, stage, currency,"
+                        " created_at, state_at) VALUES (:id, :t, 'active', 'qualification',"
+                        " 'USD', :created, now())"
+                    ),
+                    {"id": deal_id, "t": tenant, "created": t0 + timedelta(days=created)},
+                )
+            for tenant, email, first, account in [
+                ("t1", "a@x.com", 2, [deal, early]),
+                ("t1", "b@x.com", 5, [deal]),
+                ("t1", "c@x.com", 12, [deal]),  # first seen after the deal was created
+                ("t2", "a@x.com", 9, [deal, other]),  # another tenant's deal is not its account
+            ]:
+                await conn.execute(
+                    text(
+                        "INSERT INTO leads (tenant_id, email, status, first_seen_at, touches,"
+                        " meetings, deal_ids, updated_at, last_active_at)"
+                        " VALUES (:t, :e, 'touched', :first, 1, 0, :ids, now(), :first)"
+                    ),
+                    {"t": tenant, "e": email, "first": t0 + timedelta(days=first), "ids": account},
+                )
+        await asyncio.to_thread(upgrade, "attribution", url, "0020_deal_cohort_seen")
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT deal_id, cohort_seen_at FROM deal_states"))
+            found = dict(rows.all())
+        assert found == {deal: t0 + timedelta(days=5), other: t0 + timedelta(days=9), early: None}
+        await asyncio.to_thread(downgrade, "attribution", url, "0019_report_deals")
+        async with engine.connect() as conn:
+            left = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM information_schema.columns"
+                    " WHERE table_name = 'deal_states' AND column_name = 'cohort_seen_at'"
+                )
+            )
+        assert left == 0
+    finally:
+        await engine.dispose()

@@ -25,6 +25,7 @@ from attribution.leads import LeadDifference, lead_differences
 from attribution.rebuild import Progress as RebuildProgress
 from attribution.rebuild import RebuildSummary, TargetNotEmpty, rebuild
 from attribution.recompute import Tally, recompute_steps, recompute_tenant
+from attribution.reporting import DealCohortDifference, deal_cohort_differences
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.gc_tuning import tune_gc
@@ -171,13 +172,19 @@ async def _rebuild(
         await source_engine.dispose()
 
 
-async def _lead_differences(
+async def _differences(
     sessions: async_sessionmaker[AsyncSession], tenant: str | None
-) -> Sequence[LeadDifference]:
-    return await lead_differences(AttributionUnitOfWork(sessions), tenant)
+) -> Sequence[LeadDifference | DealCohortDifference]:
+    leads = await lead_differences(AttributionUnitOfWork(sessions), tenant)
+    return [*leads, *await deal_cohort_differences(AttributionUnitOfWork(sessions), tenant)]
 
 
-def _describe(d: LeadDifference) -> str:
+def _describe(d: LeadDifference | DealCohortDifference) -> str:
+    if isinstance(d, DealCohortDifference):
+        return (
+            f"{d.tenant_id} deal {d.deal_id}: cohort_seen_at kept {d.kept}"
+            f" recomputed {d.recomputed}"
+        )
     if d.kept is None or d.recomputed is None:
         return f"{d.tenant_id} {d.email}: kept {d.kept}; recomputed {d.recomputed}"
     kept, recomputed = asdict(d.kept), asdict(d.recomputed)
@@ -192,10 +199,11 @@ def _describe(d: LeadDifference) -> str:
 add_check_summaries(
     app,
     database_url=lambda: AttributionSettings().own_database_url,
-    differences=_lead_differences,
+    differences=_differences,
     describe=_describe,
-    help_text="Derive every lead (and the funnel's cohort and period facts on it) again from the"
-    " touches, bookings and deal states and report every row that differs (exit 1 if any).",
+    help_text="Derive every lead (and the funnel's cohort and period facts on it) and every deal's"
+    " cohort fact again from the touches, bookings, leads and deal states and report every row"
+    " that differs (exit 1 if any).",
 )
 
 

@@ -294,3 +294,22 @@ def _deal_fact(event: DealEvent) -> DealFact:
         created_at=deal.created_at,
         closed_at=deal.closed_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DealCohortDifference:
+    """A deal whose kept `cohort_seen_at` is not what its account's leads give now."""
+
+    tenant_id: str
+    deal_id: UUID
+    kept: datetime | None
+    recomputed: datetime | None
+
+
+async def deal_cohort_differences(
+    uow: AttributionUnitOfWork, tenant_id: str | None = None
+) -> list[DealCohortDifference]:
+    """Every deal (of one tenant, or of all) whose cohort fact drifted from its leads."""
+    async with uow:
+        found = await uow.reporting.cohort_seen_differences(tenant_id)
+    return [DealCohortDifference(*row) for row in found]

@@ -146,3 +146,27 @@ async def test_a_currency_without_minor_unit_rounds_each_deal(
     assert answer.status_code == 200, answer.text
     # Each half yen rounds to even (1,500 and 0), never the sum (3,001.50 -> 3,002).
     assert (answer.json()["total_won_value"], answer.json()["deals_won"]) == (3_000, 3)
+
+
+async def test_a_deal_created_ahead_counts_by_any_cohort_lead_first_seen_before_it(
+    client: Any, sessions: Any, uow_factory: Any
+) -> None:
+    """A deal created 10 days after now at a company whose leads were first seen 5 days ago (in
+    the window) and 3 days after now (after it): the deal's latest first-seen lead up to its
+    creation is the one after the window, yet the other one, in it, puts it in the cohort."""
+    tenant = await seed_tenant(sessions, tenants, prefix="fv", currency="USD")
+    domain = f"{uuid.uuid4().hex[:8]}.com"
+    touches = [
+        TouchIn(touch_id=uuid.uuid4().hex, person_email=f"{name}@{domain}",
+                occurred_at=NOW + timedelta(days=days), activity_type="call")
+        for name, days in (("ana", -5), ("bob", 3))
+    ]  # fmt: skip
+    await record_touches(uow_factory(), tenant.id, touches, "api")
+    event = deal_event(DealCreated, tenant.id, uuid.uuid4(), domain, status=DealStatus.ACTIVE,
+                       value="250.00", created_at=NOW + timedelta(days=10))  # fmt: skip
+    await record_deal_events(uow_factory(DEALS), [(str(uuid.uuid4()), event)])
+    answer = await cohort(client, tenant, "USD")
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert (report["total_leads"], report["deals_created"]) == (1, 1)
+    assert report["total_pipeline_value"] == 25_000

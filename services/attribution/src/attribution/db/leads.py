@@ -117,7 +117,11 @@ def deals_query(
     """Deal states that may reach these people: of their companies, naming one of them as
     primary contact, linking one of their meetings, or the given deals."""
     d = deal_states.c
-    sql = select(deal_states).where(d.tenant_id == tenant_id)
+    # The columns a DealFact holds (`deal_facts`), named: migration 0009 runs this on the
+    # schema of its time, without the columns added since.
+    facts = (d.deal_id, d.tenant_id, d.company_domain, d.primary_contact_email, d.meeting_ids,
+             d.status, d.stage, d.value, d.currency, d.created_at, d.closed_at)  # fmt: skip
+    sql = select(*facts).where(d.tenant_id == tenant_id)
     if everything:
         return sql
     who: list[ColumnElement[bool]] = []

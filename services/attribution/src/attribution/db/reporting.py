@@ -1,6 +1,7 @@
 """SQL of the reports: rates, runs as of an instant, and the funnel's meeting and deal states.
 Nothing here commits."""
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -30,13 +31,12 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY, array, insert
 
 from attribution.db.base import Repository
 from attribution.db.tables import (
     DEAL_VALUE_SCALE,
     LEADS_IN_A_MEETING,
-    LEADS_WITH_AN_ACCOUNT,
     attribution_runs,
     currency_rates,
     deal_states,
@@ -449,6 +449,36 @@ class ReportingRepository(Repository):
             rows,
         )
 
+    async def cohort_seen_differences(
+        self, tenant_id: str | None
+    ) -> list[tuple[str, uuid.UUID, datetime | None, datetime | None]]:
+        """(tenant, deal, kept, recomputed) for every deal whose `cohort_seen_at` differs from
+        its account's leads now: here by unnesting every lead's account (the triggers of
+        migration 0020 look leads up by deal instead)."""
+        d, lead = deal_states.c, leads.c
+        # Each lead once per deal of its account (a set-returning function in the list).
+        account = func.unnest(lead.deal_ids).label("deal_id")
+        pairs = select(lead.tenant_id, account, lead.first_seen_at).subquery()
+        x = deal_states.alias("x")
+        seen = (
+            select(pairs.c.deal_id, func.max(pairs.c.first_seen_at).label("seen"))
+            .join(x, and_(x.c.deal_id == pairs.c.deal_id, x.c.tenant_id == pairs.c.tenant_id))
+            .where(pairs.c.first_seen_at <= x.c.created_at)
+            .group_by(pairs.c.deal_id)
+            .subquery()
+        )
+        query = (
+            select(d.tenant_id, d.deal_id, d.cohort_seen_at, seen.c.seen)
+            .outerjoin(seen, seen.c.deal_id == d.deal_id)
+            .where(d.cohort_seen_at.is_distinct_from(seen.c.seen))
+            .order_by(d.tenant_id, d.deal_id)
+        )
+        if tenant_id is not None:
+            query = query.where(d.tenant_id == tenant_id)
+        return [
+            (t, deal, kept, found) for t, deal, kept, found in await self.session.execute(query)
+        ]
+
     async def funnel_leads(
         self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
     ) -> LeadCounts:
@@ -531,18 +561,24 @@ def cohort_deals_query(
 ) -> Select[Any]:
     """The deals of a cohort lead's account (the row's deal_ids) created at or after that lead
     was first seen (`domain.funnel.followed`; all created since `since`), grouped as
-    `_deal_groups` does (each counted as created and, by its status, as won or lost)."""
+    `_deal_groups` does (each counted as created and, by its status, as won or lost).
+
+    There is such a lead exactly when the latest first-seen of the account's leads up to the
+    deal's creation, kept on the deal (`cohort_seen_at`, migration 0020), is in the window: an
+    index range. Unless it is after the window's end (a deal created after now, with a lead first
+    seen after now too): those few are decided from their account's leads (ix_leads_deals)."""
     d, lead = deal_states.c, leads.c
-    # Each cohort lead's account unnested: joined to the deals by id (hashable), not an array
-    # containment tested for every (deal, lead) pair.
-    account = func.unnest(lead.deal_ids).column_valued("deal_id")
+    in_window = _within(d.cohort_seen_at, since, until)
+    # Bounded above (see _END_OF_TIME) so a generic plan reads it as the narrow range it is.
+    after = and_(d.cohort_seen_at > until, d.cohort_seen_at <= _END_OF_TIME)
     followed = exists().where(
         *_in_cohort(tenant_id, since, until),
-        LEADS_WITH_AN_ACCOUNT,
-        account == d.deal_id,
+        lead.deal_ids.contains(array([d.deal_id])),
         lead.first_seen_at <= d.created_at,
     )
-    where = and_(d.tenant_id == tenant_id, d.created_at >= since, followed)
+    where = and_(
+        d.tenant_id == tenant_id, d.created_at >= since, or_(in_window, and_(after, followed))
+    )
     return _deal_groups(where, created=true(), closed=true(), summed=summed)
 
 

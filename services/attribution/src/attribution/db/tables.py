@@ -218,7 +218,11 @@ deal_states = Table(
     timestamp("created_at", nullable=False),
     timestamp("closed_at"),
     timestamp("state_at", nullable=False),
+    # The cohort funnel's fact (migration 0020, kept by triggers on leads and deal_states): the
+    # latest first-seen of the account's leads at or before the deal's creation.
+    timestamp("cohort_seen_at"),
     Index("ix_deal_states_created", "tenant_id", "created_at"),
+    Index("ix_deal_states_cohort", "tenant_id", "cohort_seen_at"),
     Index("ix_deal_states_closed", "tenant_id", "closed_at"),
     # How a lead finds its account's deals: by company, as primary contact, by meeting.
     Index("ix_deal_states_company", "tenant_id", "company_domain"),
