@@ -138,6 +138,12 @@ async def _write(
     await uow.leads.save(tenant_id, changed, datetime.now(UTC))
     gone = [e for e, lead in derived.items() if lead is None and e in stored]
     await uow.leads.forget(tenant_id, gone)
+    # The deals whose cohort fact may have moved: of the accounts these leads had or have.
+    accounts = {d for lead in changed for d in lead.deal_ids}
+    accounts |= {d for e in [*gone, *(lead.email for lead in changed)] if e in stored
+                 for d in stored[e].deal_ids}  # fmt: skip
+    if accounts:
+        await uow.reporting.refresh_deal_cohorts(sorted(accounts))
 
 
 async def rederive_leads(uow: AttributionUnitOfWork, tenant_id: str) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     Subquery,
     Text,
+    Update,
     and_,
     bindparam,
     case,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     select,
     true,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array, insert
 
@@ -415,6 +417,10 @@ class ReportingRepository(Repository):
             ],
         )
 
+    async def refresh_deal_cohorts(self, deal_ids: Sequence[uuid.UUID]) -> None:
+        """The deals' cohort facts from their account's leads (`refresh_cohort_seen`)."""
+        await self.session.execute(refresh_cohort_seen(deal_ids))
+
     async def save_deal_states(self, states: Sequence[tuple[DealFact, datetime]]) -> None:
         """Keeps each deal's latest state (one row per deal in `states`, with its event's time);
         an event older than the stored state changes nothing."""
@@ -439,7 +445,7 @@ class ReportingRepository(Repository):
         ]
         statement = insert(deal_states)
         new = statement.excluded
-        columns = [c.name for c in deal_states.c if c.name not in ("deal_id", "tenant_id")]
+        columns = [name for name in rows[0] if name not in ("deal_id", "tenant_id")]
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[deal_states.c.deal_id],
@@ -448,6 +454,8 @@ class ReportingRepository(Repository):
             ),
             rows,
         )
+        # A deal created, or its creation moved: its cohort fact from its account's leads.
+        await self.refresh_deal_cohorts([d.deal_id for d, _ in states])
 
     async def cohort_seen_differences(
         self, tenant_id: str | None
@@ -554,6 +562,26 @@ def cohort_meetings_query(
         func.count().filter(s.showed_up.is_(True)),
         func.count().filter(s.showed_up.is_(False)),
     ).select_from(theirs.outerjoin(meeting_states, s.meeting_id == theirs.c.meeting_id))
+
+
+def refresh_cohort_seen(deal_ids: Sequence[uuid.UUID]) -> Update:
+    """Sets `cohort_seen_at` of these deals again from their account's leads (ix_leads_deals):
+    run by the unit of work that writes leads or deal states, after writing them."""
+    d, lead = deal_states.c, leads.c
+    seen = (
+        select(func.max(lead.first_seen_at))
+        .where(
+            lead.tenant_id == d.tenant_id,
+            lead.deal_ids.contains(array([d.deal_id])),
+            lead.first_seen_at <= d.created_at,
+        )
+        .scalar_subquery()
+    )
+    return (
+        update(deal_states)
+        .where(any_of(d.deal_id, sorted(set(deal_ids))))  # in key order: rows locked alike
+        .values(cohort_seen_at=seen)
+    )
 
 
 def cohort_deals_query(
