@@ -34,6 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array, insert
+from sqlalchemy.dialects.postgresql import UUID as UUID_TYPE
 
 from attribution.db.base import Repository
 from attribution.db.tables import (
@@ -565,23 +566,34 @@ def cohort_meetings_query(
 
 
 def refresh_cohort_seen(deal_ids: Sequence[uuid.UUID]) -> Update:
-    """Sets `cohort_seen_at` of these deals again from their account's leads (ix_leads_deals):
-    run by the unit of work that writes leads or deal states, after writing them."""
+    """Sets `cohort_seen_at` of these deals again from their account's leads: run by the unit
+    of work that writes leads or deal states, after writing them. The leads of all those
+    accounts are found at once (ix_leads_deals, `&&`), each paired with the deals of its account
+    and the latest first-seen up to each deal's creation kept; a deal without one gets None."""
+    ids = sorted(set(deal_ids))  # in key order: rows locked alike by concurrent writers
     d, lead = deal_states.c, leads.c
+    account = func.unnest(lead.deal_ids).label("deal_id")
+    reaching = (
+        select(lead.tenant_id, lead.first_seen_at, account)
+        .where(lead.deal_ids.overlap(cast(ids, ARRAY(UUID_TYPE))))
+        .subquery()
+    )
+    x = deal_states.alias("x")
     seen = (
-        select(func.max(lead.first_seen_at))
-        .where(
-            lead.tenant_id == d.tenant_id,
-            lead.deal_ids.contains(array([d.deal_id])),
-            lead.first_seen_at <= d.created_at,
+        select(x.c.deal_id, func.max(reaching.c.first_seen_at).label("seen"))
+        .outerjoin(
+            reaching,
+            and_(
+                reaching.c.deal_id == x.c.deal_id,
+                reaching.c.tenant_id == x.c.tenant_id,
+                reaching.c.first_seen_at <= x.c.created_at,
+            ),
         )
-        .scalar_subquery()
+        .where(any_of(x.c.deal_id, ids))
+        .group_by(x.c.deal_id)
+        .subquery()
     )
-    return (
-        update(deal_states)
-        .where(any_of(d.deal_id, sorted(set(deal_ids))))  # in key order: rows locked alike
-        .values(cohort_seen_at=seen)
-    )
+    return update(deal_states).where(d.deal_id == seen.c.deal_id).values(cohort_seen_at=seen.c.seen)
 
 
 def cohort_deals_query(

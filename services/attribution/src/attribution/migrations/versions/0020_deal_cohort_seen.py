@@ -21,17 +21,25 @@ down_revision = "0019_report_deals"
 branch_labels = None
 depends_on = None
 
-# The value for the deal rows `d`: the account's leads found by ix_leads_deals (GIN); the same
-# as `db.reporting.refresh_cohort_seen` (a test compares them through check-summaries).
-_SEEN = """(SELECT max(l.first_seen_at) FROM leads l WHERE l.tenant_id = d.tenant_id
-    AND l.deal_ids @> ARRAY[d.deal_id] AND l.first_seen_at <= d.created_at)"""
+# Every deal's value at once: each lead paired with its account's deals (the same rule as
+# `db.reporting.refresh_cohort_seen`, which the funnel tests hold to the row-by-row definition).
+_FILL = """
+    UPDATE deal_states d SET cohort_seen_at = s.seen
+    FROM (SELECT x.deal_id, max(l.first_seen_at) AS seen
+          FROM deal_states x
+          JOIN (SELECT tenant_id, first_seen_at, unnest(deal_ids) AS deal_id FROM leads) l
+            ON l.deal_id = x.deal_id AND l.tenant_id = x.tenant_id
+               AND l.first_seen_at <= x.created_at
+          GROUP BY x.deal_id) s
+    WHERE d.deal_id = s.deal_id
+"""
 
 
 def upgrade() -> None:
     op.add_column(
         "deal_states", sa.Column("cohort_seen_at", sa.TIMESTAMP(timezone=True), nullable=True)
     )
-    op.execute(f"UPDATE deal_states d SET cohort_seen_at = {_SEEN}")  # noqa: S608
+    op.execute(_FILL)
     op.create_index("ix_deal_states_cohort", "deal_states", ["tenant_id", "cohort_seen_at"])
 
 
