@@ -138,10 +138,15 @@ async def _write(
     await uow.leads.save(tenant_id, changed, datetime.now(UTC))
     gone = [e for e, lead in derived.items() if lead is None and e in stored]
     await uow.leads.forget(tenant_id, gone)
-    # The deals whose cohort fact may have moved: of the accounts these leads had or have.
-    accounts = {d for lead in changed for d in lead.deal_ids}
-    accounts |= {d for e in [*gone, *(lead.email for lead in changed)] if e in stored
-                 for d in stored[e].deal_ids}  # fmt: skip
+    # The deals whose cohort fact may have moved: of the accounts of the leads that came, went,
+    # or changed first-seen or account (most changes are a touch more: nothing to do).
+    accounts = {d for e in gone for d in stored[e].deal_ids}
+    for lead in changed:
+        before = stored.get(lead.email)
+        if before is None:
+            accounts.update(lead.deal_ids)
+        elif (before.first_seen_at, before.deal_ids) != (lead.first_seen_at, lead.deal_ids):
+            accounts.update(lead.deal_ids, before.deal_ids)
     if accounts:
         await uow.reporting.refresh_deal_cohorts(sorted(accounts))
 
