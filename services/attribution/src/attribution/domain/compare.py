@@ -56,25 +56,14 @@ def take_out_uncompared(
     runs are taken out of the sums, and put back for those that turn out complete after all, as
     `compare_models` decides. Each column's `unsettled` channels need their exact credit
     afterwards (`ChannelSums.settle`)."""
-    by_deal: dict[str, dict[str, RunTotals]] = {}
-    for run in others:
-        by_deal.setdefault(run.deal_id, {})[run.model] = run
+    runs = list(others)
+    for run in runs:
         sums[run.model].remove_run(run)
-    missing = dict.fromkeys(models, 0)
-    inconsistent = complete = 0
-    for per_model in by_deal.values():
-        absent = [m for m in models if m not in per_model]
-        for model in absent:
-            missing[model] += 1
-        if absent:
-            continue
-        if len({_signature(per_model[m]) for m in models}) > 1:
-            inconsistent += 1
-            continue
-        complete += 1
+    found = _sort_deals(runs, models)
+    for per_model in found.chosen:
         for model in models:
             sums[model].add_run(per_model[model])
-    return Uncompared(complete, missing, inconsistent)
+    return Uncompared(len(found.chosen), found.missing_runs, found.inconsistent_deals)
 
 
 def compare_summed(
@@ -98,7 +87,17 @@ def _signature(run: RunTotals) -> tuple[int, str, object]:
     return run.value_minor, run.currency, run.conversion_at
 
 
-def compare_models(runs: Iterable[RunTotals], models: Sequence[str]) -> Comparison:
+@dataclass(frozen=True, slots=True)
+class _Sorted:
+    chosen: list[dict[str, RunTotals]]  # per compared deal (by id), its run under each model
+    missing_runs: dict[str, int]
+    inconsistent_deals: int
+
+
+def _sort_deals(runs: Iterable[RunTotals], models: Sequence[str]) -> _Sorted:
+    """The rule of this module: a deal is compared when it has a run under every model, all
+    agreeing on value, currency and close; the others are counted, per model lacking, or as
+    inconsistent."""
     by_deal: dict[str, dict[str, RunTotals]] = {}
     for run in runs:
         by_deal.setdefault(run.deal_id, {})[run.model] = run
@@ -116,13 +115,19 @@ def compare_models(runs: Iterable[RunTotals], models: Sequence[str]) -> Comparis
             inconsistent += 1
             continue
         chosen.append(per_model)
+    return _Sorted(chosen, missing, inconsistent)
+
+
+def compare_models(runs: Iterable[RunTotals], models: Sequence[str]) -> Comparison:
+    found = _sort_deals(runs, models)
+    chosen = found.chosen
     columns = {m: channel_report(deal[m] for deal in chosen) for m in models}
     return Comparison(
         models=tuple(models),
         deals=len(chosen),
         won_minor=sum(deal[models[0]].value_minor for deal in chosen) if models else 0,
-        missing_runs=missing,
-        inconsistent_deals=inconsistent,
+        missing_runs=found.missing_runs,
+        inconsistent_deals=found.inconsistent_deals,
         rows=matrix_rows(columns, models),
     )
 
