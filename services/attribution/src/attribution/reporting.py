@@ -113,6 +113,7 @@ async def channels_report(
             rows = channel_report(convert_runs(runs, currency, table))
             return ChannelsReport(currency, window, rows)
         sums = await current_sums(uow, tenant_id, model, window, currency, table)
+        await settle_channels(uow, sums, tenant_id, model, window)
     return ChannelsReport(currency, window, sums.rows())
 
 
@@ -126,7 +127,8 @@ async def current_sums(
 ) -> ChannelSums:
     """Per channel, the current runs under `model` of deals won in the window, in `currency`:
     summed by the database, the deals in other currencies converted there deal by deal as
-    `convert_runs` does (so every path gives the same figures); settled."""
+    `convert_runs` does (so every path gives the same figures). `settle_channels` before
+    `rows`, once the caller has added or taken out what it needs."""
     since, until = window.since, window.until
     totals = await uow.reporting.credit_totals(
         tenant_id, model, since=since, until=until, currency=currency
@@ -146,7 +148,6 @@ async def current_sums(
     sums = ChannelSums()
     for total in totals:
         sums.add_total(total)
-    await settle_channels(uow, sums, tenant_id, model, window, None)
     return sums
 
 
@@ -156,20 +157,13 @@ async def settle_channels(
     tenant_id: str,
     model: str,
     window: Window,
-    currency: str | None,
 ) -> None:
-    """Gives `sums` the exact credit of each channel whose figures its bounds leave undecided
-    (a sum within 10^-18 per deal of a rounding tie: rare over many deals, common over a few
-    simple fractions), read from the credits in `currency` (None: every currency) summed
-    exactly."""
+    """Gives `sums` (`current_sums`) the exact credit of each channel whose figures its bounds
+    leave undecided (a sum within 10^-18 per deal of a rounding tie: rare over many deals,
+    common over a few simple fractions), read from the window's credits summed exactly."""
     if unsettled := sums.unsettled():
         exact = await uow.reporting.exact_credits(
-            tenant_id,
-            model,
-            since=window.since,
-            until=window.until,
-            currency=currency,
-            channels=unsettled,
+            tenant_id, model, since=window.since, until=window.until, channels=unsettled
         )
         for channel in unsettled:
             sums.settle(channel, exact.get(channel, Fraction(0)))
@@ -202,7 +196,7 @@ async def compare_report(
         others = await uow.reporting.uncompared_runs(tenant_id, models, since=since, until=until)
         rest = take_out_uncompared(models, sums, convert_runs(others, currency, table))
         for model in models:
-            await settle_channels(uow, sums[model], tenant_id, model, window, None)
+            await settle_channels(uow, sums[model], tenant_id, model, window)
     return CompareReport(currency, window, compare_summed(models, sums, complete, rest))
 
 

@@ -21,8 +21,8 @@ from attribution.db.tables import attribution_runs, report_credits, report_daily
 from attribution.deal_events import record_deal_events
 from attribution.domain.credit_bounds import SCALE, CreditBounds
 from attribution.domain.currency import RateTable, convert_runs
-from attribution.domain.reports import ChannelSums, channel_report
-from attribution.reporting import Window, channels_report, settle_channels
+from attribution.domain.reports import channel_report
+from attribution.reporting import Window, channels_report, current_sums, settle_channels
 from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
 from dealflow_libs.settings import asyncpg_url
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
@@ -110,22 +110,17 @@ async def change(uow_factory, tenant_id: str, deal_id: uuid.UUID, kind, **extra)
 
 
 async def window_rows(uow_factory, tenant_id, model, currency, since, until, table):  # type: ignore[no-untyped-def]
-    """The channel rows of [since, until] in `currency` both ways: from the rollup (and the
-    partial days' credits), and from the current runs read one by one."""
+    """The channel rows of [since, until] in `currency` both ways: summed by the database (the
+    rollup, the partial days' credits, the other currency converted there), and from the
+    current runs read one by one and converted here."""
+    window = Window(since, until)
     async with uow_factory() as uow:
-        totals = await uow.reporting.credit_totals(
-            tenant_id, model, since=since, until=until, currency=currency
-        )
+        sums = await current_sums(uow, tenant_id, model, window, currency, table)
+        await settle_channels(uow, sums, tenant_id, model, window)
         runs = await uow.reporting.run_totals(
             tenant_id, [model], since=since, until=until, as_of=None
         )
-    sums = ChannelSums()
-    for total in totals:
-        sums.add_total(total)
-    async with uow_factory() as uow:
-        await settle_channels(uow, sums, tenant_id, model, Window(since, until), currency)
-    here = [run for run in runs if run.currency == currency]
-    return sums.rows(), channel_report(convert_runs(here, currency, table))
+    return sums.rows(), channel_report(convert_runs(runs, currency, table))
 
 
 class TestReportDaily:

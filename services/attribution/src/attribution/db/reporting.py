@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -175,10 +175,7 @@ class ReportingRepository(Repository):
             ]
         totals: list[CreditTotal] = []
         for query in queries:
-            totals.extend(
-                CreditTotal(channel, int(deals), int(value), CreditBounds(int(low), int(inexact)))
-                for channel, deals, value, low, inexact in await self.session.execute(query)
-            )
+            totals.extend(_credit_totals(await self.session.execute(query)))
         return totals
 
     async def exact_credits(
@@ -188,24 +185,24 @@ class ReportingRepository(Repository):
         *,
         since: datetime,
         until: datetime,
-        currency: str | None,
         channels: Sequence[str],
     ) -> dict[str, Fraction]:
-        """The exact sums of the weights `credit_totals` (`currency`) or that and
-        `foreign_totals` (None: every currency) bounded, for `channels` only: what a report
-        needs when the bounds leave a channel's rounding undecided (rare)."""
+        """The exact sums of the weights `credit_totals` and `foreign_totals` bounded (every
+        currency), for `channels` only: what a report needs when the bounds leave a channel's
+        rounding undecided (rare)."""
         p = report_credits.c
-        where = [*self._current(tenant_id, model, since, until), any_of(p.channel, list(channels))]
-        if currency is not None:
-            where.append(p.currency == currency)
-        return _exact_sums(
-            (channel, numerator, denominator)
-            for channel, denominator, numerator in await self.session.execute(
-                select(p.channel, p.weight_den, func.sum(p.weight_num))
-                .where(*where)
-                .group_by(p.channel, p.weight_den)
+        rows = await self.session.execute(
+            select(p.channel, p.weight_den, func.sum(p.weight_num))
+            .where(
+                *self._current(tenant_id, model, since, until), any_of(p.channel, list(channels))
             )
+            .group_by(p.channel, p.weight_den)
         )
+        sums: dict[str, Fraction] = {}
+        for channel, denominator, numerator in rows:
+            weight = Fraction(int(numerator), int(denominator))
+            sums[channel] = sums.get(channel, Fraction(0)) + weight
+        return sums
 
     async def other_currencies(self, tenant_id: str, model: str, currency: str) -> list[str]:
         """The model's currencies other than `currency`, from the rollup: most tenants have
@@ -322,10 +319,7 @@ class ReportingRepository(Repository):
                 *_bounds_summed(k.weight_num, k.weight_den),
             ).group_by(k.channel)
         )
-        return [
-            CreditTotal(channel, int(deals), int(value), CreditBounds(int(low), int(inexact)))
-            for channel, deals, value, low, inexact in rows
-        ]
+        return _credit_totals(rows)
 
     async def compared_deals(
         self, tenant_id: str, models: Sequence[str], *, since: datetime, until: datetime
@@ -461,32 +455,19 @@ class ReportingRepository(Repository):
     async def cohort_seen_differences(
         self, tenant_id: str | None
     ) -> list[tuple[str, uuid.UUID, datetime | None, datetime | None]]:
-        """(tenant, deal, kept, recomputed) for every deal whose `cohort_seen_at` differs from
-        its account's leads now: here by unnesting every lead's account (the triggers of
-        migration 0020 look leads up by deal instead)."""
-        d, lead = deal_states.c, leads.c
-        # Each lead once per deal of its account (a set-returning function in the list).
-        account = func.unnest(lead.deal_ids).label("deal_id")
-        pairs = select(lead.tenant_id, account, lead.first_seen_at).subquery()
-        x = deal_states.alias("x")
-        seen = (
-            select(pairs.c.deal_id, func.max(pairs.c.first_seen_at).label("seen"))
-            .join(x, and_(x.c.deal_id == pairs.c.deal_id, x.c.tenant_id == pairs.c.tenant_id))
-            .where(pairs.c.first_seen_at <= x.c.created_at)
-            .group_by(pairs.c.deal_id)
-            .subquery()
-        )
-        query = (
+        """(tenant, deal, kept, recomputed) for every deal (of a tenant, or of all) whose
+        `cohort_seen_at` differs from what its account's leads give now."""
+        d = deal_states.c
+        deals_in = [_COHORT_DEALS.c.tenant_id == tenant_id] if tenant_id else []
+        leads_in = [leads.c.tenant_id == tenant_id] if tenant_id else []
+        seen = _cohort_seen(and_(true(), *deals_in), and_(true(), *leads_in))
+        rows = await self.session.execute(
             select(d.tenant_id, d.deal_id, d.cohort_seen_at, seen.c.seen)
-            .outerjoin(seen, seen.c.deal_id == d.deal_id)
+            .join(seen, seen.c.deal_id == d.deal_id)
             .where(d.cohort_seen_at.is_distinct_from(seen.c.seen))
             .order_by(d.tenant_id, d.deal_id)
         )
-        if tenant_id is not None:
-            query = query.where(d.tenant_id == tenant_id)
-        return [
-            (t, deal, kept, found) for t, deal, kept, found in await self.session.execute(query)
-        ]
+        return [(tenant, deal, kept, found) for tenant, deal, kept, found in rows]
 
     async def funnel_leads(
         self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
@@ -565,34 +546,43 @@ def cohort_meetings_query(
     ).select_from(theirs.outerjoin(meeting_states, s.meeting_id == theirs.c.meeting_id))
 
 
-def refresh_cohort_seen(deal_ids: Sequence[uuid.UUID]) -> Update:
-    """Sets `cohort_seen_at` of these deals again from their account's leads: run by the unit
-    of work that writes leads or deal states, after writing them. The leads of all those
-    accounts are found at once (ix_leads_deals, `&&`), each paired with the deals of its account
-    and the latest first-seen up to each deal's creation kept; a deal without one gets None."""
-    ids = sorted(set(deal_ids))  # in key order: rows locked alike by concurrent writers
-    d, lead = deal_states.c, leads.c
+_COHORT_DEALS = deal_states.alias("x")
+
+
+def _cohort_seen(deals: ColumnElement[bool], accounts: ColumnElement[bool]) -> Subquery:
+    """(deal_id, seen) for the deal states `deals` (of the alias `x`): the latest first-seen of
+    their account's leads at or before their creation (None without one), from the leads
+    `accounts` selects (each paired with every deal of its account)."""
+    lead = leads.c
     account = func.unnest(lead.deal_ids).label("deal_id")
-    reaching = (
-        select(lead.tenant_id, lead.first_seen_at, account)
-        .where(lead.deal_ids.overlap(cast(ids, ARRAY(UUID_TYPE))))
-        .subquery()
-    )
-    x = deal_states.alias("x")
-    seen = (
-        select(x.c.deal_id, func.max(reaching.c.first_seen_at).label("seen"))
+    reaching = select(lead.tenant_id, lead.first_seen_at, account).where(accounts).subquery()
+    x = _COHORT_DEALS.c
+    return (
+        select(x.deal_id, func.max(reaching.c.first_seen_at).label("seen"))
         .outerjoin(
             reaching,
             and_(
-                reaching.c.deal_id == x.c.deal_id,
-                reaching.c.tenant_id == x.c.tenant_id,
-                reaching.c.first_seen_at <= x.c.created_at,
+                reaching.c.deal_id == x.deal_id,
+                reaching.c.tenant_id == x.tenant_id,
+                reaching.c.first_seen_at <= x.created_at,
             ),
         )
-        .where(any_of(x.c.deal_id, ids))
-        .group_by(x.c.deal_id)
+        .where(deals)
+        .group_by(x.deal_id)
         .subquery()
     )
+
+
+def refresh_cohort_seen(deal_ids: Sequence[uuid.UUID]) -> Update:
+    """Sets `cohort_seen_at` of these deals again from their account's leads: run by the unit
+    of work that writes leads or deal states, after writing them. The leads of all those
+    accounts are found at once (ix_leads_deals, `&&`)."""
+    ids = sorted(set(deal_ids))  # in key order: rows locked alike by concurrent writers
+    seen = _cohort_seen(
+        any_of(_COHORT_DEALS.c.deal_id, ids),
+        leads.c.deal_ids.overlap(cast(ids, ARRAY(UUID_TYPE))),
+    )
+    d = deal_states.c
     return update(deal_states).where(d.deal_id == seen.c.deal_id).values(cohort_seen_at=seen.c.seen)
 
 
@@ -853,7 +843,6 @@ def _latest_runs(
 
 
 _DAY = timedelta(days=1)
-_Key = TypeVar("_Key")
 
 
 def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
@@ -891,14 +880,12 @@ def _array(values: list[Any], item: Any) -> ColumnElement[Any]:
     return cast(bindparam(None, values, type_=ARRAY(item)), ARRAY(item))
 
 
-def _exact_sums(
-    rows: Iterable[tuple[_Key, Decimal, Decimal]],
-) -> dict[_Key, Fraction]:
-    """(key, Σ numerators, their denominator) rows as one exact Fraction per key."""
-    sums: dict[_Key, Fraction] = {}
-    for key, numerator, denominator in rows:
-        sums[key] = sums.get(key, Fraction(0)) + Fraction(int(numerator), int(denominator))
-    return sums
+def _credit_totals(rows: Iterable[Sequence[Any]]) -> list[CreditTotal]:
+    """(channel, deals, cents, Σ floors, inexact) rows of `_bounds_summed` queries."""
+    return [
+        CreditTotal(channel, int(deals), int(value), CreditBounds(int(low), int(inexact)))
+        for channel, deals, value, low, inexact in rows
+    ]
 
 
 def _credits_summed(scope: Sequence[ColumnElement[bool]]) -> Select[Any]:

@@ -218,8 +218,9 @@ deal_states = Table(
     timestamp("created_at", nullable=False),
     timestamp("closed_at"),
     timestamp("state_at", nullable=False),
-    # The cohort funnel's fact (migration 0020, kept by triggers on leads and deal_states): the
-    # latest first-seen of the account's leads at or before the deal's creation.
+    # The cohort funnel's fact (migration 0020, set by the units of work that write leads and
+    # deal states: `db.reporting.refresh_cohort_seen`): the latest first-seen of the account's
+    # leads at or before the deal's creation.
     timestamp("cohort_seen_at"),
     Index("ix_deal_states_created", "tenant_id", "created_at"),
     Index("ix_deal_states_cohort", "tenant_id", "cohort_seen_at"),
