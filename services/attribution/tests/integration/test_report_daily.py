@@ -3,25 +3,23 @@ window: kept equal to report_credits through every write (runs stored, supersede
 deleted, truncated), and a window's sums from it equal the current runs read one by one."""
 
 import asyncio
-import importlib.util
 import random
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
-from pathlib import Path
 
 from alembic import command
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-import attribution
 from attribution.db.reporting import whole_days
 from attribution.db.tables import attribution_runs, report_credits, report_daily, tenants
 from attribution.deal_events import record_deal_events
 from attribution.domain.credit_bounds import SCALE, CreditBounds
 from attribution.domain.currency import RateTable, convert_runs
 from attribution.domain.reports import channel_report
+from attribution.migrations.revisions import revision_module
 from attribution.reporting import Window, channels_report, current_sums, settle_channels
 from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
 from dealflow_libs.settings import asyncpg_url
@@ -231,13 +229,7 @@ class TestReportDaily:
 
 
 def test_the_migration_scales_weights_as_the_reports_do() -> None:
-    path = Path(attribution.__file__).parent / "migrations/versions/0017_report_daily_bounds.py"
-    spec = importlib.util.spec_from_file_location("migration_0017", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.SCALE == SCALE
+    assert revision_module("0017_report_daily_bounds.py").SCALE == SCALE
 
 
 async def test_the_migration_sums_the_credits_stored_before_and_downgrades(stack) -> None:

@@ -11,12 +11,12 @@ timed out). Reports now show credited deals rounded (`domain.credit_bounds`), wh
 channel. SCALE here is `attribution.domain.credit_bounds.SCALE` (tests compare the two).
 """
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import sqlalchemy as sa
 from alembic import op
+
+from attribution.migrations.revisions import revision_module
 
 revision = "0017_report_daily_bounds"
 down_revision = "0016_leads_period_facts"
@@ -67,13 +67,7 @@ _FUNCTIONS = {
 def _revision_0011() -> ModuleType:
     """0011's module: its downgrade drops the rollup with its triggers, its upgrade makes them
     as they were (this revision's downgrade)."""
-    path = Path(__file__).with_name("0011_report_daily.py")
-    spec = importlib.util.spec_from_file_location("attribution_migration_0011", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return revision_module("0011_report_daily.py")
 
 
 def upgrade() -> None:

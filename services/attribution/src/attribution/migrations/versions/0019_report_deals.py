@@ -55,7 +55,8 @@ def _derive(deals: str) -> str:
     """
 
 
-_SAME_RUNS = (
+# Whether a deal's row and its new runs agree (0021 replaced this form: see there).
+SAME_RUNS = (
     "d.uniform AND n.uniform AND d.value_minor = n.value_minor AND d.currency = n.currency"
     " AND d.first_close = n.first_close"
 )
@@ -63,21 +64,25 @@ _NEW = _per_deal("new_credits")
 _OLD = _per_deal("old_credits")
 _LEFT = "SELECT 1 FROM report_credits p WHERE p.tenant_id = o.tenant_id AND p.deal_id = o.deal_id"
 
-# New credits: a deal's row takes runs that agree with it by adding their models (no credit
-# read); a new deal gets its row from the new credits; any other deal is derived again.
-_ADD_DISAGREEING = (
-    f"SELECT n.tenant_id, n.deal_id FROM {_NEW} n JOIN report_deals d"  # noqa: S608
-    f" ON d.tenant_id = n.tenant_id AND d.deal_id = n.deal_id"
-    f" WHERE NOT ({_SAME_RUNS} AND d.models @> n.models)"
-)
-_ADD = f"""
-    UPDATE report_deals d
-    SET models = ARRAY(SELECT DISTINCT m FROM unnest(d.models || n.models) m ORDER BY m)
-    FROM {_NEW} n WHERE d.tenant_id = n.tenant_id AND d.deal_id = n.deal_id AND {_SAME_RUNS};
-    INSERT INTO report_deals ({_COLUMNS}) SELECT * FROM {_NEW} n
-    ON CONFLICT (tenant_id, deal_id) DO NOTHING;
-    {_derive(_ADD_DISAGREEING)}
-"""  # noqa: S608 - our own SQL constants
+
+def add_body(same_runs: str) -> str:
+    """New credits: a deal's row takes runs that agree with it (`same_runs`) by adding their
+    models (no credit read); a new deal gets its row from the new credits; any other deal is
+    derived again."""
+    disagreeing = (
+        f"SELECT n.tenant_id, n.deal_id FROM {_NEW} n JOIN report_deals d"  # noqa: S608
+        f" ON d.tenant_id = n.tenant_id AND d.deal_id = n.deal_id"
+        f" WHERE NOT ({same_runs} AND d.models @> n.models)"
+    )
+    return f"""
+        UPDATE report_deals d
+        SET models = ARRAY(SELECT DISTINCT m FROM unnest(d.models || n.models) m ORDER BY m)
+        FROM {_NEW} n WHERE d.tenant_id = n.tenant_id AND d.deal_id = n.deal_id AND {same_runs};
+        INSERT INTO report_deals ({_COLUMNS}) SELECT * FROM {_NEW} n
+        ON CONFLICT (tenant_id, deal_id) DO NOTHING;
+        {_derive(disagreeing)}
+    """  # noqa: S608 - our own SQL constants
+
 
 # Removed credits: a deal with none left loses its row; an agreeing deal loses the models of the
 # runs removed (the rest still agree); a deal whose runs disagreed, or that still has credits
@@ -107,7 +112,7 @@ _REPLACE = f"""
 """  # noqa: S608 - our own SQL constants
 
 _FUNCTIONS = {
-    "add": ("INSERT", "REFERENCING NEW TABLE AS new_credits", _ADD),
+    "add": ("INSERT", "REFERENCING NEW TABLE AS new_credits", add_body(SAME_RUNS)),
     "remove": ("DELETE", "REFERENCING OLD TABLE AS old_credits", _REMOVE),
     "replace": (
         "UPDATE",
