@@ -471,3 +471,104 @@ async def test_attribution_deal_cohort_fact_is_filled_from_the_leads_there(stack
         assert left == 0
     finally:
         await engine.dispose()
+
+
+async def test_attribution_meeting_cohort_fact_is_filled_from_the_leads_there(stack) -> None:
+    """0022_meeting_cohort_seen on bookings and leads of two tenants: each booking's latest
+    first-seen of its own tenant's leads in a meeting among its people; its downgrade."""
+    url = await scratch_database(stack.database_url)
+    engine = create_async_engine(asyncpg_url(url))
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    shared, alone, nobody = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    try:
+        await asyncio.to_thread(upgrade, "attribution", url, "0021_report_deals_by_key")
+        async with engine.begin() as conn:
+            for meeting_id, tenant, people in [
+                (shared, "t1", ["a@x.com", "b@x.com", "c@x.com"]),
+                (alone, "t2", ["a@x.com"]),
+                (nobody, "t1", ["z@x.com"]),  # no lead row for its person
+            ]:
+                await conn.execute(
+                    text(
+                        "INSERT INTO meeting_bookings (meeting_id, tenant_id, person_email,"
+                        " attendee_emails, booked_at, touch_id)"
+                        " VALUES (:id, :t, :person, :people, :at, :touch)"
+                    ),
+                    {"id": meeting_id, "t": tenant, "person": people[0], "people": people,
+                     "at": t0, "touch": f"meeting:{meeting_id}"},
+                )  # fmt: skip
+            for tenant, email, first, meetings in [
+                ("t1", "a@x.com", 2, 1),
+                ("t1", "b@x.com", 5, 1),
+                ("t1", "c@x.com", 9, 0),  # no meeting counted: not a lead in a meeting
+                ("t2", "a@x.com", 7, 1),  # the other tenant's lead of the same person
+            ]:
+                await conn.execute(
+                    text(
+                        "INSERT INTO leads (tenant_id, email, status, first_seen_at, touches,"
+                        " meetings, deal_ids, updated_at, last_active_at)"
+                        " VALUES (:t, :e, 'touched', :first, 1, :meetings, '{}', now(), :first)"
+                    ),
+                    {"t": tenant, "e": email, "first": t0 + timedelta(days=first),
+                     "meetings": meetings},
+                )  # fmt: skip
+            # The meetings' states: a showed-up meeting, one whose attendance is not known yet.
+            for meeting_id, showed in [(shared, True), (alone, None)]:
+                await conn.execute(
+                    text(
+                        "INSERT INTO meeting_states (meeting_id, tenant_id, status, showed_up,"
+                        " state_at) VALUES (:id, 't1', 'completed', :showed, now())"
+                    ),
+                    {"id": meeting_id, "showed": showed},
+                )
+        await asyncio.to_thread(upgrade, "attribution", url, "0022_meeting_cohort_seen")
+        facts = text("SELECT meeting_id, cohort_seen_at, showed_up FROM meeting_bookings")
+        async with engine.connect() as conn:
+            found = {row.meeting_id: tuple(row[1:]) for row in await conn.execute(facts)}
+        assert found == {
+            shared: (t0 + timedelta(days=5), True),
+            alone: (t0 + timedelta(days=7), None),
+            nobody: (None, None),
+        }
+        # From here the triggers keep the copy: a state written, changed, removed; a booking
+        # recorded after its meeting's state.
+        late = uuid.uuid4()
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE meeting_states SET showed_up = false WHERE meeting_id = :id"),
+                {"id": shared},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO meeting_states (meeting_id, tenant_id, status, showed_up,"
+                    " state_at) VALUES (:id, 't1', 'completed', true, now()),"
+                    " (:late, 't1', 'completed', true, now())"
+                ),
+                {"id": nobody, "late": late},
+            )
+            await conn.execute(
+                text("DELETE FROM meeting_states WHERE meeting_id = :id"), {"id": alone}
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO meeting_bookings (meeting_id, tenant_id, person_email,"
+                    " attendee_emails, booked_at, touch_id)"
+                    " VALUES (:id, 't1', 'a@x.com', '{a@x.com}', now(), 'late')"
+                ),
+                {"id": late},
+            )
+        shown = text("SELECT meeting_id, showed_up FROM meeting_bookings")
+        async with engine.connect() as conn:
+            copied = dict((await conn.execute(shown)).all())
+        assert copied == {shared: False, alone: None, nobody: True, late: True}
+        await asyncio.to_thread(downgrade, "attribution", url, "0021_report_deals_by_key")
+        async with engine.connect() as conn:
+            left = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM information_schema.columns"
+                    " WHERE table_name = 'meeting_bookings' AND column_name = 'cohort_seen_at'"
+                )
+            )
+        assert left == 0
+    finally:
+        await engine.dispose()

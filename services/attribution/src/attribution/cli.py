@@ -25,7 +25,7 @@ from attribution.leads import LeadDifference, lead_differences
 from attribution.rebuild import Progress as RebuildProgress
 from attribution.rebuild import RebuildSummary, TargetNotEmpty, rebuild
 from attribution.recompute import Tally, recompute_steps, recompute_tenant
-from attribution.reporting import DealCohortDifference, deal_cohort_differences
+from attribution.reporting import CohortDifference, cohort_differences
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.gc_tuning import tune_gc
@@ -174,17 +174,16 @@ async def _rebuild(
 
 async def _differences(
     sessions: async_sessionmaker[AsyncSession], tenant: str | None
-) -> Sequence[LeadDifference | DealCohortDifference]:
+) -> Sequence[LeadDifference | CohortDifference]:
     leads = await lead_differences(AttributionUnitOfWork(sessions), tenant)
-    return [*leads, *await deal_cohort_differences(AttributionUnitOfWork(sessions), tenant)]
+    return [*leads, *await cohort_differences(AttributionUnitOfWork(sessions), tenant)]
 
 
-def _describe(d: LeadDifference | DealCohortDifference) -> str:
-    if isinstance(d, DealCohortDifference):
-        return (
-            f"{d.tenant_id} deal {d.deal_id}: cohort_seen_at kept {d.kept}"
-            f" recomputed {d.recomputed}"
-        )
+def _describe(d: LeadDifference | CohortDifference) -> str:
+    if isinstance(d, CohortDifference):
+        attendance = d.kind == "attendance"
+        row, fact = ("meeting", "showed_up") if attendance else (d.kind, "cohort_seen_at")
+        return f"{d.tenant_id} {row} {d.row_id}: {fact} kept {d.kept} recomputed {d.recomputed}"
     if d.kept is None or d.recomputed is None:
         return f"{d.tenant_id} {d.email}: kept {d.kept}; recomputed {d.recomputed}"
     kept, recomputed = asdict(d.kept), asdict(d.recomputed)
@@ -202,8 +201,8 @@ add_check_summaries(
     differences=_differences,
     describe=_describe,
     help_text="Derive every lead (and the funnel's cohort and period facts on it) and every deal's"
-    " cohort fact again from the touches, bookings, leads and deal states and report every row"
-    " that differs (exit 1 if any).",
+    " and booking's cohort fact again from the touches, bookings, leads and deal states and"
+    " report every row that differs (exit 1 if any).",
 )
 
 

@@ -138,17 +138,25 @@ async def _write(
     await uow.leads.save(tenant_id, changed, datetime.now(UTC))
     gone = [e for e, lead in derived.items() if lead is None and e in stored]
     await uow.leads.forget(tenant_id, gone)
-    # The deals whose cohort fact may have moved: of the accounts of the leads that came, went,
-    # or changed first-seen or account (most changes are a touch more: nothing to do).
+    # The deals and meetings whose cohort facts may have moved: of the accounts of the leads that
+    # came, went, or changed first-seen or account, and the meetings of those that came, went,
+    # or changed first-seen or meetings (most changes are a touch more: nothing to do).
     accounts = {d for e in gone for d in stored[e].deal_ids}
+    people = set(gone)
     for lead in changed:
         before = stored.get(lead.email)
         if before is None:
             accounts.update(lead.deal_ids)
-        elif (before.first_seen_at, before.deal_ids) != (lead.first_seen_at, lead.deal_ids):
+            people.add(lead.email)
+            continue
+        if (before.first_seen_at, before.deal_ids) != (lead.first_seen_at, lead.deal_ids):
             accounts.update(lead.deal_ids, before.deal_ids)
+        if (before.first_seen_at, before.meetings) != (lead.first_seen_at, lead.meetings):
+            people.add(lead.email)
     if accounts:
         await uow.reporting.refresh_deal_cohorts(sorted(accounts))
+    if people:
+        await uow.reporting.refresh_meeting_cohorts(tenant_id, sorted(people))
 
 
 async def rederive_leads(uow: AttributionUnitOfWork, tenant_id: str) -> None:

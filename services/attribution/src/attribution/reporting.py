@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import TypeVar
+from typing import Literal, TypeVar
 from uuid import UUID
 
 from attribution.domain.compare import (
@@ -291,19 +291,27 @@ def _deal_fact(event: DealEvent) -> DealFact:
 
 
 @dataclass(frozen=True, slots=True)
-class DealCohortDifference:
-    """A deal whose kept `cohort_seen_at` is not what its account's leads give now."""
+class CohortDifference:
+    """A deal or booking whose kept cohort fact (`cohort_seen_at`; a booking's `attendance`,
+    its copy of the meeting state's showed_up) is not what the rows give now."""
 
     tenant_id: str
-    deal_id: UUID
-    kept: datetime | None
-    recomputed: datetime | None
+    kind: Literal["deal", "meeting", "attendance"]
+    row_id: UUID
+    kept: datetime | bool | None
+    recomputed: datetime | bool | None
 
 
-async def deal_cohort_differences(
+async def cohort_differences(
     uow: AttributionUnitOfWork, tenant_id: str | None = None
-) -> list[DealCohortDifference]:
-    """Every deal (of one tenant, or of all) whose cohort fact drifted from its leads."""
+) -> list[CohortDifference]:
+    """Every deal and booking (of one tenant, or of all) whose cohort facts drifted."""
     async with uow:
-        found = await uow.reporting.cohort_seen_differences(tenant_id)
-    return [DealCohortDifference(*row) for row in found]
+        deals = await uow.reporting.cohort_seen_differences(tenant_id)
+        meetings = await uow.reporting.meeting_cohort_seen_differences(tenant_id)
+        attendance = await uow.reporting.attendance_differences(tenant_id)
+    return [
+        *(CohortDifference(t, "deal", row, kept, new) for t, row, kept, new in deals),
+        *(CohortDifference(t, "meeting", row, kept, new) for t, row, kept, new in meetings),
+        *(CohortDifference(t, "attendance", row, kept, new) for t, row, kept, new in attendance),
+    ]

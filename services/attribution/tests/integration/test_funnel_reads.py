@@ -1,8 +1,9 @@
-"""The period funnel's reads at scale: each count is a range of its own time index (the leads'
-latest activity, booking and won close, migration 0016; bookings by booking time, meeting
-states by scheduled time with their attendance; deals by creation and close), custom and
-generic plans, never a walk of every row of the tenant. (That they count exactly what the
-funnel's definition does: test_funnel_model.py.)"""
+"""The funnel's reads at scale: each count is a range of its own time index, custom and generic
+plans, never a walk of every row of the tenant. Period: the leads' latest activity, booking and
+won close (migration 0016), bookings by booking time, meeting states by scheduled time with their
+attendance, deals by creation and close. Cohort: bookings and deals by their cohort facts
+(migrations 0022, 0020). (That they count exactly what the funnel's definition does:
+test_funnel_model.py.)"""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, text
 
-from attribution.db.reporting import period_deals_query, period_leads_query, period_meetings_query
+from attribution.db.reporting import (
+    cohort_deals_query,
+    cohort_meetings_query,
+    period_deals_query,
+    period_leads_query,
+    period_meetings_query,
+)
 from attribution.db.tables import deal_states, leads, meeting_bookings, meeting_states, touches
 from dealflow_libs.testing.plans import MODES, prepared_plan
 
@@ -40,6 +47,11 @@ SPREAD = [
     " CASE WHEN g % 3 = 0 THEN now() - g * interval '120 minutes' END,"
     " CASE WHEN g % 7 = 0 THEN now() - g * interval '110 minutes' END"
     " FROM generate_series(1, 10000) g",
+    # The cohort facts the units of work keep (the leads' derivation is not run here).
+    "UPDATE meeting_bookings SET cohort_seen_at = booked_at - interval '1 day'"
+    " WHERE tenant_id = 't-plan'",
+    "UPDATE deal_states SET cohort_seen_at = created_at - interval '1 day'"
+    " WHERE tenant_id = 't-plan'",
 ]
 PLANNED = ("touches", "meeting_bookings", "meeting_attendees", "meeting_states", "deal_states")
 
@@ -79,12 +91,17 @@ READS = {  # each read and the indexes it starts from
         period_deals_query("t-plan", *WINDOW, summed="USD"),
         ("ix_deal_states_created", "ix_deal_states_closed"),
     ),
+    "cohort meetings": (cohort_meetings_query("t-plan", *WINDOW), ("ix_meeting_bookings_cohort",)),
+    "cohort deals": (
+        cohort_deals_query("t-plan", *WINDOW, summed="USD"),
+        ("ix_deal_states_cohort",),
+    ),
 }
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("read", sorted(READS))
-async def test_the_period_reads_are_ranges_of_their_time_indexes(
+async def test_the_reads_are_ranges_of_their_time_indexes(
     read: str, mode: str, uow_factory, spread
 ) -> None:
     query, indexes = READS[read]

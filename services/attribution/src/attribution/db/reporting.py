@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     Update,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -416,6 +417,10 @@ class ReportingRepository(Repository):
         """The deals' cohort facts from their account's leads (`refresh_cohort_seen`)."""
         await self.session.execute(refresh_cohort_seen(deal_ids))
 
+    async def refresh_meeting_cohorts(self, tenant_id: str, emails: Sequence[str]) -> None:
+        """The cohort facts of these people's meetings (`refresh_meeting_cohort_seen`)."""
+        await self.session.execute(refresh_meeting_cohort_seen(tenant_id, emails))
+
     async def save_deal_states(self, states: Sequence[tuple[DealFact, datetime]]) -> None:
         """Keeps each deal's latest state (one row per deal in `states`, with its event's time);
         an event older than the stored state changes nothing."""
@@ -468,6 +473,39 @@ class ReportingRepository(Repository):
             .order_by(d.tenant_id, d.deal_id)
         )
         return [(tenant, deal, kept, found) for tenant, deal, kept, found in rows]
+
+    async def meeting_cohort_seen_differences(
+        self, tenant_id: str | None
+    ) -> list[tuple[str, uuid.UUID, datetime | None, datetime | None]]:
+        """(tenant, meeting, kept, recomputed) for every booking (of a tenant, or of all) whose
+        `cohort_seen_at` differs from what its people's leads give now."""
+        b = meeting_bookings.c
+        y = _COHORT_MEETINGS.c
+        seen = _meeting_cohort_seen(y.tenant_id == tenant_id if tenant_id else true())
+        rows = await self.session.execute(
+            select(b.tenant_id, b.meeting_id, b.cohort_seen_at, seen.c.seen)
+            .join(seen, seen.c.meeting_id == b.meeting_id)
+            .where(b.cohort_seen_at.is_distinct_from(seen.c.seen))
+            .order_by(b.tenant_id, b.meeting_id)
+        )
+        return [(tenant, meeting, kept, found) for tenant, meeting, kept, found in rows]
+
+    async def attendance_differences(
+        self, tenant_id: str | None
+    ) -> list[tuple[str, uuid.UUID, bool | None, bool | None]]:
+        """(tenant, meeting, kept, state's) for every booking (of a tenant, or of all) whose copy
+        of its meeting's attendance differs from the meeting state's (None without one)."""
+        b, s = meeting_bookings.c, meeting_states.c
+        rows = await self.session.execute(
+            select(b.tenant_id, b.meeting_id, b.showed_up, s.showed_up)
+            .outerjoin(meeting_states, s.meeting_id == b.meeting_id)
+            .where(
+                b.tenant_id == tenant_id if tenant_id else true(),
+                b.showed_up.is_distinct_from(s.showed_up),
+            )
+            .order_by(b.tenant_id, b.meeting_id)
+        )
+        return [(tenant, meeting, kept, found) for tenant, meeting, kept, found in rows]
 
     async def funnel_leads(
         self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
@@ -526,24 +564,62 @@ def cohort_leads_query(tenant_id: str, since: datetime, until: datetime) -> Sele
 def cohort_meetings_query(
     tenant_id: str, since: datetime, until: datetime
 ) -> Select[int, int, int]:
-    """(booked, showed, no-show) of the meetings a lead first seen in [since, until] booked or
-    attends: their attendee rows (kept from the bookings by triggers, migration 0010) joined
-    from the cohort's leads in a meeting (ix_leads_cohort_meetings, index-only)."""
-    s, a, lead = meeting_states.c, meeting_attendees.c, leads.c
-    # By the attendees' rows (equi-joins: a hash or index join), not `= ANY(attendee_emails)`,
-    # which can only be tested pair by pair.
-    theirs = (
-        select(a.meeting_id)
-        .join(leads, and_(lead.tenant_id == a.tenant_id, lead.email == a.email))
-        .where(*_in_cohort(tenant_id, since, until), LEADS_IN_A_MEETING, a.tenant_id == tenant_id)
-        .distinct()
-        .subquery()
+    """(booked, showed, no-show) of the meetings one of whose people's leads (in a meeting) was
+    first seen in [since, until]: there is one exactly when the latest of those first-seens,
+    kept on the booking (`cohort_seen_at`, migration 0022), is in the window, an index range
+    that includes the booking's copy of its attendance; unless it is after the window's end (a
+    lead first seen after now): those few are decided from their people's leads."""
+    b, lead = meeting_bookings.c, leads.c
+    in_window = _within(b.cohort_seen_at, since, until)
+    # Bounded above (see _END_OF_TIME) so a generic plan reads it as the narrow range it is.
+    after = and_(b.cohort_seen_at > until, b.cohort_seen_at <= _END_OF_TIME)
+    # By the booking's own people (its attendee rows are made from them): probed by key for
+    # each such booking, where a join on the attendee rows would be planned as one hashed pass
+    # over every attendee of the tenant.
+    attended = exists().where(
+        lead.tenant_id == b.tenant_id,
+        lead.email == any_(b.attendee_emails),
+        LEADS_IN_A_MEETING,
+        *_in_cohort(tenant_id, since, until),
     )
     return select(
         func.count(),
-        func.count().filter(s.showed_up.is_(True)),
-        func.count().filter(s.showed_up.is_(False)),
-    ).select_from(theirs.outerjoin(meeting_states, s.meeting_id == theirs.c.meeting_id))
+        func.count().filter(b.showed_up.is_(True)),
+        func.count().filter(b.showed_up.is_(False)),
+    ).where(b.tenant_id == tenant_id, or_(in_window, and_(after, attended)))
+
+
+_COHORT_MEETINGS = meeting_bookings.alias("y")
+
+
+def _meeting_cohort_seen(meetings: ColumnElement[bool]) -> Subquery:
+    """(meeting_id, seen) for the bookings `meetings` (of the alias `y`): the latest first-seen
+    of the leads in a meeting among their people (None without one)."""
+    y, a, lead = _COHORT_MEETINGS.c, meeting_attendees.c, leads.c
+    people = _COHORT_MEETINGS.outerjoin(meeting_attendees, a.meeting_id == y.meeting_id).outerjoin(
+        leads, and_(lead.tenant_id == a.tenant_id, lead.email == a.email, LEADS_IN_A_MEETING)
+    )
+    return (
+        select(y.meeting_id, func.max(lead.first_seen_at).label("seen"))
+        .select_from(people)
+        .where(meetings)
+        .group_by(y.meeting_id)
+        .subquery()
+    )
+
+
+def refresh_meeting_cohort_seen(tenant_id: str, emails: Sequence[str]) -> Update:
+    """Sets `cohort_seen_at` of these people's meetings again from their people's leads: run by
+    the unit of work that writes leads, after writing them."""
+    a = meeting_attendees.c
+    theirs = select(a.meeting_id).where(a.tenant_id == tenant_id, any_of(a.email, sorted(emails)))
+    seen = _meeting_cohort_seen(_COHORT_MEETINGS.c.meeting_id.in_(theirs))
+    b = meeting_bookings.c
+    return (
+        update(meeting_bookings)
+        .where(b.meeting_id == seen.c.meeting_id, b.cohort_seen_at.is_distinct_from(seen.c.seen))
+        .values(cohort_seen_at=seen.c.seen)
+    )
 
 
 _COHORT_DEALS = deal_states.alias("x")

@@ -71,8 +71,19 @@ meeting_bookings = Table(
     Column("company_domain", Text),
     timestamp("booked_at", nullable=False),
     Column("touch_id", Text, nullable=False),
+    # The cohort funnel's fact (migration 0022, set by the unit of work that writes leads:
+    # `db.reporting.refresh_meeting_cohort_seen`): the latest first-seen of its people's leads;
+    # and its meeting state's attendance, copied by triggers on both tables.
+    timestamp("cohort_seen_at"),
+    Column("showed_up", Boolean),
     Index("ix_meeting_bookings_company", "tenant_id", "company_domain"),
     Index("ix_meeting_bookings_booked", "tenant_id", "booked_at"),
+    Index(
+        "ix_meeting_bookings_cohort",
+        "tenant_id",
+        "cohort_seen_at",
+        postgresql_include=["showed_up"],
+    ),
 )
 
 #: Who booked or attends each booked meeting, one row per person: how a lead's meetings are
