@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
+    FromClause,
     Numeric,
     Row,
     ScalarSelect,
@@ -466,13 +467,10 @@ class ReportingRepository(Repository):
         deals_in = [_COHORT_DEALS.c.tenant_id == tenant_id] if tenant_id else []
         leads_in = [leads.c.tenant_id == tenant_id] if tenant_id else []
         seen = _cohort_seen(and_(true(), *deals_in), and_(true(), *leads_in))
-        rows = await self.session.execute(
-            select(d.tenant_id, d.deal_id, d.cohort_seen_at, seen.c.seen)
-            .join(seen, seen.c.deal_id == d.deal_id)
-            .where(d.cohort_seen_at.is_distinct_from(seen.c.seen))
-            .order_by(d.tenant_id, d.deal_id)
+        joined = deal_states.join(seen, seen.c.deal_id == d.deal_id)
+        return await self._differences(
+            joined, d.tenant_id, d.deal_id, d.cohort_seen_at, seen.c.seen
         )
-        return [(tenant, deal, kept, found) for tenant, deal, kept, found in rows]
 
     async def meeting_cohort_seen_differences(
         self, tenant_id: str | None
@@ -480,15 +478,13 @@ class ReportingRepository(Repository):
         """(tenant, meeting, kept, recomputed) for every booking (of a tenant, or of all) whose
         `cohort_seen_at` differs from what its people's leads give now."""
         b = meeting_bookings.c
-        y = _COHORT_MEETINGS.c
-        seen = _meeting_cohort_seen(y.tenant_id == tenant_id if tenant_id else true())
-        rows = await self.session.execute(
-            select(b.tenant_id, b.meeting_id, b.cohort_seen_at, seen.c.seen)
-            .join(seen, seen.c.meeting_id == b.meeting_id)
-            .where(b.cohort_seen_at.is_distinct_from(seen.c.seen))
-            .order_by(b.tenant_id, b.meeting_id)
+        seen = _meeting_cohort_seen(
+            _COHORT_MEETINGS.c.tenant_id == tenant_id if tenant_id else true()
         )
-        return [(tenant, meeting, kept, found) for tenant, meeting, kept, found in rows]
+        joined = meeting_bookings.join(seen, seen.c.meeting_id == b.meeting_id)
+        return await self._differences(
+            joined, b.tenant_id, b.meeting_id, b.cohort_seen_at, seen.c.seen
+        )
 
     async def attendance_differences(
         self, tenant_id: str | None
@@ -496,16 +492,29 @@ class ReportingRepository(Repository):
         """(tenant, meeting, kept, state's) for every booking (of a tenant, or of all) whose copy
         of its meeting's attendance differs from the meeting state's (None without one)."""
         b, s = meeting_bookings.c, meeting_states.c
-        rows = await self.session.execute(
-            select(b.tenant_id, b.meeting_id, b.showed_up, s.showed_up)
-            .outerjoin(meeting_states, s.meeting_id == b.meeting_id)
-            .where(
-                b.tenant_id == tenant_id if tenant_id else true(),
-                b.showed_up.is_distinct_from(s.showed_up),
-            )
-            .order_by(b.tenant_id, b.meeting_id)
+        joined = meeting_bookings.outerjoin(meeting_states, s.meeting_id == b.meeting_id)
+        tenant = b.tenant_id == tenant_id if tenant_id else true()
+        return await self._differences(
+            joined, b.tenant_id, b.meeting_id, b.showed_up, s.showed_up, tenant
         )
-        return [(tenant, meeting, kept, found) for tenant, meeting, kept, found in rows]
+
+    async def _differences(
+        self,
+        rows: FromClause,
+        tenant_id: ColumnElement[str],
+        row_id: ColumnElement[uuid.UUID],
+        kept: ColumnElement[Any],
+        recomputed: ColumnElement[Any],
+        *where: ColumnElement[bool],
+    ) -> list[tuple[str, uuid.UUID, Any, Any]]:
+        """(tenant, row, kept, recomputed) of `rows` where the two differ, in key order."""
+        found = await self.session.execute(
+            select(tenant_id, row_id, kept, recomputed)
+            .select_from(rows)
+            .where(kept.is_distinct_from(recomputed), *where)
+            .order_by(tenant_id, row_id)
+        )
+        return [(tenant, row, old, new) for tenant, row, old, new in found]
 
     async def funnel_leads(
         self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
