@@ -112,7 +112,7 @@ async def channels_report(
             )
             rows = channel_report(convert_runs(runs, currency, table))
             return ChannelsReport(currency, window, rows)
-        sums = (await current_sums(uow, tenant_id, [model], window, currency, table))[model]
+        sums = await current_sums(uow, tenant_id, model, window, currency, table)
         await settle_channels(uow, sums, tenant_id, model, window)
     return ChannelsReport(currency, window, sums.rows())
 
@@ -120,37 +120,34 @@ async def channels_report(
 async def current_sums(
     uow: AttributionUnitOfWork,
     tenant_id: str,
-    models: Sequence[str],
+    model: str,
     window: Window,
     currency: str,
     table: RateTable,
-) -> dict[str, ChannelSums]:
-    """Per model and channel, the current runs of deals won in the window, in `currency`:
-    summed by the database (every model in one statement), the deals in other currencies
-    converted there deal by deal as `convert_runs` does (so every path gives the same figures).
-    `settle_channels` before `rows`, once the caller has added or taken out what it needs."""
+) -> ChannelSums:
+    """Per channel, the current runs under `model` of deals won in the window, in `currency`:
+    summed by the database, the deals in other currencies converted there deal by deal as
+    `convert_runs` does (so every path gives the same figures). `settle_channels` before
+    `rows`, once the caller has added or taken out what it needs."""
     since, until = window.since, window.until
     totals = await uow.reporting.credit_totals(
-        tenant_id, models, since=since, until=until, currency=currency
+        tenant_id, model, since=since, until=until, currency=currency
     )
-    others = await uow.reporting.other_currencies(tenant_id, models, currency)
-    sums = {}
-    for model in models:
-        if others[model]:
-            closes = await uow.reporting.foreign_days(
-                tenant_id, model, since=since, until=until, others=others[model]
-            )
-            totals[model] += await uow.reporting.foreign_totals(
-                tenant_id,
-                model,
-                since=since,
-                until=until,
-                others=others[model],
-                factors=day_factors(closes, currency, table),
-            )
-        sums[model] = ChannelSums()
-        for total in totals[model]:
-            sums[model].add_total(total)
+    if others := await uow.reporting.other_currencies(tenant_id, model, currency):
+        closes = await uow.reporting.foreign_days(
+            tenant_id, model, since=since, until=until, others=others
+        )
+        totals += await uow.reporting.foreign_totals(
+            tenant_id,
+            model,
+            since=since,
+            until=until,
+            others=others,
+            factors=day_factors(closes, currency, table),
+        )
+    sums = ChannelSums()
+    for total in totals:
+        sums.add_total(total)
     return sums
 
 
@@ -194,7 +191,7 @@ async def compare_report(
             return CompareReport(currency, window, compare_models(converted, models))
         # Now: each model's totals as the channel report sums them, less the deals that cannot
         # be compared (`compare_summed`): few, found by report_deals.
-        sums = await current_sums(uow, tenant_id, models, window, currency, table)
+        sums = {m: await current_sums(uow, tenant_id, m, window, currency, table) for m in models}
         complete = await uow.reporting.compared_deals(tenant_id, models, since=since, until=until)
         others = await uow.reporting.uncompared_runs(tenant_id, models, since=since, until=until)
         rest = take_out_uncompared(models, sums, convert_runs(others, currency, table))

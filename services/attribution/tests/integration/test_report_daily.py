@@ -113,7 +113,7 @@ async def window_rows(uow_factory, tenant_id, model, currency, since, until, tab
     current runs read one by one and converted here."""
     window = Window(since, until)
     async with uow_factory() as uow:
-        sums = (await current_sums(uow, tenant_id, [model], window, currency, table))[model]
+        sums = await current_sums(uow, tenant_id, model, window, currency, table)
         await settle_channels(uow, sums, tenant_id, model, window)
         runs = await uow.reporting.run_totals(
             tenant_id, [model], since=since, until=until, as_of=None

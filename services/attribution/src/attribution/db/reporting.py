@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Date,
     FromClause,
     Numeric,
@@ -32,7 +31,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
     true,
     union_all,
     update,
@@ -157,36 +155,29 @@ class ReportingRepository(Repository):
         ]
 
     async def credit_totals(
-        self,
-        tenant_id: str,
-        models: Sequence[str],
-        *,
-        since: datetime,
-        until: datetime,
-        currency: str,
-    ) -> dict[str, list[CreditTotal]]:
-        """Per model, the current runs' credits in `currency` of deals won in [since, until],
-        summed per channel by the database (credited deals as bounds) in one statement: the UTC
-        days wholly inside the window from report_daily, the partial days at its ends from
-        report_credits (a channel can come twice; the caller adds them up)."""
+        self, tenant_id: str, model: str, *, since: datetime, until: datetime, currency: str
+    ) -> list[CreditTotal]:
+        """The current runs' credits in `currency` of deals won in [since, until], summed per
+        channel by the database (credited deals as bounds): the UTC days wholly inside the window
+        from report_daily, the partial days at its ends from report_credits (a channel can come
+        twice; the caller adds them up)."""
         p = report_credits.c
         days = whole_days(since, until)
-        scope = [*self._current(tenant_id, models, since, until), p.currency == currency]
-        query: Select[Any] | CompoundSelect[Any]
+        scope = [*self._current(tenant_id, model, since, until), p.currency == currency]
         if days is None:
-            query = _credits_summed(scope)
+            queries = [_credits_summed(scope)]
         else:
             first, last = days
             outside = or_(
                 p.conversion_at < _midnight(first), p.conversion_at >= _midnight(last + _DAY)
             )
-            query = union_all(
+            queries = [
                 _credits_summed([*scope, outside]),
-                _days_summed(tenant_id, models, currency, days),
-            )
-        totals: dict[str, list[CreditTotal]] = {model: [] for model in models}
-        for model, *summed in await self.session.execute(query):
-            totals[model].extend(_credit_totals([summed]))
+                _days_summed(tenant_id, model, currency, days),
+            ]
+        totals: list[CreditTotal] = []
+        for query in queries:
+            totals.extend(_credit_totals(await self.session.execute(query)))
         return totals
 
     async def exact_credits(
@@ -215,19 +206,28 @@ class ReportingRepository(Repository):
             sums[channel] = sums.get(channel, Fraction(0)) + weight
         return sums
 
-    async def other_currencies(
-        self, tenant_id: str, models: Sequence[str], currency: str
-    ) -> dict[str, list[str]]:
-        """Per model, its currencies other than `currency`, from the rollup: most tenants have
+    async def other_currencies(self, tenant_id: str, model: str, currency: str) -> list[str]:
+        """The model's currencies other than `currency`, from the rollup: most tenants have
         none, and then no credit of another currency is read. A skip over pk_report_daily (one
-        probe per model and currency of the tenant, a recursive query), not its rows (a row per
-        day and channel)."""
-        found = await self.session.execute(_MODEL_CURRENCIES, {"tenant_id": tenant_id})
-        others: dict[str, list[str]] = {model: [] for model in models}
-        for model, used in found:
-            if model in others and used != currency:
-                others[model].append(used)
-        return others
+        probe per currency, a recursive query), not its rows (a row per day and channel)."""
+        d = report_daily.c
+        of_model = (d.tenant_id == tenant_id, d.model == model)
+        found = (
+            select(func.min(d.currency).label("currency"))
+            .where(*of_model)
+            .cte("found", recursive=True)
+        )
+        after = select(func.min(d.currency)).where(*of_model, d.currency > found.c.currency)
+        found = found.union_all(
+            select(after.scalar_subquery()).where(found.c.currency.is_not(None))
+        )
+        return list(
+            await self.session.scalars(
+                select(found.c.currency).where(
+                    found.c.currency.is_not(None), found.c.currency != currency
+                )
+            )
+        )
 
     async def foreign_days(
         self, tenant_id: str, model: str, *, since: datetime, until: datetime, others: list[str]
@@ -373,12 +373,12 @@ class ReportingRepository(Repository):
 
     @staticmethod
     def _current(
-        tenant_id: str, model: str | Sequence[str], since: datetime, until: datetime
+        tenant_id: str, model: str, since: datetime, until: datetime
     ) -> list[ColumnElement[bool]]:
         p = report_credits.c
         return [
             p.tenant_id == tenant_id,
-            p.model == model if isinstance(model, str) else any_of(p.model, list(model)),
+            p.model == model,
             p.conversion_at >= since,
             p.conversion_at <= until,
         ]
@@ -629,22 +629,6 @@ def refresh_meeting_cohort_seen(tenant_id: str, emails: Sequence[str]) -> Update
         .where(b.meeting_id == seen.c.meeting_id, b.cohort_seen_at.is_distinct_from(seen.c.seen))
         .values(cohort_seen_at=seen.c.seen)
     )
-
-
-# Every (model, currency) of a tenant's rollup in order, one index probe each: the next pair
-# after the last one found (pk_report_daily leads with tenant, model, currency).
-_MODEL_CURRENCIES = text("""
-    WITH RECURSIVE pairs(model, currency) AS (
-        (SELECT model, currency FROM report_daily WHERE tenant_id = :tenant_id
-         ORDER BY model, currency LIMIT 1)
-        UNION ALL
-        SELECT next.model, next.currency FROM pairs, LATERAL (
-            SELECT d.model, d.currency FROM report_daily d
-            WHERE d.tenant_id = :tenant_id AND (d.model, d.currency) > (pairs.model, pairs.currency)
-            ORDER BY d.model, d.currency LIMIT 1) next
-    )
-    SELECT model, currency FROM pairs
-""")
 
 
 _COHORT_DEALS = deal_states.alias("x")
@@ -990,23 +974,20 @@ def _credit_totals(rows: Iterable[Sequence[Any]]) -> list[CreditTotal]:
 
 
 def _credits_summed(scope: Sequence[ColumnElement[bool]]) -> Select[Any]:
-    """report_credits in scope per model and channel: deals, cents, credited deals' bounds."""
+    """report_credits in scope per channel: deals, cents, credited deals' bounds."""
     p = report_credits.c
     return (
-        select(p.model, p.channel, func.count(), func.sum(p.minor_units), *_bounds_summed())
+        select(p.channel, func.count(), func.sum(p.minor_units), *_bounds_summed())
         .where(*scope)
-        .group_by(p.model, p.channel)
+        .group_by(p.channel)
     )
 
 
-def _days_summed(
-    tenant_id: str, models: Sequence[str], currency: str, days: tuple[date, date]
-) -> Select[Any]:
+def _days_summed(tenant_id: str, model: str, currency: str, days: tuple[date, date]) -> Select[Any]:
     """report_daily over the close days [first, last], the same sums as _credits_summed."""
     d = report_daily.c
     return (
         select(
-            d.model,
             d.channel,
             func.sum(d.deals),
             func.sum(d.minor_units),
@@ -1015,12 +996,12 @@ def _days_summed(
         )
         .where(
             d.tenant_id == tenant_id,
-            any_of(d.model, list(models)),
+            d.model == model,
             d.currency == currency,
             d.close_day >= days[0],
             d.close_day <= days[1],
         )
-        .group_by(d.model, d.channel)
+        .group_by(d.channel)
     )
 
 
