@@ -11,24 +11,31 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from attribution.domain.funnel import DealFact, won_since
 from dealflow_libs.devstack.services import installed_services
-from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
+from dealflow_libs.migrate import alembic_config, upgrade
 from dealflow_libs.settings import asyncpg_url
+from dealflow_libs.testing.scratch import scratch_database
 
 
 def downgrade(package: str, database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(package, database_url), revision)
 
 
-async def scratch_database(server_url: str) -> str:
-    """A new empty database on the stack's server, for a test that migrates step by step."""
-    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
-    await ensure_database(server_url, name)
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+async def columns_left(engine: AsyncEngine, table: str, condition: str) -> int:
+    """How many of `table`'s columns match the SQL `condition` on column_name (after a
+    downgrade: none of those it dropped)."""
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            text(
+                "SELECT count(*) FROM information_schema.columns"  # noqa: S608 - our own constants
+                f" WHERE table_name = :table AND ({condition})"
+            ),
+            {"table": table},
+        )
+    return int(found or 0)
 
 
 @pytest.mark.parametrize("service", installed_services(), ids=lambda s: s.name)
@@ -267,9 +274,7 @@ async def test_the_leads_cohort_facts_are_filled_from_the_rows_already_there(sta
     lead's won_since_first_seen is what `domain.funnel.won_since` says of its account's deals
     (won, created at or after the lead was first seen; another tenant's deal of the same id
     never counts); going back removes the column and the index's included facts."""
-    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
-    await ensure_database(stack.database_url, name)
-    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    url = await scratch_database(stack.database_url)
     engine = create_async_engine(asyncpg_url(url))
     t0 = datetime(2026, 3, 1, tzinfo=UTC)
     deals = [  # (tenant, status, created days after t0)
@@ -323,17 +328,11 @@ async def test_the_leads_cohort_facts_are_filled_from_the_rows_already_there(sta
             ("t1", "a@x.com"), ("t1", "c@x.com"), ("t2", "a@x.com")
         ]  # fmt: skip
         await asyncio.to_thread(downgrade, "attribution", url, "0013_funnel_windows")
+        assert await columns_left(engine, "leads", "column_name = 'won_since_first_seen'") == 0
         async with engine.connect() as conn:
-            left = await conn.scalar(
-                text(
-                    "SELECT count(*) FROM information_schema.columns"
-                    " WHERE table_name = 'leads' AND column_name = 'won_since_first_seen'"
-                )
-            )
             index = await conn.scalar(
                 text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_leads_first_seen'")
             )
-        assert left == 0
         assert "INCLUDE" not in index
     finally:
         await engine.dispose()
@@ -409,15 +408,8 @@ async def test_attribution_leads_period_facts_are_filled_from_the_rows_there(sta
             ("t2", "a@x.com"): (day(7), None, day(20)),
         }
         await asyncio.to_thread(downgrade, "attribution", url, "0015_leads_cohort_joins")
-        async with engine.connect() as conn:
-            left = await conn.scalar(
-                text(
-                    "SELECT count(*) FROM information_schema.columns"
-                    " WHERE table_name = 'leads' AND column_name LIKE 'last\\_%\\_at'"
-                    " AND column_name <> 'last_touch_at'"
-                )
-            )
-        assert left == 0
+        dropped = "column_name LIKE 'last\\_%\\_at' AND column_name <> 'last_touch_at'"
+        assert await columns_left(engine, "leads", dropped) == 0
     finally:
         await engine.dispose()
 
@@ -461,14 +453,7 @@ async def test_attribution_deal_cohort_fact_is_filled_from_the_leads_there(stack
             found = dict(rows.all())
         assert found == {deal: t0 + timedelta(days=5), other: t0 + timedelta(days=9), early: None}
         await asyncio.to_thread(downgrade, "attribution", url, "0019_report_deals")
-        async with engine.connect() as conn:
-            left = await conn.scalar(
-                text(
-                    "SELECT count(*) FROM information_schema.columns"
-                    " WHERE table_name = 'deal_states' AND column_name = 'cohort_seen_at'"
-                )
-            )
-        assert left == 0
+        assert await columns_left(engine, "deal_states", "column_name = 'cohort_seen_at'") == 0
     finally:
         await engine.dispose()
 
@@ -562,13 +547,7 @@ async def test_attribution_meeting_cohort_fact_is_filled_from_the_leads_there(st
             copied = dict((await conn.execute(shown)).all())
         assert copied == {shared: False, alone: None, nobody: True, late: True}
         await asyncio.to_thread(downgrade, "attribution", url, "0021_report_deals_by_key")
-        async with engine.connect() as conn:
-            left = await conn.scalar(
-                text(
-                    "SELECT count(*) FROM information_schema.columns"
-                    " WHERE table_name = 'meeting_bookings' AND column_name = 'cohort_seen_at'"
-                )
-            )
-        assert left == 0
+        dropped = "column_name IN ('cohort_seen_at', 'showed_up')"
+        assert await columns_left(engine, "meeting_bookings", dropped) == 0
     finally:
         await engine.dispose()

@@ -181,9 +181,7 @@ async def _differences(
 
 def _describe(d: LeadDifference | CohortDifference) -> str:
     if isinstance(d, CohortDifference):
-        attendance = d.kind == "attendance"
-        row, fact = ("meeting", "showed_up") if attendance else (d.kind, "cohort_seen_at")
-        return f"{d.tenant_id} {row} {d.row_id}: {fact} kept {d.kept} recomputed {d.recomputed}"
+        return f"{d.tenant_id} {d.row} {d.row_id}: {d.fact} kept {d.kept} recomputed {d.recomputed}"
     if d.kept is None or d.recomputed is None:
         return f"{d.tenant_id} {d.email}: kept {d.kept}; recomputed {d.recomputed}"
     kept, recomputed = asdict(d.kept), asdict(d.recomputed)

@@ -292,12 +292,13 @@ def _deal_fact(event: DealEvent) -> DealFact:
 
 @dataclass(frozen=True, slots=True)
 class CohortDifference:
-    """A deal or booking whose kept cohort fact (`cohort_seen_at`; a booking's `attendance`,
-    its copy of the meeting state's showed_up) is not what the rows give now."""
+    """A deal or booking whose kept cohort fact (`cohort_seen_at`; a booking's `showed_up`, its
+    copy of the meeting state's) is not what the rows give now."""
 
     tenant_id: str
-    kind: Literal["deal", "meeting", "attendance"]
+    row: Literal["deal", "meeting"]
     row_id: UUID
+    fact: Literal["cohort_seen_at", "showed_up"]
     kept: datetime | bool | None
     recomputed: datetime | bool | None
 
@@ -311,7 +312,13 @@ async def cohort_differences(
         meetings = await uow.reporting.meeting_cohort_seen_differences(tenant_id)
         attendance = await uow.reporting.attendance_differences(tenant_id)
     return [
-        *(CohortDifference(t, "deal", row, kept, new) for t, row, kept, new in deals),
-        *(CohortDifference(t, "meeting", row, kept, new) for t, row, kept, new in meetings),
-        *(CohortDifference(t, "attendance", row, kept, new) for t, row, kept, new in attendance),
+        *(CohortDifference(t, "deal", i, "cohort_seen_at", old, new) for t, i, old, new in deals),
+        *(
+            CohortDifference(t, "meeting", i, "cohort_seen_at", old, new)
+            for t, i, old, new in meetings
+        ),
+        *(
+            CohortDifference(t, "meeting", i, "showed_up", old, new)
+            for t, i, old, new in attendance
+        ),
     ]

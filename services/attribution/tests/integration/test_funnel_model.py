@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Update, func, select, text, update
 from typer.testing import CliRunner
 
 from attribution.cli import app as cli
@@ -356,6 +356,16 @@ async def new_world(sessions: Any, uow_factory: Any, prefix: str, rng: random.Ra
     return World(tenant, mailbox, people)
 
 
+async def drift(sessions, statement: Update) -> list[Any]:  # type: ignore[no-untyped-def]
+    """Runs `statement` (an UPDATE ... RETURNING of a kept fact) with triggers off, which would
+    put the fact back at once, and commits: the rows it moved."""
+    async with sessions() as session:
+        await session.execute(text("SET LOCAL session_replication_role = replica"))
+        moved = list((await session.execute(statement)).scalars())
+        await session.commit()
+    return moved
+
+
 async def test_random_sequences_keep_the_funnel_exact(sessions, uow_factory) -> None:
     kinds, seen = set(), set()
     for seed in (1, 2, 3):
@@ -436,49 +446,36 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
     assert "1 difference(s)" in result.output
     assert f"{drifted}: won_since_first_seen kept" in result.output
     assert "last_active_at kept" in result.output
-    async with sessions() as session:  # type: ignore[operator]
-        # Without the triggers, which would put the fact back at once.
-        await session.execute(text("SET LOCAL session_replication_role = replica"))
-        d = deal_states.c
-        moved = (
-            (
-                await session.execute(
-                    update(deal_states)
-                    .where(d.tenant_id == tenant_id, d.cohort_seen_at.is_not(None))
-                    .values(cohort_seen_at=d.cohort_seen_at - timedelta(days=1))
-                    .returning(d.deal_id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        await session.commit()
+    d = deal_states.c
+    moved = await drift(
+        sessions,
+        update(deal_states)
+        .where(d.tenant_id == tenant_id, d.cohort_seen_at.is_not(None))
+        .values(cohort_seen_at=d.cohort_seen_at - timedelta(days=1))
+        .returning(d.deal_id),
+    )
     assert moved
     result = await asyncio.to_thread(CliRunner().invoke, cli, command)
     assert result.exit_code == 1, result.output
     assert f"{len(moved) + 1} difference(s)" in result.output
     assert f"deal {moved[0]}: cohort_seen_at kept" in result.output
-    async with sessions() as session:  # type: ignore[operator]
-        await session.execute(text("SET LOCAL session_replication_role = replica"))
-        b = meeting_bookings.c
-        booking = (
-            await session.execute(
-                update(meeting_bookings)
-                .where(
-                    b.meeting_id
-                    == select(b.meeting_id)
-                    .where(b.tenant_id == tenant_id, b.cohort_seen_at.is_not(None))
-                    .limit(1)
-                    .scalar_subquery()
-                )
-                .values(
-                    cohort_seen_at=b.cohort_seen_at + timedelta(days=1),
-                    showed_up=func.coalesce(~b.showed_up, True),
-                )
-                .returning(b.meeting_id)
-            )
-        ).scalar_one()
-        await session.commit()
+    b = meeting_bookings.c
+    (booking,) = await drift(
+        sessions,
+        update(meeting_bookings)
+        .where(
+            b.meeting_id
+            == select(b.meeting_id)
+            .where(b.tenant_id == tenant_id, b.cohort_seen_at.is_not(None))
+            .limit(1)
+            .scalar_subquery()
+        )
+        .values(
+            cohort_seen_at=b.cohort_seen_at + timedelta(days=1),
+            showed_up=func.coalesce(~b.showed_up, True),
+        )
+        .returning(b.meeting_id),
+    )
     result = await asyncio.to_thread(CliRunner().invoke, cli, command)
     assert f"{len(moved) + 3} difference(s)" in result.output
     assert f"meeting {booking}: cohort_seen_at kept" in result.output

@@ -8,11 +8,11 @@ from typing import Any
 
 from alembic import command
 from sqlalchemy import Row, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
+from dealflow_libs.migrate import alembic_config, upgrade
 from dealflow_libs.settings import asyncpg_url
+from dealflow_libs.testing.scratch import scratch_database
 
 BEFORE = "0008_closed_deals_by_tenant"
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -20,9 +20,7 @@ MEETING, DEAL = uuid.uuid4(), uuid.uuid4()
 
 
 async def test_existing_touches_bookings_and_deals_become_leads(stack) -> None:
-    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
-    await ensure_database(stack.database_url, name)
-    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    url = await scratch_database(stack.database_url)
     engine = create_async_engine(asyncpg_url(url))
     try:
         await asyncio.to_thread(upgrade, "attribution", url, BEFORE)

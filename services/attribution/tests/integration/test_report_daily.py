@@ -10,7 +10,6 @@ from fractions import Fraction
 
 from alembic import command
 from sqlalchemy import delete, func, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from attribution.db.reporting import whole_days
@@ -21,8 +20,9 @@ from attribution.domain.currency import RateTable, convert_runs
 from attribution.domain.reports import channel_report
 from attribution.migrations.revisions import revision_module
 from attribution.reporting import Window, channels_report, current_sums, settle_channels
-from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
+from dealflow_libs.migrate import alembic_config, upgrade
 from dealflow_libs.settings import asyncpg_url
+from dealflow_libs.testing.scratch import scratch_database
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
 from dealflow_schemas.deals import DealReopened, DealStatus, DealValueChanged, DealWon
 
@@ -233,9 +233,7 @@ def test_the_migration_scales_weights_as_the_reports_do() -> None:
 
 
 async def test_the_migration_sums_the_credits_stored_before_and_downgrades(stack) -> None:
-    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
-    await ensure_database(stack.database_url, name)
-    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    url = await scratch_database(stack.database_url)
     engine = create_async_engine(asyncpg_url(url))
     sessions = async_sessionmaker(engine)
     try:

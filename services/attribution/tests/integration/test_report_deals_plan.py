@@ -4,17 +4,16 @@ from ix_report_deals_close read every deal of the same close once per deal (migr
 
 import asyncio
 import json
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from dealflow_libs.migrate import ensure_database, upgrade
+from dealflow_libs.migrate import upgrade
 from dealflow_libs.settings import asyncpg_url
+from dealflow_libs.testing.scratch import scratch_database
 
 DEALS = 3_000
 
@@ -22,9 +21,7 @@ DEALS = 3_000
 @pytest.fixture
 async def fresh_engine(stack) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
     """A database of its own, migrated, that no statistics have been gathered for."""
-    name = f"dealflow_plantest_{uuid.uuid4().hex[:8]}"
-    await ensure_database(stack.database_url, name)
-    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    url = await scratch_database(stack.database_url, "dealflow_plantest")
     await asyncio.to_thread(upgrade, "attribution", url)
     engine = create_async_engine(asyncpg_url(url))
     yield engine

@@ -2,26 +2,23 @@
 going back puts the current version back."""
 
 import asyncio
-import uuid
 
 import orjson
 from alembic import command
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from attribution.domain.channels import RuleSet
-from dealflow_libs.migrate import alembic_config, ensure_database, upgrade
+from dealflow_libs.migrate import alembic_config, upgrade
 from dealflow_libs.settings import asyncpg_url
+from dealflow_libs.testing.scratch import scratch_database
 
 BEFORE = "0005_reports"
 KEPT = {"version": 4, "rules": [{"rule_id": "all", "channel": "Partners", "any_of": []}]}
 
 
 async def test_rules_in_settings_move_to_the_versions_table_and_back(stack) -> None:
-    name = f"dealflow_migtest_{uuid.uuid4().hex[:8]}"
-    await ensure_database(stack.database_url, name)
-    url = make_url(stack.database_url).set(database=name).render_as_string(hide_password=False)
+    url = await scratch_database(stack.database_url)
     engine = create_async_engine(asyncpg_url(url))
     settings = {"models": ["linear"], "channel_rules": KEPT}
     try:
