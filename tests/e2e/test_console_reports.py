@@ -290,7 +290,13 @@ async def test_a_deal_won_in_another_currency_asks_for_its_rate_then_counts(
         # The rest of the page stands: the show rate comes from meetings.
         await expect(page.get_by_test_id("show-rate")).to_be_visible()
         await screenshot(page, "reports missing exchange rate")
-        await page.goto("/reports/channels?days=30")
+
+        # The channel report reads the deal's attribution run, which comes after its state.
+        async def channels_ask_for_the_rate() -> bool:
+            await page.goto("/reports/channels?days=30")
+            return await page.get_by_test_id("missing-rates").count() == 1
+
+        await eventually(channels_ask_for_the_rate, within=60, what=f"channels asking for {pair}")
         await expect(page.get_by_test_id("missing-rates")).to_contain_text(f"{pair} on {today}")
 
         await page.get_by_role("link", name="add this rate").first.click()
