@@ -291,7 +291,8 @@ async def test_a_deal_won_in_another_currency_asks_for_its_rate_then_counts(
         await expect(page.get_by_test_id("show-rate")).to_be_visible()
         await screenshot(page, "reports missing exchange rate")
 
-        # The channel report reads the deal's attribution run, which comes after its state.
+        # The funnel asks as soon as the deal is in the other currency (its pipeline value);
+        # the channel report only once the won deal's run is stored, a later event.
         async def channels_ask_for_the_rate() -> bool:
             await page.goto("/reports/channels?days=30")
             return await page.get_by_test_id("missing-rates").count() == 1
