@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 
 CONTACTS = "/crm/v3/objects/contacts"
+COMPANIES = "/crm/v3/objects/companies"
 DEALS = "/crm/v3/objects/deals"
 MEETINGS = "/crm/v3/objects/meetings"
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -685,3 +686,198 @@ async def test_an_injected_429_can_ask_for_a_short_wait(
 
     assert [now.headers["Retry-After"], again.headers["Retry-After"]] == ["0", "0"]
     assert later.headers["Retry-After"] == "2"
+
+
+# -- batches a client pushes many records with ----------------------------------------------
+
+
+def _meeting_input(contact_id: str, title: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "properties": {"hs_timestamp": "1705312800000", "hs_meeting_title": title},
+        "associations": [{"to": {"id": contact_id}, "types": [
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 200}]}],
+        **extra,
+    }  # fmt: skip
+
+
+async def _company(hs: httpx.AsyncClient, domain: str) -> str:
+    answer = await hs.post(COMPANIES, json={"properties": {"name": domain, "domain": domain}})
+    assert answer.status_code == 201, answer.text
+    company_id: str = answer.json()["id"]
+    return company_id
+
+
+async def test_batch_create_meetings_with_their_contact(hs: httpx.AsyncClient) -> None:
+    contact_id = await _contact(hs)
+
+    answer = await hs.post(
+        f"{MEETINGS}/batch/create",
+        json={"inputs": [_meeting_input(contact_id, "Intro", objectWriteTraceId="trace-1"),
+                         _meeting_input(contact_id, "Follow-up")]},
+    )  # fmt: skip
+    linked = await hs.get(f"/crm/v4/objects/contacts/{contact_id}/associations/meetings")
+
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert set(body) == {"status", "results", "startedAt", "completedAt"}
+    assert body["status"] == "COMPLETE"
+    assert STAMP.match(body["startedAt"])
+    intro, follow_up = body["results"]
+    for meeting in (intro, follow_up):
+        _assert_object_shape(meeting)
+    assert intro["objectWriteTraceId"] == "trace-1"
+    assert "objectWriteTraceId" not in follow_up
+    assert intro["properties"]["hs_meeting_title"] == "Intro"
+    assert intro["properties"]["hs_timestamp"] == "2024-01-15T10:00:00.000Z"
+    assert [r["toObjectId"] for r in linked.json()["results"]] == [
+        int(intro["id"]),
+        int(follow_up["id"]),
+    ]
+    assert linked.json()["results"][0]["associationTypes"] == [
+        {"category": "HUBSPOT_DEFINED", "typeId": 199, "label": None}
+    ]
+
+
+async def test_batch_create_writes_nothing_when_one_input_fails(hs: httpx.AsyncClient) -> None:
+    jane_id = await _contact(hs)
+
+    bad_link = await hs.post(
+        f"{MEETINGS}/batch/create",
+        json={"inputs": [_meeting_input(jane_id, "Intro"), _meeting_input("999999", "Lost")]},
+    )
+    taken = await hs.post(
+        f"{CONTACTS}/batch/create",
+        json={"inputs": [{"properties": {"email": "new@acme.com"}},
+                         {"properties": {"email": "Jane@Acme.com"}}]},
+    )  # fmt: skip
+    twice = await hs.post(
+        f"{CONTACTS}/batch/create",
+        json={"inputs": [{"properties": {"email": "twin@acme.com"}},
+                         {"properties": {"email": "TWIN@acme.com"}}]},
+    )  # fmt: skip
+    meetings = await hs.get(MEETINGS)
+    contacts = await hs.get(CONTACTS)
+
+    assert bad_link.status_code == 400
+    assert bad_link.json()["category"] == "VALIDATION_ERROR"
+    assert "999999" in bad_link.json()["message"]
+    assert taken.status_code == 409
+    assert taken.json()["category"] == "CONFLICT"
+    assert taken.json()["message"] == f"Contact already exists. Existing ID: {jane_id}"
+    assert twice.status_code == 400
+    assert twice.json()["category"] == "VALIDATION_ERROR"
+    assert meetings.json()["results"] == []
+    assert [c["id"] for c in contacts.json()["results"]] == [jane_id]
+
+
+async def test_batch_create_takes_1_to_100_inputs(hs: httpx.AsyncClient) -> None:
+    inputs = [{"properties": {"name": f"Company {n}"}} for n in range(101)]
+
+    too_many = await hs.post(f"{COMPANIES}/batch/create", json={"inputs": inputs})
+    empty = await hs.post(f"{COMPANIES}/batch/create", json={"inputs": []})
+    full = await hs.post(f"{COMPANIES}/batch/create", json={"inputs": inputs[:100]})
+
+    for refused in (too_many, empty):
+        assert refused.status_code == 400
+        assert refused.json()["category"] == "VALIDATION_ERROR"
+    assert full.status_code == 201
+    assert len(full.json()["results"]) == 100
+
+
+async def test_v4_batch_read_names_the_records_without_associations(
+    hs: httpx.AsyncClient,
+) -> None:
+    with_company = await _contact(hs)
+    without = await _contact(hs, "solo@acme.com")
+    company_id = await _company(hs, "acme.com")
+    await hs.put(
+        f"/crm/v4/objects/contacts/{with_company}/associations/default/companies/{company_id}"
+    )
+
+    both = await hs.post(
+        "/crm/v4/associations/contacts/companies/batch/read",
+        json={"inputs": [{"id": with_company}, {"id": without}]},
+    )
+    found_only = await hs.post(
+        "/crm/v4/associations/contact/company/batch/read", json={"inputs": [{"id": with_company}]}
+    )
+
+    assert both.status_code == 207
+    body = both.json()
+    assert body["results"] == [
+        {
+            "from": {"id": with_company},
+            "to": [{"toObjectId": int(company_id), "associationTypes": [
+                {"category": "HUBSPOT_DEFINED", "typeId": 279, "label": None}]}],
+        }
+    ]  # fmt: skip
+    assert body["numErrors"] == 1
+    (error,) = body["errors"]
+    assert error["category"] == "OBJECT_NOT_FOUND"
+    assert error["message"] == f"No company is associated with contact {without}."
+    assert error["context"]["fromObjectId"] == [without]
+    assert found_only.status_code == 200
+    assert "errors" not in found_only.json()
+
+
+async def test_v4_batch_associate_default_links_every_pair_or_none(
+    hs: httpx.AsyncClient,
+) -> None:
+    jane, john = await _contact(hs), await _contact(hs, "john@acme.com")
+    acme, globex = await _company(hs, "acme.com"), await _company(hs, "globex.com")
+    path = "/crm/v4/associations/contacts/companies/batch/associate/default"
+
+    linked = await hs.post(
+        path,
+        json={"inputs": [{"from": {"id": jane}, "to": {"id": acme}},
+                         {"from": {"id": john}, "to": {"id": globex}}]},
+    )  # fmt: skip
+    refused = await hs.post(
+        path,
+        json={"inputs": [{"from": {"id": jane}, "to": {"id": globex}},
+                         {"from": {"id": john}, "to": {"id": "999999"}}]},
+    )  # fmt: skip
+    acme_contacts = await hs.get(f"/crm/v4/objects/companies/{acme}/associations/contacts")
+    jane_companies = await hs.get(f"/crm/v4/objects/contacts/{jane}/associations/companies")
+
+    assert linked.status_code == 200
+    body = linked.json()
+    assert body["status"] == "COMPLETE"
+    assert body["results"][:2] == [
+        {"from": {"id": jane}, "to": {"id": acme},
+         "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}},
+        {"from": {"id": acme}, "to": {"id": jane},
+         "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 280}},
+    ]  # fmt: skip
+    assert len(body["results"]) == 4
+    assert [r["toObjectId"] for r in acme_contacts.json()["results"]] == [int(jane)]
+    assert refused.status_code == 400
+    assert refused.json()["category"] == "VALIDATION_ERROR"
+    assert "999999" in refused.json()["message"]
+    assert [r["toObjectId"] for r in jane_companies.json()["results"]] == [int(acme)]
+
+
+async def test_company_search_in_domains_pages_by_id(hs: httpx.AsyncClient) -> None:
+    ids = {d: await _company(hs, d) for d in ("a.com", "b.com", "c.com", "d.com", "e.com")}
+    search = {
+        "filterGroups": [{"filters": [
+            {"propertyName": "domain", "operator": "IN",
+             "values": ["a.com", "C.com", "d.com", "e.com", "unknown.com"]}]}],
+        "sorts": ["hs_object_id"],
+        "properties": ["domain"],
+        "limit": 2,
+    }  # fmt: skip
+
+    pages = [(await hs.post(f"{COMPANIES}/search", json=search)).json()]
+    while "paging" in pages[-1]:
+        after = pages[-1]["paging"]["next"]["after"]
+        pages.append((await hs.post(f"{COMPANIES}/search", json={**search, "after": after})).json())
+    widest = await hs.post(f"{COMPANIES}/search", json={**search, "limit": 200})
+    too_wide = await hs.post(f"{COMPANIES}/search", json={**search, "limit": 201})
+
+    assert [p["total"] for p in pages] == [4, 4]
+    found = [r["id"] for p in pages for r in p["results"]]
+    assert found == [ids["a.com"], ids["c.com"], ids["d.com"], ids["e.com"]]
+    assert pages[0]["results"][0]["properties"]["domain"] == "a.com"
+    assert [r["id"] for r in widest.json()["results"]] == found
+    assert too_wide.status_code == 400

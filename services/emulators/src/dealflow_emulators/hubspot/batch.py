@@ -1,8 +1,9 @@
-"""Batch reads and upserts (§1.3): `POST /crm/v3/objects/{type}/batch/read|upsert`.
+"""Batch reads, creates and upserts (§1.3): `POST /crm/v3/objects/{type}/batch/read|create|upsert`.
 
 Upsert is how a client pushes many contacts at once without searching first: each input
 names its record by a unique property (contacts: `email`), which is updated when it exists
-and created otherwise.
+and created otherwise. Create pushes many new records (meetings with their associations)
+in one call, all or nothing.
 """
 
 from typing import Any
@@ -12,12 +13,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from dealflow_emulators.common import iso_ms, utc_now
+from dealflow_emulators.hubspot.envelope import batch_response
 from dealflow_emulators.hubspot.errors import HubSpotError, validation
 from dealflow_emulators.hubspot.objects import (
+    CheckedCreate,
+    CreateBody,
+    check_create,
     create_record,
     crm_type,
     find_record,
     update_record,
+    write_create,
 )
 from dealflow_emulators.hubspot.records import shown
 from dealflow_emulators.hubspot.schema import SINGULAR
@@ -37,6 +43,14 @@ class BatchRead(BaseModel):
     idProperty: str | None = None
 
 
+class CreateInput(CreateBody):
+    objectWriteTraceId: str | None = None
+
+
+class BatchCreate(BaseModel):
+    inputs: list[CreateInput] = Field(min_length=1, max_length=MAX_INPUTS)
+
+
 class UpsertInput(BaseModel):
     model_config = ConfigDict(extra="ignore")
     id: str
@@ -46,18 +60,6 @@ class UpsertInput(BaseModel):
 
 class BatchUpsert(BaseModel):
     inputs: list[UpsertInput] = Field(min_length=1, max_length=MAX_INPUTS)
-
-
-def _batch(results: list[Any], started: str, errors: list[dict[str, Any]]) -> JSONResponse:
-    body: dict[str, Any] = {
-        "status": "COMPLETE",
-        "results": results,
-        "startedAt": started,
-        "completedAt": iso_ms(utc_now()),
-    }
-    if errors:
-        body |= {"errors": errors, "numErrors": len(errors)}
-    return JSONResponse(body, status_code=207 if errors else 200)
 
 
 @router.post("/{object_type}/batch/read")
@@ -86,7 +88,7 @@ async def batch_read(object_type: str, body: BatchRead, request: Request) -> JSO
                 "context": {"ids": missing},
             }
         )
-    return _batch(results, started, errors)
+    return batch_response(results, started, errors)
 
 
 @router.post("/{object_type}/batch/upsert")
@@ -113,4 +115,28 @@ async def batch_upsert(object_type: str, body: BatchUpsert, request: Request) ->
         else:
             record = update_record(emulator, kind, existing, item.properties)
         results.append({**shown(kind, record, None, everything=True), "new": existing is None})
-    return _batch(results, started, [])
+    return batch_response(results, started)
+
+
+@router.post("/{object_type}/batch/create", status_code=201)
+async def batch_create(object_type: str, body: BatchCreate, request: Request) -> JSONResponse:
+    emulator, kind, _ = crm_type(request, object_type, "write")
+    started = iso_ms(utc_now())
+    # Every input passes before any is written: the first problem refuses the whole batch.
+    checked: list[CheckedCreate] = []
+    emails: set[str] = set()
+    for item in body.inputs:
+        plan = check_create(emulator, kind, item.properties, item.associations)
+        email = plan.properties.get("email") if kind == "contacts" else None
+        if email in emails:
+            raise validation(f"Duplicate email found in batch input: {email}")
+        if email:
+            emails.add(email)
+        checked.append(plan)
+    results = []
+    for item, plan in zip(body.inputs, checked, strict=True):
+        answer = shown(kind, write_create(emulator, kind, plan), None, everything=True)
+        if item.objectWriteTraceId is not None:
+            answer["objectWriteTraceId"] = item.objectWriteTraceId
+        results.append(answer)
+    return batch_response(results, started, status=201)

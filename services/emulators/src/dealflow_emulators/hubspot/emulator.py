@@ -75,6 +75,7 @@ class HubSpot(Emulator[HubSpotConfig]):
 
     def routers(self) -> list[APIRouter]:
         from dealflow_emulators.hubspot import (
+            association_batch,
             associations,
             batch,
             oauth,
@@ -91,6 +92,7 @@ class HubSpot(Emulator[HubSpotConfig]):
             owners.router,
             properties.router,
             associations.router,
+            association_batch.router,
             batch.router,
             objects.router,
         ]

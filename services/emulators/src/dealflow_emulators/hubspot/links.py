@@ -35,16 +35,15 @@ def spec(type_id: int, category: str = "HUBSPOT_DEFINED") -> dict[str, Any]:
     return {"associationCategory": category, "associationTypeId": type_id}
 
 
-def link(
-    links: Collection,
-    from_type: str,
-    from_id: str,
-    to_type: str,
-    to_id: str,
-    specs: list[dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
-    """Associate (idempotent; types add up); returns the specs now on the pair."""
-    specs = specs or [spec(DEFAULT_TYPE[(from_type, to_type)])]
+def default_specs(from_type: str, to_type: str) -> list[dict[str, Any]]:
+    type_id = DEFAULT_TYPE.get((from_type, to_type))
+    if type_id is None:
+        raise validation(f"No default association between {from_type} and {to_type}")
+    return [spec(type_id)]
+
+
+def check_specs(from_type: str, to_type: str, specs: list[dict[str, Any]]) -> None:
+    """HubSpot's own types must join these two object types (custom ones are not checked)."""
     for item in specs:
         type_id = int(item["associationTypeId"])
         known = ASSOCIATION_TYPES.get(type_id)
@@ -54,6 +53,19 @@ def link(
             raise validation(
                 f"associationTypeId {type_id} is not valid between {from_type} and {to_type}"
             )
+
+
+def link(
+    links: Collection,
+    from_type: str,
+    from_id: str,
+    to_type: str,
+    to_id: str,
+    specs: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Associate (idempotent; types add up); returns the specs now on the pair."""
+    specs = specs or default_specs(from_type, to_type)
+    check_specs(from_type, to_type, specs)
     forward = _merge(links, from_type, from_id, to_type, to_id, specs)
     inverse = [
         spec(INVERSE_TYPE.get(int(s["associationTypeId"]), int(s["associationTypeId"])),

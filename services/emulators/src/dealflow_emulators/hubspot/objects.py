@@ -1,5 +1,6 @@
 """`/crm/v3/objects/{type}` for contacts, companies, deals and meetings (§1.2, §1.3)."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -13,6 +14,7 @@ from dealflow_emulators.hubspot.errors import HubSpotError, not_found, validatio
 from dealflow_emulators.hubspot.paging import offset_of, page
 from dealflow_emulators.hubspot.records import (
     check_properties,
+    live,
     new_record,
     shown,
     touch,
@@ -134,29 +136,54 @@ async def create(object_type: str, body: CreateBody, request: Request) -> Record
     return shown(kind, record, None, everything=True)
 
 
+@dataclass(frozen=True)
+class CheckedCreate:
+    """A create that passed every check: what `write_create` stores, as given."""
+
+    properties: dict[str, str]
+    associations: list[tuple[str, str, list[dict[str, Any]]]]
+
+
+def check_create(
+    emulator: HubSpot,
+    kind: str,
+    raw_properties: dict[str, Any],
+    associations: list[AssociationInput] | None = None,
+) -> CheckedCreate:
+    """Everything a create is refused for, found before anything is written."""
+    properties = {k: wire_value(v) for k, v in raw_properties.items()}
+    check_properties(emulator, kind, properties, {})
+    _check_email_free(emulator, kind, properties, None)
+    return CheckedCreate(properties, _checked_associations(emulator, kind, associations or []))
+
+
+def write_create(emulator: HubSpot, kind: str, checked: CheckedCreate) -> Record:
+    collection = emulator.store[kind]
+    record_id = str(collection.new_id())
+    record = collection.put(record_id, new_record(kind, record_id, checked.properties))
+    for to_type, to_id, specs in checked.associations:
+        links.link(emulator.store["associations"], kind, record_id, to_type, to_id, specs)
+    emulator.touched(kind, record_id)
+    return record
+
+
 def create_record(
     emulator: HubSpot,
     kind: str,
     raw_properties: dict[str, Any],
     associations: list[AssociationInput] | None = None,
 ) -> Record:
-    """Validate, then write one record and its inline associations (all or nothing)."""
-    properties = {k: wire_value(v) for k, v in raw_properties.items()}
-    check_properties(emulator, kind, properties, {})
-    collection = emulator.store[kind]
-    if kind == "contacts" and properties.get("email"):
-        existing = collection.find("email", properties["email"])
-        if existing is not None:
-            raise HubSpotError(
-                409, "CONFLICT", f"Contact already exists. Existing ID: {existing['id']}"
-            )
-    pending = _checked_associations(emulator, kind, associations or [])
-    record_id = str(collection.new_id())
-    record = collection.put(record_id, new_record(kind, record_id, properties))
-    for to_type, to_id, specs in pending:
-        links.link(emulator.store["associations"], kind, record_id, to_type, to_id, specs)
-    emulator.touched(kind, record_id)
-    return record
+    """One record and its inline associations, all or nothing."""
+    return write_create(emulator, kind, check_create(emulator, kind, raw_properties, associations))
+
+
+def _check_email_free(
+    emulator: HubSpot, kind: str, properties: dict[str, str], own_id: str | None
+) -> None:
+    email = properties.get("email") if kind == "contacts" else None
+    other = emulator.store[kind].find("email", email) if email else None
+    if other is not None and other["id"] != own_id:
+        raise HubSpotError(409, "CONFLICT", f"Contact already exists. Existing ID: {other['id']}")
 
 
 def _checked_associations(
@@ -170,8 +197,8 @@ def _checked_associations(
         if known is None or known[0] != kind:
             raise validation(f"associationTypeId {type_id} is not valid from {kind}")
         to_type = known[1]
-        target = emulator.store[to_type].get(item.to.id)
-        if target is None or target["archived"]:
+        links.check_specs(kind, to_type, item.types)
+        if live(emulator, to_type, item.to.id) is None:
             raise validation(
                 f"One or more associations are invalid: {to_type} {item.to.id} does not exist"
             )
@@ -240,15 +267,9 @@ def update_record(
 ) -> Record:
     properties = {k: wire_value(v) for k, v in raw_properties.items()}
     check_properties(emulator, kind, properties, record["properties"])
-    collection = emulator.store[kind]
-    if kind == "contacts" and properties.get("email"):
-        other = collection.find("email", properties["email"])
-        if other is not None and other["id"] != record["id"]:
-            raise HubSpotError(
-                409, "CONFLICT", f"Contact already exists. Existing ID: {other['id']}"
-            )
+    _check_email_free(emulator, kind, properties, record["id"])
     touch(kind, record, properties)
-    collection.reindex(record["id"])
+    emulator.store[kind].reindex(record["id"])
     emulator.touched(kind, record["id"])
     return record
 

@@ -124,6 +124,12 @@ def check_properties(
             raise _invalid_option("hs_meeting_outcome", outcome, list(MEETING_OUTCOMES))
 
 
+def live(emulator: HubSpot, object_type: str, object_id: str) -> Record | None:
+    """The record when it exists and is not archived: what an association may point at."""
+    record = emulator.store[object_type].get(object_id)
+    return None if record is None or record["archived"] else record
+
+
 def new_record(object_type: str, record_id: str, properties: dict[str, str]) -> Record:
     now = utc_now()
     stamp = iso_ms(now)
