@@ -1,14 +1,15 @@
 """CRM pushes through the running service into the HubSpot emulator.
 
-    make bench-crm                          # 2,000 bookings, clean and with 10% 429s
-    .venv/bin/python bench/crm/run.py --bookings 500 --concurrency 32
+    make bench-crm                          # 6,000 bookings, clean and with 10% 429s
+    .venv/bin/python bench/crm/run.py --bookings 500 --concurrency 100
 
 Starts a local PostgreSQL and broker in a temp dir, migrates crm_push's database, runs the
 HubSpot emulator (its own limiter off, so it answers at once) and crm_push (uvicorn) as
 processes, connects a tenant with a private-app token and a rate limit far above the load. Then,
-per scenario, it publishes `--bookings` MeetingBooked events (each a new attendee: the push finds
-no contact, creates contact, company and meeting) to dealflow.meetings.v1 and waits for every
-CrmPushed result on dealflow.crm.v1:
+per scenario, it publishes `--bookings` MeetingBooked events at once (each a new attendee: the
+push upserts a new contact, finds no company, creates company and meeting; the pushes in flight
+share each of those HubSpot batch calls) to dealflow.meetings.v1 and waits for every CrmPushed
+result on dealflow.crm.v1:
 * `clean`: the emulator answers every call;
 * `429s`: 10% of the emulator's answers are 429 (Retry-After 0), which the pushes retry.
 Pushes/s is bookings / (last result - first publish); `cpu ms` is CPU time per push of the
@@ -203,8 +204,10 @@ async def main(args: argparse.Namespace) -> None:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bookings", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--bookings", type=int, default=6000)
+    parser.add_argument(
+        "--concurrency", type=int, default=512, help="pushes in flight (DEALFLOW_PUSH_CONCURRENCY)"
+    )
     parser.add_argument("--scenarios", default="clean,429s", help="clean, 429s or both")
     return parser.parse_args(argv)
 

@@ -881,3 +881,26 @@ async def test_company_search_in_domains_pages_by_id(hs: httpx.AsyncClient) -> N
     assert pages[0]["results"][0]["properties"]["domain"] == "a.com"
     assert [r["id"] for r in widest.json()["results"]] == found
     assert too_wide.status_code == 400
+
+
+async def test_a_domain_search_follows_companies_that_share_or_change_a_domain(
+    hs: httpx.AsyncClient,
+) -> None:
+    """Found by the domain index: two companies of one domain both, a changed domain only by
+    its new value, an archived company not at all."""
+    first, second, moved, gone = [
+        await _company(hs, d) for d in ("same.com", "same.com", "old.com", "gone.com")
+    ]
+    await hs.patch(f"{COMPANIES}/{moved}", json={"properties": {"domain": "new.com"}})
+    await hs.delete(f"{COMPANIES}/{gone}")
+
+    async def found(*domains: str) -> list[str]:
+        filters = [{"propertyName": "domain", "operator": "IN", "values": list(domains)}]
+        search = {"filterGroups": [{"filters": filters}], "sorts": ["hs_object_id"], "limit": 10}
+        return [
+            r["id"] for r in (await hs.post(f"{COMPANIES}/search", json=search)).json()["results"]
+        ]
+
+    assert await found("same.com") == [first, second]
+    assert await found("old.com", "gone.com") == []
+    assert await found("NEW.com") == [moved]

@@ -1,5 +1,6 @@
 """What the benchmarks in bench/ share: one percentile definition, one throwaway database."""
 
+import asyncio
 import importlib.util
 import math
 import os
@@ -19,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from dealflow_libs.devstack.postgres import wait_for_port
 from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import prepare, start_stack
-from dealflow_libs.testing.kafka import publish_event
+from dealflow_libs.testing.kafka import enqueue_event
 from dealflow_libs.testing.servers import free_port
 from dealflow_schemas.base import EventModel
 
@@ -38,6 +39,9 @@ async def service_database(service: str) -> AsyncIterator[str]:
     """A local PostgreSQL and broker in a temp dir with `service`'s database migrated; yields
     its URL (also set as DEALFLOW_<SERVICE>_DATABASE_URL) and removes everything afterwards."""
     data = Path(tempfile.mkdtemp(prefix=f"dealflow-bench-{service}-"))
+    # `prepare` points the environment at this stack; it is put back afterwards, so a test
+    # session that runs a bench first does not go on to use the stopped servers.
+    environment = dict(os.environ)
     os.environ.setdefault("DEALFLOW_LOG_LEVEL", "WARNING")
     stack = start_stack(data, pg_port=free_port(), kafka_port=free_port())
     try:
@@ -48,6 +52,8 @@ async def service_database(service: str) -> AsyncIterator[str]:
     finally:
         stack.stop()
         shutil.rmtree(data, ignore_errors=True)
+        os.environ.clear()
+        os.environ.update(environment)
 
 
 def start_process(command: list[str], env: dict[str, str], port: int) -> "subprocess.Popen[bytes]":
@@ -98,8 +104,16 @@ async def publish_and_collect(
         with Progress(*columns) as progress:
             task = progress.add_task(label, total=len(events))
             started = time.perf_counter()
+            # All handed to the producer at once (it batches them): waiting for each ack in
+            # turn would cap the load near 1 / (linger + round trip), not the service's rate.
+            acknowledgements = []
             for event, key in events:
-                wanted.add(await publish_event(producer, publish_topic, event, key=key))
+                published, acknowledged = await enqueue_event(
+                    producer, publish_topic, event, key=key
+                )
+                wanted.add(published)
+                acknowledgements.append(acknowledged)
+            await asyncio.gather(*acknowledgements)
             while len(results) < len(events):
                 batch = await consumer.getmany(timeout_ms=1000)
                 for records in batch.values():

@@ -88,13 +88,30 @@ async def publish_event(
     event_id: uuid.UUID | None = None,
 ) -> str:
     """Publishes `event` as a CloudEvent, as the owning service's relay would; returns its id."""
+    published, acknowledged = await enqueue_event(
+        producer, topic, event, key=key, event_id=event_id
+    )
+    await acknowledged
+    return published
+
+
+async def enqueue_event(
+    producer: AIOKafkaProducer,
+    topic: str,
+    event: EventModel,
+    *,
+    key: str,
+    event_id: uuid.UUID | None = None,
+) -> tuple[str, "asyncio.Future[Any]"]:
+    """Hands `event` to the producer without waiting for the broker: (its id, the broker's
+    acknowledgement). Many in flight at once is how a load generator keeps up with a service."""
     envelope = new_envelope(
         event,
         source="dealflow/tests",
         tenant_id=getattr(event, "tenant_id", "test"),
         event_id=event_id,
     )
-    await producer.send_and_wait(
+    acknowledged = await producer.send(
         topic, envelope.data, key=key.encode(), headers=envelope.kafka_headers()
     )
-    return envelope.id
+    return envelope.id, acknowledged

@@ -36,7 +36,18 @@ class CrmPushSettings(CommonSettings):
     # The push worker.
     run_pushes: bool = Field(default=True, description="Run the push worker in this process.")
     push_concurrency: int = Field(
-        default=16, ge=1, le=256, description="Pushes in flight per connection."
+        default=100,
+        ge=1,
+        le=1024,
+        description="Pushes in flight per connection (HubSpot takes up to 100 of them per batch "
+        "call; the connection's rate limit paces the calls whatever this is).",
+    )
+    batch_window_ms: float = Field(
+        default=5.0,
+        ge=0,
+        le=1000,
+        description="How long a HubSpot batch call waits for the other pushes in flight to join "
+        "it (one request for up to 100 pushes' contacts, companies, deals or meetings).",
     )
     push_max_attempts: int = Field(default=8, ge=1, le=50)
     push_retry_base_seconds: float = Field(default=1.0, gt=0)

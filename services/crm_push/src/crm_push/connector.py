@@ -184,7 +184,8 @@ class LiveLink:
 
     def _build_clients(self, http: ProviderHttp) -> Clients:
         if self.provider == Provider.HUBSPOT:
-            return Clients(crm=HubSpotAdapter(http))
+            window = self.settings.batch_window_ms / 1000
+            return Clients(crm=HubSpotAdapter(http, batch_window=window))
         if self.provider == Provider.PIPEDRIVE:
             return Clients(crm=PipedriveAdapter(http))
         if self.provider == Provider.CLOSE:

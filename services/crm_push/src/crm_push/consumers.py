@@ -1,14 +1,16 @@
 """Kafka subscribers of crm_push: typed events in, pushes queued (intake.record_events)."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from crm_push import SERVICE
+from crm_push.domain.model import PushStatus
 from crm_push.intake import record_events
 from crm_push.uow import CrmPushUnitOfWork
 from dealflow_libs.consumer import Received
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_schemas.attribution import ATTRIBUTION_EVENTS, ATTRIBUTION_TOPIC, MeetingAttributed
 from dealflow_schemas.base import EventModel
+from dealflow_schemas.crm import PushTarget
 from dealflow_schemas.deals import DEAL_EVENTS, DEALS_TOPIC, DealEvent
 from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC, MeetingEvent
 
@@ -16,13 +18,16 @@ from dealflow_schemas.meetings import MEETING_EVENTS, MEETINGS_TOPIC, MeetingEve
 def subscribe_sources(
     runtime: ServiceRuntime,
     uow: Callable[[str], CrmPushUnitOfWork],
-    queued: Callable[[], None],
+    queued: Callable[[Iterable[tuple[str, PushTarget]]], None],
 ) -> None:
-    """Meetings, deals and the meetings' journeys become pushes; `queued` wakes the worker."""
+    """Meetings, deals and the meetings' journeys become pushes; `queued` wakes the worker for
+    the connections that got pushes to run."""
 
     async def queue(name: str, events: Sequence[tuple[str, EventModel]]) -> None:
-        if events and await record_events(uow(name), events):
-            queued()
+        planned = await record_events(uow(name), events) if events else []
+        due = [(p.tenant_id, p.target) for p in planned if p.status == PushStatus.PENDING]
+        if due:
+            queued(due)
 
     async def meetings(items: Sequence[Received[MeetingEvent]]) -> None:
         await queue(f"{SERVICE}-meetings", [(i.id, i.event) for i in items])

@@ -1,5 +1,7 @@
 """Composition root of crm_push: `uvicorn crm_push.main:app`."""
 
+from collections.abc import Iterable
+
 import httpx
 from fastapi import FastAPI
 
@@ -20,7 +22,7 @@ from dealflow_libs.logging import configure_logging
 from dealflow_libs.runtime import ServiceRuntime
 from dealflow_libs.tenant_feed import subscribe_tenant_feed
 from dealflow_libs.tenants import TenantKeys
-from dealflow_schemas.crm import CRM_EVENTS, CRM_TOPIC
+from dealflow_schemas.crm import CRM_EVENTS, CRM_TOPIC, PushTarget
 
 DESCRIPTION = """Keeps the customer's CRM (HubSpot, Pipedrive or Close) and an optional Notion
 table current from meeting, deal and attribution events. Consumers only queue pushes; a worker
@@ -49,9 +51,9 @@ def build_app(config: CrmPushSettings | None = None) -> FastAPI:
     configure_logging(SERVICE, level=config.log_level, json=config.log_json)
     worker: list[PushWorker] = []
 
-    def nudge() -> None:
+    def nudge(connections: Iterable[tuple[str, PushTarget]]) -> None:
         for w in worker:
-            w.nudge()
+            w.nudge(connections)
 
     def runtime() -> ServiceRuntime:
         rt = ServiceRuntime(

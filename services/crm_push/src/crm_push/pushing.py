@@ -20,7 +20,7 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -84,7 +84,7 @@ Connector = Callable[[Connection], Awaitable[Link]]
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    concurrency: int = 16
+    concurrency: int = 100
     poll_seconds: float = 1.0
     lease_seconds: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -427,11 +427,22 @@ class PushWorker:
         self.links[key] = (connection.updated_at, link)
         return link
 
-    def nudge(self) -> None:
-        """New pushes were queued in this process: look now rather than at the next poll."""
-        self.wake.set()
-        for event in self.runner_wakes.values():
-            event.set()
+    def nudge(self, connections: Iterable[tuple[str, PushTarget]] | None = None) -> None:
+        """New pushes were queued in this process (for these connections; None: any): look now
+        rather than at the next poll. A connection this worker runs already only needs its
+        runner woken; leasing (a query) is for the others, so a busy consumer does not run
+        the lease query once per batch it takes in."""
+        if connections is None:
+            self.wake.set()
+            for event in self.runner_wakes.values():
+                event.set()
+            return
+        for key in set(connections):
+            runner = self.runners.get(key)
+            if runner is None or runner.done():
+                self.wake.set()
+            else:
+                self.runner_wakes[key].set()
 
     async def run(self) -> None:
         while True:
@@ -477,6 +488,7 @@ class PushWorker:
             log.exception("push runner %s/%s stopped", *key)
         finally:
             self.runner_wakes.pop(key, None)
+            self.wake.set()  # pushes queued while it was stopping are leased again at once
 
     async def stop(self) -> None:
         for task in self.runners.values():

@@ -1,5 +1,6 @@
 """HubSpotAdapter against the HubSpot emulator over real HTTP (crm_apis.md §1)."""
 
+import asyncio
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -19,7 +20,14 @@ from crm_push.providers.base import (
     marker,
 )
 from crm_push.providers.hubspot import HubSpotAdapter, hubspot_http
-from crm_push.providers.transport import FailureKind, ProviderError, ProviderHttp, StaticAuth
+from crm_push.providers.transport import (
+    CallRecord,
+    FailureKind,
+    ProviderError,
+    ProviderHttp,
+    StaticAuth,
+    recording_calls,
+)
 
 from .emulated import assert_calls_are_clean, short_timeout
 
@@ -195,43 +203,72 @@ class TestContacts:
 
         assert ref.company_id is None
 
-    async def test_a_create_that_loses_the_race_uses_the_existing_contact(
+    async def test_a_contact_made_elsewhere_is_found_with_its_company(
         self, hubspot_url: str, hubspot_control: httpx.AsyncClient, client: httpx.AsyncClient
     ) -> None:
-        """The read misses (another writer is a moment ahead), the create answers 409
-        "Existing ID: N": that contact is the one, and no second is made."""
-        existing = await HubSpotAdapter(
-            hubspot_http(client, hubspot_url, StaticAuth({"Authorization": f"Bearer {TOKEN}"}))
-        ).upsert_contact(jane(company=None), None)
-        async with httpx.AsyncClient(
-            transport=MissFirstEmailRead(httpx.AsyncHTTPTransport()), timeout=5
-        ) as racing:
+        """A push that knows no ids (another writer made the contact) upserts by email and
+        finds the company through the contact: nothing is made twice, nothing is searched."""
+        auth = StaticAuth({"Authorization": f"Bearer {TOKEN}"})
+        existing = await HubSpotAdapter(hubspot_http(client, hubspot_url, auth)).upsert_contact(
+            jane(), None
+        )
+        http = hubspot_http(client, hubspot_url, auth)
+
+        ref = await HubSpotAdapter(http).upsert_contact(jane(phone="+1 555 0199"), None)
+
+        assert ref == existing
+        assert [c.operation for c in http.calls] == ["upsert_contact", "read_contact_companies"]
+        [contact] = await objects(hubspot_control, "contacts")
+        assert contact["properties"]["phone"] == "+1 555 0199"
+        assert len(await objects(hubspot_control, "companies")) == 1
+
+    async def test_concurrent_new_contacts_share_one_request_per_step(
+        self, hubspot_url: str, hubspot_control: httpx.AsyncClient
+    ) -> None:
+        """Pushes in flight together make one batch call per step (upsert, company search,
+        company create), each push's log still holding its own input and answer."""
+        counting = CountingTransport(httpx.AsyncHTTPTransport())
+        async with httpx.AsyncClient(transport=counting, timeout=5) as batching:
             auth = StaticAuth({"Authorization": f"Bearer {TOKEN}"})
-            http = hubspot_http(racing, hubspot_url, auth)
-            ref = await HubSpotAdapter(http).upsert_contact(jane(company=None), None)
+            adapter = HubSpotAdapter(hubspot_http(batching, hubspot_url, auth), batch_window=0.05)
+            people = [
+                jane(email=f"p{n}@firm{n}.com", company=CompanyData(f"firm{n}.com", f"Firm {n}"))
+                for n in range(8)
+            ]
 
-        assert ref.contact_id == existing.contact_id
-        assert len(await objects(hubspot_control, "contacts")) == 1
-        create = next(c for c in http.calls if c.operation == "create_contact")
-        assert create.status == 409
+            async def push(person: ContactData) -> tuple[ContactRef, list[CallRecord]]:
+                with recording_calls() as calls:
+                    return await adapter.upsert_contact(person, None), calls
+
+            refs = await asyncio.gather(*(push(p) for p in people))
+
+        assert counting.paths == [
+            "/crm/v3/objects/contacts/batch/upsert",
+            "/crm/v3/objects/companies/search",
+            "/crm/v3/objects/companies/batch/create",
+        ]
+        contacts = {c["properties"]["email"]: c for c in await objects(hubspot_control, "contacts")}
+        companies = {c["id"]: c for c in await objects(hubspot_control, "companies")}
+        for person, (ref, calls) in zip(people, refs, strict=True):
+            assert contacts[person.email]["id"] == ref.contact_id
+            assert ref.company_id is not None
+            assert companies[ref.company_id]["properties"]["domain"] == person.email.split("@")[1]
+            upsert, search, create = calls
+            assert upsert.request_body["inputs"][0]["id"] == person.email
+            assert upsert.crm_id == ref.contact_id
+            assert search.request_body == {"domain": person.email.split("@")[1]}
+            assert create.crm_id == ref.company_id
 
 
-class MissFirstEmailRead(httpx.AsyncBaseTransport):
-    """Answers the first read by email with HubSpot's 404, as if the contact were not there yet."""
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Passes requests on, keeping the path of each."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
-        self.missed = False
+        self.paths: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if not self.missed and request.url.params.get("idProperty") == "email":
-            self.missed = True
-            body = {
-                "status": "error",
-                "message": "resource not found",
-                "category": "OBJECT_NOT_FOUND",
-            }
-            return httpx.Response(404, json=body)
+        self.paths.append(request.url.path)
         return await self.inner.handle_async_request(request)
 
 
@@ -613,8 +650,7 @@ class TestCallLog:
             "create_property",
             "read_properties",
             "create_property",
-            "get_contact",
-            "create_contact",
+            "upsert_contact",
             "search_company",
             "create_company",
             "search_deal",
@@ -623,7 +659,8 @@ class TestCallLog:
         ]
         assert all(c.status in (200, 201, 404) and c.duration_ms >= 0 for c in calls)
         create = next(c for c in calls if c.operation == "create_deal")
-        assert create.request_body["properties"]["dealname"] == "Acme - intro"
+        assert create.path == "/crm/v3/objects/deals/batch/create"
+        assert create.request_body["inputs"][0]["properties"]["dealname"] == "Acme - intro"
         assert create.response_body["id"] == deal_id
         assert_calls_are_clean(calls, TOKEN)
         assert hubspot_transport.calls == []

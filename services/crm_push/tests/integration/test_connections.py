@@ -283,13 +283,17 @@ async def test_the_push_log_keeps_every_call_without_secrets(
     (result,) = await results_of(await publish(meeting))
     page = (await api.get("/v1/crm/logs", params={"meeting_id": str(meeting.meeting_id)})).json()
     operations = [c["operation"] for c in reversed(page["items"])]
-    assert "create_contact" in operations
+    assert "upsert_contact" in operations
     assert "create_meeting" in operations
     assert all(c["push_id"] == str(result.push_id) for c in page["items"])
     created = next(c for c in page["items"] if c["operation"] == "create_meeting")
     detail = (await api.get(f"/v1/crm/logs/{created['id']}")).json()
-    assert detail["request_body"]["properties"]["hs_meeting_title"] == "Discovery Call"
+    # The push's own share of the batch create: its input, and its record in the answer.
+    assert detail["path"] == "/crm/v3/objects/meetings/batch/create"
+    [sent] = detail["request_body"]["inputs"]
+    assert sent["properties"]["hs_meeting_title"] == "Discovery Call"
     assert detail["response_body"]["id"] == result.crm_activity_id
+    assert detail["crm_id"] == result.crm_activity_id
     assert detail["duration_ms"] >= 0
     everything = (await api.get(f"/v1/crm/pushes/{result.push_id}")).text
     assert HUBSPOT_TOKEN not in everything

@@ -135,6 +135,10 @@ async def test_bookings_of_one_attendee_together_look_the_contact_up_once(
     assert len(hubspot_objects(state, "companies")) == 1
     assert len(hubspot_objects(state, "meetings")) == 4
     lookups = await fresh_emulators.requests(
-        "hubspot", method="GET", path_prefix="/crm/v3/objects/contacts/sam@acme.com"
+        "hubspot", method="POST", path_prefix="/crm/v3/objects/contacts/batch/upsert"
     )
     assert len(lookups) == 1, lookups
+    updates = await fresh_emulators.requests(
+        "hubspot", method="PATCH", path_prefix="/crm/v3/objects/contacts/"
+    )
+    assert len(updates) == 3, updates

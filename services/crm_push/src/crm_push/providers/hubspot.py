@@ -20,12 +20,12 @@ from crm_push.providers.base import (
     Stage,
     marker,
 )
+from crm_push.providers.batching import BATCH_WINDOW_SECONDS
 from crm_push.providers.hubspot_api import (
     DEAL_TO_CONTACT,
     MEETING_TO_COMPANY,
     MEETING_TO_CONTACT,
     MEETING_TO_DEAL,
-    OBJECTS,
     PRIMARY_DEAL_TO_COMPANY,
     associate,
     association,
@@ -34,6 +34,7 @@ from crm_push.providers.hubspot_api import (
     hubspot_http,
     update,
 )
+from crm_push.providers.hubspot_batches import HubSpotBatches
 from crm_push.providers.hubspot_contacts import upsert_contact
 from crm_push.providers.hubspot_fields import MARKER_PROPERTY, deal_properties, meeting_properties
 from crm_push.providers.transport import FailureKind, ProviderError, ProviderHttp
@@ -50,8 +51,9 @@ class HubSpotAdapter:
 
     provider = Provider.HUBSPOT
 
-    def __init__(self, http: ProviderHttp) -> None:
+    def __init__(self, http: ProviderHttp, batch_window: float = BATCH_WINDOW_SECONDS) -> None:
         self.http = http
+        self.batches = HubSpotBatches(http, batch_window)
 
     # -- account ---------------------------------------------------------------------------------
 
@@ -105,7 +107,7 @@ class HubSpotAdapter:
     # -- records ---------------------------------------------------------------------------------
 
     async def upsert_contact(self, contact: ContactData, known: ContactRef | None) -> ContactRef:
-        return await upsert_contact(self.http, contact, known)
+        return await upsert_contact(self.http, self.batches, contact, known)
 
     async def upsert_deal(
         self, deal: DealData, contact: ContactRef, known_id: str | None, *, recover: bool
@@ -127,9 +129,9 @@ class HubSpotAdapter:
         associations = [association(contact.contact_id, DEAL_TO_CONTACT)]
         if contact.company_id:
             associations.append(association(contact.company_id, PRIMARY_DEAL_TO_COMPANY))
-        body = {"properties": properties, "associations": associations}
-        created = await self.http.request("create_deal", "POST", f"{OBJECTS}/deals", json=body)
-        return str(created["id"])
+        return await self.batches.create_deal(
+            {"properties": properties, "associations": associations}
+        )
 
     async def _stage_for(self, deal: DealData, *, creating: bool) -> str | None:
         """The given stage; else, for a won or lost deal, the pipeline's closed-won or
@@ -186,11 +188,9 @@ class HubSpotAdapter:
             associations.append(association(deal_id, MEETING_TO_DEAL))
         if contact.company_id:
             associations.append(association(contact.company_id, MEETING_TO_COMPANY))
-        body = {"properties": properties, "associations": associations}
-        created = await self.http.request(
-            "create_meeting", "POST", f"{OBJECTS}/meetings", json=body
+        return await self.batches.create_meeting(
+            {"properties": properties, "associations": associations}
         )
-        return str(created["id"])
 
 
 def _pipeline(raw: Mapping[str, Any]) -> Pipeline:

@@ -69,6 +69,11 @@ class ProviderError(Exception):
 _call_log: ContextVar[list["CallRecord"] | None] = ContextVar("crm_call_log", default=None)
 
 
+def caller_call_log() -> list["CallRecord"] | None:
+    """The log of the running task's `recording_calls` block, None outside one."""
+    return _call_log.get()
+
+
 @contextlib.contextmanager
 def recording_calls() -> Iterator[list["CallRecord"]]:
     """Collects the calls made by this task (and only this task) inside the block, so one
@@ -168,7 +173,7 @@ def retry_after_seconds(response: httpx.Response, now: float | None = None) -> f
     return None
 
 
-def _loggable(body: Any) -> Any:
+def loggable(body: Any) -> Any:
     """A body for the push log: secret-named fields redacted, cut to LOGGED_BODY_CHARS."""
     if body is None:
         return None
@@ -212,12 +217,16 @@ class ProviderHttp:
         data: Mapping[str, str] | None = None,
         logged_request: Any = None,
         logged_path: str | None = None,
+        shared: bool = False,
     ) -> Any:
         """Sends one request and returns the decoded JSON answer (None when empty).
 
         Raises ProviderError on any failure. `logged_request` replaces the body in the log
         (form posts carrying credentials); `logged_path` replaces the path in the log and in
         error messages (a path carrying a token, as HubSpot's token introspection does).
+        `shared` is a batch call made for many pushes: each push's log gets its own input and
+        answer (providers/batching.py), so the whole request and answer are not kept (an error
+        answer is, since it is everyone's).
         """
         shown_path = logged_path or path
         retried_auth = False
@@ -229,15 +238,19 @@ class ProviderHttp:
                 method=method,
                 path=shown_path,
                 started_at=datetime.now(UTC),
-                request_body=_loggable(logged_request if logged_request is not None else json),
+                request_body=None
+                if shared
+                else loggable(logged_request if logged_request is not None else json),
             )
             log = _call_log.get()
             (self.calls if log is None else log).append(record)
             response = await self._send(record, path, json=json, params=params, data=data)
             body = _decode(response)
-            record.response_body = _loggable(body)
             if response.is_success:
+                record.crm_id = _record_id(body)
+                record.response_body = None if shared else loggable(body)
                 return body
+            record.response_body = loggable(body)
             code, message = self.error_reader(response, body)
             record.error_code, record.error_message = code, message[:1000]
             unauthorized = response.status_code == 401 and not retried_auth
@@ -321,6 +334,18 @@ def _kind_of(status: int, code: str | None) -> FailureKind:
     if status in (401, 403):
         return FailureKind.UNAUTHORIZED
     return FailureKind.REJECTED
+
+
+def _record_id(body: Any) -> str | None:
+    """The id of the record an answer is about (HubSpot and Close answer the record itself,
+    Pipedrive and Notion wrap it in `data`)."""
+    if isinstance(body, Mapping):
+        data = body.get("data")
+        record: Mapping[str, Any] = data if isinstance(data, Mapping) else body
+        found = record.get("id")
+        if isinstance(found, str | int) and not isinstance(found, bool):
+            return str(found)
+    return None
 
 
 def _decode(response: httpx.Response) -> Any:

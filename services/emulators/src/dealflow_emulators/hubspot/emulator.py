@@ -1,7 +1,7 @@
 """The HubSpot emulator: its store, fixtures, rate-limit headers and error shapes."""
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -38,6 +38,21 @@ def _email_key(record: Record) -> str | None:
     return email.lower() if email else None
 
 
+def _property_key(name: str) -> Callable[[Record], str | None]:
+    def key_of(record: Record) -> str | None:
+        value = (record.get("properties") or {}).get(name)
+        return str(value).lower() if value else None
+
+    return key_of
+
+
+#: The property a client marks its deals and meetings with to find them again (Dealflow's
+#: `dealflow_id`); searched by index, as every retried push searches it.
+MARKER = "dealflow_id"
+_domain_key = _property_key("domain")
+_marker_key = _property_key(MARKER)
+
+
 def _owner_email(record: Record) -> str | None:
     email = record.get("email")
     return email.lower() if email else None
@@ -63,9 +78,9 @@ class HubSpot(Emulator[HubSpotConfig]):
         return Store(
             [
                 Collection("contacts", first_id=101, indexes={"email": _email_key}),
-                Collection("companies", first_id=2001),
-                Collection("deals", first_id=5001),
-                Collection("meetings", first_id=9001),
+                Collection("companies", first_id=2001, groups={"domain": _domain_key}),
+                Collection("deals", first_id=5001, groups={MARKER: _marker_key}),
+                Collection("meetings", first_id=9001, groups={MARKER: _marker_key}),
                 Collection("owners", first_id=123458, indexes={"email": _owner_email}),
                 Collection("pipelines"),
                 Collection("associations"),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dealflow_emulators.common import Record, iso_ms, utc_now
 from dealflow_emulators.hubspot import links
 from dealflow_emulators.hubspot.auth import authenticate, hubspot
-from dealflow_emulators.hubspot.emulator import HubSpot
+from dealflow_emulators.hubspot.emulator import MARKER, HubSpot
 from dealflow_emulators.hubspot.errors import HubSpotError, not_found, validation
 from dealflow_emulators.hubspot.paging import offset_of, page
 from dealflow_emulators.hubspot.records import (
@@ -21,7 +21,7 @@ from dealflow_emulators.hubspot.records import (
     wire_value,
 )
 from dealflow_emulators.hubspot.schema import ASSOCIATION_TYPES, QUERY_PROPERTIES, SCOPE_FAMILY
-from dealflow_emulators.hubspot.search import SearchRequest, matches, sort
+from dealflow_emulators.hubspot.search import FilterGroup, SearchRequest, matches, sort
 
 router = APIRouter(prefix="/crm/v3/objects")
 
@@ -109,24 +109,49 @@ async def search(object_type: str, body: SearchRequest, request: Request) -> dic
     return {"total": len(ordered), **answer}
 
 
+#: Properties a search finds by index rather than a scan: (type, property) -> (index, unique).
+_INDEXED = {
+    ("contacts", "email"): ("email", True),
+    ("companies", "domain"): ("domain", False),
+    ("deals", MARKER): (MARKER, False),
+    ("meetings", MARKER): (MARKER, False),
+}
+
+
 def _narrowed(emulator: HubSpot, kind: str, body: SearchRequest) -> list[Record]:
-    """The records a search can match: when every group pins a contact's email (the
-    find-by-email path every push takes), the email index gives them without a scan."""
+    """The records a search can match: when every group pins an indexed property with EQ or
+    IN (a contact's email, a company's domain: the lookups every push makes), the index gives
+    them without a scan; `matches` still checks each against the whole search."""
     collection = emulator.store[kind]
-    emails: list[str] = []
-    for group in body.filterGroups if kind == "contacts" else []:
-        pinned = [
-            f.value
-            for f in group.filters
-            if f.propertyName == "email" and f.operator.upper() == "EQ" and f.value
-        ]
-        if not pinned:
-            return collection.values()
-        emails.append(str(pinned[0]).lower())
-    if not emails:
+    if not body.filterGroups:
         return collection.values()
-    found = (collection.find("email", email) for email in dict.fromkeys(emails))
-    return [r for r in found if r is not None]
+    found: dict[str, Record] = {}
+    for group in body.filterGroups:
+        pinned = _pinned_keys(kind, group)
+        if pinned is None:
+            return collection.values()
+        (index, unique), keys = pinned
+        for key in keys:
+            if unique:
+                record = collection.find(index, key)
+                records = [] if record is None else [record]
+            else:
+                records = collection.find_all(index, key)
+            found.update((r["id"], r) for r in records)
+    return list(found.values())
+
+
+def _pinned_keys(kind: str, group: FilterGroup) -> tuple[tuple[str, bool], list[str]] | None:
+    for flt in group.filters:
+        index = _INDEXED.get((kind, flt.propertyName))
+        operator = flt.operator.upper()
+        if index is None:
+            continue
+        if operator == "EQ" and flt.value:
+            return index, [str(flt.value).lower()]
+        if operator == "IN" and flt.values:
+            return index, [str(v).lower() for v in flt.values]
+    return None
 
 
 @router.post("/{object_type}", status_code=201)

@@ -1,5 +1,6 @@
 """CRM search (§1.3a): filter groups ORed, filters ANDed, sorts, full-text `query`, limits."""
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +65,12 @@ def _compare(left: Any, right: Any) -> int:
     return (a > b) - (a < b)  # type: ignore[operator]
 
 
+@functools.lru_cache(maxsize=64)
+def _members(values: tuple[str, ...]) -> tuple[frozenset[float | str], frozenset[str]]:
+    """An IN list as its comparable forms and its lower-cased texts."""
+    return frozenset(_comparable(v) for v in values), frozenset(v.lower() for v in values)
+
+
 def _passes(record: Record, flt: Filter) -> bool:
     raw = record["properties"].get(flt.propertyName)
     present = raw not in (None, "")
@@ -81,7 +88,9 @@ def _passes(record: Record, flt: Filter) -> bool:
     if op == "NEQ":
         return _compare(raw, flt.value) != 0
     if op in ("IN", "NOT_IN"):
-        inside = any(_compare(raw, v) == 0 for v in flt.values or [])
+        comparables, texts = _members(tuple(str(v) for v in flt.values or []))
+        # What `_compare(raw, v) == 0` for some v says, without comparing to each v in turn.
+        inside = _comparable(raw) in comparables or str(raw).lower() in texts
         return inside if op == "IN" else not inside
     if op in ("LT", "LTE", "GT", "GTE"):
         order = _compare(raw, flt.value)

@@ -1,0 +1,170 @@
+"""Concurrent pushes' calls of one kind, sent to the provider as one batch request.
+
+A provider that takes many records per call (HubSpot's batch endpoints take 100) serves a busy
+connection with one request where each push would make its own, which spares the connection's
+rate limit and most of the HTTP work on both sides. The first call of a kind opens a batch; it
+is sent when full or after a short window, within which the other pushes in flight make the
+same call; each caller then gets its own share of the answer.
+
+- The push log stays per push: each caller's log gets the batch call with its own input and its
+  own answer (same method, path, status and timing for all).
+- A batch the provider refuses as a whole (a 4xx other than 401/403/429) is sent again one input
+  at a time, so one bad input never fails the others.
+- Failures of the whole call (429, 5xx, timeout, credentials) reach every caller, who retries
+  (or parks) as it would after its own call.
+"""
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from crm_push.providers.transport import (
+    CallRecord,
+    FailureKind,
+    ProviderError,
+    caller_call_log,
+    loggable,
+    recording_calls,
+)
+
+#: Inputs per batch request (HubSpot's limit for object and association batches).
+MAX_BATCH = 100
+#: How long a batch waits for more callers after its first, in seconds.
+BATCH_WINDOW_SECONDS = 0.005
+
+
+@dataclass(frozen=True)
+class BatchInput:
+    """One caller's input: `key` names it within a batch (two inputs of one key never share a
+    batch, so an answer correlated by key is never ambiguous); `body` is what is sent."""
+
+    key: str
+    body: Any
+    logged: Any = None
+    """What the caller's push log shows as its request (default: `{"inputs": [body]}`)."""
+
+
+@dataclass(frozen=True)
+class Share:
+    """A caller's part of a batch answer: its result, or why its input failed."""
+
+    result: Any = None
+    error: ProviderError | None = None
+    logged: Any = None
+    """What the caller's push log shows as its answer."""
+    crm_id: str | None = None
+
+
+#: Sends one batch; answers one Share per input, in the inputs' order.
+Send = Callable[[Sequence[BatchInput]], Awaitable[list[Share]]]
+
+
+@dataclass
+class _Waiting:
+    input: BatchInput
+    future: "asyncio.Future[Share]"
+    log: list[CallRecord]
+
+
+@dataclass
+class Batcher:
+    """Gathers one kind of call from concurrent callers into batch requests."""
+
+    send: Send
+    unlogged: list[CallRecord]
+    """Where the records of a caller outside any `recording_calls` block go (ProviderHttp.calls)."""
+    max_size: int = MAX_BATCH
+    window: float = BATCH_WINDOW_SECONDS
+    _pending: list[_Waiting] = field(default_factory=list)
+    _timer: asyncio.TimerHandle | None = None
+    _sending: set["asyncio.Task[None]"] = field(default_factory=set)
+
+    async def call(self, item: BatchInput) -> Any:
+        """The caller's result; raises its ProviderError."""
+        loop = asyncio.get_running_loop()
+        if any(w.input.key == item.key for w in self._pending):
+            self._flush()  # a second input of one key goes in the next batch
+        log = caller_call_log()
+        waiting = _Waiting(item, loop.create_future(), self.unlogged if log is None else log)
+        self._pending.append(waiting)
+        if len(self._pending) >= self.max_size:
+            self._flush()
+        elif self._timer is None:
+            self._timer = loop.call_later(self.window, self._flush)
+        share = await waiting.future
+        if share.error is not None:
+            raise _copy(share.error)
+        return share.result
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if batch:
+            task = asyncio.create_task(self._answer(batch), name="provider-batch")
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _answer(self, batch: list[_Waiting]) -> None:
+        try:
+            shares = await self._shares(batch)
+        except Exception as exc:  # a bug in reading the answer: each caller's push breaks
+            for waiting in batch:
+                if not waiting.future.done():
+                    waiting.future.set_exception(exc)
+            return
+        for waiting, share in zip(batch, shares, strict=True):
+            if not waiting.future.done():  # a caller cancelled meanwhile
+                waiting.future.set_result(share)
+
+    async def _shares(self, batch: list[_Waiting]) -> list[Share]:
+        with recording_calls() as calls:
+            try:
+                shares = await self.send([w.input for w in batch])
+            except ProviderError as error:
+                if error.kind is FailureKind.REJECTED and len(batch) > 1:
+                    _fan_out(batch, calls, None)
+                    return [s for w in batch for s in await self._shares([w])]
+                shares = [Share(error=error)] * len(batch)
+        _fan_out(batch, calls, shares)
+        return shares
+
+
+def _fan_out(batch: list[_Waiting], calls: list[CallRecord], shares: list[Share] | None) -> None:
+    """Each caller's log gets the batch's calls with its own input and, where the call
+    succeeded, its own answer (a failed call keeps the provider's error for all)."""
+    for n, waiting in enumerate(batch):
+        share = shares[n] if shares is not None else None
+        request = waiting.input.logged
+        if request is None:
+            request = {"inputs": [waiting.input.body]}
+        for call in calls:
+            mine = dataclasses.replace(call, request_body=loggable(request))
+            if share is not None and call.error_code is None and call.status is not None:
+                mine.response_body = loggable(share.logged)
+                mine.crm_id = share.crm_id
+                if share.error is not None:
+                    mine.error_code = share.error.code
+                    mine.error_message = share.error.message[:1000]
+            waiting.log.append(mine)
+
+
+def _copy(error: ProviderError) -> ProviderError:
+    """The error raised anew in each caller (one instance raised in many tasks would share,
+    and grow, one traceback)."""
+    return ProviderError(
+        error.kind,
+        error.message,
+        status=error.status,
+        code=error.code,
+        retry_after=error.retry_after,
+        uncertain=error.uncertain,
+    )
+
+
+def rejected(message: str, *, code: str = "batch_input_failed") -> ProviderError:
+    """An input the provider answered with an error while the rest of its batch succeeded."""
+    return ProviderError(FailureKind.REJECTED, message, code=code)
