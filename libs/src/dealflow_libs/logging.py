@@ -1,5 +1,6 @@
 """Structured JSON logging on stdlib `logging`, with secrets redacted before anything is written."""
 
+import functools
 import logging
 import re
 import sys
@@ -17,11 +18,17 @@ _SECRET_KEYS = re.compile(r"(secret|password|token|authorization|api[_-]?key|sig
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
+@functools.lru_cache(maxsize=4096)
+def _secret_key(key: str) -> bool:
+    """Whether a field of this name holds a secret (names repeat: asked once each)."""
+    return _SECRET_KEYS.search(key) is not None
+
+
 def redact(key: str, value: Any) -> Any:
-    if _SECRET_KEYS.search(key):
+    if _secret_key(key):
         return "[redacted]"
     if isinstance(value, str):
-        return _URL_PASSWORD.sub(r"\1[redacted]@", value)
+        return _URL_PASSWORD.sub(r"\1[redacted]@", value) if "://" in value else value
     if isinstance(value, dict):
         return {k: redact(str(k), v) for k, v in value.items()}
     if isinstance(value, list):

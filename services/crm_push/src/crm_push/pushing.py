@@ -38,7 +38,16 @@ from crm_push.providers.transport import (
     ProviderError,
     recording_calls,
 )
-from crm_push.sync import Key, Outcome, keys_needed, lock_keys, sync_crm, sync_notion
+from crm_push.sync import (
+    Key,
+    Outcome,
+    PushedEvent,
+    event_of,
+    keys_needed,
+    lock_keys,
+    sync_crm,
+    sync_notion,
+)
 from crm_push.uow import CrmPushUnitOfWork
 from dealflow_libs.errors import is_transient
 from dealflow_libs.group_commit import GroupCommit
@@ -122,9 +131,10 @@ class KeyedLocks:
 
 @dataclass(frozen=True)
 class Ready:
-    """What a claimed push runs with: its lock keys, the state its entity has in the CRM
-    (version, push) and the external ids it may use."""
+    """What a claimed push runs with: its event (read once), its lock keys, the state its
+    entity has in the CRM (version, push) and the external ids it may use."""
 
+    event: PushedEvent
     keys: list[str]
     applied: tuple[datetime, uuid.UUID] | None
     known: Mapping[Key, ExternalId]
@@ -134,17 +144,14 @@ async def _reads(
     uow: CrmPushUnitOfWork,
     tenant_id: str,
     target: PushTarget,
-    pushes: Sequence[tuple[Push, list[str], list[Key]]],
+    pushes: Sequence[tuple[Push, list[Key]]],
 ) -> tuple[dict[uuid.UUID, tuple[datetime, uuid.UUID]], dict[Key, ExternalId]]:
-    """The applied versions and external ids of these pushes (of one connection)."""
-    applied = await uow.pushes.applied_versions(
-        tenant_id, target, (p.entity_id for p, _, _ in pushes)
-    )
-    provider = next((p.provider for p, _, _ in pushes if p.provider is not None), None)
+    """The applied versions and external ids of these pushes (of one connection), each with
+    the keys of the ids it may use."""
+    applied = await uow.pushes.applied_versions(tenant_id, target, (p.entity_id for p, _ in pushes))
+    provider = next((p.provider for p, _ in pushes if p.provider is not None), None)
     known = (
-        await uow.pushes.external_ids(
-            tenant_id, provider, (k for _, _, keys in pushes for k in keys)
-        )
+        await uow.pushes.external_ids(tenant_id, provider, (k for _, keys in pushes for k in keys))
         if provider is not None
         else {}
     )
@@ -270,21 +277,26 @@ class ConnectionRunner:
             claimed = await uow.pushes.claim_due(
                 self.tenant_id, self.target, datetime.now(UTC), limit
             )
-            readable: list[tuple[Push, list[str], list[Key]]] = []
+            readable: list[tuple[Push, PushedEvent, list[Key]]] = []
             errors: dict[uuid.UUID, Exception] = {}
             for push in claimed:
                 try:
-                    readable.append((push, lock_keys(push), keys_needed(push)))
+                    event = event_of(push)
                 except (ValueError, TypeError) as exc:
                     errors[push.id] = exc
-            applied, known = await _reads(uow, self.tenant_id, self.target, readable)
+                else:
+                    readable.append((push, event, keys_needed(event)))
+            applied, known = await _reads(
+                uow, self.tenant_id, self.target, [(p, keys) for p, _, keys in readable]
+            )
             await uow.commit()
         self._forget_old_writes()
         ready: dict[uuid.UUID, Ready | Exception] = dict(errors)
-        for push, keys, needed in readable:
+        for push, event, needed in readable:
             self.claims[push.id] = seen
             ready[push.id] = Ready(
-                keys,
+                event,
+                lock_keys(event),
                 applied.get(push.entity_id),
                 {k: known[k] for k in needed if k in known},
             )
@@ -308,7 +320,7 @@ class ConnectionRunner:
                 return
             async with self.locks.holding(ready.keys):
                 if self._missed_writes(push, ready.keys):
-                    ready = await self._read_again(push, ready.keys)
+                    ready = await self._read_again(push, ready)
                 result = await self._attempt(link, push, ready)
                 if result is not None:
                     await self._write(result)
@@ -318,12 +330,12 @@ class ConnectionRunner:
         finally:
             self.claims.pop(push.id, None)
 
-    async def _read_again(self, push: Push, keys: list[str]) -> Ready:
+    async def _read_again(self, push: Push, ready: Ready) -> Ready:
         async with self.uow() as uow:
             applied, known = await _reads(
-                uow, push.tenant_id, push.target, [(push, keys, keys_needed(push))]
+                uow, push.tenant_id, push.target, [(push, keys_needed(ready.event))]
             )
-        return Ready(keys, applied.get(push.entity_id), known)
+        return Ready(ready.event, ready.keys, applied.get(push.entity_id), known)
 
     async def _write(self, result: recording.Result) -> None:
         """Writes the result in the next group commit; one the database refuses parks the
@@ -343,7 +355,7 @@ class ConnectionRunner:
             return recording.superseded(push, f"push {applied[1]}")
         try:
             with recording_calls() as calls:
-                outcome = await self._sync(link, push, ready.known)
+                outcome = await self._sync(link, push, ready)
         except ProviderError as error:
             self._breaker_after(error)
             _observe(push, calls)
@@ -362,14 +374,16 @@ class ConnectionRunner:
         _observe(push, calls)
         return recording.succeeded(push, outcome, calls)
 
-    async def _sync(self, link: Link, push: Push, known: Mapping[Key, ExternalId]) -> Outcome:
+    async def _sync(self, link: Link, push: Push, ready: Ready) -> Outcome:
         clients = link.clients()
         if clients.crm is not None:
             users = await link.users()
-            return await sync_crm(push, link.crm_config, clients.crm, known, users)
+            return await sync_crm(
+                push, ready.event, link.crm_config, clients.crm, ready.known, users
+            )
         if clients.notion is not None:
             types = await link.notion_types()
-            return await sync_notion(push, link.notion_mapping, clients.notion, types)
+            return await sync_notion(push, ready.event, link.notion_mapping, clients.notion, types)
         raise ValueError(f"connection {push.tenant_id}/{push.target} has no client")
 
     def _breaker_after(self, error: ProviderError) -> None:

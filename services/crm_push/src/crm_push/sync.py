@@ -45,7 +45,11 @@ class Outcome:
     """Meetings whose activity exists but is not linked to the deal just pushed."""
 
 
-def event_of(push: Push) -> MeetingEvent | DealEvent | MeetingAttributed:
+#: The events pushes are made of.
+PushedEvent = MeetingEvent | DealEvent | MeetingAttributed
+
+
+def event_of(push: Push) -> PushedEvent:
     model = model_for(push.source_event_type)
     if model is None:
         raise ValueError(f"push {push.id}: unknown event type {push.source_event_type}")
@@ -55,10 +59,9 @@ def event_of(push: Push) -> MeetingEvent | DealEvent | MeetingAttributed:
     return event
 
 
-def lock_keys(push: Push) -> list[str]:
+def lock_keys(event: PushedEvent) -> list[str]:
     """What a push must hold alone while it runs: the contact (so two pushes never both create
     it), the company, and the meetings it may link. Sorted, so pushes never deadlock."""
-    event = event_of(push)
     keys: set[str] = set()
     if isinstance(event, MeetingEvent):
         if event.meeting.primary_email:
@@ -76,9 +79,8 @@ def lock_keys(push: Push) -> list[str]:
     return sorted(keys)
 
 
-def keys_needed(push: Push) -> list[Key]:
+def keys_needed(event: PushedEvent) -> list[Key]:
     """The external ids a push may use."""
-    event = event_of(push)
     if isinstance(event, MeetingEvent):
         meeting = event.meeting
         keys: list[Key] = [("meeting", str(meeting.meeting_id))]
@@ -206,12 +208,12 @@ async def sync_journey(
 
 async def sync_crm(
     push: Push,
+    event: PushedEvent,
     config: CrmConfig,
     crm: CrmAdapter,
     known: Mapping[Key, ExternalId],
     users: Sequence[CrmUser],
 ) -> Outcome:
-    event = event_of(push)
     if push.operation == Operation.SYNC_MEETING and isinstance(event, MeetingEvent):
         return await sync_meeting(push, event, config, crm, known, users)
     if push.operation == Operation.SYNC_DEAL and isinstance(event, DealEvent):
@@ -222,9 +224,12 @@ async def sync_crm(
 
 
 async def sync_notion(
-    push: Push, mapping: NotionMapping, notion: NotionTarget, property_types: Mapping[str, str]
+    push: Push,
+    event: PushedEvent,
+    mapping: NotionMapping,
+    notion: NotionTarget,
+    property_types: Mapping[str, str],
 ) -> Outcome:
-    event = event_of(push)
     outcome = Outcome()
     if not isinstance(event, MeetingEvent):
         raise ValueError(f"push {push.id}: Notion takes meeting events only")

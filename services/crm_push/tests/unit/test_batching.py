@@ -26,12 +26,15 @@ class Provider:
     def __init__(self) -> None:
         self.batches: list[list[Any]] = []
         self.status = 200
+        self.failures = 1_000_000  # how many calls answer `status` before the rest succeed
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         inputs = json.loads(request.content)["inputs"]
         self.batches.append(inputs)
-        if self.status != 200:
-            return httpx.Response(self.status, json={"message": "slow down"})
+        if self.status != 200 and self.failures > 0:
+            self.failures -= 1
+            headers = {"Retry-After": "0"} if self.status == 429 else {}
+            return httpx.Response(self.status, json={"message": "slow down"}, headers=headers)
         if any(i.get("bad") for i in inputs):
             return httpx.Response(400, json={"message": "Property values were not valid"})
         results = [{"n": i["n"], "answer": i["n"] * 10} for i in inputs if not i.get("skip")]
@@ -128,7 +131,20 @@ async def test_an_input_the_answer_leaves_out_fails_alone() -> None:
     assert (call.status, call.error_code) == (200, "batch_input_failed")
 
 
-async def test_a_rate_limited_batch_reaches_every_caller_with_its_own_error() -> None:
+async def test_a_rate_limited_batch_is_sent_again_after_the_wait_it_names() -> None:
+    provider = Provider()
+    provider.status, provider.failures = 429, 1
+    batch, _ = batcher(provider, window=0.05)
+    answers = await asyncio.gather(*(caller(batch, n) for n in range(3)))
+    assert [result for result, _ in answers] == [0, 10, 20]
+    assert len(provider.batches) == 2
+    for n, (_, log) in enumerate(answers):
+        assert [c.status for c in log] == [429, 200]
+        assert log[0].response_body == {"message": "slow down"}
+        assert log[1].response_body == {"n": n, "answer": n * 10}
+
+
+async def test_a_batch_still_rate_limited_reaches_every_caller_with_its_own_error() -> None:
     provider = Provider()
     provider.status = 429
     batch, _ = batcher(provider, window=0.05)
@@ -136,8 +152,18 @@ async def test_a_rate_limited_batch_reaches_every_caller_with_its_own_error() ->
     errors = [result for result, _ in answers]
     assert all(isinstance(e, ProviderError) and e.kind is FailureKind.RATE_LIMITED for e in errors)
     assert len({id(e) for e in errors}) == 3
+    assert len(provider.batches) == 3  # the call and its two resends
+    assert all([c.status for c in log] == [429, 429, 429] for _, log in answers)
+
+
+async def test_a_server_error_is_not_sent_again_in_place() -> None:
+    """A 5xx may have been acted on: the pushes retry on their own, looking before creating."""
+    provider = Provider()
+    provider.status = 502
+    batch, _ = batcher(provider, window=0.05)
+    answers = await asyncio.gather(*(caller(batch, n) for n in range(2)))
+    assert all(isinstance(r, ProviderError) and r.uncertain for r, _ in answers)
     assert len(provider.batches) == 1
-    assert all(log[0].status == 429 for _, log in answers)
 
 
 async def test_a_caller_outside_any_push_log_records_into_the_clients_calls() -> None:

@@ -264,7 +264,7 @@ class TestLog:
         for body in (call.request_body, call.response_body):
             assert body["truncated"] is True
             assert len(body["text"]) == LOGGED_BODY_CHARS
-            assert body["text"].startswith('{"notes": "xxx')
+            assert body["text"].startswith('{"notes":"xxx')
 
     async def test_a_small_body_is_kept_as_is(self) -> None:
         http = transport(answering(201, {"id": "7"}))

@@ -10,12 +10,14 @@ same call; each caller then gets its own share of the answer.
   own answer (same method, path, status and timing for all).
 - A batch the provider refuses as a whole (a 4xx other than 401/403/429) is sent again one input
   at a time, so one bad input never fails the others.
-- Failures of the whole call (429, 5xx, timeout, credentials) reach every caller, who retries
-  (or parks) as it would after its own call.
+- A 429 is sent again in place after the wait it names (twice at most); other failures of the
+  whole call (5xx, timeout, credentials) reach every caller, who retries (or parks) as it would
+  after its own call.
 """
 
 import asyncio
 import dataclasses
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +35,10 @@ from crm_push.providers.transport import (
 MAX_BATCH = 100
 #: How long a batch waits for more callers after its first, in seconds.
 BATCH_WINDOW_SECONDS = 0.005
+#: A batch answered 429 is sent again up to this many times when the wait is at most
+#: MAX_RESEND_WAIT_SECONDS; after that its pushes retry on their own schedule.
+RATE_LIMITED_RESENDS = 2
+MAX_RESEND_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -121,9 +127,10 @@ class Batcher:
                 waiting.future.set_result(share)
 
     async def _shares(self, batch: list[_Waiting]) -> list[Share]:
+        inputs = [w.input for w in batch]
         with recording_calls() as calls:
             try:
-                shares = await self.send([w.input for w in batch])
+                shares = await self._send_through_rate_limits(inputs)
             except ProviderError as error:
                 if error.kind is FailureKind.REJECTED and len(batch) > 1:
                     _fan_out(batch, calls, None)
@@ -131,6 +138,26 @@ class Batcher:
                 shares = [Share(error=error)] * len(batch)
         _fan_out(batch, calls, shares)
         return shares
+
+    async def _send_through_rate_limits(self, inputs: list[BatchInput]) -> list[Share]:
+        """A 429 is sent again after the wait it names (a 429 was not acted on, so this is
+        safe): one refused call would otherwise send every push in the batch back to the
+        queue to redo its earlier steps. A long wait, or a third 429, goes to the pushes."""
+        for attempt in range(RATE_LIMITED_RESENDS + 1):
+            try:
+                return await self.send(inputs)
+            except ProviderError as error:
+                wait = error.retry_after
+                if wait is None:
+                    wait = random.uniform(0.5, 1.0) * 2**attempt
+                if (
+                    error.kind is not FailureKind.RATE_LIMITED
+                    or attempt == RATE_LIMITED_RESENDS
+                    or wait > MAX_RESEND_WAIT_SECONDS
+                ):
+                    raise
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _fan_out(batch: list[_Waiting], calls: list[CallRecord], shares: list[Share] | None) -> None:
@@ -143,7 +170,8 @@ def _fan_out(batch: list[_Waiting], calls: list[CallRecord], shares: list[Share]
             request = {"inputs": [waiting.input.body]}
         for call in calls:
             mine = dataclasses.replace(call, request_body=loggable(request))
-            if share is not None and call.error_code is None and call.status is not None:
+            answered = call.status is not None and 200 <= call.status < 300
+            if share is not None and answered:
                 mine.response_body = loggable(share.logged)
                 mine.crm_id = share.crm_id
                 if share.error is not None:

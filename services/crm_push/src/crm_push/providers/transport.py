@@ -6,7 +6,6 @@ or give up on this push.
 
 import contextlib
 import email.utils
-import json as jsonlib
 import time
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
@@ -16,6 +15,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import httpx
+import orjson
 
 from dealflow_libs.logging import redact
 
@@ -180,7 +180,10 @@ def loggable(body: Any) -> Any:
     cleaned = redact("body", body)
     text = cleaned if isinstance(cleaned, str) else None
     if text is None:
-        text = jsonlib.dumps(cleaned, default=str)
+        encoded = orjson.dumps(cleaned, default=str, option=orjson.OPT_NON_STR_KEYS)
+        if len(encoded) <= LOGGED_BODY_CHARS:  # bytes >= characters: short enough either way
+            return cleaned
+        text = encoded.decode()
         if len(text) <= LOGGED_BODY_CHARS:
             return cleaned
     return {"truncated": True, "text": text[:LOGGED_BODY_CHARS]}
