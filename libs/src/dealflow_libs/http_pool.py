@@ -7,7 +7,8 @@ its cost per request grows with the connections open: at 16-32 requests in fligh
 takes the most recently used one (checked alone) or opens a new one, and a response, once read
 or closed, puts its connection back. Limits keep their meaning: at most `max_connections`
 requests at once (the others wait up to the pool timeout), at most `max_keepalive_connections`
-idle connections kept per origin, `keepalive_expiry` seconds idle at most.
+idle connections kept per origin, `keepalive_expiry` seconds idle at most. Sockets are reached
+through asyncio's streams (http_backend.py), not anyio.
 """
 
 import asyncio
@@ -16,6 +17,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 
 import httpcore
 import httpx
+
+from dealflow_libs.http_backend import AsyncioBackend
 
 Origin = tuple[bytes, bytes, int]
 
@@ -35,6 +38,7 @@ class StackPool(httpcore.AsyncConnectionPool):
             max_connections=max_connections,
             max_keepalive_connections=max_keepalive_connections,
             keepalive_expiry=keepalive_expiry,
+            network_backend=AsyncioBackend(),
         )
         self._idle: dict[Origin, list[httpcore.AsyncHTTPConnection]] = {}
         self._slots = asyncio.Semaphore(max_connections)

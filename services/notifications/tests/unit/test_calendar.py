@@ -159,3 +159,36 @@ class TestNoInvite:
             )
             is None
         )
+
+
+class TestWriting:
+    """What the hand-written content lines must survive: escaping, quoting, folding."""
+
+    def test_text_and_names_with_separators_come_back_as_written(self) -> None:
+        title = 'Intro; pricing, "scope"\\next steps\nand a second line'
+        meeting = snapshot(title=title, location="Room 4; floor 2, Berlin")
+        organizer = meeting.organizer
+        assert organizer is not None
+        meeting = meeting.model_copy(
+            update={"organizer": organizer.model_copy(update={"name": 'Crane, Ben "B"; Jr'})}
+        )
+        _, event = parsed(invite(NotificationKind.CONFIRMATION, meeting))
+        assert str(event["SUMMARY"]) == title
+        assert str(event["LOCATION"]) == "Room 4; floor 2, Berlin"
+        assert event["ORGANIZER"].params["CN"] == "Crane, Ben B; Jr"  # a quote cannot stay
+
+    def test_long_lines_are_folded_at_75_octets_without_splitting_a_character(self) -> None:
+        title = "Diagnostic call with Zoë Ångström — " * 6
+        made = invite(NotificationKind.CONFIRMATION, snapshot(title=title))
+        for line in made.content.split(b"\r\n"):
+            assert len(line) <= 75
+            line.decode()  # each physical line is whole UTF-8
+        _, event = parsed(made)
+        assert str(event["SUMMARY"]) == title
+
+    def test_control_characters_do_not_reach_the_file(self) -> None:
+        made = invite(NotificationKind.CONFIRMATION, snapshot(title="Call\x00\x07 now"))
+        assert b"\x00" not in made.content
+        assert b"\x07" not in made.content
+        _, event = parsed(made)
+        assert str(event["SUMMARY"]) == "Call now"
