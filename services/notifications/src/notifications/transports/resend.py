@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import orjson
 
 from notifications import __version__ as version
 from notifications.domain.retry import FailureClass, SendFailure, classify, next_midnight_utc
@@ -57,11 +58,12 @@ class ResendTransport:
             "Authorization": f"Bearer {self.api_key}",
             "User-Agent": USER_AGENT,
             "Idempotency-Key": email.idempotency_key,
+            "Content-Type": "application/json",
         }
         started = time.perf_counter()
         try:
             response = await self.client.post(
-                f"{self.base_url}/emails", json=self.body(email), headers=headers
+                f"{self.base_url}/emails", content=orjson.dumps(self.body(email)), headers=headers
             )
         except httpx.TransportError as exc:
             took = round((time.perf_counter() - started) * 1000)
