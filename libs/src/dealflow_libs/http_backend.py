@@ -53,9 +53,12 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
                 await self._writer.drain()
 
     async def aclose(self) -> None:
+        # Never wait for the peer here: after a write timeout the buffer may never drain, and
+        # a TLS close would wait for the peer's close_notify. httpcore closes shielded from
+        # cancellation, so a wait here would outlive the request's timeout.
         self._writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError):
-            await self._writer.wait_closed()
+        await asyncio.sleep(0)
+        self._writer.transport.abort()
 
     async def start_tls(
         self,
@@ -95,6 +98,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         with _mapped(httpcore.ConnectTimeout, httpcore.ConnectError):
             async with asyncio.timeout(timeout):
+                # No happy_eyeballs_delay: uvloop, which the services run on, refuses it.
                 reader, writer = await asyncio.open_connection(
                     host, port, local_addr=(local_address, 0) if local_address else None
                 )

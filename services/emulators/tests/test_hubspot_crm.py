@@ -655,6 +655,28 @@ async def test_batch_upsert_updates_by_email_and_creates_the_rest(hs: httpx.Asyn
     assert sorted(r["properties"]["firstname"] for r in state.json()["results"]) == ["Janet", "Nia"]
 
 
+async def test_batch_upsert_is_all_or_nothing(hs: httpx.AsyncClient) -> None:
+    jane_id = await _contact(hs, firstname="Jane")
+    bob = await hs.post(
+        CONTACTS, json={"properties": {"email": "bob@acme.com", "firstname": "Bob"}}
+    )
+
+    refused = await hs.post(
+        f"{CONTACTS}/batch/upsert",
+        json={"inputs": [
+            {"idProperty": "email", "id": "new@acme.com", "properties": {"firstname": "Nia"}},
+            {"idProperty": "email", "id": "jane@acme.com",
+             "properties": {"firstname": "Janet", "email": "bob@acme.com"}}]},
+    )  # fmt: skip
+    state = await hs.get(CONTACTS, params={"properties": "email,firstname"})
+
+    assert refused.status_code == 409
+    assert sorted((r["id"], r["properties"]["firstname"]) for r in state.json()["results"]) == [
+        (jane_id, "Jane"),
+        (bob.json()["id"], "Bob"),
+    ]
+
+
 async def test_batch_read_by_id_or_email_reports_the_missing(hs: httpx.AsyncClient) -> None:
     jane_id = await _contact(hs)
 

@@ -2,6 +2,7 @@
 
 from pydantic import Field, SecretStr
 
+from crm_push.providers.batching import BATCH_WINDOW_SECONDS, DEFAULT_PUSH_CONCURRENCY
 from dealflow_libs.settings import CommonSettings, service_database_url
 
 
@@ -36,14 +37,14 @@ class CrmPushSettings(CommonSettings):
     # The push worker.
     run_pushes: bool = Field(default=True, description="Run the push worker in this process.")
     push_concurrency: int = Field(
-        default=100,
+        default=DEFAULT_PUSH_CONCURRENCY,
         ge=1,
         le=1024,
         description="Pushes in flight per connection (HubSpot takes up to 100 of them per batch "
         "call; the connection's rate limit paces the calls whatever this is).",
     )
     batch_window_ms: float = Field(
-        default=5.0,
+        default=BATCH_WINDOW_SECONDS * 1000,
         ge=0,
         le=1000,
         description="How long a HubSpot batch call waits for the other pushes in flight to join "

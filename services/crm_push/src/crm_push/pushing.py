@@ -32,6 +32,7 @@ from crm_push.domain.config import CrmConfig, NotionMapping
 from crm_push.domain.model import VERSIONED, Connection, Push
 from crm_push.domain.retry import RetryPolicy, parks_connection
 from crm_push.providers.base import CrmAdapter, CrmUser, NotionTarget
+from crm_push.providers.batching import DEFAULT_PUSH_CONCURRENCY
 from crm_push.providers.transport import (
     CallRecord,
     FailureKind,
@@ -93,7 +94,7 @@ Connector = Callable[[Connection], Awaitable[Link]]
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    concurrency: int = 100
+    concurrency: int = DEFAULT_PUSH_CONCURRENCY
     poll_seconds: float = 1.0
     lease_seconds: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)

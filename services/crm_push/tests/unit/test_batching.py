@@ -184,3 +184,20 @@ async def test_a_cancelled_caller_leaves_the_others_their_answers() -> None:
     assert (await staying)[0] == 20
     with pytest.raises(asyncio.CancelledError):
         await leaving
+    assert provider.batches == [[{"n": 2}]]  # what nobody waits for is not sent
+
+
+async def test_a_send_that_breaks_breaks_every_caller_and_leaves_none_waiting() -> None:
+    async def broken(inputs: Sequence[BatchInput]) -> list[Share]:
+        return [Share(1)]  # one answer for a batch of three
+
+    batch = Batcher(broken, [], window=0.02)
+    answers = await asyncio.wait_for(
+        asyncio.gather(
+            *(batch.call(BatchInput(str(n), n)) for n in range(3)), return_exceptions=True
+        ),
+        timeout=5,
+    )
+    assert all(
+        isinstance(a, RuntimeError) and "1 answers for a batch of 3" in str(a) for a in answers
+    )

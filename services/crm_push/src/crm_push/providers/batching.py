@@ -9,7 +9,8 @@ same call; each caller then gets its own share of the answer.
 - The push log stays per push: each caller's log gets the batch call with its own input and its
   own answer (same method, path, status and timing for all).
 - A batch the provider refuses as a whole (a 4xx other than 401/403/429) is sent again one input
-  at a time, so one bad input never fails the others.
+  at a time (together; the connection's throttle paces them), so one bad input never fails the
+  others.
 - A 429 is sent again in place after the wait it names (twice at most); other failures of the
   whole call (5xx, timeout, credentials) reach every caller, who retries (or parks) as it would
   after its own call.
@@ -33,6 +34,8 @@ from crm_push.providers.transport import (
 
 #: Inputs per batch request (HubSpot's limit for object and association batches).
 MAX_BATCH = 100
+#: Pushes in flight per connection by default: enough for full batches.
+DEFAULT_PUSH_CONCURRENCY = MAX_BATCH
 #: How long a batch waits for more callers after its first, in seconds.
 BATCH_WINDOW_SECONDS = 0.005
 #: A batch answered 429 is sent again up to this many times when the wait is at most
@@ -99,10 +102,23 @@ class Batcher:
             self._flush()
         elif self._timer is None:
             self._timer = loop.call_later(self.window, self._flush)
-        share = await waiting.future
+        try:
+            share = await waiting.future
+        except asyncio.CancelledError:
+            self._withdraw(waiting)
+            raise
         if share.error is not None:
             raise _copy(share.error)
         return share.result
+
+    def _withdraw(self, waiting: _Waiting) -> None:
+        """A caller that gave up before its batch went is left out of it: nobody would be
+        there to record what the provider made of its input."""
+        if waiting in self._pending:
+            self._pending.remove(waiting)
+            if not self._pending and self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
 
     def _flush(self) -> None:
         if self._timer is not None:
@@ -115,16 +131,21 @@ class Batcher:
             task.add_done_callback(self._sending.discard)
 
     async def _answer(self, batch: list[_Waiting]) -> None:
+        failure: BaseException = RuntimeError("the batch ended without an answer")
         try:
             shares = await self._shares(batch)
+            for waiting, share in zip(batch, shares, strict=True):
+                if not waiting.future.done():  # a caller cancelled meanwhile
+                    waiting.future.set_result(share)
         except Exception as exc:  # a bug in reading the answer: each caller's push breaks
-            for waiting in batch:
+            failure = exc
+        except BaseException as exc:  # cancelled (the service stopping): so are the callers
+            failure = exc
+            raise
+        finally:
+            for waiting in batch:  # no caller is ever left waiting
                 if not waiting.future.done():
-                    waiting.future.set_exception(exc)
-            return
-        for waiting, share in zip(batch, shares, strict=True):
-            if not waiting.future.done():  # a caller cancelled meanwhile
-                waiting.future.set_result(share)
+                    waiting.future.set_exception(failure)
 
     async def _shares(self, batch: list[_Waiting]) -> list[Share]:
         inputs = [w.input for w in batch]
@@ -134,7 +155,8 @@ class Batcher:
             except ProviderError as error:
                 if error.kind is FailureKind.REJECTED and len(batch) > 1:
                     _fan_out(batch, calls, None)
-                    return [s for w in batch for s in await self._shares([w])]
+                    alone = await asyncio.gather(*(self._shares([w]) for w in batch))
+                    return [share for shares in alone for share in shares]
                 shares = [Share(error=error)] * len(batch)
         _fan_out(batch, calls, shares)
         return shares
@@ -145,7 +167,7 @@ class Batcher:
         queue to redo its earlier steps. A long wait, or a third 429, goes to the pushes."""
         for attempt in range(RATE_LIMITED_RESENDS + 1):
             try:
-                return await self.send(inputs)
+                shares = await self.send(inputs)
             except ProviderError as error:
                 wait = error.retry_after
                 if wait is None:
@@ -157,6 +179,10 @@ class Batcher:
                 ):
                     raise
                 await asyncio.sleep(wait)
+                continue
+            if len(shares) != len(inputs):
+                raise RuntimeError(f"{len(shares)} answers for a batch of {len(inputs)}")
+            return shares
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 

@@ -19,7 +19,7 @@ from crm_push.providers.batching import (
 )
 from crm_push.providers.hubspot_api import OBJECTS
 from crm_push.providers.hubspot_fields import MARKER_PROPERTY
-from crm_push.providers.transport import ProviderHttp
+from crm_push.providers.transport import FailureKind, ProviderError, ProviderHttp
 
 #: The companies one search page returns (HubSpot's search maximum).
 SEARCH_PAGE = 200
@@ -59,6 +59,7 @@ class HubSpotBatches:
 
     async def company_by_domain(self, domain: str) -> str | None:
         """The oldest company with this domain."""
+        domain = domain.strip().lower()  # the key answers are matched by
         found: str | None = await self._by_domain.call(
             BatchInput(domain, domain, logged={"domain": domain})
         )
@@ -75,7 +76,9 @@ class HubSpotBatches:
 
     @staticmethod
     async def _create(batcher: Batcher, key: str, body: Mapping[str, Any]) -> str:
-        created: str = await batcher.call(BatchInput(key.lower(), dict(body)))
+        # HubSpot echoes objectWriteTraceId in the input's result or error: the surest match.
+        trace = key.lower()
+        created: str = await batcher.call(BatchInput(trace, {**body, "objectWriteTraceId": trace}))
         return created
 
     # -- the batch calls ------------------------------------------------------------------------
@@ -162,10 +165,11 @@ def _matched(
     result: Callable[[Mapping[str, Any]], Any],
 ) -> list[Share]:
     """Each input's share: the result record whose `key_property` is the input's key."""
-    by_key = {
-        str((r.get("properties") or {}).get(key_property, "")).lower(): r
-        for r in answer.get("results", [])
-    }
+    by_key = {}
+    for record in answer.get("results", []):
+        by_key[str((record.get("properties") or {}).get(key_property, "")).lower()] = record
+        if record.get("objectWriteTraceId"):
+            by_key[str(record["objectWriteTraceId"])] = record
     shares = []
     for item in inputs:
         record = by_key.get(item.key)
@@ -185,10 +189,15 @@ def _unanswered(item: BatchInput, answer: Mapping[str, Any]) -> Share:
             for values in context.values()
             for v in (values if isinstance(values, list) else [values])
         }
-        if item.key in named:
+        if item.key in named or error.get("objectWriteTraceId") == item.key:
             message = f"{item.key}: {error.get('message', 'failed')}"
             return Share(error=rejected(message), logged=error)
-    return Share(
-        error=rejected(f"{item.key}: the batch answer has no result for this input"),
-        logged={"error": "no result for this input"},
+    # Neither a result nor an error for it: it may have been written all the same, so the
+    # push retries and looks before it creates (never parked on an answer it cannot read).
+    missing = ProviderError(
+        FailureKind.UNAVAILABLE,
+        f"{item.key}: the batch answer has no result for this input",
+        code="batch_input_unanswered",
+        uncertain=True,
     )
+    return Share(error=missing, logged={"error": "no result for this input"})

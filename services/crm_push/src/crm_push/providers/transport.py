@@ -6,6 +6,7 @@ or give up on this push.
 
 import contextlib
 import email.utils
+import json as jsonlib
 import time
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
@@ -180,7 +181,10 @@ def loggable(body: Any) -> Any:
     cleaned = redact("body", body)
     text = cleaned if isinstance(cleaned, str) else None
     if text is None:
-        encoded = orjson.dumps(cleaned, default=str, option=orjson.OPT_NON_STR_KEYS)
+        try:
+            encoded = orjson.dumps(cleaned, default=str, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # what orjson refuses (an integer beyond 64 bits) json still writes
+            encoded = jsonlib.dumps(cleaned, default=str).encode()
         if len(encoded) <= LOGGED_BODY_CHARS:  # bytes >= characters: short enough either way
             return cleaned
         text = encoded.decode()
@@ -250,7 +254,8 @@ class ProviderHttp:
             response = await self._send(record, path, json=json, params=params, data=data)
             body = _decode(response)
             if response.is_success:
-                record.crm_id = _record_id(body)
+                if method in _WRITE_METHODS:  # a read's answer is not a record it made
+                    record.crm_id = _record_id(body)
                 record.response_body = None if shared else loggable(body)
                 return body
             record.response_body = loggable(body)
@@ -340,8 +345,8 @@ def _kind_of(status: int, code: str | None) -> FailureKind:
 
 
 def _record_id(body: Any) -> str | None:
-    """The id of the record an answer is about (HubSpot and Close answer the record itself,
-    Pipedrive and Notion wrap it in `data`)."""
+    """The id of the record a write's answer is about (HubSpot, Close and Notion answer the
+    record itself, Pipedrive wraps it in `data`)."""
     if isinstance(body, Mapping):
         data = body.get("data")
         record: Mapping[str, Any] = data if isinstance(data, Mapping) else body

@@ -12,18 +12,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from dealflow_emulators.common import iso_ms, utc_now
+from dealflow_emulators.common import Record, iso_ms, utc_now
 from dealflow_emulators.hubspot.envelope import batch_response
 from dealflow_emulators.hubspot.errors import HubSpotError, validation
 from dealflow_emulators.hubspot.objects import (
     CheckedCreate,
     CreateBody,
     check_create,
-    create_record,
+    check_update,
     crm_type,
     find_record,
-    update_record,
     write_create,
+    write_update,
 )
 from dealflow_emulators.hubspot.records import shown
 from dealflow_emulators.hubspot.schema import SINGULAR
@@ -97,23 +97,29 @@ async def batch_upsert(object_type: str, body: BatchUpsert, request: Request) ->
     ids = [item.id.lower() for item in body.inputs]
     if len(set(ids)) != len(ids):
         raise validation("Duplicate IDs found in batch input")
-    # Resolve every input before writing any, so a bad id property leaves the batch unwritten.
-    plan = []
+    # Every input is checked before any is written: the first problem refuses the whole batch.
+    plan: list[tuple[Record | None, CheckedCreate | dict[str, str]]] = []
     for item in body.inputs:
         if kind != "contacts" or item.idProperty != "email":
             raise validation(f"{item.idProperty} is not a unique property of {kind}")
         try:
-            existing = find_record(emulator, kind, item.id, item.idProperty)
+            existing: Record | None = find_record(emulator, kind, item.id, item.idProperty)
         except HubSpotError:
             existing = None
-        plan.append((item, existing if existing and not existing["archived"] else None))
+        if existing is not None and not existing["archived"]:
+            plan.append((existing, check_update(emulator, kind, existing, item.properties)))
+        else:
+            raw = {**item.properties, "email": item.id}
+            plan.append((None, check_create(emulator, kind, raw)))
     started = iso_ms(utc_now())
     results = []
-    for item, existing in plan:
+    for existing, checked in plan:
         if existing is None:
-            record = create_record(emulator, kind, {**item.properties, "email": item.id})
+            assert isinstance(checked, CheckedCreate)
+            record = write_create(emulator, kind, checked)
         else:
-            record = update_record(emulator, kind, existing, item.properties)
+            assert isinstance(checked, dict)
+            record = write_update(emulator, kind, existing, checked)
         results.append({**shown(kind, record, None, everything=True), "new": existing is None})
     return batch_response(results, started)
 

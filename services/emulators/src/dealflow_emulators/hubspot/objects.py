@@ -290,9 +290,25 @@ async def update(
 def update_record(
     emulator: HubSpot, kind: str, record: Record, raw_properties: dict[str, Any]
 ) -> Record:
+    return write_update(
+        emulator, kind, record, check_update(emulator, kind, record, raw_properties)
+    )
+
+
+def check_update(
+    emulator: HubSpot, kind: str, record: Record, raw_properties: dict[str, Any]
+) -> dict[str, str]:
+    """Everything an update is refused for, found before anything is written; the
+    properties as they will be stored."""
     properties = {k: wire_value(v) for k, v in raw_properties.items()}
     check_properties(emulator, kind, properties, record["properties"])
     _check_email_free(emulator, kind, properties, record["id"])
+    return properties
+
+
+def write_update(
+    emulator: HubSpot, kind: str, record: Record, properties: dict[str, str]
+) -> Record:
     touch(kind, record, properties)
     emulator.store[kind].reindex(record["id"])
     emulator.touched(kind, record["id"])

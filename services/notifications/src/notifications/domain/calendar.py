@@ -133,7 +133,7 @@ def _text(value: str) -> str:
     `\\n`."""
     escaped = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     escaped = escaped.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
-    return "".join(c for c in escaped if c >= " " or c == "\t")  # no other control characters
+    return "".join(c for c in escaped if (c >= " " and c != "\x7f") or c == "\t")  # no CTLs
 
 
 def _uri(value: str) -> str:
