@@ -137,20 +137,12 @@ async def publish_and_collect(
         await producer.stop()
 
 
-async def run_bench_script(script: Path, argv: list[str], database_env: str) -> None:
+async def run_bench_script(script: Path, argv: list[str]) -> None:
     """Runs a bench/ script's `main(parse(argv))` in this process (the smoke tests that keep a
-    benchmark from rotting), leaving `database_env`, which the script's database sets, as it
-    was."""
+    benchmark from rotting); its `service_database` puts the environment back afterwards."""
     spec = importlib.util.spec_from_file_location(f"bench_{script.parent.name}_run", script)
     assert spec is not None
     assert spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    before = os.environ.get(database_env)
-    try:
-        await bench.main(bench.parse(argv))
-    finally:
-        if before is None:
-            os.environ.pop(database_env, None)
-        else:
-            os.environ[database_env] = before
+    await bench.main(bench.parse(argv))

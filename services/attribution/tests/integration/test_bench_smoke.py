@@ -23,7 +23,6 @@ async def test_the_attribution_benchmark_runs_at_200_deals(prepared_stack, capsy
             "--eur-share",
             "0.2",
         ],
-        "DEALFLOW_ATTRIBUTION_DATABASE_URL",
     )
     out = capsys.readouterr().out
     assert "linear" in out
@@ -36,11 +35,7 @@ LEADS_BENCH = BENCH.with_name("leads.py")
 
 
 async def test_the_leads_benchmark_runs_at_500_leads(prepared_stack, capsys) -> None:
-    await run_bench_script(
-        LEADS_BENCH,
-        ["--leads", "500", "--big", "20", "--requests", "2"],
-        "DEALFLOW_ATTRIBUTION_DATABASE_URL",
-    )
+    await run_bench_script(LEADS_BENCH, ["--leads", "500", "--big", "20", "--requests", "2"])
     out = capsys.readouterr().out
     assert "derive every lead: 520 leads" in out
     assert "GET /v1/leads status=opportunity" in out

@@ -13,7 +13,7 @@ ROW = re.compile(
 
 
 async def test_the_crm_benchmark_runs_at_20_bookings(capsys) -> None:  # type: ignore[no-untyped-def]
-    await run_bench_script(BENCH, ["--bookings", "20"], "DEALFLOW_CRM_PUSH_DATABASE_URL")
+    await run_bench_script(BENCH, ["--bookings", "20"])
 
     rows = {m[1]: [int(v) for v in m.groups()[1:]] for m in ROW.finditer(capsys.readouterr().out)}
     assert rows.keys() == {"clean", "429s"}

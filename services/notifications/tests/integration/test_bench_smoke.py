@@ -11,9 +11,7 @@ ROW = re.compile(r"^(clean|429s)\s+\d+\s+[\d.]+\s+(\d+)\s+(\d+)\s+(\d+)\s+(-?\d+
 
 
 async def test_the_notifications_benchmark_runs_two_instances(capsys) -> None:  # type: ignore[no-untyped-def]
-    await run_bench_script(
-        BENCH, ["--bookings", "20", "--instances", "2"], "DEALFLOW_NOTIFICATIONS_DATABASE_URL"
-    )
+    await run_bench_script(BENCH, ["--bookings", "20", "--instances", "2"])
 
     rows = {m[1]: [int(v) for v in m.groups()[1:]] for m in ROW.finditer(capsys.readouterr().out)}
     assert rows.keys() == {"clean", "429s"}

@@ -14,6 +14,7 @@ from crm_push.providers.batching import (
     BATCH_WINDOW_SECONDS,
     Batcher,
     BatchInput,
+    Send,
     Share,
     rejected,
 )
@@ -31,7 +32,7 @@ class HubSpotBatches:
     def __init__(self, http: ProviderHttp, window: float = BATCH_WINDOW_SECONDS) -> None:
         self.http = http
 
-        def batcher(send: Any) -> Batcher:
+        def batcher(send: Send) -> Batcher:
             return Batcher(send, http.calls, window=window)
 
         self._upserts = batcher(self._upsert_contacts)
@@ -144,7 +145,7 @@ class HubSpotBatches:
             for d in domains
         ]
 
-    def _creator(self, operation: str, object_type: str, key_property: str) -> Any:
+    def _creator(self, operation: str, object_type: str, key_property: str) -> Send:
         async def create(inputs: Sequence[BatchInput]) -> list[Share]:
             answer = await self.http.request(
                 operation,

@@ -43,12 +43,18 @@ class BatchAssociateDefault(BaseModel):
     inputs: list[Pair] = Field(min_length=1, max_length=MAX_ASSOCIATE_INPUTS)
 
 
+def _kinds(request: Request, from_type: str, to_type: str, access: str) -> tuple[str, str]:
+    """Both object types, once the caller may `access` (read|write) the first."""
+    from_kind, to_kind = links.object_type(from_type), links.object_type(to_type)
+    authenticate(request, f"{SCOPE_FAMILY[from_kind]}.{access}")
+    return from_kind, to_kind
+
+
 @router.post("/read")
 async def batch_read(
     from_type: str, to_type: str, body: BatchRead, request: Request
 ) -> JSONResponse:
-    from_kind, to_kind = links.object_type(from_type), links.object_type(to_type)
-    authenticate(request, f"{SCOPE_FAMILY[from_kind]}.read")
+    from_kind, to_kind = _kinds(request, from_type, to_type, "read")
     store = hubspot(request).store["associations"]
     started = iso_ms(utc_now())
     results, errors = [], []
@@ -81,8 +87,7 @@ def _none_associated(from_kind: str, from_id: str, to_kind: str) -> dict[str, An
 async def batch_associate_default(
     from_type: str, to_type: str, body: BatchAssociateDefault, request: Request
 ) -> JSONResponse:
-    from_kind, to_kind = links.object_type(from_type), links.object_type(to_type)
-    authenticate(request, f"{SCOPE_FAMILY[from_kind]}.write")
+    from_kind, to_kind = _kinds(request, from_type, to_type, "write")
     emulator = hubspot(request)
     links.default_specs(from_kind, to_kind)
     # Every pair is checked before any is linked: one missing record refuses the batch.
