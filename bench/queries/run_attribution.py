@@ -353,6 +353,15 @@ def plans(tenant_id: str, since: datetime) -> dict[str, tuple[str, list[object]]
     return found
 
 
+async def held(url: str, tenant: TenantCredentials) -> None:
+    """Keeps the loaded database up until interrupted, for probes run against it meanwhile."""
+    console.print(f"holding: {plain_url(url)} tenant {tenant.id} key {tenant.api_key}; Ctrl-C ends")
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        console.print("released")
+
+
 async def timed_each(
     url: str, tenant: TenantCredentials, paths: list[tuple[str, str]], calls: int
 ) -> Figures:
@@ -371,7 +380,7 @@ async def timed_each(
 
 
 async def main(
-    touches: int, others: int, calls: int, show_plans: bool, only: str, ahead: int
+    touches: int, others: int, calls: int, show_plans: bool, only: str, ahead: int, hold: bool
 ) -> None:
     async with service_database("attribution") as url:
         engine = create_engine(url, pool_size=2)
@@ -393,6 +402,9 @@ async def main(
             f" in {time.perf_counter() - started:.0f} s"
         )
         keys = await sample_keys(url, measured.id)
+        if hold:
+            await held(url, measured)
+            return
         if show_plans:
             await print_plans(url, plans(measured.id, NOW - timedelta(days=30)))
         async with serve(build_app(AttributionSettings())) as app_url:
@@ -416,6 +428,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--ahead", type=int, default=0, help="people given a touch dated after now (none)"
     )
+    parser.add_argument(
+        "--hold", action="store_true", help="after loading, keep the database up for probes"
+    )
     args = parser.parse_args()
     others = args.touches // 4 if args.others is None else args.others
-    asyncio.run(main(args.touches, others, args.calls, args.plans, args.only, args.ahead))
+    asyncio.run(main(args.touches, others, args.calls, args.plans, args.only, args.ahead, args.hold))

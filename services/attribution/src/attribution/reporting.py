@@ -112,7 +112,7 @@ async def channels_report(
             )
             rows = channel_report(convert_runs(runs, currency, table))
             return ChannelsReport(currency, window, rows)
-        sums = await current_sums(uow, tenant_id, model, window, currency, table)
+        sums = (await current_sums(uow, tenant_id, [model], window, currency, table))[model]
         await settle_channels(uow, sums, tenant_id, model, window)
     return ChannelsReport(currency, window, sums.rows())
 
@@ -120,35 +120,38 @@ async def channels_report(
 async def current_sums(
     uow: AttributionUnitOfWork,
     tenant_id: str,
-    model: str,
+    models: Sequence[str],
     window: Window,
     currency: str,
     table: RateTable,
-) -> ChannelSums:
-    """Per channel, the current runs under `model` of deals won in the window, in `currency`:
-    summed by the database, the deals in other currencies converted there deal by deal as
-    `convert_runs` does (so every path gives the same figures). `settle_channels` before
-    `rows`, once the caller has added or taken out what it needs."""
+) -> dict[str, ChannelSums]:
+    """Per model and channel, the current runs under the model of deals won in the window, in
+    `currency`: summed by the database, the deals in other currencies converted there deal by
+    deal as `convert_runs` does (so every path gives the same figures). `settle_channels`
+    before `rows`, once the caller has added or taken out what it needs."""
     since, until = window.since, window.until
     totals = await uow.reporting.credit_totals(
-        tenant_id, model, since=since, until=until, currency=currency
+        tenant_id, models, since=since, until=until, currency=currency
     )
-    if others := await uow.reporting.other_currencies(tenant_id, model, currency):
-        closes = await uow.reporting.foreign_days(
-            tenant_id, model, since=since, until=until, others=others
-        )
-        totals += await uow.reporting.foreign_totals(
-            tenant_id,
-            model,
-            since=since,
-            until=until,
-            others=others,
-            factors=day_factors(closes, currency, table),
-        )
-    sums = ChannelSums()
-    for total in totals:
-        sums.add_total(total)
-    return sums
+    other_currencies = await uow.reporting.other_currencies(tenant_id, models, currency)
+    found = {}
+    for model in models:
+        if others := other_currencies[model]:
+            closes = await uow.reporting.foreign_days(
+                tenant_id, model, since=since, until=until, others=others
+            )
+            totals[model] += await uow.reporting.foreign_totals(
+                tenant_id,
+                model,
+                since=since,
+                until=until,
+                others=others,
+                factors=day_factors(closes, currency, table),
+            )
+        found[model] = sums = ChannelSums()
+        for total in totals[model]:
+            sums.add_total(total)
+    return found
 
 
 async def settle_channels(
@@ -191,7 +194,7 @@ async def compare_report(
             return CompareReport(currency, window, compare_models(converted, models))
         # Now: each model's totals as the channel report sums them, less the deals that cannot
         # be compared (`compare_summed`): few, found by report_deals.
-        sums = {m: await current_sums(uow, tenant_id, m, window, currency, table) for m in models}
+        sums = await current_sums(uow, tenant_id, models, window, currency, table)
         complete = await uow.reporting.compared_deals(tenant_id, models, since=since, until=until)
         others = await uow.reporting.uncompared_runs(tenant_id, models, since=since, until=until)
         rest = take_out_uncompared(models, sums, convert_runs(others, currency, table))

@@ -1,6 +1,7 @@
-"""report_daily, the per-day rollup the channel report reads for the days wholly inside its
-window: kept equal to report_credits through every write (runs stored, superseded, voided,
-deleted, truncated), and a window's sums from it equal the current runs read one by one."""
+"""report_daily and report_monthly, the per-day and per-month rollups the channel report reads
+for the days and months wholly inside its window: kept equal to report_credits through every
+write (runs stored, superseded, voided, deleted, truncated), and a window's sums from them equal
+the current runs read one by one."""
 
 import asyncio
 import random
@@ -9,11 +10,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 
 from alembic import command
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from attribution.db.reporting import whole_days
-from attribution.db.tables import attribution_runs, report_credits, report_daily, tenants
+from attribution.db.credit_totals import whole_days
+from attribution.db.tables import (
+    attribution_runs,
+    report_credits,
+    report_daily,
+    report_monthly,
+    tenants,
+)
 from attribution.deal_events import record_deal_events
 from attribution.domain.credit_bounds import SCALE, CreditBounds
 from attribution.domain.currency import RateTable, convert_runs
@@ -36,16 +43,23 @@ KINDS = ("call", "email_replied", "ad_click", "web_visit", "referral", "sms", "e
 Rolled = tuple[str, str, str, date, str, int, int, int, int]
 
 
-async def rollup_rows(session: AsyncSession, tenant_id: str | None) -> list[Rolled]:
-    d = report_daily.c
+async def rollup_rows(
+    session: AsyncSession, tenant_id: str | None, rollup: Table = report_daily
+) -> list[Rolled]:
+    d = rollup.c
+    period = d.close_month if rollup is report_monthly else d.close_day
     query = select(
-        d.tenant_id, d.model, d.currency, d.close_day, d.channel, d.deals, d.minor_units,
+        d.tenant_id, d.model, d.currency, period, d.channel, d.deals, d.minor_units,
         d.weight_floor, d.weight_inexact,
     )  # fmt: skip
     if tenant_id is not None:
         query = query.where(d.tenant_id == tenant_id)
     return sorted((*key, int(n), int(m), int(w), int(i)) for *key, n, m, w, i in
                   await session.execute(query))  # fmt: skip
+
+
+async def monthly_rows(session: AsyncSession, tenant_id: str | None) -> list[Rolled]:
+    return await rollup_rows(session, tenant_id, report_monthly)
 
 
 async def credits_summed(session: AsyncSession, tenant_id: str | None) -> list[Rolled]:
@@ -68,11 +82,25 @@ async def credits_summed(session: AsyncSession, tenant_id: str | None) -> list[R
     )
 
 
+def by_month(days: list[Rolled]) -> list[Rolled]:
+    """Per-day rows added up per month (keyed by its first day)."""
+    sums: dict[tuple[str, str, str, date, str], list[int]] = {}
+    for tenant, model, currency, day, channel, *figures in days:
+        key = (tenant, model, currency, day.replace(day=1), channel)
+        sums[key] = [a + b for a, b in zip(sums.get(key, [0, 0, 0, 0]), figures, strict=True)]
+    return sorted((*key, *figures) for key, figures in sums.items())  # type: ignore[misc]
+
+
+async def assert_rollups_equal_credits(session: AsyncSession, tenant_id: str | None) -> None:
+    summed = await credits_summed(session, tenant_id)
+    assert await rollup_rows(session, tenant_id) == summed
+    assert await monthly_rows(session, tenant_id) == by_month(summed)
+
+
 async def assert_rollup_equals_credits(sessions, tenant_id: str) -> None:  # type: ignore[no-untyped-def]
     async with sessions() as session:
-        rolled = await rollup_rows(session, tenant_id)
-        assert rolled == await credits_summed(session, tenant_id)
-        assert rolled  # the scenario keeps some current runs
+        await assert_rollups_equal_credits(session, tenant_id)
+        assert await rollup_rows(session, tenant_id)  # the scenario keeps some current runs
 
 
 async def won(  # type: ignore[no-untyped-def]
@@ -113,7 +141,7 @@ async def window_rows(uow_factory, tenant_id, model, currency, since, until, tab
     current runs read one by one and converted here."""
     window = Window(since, until)
     async with uow_factory() as uow:
-        sums = await current_sums(uow, tenant_id, model, window, currency, table)
+        sums = (await current_sums(uow, tenant_id, [model], window, currency, table))[model]
         await settle_channels(uow, sums, tenant_id, model, window)
         runs = await uow.reporting.run_totals(
             tenant_id, [model], since=since, until=until, as_of=None
@@ -148,6 +176,11 @@ class TestReportDaily:
             now - timedelta(days=6, minutes=-30),
             now - timedelta(days=6, minutes=30),
             today - timedelta(days=9, microseconds=-1),
+            # Other months: whole ones inside long windows, and the first of a month.
+            today - timedelta(days=41, hours=5),
+            today - timedelta(days=77),
+            today.replace(day=1) - timedelta(days=31),
+            now - timedelta(days=400),
         ]
         deals = [await won(client, tenant, uow_factory, rng, at) for at in closes]
         deals += [await won(client, tenant, uow_factory, rng, at) for at in closes[1:6]]
@@ -175,6 +208,10 @@ class TestReportDaily:
         for _ in range(6):
             ends = sorted(now - timedelta(seconds=rng.randint(0, 11 * 86_400)) for _ in "ab")
             windows.append((ends[0], ends[1]))
+        for _ in range(6):  # spanning months
+            ends = sorted(now - timedelta(seconds=rng.randint(0, 420 * 86_400)) for _ in "ab")
+            windows.append((ends[0], ends[1]))
+        windows.append((now - timedelta(days=90), now))
         assert any(whole_days(*w) is None for w in windows)  # some windows inside one day
         assert any(whole_days(*w) is not None for w in windows)
         for model in MODELS:
@@ -212,7 +249,7 @@ class TestReportDaily:
             before = await rollup_rows(session, tenant.id)
             await session.execute(text("TRUNCATE run_voids"))  # every void gone: reprojected
             after_voids = await rollup_rows(session, tenant.id)
-            assert await rollup_rows(session, None) == await credits_summed(session, None)
+            await assert_rollups_equal_credits(session, None)
             # The reopened deal counts again.
             assert sum(r[5] for r in after_voids) > sum(r[5] for r in before)
             # Nothing updates report_credits today; if something does, the rollup follows.
@@ -221,9 +258,10 @@ class TestReportDaily:
                      " WHERE tenant_id = :tenant"),
                 {"tenant": tenant.id},
             )  # fmt: skip
-            assert await rollup_rows(session, None) == await credits_summed(session, None)
+            await assert_rollups_equal_credits(session, None)
             await session.execute(text("TRUNCATE attribution_runs CASCADE"))
             assert await rollup_rows(session, None) == []
+            assert await monthly_rows(session, None) == []
             await session.rollback()
         await assert_rollup_equals_credits(sessions, tenant.id)
 
@@ -263,6 +301,7 @@ async def test_the_migration_sums_the_credits_stored_before_and_downgrades(stack
             rolled = await rollup_rows(session, None)
             assert rolled == await credits_summed(session, None)
             assert len(rolled) == 5  # per day, currency and channel
+            assert await monthly_rows(session, None) == by_month(rolled)  # 0023 filled it
             # One credit inexact at SCALE (1/3 and 2/3), the rest exact.
             assert sum(row[-1] for row in rolled) == 2
             # 0019 derived a report_deals row per deal from the credits stored before.

@@ -3,7 +3,7 @@ Nothing here commits."""
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
@@ -28,9 +28,9 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal_column,
     or_,
     select,
+    text,
     true,
     union_all,
     update,
@@ -39,6 +39,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array, insert
 from sqlalchemy.dialects.postgresql import UUID as UUID_TYPE
 
 from attribution.db.base import Repository
+from attribution.db.credit_totals import bounds_summed, totals_parameters, totals_statement
 from attribution.db.tables import (
     DEAL_VALUE_SCALE,
     LEADS_IN_A_MEETING,
@@ -50,12 +51,11 @@ from attribution.db.tables import (
     meeting_bookings,
     meeting_states,
     report_credits,
-    report_daily,
     report_deals,
     run_voids,
     touches,
 )
-from attribution.domain.credit_bounds import SCALE, CreditBounds
+from attribution.domain.credit_bounds import CreditBounds
 from attribution.domain.currency import CurrencyRate
 from attribution.domain.funnel import (
     CANCELLED,
@@ -155,30 +155,24 @@ class ReportingRepository(Repository):
         ]
 
     async def credit_totals(
-        self, tenant_id: str, model: str, *, since: datetime, until: datetime, currency: str
-    ) -> list[CreditTotal]:
-        """The current runs' credits in `currency` of deals won in [since, until], summed per
-        channel by the database (credited deals as bounds): the UTC days wholly inside the window
-        from report_daily, the partial days at its ends from report_credits (a channel can come
-        twice; the caller adds them up)."""
-        p = report_credits.c
-        days = whole_days(since, until)
-        scope = [*self._current(tenant_id, model, since, until), p.currency == currency]
-        if days is None:
-            queries = [_credits_summed(scope)]
-        else:
-            first, last = days
-            outside = or_(
-                p.conversion_at < _midnight(first), p.conversion_at >= _midnight(last + _DAY)
-            )
-            queries = [
-                _credits_summed([*scope, outside]),
-                _days_summed(tenant_id, model, currency, days),
-            ]
-        totals: list[CreditTotal] = []
-        for query in queries:
-            totals.extend(_credit_totals(await self.session.execute(query)))
-        return totals
+        self,
+        tenant_id: str,
+        models: Sequence[str],
+        *,
+        since: datetime,
+        until: datetime,
+        currency: str,
+    ) -> dict[str, list[CreditTotal]]:
+        """Per model, the current runs' credits in `currency` of deals won in [since, until],
+        summed per channel by the database (credited deals as bounds; `db.credit_totals`; a
+        channel can come several times, the caller adds them up)."""
+        rows = await self.session.execute(
+            totals_statement(), totals_parameters(tenant_id, models, currency, since, until)
+        )
+        found: dict[str, list[CreditTotal]] = {model: [] for model in models}
+        for model, *total in rows:
+            found[model] += _credit_totals([total])
+        return found
 
     async def exact_credits(
         self,
@@ -206,28 +200,18 @@ class ReportingRepository(Repository):
             sums[channel] = sums.get(channel, Fraction(0)) + weight
         return sums
 
-    async def other_currencies(self, tenant_id: str, model: str, currency: str) -> list[str]:
-        """The model's currencies other than `currency`, from the rollup: most tenants have
+    async def other_currencies(
+        self, tenant_id: str, models: Sequence[str], currency: str
+    ) -> dict[str, list[str]]:
+        """Per model, its currencies other than `currency`, from the rollup: most tenants have
         none, and then no credit of another currency is read. A skip over pk_report_daily (one
-        probe per currency, a recursive query), not its rows (a row per day and channel)."""
-        d = report_daily.c
-        of_model = (d.tenant_id == tenant_id, d.model == model)
-        found = (
-            select(func.min(d.currency).label("currency"))
-            .where(*of_model)
-            .cte("found", recursive=True)
-        )
-        after = select(func.min(d.currency)).where(*of_model, d.currency > found.c.currency)
-        found = found.union_all(
-            select(after.scalar_subquery()).where(found.c.currency.is_not(None))
-        )
-        return list(
-            await self.session.scalars(
-                select(found.c.currency).where(
-                    found.c.currency.is_not(None), found.c.currency != currency
-                )
-            )
-        )
+        probe per model and currency the tenant has, a recursive query), not its rows (a row
+        per day and channel)."""
+        found: dict[str, list[str]] = {model: [] for model in models}
+        for model, other in await self.session.execute(_MODEL_CURRENCIES, {"tenant": tenant_id}):
+            if model in found and other != currency:
+                found[model].append(other)
+        return found
 
     async def foreign_days(
         self, tenant_id: str, model: str, *, since: datetime, until: datetime, others: list[str]
@@ -318,7 +302,7 @@ class ReportingRepository(Repository):
                 k.channel,
                 func.count(),
                 func.sum(k.part + extra),
-                *_bounds_summed(k.weight_num, k.weight_den),
+                *bounds_summed(k.weight_num, k.weight_den),
             ).group_by(k.channel)
         )
         return _credit_totals(rows)
@@ -927,15 +911,19 @@ def _latest_runs(
     return select(*picked.c).select_from(candidates.join(picked, true())).subquery()
 
 
-_DAY = timedelta(days=1)
-
-
-def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
-    """The first and last UTC day wholly inside [since, until], None when there is none."""
-    start, end = since.astimezone(UTC), until.astimezone(UTC)
-    first = start.date() if start.timetz() == time(tzinfo=UTC) else start.date() + _DAY
-    last = end.date() - _DAY  # the day `until` falls on ends after it (or at it, midnight)
-    return (first, last) if first <= last else None
+# Every (model, currency) of a tenant's rollup, each found by one probe of pk_report_daily.
+_MODEL_CURRENCIES = text("""
+    WITH RECURSIVE found(model, currency) AS (
+        (SELECT model, currency FROM report_daily WHERE tenant_id = :tenant
+         ORDER BY model, currency LIMIT 1)
+        UNION ALL
+        SELECT later.model, later.currency FROM found, LATERAL (
+            SELECT model, currency FROM report_daily
+            WHERE tenant_id = :tenant AND (model, currency) > (found.model, found.currency)
+            ORDER BY model, currency LIMIT 1) later
+    )
+    SELECT model, currency FROM found
+""")
 
 
 def _uniform_in(tenant_id: str, since: datetime, until: datetime) -> list[ColumnElement[bool]]:
@@ -944,69 +932,17 @@ def _uniform_in(tenant_id: str, since: datetime, until: datetime) -> list[Column
     return [d.tenant_id == tenant_id, d.first_close >= since, d.first_close <= until, d.uniform]
 
 
-def _bounds_summed(
-    numerator: ColumnElement[Any] | None = None, denominator: ColumnElement[Any] | None = None
-) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    """Σ floor(weight * SCALE) and the count of weights inexact at SCALE, over rows with a
-    weight (report_credits' by default; `domain.credit_bounds`; report_daily keeps the same per
-    day, migration 0017)."""
-    p = report_credits.c
-    numerator = p.weight_num if numerator is None else numerator
-    denominator = p.weight_den if denominator is None else denominator
-    scaled = numerator * literal_column(str(SCALE))
-    return (
-        func.sum(func.div(scaled, denominator)),
-        func.count().filter(func.mod(scaled, denominator) != 0),
-    )
-
-
 def _array(values: list[Any], item: Any) -> ColumnElement[Any]:
     """A bound array parameter of `item`s (cast, so an empty one has its type)."""
     return cast(bindparam(None, values, type_=ARRAY(item)), ARRAY(item))
 
 
 def _credit_totals(rows: Iterable[Sequence[Any]]) -> list[CreditTotal]:
-    """(channel, deals, cents, Σ floors, inexact) rows of `_bounds_summed` queries."""
+    """(channel, deals, cents, Σ floors, inexact) rows of `bounds_summed` queries."""
     return [
         CreditTotal(channel, int(deals), int(value), CreditBounds(int(low), int(inexact)))
         for channel, deals, value, low, inexact in rows
     ]
-
-
-def _credits_summed(scope: Sequence[ColumnElement[bool]]) -> Select[Any]:
-    """report_credits in scope per channel: deals, cents, credited deals' bounds."""
-    p = report_credits.c
-    return (
-        select(p.channel, func.count(), func.sum(p.minor_units), *_bounds_summed())
-        .where(*scope)
-        .group_by(p.channel)
-    )
-
-
-def _days_summed(tenant_id: str, model: str, currency: str, days: tuple[date, date]) -> Select[Any]:
-    """report_daily over the close days [first, last], the same sums as _credits_summed."""
-    d = report_daily.c
-    return (
-        select(
-            d.channel,
-            func.sum(d.deals),
-            func.sum(d.minor_units),
-            func.sum(d.weight_floor),
-            func.sum(d.weight_inexact),
-        )
-        .where(
-            d.tenant_id == tenant_id,
-            d.model == model,
-            d.currency == currency,
-            d.close_day >= days[0],
-            d.close_day <= days[1],
-        )
-        .group_by(d.channel)
-    )
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def _runs_of(rows: Iterable[Row[Any]]) -> list[RunTotals]:

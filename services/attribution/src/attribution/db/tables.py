@@ -281,23 +281,33 @@ report_credits = Table(
     Index("ix_report_credits_currency", "tenant_id", "model", "currency", "conversion_at"),
 )
 
+
+def _credit_rollup(name: str, period: str) -> Table:
+    """report_credits summed per tenant, model, currency, UTC close `period` and channel."""
+    return Table(
+        name,
+        metadata,
+        Column("tenant_id", Text, primary_key=True),
+        Column("model", Text, primary_key=True),
+        Column("currency", Text, primary_key=True),
+        Column(period, Date, primary_key=True),
+        Column("channel", Text, primary_key=True),
+        Column("deals", BigInteger, nullable=False),
+        Column("minor_units", BigInteger, nullable=False),
+        Column("weight_floor", Numeric, nullable=False),
+        Column("weight_inexact", BigInteger, nullable=False),
+    )
+
+
 #: report_credits summed per UTC close day, currency and channel, kept by triggers on
 #: report_credits (migrations 0011, 0017): what a current-run report reads for the days wholly
 #: inside its window. Credited deals as bounds (`domain.credit_bounds`): Σ floor(weight * SCALE)
 #: and how many weights were not exact at SCALE.
-report_daily = Table(
-    "report_daily",
-    metadata,
-    Column("tenant_id", Text, primary_key=True),
-    Column("model", Text, primary_key=True),
-    Column("currency", Text, primary_key=True),
-    Column("close_day", Date, primary_key=True),
-    Column("channel", Text, primary_key=True),
-    Column("deals", BigInteger, nullable=False),
-    Column("minor_units", BigInteger, nullable=False),
-    Column("weight_floor", Numeric, nullable=False),
-    Column("weight_inexact", BigInteger, nullable=False),
-)
+report_daily = _credit_rollup("report_daily", "close_day")
+
+#: report_daily's sums per UTC close month (`close_month`, its first day), kept by the same
+#: triggers (migration 0023): what a report reads for the months wholly inside its window.
+report_monthly = _credit_rollup("report_monthly", "close_month")
 
 #: Per deal with current runs: the models they are under and whether they all agree on close,
 #: value and currency (then those). Kept from report_credits by triggers (migration 0019); the

@@ -29,6 +29,12 @@ _FLOOR = f"div(weight_num * {SCALE}, weight_den)"
 _INEXACT = f"mod(weight_num * {SCALE}, weight_den) <> 0"
 
 
+def bounds() -> tuple[str, str]:
+    """A credit's floor(weight * SCALE) and whether it is inexact, as SQL (later revisions'
+    rollups sum the same)."""
+    return _FLOOR, _INEXACT
+
+
 def _delta(rows: str, sign: str) -> str:
     """Adds (sign '') or subtracts (sign '-') the grouped `rows`; in key order, so concurrent
     writers lock the rows they share in the same order. A group left with no deal is removed."""
