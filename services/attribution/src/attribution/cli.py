@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from attribution.config import AttributionSettings
-from attribution.leads import LeadDifference, lead_differences
+from attribution.leads import LeadDayDifference, LeadDifference, lead_differences
 from attribution.rebuild import Progress as RebuildProgress
 from attribution.rebuild import RebuildSummary, TargetNotEmpty, rebuild
 from attribution.recompute import Tally, recompute_steps, recompute_tenant
@@ -174,12 +174,14 @@ async def _rebuild(
 
 async def _differences(
     sessions: async_sessionmaker[AsyncSession], tenant: str | None
-) -> Sequence[LeadDifference | CohortDifference]:
+) -> Sequence[LeadDifference | LeadDayDifference | CohortDifference]:
     leads = await lead_differences(AttributionUnitOfWork(sessions), tenant)
     return [*leads, *await cohort_differences(AttributionUnitOfWork(sessions), tenant)]
 
 
-def _describe(d: LeadDifference | CohortDifference) -> str:
+def _describe(d: LeadDifference | LeadDayDifference | CohortDifference) -> str:
+    if isinstance(d, LeadDayDifference):
+        return f"{d.tenant_id} lead_days {d.day}: kept {d.kept} recomputed {d.recomputed}"
     if isinstance(d, CohortDifference):
         return f"{d.tenant_id} {d.row} {d.row_id}: {d.fact} kept {d.kept} recomputed {d.recomputed}"
     if d.kept is None or d.recomputed is None:

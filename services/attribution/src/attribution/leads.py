@@ -10,11 +10,12 @@ and a change of the tenant's personal domains derive every lead of the tenant ag
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from attribution.db.leads import LeadFilter, LeadMeeting
 from attribution.domain.account import email_domain
 from attribution.domain.funnel import DealFact
+from attribution.domain.lead_days import DayCounts, lead_day_deltas, lead_day_totals
 from attribution.domain.leads import Lead, derive_leads, tenant_leads
 from attribution.domain.recorded import RecordedTouch
 from attribution.uow import AttributionUnitOfWork
@@ -109,13 +110,23 @@ class LeadDifference:
     recomputed: Lead | None
 
 
+@dataclass(frozen=True, slots=True)
+class LeadDayDifference:
+    """A day of `lead_days` whose kept counters are not what the leads rows give."""
+
+    tenant_id: str
+    day: date
+    kept: DayCounts | None
+    recomputed: DayCounts | None
+
+
 async def lead_differences(
     uow: AttributionUnitOfWork, tenant_id: str | None = None
-) -> list[LeadDifference]:
+) -> list[LeadDifference | LeadDayDifference]:
     """Every lead row (with the funnel's cohort and period facts on it) that differs from a
-    recompute from the touches, bookings and deal states, in one tenant or every tenant with
-    leads."""
-    found = []
+    recompute from the touches, bookings and deal states, and every day of `lead_days` that
+    differs from the leads rows, in one tenant or every tenant with leads."""
+    found: list[LeadDifference | LeadDayDifference] = []
     async with uow:
         for tenant in [tenant_id] if tenant_id else await uow.leads.tenant_ids():
             derived, stored = await _recomputed(uow, tenant)
@@ -123,6 +134,12 @@ async def lead_differences(
                 LeadDifference(tenant, email, stored.get(email), lead)
                 for email, lead in sorted(derived.items())
                 if stored.get(email) != lead
+            ]
+            kept, counted = await uow.leads.lead_days(tenant), lead_day_totals(stored.values())
+            found += [
+                LeadDayDifference(tenant, day, kept.get(day), counted.get(day))
+                for day in sorted(kept.keys() | counted.keys())
+                if kept.get(day) != counted.get(day)
             ]
     return found
 
@@ -138,6 +155,9 @@ async def _write(
     await uow.leads.save(tenant_id, changed, datetime.now(UTC))
     gone = [e for e, lead in derived.items() if lead is None and e in stored]
     await uow.leads.forget(tenant_id, gone)
+    moved: list[tuple[Lead | None, Lead | None]] = [(stored.get(x.email), x) for x in changed]
+    moved += [(stored[e], None) for e in gone]
+    await uow.leads.add_lead_days(tenant_id, lead_day_deltas(moved))
     # The deals and meetings whose cohort facts may have moved: of the accounts of the leads that
     # came, went, or changed first-seen or account, and the meetings of those that came, went,
     # or changed first-seen or meetings (most changes are a touch more: nothing to do).

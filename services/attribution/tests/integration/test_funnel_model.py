@@ -443,9 +443,13 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
         await session.commit()
     result = await asyncio.to_thread(CliRunner().invoke, cli, command)
     assert result.exit_code == 1, result.output
-    assert "1 difference(s)" in result.output
     assert f"{drifted}: won_since_first_seen kept" in result.output
     assert "last_active_at kept" in result.output
+    # The row moved a day without lead_days following: the day it left and the day it went to.
+    day_lines = [line for line in result.output.splitlines() if " lead_days " in line]
+    assert len(day_lines) == 2, result.output
+    found = 1 + len(day_lines)
+    assert f"{found} difference(s)" in result.output
     d = deal_states.c
     moved = await drift(
         sessions,
@@ -457,7 +461,7 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
     assert moved
     result = await asyncio.to_thread(CliRunner().invoke, cli, command)
     assert result.exit_code == 1, result.output
-    assert f"{len(moved) + 1} difference(s)" in result.output
+    assert f"{len(moved) + found} difference(s)" in result.output
     assert f"deal {moved[0]}: cohort_seen_at kept" in result.output
     b = meeting_bookings.c
     (booking,) = await drift(
@@ -477,7 +481,7 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
         .returning(b.meeting_id),
     )
     result = await asyncio.to_thread(CliRunner().invoke, cli, command)
-    assert f"{len(moved) + 3} difference(s)" in result.output
+    assert f"{len(moved) + found + 2} difference(s)" in result.output
     assert f"meeting {booking}: cohort_seen_at kept" in result.output
     assert f"meeting {booking}: showed_up kept" in result.output
 

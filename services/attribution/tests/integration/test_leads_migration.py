@@ -1,5 +1,5 @@
 """0009_leads builds the leads read model from what was recorded before it, by the rule the
-service applies live (the tenant's personal domains included)."""
+service applies live (the tenant's personal domains included); 0024 counts them per day."""
 
 import asyncio
 import uuid
@@ -8,8 +8,10 @@ from typing import Any
 
 from alembic import command
 from sqlalchemy import Row, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from attribution.db.leads import LeadsRepository
+from attribution.domain.lead_days import lead_day_totals
 from dealflow_libs.migrate import alembic_config, upgrade
 from dealflow_libs.settings import asyncpg_url
 from dealflow_libs.testing.scratch import scratch_database
@@ -129,6 +131,13 @@ async def test_existing_touches_bookings_and_deals_become_leads(stack) -> None:
                 [],
             ),
         ]
+        # 0024 counts the rows per day as the unit of work keeps them.
+        async with AsyncSession(engine) as session:
+            repository = LeadsRepository(session)
+            for tenant in ("t1", "t2"):
+                kept = await repository.lead_days(tenant)
+                assert kept
+                assert kept == lead_day_totals((await repository.stored(tenant)).values())
         # Down and up again: the table goes and comes back with the same rows.
         await asyncio.to_thread(command.downgrade, alembic_config("attribution", url), BEFORE)
         async with engine.connect() as conn:

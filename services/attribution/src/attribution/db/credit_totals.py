@@ -32,9 +32,9 @@ from sqlalchemy.types import TypeEngine
 from attribution.db.tables import report_credits, report_daily, report_monthly
 from attribution.domain.credit_bounds import SCALE
 
-_DAY = timedelta(days=1)
+DAY = timedelta(days=1)
 # An empty range of each kind: lower bound after the upper.
-_NO_DAYS = (date.max, date.min)
+_NODAYS = (date.max, date.min)
 _NO_TIME = (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))
 
 
@@ -54,9 +54,14 @@ def _param(name: str) -> Any:
 def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
     """The first and last UTC day wholly inside [since, until], None when there is none."""
     start, end = since.astimezone(UTC), until.astimezone(UTC)
-    first = start.date() if start.timetz() == time(tzinfo=UTC) else start.date() + _DAY
-    last = end.date() - _DAY  # the day `until` falls on ends after it (or at it, midnight)
+    first = start.date() if start.timetz() == time(tzinfo=UTC) else start.date() + DAY
+    last = end.date() - DAY  # the day `until` falls on ends after it (or at it, midnight)
     return (first, last) if first <= last else None
+
+
+def midnight(day: date) -> datetime:
+    """The UTC start of `day`."""
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def calendar_split(
@@ -66,13 +71,13 @@ def calendar_split(
     first and last such month; None when there is none) and the day ranges left before and
     after those months (none, one or two)."""
     start = first if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    end = (last + _DAY).replace(day=1)  # months wholly inside end before it
+    end = (last + DAY).replace(day=1)  # months wholly inside end before it
     if start >= end:
         return [(first, last)], None
-    days = [(first, start - _DAY)] if first < start else []
+    days = [(first, start - DAY)] if first < start else []
     if end <= last:
         days.append((end, last))
-    return days, (start, (end - _DAY).replace(day=1))
+    return days, (start, (end - DAY).replace(day=1))
 
 
 def bounds_summed(
@@ -155,12 +160,12 @@ def totals_parameters(
     months: tuple[date, date] | None = None
     if (days := whole_days(since, until)) is not None:
         first, last = days
-        head = (since, datetime.combine(first, time(), tzinfo=UTC))
-        tail = (datetime.combine(last + _DAY, time(), tzinfo=UTC), until)
+        head = (since, midnight(first))
+        tail = (midnight(last + DAY), until)
         day_ranges, months = calendar_split(first, last)
-    day_ranges = [*day_ranges, _NO_DAYS, _NO_DAYS][:2]
+    day_ranges = [*day_ranges, _NODAYS, _NODAYS][:2]
     spans = {"head": head, "tail": tail, "days1": day_ranges[0], "days2": day_ranges[1],
-             "months": months or _NO_DAYS}  # fmt: skip
+             "months": months or _NODAYS}  # fmt: skip
     found: dict[str, Any] = {"tenant_id": tenant_id, "models": list(models), "currency": currency}
     for part, (lower, upper) in spans.items():
         found[f"{part}_from"], found[f"{part}_to"] = lower, upper

@@ -3,9 +3,9 @@ timeline. Nothing here commits. The `*_query` builders serve the async repositor
 migration that backfills the table alike."""
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.types import Text
@@ -25,6 +26,7 @@ from sqlalchemy.types import Text
 from attribution.db.base import Repository
 from attribution.db.tables import (
     deal_states,
+    lead_days,
     leads,
     meeting_attendees,
     meeting_bookings,
@@ -32,6 +34,7 @@ from attribution.db.tables import (
     touches,
 )
 from attribution.domain.funnel import DealFact
+from attribution.domain.lead_days import DayCounts
 from attribution.domain.leads import BookedMeeting, Lead, LeadStatus, TouchSummary
 from dealflow_libs.db import any_of
 
@@ -155,6 +158,21 @@ def deal_facts(rows: Iterable[Row[Any]]) -> list[DealFact]:
     ]
 
 
+_ADD_LEAD_DAYS = text("""
+    INSERT INTO lead_days AS d (tenant_id, day, active, booked, won)
+    SELECT :tenant, day, active, booked, won
+    FROM unnest(CAST(:days AS date[]), CAST(:active AS bigint[]), CAST(:booked AS bigint[]),
+                CAST(:won AS bigint[])) AS delta(day, active, booked, won)
+    ORDER BY day
+    ON CONFLICT (tenant_id, day) DO UPDATE SET active = d.active + excluded.active,
+        booked = d.booked + excluded.booked, won = d.won + excluded.won
+""")
+_EMPTY_LEAD_DAYS = text("""
+    DELETE FROM lead_days WHERE tenant_id = :tenant AND day = ANY(CAST(:days AS date[]))
+        AND active = 0 AND booked = 0 AND won = 0
+""")
+
+
 def lead_rows(tenant_id: str, found: Iterable[Lead], now: datetime) -> list[dict[str, Any]]:
     return [
         {
@@ -273,6 +291,29 @@ class LeadsRepository(Repository):
             ),
             lead_rows(tenant_id, found, now),
         )
+
+    async def add_lead_days(self, tenant_id: str, deltas: Mapping[date, DayCounts]) -> None:
+        """Adds per-day deltas to `lead_days` (in day order, so concurrent writers would lock
+        rows in the same order; the leads lock serialises them anyway); a day left at zero
+        is removed."""
+        if not deltas:
+            return
+        days = sorted(deltas)
+        columns = {
+            "days": days,
+            "active": [deltas[d][0] for d in days],
+            "booked": [deltas[d][1] for d in days],
+            "won": [deltas[d][2] for d in days],
+        }
+        await self.session.execute(_ADD_LEAD_DAYS, {"tenant": tenant_id, **columns})
+        await self.session.execute(_EMPTY_LEAD_DAYS, {"tenant": tenant_id, "days": days})
+
+    async def lead_days(self, tenant_id: str) -> dict[date, DayCounts]:
+        d = lead_days.c
+        rows = await self.session.execute(
+            select(d.day, d.active, d.booked, d.won).where(d.tenant_id == tenant_id)
+        )
+        return {day: (int(a), int(b), int(w)) for day, a, b, w in rows}
 
     async def forget(self, tenant_id: str, emails: Sequence[str]) -> None:
         if emails:

@@ -10,6 +10,7 @@ from itertools import groupby
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Date,
     FromClause,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -39,13 +41,21 @@ from sqlalchemy.dialects.postgresql import ARRAY, array, insert
 from sqlalchemy.dialects.postgresql import UUID as UUID_TYPE
 
 from attribution.db.base import Repository
-from attribution.db.credit_totals import bounds_summed, totals_parameters, totals_statement
+from attribution.db.credit_totals import (
+    DAY,
+    bounds_summed,
+    midnight,
+    totals_parameters,
+    totals_statement,
+    whole_days,
+)
 from attribution.db.tables import (
     DEAL_VALUE_SCALE,
     LEADS_IN_A_MEETING,
     attribution_runs,
     currency_rates,
     deal_states,
+    lead_days,
     leads,
     meeting_attendees,
     meeting_bookings,
@@ -508,7 +518,7 @@ class ReportingRepository(Repository):
         total, with_meeting, won = (
             await self.session.execute(query(tenant_id, since, until))
         ).one()
-        return LeadCounts(total, with_meeting, won)
+        return LeadCounts(int(total), int(with_meeting), int(won))  # sums come as numeric
 
     async def funnel_meetings(
         self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
@@ -735,21 +745,63 @@ def period_leads_query(tenant_id: str, since: datetime, until: datetime) -> Sele
     """(leads active, with a meeting booked, won) in [since, until], a window ending now: a lead
     was active in it (touched, or booking or attending a meeting booked in it), booked in it or
     won in it (a won deal of its account closed in it) exactly when its latest such time, kept on
-    its row, is in it: each count an index-only range of its own index. The few leads whose
-    latest time is after `until` (a touch or booking dated ahead, a close to come) are decided
-    from their rows (`_ahead`) and added."""
+    its row, is in it. The window's whole UTC days are summed from lead_days (`domain.lead_days`),
+    its partial days counted from the leads rows, each a narrow range of its own index. The few
+    leads whose latest time is after `until` (a touch or booking dated ahead, a close to come)
+    are decided from their rows (`_ahead`) and added."""
     lead = leads.c
+    active_at, booked_at, won_at = lead.last_active_at, lead.last_booked_at, lead.last_won_at
 
     def counted(*where: ColumnElement[bool]) -> ScalarSelect[int]:
         return select(func.count()).where(lead.tenant_id == tenant_id, *where).scalar_subquery()
 
-    active = _within(lead.last_active_at, since, until)
-    ahead = _ahead(tenant_id, since, until).c
-    return select(
-        counted(active) + ahead.active,
-        counted(_within(lead.last_booked_at, since, until)) + ahead.booked,
-        counted(_within(lead.last_won_at, since, until), active) + ahead.won,
+    days = whole_days(since, until)
+    if days is None:
+        ahead = _ahead(tenant_id, since, until, rolled=None).c
+        active = _within(active_at, since, until)
+        return select(
+            counted(active) + ahead.active,
+            counted(_within(booked_at, since, until)) + ahead.booked,
+            counted(_within(won_at, since, until), active) + ahead.won,
+        )
+    first, last = days
+    start, end = midnight(first), midnight(last + DAY)
+    d = lead_days.c
+    days_summed = (
+        select(
+            func.coalesce(func.sum(d.active), 0).label("active"),
+            func.coalesce(func.sum(d.booked), 0).label("booked"),
+            func.coalesce(func.sum(d.won), 0).label("won"),
+        )
+        .where(d.tenant_id == tenant_id, d.day >= first, d.day <= last)
+        .subquery()
     )
+    leads_ahead = _ahead(tenant_id, since, until, rolled=(start, end))
+    rolled, ahead = days_summed.c, leads_ahead.c
+
+    def head(column: ColumnElement[datetime]) -> ColumnElement[bool]:
+        return and_(column >= since, column < start)
+
+    def tail(column: ColumnElement[datetime]) -> ColumnElement[bool]:
+        return and_(column >= end, column <= until)
+
+    # Won: both latest times in the window, i.e. the earlier at or after `since` and the later
+    # at or before `until`. The days count leads by the earlier; those whose later is after
+    # `until` are taken out (`_ahead` finds them), and the earlier in a partial day is counted
+    # here: the won close first (then the activity anywhere in the window), or the activity
+    # first (then the close in the rest of it), or both in the last partial day.
+    won = (
+        rolled.won
+        + counted(head(won_at), _within(active_at, since, until))
+        + counted(head(active_at), won_at >= start, won_at <= until)
+        + counted(tail(won_at), tail(active_at))
+        - ahead.rolled_won
+    )
+    return select(
+        rolled.active + counted(head(active_at)) + counted(tail(active_at)) + ahead.active,
+        rolled.booked + counted(head(booked_at)) + counted(tail(booked_at)) + ahead.booked,
+        won + ahead.won,
+    ).select_from(days_summed.join(leads_ahead, true()))  # one row each
 
 
 # The latest a timestamp can be (Python's): "after now" is a range between two parameters, so a
@@ -758,10 +810,15 @@ def period_leads_query(tenant_id: str, since: datetime, until: datetime) -> Sele
 _END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 
 
-def _ahead(tenant_id: str, since: datetime, until: datetime) -> Subquery:
+def _ahead(
+    tenant_id: str, since: datetime, until: datetime, *, rolled: tuple[datetime, datetime] | None
+) -> Subquery:
     """Of the leads whose latest activity or won close is after `until`: those the window holds
     that `period_leads_query` does not count from the latest times alone, each decided from its
-    touches (ix_touches_person), bookings (its attendee rows) and account's won deals."""
+    touches (ix_touches_person), bookings (its attendee rows) and account's won deals; and, when
+    lead_days is summed over [`rolled`), how many of them it counted as won (the earlier of
+    their won close and activity in it: not won in the window, their later time being after
+    it)."""
     t, a, b, d, lead = touches.c, meeting_attendees.c, meeting_bookings.c, deal_states.c, leads.c
     # The lead's key in the collation of the other tables' emails, so their indexes serve.
     email = lead.email.collate("default")
@@ -804,11 +861,22 @@ def _ahead(tenant_id: str, since: datetime, until: datetime) -> Subquery:
             func.count()
             .filter(or_(active_in, active_ahead), or_(won_in, won_ahead), ~and_(active_in, won_in))
             .label("won"),
+            _rolled_won(rolled).label("rolled_won"),
         )
         .where(
             lead.tenant_id == tenant_id, or_(after(lead.last_active_at), after(lead.last_won_at))
         )
         .subquery()
+    )
+
+
+def _rolled_won(rolled: tuple[datetime, datetime] | None) -> ColumnElement[int]:
+    lead = leads.c
+    if rolled is None:
+        return literal_column("0", BigInteger)
+    earlier = func.least(lead.last_won_at, lead.last_active_at)
+    return func.count().filter(
+        lead.last_won_at.is_not(None), earlier >= rolled[0], earlier < rolled[1]
     )
 
 

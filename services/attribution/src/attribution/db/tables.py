@@ -299,6 +299,19 @@ def _credit_rollup(name: str, period: str) -> Table:
     )
 
 
+#: The period funnel's leads per UTC day: how many have their latest activity, latest booking,
+#: and the earlier of their latest won close and latest activity on it (`domain.lead_days`;
+#: migration 0024). Kept by the leads' unit of work.
+lead_days = Table(
+    "lead_days",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("active", BigInteger, nullable=False),
+    Column("booked", BigInteger, nullable=False),
+    Column("won", BigInteger, nullable=False),
+)
+
 #: report_credits summed per UTC close day, currency and channel, kept by triggers on
 #: report_credits (migrations 0011, 0017): what a current-run report reads for the days wholly
 #: inside its window. Credited deals as bounds (`domain.credit_bounds`): Σ floor(weight * SCALE)
