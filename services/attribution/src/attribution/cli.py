@@ -25,7 +25,12 @@ from attribution.leads import LeadDayDifference, LeadDifference, lead_difference
 from attribution.rebuild import Progress as RebuildProgress
 from attribution.rebuild import RebuildSummary, TargetNotEmpty, rebuild
 from attribution.recompute import Tally, recompute_steps, recompute_tenant
-from attribution.reporting import CohortDifference, cohort_differences
+from attribution.reporting import (
+    CohortDifference,
+    RollupDifference,
+    cohort_differences,
+    rollup_differences,
+)
 from attribution.uow import AttributionUnitOfWork
 from dealflow_libs.db import create_engine, session_factory
 from dealflow_libs.gc_tuning import tune_gc
@@ -174,12 +179,17 @@ async def _rebuild(
 
 async def _differences(
     sessions: async_sessionmaker[AsyncSession], tenant: str | None
-) -> Sequence[LeadDifference | LeadDayDifference | CohortDifference]:
+) -> Sequence[LeadDifference | LeadDayDifference | CohortDifference | RollupDifference]:
     leads = await lead_differences(AttributionUnitOfWork(sessions), tenant)
-    return [*leads, *await cohort_differences(AttributionUnitOfWork(sessions), tenant)]
+    cohorts = await cohort_differences(AttributionUnitOfWork(sessions), tenant)
+    return [*leads, *cohorts, *await rollup_differences(AttributionUnitOfWork(sessions), tenant)]
 
 
-def _describe(d: LeadDifference | LeadDayDifference | CohortDifference) -> str:
+def _describe(
+    d: LeadDifference | LeadDayDifference | CohortDifference | RollupDifference,
+) -> str:
+    if isinstance(d, RollupDifference):
+        return f"{d.tenant_id} {d.rollup} {d.key}: kept {d.kept} recomputed {d.recomputed}"
     if isinstance(d, LeadDayDifference):
         return f"{d.tenant_id} lead_days {d.day}: kept {d.kept} recomputed {d.recomputed}"
     if isinstance(d, CohortDifference):

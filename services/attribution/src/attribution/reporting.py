@@ -325,3 +325,27 @@ async def cohort_differences(
             for t, i, old, new in attendance
         ),
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class RollupDifference:
+    """A row of a trigger-kept rollup (`deal_days`) whose figures are not what its source rows
+    give (None: no such row)."""
+
+    tenant_id: str
+    rollup: str
+    key: str
+    kept: tuple[object, ...] | None
+    recomputed: tuple[object, ...] | None
+
+
+async def rollup_differences(
+    uow: AttributionUnitOfWork, tenant_id: str | None = None
+) -> list[RollupDifference]:
+    """Every day of deal_days (of one tenant, or of all) that differs from deal_states."""
+    async with uow:
+        found = await uow.reporting.deal_day_differences(tenant_id)
+    return [
+        RollupDifference(tenant, "deal_days", f"{day} {currency}", kept, counted)
+        for tenant, day, currency, kept, counted in found
+    ]

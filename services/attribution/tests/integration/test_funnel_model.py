@@ -48,6 +48,7 @@ from attribution.reporting import (
     cohort_differences,
     funnel_report,
     put_currency_rates,
+    rollup_differences,
 )
 from attribution.use_cases import record_meeting_events, record_touches
 from dealflow_libs.auth import hash_api_key
@@ -308,6 +309,7 @@ async def assert_exact(uow_factory: Any, tenant_id: str, context: str) -> set[st
     and the period's lead counts a lead dated ahead of the window changed."""
     assert await lead_differences(uow_factory(), tenant_id) == [], context
     assert await cohort_differences(uow_factory(), tenant_id) == [], context
+    assert await rollup_differences(uow_factory(), tenant_id) == [], context
     async with uow_factory() as uow:
         table = RateTable(await uow.reporting.rates(tenant_id))
     seen = set()
@@ -484,6 +486,16 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
     assert f"{len(moved) + found + 2} difference(s)" in result.output
     assert f"meeting {booking}: cohort_seen_at kept" in result.output
     assert f"meeting {booking}: showed_up kept" in result.output
+    async with sessions() as session:  # a day of deal_days drifts
+        await session.execute(
+            text("UPDATE deal_days SET lost = lost + 1 WHERE tenant_id = :t AND day ="
+                 " (SELECT min(day) FROM deal_days WHERE tenant_id = :t)"),
+            {"t": tenant_id},
+        )  # fmt: skip
+        await session.commit()
+    result = await asyncio.to_thread(CliRunner().invoke, cli, command)
+    assert f"{len(moved) + found + 3} difference(s)" in result.output
+    assert f"{tenant_id} deal_days " in result.output
 
 
 async def test_cohort_leads_are_a_range_of_the_first_seen_index(sessions, uow_factory) -> None:

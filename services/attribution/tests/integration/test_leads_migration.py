@@ -1,5 +1,6 @@
 """0009_leads builds the leads read model from what was recorded before it, by the rule the
-service applies live (the tenant's personal domains included); 0024 counts them per day."""
+service applies live (the tenant's personal domains included); 0024 and 0025 count leads and
+deal states per day."""
 
 import asyncio
 import uuid
@@ -11,6 +12,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from attribution.db.leads import LeadsRepository
+from attribution.db.reporting import ReportingRepository
 from attribution.domain.lead_days import lead_day_totals
 from dealflow_libs.migrate import alembic_config, upgrade
 from dealflow_libs.settings import asyncpg_url
@@ -138,6 +140,9 @@ async def test_existing_touches_bookings_and_deals_become_leads(stack) -> None:
                 kept = await repository.lead_days(tenant)
                 assert kept
                 assert kept == lead_day_totals((await repository.stored(tenant)).values())
+            # 0025 counts the deal states per day as its triggers keep them.
+            assert await session.scalar(text("SELECT count(*) FROM deal_days")) == 1
+            assert await ReportingRepository(session).deal_day_differences(None) == []
         # Down and up again: the table goes and comes back with the same rows.
         await asyncio.to_thread(command.downgrade, alembic_config("attribution", url), BEFORE)
         async with engine.connect() as conn:

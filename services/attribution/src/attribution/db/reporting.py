@@ -54,6 +54,7 @@ from attribution.db.tables import (
     LEADS_IN_A_MEETING,
     attribution_runs,
     currency_rates,
+    deal_days,
     deal_states,
     lead_days,
     leads,
@@ -510,6 +511,17 @@ class ReportingRepository(Repository):
         )
         return [(tenant, row, old, new) for tenant, row, old, new in found]
 
+    async def deal_day_differences(
+        self, tenant_id: str | None
+    ) -> list[tuple[str, date, str, tuple[Any, ...] | None, tuple[Any, ...] | None]]:
+        """(tenant, day, currency, kept, counted) of every deal_days row that differs from the
+        deal states counted again (`_DEAL_DAYS_COUNTED`), in key order."""
+        rows = await self.session.execute(_DEAL_DAY_DIFFERENCES, {"tenant": tenant_id})
+        return [
+            (tenant, day, currency, _figures(kept), _figures(counted))
+            for tenant, day, currency, kept, counted in rows
+        ]
+
     async def funnel_leads(
         self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
     ) -> LeadCounts:
@@ -536,15 +548,39 @@ class ReportingRepository(Repository):
         exact (deals in `currency` itself whose minor unit is at most a cent, so no rounding),
         otherwise one group per currency, rate date and value."""
         summed = currency if minor_unit_exponent(currency) >= DEAL_VALUE_SCALE else None
-        query = cohort_deals_query if mode is FunnelMode.COHORT else period_deals_query
-        rows = (await self.session.execute(query(tenant_id, since, until, summed=summed))).all()
-        counts = DealCounts(
-            created=sum(r.created for r in rows),
-            won=sum(r.won for r in rows),
-            lost=sum(r.lost for r in rows),
+        days = whole_days(since, until) if mode is FunnelMode.PERIOD else None
+        if days is None:
+            query = cohort_deals_query if mode is FunnelMode.COHORT else period_deals_query
+            rows = (await self.session.execute(query(tenant_id, since, until, summed=summed))).all()
+            return _deal_figures(rows, summed)
+        # The period over whole days: those from deal_days (counts in every currency, values in
+        # the summed one), the deals of other currencies there by their rows (values only: one
+        # conversion each), the partial days at the window's ends from the rows.
+        first, last = days
+        start, end = midnight(first), midnight(last + DAY)
+        by_currency = {
+            row.currency: row
+            for row in await self.session.execute(_deal_days_summed(tenant_id, first, last))
+        }
+        partial = await self.session.execute(
+            _partial_days_deals(tenant_id, since, until, (start, end), summed=summed)
         )
-        pipeline = _values(rows, summed, deals=lambda r: r.live, total=lambda r: r.live_value)
-        won = _values(rows, summed, deals=lambda r: r.won, total=lambda r: r.won_value)
+        counts, pipeline, won = _deal_figures(partial.all(), summed)
+        for row in by_currency.values():
+            counts = DealCounts(
+                counts.created + int(row.created),
+                counts.won + int(row.won),
+                counts.lost + int(row.lost),
+            )
+        if summed is not None and summed in by_currency:
+            pipeline = _plus(pipeline, to_minor_units(by_currency[summed].live_value, summed))
+            won = _plus(won, to_minor_units(by_currency[summed].won_value, summed))
+        others = sorted(c for c, r in by_currency.items() if c != summed and (r.live or r.won))
+        if others:
+            rows = await self.session.execute(_other_currency_deals(tenant_id, others, start, end))
+            _, other_pipeline, other_won = _deal_figures(rows.all(), summed)
+            pipeline = _plus(pipeline, 0, other_pipeline.groups)
+            won = _plus(won, 0, other_won.groups)
         return counts, pipeline, won
 
 
@@ -923,6 +959,79 @@ def period_deals_query(
     return _deal_groups(where, created=created, closed=closed, summed=summed)
 
 
+def _deal_days_summed(tenant_id: str, first: date, last: date) -> Select[Any]:
+    """deal_days over the days [first, last], per currency."""
+    d = deal_days.c
+    return (
+        select(
+            d.currency,
+            *(
+                func.sum(column).label(column.name)
+                for column in (d.created, d.live, d.live_value, d.won, d.won_value, d.lost)
+            ),
+        )
+        .where(d.tenant_id == tenant_id, d.day >= first, d.day <= last)
+        .group_by(d.currency)
+    )
+
+
+def _partial_days_deals(
+    tenant_id: str,
+    since: datetime,
+    until: datetime,
+    whole: tuple[datetime, datetime],
+    *,
+    summed: str | None,
+) -> Select[Any]:
+    """The deals created or closed in the window's partial days ([since, whole) and
+    [whole's end, until]), grouped as `_deal_groups`: four two-sided ranges of the time
+    indexes."""
+    d = deal_states.c
+
+    def partial(column: ColumnElement[datetime]) -> ColumnElement[bool]:
+        return or_(
+            and_(column >= since, column < whole[0]), and_(column >= whole[1], column <= until)
+        )
+
+    created, closed = partial(d.created_at), partial(d.closed_at)
+    where = and_(d.tenant_id == tenant_id, or_(created, closed))
+    return _deal_groups(where, created=created, closed=closed, summed=summed)
+
+
+def _other_currency_deals(
+    tenant_id: str, currencies: Sequence[str], start: datetime, end: datetime
+) -> Select[Any]:
+    """The deals in `currencies` created or closed in [start, end), grouped by currency, rate
+    date and value (`_deal_groups`): ranges of ix_deal_states_currency_created and _closed."""
+    d = deal_states.c
+
+    def within(column: ColumnElement[datetime]) -> ColumnElement[bool]:
+        return and_(column >= start, column < end)
+
+    created, closed = within(d.created_at), within(d.closed_at)
+    where = and_(d.tenant_id == tenant_id, any_of(d.currency, currencies), or_(created, closed))
+    return _deal_groups(where, created=created, closed=closed, summed=None)
+
+
+def _deal_figures(
+    rows: Sequence[Row[Any]], summed: str | None
+) -> tuple[DealCounts, DealValues, DealValues]:
+    """`_deal_groups`' rows as the counts, and the values of the pipeline (all but cancelled)
+    and of the won deals."""
+    counts = DealCounts(
+        created=sum(r.created for r in rows),
+        won=sum(r.won for r in rows),
+        lost=sum(r.lost for r in rows),
+    )
+    pipeline = _values(rows, summed, deals=lambda r: r.live, total=lambda r: r.live_value)
+    won = _values(rows, summed, deals=lambda r: r.won, total=lambda r: r.won_value)
+    return counts, pipeline, won
+
+
+def _plus(values: DealValues, minor: int, groups: Sequence[ValuedDeals] = ()) -> DealValues:
+    return DealValues(values.summed_minor + minor, (*values.groups, *groups))
+
+
 def _values(
     rows: Sequence[Row[Any]],
     summed: str | None,
@@ -977,6 +1086,50 @@ def _latest_runs(
         latest = latest.where(c.created_at <= as_of)
     picked = latest.order_by(c.seq.desc()).limit(1).lateral("latest_run")
     return select(*picked.c).select_from(candidates.join(picked, true())).subquery()
+
+
+# deal_days' figures as deal_states give them (the rule migration 0025's triggers apply): each
+# deal counted on the day it was created (live and its value unless cancelled) and on the day
+# it closed (won with its value, or lost, by its status).
+_DEAL_DAYS_COUNTED = """
+    SELECT tenant_id, day, currency, sum(created) AS created, sum(live) AS live,
+        sum(live_value) AS live_value, sum(won) AS won, sum(won_value) AS won_value,
+        sum(lost) AS lost
+    FROM (
+        SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date AS day, currency, 1 AS created,
+            (status <> 'cancelled')::int AS live,
+            CASE WHEN status <> 'cancelled' THEN coalesce(value, 0) ELSE 0 END AS live_value,
+            0 AS won, 0 AS won_value, 0 AS lost
+        FROM deal_states WHERE CAST(:tenant AS text) IS NULL OR tenant_id = :tenant
+        UNION ALL
+        SELECT tenant_id, (closed_at AT TIME ZONE 'UTC')::date, currency, 0, 0, 0,
+            (status = 'won')::int, CASE WHEN status = 'won' THEN coalesce(value, 0) ELSE 0 END,
+            (status = 'lost')::int
+        FROM deal_states
+        WHERE closed_at IS NOT NULL AND (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
+    ) parts
+    GROUP BY tenant_id, day, currency
+    HAVING sum(created) <> 0 OR sum(won) <> 0 OR sum(lost) <> 0
+"""
+_DEAL_DAY_DIFFERENCES = text(f"""
+    SELECT coalesce(k.tenant_id, c.tenant_id), coalesce(k.day, c.day),
+        coalesce(k.currency, c.currency),
+        CASE WHEN k.tenant_id IS NOT NULL
+            THEN ARRAY[k.created, k.live, k.live_value, k.won, k.won_value, k.lost] END,
+        CASE WHEN c.tenant_id IS NOT NULL
+            THEN ARRAY[c.created, c.live, c.live_value, c.won, c.won_value, c.lost] END
+    FROM (SELECT * FROM deal_days
+          WHERE CAST(:tenant AS text) IS NULL OR tenant_id = :tenant) k
+    FULL JOIN ({_DEAL_DAYS_COUNTED}) c
+        ON (k.tenant_id, k.day, k.currency) = (c.tenant_id, c.day, c.currency)
+    WHERE (k.created, k.live, k.live_value, k.won, k.won_value, k.lost)
+        IS DISTINCT FROM (c.created, c.live, c.live_value, c.won, c.won_value, c.lost)
+    ORDER BY 1, 2, 3
+""")  # noqa: S608 - our own SQL constants
+
+
+def _figures(values: Sequence[Any] | None) -> tuple[Any, ...] | None:
+    return None if values is None else tuple(values)
 
 
 # Every (model, currency) of a tenant's rollup, each found by one probe of pk_report_daily.

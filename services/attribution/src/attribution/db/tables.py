@@ -240,6 +240,26 @@ deal_states = Table(
     Index("ix_deal_states_company", "tenant_id", "company_domain"),
     Index("ix_deal_states_contact", "tenant_id", "primary_contact_email"),
     Index("ix_deal_states_meetings", "meeting_ids", postgresql_using="gin"),
+    # The period funnel's deals in a currency other than the report's (migration 0025).
+    Index("ix_deal_states_currency_created", "tenant_id", "currency", "created_at"),
+    Index("ix_deal_states_currency_closed", "tenant_id", "currency", "closed_at"),
+)
+
+#: The period funnel's deals per UTC day and currency (migration 0025, kept by triggers on
+#: deal_states): created that day (not cancelled: live, with their value), and closed that day
+#: by their current status (won with their value, lost).
+deal_days = Table(
+    "deal_days",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("currency", Text, primary_key=True),
+    Column("created", BigInteger, nullable=False),
+    Column("live", BigInteger, nullable=False),
+    Column("live_value", Numeric, nullable=False),
+    Column("won", BigInteger, nullable=False),
+    Column("won_value", Numeric, nullable=False),
+    Column("lost", BigInteger, nullable=False),
 )
 
 #: Append-only: every version of a tenant's channel rules (the one home of them). The highest
