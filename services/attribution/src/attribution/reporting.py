@@ -329,8 +329,8 @@ async def cohort_differences(
 
 @dataclass(frozen=True, slots=True)
 class RollupDifference:
-    """A row of a trigger-kept rollup (`deal_days`) whose figures are not what its source rows
-    give (None: no such row)."""
+    """A row of a trigger-kept rollup (`deal_days`, `meeting_days`) whose figures are not what
+    its source rows give (None: no such row)."""
 
     tenant_id: str
     rollup: str
@@ -342,10 +342,18 @@ class RollupDifference:
 async def rollup_differences(
     uow: AttributionUnitOfWork, tenant_id: str | None = None
 ) -> list[RollupDifference]:
-    """Every day of deal_days (of one tenant, or of all) that differs from deal_states."""
+    """Every day of deal_days and meeting_days (of one tenant, or of all) that differs from
+    the deal states, bookings and meeting states it counts."""
     async with uow:
-        found = await uow.reporting.deal_day_differences(tenant_id)
+        deals = await uow.reporting.deal_day_differences(tenant_id)
+        meetings = await uow.reporting.meeting_day_differences(tenant_id)
     return [
-        RollupDifference(tenant, "deal_days", f"{day} {currency}", kept, counted)
-        for tenant, day, currency, kept, counted in found
+        *(
+            RollupDifference(tenant, "deal_days", f"{day} {currency}", kept, counted)
+            for tenant, day, currency, kept, counted in deals
+        ),
+        *(
+            RollupDifference(tenant, "meeting_days", str(day), kept, counted)
+            for tenant, day, kept, counted in meetings
+        ),
     ]

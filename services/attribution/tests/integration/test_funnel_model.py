@@ -486,16 +486,23 @@ async def test_the_endpoint_and_check_summaries(client, sessions, uow_factory) -
     assert f"{len(moved) + found + 2} difference(s)" in result.output
     assert f"meeting {booking}: cohort_seen_at kept" in result.output
     assert f"meeting {booking}: showed_up kept" in result.output
-    async with sessions() as session:  # a day of deal_days drifts
+    async with sessions() as session:  # a day of deal_days and one of meeting_days drift
         await session.execute(
             text("UPDATE deal_days SET lost = lost + 1 WHERE tenant_id = :t AND day ="
                  " (SELECT min(day) FROM deal_days WHERE tenant_id = :t)"),
             {"t": tenant_id},
         )  # fmt: skip
         await session.commit()
+        await session.execute(
+            text("UPDATE meeting_days SET booked = booked + 1 WHERE tenant_id = :t AND day ="
+                 " (SELECT max(day) FROM meeting_days WHERE tenant_id = :t)"),
+            {"t": tenant_id},
+        )  # fmt: skip
+        await session.commit()
     result = await asyncio.to_thread(CliRunner().invoke, cli, command)
-    assert f"{len(moved) + found + 3} difference(s)" in result.output
+    assert f"{len(moved) + found + 4} difference(s)" in result.output
     assert f"{tenant_id} deal_days " in result.output
+    assert f"{tenant_id} meeting_days " in result.output
 
 
 async def test_cohort_leads_are_a_range_of_the_first_seen_index(sessions, uow_factory) -> None:

@@ -1,6 +1,6 @@
 """0009_leads builds the leads read model from what was recorded before it, by the rule the
-service applies live (the tenant's personal domains included); 0024 and 0025 count leads and
-deal states per day."""
+service applies live (the tenant's personal domains included); 0024, 0025 and 0026 count leads,
+deal states and meetings per day."""
 
 import asyncio
 import uuid
@@ -143,6 +143,9 @@ async def test_existing_touches_bookings_and_deals_become_leads(stack) -> None:
             # 0025 counts the deal states per day as its triggers keep them.
             assert await session.scalar(text("SELECT count(*) FROM deal_days")) == 1
             assert await ReportingRepository(session).deal_day_differences(None) == []
+            # 0026 the bookings (the one meeting has no state).
+            assert await session.scalar(text("SELECT sum(booked) FROM meeting_days")) == 1
+            assert await ReportingRepository(session).meeting_day_differences(None) == []
         # Down and up again: the table goes and comes back with the same rows.
         await asyncio.to_thread(command.downgrade, alembic_config("attribution", url), BEFORE)
         async with engine.connect() as conn:

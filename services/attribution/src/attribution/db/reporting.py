@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array, insert
 from sqlalchemy.dialects.postgresql import UUID as UUID_TYPE
+from sqlalchemy.sql.elements import TextClause
 
 from attribution.db.base import Repository
 from attribution.db.credit_totals import (
@@ -60,6 +61,7 @@ from attribution.db.tables import (
     leads,
     meeting_attendees,
     meeting_bookings,
+    meeting_days,
     meeting_states,
     report_credits,
     report_deals,
@@ -522,6 +524,16 @@ class ReportingRepository(Repository):
             for tenant, day, currency, kept, counted in rows
         ]
 
+    async def meeting_day_differences(
+        self, tenant_id: str | None
+    ) -> list[tuple[str, date, tuple[Any, ...] | None, tuple[Any, ...] | None]]:
+        """(tenant, day, kept, counted) of every meeting_days row that differs from the
+        bookings and meeting states counted again, in key order."""
+        rows = await self.session.execute(_MEETING_DAY_DIFFERENCES, {"tenant": tenant_id})
+        return [
+            (tenant, day, _figures(kept), _figures(counted)) for tenant, day, kept, counted in rows
+        ]
+
     async def funnel_leads(
         self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
     ) -> LeadCounts:
@@ -563,7 +575,7 @@ class ReportingRepository(Repository):
             for row in await self.session.execute(_deal_days_summed(tenant_id, first, last))
         }
         partial = await self.session.execute(
-            _partial_days_deals(tenant_id, since, until, (start, end), summed=summed)
+            partial_days_deals_query(tenant_id, since, until, days, summed=summed)
         )
         counts, pipeline, won = _deal_figures(partial.all(), summed)
         for row in by_currency.values():
@@ -577,7 +589,11 @@ class ReportingRepository(Repository):
             won = _plus(won, to_minor_units(by_currency[summed].won_value, summed))
         others = sorted(c for c, r in by_currency.items() if c != summed and (r.live or r.won))
         if others:
-            rows = await self.session.execute(_other_currency_deals(tenant_id, others, start, end))
+            # Planned for its values: a generic plan cannot tell a rare currency from the
+            # common one and would read the window's every deal by time (test_funnel_reads).
+            await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+            other_deals = other_currency_deals_query(tenant_id, others, start, end)
+            rows = await self.session.execute(other_deals)
             _, other_pipeline, other_won = _deal_figures(rows.all(), summed)
             pipeline = _plus(pipeline, 0, other_pipeline.groups)
             won = _plus(won, 0, other_won.groups)
@@ -920,18 +936,20 @@ def period_meetings_query(
     tenant_id: str, since: datetime, until: datetime
 ) -> Select[int, int, int]:
     """(booked, showed, no-show): the meetings booked in [since, until], and of those held in
-    it (at their scheduled time, else at their booking) the ones that showed up or not; from
-    ix_meeting_bookings_booked and ix_meeting_states_tenant (with showed_up) alone, the few
-    states without a scheduled time joined to their booking."""
+    it (at their scheduled time, else at their booking) the ones that showed up or not. The
+    window's whole UTC days from meeting_days; its partial days from ix_meeting_bookings_booked
+    and ix_meeting_states_tenant (with showed_up) alone; the few states without a scheduled
+    time joined to their booking over the whole window."""
     b, s = meeting_bookings.c, meeting_states.c
+    days = whole_days(since, until)
     booked = (
         select(func.count())
-        .where(b.tenant_id == tenant_id, _within(b.booked_at, since, until))
+        .where(b.tenant_id == tenant_id, _partial_days(b.booked_at, since, until, days))
         .scalar_subquery()
     )
     attended = and_(s.tenant_id == tenant_id, s.showed_up.is_not(None))
     held = union_all(
-        select(s.showed_up).where(attended, _within(s.scheduled_at, since, until)),
+        select(s.showed_up).where(attended, _partial_days(s.scheduled_at, since, until, days)),
         select(s.showed_up)
         .join(meeting_bookings, b.meeting_id == s.meeting_id)
         .where(
@@ -941,11 +959,26 @@ def period_meetings_query(
             _within(b.booked_at, since, until),
         ),
     ).subquery()
-    return select(
-        booked,
-        func.count().filter(held.c.showed_up.is_(True)),
-        func.count().filter(held.c.showed_up.is_(False)),
+    counted = select(
+        booked.label("booked"),
+        func.count().filter(held.c.showed_up.is_(True)).label("showed"),
+        func.count().filter(held.c.showed_up.is_(False)).label("no_show"),
     ).select_from(held)
+    if days is None:
+        return counted
+    m, rows = meeting_days.c, counted.subquery()
+    summed = (
+        select(
+            *(func.coalesce(func.sum(f), 0).label(f.name) for f in (m.booked, m.showed, m.no_show))
+        )
+        .where(m.tenant_id == tenant_id, m.day >= days[0], m.day <= days[1])
+        .subquery()
+    )
+    return select(
+        rows.c.booked + summed.c.booked,
+        rows.c.showed + summed.c.showed,
+        rows.c.no_show + summed.c.no_show,
+    ).select_from(rows.join(summed, true()))  # one row each
 
 
 def period_deals_query(
@@ -975,30 +1008,38 @@ def _deal_days_summed(tenant_id: str, first: date, last: date) -> Select[Any]:
     )
 
 
-def _partial_days_deals(
+def _partial_days(
+    column: ColumnElement[datetime],
+    since: datetime,
+    until: datetime,
+    days: tuple[date, date] | None,
+) -> ColumnElement[bool]:
+    """`column` in [since, until] but not in the whole UTC `days` (`whole_days`; all of the
+    window when None): two two-sided ranges, each narrow in any plan."""
+    if days is None:
+        return _within(column, since, until)
+    start, end = midnight(days[0]), midnight(days[1] + DAY)
+    return or_(and_(column >= since, column < start), and_(column >= end, column <= until))
+
+
+def partial_days_deals_query(
     tenant_id: str,
     since: datetime,
     until: datetime,
-    whole: tuple[datetime, datetime],
+    days: tuple[date, date],
     *,
     summed: str | None,
 ) -> Select[Any]:
-    """The deals created or closed in the window's partial days ([since, whole) and
-    [whole's end, until]), grouped as `_deal_groups`: four two-sided ranges of the time
-    indexes."""
+    """The deals created or closed in the window's partial days (`_partial_days`), grouped as
+    `_deal_groups`: four two-sided ranges of the time indexes."""
     d = deal_states.c
-
-    def partial(column: ColumnElement[datetime]) -> ColumnElement[bool]:
-        return or_(
-            and_(column >= since, column < whole[0]), and_(column >= whole[1], column <= until)
-        )
-
-    created, closed = partial(d.created_at), partial(d.closed_at)
+    created = _partial_days(d.created_at, since, until, days)
+    closed = _partial_days(d.closed_at, since, until, days)
     where = and_(d.tenant_id == tenant_id, or_(created, closed))
     return _deal_groups(where, created=created, closed=closed, summed=summed)
 
 
-def _other_currency_deals(
+def other_currency_deals_query(
     tenant_id: str, currencies: Sequence[str], start: datetime, end: datetime
 ) -> Select[Any]:
     """The deals in `currencies` created or closed in [start, end), grouped by currency, rate
@@ -1111,21 +1152,54 @@ _DEAL_DAYS_COUNTED = """
     GROUP BY tenant_id, day, currency
     HAVING sum(created) <> 0 OR sum(won) <> 0 OR sum(lost) <> 0
 """
-_DEAL_DAY_DIFFERENCES = text(f"""
-    SELECT coalesce(k.tenant_id, c.tenant_id), coalesce(k.day, c.day),
-        coalesce(k.currency, c.currency),
-        CASE WHEN k.tenant_id IS NOT NULL
-            THEN ARRAY[k.created, k.live, k.live_value, k.won, k.won_value, k.lost] END,
-        CASE WHEN c.tenant_id IS NOT NULL
-            THEN ARRAY[c.created, c.live, c.live_value, c.won, c.won_value, c.lost] END
-    FROM (SELECT * FROM deal_days
-          WHERE CAST(:tenant AS text) IS NULL OR tenant_id = :tenant) k
-    FULL JOIN ({_DEAL_DAYS_COUNTED}) c
-        ON (k.tenant_id, k.day, k.currency) = (c.tenant_id, c.day, c.currency)
-    WHERE (k.created, k.live, k.live_value, k.won, k.won_value, k.lost)
-        IS DISTINCT FROM (c.created, c.live, c.live_value, c.won, c.won_value, c.lost)
-    ORDER BY 1, 2, 3
-""")  # noqa: S608 - our own SQL constants
+# meeting_days' figures as the bookings and meeting states give them (migration 0026's rule).
+_MEETING_DAYS_COUNTED = """
+    SELECT tenant_id, day, sum(booked) AS booked, sum(showed) AS showed,
+        sum(no_show) AS no_show
+    FROM (
+        SELECT tenant_id, (booked_at AT TIME ZONE 'UTC')::date AS day, 1 AS booked,
+            0 AS showed, 0 AS no_show
+        FROM meeting_bookings WHERE CAST(:tenant AS text) IS NULL OR tenant_id = :tenant
+        UNION ALL
+        SELECT tenant_id, (scheduled_at AT TIME ZONE 'UTC')::date, 0, (showed_up)::int,
+            (NOT showed_up)::int
+        FROM meeting_states
+        WHERE scheduled_at IS NOT NULL AND showed_up IS NOT NULL
+            AND (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
+    ) parts
+    GROUP BY tenant_id, day
+"""
+
+
+def _day_differences(
+    rollup: str, keys: tuple[str, ...], figures: tuple[str, ...], counted: str
+) -> TextClause:
+    """(keys..., kept figures, counted figures) of the `rollup` rows (of :tenant, or all when
+    null) that differ from `counted` (the same grouped from the source rows), in key order."""
+    on = " AND ".join(f"k.{key} = c.{key}" for key in keys)
+    kept = ", ".join(f"k.{f}" for f in figures)
+    found = ", ".join(f"c.{f}" for f in figures)
+    return text(f"""
+        SELECT {", ".join(f"coalesce(k.{key}, c.{key})" for key in keys)},
+            CASE WHEN k.tenant_id IS NOT NULL THEN ARRAY[{kept}] END,
+            CASE WHEN c.tenant_id IS NOT NULL THEN ARRAY[{found}] END
+        FROM (SELECT * FROM {rollup}
+              WHERE CAST(:tenant AS text) IS NULL OR tenant_id = :tenant) k
+        FULL JOIN ({counted}) c ON {on}
+        WHERE ({kept}) IS DISTINCT FROM ({found})
+        ORDER BY {", ".join(str(n + 1) for n in range(len(keys)))}
+    """)  # noqa: S608 - our own SQL constants
+
+
+_DEAL_DAY_DIFFERENCES = _day_differences(
+    "deal_days",
+    ("tenant_id", "day", "currency"),
+    ("created", "live", "live_value", "won", "won_value", "lost"),
+    _DEAL_DAYS_COUNTED,
+)
+_MEETING_DAY_DIFFERENCES = _day_differences(
+    "meeting_days", ("tenant_id", "day"), ("booked", "showed", "no_show"), _MEETING_DAYS_COUNTED
+)
 
 
 def _figures(values: Sequence[Any] | None) -> tuple[Any, ...] | None:

@@ -245,6 +245,19 @@ deal_states = Table(
     Index("ix_deal_states_currency_closed", "tenant_id", "currency", "closed_at"),
 )
 
+#: The period funnel's meetings per UTC day (migration 0026, kept by triggers on
+#: meeting_bookings and meeting_states): booked that day, and of the states with a scheduled
+#: time and an attendance, those scheduled that day that showed up or not.
+meeting_days = Table(
+    "meeting_days",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("booked", BigInteger, nullable=False),
+    Column("showed", BigInteger, nullable=False),
+    Column("no_show", BigInteger, nullable=False),
+)
+
 #: The period funnel's deals per UTC day and currency (migration 0025, kept by triggers on
 #: deal_states): created that day (not cancelled: live, with their value), and closed that day
 #: by their current status (won with their value, lost).
