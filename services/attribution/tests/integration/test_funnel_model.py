@@ -327,6 +327,8 @@ async def assert_exact(uow_factory: Any, tenant_id: str, context: str) -> set[st
             )
             assert _figures(report) == expected, (context, days, mode)
             counts = asdict(report.counts)
+            # Counts, not the numeric of a database sum (a Fraction of them fails).
+            assert {type(n) for n in counts.values()} == {int}, counts
             seen |= {f"{mode} {name}" for name, n in counts.items() if n}
             seen |= {f"{mode} pipeline_value"} if report.pipeline_minor else set()
             seen |= {f"{mode} won_value"} if report.won_minor else set()

@@ -550,7 +550,7 @@ class ReportingRepository(Repository):
         """The funnel's meetings, counted by the database."""
         query = cohort_meetings_query if mode is FunnelMode.COHORT else period_meetings_query
         booked, showed, no_show = (await self.session.execute(query(tenant_id, since, until))).one()
-        return MeetingCounts(booked, showed, no_show)
+        return MeetingCounts(int(booked), int(showed), int(no_show))  # sums come as numeric
 
     async def funnel_deals(
         self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime, *, currency: str
