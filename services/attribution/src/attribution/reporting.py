@@ -329,8 +329,8 @@ async def cohort_differences(
 
 @dataclass(frozen=True, slots=True)
 class RollupDifference:
-    """A row of a trigger-kept rollup (`deal_days`, `meeting_days`) whose figures are not what
-    its source rows give (None: no such row)."""
+    """A row of a trigger-kept rollup (`deal_days`, `meeting_days`, `report_deal_days`) whose
+    figures are not what its source rows give (None: no such row)."""
 
     tenant_id: str
     rollup: str
@@ -342,12 +342,18 @@ class RollupDifference:
 async def rollup_differences(
     uow: AttributionUnitOfWork, tenant_id: str | None = None
 ) -> list[RollupDifference]:
-    """Every day of deal_days and meeting_days (of one tenant, or of all) that differs from
-    the deal states, bookings and meeting states it counts."""
+    """Every day of deal_days, meeting_days and report_deal_days (of one tenant, or of all)
+    that differs from the deal states, bookings and meeting states, and report_deals it
+    counts."""
     async with uow:
         deals = await uow.reporting.deal_day_differences(tenant_id)
         meetings = await uow.reporting.meeting_day_differences(tenant_id)
+        compared = await uow.reporting.report_deal_day_differences(tenant_id)
     return [
+        *(
+            RollupDifference(tenant, "report_deal_days", f"{day} {','.join(models)}", kept, got)
+            for tenant, day, models, kept, got in compared
+        ),
         *(
             RollupDifference(tenant, "deal_days", f"{day} {currency}", kept, counted)
             for tenant, day, currency, kept, counted in deals

@@ -1,7 +1,8 @@
 """The model comparison from each model's totals less the deals it must not compare
-(report_deals, migration 0019), against `compare_models` over the same runs built here: random
-deals with runs under random models, some disagreeing on value, currency or close, in two
-currencies, inside and outside the window, superseded and removed."""
+(report_deals, migration 0019; its whole days from report_deal_days, 0027), against
+`compare_models` over the same runs built here: random deals with runs under random models, some
+disagreeing on value, currency or close, in two currencies, inside and outside the window,
+superseded and removed."""
 
 import random
 import uuid
@@ -16,7 +17,7 @@ from attribution.domain.currency import RateTable, convert_runs
 from attribution.domain.money import allocate
 from attribution.domain.recorded import RunTotals
 from attribution.domain.run import ChannelCredit
-from attribution.reporting import compare_report
+from attribution.reporting import compare_report, rollup_differences
 from dealflow_libs.testing.tenants import seed_tenant
 
 MODELS = ("linear", "time_decay", "first_touch")
@@ -133,6 +134,8 @@ async def test_the_comparison_equals_compare_models_over_the_same_runs(
         expected.add((deal_id, tuple(sorted(r.model for r in runs)), len(signatures) == 1))
     assert kept == expected
     assert any(not uniform for _, _, uniform in kept)
+    # report_deal_days agrees with report_deals (what check-summaries compares).
+    assert await rollup_differences(uow_factory(), tenant.id) == []
 
     table = RateTable(await rates(uow_factory, tenant.id))
     compared = []

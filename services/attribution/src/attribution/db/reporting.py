@@ -64,6 +64,7 @@ from attribution.db.tables import (
     meeting_days,
     meeting_states,
     report_credits,
+    report_deal_days,
     report_deals,
     run_voids,
     touches,
@@ -324,14 +325,24 @@ class ReportingRepository(Repository):
         self, tenant_id: str, models: Sequence[str], *, since: datetime, until: datetime
     ) -> int:
         """The deals closing in [since, until] whose current runs all agree and include one
-        under every model in `models`: compared as they are (ix_report_deals_close)."""
-        d = report_deals.c
+        under every model in `models`: compared as they are. The whole days from
+        report_deal_days, the partial days from ix_report_deals_close."""
+        d, r = report_deals.c, report_deal_days.c
+        wanted = list(models)
+        days = whole_days(since, until)
+        partial = select(func.count()).where(
+            d.tenant_id == tenant_id,
+            d.uniform,
+            _partial_days(d.first_close, since, until, days),
+            d.models.contains(wanted),
+        )
+        if days is None:
+            return int(await self.session.scalar(partial) or 0)
+        summed = select(func.coalesce(func.sum(r.deals), 0)).where(
+            r.tenant_id == tenant_id, r.day >= days[0], r.day <= days[1], r.models.contains(wanted)
+        )
         return int(
-            await self.session.scalar(
-                select(func.count()).where(
-                    *_uniform_in(tenant_id, since, until), d.models.contains(list(models))
-                )
-            )
+            await self.session.scalar(select(partial.scalar_subquery() + summed.scalar_subquery()))
             or 0
         )
 
@@ -340,13 +351,26 @@ class ReportingRepository(Repository):
     ) -> list[RunTotals]:
         """Every current run under `models` closing in [since, until] of the other deals with
         one: those lacking a run under some model, and those whose runs disagree (few)."""
-        d, p = report_deals.c, report_credits.c
+        d, p, r = report_deals.c, report_credits.c, report_deal_days.c
         wanted = list(models)
-        lacking = and_(
-            *_uniform_in(tenant_id, since, until),
-            d.models.overlap(wanted),
-            ~d.models.contains(wanted),
-        )
+        days = whole_days(since, until)
+        lacks = and_(d.models.overlap(wanted), ~d.models.contains(wanted))
+        # The whole days' deals are read only when report_deal_days shows one lacking a model.
+        if days is not None and not await self.session.scalar(
+            select(
+                exists().where(
+                    r.tenant_id == tenant_id,
+                    r.day >= days[0],
+                    r.day <= days[1],
+                    r.models.overlap(wanted),
+                    ~r.models.contains(wanted),
+                )
+            )
+        ):
+            closing = _partial_days(d.first_close, since, until, days)
+        else:
+            closing = _within(d.first_close, since, until)
+        lacking = and_(d.tenant_id == tenant_id, d.uniform, closing, lacks)
         mixed = and_(
             d.tenant_id == tenant_id,
             ~d.uniform,
@@ -522,6 +546,17 @@ class ReportingRepository(Repository):
         return [
             (tenant, day, currency, _figures(kept), _figures(counted))
             for tenant, day, currency, kept, counted in rows
+        ]
+
+    async def report_deal_day_differences(
+        self, tenant_id: str | None
+    ) -> list[tuple[str, date, list[str], tuple[Any, ...] | None, tuple[Any, ...] | None]]:
+        """(tenant, day, models, kept, counted) of every report_deal_days row that differs from
+        report_deals counted again, in key order."""
+        rows = await self.session.execute(_REPORT_DEAL_DAY_DIFFERENCES, {"tenant": tenant_id})
+        return [
+            (tenant, day, models, _figures(kept), _figures(counted))
+            for tenant, day, models, kept, counted in rows
         ]
 
     async def meeting_day_differences(
@@ -1191,6 +1226,15 @@ def _day_differences(
     """)  # noqa: S608 - our own SQL constants
 
 
+# report_deal_days' counts as report_deals gives them (migration 0027's rule).
+_REPORT_DEAL_DAYS_COUNTED = """
+    SELECT tenant_id, (first_close AT TIME ZONE 'UTC')::date AS day, models, count(*) AS deals
+    FROM report_deals WHERE uniform AND (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
+    GROUP BY 1, 2, 3
+"""
+_REPORT_DEAL_DAY_DIFFERENCES = _day_differences(
+    "report_deal_days", ("tenant_id", "day", "models"), ("deals",), _REPORT_DEAL_DAYS_COUNTED
+)
 _DEAL_DAY_DIFFERENCES = _day_differences(
     "deal_days",
     ("tenant_id", "day", "currency"),
@@ -1219,12 +1263,6 @@ _MODEL_CURRENCIES = text("""
     )
     SELECT model, currency FROM found
 """)
-
-
-def _uniform_in(tenant_id: str, since: datetime, until: datetime) -> list[ColumnElement[bool]]:
-    """report_deals whose current runs agree, closing in [since, until]."""
-    d = report_deals.c
-    return [d.tenant_id == tenant_id, d.first_close >= since, d.first_close <= until, d.uniform]
 
 
 def _array(values: list[Any], item: Any) -> ColumnElement[Any]:

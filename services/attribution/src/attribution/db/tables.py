@@ -384,6 +384,18 @@ report_deals = Table(
     ),
 )
 
+#: The deals whose current runs agree (report_deals), per tenant, UTC day of their close and set
+#: of models (migration 0027, kept by triggers on report_deals): the model comparison's whole
+#: days.
+report_deal_days = Table(
+    "report_deal_days",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("models", ARRAY(Text), primary_key=True),
+    Column("deals", BigInteger, nullable=False),
+)
+
 #: The leads read model (`domain.leads`): one row per person with a touch or a meeting, derived
 #: from touches, meeting_bookings and deal_states and rewritten in the same unit of work as the
 #: events that change them (`attribution.leads`). Listed in email order (byte order, "C", so a
