@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import math
 import random
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -354,12 +355,16 @@ def plans(tenant_id: str, since: datetime) -> dict[str, tuple[str, list[object]]
 
 
 async def held(url: str, tenant: TenantCredentials) -> None:
-    """Keeps the loaded database up until interrupted, for probes run against it meanwhile."""
-    console.print(f"holding: {plain_url(url)} tenant {tenant.id} key {tenant.api_key}; Ctrl-C ends")
-    try:
-        await asyncio.Event().wait()
-    except asyncio.CancelledError:
-        console.print("released")
+    """Keeps the loaded database up until SIGINT or SIGTERM (a background job ignores SIGINT),
+    for probes run against it meanwhile; then the servers are stopped as after a run."""
+    released = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, released.set)
+    console.print(f"holding: {plain_url(url)} tenant {tenant.id} key {tenant.api_key};"
+                  " SIGINT or SIGTERM ends")  # fmt: skip
+    await released.wait()
+    console.print("released")
 
 
 async def timed_each(
@@ -395,7 +400,8 @@ async def main(
         await engine.dispose()
         tables = ("touches", "leads", "meeting_bookings", "meeting_attendees", "meeting_states",
                   "deal_states", "closed_deals", "attribution_runs", "report_credits",
-                  "report_daily", "report_deals")  # fmt: skip
+                  "report_daily", "report_deals", "report_monthly", "report_deal_days",
+                  "lead_days", "deal_days", "meeting_days")  # fmt: skip
         await vacuum_analyze(url, tables)
         console.print(
             f"loaded and derived {touches:,} + {others:,} touches"
@@ -433,4 +439,6 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     others = args.touches // 4 if args.others is None else args.others
-    asyncio.run(main(args.touches, others, args.calls, args.plans, args.only, args.ahead, args.hold))
+    asyncio.run(
+        main(args.touches, others, args.calls, args.plans, args.only, args.ahead, args.hold)
+    )
