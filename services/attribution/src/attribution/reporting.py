@@ -342,24 +342,27 @@ class RollupDifference:
 async def rollup_differences(
     uow: AttributionUnitOfWork, tenant_id: str | None = None
 ) -> list[RollupDifference]:
-    """Every day of deal_days, meeting_days and report_deal_days (of one tenant, or of all)
-    that differs from the deal states, bookings and meeting states, and report_deals it
-    counts."""
+    """Every row of the funnel's and the comparison's trigger-kept rollups (deal_days,
+    meeting_days and their cohort twins, report_deal_days; of one tenant, or of all) that
+    differs from the rows it counts."""
+    found: list[RollupDifference] = []
     async with uow:
-        deals = await uow.reporting.deal_day_differences(tenant_id)
-        meetings = await uow.reporting.meeting_day_differences(tenant_id)
+        for cohort, prefix in ((False, ""), (True, "_cohort")):
+            deals = await uow.reporting.deal_day_differences(tenant_id, cohort=cohort)
+            found += [
+                RollupDifference(tenant, f"deal{prefix}_days", f"{day} {currency}", kept, counted)
+                for tenant, day, currency, kept, counted in deals
+            ]
+            meetings = await uow.reporting.meeting_day_differences(tenant_id, cohort=cohort)
+            found += [
+                RollupDifference(tenant, f"meeting{prefix}_days", str(day), kept, counted)
+                for tenant, day, kept, counted in meetings
+            ]
         compared = await uow.reporting.report_deal_day_differences(tenant_id)
     return [
         *(
             RollupDifference(tenant, "report_deal_days", f"{day} {','.join(models)}", kept, got)
             for tenant, day, models, kept, got in compared
         ),
-        *(
-            RollupDifference(tenant, "deal_days", f"{day} {currency}", kept, counted)
-            for tenant, day, currency, kept, counted in deals
-        ),
-        *(
-            RollupDifference(tenant, "meeting_days", str(day), kept, counted)
-            for tenant, day, kept, counted in meetings
-        ),
+        *found,
     ]

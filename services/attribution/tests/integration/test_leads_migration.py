@@ -146,6 +146,11 @@ async def test_existing_touches_bookings_and_deals_become_leads(stack) -> None:
             # 0026 the bookings (the one meeting has no state).
             assert await session.scalar(text("SELECT sum(booked) FROM meeting_days")) == 1
             assert await ReportingRepository(session).meeting_day_differences(None) == []
+            # 0028 the same by cohort fact.
+            repository = ReportingRepository(session)
+            assert await repository.deal_day_differences(None, cohort=True) == []
+            assert await repository.meeting_day_differences(None, cohort=True) == []
+            assert await session.scalar(text("SELECT sum(created) FROM deal_cohort_days")) == 1
         # Down and up again: the table goes and comes back with the same rows.
         await asyncio.to_thread(command.downgrade, alembic_config("attribution", url), BEFORE)
         async with engine.connect() as conn:

@@ -34,7 +34,7 @@ from attribution.db.tables import (
     touches,
 )
 from attribution.domain.funnel import DealFact
-from attribution.domain.lead_days import DayCounts
+from attribution.domain.lead_days import COUNTERS, DayCounts
 from attribution.domain.leads import BookedMeeting, Lead, LeadStatus, TouchSummary
 from dealflow_libs.db import any_of
 
@@ -158,19 +158,19 @@ def deal_facts(rows: Iterable[Row[Any]]) -> list[DealFact]:
     ]
 
 
-_ADD_LEAD_DAYS = text("""
-    INSERT INTO lead_days AS d (tenant_id, day, active, booked, won)
-    SELECT :tenant, day, active, booked, won
-    FROM unnest(CAST(:days AS date[]), CAST(:active AS bigint[]), CAST(:booked AS bigint[]),
-                CAST(:won AS bigint[])) AS delta(day, active, booked, won)
+_ADD_LEAD_DAYS = text(f"""
+    INSERT INTO lead_days AS d (tenant_id, day, {", ".join(COUNTERS)})
+    SELECT :tenant, day, {", ".join(COUNTERS)}
+    FROM unnest(CAST(:days AS date[]), {", ".join(f"CAST(:{c} AS bigint[])" for c in COUNTERS)})
+        AS delta(day, {", ".join(COUNTERS)})
     ORDER BY day
-    ON CONFLICT (tenant_id, day) DO UPDATE SET active = d.active + excluded.active,
-        booked = d.booked + excluded.booked, won = d.won + excluded.won
-""")
-_EMPTY_LEAD_DAYS = text("""
+    ON CONFLICT (tenant_id, day) DO UPDATE SET
+        {", ".join(f"{c} = d.{c} + excluded.{c}" for c in COUNTERS)}
+""")  # noqa: S608 - our own SQL constants
+_EMPTY_LEAD_DAYS = text(f"""
     DELETE FROM lead_days WHERE tenant_id = :tenant AND day = ANY(CAST(:days AS date[]))
-        AND active = 0 AND booked = 0 AND won = 0
-""")
+        AND {" AND ".join(f"{c} = 0" for c in COUNTERS)}
+""")  # noqa: S608 - our own SQL constants
 
 
 def lead_rows(tenant_id: str, found: Iterable[Lead], now: datetime) -> list[dict[str, Any]]:
@@ -299,21 +299,18 @@ class LeadsRepository(Repository):
         if not deltas:
             return
         days = sorted(deltas)
-        columns = {
-            "days": days,
-            "active": [deltas[d][0] for d in days],
-            "booked": [deltas[d][1] for d in days],
-            "won": [deltas[d][2] for d in days],
-        }
-        await self.session.execute(_ADD_LEAD_DAYS, {"tenant": tenant_id, **columns})
+        columns = {name: [deltas[d][i] for d in days] for i, name in enumerate(COUNTERS)}
+        await self.session.execute(_ADD_LEAD_DAYS, {"tenant": tenant_id, "days": days, **columns})
         await self.session.execute(_EMPTY_LEAD_DAYS, {"tenant": tenant_id, "days": days})
 
     async def lead_days(self, tenant_id: str) -> dict[date, DayCounts]:
         d = lead_days.c
         rows = await self.session.execute(
-            select(d.day, d.active, d.booked, d.won).where(d.tenant_id == tenant_id)
+            select(d.day, *(d[c] for c in COUNTERS)).where(d.tenant_id == tenant_id)
         )
-        return {day: (int(a), int(b), int(w)) for day, a, b, w in rows}
+        return {
+            day: (int(a), int(b), int(w), int(s), int(m), int(n)) for day, a, b, w, s, m, n in rows
+        }
 
     async def forget(self, tenant_id: str, emails: Sequence[str]) -> None:
         if emails:

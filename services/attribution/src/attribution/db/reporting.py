@@ -19,6 +19,7 @@ from sqlalchemy import (
     ScalarSelect,
     Select,
     Subquery,
+    Table,
     Text,
     Update,
     and_,
@@ -55,12 +56,14 @@ from attribution.db.tables import (
     LEADS_IN_A_MEETING,
     attribution_runs,
     currency_rates,
+    deal_cohort_days,
     deal_days,
     deal_states,
     lead_days,
     leads,
     meeting_attendees,
     meeting_bookings,
+    meeting_cohort_days,
     meeting_days,
     meeting_states,
     report_credits,
@@ -538,11 +541,12 @@ class ReportingRepository(Repository):
         return [(tenant, row, old, new) for tenant, row, old, new in found]
 
     async def deal_day_differences(
-        self, tenant_id: str | None
+        self, tenant_id: str | None, *, cohort: bool = False
     ) -> list[tuple[str, date, str, tuple[Any, ...] | None, tuple[Any, ...] | None]]:
-        """(tenant, day, currency, kept, counted) of every deal_days row that differs from the
-        deal states counted again (`_DEAL_DAYS_COUNTED`), in key order."""
-        rows = await self.session.execute(_DEAL_DAY_DIFFERENCES, {"tenant": tenant_id})
+        """(tenant, day, currency, kept, counted) of every deal_days (or deal_cohort_days) row
+        that differs from the deal states counted again, in key order."""
+        query = _DEAL_COHORT_DAY_DIFFERENCES if cohort else _DEAL_DAY_DIFFERENCES
+        rows = await self.session.execute(query, {"tenant": tenant_id})
         return [
             (tenant, day, currency, _figures(kept), _figures(counted))
             for tenant, day, currency, kept, counted in rows
@@ -560,11 +564,12 @@ class ReportingRepository(Repository):
         ]
 
     async def meeting_day_differences(
-        self, tenant_id: str | None
+        self, tenant_id: str | None, *, cohort: bool = False
     ) -> list[tuple[str, date, tuple[Any, ...] | None, tuple[Any, ...] | None]]:
-        """(tenant, day, kept, counted) of every meeting_days row that differs from the
-        bookings and meeting states counted again, in key order."""
-        rows = await self.session.execute(_MEETING_DAY_DIFFERENCES, {"tenant": tenant_id})
+        """(tenant, day, kept, counted) of every meeting_days (or meeting_cohort_days) row that
+        differs from the bookings and meeting states counted again, in key order."""
+        query = _MEETING_COHORT_DAY_DIFFERENCES if cohort else _MEETING_DAY_DIFFERENCES
+        rows = await self.session.execute(query, {"tenant": tenant_id})
         return [
             (tenant, day, _figures(kept), _figures(counted)) for tenant, day, kept, counted in rows
         ]
@@ -595,22 +600,27 @@ class ReportingRepository(Repository):
         exact (deals in `currency` itself whose minor unit is at most a cent, so no rounding),
         otherwise one group per currency, rate date and value."""
         summed = currency if minor_unit_exponent(currency) >= DEAL_VALUE_SCALE else None
-        days = whole_days(since, until) if mode is FunnelMode.PERIOD else None
+        cohort = mode is FunnelMode.COHORT
+        days = whole_days(since, until)
         if days is None:
-            query = cohort_deals_query if mode is FunnelMode.COHORT else period_deals_query
+            query = cohort_deals_query if cohort else period_deals_query
             rows = (await self.session.execute(query(tenant_id, since, until, summed=summed))).all()
             return _deal_figures(rows, summed)
-        # The period over whole days: those from deal_days (counts in every currency, values in
-        # the summed one), the deals of other currencies there by their rows (values only: one
-        # conversion each), the partial days at the window's ends from the rows.
+        # Over whole days: those from deal_days or deal_cohort_days (counts in every currency,
+        # values in the summed one), the deals of other currencies there by their rows (values
+        # only: one conversion each), the partial days at the window's ends (and the cohort's
+        # facts after now) from the rows.
         first, last = days
         start, end = midnight(first), midnight(last + DAY)
+        rollup = deal_cohort_days if cohort else deal_days
         by_currency = {
             row.currency: row
-            for row in await self.session.execute(_deal_days_summed(tenant_id, first, last))
+            for row in await self.session.execute(_deal_days_summed(rollup, tenant_id, days))
         }
         partial = await self.session.execute(
-            partial_days_deals_query(tenant_id, since, until, days, summed=summed)
+            cohort_deals_query(tenant_id, since, until, summed=summed, days=days)
+            if cohort
+            else partial_days_deals_query(tenant_id, since, until, days, summed=summed)
         )
         counts, pipeline, won = _deal_figures(partial.all(), summed)
         for row in by_currency.values():
@@ -627,7 +637,7 @@ class ReportingRepository(Repository):
             # Planned for its values: a generic plan cannot tell a rare currency from the
             # common one and would read the window's every deal by time (test_funnel_reads).
             await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-            other_deals = other_currency_deals_query(tenant_id, others, start, end)
+            other_deals = other_currency_deals_query(tenant_id, others, start, end, cohort=cohort)
             rows = await self.session.execute(other_deals)
             _, other_pipeline, other_won = _deal_figures(rows.all(), summed)
             pipeline = _plus(pipeline, 0, other_pipeline.groups)
@@ -642,13 +652,20 @@ def _in_cohort(tenant_id: str, since: datetime, until: datetime) -> list[ColumnE
 
 def cohort_leads_query(tenant_id: str, since: datetime, until: datetime) -> Select[int, int, int]:
     """(leads, with a meeting, won since first seen) of the leads first seen in [since, until]:
-    facts the unit of work keeps on each row, included in ix_leads_first_seen."""
+    facts the unit of work keeps on each row, included in ix_leads_first_seen. The whole UTC
+    days summed from lead_days, the partial days from the rows."""
     lead = leads.c
-    return select(
-        func.count(),
-        func.count().filter(lead.meetings > 0),
-        func.count().filter(lead.won_since_first_seen),
-    ).where(*_in_cohort(tenant_id, since, until))
+    days = whole_days(since, until)
+    counted = select(
+        func.count().label("seen"),
+        func.count().filter(lead.meetings > 0).label("seen_met"),
+        func.count().filter(lead.won_since_first_seen).label("seen_won"),
+    ).where(lead.tenant_id == tenant_id, _partial_days(lead.first_seen_at, since, until, days))
+    if days is None:
+        return counted
+    return _plus_days(
+        counted.subquery(), lead_days, tenant_id, days, ("seen", "seen_met", "seen_won")
+    )
 
 
 def cohort_meetings_query(
@@ -657,10 +674,10 @@ def cohort_meetings_query(
     """(booked, showed, no-show) of the meetings one of whose people's leads (in a meeting) was
     first seen in [since, until]: there is one exactly when the latest of those first-seens,
     kept on the booking (`cohort_seen_at`, migration 0022), is in the window, an index range
-    that includes the booking's copy of its attendance; unless it is after the window's end (a
-    lead first seen after now): those few are decided from their people's leads."""
+    that includes the booking's copy of its attendance (whole UTC days summed from
+    meeting_cohort_days); unless it is after the window's end (a lead first seen after now):
+    those few are decided from their people's leads."""
     b, lead = meeting_bookings.c, leads.c
-    in_window = _within(b.cohort_seen_at, since, until)
     # Bounded above (see _END_OF_TIME) so a generic plan reads it as the narrow range it is.
     after = and_(b.cohort_seen_at > until, b.cohort_seen_at <= _END_OF_TIME)
     # By the booking's own people (its attendee rows are made from them): probed by key for
@@ -672,11 +689,19 @@ def cohort_meetings_query(
         LEADS_IN_A_MEETING,
         *_in_cohort(tenant_id, since, until),
     )
-    return select(
-        func.count(),
-        func.count().filter(b.showed_up.is_(True)),
-        func.count().filter(b.showed_up.is_(False)),
-    ).where(b.tenant_id == tenant_id, or_(in_window, and_(after, attended)))
+    days = whole_days(since, until)
+    counted = select(
+        func.count().label("booked"),
+        func.count().filter(b.showed_up.is_(True)).label("showed"),
+        func.count().filter(b.showed_up.is_(False)).label("no_show"),
+    ).where(
+        b.tenant_id == tenant_id,
+        or_(_partial_days(b.cohort_seen_at, since, until, days), and_(after, attended)),
+    )
+    if days is None:
+        return counted
+    figures = ("booked", "showed", "no_show")
+    return _plus_days(counted.subquery(), meeting_cohort_days, tenant_id, days, figures)
 
 
 _COHORT_MEETINGS = meeting_bookings.alias("y")
@@ -753,7 +778,12 @@ def refresh_cohort_seen(deal_ids: Sequence[uuid.UUID]) -> Update:
 
 
 def cohort_deals_query(
-    tenant_id: str, since: datetime, until: datetime, *, summed: str | None
+    tenant_id: str,
+    since: datetime,
+    until: datetime,
+    *,
+    summed: str | None,
+    days: tuple[date, date] | None = None,
 ) -> Select[Any]:
     """The deals of a cohort lead's account (the row's deal_ids) created at or after that lead
     was first seen (`domain.funnel.followed`; all created since `since`), grouped as
@@ -762,9 +792,11 @@ def cohort_deals_query(
     There is such a lead exactly when the latest first-seen of the account's leads up to the
     deal's creation, kept on the deal (`cohort_seen_at`, migration 0020), is in the window: an
     index range. Unless it is after the window's end (a deal created after now, with a lead first
-    seen after now too): those few are decided from their account's leads (ix_leads_deals)."""
+    seen after now too): those few are decided from their account's leads (ix_leads_deals).
+    With `days` (the window's whole UTC days), only the deals outside them: those inside are
+    deal_cohort_days'."""
     d, lead = deal_states.c, leads.c
-    in_window = _within(d.cohort_seen_at, since, until)
+    in_window = _partial_days(d.cohort_seen_at, since, until, days)
     # Bounded above (see _END_OF_TIME) so a generic plan reads it as the narrow range it is.
     after = and_(d.cohort_seen_at > until, d.cohort_seen_at <= _END_OF_TIME)
     followed = exists().where(
@@ -1001,19 +1033,8 @@ def period_meetings_query(
     ).select_from(held)
     if days is None:
         return counted
-    m, rows = meeting_days.c, counted.subquery()
-    summed = (
-        select(
-            *(func.coalesce(func.sum(f), 0).label(f.name) for f in (m.booked, m.showed, m.no_show))
-        )
-        .where(m.tenant_id == tenant_id, m.day >= days[0], m.day <= days[1])
-        .subquery()
-    )
-    return select(
-        rows.c.booked + summed.c.booked,
-        rows.c.showed + summed.c.showed,
-        rows.c.no_show + summed.c.no_show,
-    ).select_from(rows.join(summed, true()))  # one row each
+    figures = ("booked", "showed", "no_show")
+    return _plus_days(counted.subquery(), meeting_days, tenant_id, days, figures)
 
 
 def period_deals_query(
@@ -1027,9 +1048,10 @@ def period_deals_query(
     return _deal_groups(where, created=created, closed=closed, summed=summed)
 
 
-def _deal_days_summed(tenant_id: str, first: date, last: date) -> Select[Any]:
-    """deal_days over the days [first, last], per currency."""
-    d = deal_days.c
+def _deal_days_summed(rollup: Table, tenant_id: str, days: tuple[date, date]) -> Select[Any]:
+    """`rollup` (deal_days or deal_cohort_days) over the whole `days`, per currency."""
+    first, last = days
+    d = rollup.c
     return (
         select(
             d.currency,
@@ -1040,6 +1062,26 @@ def _deal_days_summed(tenant_id: str, first: date, last: date) -> Select[Any]:
         )
         .where(d.tenant_id == tenant_id, d.day >= first, d.day <= last)
         .group_by(d.currency)
+    )
+
+
+def _plus_days(
+    counted: Subquery,
+    rollup: Table,
+    tenant_id: str,
+    days: tuple[date, date],
+    figures: tuple[str, ...],
+) -> Select[Any]:
+    """One row: each of `figures` of `counted` (one row) plus its sum over `rollup`'s whole
+    `days`."""
+    r = rollup.c
+    summed = (
+        select(*(func.coalesce(func.sum(r[f]), 0).label(f) for f in figures))
+        .where(r.tenant_id == tenant_id, r.day >= days[0], r.day <= days[1])
+        .subquery()
+    )
+    return select(*(counted.c[f] + summed.c[f] for f in figures)).select_from(
+        counted.join(summed, true())  # one row each
     )
 
 
@@ -1075,18 +1117,23 @@ def partial_days_deals_query(
 
 
 def other_currency_deals_query(
-    tenant_id: str, currencies: Sequence[str], start: datetime, end: datetime
+    tenant_id: str, currencies: Sequence[str], start: datetime, end: datetime, *, cohort: bool
 ) -> Select[Any]:
-    """The deals in `currencies` created or closed in [start, end), grouped by currency, rate
-    date and value (`_deal_groups`): ranges of ix_deal_states_currency_created and _closed."""
+    """The deals in `currencies` grouped by currency, rate date and value (`_deal_groups`):
+    for the period those created or closed in [start, end) (ranges of
+    ix_deal_states_currency_created and _closed), for the cohort those whose cohort fact is in
+    it (ix_deal_states_currency_cohort)."""
     d = deal_states.c
 
     def within(column: ColumnElement[datetime]) -> ColumnElement[bool]:
         return and_(column >= start, column < end)
 
+    of = and_(d.tenant_id == tenant_id, any_of(d.currency, currencies))
+    if cohort:
+        return _deal_groups(and_(of, within(d.cohort_seen_at)), created=true(), closed=true(),
+                            summed=None)  # fmt: skip
     created, closed = within(d.created_at), within(d.closed_at)
-    where = and_(d.tenant_id == tenant_id, any_of(d.currency, currencies), or_(created, closed))
-    return _deal_groups(where, created=created, closed=closed, summed=None)
+    return _deal_groups(and_(of, or_(created, closed)), created=created, closed=closed, summed=None)
 
 
 def _deal_figures(
@@ -1240,6 +1287,39 @@ _DEAL_DAY_DIFFERENCES = _day_differences(
     ("tenant_id", "day", "currency"),
     ("created", "live", "live_value", "won", "won_value", "lost"),
     _DEAL_DAYS_COUNTED,
+)
+# The cohort's rollups as their rows give them (migration 0028's rule): bookings and deals by
+# the UTC day of their cohort fact.
+_MEETING_COHORT_DAYS_COUNTED = """
+    SELECT tenant_id, (cohort_seen_at AT TIME ZONE 'UTC')::date AS day, count(*) AS booked,
+        count(*) FILTER (WHERE showed_up) AS showed,
+        count(*) FILTER (WHERE NOT showed_up) AS no_show
+    FROM meeting_bookings
+    WHERE cohort_seen_at IS NOT NULL AND (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
+    GROUP BY 1, 2
+"""
+_DEAL_COHORT_DAYS_COUNTED = """
+    SELECT tenant_id, (cohort_seen_at AT TIME ZONE 'UTC')::date AS day, currency,
+        count(*) AS created, count(*) FILTER (WHERE status <> 'cancelled') AS live,
+        coalesce(sum(value) FILTER (WHERE status <> 'cancelled'), 0) AS live_value,
+        count(*) FILTER (WHERE status = 'won') AS won,
+        coalesce(sum(value) FILTER (WHERE status = 'won'), 0) AS won_value,
+        count(*) FILTER (WHERE status = 'lost') AS lost
+    FROM deal_states
+    WHERE cohort_seen_at IS NOT NULL AND (CAST(:tenant AS text) IS NULL OR tenant_id = :tenant)
+    GROUP BY 1, 2, 3
+"""
+_MEETING_COHORT_DAY_DIFFERENCES = _day_differences(
+    "meeting_cohort_days",
+    ("tenant_id", "day"),
+    ("booked", "showed", "no_show"),
+    _MEETING_COHORT_DAYS_COUNTED,
+)
+_DEAL_COHORT_DAY_DIFFERENCES = _day_differences(
+    "deal_cohort_days",
+    ("tenant_id", "day", "currency"),
+    ("created", "live", "live_value", "won", "won_value", "lost"),
+    _DEAL_COHORT_DAYS_COUNTED,
 )
 _MEETING_DAY_DIFFERENCES = _day_differences(
     "meeting_days", ("tenant_id", "day"), ("booked", "showed", "no_show"), _MEETING_DAYS_COUNTED

@@ -243,37 +243,57 @@ deal_states = Table(
     # The period funnel's deals in a currency other than the report's (migration 0025).
     Index("ix_deal_states_currency_created", "tenant_id", "currency", "created_at"),
     Index("ix_deal_states_currency_closed", "tenant_id", "currency", "closed_at"),
+    Index("ix_deal_states_currency_cohort", "tenant_id", "currency", "cohort_seen_at"),
 )
+
 
 #: The period funnel's meetings per UTC day (migration 0026, kept by triggers on
 #: meeting_bookings and meeting_states): booked that day, and of the states with a scheduled
 #: time and an attendance, those scheduled that day that showed up or not.
-meeting_days = Table(
-    "meeting_days",
-    metadata,
-    Column("tenant_id", Text, primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("booked", BigInteger, nullable=False),
-    Column("showed", BigInteger, nullable=False),
-    Column("no_show", BigInteger, nullable=False),
-)
+def _meeting_rollup(name: str) -> Table:
+    """Meetings per tenant and UTC day: booked, showed up, did not."""
+    return Table(
+        name,
+        metadata,
+        Column("tenant_id", Text, primary_key=True),
+        Column("day", Date, primary_key=True),
+        *(Column(figure, BigInteger, nullable=False) for figure in ("booked", "showed", "no_show")),
+    )
+
+
+meeting_days = _meeting_rollup("meeting_days")
+
+#: The cohort funnel's meetings per UTC day of their cohort fact (`cohort_seen_at`), by their
+#: attendance copy (migration 0028, kept by triggers on meeting_bookings).
+meeting_cohort_days = _meeting_rollup("meeting_cohort_days")
+
+
+def _deal_rollup(name: str) -> Table:
+    """Deals per tenant, UTC day and currency: counted (created), not cancelled (live) and
+    their value, won and their value, lost."""
+    return Table(
+        name,
+        metadata,
+        Column("tenant_id", Text, primary_key=True),
+        Column("day", Date, primary_key=True),
+        Column("currency", Text, primary_key=True),
+        Column("created", BigInteger, nullable=False),
+        Column("live", BigInteger, nullable=False),
+        Column("live_value", Numeric, nullable=False),
+        Column("won", BigInteger, nullable=False),
+        Column("won_value", Numeric, nullable=False),
+        Column("lost", BigInteger, nullable=False),
+    )
+
 
 #: The period funnel's deals per UTC day and currency (migration 0025, kept by triggers on
 #: deal_states): created that day (not cancelled: live, with their value), and closed that day
 #: by their current status (won with their value, lost).
-deal_days = Table(
-    "deal_days",
-    metadata,
-    Column("tenant_id", Text, primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("currency", Text, primary_key=True),
-    Column("created", BigInteger, nullable=False),
-    Column("live", BigInteger, nullable=False),
-    Column("live_value", Numeric, nullable=False),
-    Column("won", BigInteger, nullable=False),
-    Column("won_value", Numeric, nullable=False),
-    Column("lost", BigInteger, nullable=False),
-)
+deal_days = _deal_rollup("deal_days")
+
+#: The cohort funnel's deals per UTC day of their cohort fact (`cohort_seen_at`) and currency,
+#: by their current status (migration 0028, kept by triggers on deal_states).
+deal_cohort_days = _deal_rollup("deal_cohort_days")
 
 #: Append-only: every version of a tenant's channel rules (the one home of them). The highest
 #: version is current; touches name the version that classified them. A tenant without rows
@@ -332,9 +352,10 @@ def _credit_rollup(name: str, period: str) -> Table:
     )
 
 
-#: The period funnel's leads per UTC day: how many have their latest activity, latest booking,
-#: and the earlier of their latest won close and latest activity on it (`domain.lead_days`;
-#: migration 0024). Kept by the leads' unit of work.
+#: The funnel's leads per UTC day: how many have their latest activity, latest booking, and the
+#: earlier of their latest won close and latest activity on it (the period's), and how many were
+#: first seen on it, of those in a meeting and won since (the cohort's; `domain.lead_days`;
+#: migrations 0024, 0028). Kept by the leads' unit of work.
 lead_days = Table(
     "lead_days",
     metadata,
@@ -343,6 +364,10 @@ lead_days = Table(
     Column("active", BigInteger, nullable=False),
     Column("booked", BigInteger, nullable=False),
     Column("won", BigInteger, nullable=False),
+    # The cohort's (migration 0028): first seen that day, of those in a meeting, won since.
+    Column("seen", BigInteger, nullable=False, server_default="0"),
+    Column("seen_met", BigInteger, nullable=False, server_default="0"),
+    Column("seen_won", BigInteger, nullable=False, server_default="0"),
 )
 
 #: report_credits summed per UTC close day, currency and channel, kept by triggers on
