@@ -204,7 +204,11 @@ class TestReportDaily:
 
         async with uow_factory() as uow:
             table = RateTable(await uow.reporting.rates(tenant.id))
-        windows = [(now - timedelta(days=3650), now), (today - timedelta(days=4), today)]
+        windows = [
+            (now - timedelta(days=3650), now),
+            (today - timedelta(days=4), today),
+            (now - timedelta(hours=2), now),  # inside a day (or two partial days)
+        ]
         for _ in range(6):
             ends = sorted(now - timedelta(seconds=rng.randint(0, 11 * 86_400)) for _ in "ab")
             windows.append((ends[0], ends[1]))
