@@ -341,7 +341,7 @@ class ReportingRepository(Repository):
         )
         if days is None:
             return int(await self.session.scalar(partial) or 0)
-        summed = select(func.coalesce(func.sum(r.deals), 0)).where(
+        summed = select(_count_sum(r.deals)).where(
             r.tenant_id == tenant_id, r.day >= days[0], r.day <= days[1], r.models.contains(wanted)
         )
         return int(
@@ -582,7 +582,7 @@ class ReportingRepository(Repository):
         total, with_meeting, won = (
             await self.session.execute(query(tenant_id, since, until))
         ).one()
-        return LeadCounts(int(total), int(with_meeting), int(won))  # sums come as numeric
+        return LeadCounts(total, with_meeting, won)
 
     async def funnel_meetings(
         self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime
@@ -590,7 +590,7 @@ class ReportingRepository(Repository):
         """The funnel's meetings, counted by the database."""
         query = cohort_meetings_query if mode is FunnelMode.COHORT else period_meetings_query
         booked, showed, no_show = (await self.session.execute(query(tenant_id, since, until))).one()
-        return MeetingCounts(int(booked), int(showed), int(no_show))  # sums come as numeric
+        return MeetingCounts(booked, showed, no_show)
 
     async def funnel_deals(
         self, tenant_id: str, mode: FunnelMode, since: datetime, until: datetime, *, currency: str
@@ -625,9 +625,7 @@ class ReportingRepository(Repository):
         counts, pipeline, won = _deal_figures(partial.all(), summed)
         for row in by_currency.values():
             counts = DealCounts(
-                counts.created + int(row.created),
-                counts.won + int(row.won),
-                counts.lost + int(row.lost),
+                counts.created + row.created, counts.won + row.won, counts.lost + row.lost
             )
         if summed is not None and summed in by_currency:
             pipeline = _plus(pipeline, to_minor_units(by_currency[summed].live_value, summed))
@@ -885,16 +883,7 @@ def period_leads_query(tenant_id: str, since: datetime, until: datetime) -> Sele
         )
     first, last = days
     start, end = midnight(first), midnight(last + DAY)
-    d = lead_days.c
-    days_summed = (
-        select(
-            func.coalesce(func.sum(d.active), 0).label("active"),
-            func.coalesce(func.sum(d.booked), 0).label("booked"),
-            func.coalesce(func.sum(d.won), 0).label("won"),
-        )
-        .where(d.tenant_id == tenant_id, d.day >= first, d.day <= last)
-        .subquery()
-    )
+    days_summed = _days_summed(lead_days, tenant_id, days, ("active", "booked", "won"))
     leads_ahead = _ahead(tenant_id, since, until, rolled=(start, end))
     rolled, ahead = days_summed.c, leads_ahead.c
 
@@ -1055,14 +1044,32 @@ def _deal_days_summed(rollup: Table, tenant_id: str, days: tuple[date, date]) ->
     return (
         select(
             d.currency,
+            *(_count_sum(column).label(column.name) for column in (d.created, d.won, d.lost)),
             *(
                 func.sum(column).label(column.name)
-                for column in (d.created, d.live, d.live_value, d.won, d.won_value, d.lost)
+                for column in (d.live, d.live_value, d.won_value)
             ),
         )
         .where(d.tenant_id == tenant_id, d.day >= first, d.day <= last)
         .group_by(d.currency)
     )
+
+
+def _days_summed(
+    rollup: Table, tenant_id: str, days: tuple[date, date], figures: tuple[str, ...]
+) -> Subquery:
+    """One row: each of `figures` (counts) summed over `rollup`'s whole `days`, as bigint (a
+    sum of bigints is numeric in PostgreSQL)."""
+    r = rollup.c
+    return (
+        select(*(_count_sum(r[f]).label(f) for f in figures))
+        .where(r.tenant_id == tenant_id, r.day >= days[0], r.day <= days[1])
+        .subquery()
+    )
+
+
+def _count_sum(column: ColumnElement[Any]) -> ColumnElement[int]:
+    return cast(func.coalesce(func.sum(column), 0), BigInteger)
 
 
 def _plus_days(
@@ -1074,12 +1081,7 @@ def _plus_days(
 ) -> Select[Any]:
     """One row: each of `figures` of `counted` (one row) plus its sum over `rollup`'s whole
     `days`."""
-    r = rollup.c
-    summed = (
-        select(*(func.coalesce(func.sum(r[f]), 0).label(f) for f in figures))
-        .where(r.tenant_id == tenant_id, r.day >= days[0], r.day <= days[1])
-        .subquery()
-    )
+    summed = _days_summed(rollup, tenant_id, days, figures)
     return select(*(counted.c[f] + summed.c[f] for f in figures)).select_from(
         counted.join(summed, true())  # one row each
     )
