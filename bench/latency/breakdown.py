@@ -36,10 +36,11 @@ from dealflow_libs.settings import CommonSettings
 from dealflow_libs.testing.factories import booking_event
 from dealflow_libs.testing.http import serve
 from dealflow_libs.testing.kafka import publish_event
+from dealflow_libs.testing.servers import free_port
 from dealflow_schemas.bookings import BOOKINGS_TOPIC
 
 sys.path.insert(0, str(Path(__file__).parent))
-from proc import free_port, percentiles
+from proc import percentiles
 
 STAGES = ("sent", "fetched", "handled", "committed", "relayed")
 stamps: dict[str, dict[str, float]] = {}  # booking key (the attendee's email) -> stage -> time

@@ -24,9 +24,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from dealflow_libs.devstack.broker import LocalBroker
 from dealflow_libs.kafka import ensure_topics
+from dealflow_libs.testing.servers import free_port
 
 sys.path.insert(0, str(Path(__file__).parent))
-from proc import CpuMeter, free_port, percentiles
+from proc import CpuMeter, percentiles
 
 
 async def measure(

@@ -1,6 +1,5 @@
 """CPU time of processes (from /proc/<pid>/stat through psutil) and nearest-rank percentiles."""
 
-import socket
 import time
 from collections.abc import Mapping
 
@@ -62,13 +61,6 @@ def pid_listening_on(port: int) -> int | None:
 
 def port_of(url_or_address: str) -> int:
     return int(url_or_address.rstrip("/").rsplit(":", 1)[1].split("/")[0])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

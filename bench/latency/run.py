@@ -40,6 +40,7 @@ from dealflow_libs.devstack.services import installed_services
 from dealflow_libs.devstack.stack import prepare, start_stack
 from dealflow_libs.testing.kafka import TopicProbe
 from dealflow_libs.testing.raw_http import RawSender
+from dealflow_libs.testing.servers import free_port
 from dealflow_schemas.bookings import BOOKINGS_TOPIC
 from dealflow_schemas.deals import DEALS_TOPIC
 from dealflow_schemas.meetings import MEETINGS_TOPIC
@@ -47,7 +48,7 @@ from ingest.domain.signatures import signed_headers
 from ingest.samples.builders import calcom
 
 sys.path.insert(0, str(Path(__file__).parent))
-from proc import CpuMeter, free_port, percentiles, pid_listening_on, port_of
+from proc import CpuMeter, percentiles, pid_listening_on, port_of
 
 SECRET, API_KEY, TENANT = "demo-calcom-secret", "demo-api-key", "demo"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}

@@ -94,7 +94,8 @@ async def _held(
         to_read = {tp: expected[(tp.topic, tp.partition)] for tp in candidates if ends[tp] > 0}
         return await _read_back(consumer, to_read, deadline=timeout_ms / 2000)
     finally:
-        await consumer.stop()
+        # Bounded too: when the caller's wait_for gives up, it waits for this to finish.
+        await asyncio.wait_for(consumer.stop(), timeout_ms / 1000)
 
 
 async def _read_back(

@@ -26,6 +26,23 @@ class TopicProbe:
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> "TopicProbe":
+        try:
+            # Bounded: aiokafka retries some requests (an offset lookup) for ever.
+            async with asyncio.timeout(30):
+                await self._start()
+        except BaseException:
+            await self._stop()
+            raise
+        self._task = asyncio.create_task(self._collect())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._stop()
+
+    async def _start(self) -> None:
         await self._consumer.start()
         # Wait for the assignment so that records published after this point are seen.
         deadline = time.monotonic() + 15
@@ -36,13 +53,10 @@ class TopicProbe:
         for tp in self._consumer.assignment():
             await self._consumer.seek_to_end(tp)
             await self._consumer.position(tp)
-        self._task = asyncio.create_task(self._collect())
-        return self
 
-    async def __aexit__(self, *_: object) -> None:
-        if self._task:
-            self._task.cancel()
-        await self._consumer.stop()
+    async def _stop(self) -> None:
+        async with asyncio.timeout(30):
+            await self._consumer.stop()
 
     async def _collect(self) -> None:
         while True:

@@ -12,6 +12,8 @@ from dealflow_libs.devstack.stack import Stack, prepare
 from dealflow_libs.secretbox import new_key_spec
 from dealflow_libs.testing.servers import session_stack
 
+pytest_plugins = ["dealflow_libs.testing.watchdog"]
+
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:

@@ -3,7 +3,6 @@
 import os
 import random
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -13,12 +12,7 @@ from pathlib import Path
 from dealflow_libs.devstack.processes import port_in_use
 from dealflow_libs.devstack.stack import Stack, start_stack
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+_handed_out: set[int] = set()
 
 
 def _ephemeral_low() -> int:
@@ -31,17 +25,25 @@ def _ephemeral_low() -> int:
 
 
 def free_ports_in_a_row(count: int, *, attempts: int = 200) -> int:
-    """The first of `count` consecutive ports that are free now (for servers that take a base
-    port, like the emulators). Picked below the ephemeral range: ports in it are handed to
-    outgoing connections at any moment, so a run of them found free can be taken before the
-    server binds (a flaky "address already in use")."""
+    """The first of `count` consecutive ports, free now, that this process has not handed out
+    before. Picked below the ephemeral range: a port in it can be taken at any moment by an
+    outgoing connection before the server binds it ("address already in use"), or while a
+    server is restarted, and a client reconnecting to a port nobody listens on can even be
+    connected to itself (TCP simultaneous open) when the kernel picks that port as its source."""
     rng = random.Random()
     high = max(11_000, _ephemeral_low()) - count
     for _ in range(attempts):
         first = rng.randrange(10_000, high)
-        if not any(port_in_use(first + i) for i in range(count)):
+        wanted = range(first, first + count)
+        if _handed_out.isdisjoint(wanted) and not any(port_in_use(p) for p in wanted):
+            _handed_out.update(wanted)
             return first
     raise RuntimeError(f"found no {count} free ports in a row")
+
+
+def free_port() -> int:
+    """A free port for a test server (see `free_ports_in_a_row`)."""
+    return free_ports_in_a_row(1)
 
 
 def docker_available() -> bool:
