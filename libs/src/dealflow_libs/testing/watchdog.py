@@ -110,6 +110,10 @@ _terminal: dict[str, int] = {}
 def pytest_configure(config: pytest.Config) -> None:
     # A copy of the terminal's stderr, taken before tests run: fd 2 is captured during a test.
     _terminal.setdefault("stderr", os.dup(2))
+    # A shell starts background jobs with SIGINT ignored, and CI may too: the interrupt below
+    # would then do nothing.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _interrupt(nodeid: str, hard: float) -> None:
