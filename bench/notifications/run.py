@@ -1,6 +1,6 @@
 """Booking confirmations through the running notifications service into the Resend emulator.
 
-    make bench-notifications                 # 2,000 bookings, clean and with 10% 429s
+    make bench-notifications                 # 8,000 bookings, clean and with 10% 429s
     .venv/bin/python bench/notifications/run.py --bookings 500 --concurrency 64 --instances 2
 
 Starts a local PostgreSQL and broker in a temp dir, migrates notifications' database, runs the
@@ -188,8 +188,10 @@ async def main(args: argparse.Namespace) -> None:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bookings", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32, help="sends in flight per instance")
+    parser.add_argument("--bookings", type=int, default=8000)
+    parser.add_argument(
+        "--concurrency", type=int, default=128, help="sends in flight per instance (the default)"
+    )
     parser.add_argument("--instances", type=int, default=1, help="notifications processes")
     return parser.parse_args(argv)
 
