@@ -6,6 +6,7 @@ from dealflow_libs.secretbox import SecretBox
 from notifications.domain.model import Send
 from notifications.settings_store import SmtpSettings, StoredTransport
 from notifications.transports.base import Attachment, Email, Transport
+from notifications.transports.pacing import ProviderPace
 from notifications.transports.resend import ResendTransport
 from notifications.transports.smtp import SmtpTransport
 
@@ -13,6 +14,8 @@ from notifications.transports.smtp import SmtpTransport
 class TransportFactory:
     def __init__(self, client: httpx.AsyncClient, resend_base: str, box: SecretBox) -> None:
         self.client, self.resend_base, self.box = client, resend_base, box
+        #: Per tenant and API key: Resend's limit is its team's, across its sends in flight.
+        self._paces: dict[tuple[str, str], ProviderPace] = {}
 
     def for_tenant(self, tenant_id: str, stored: StoredTransport) -> Transport:
         settings = stored.opened(self.box, tenant_id)
@@ -24,7 +27,8 @@ class TransportFactory:
                 password=settings.password,
                 start_tls=settings.start_tls,
             )
-        return ResendTransport(self.client, self.resend_base, settings.api_key)
+        pace = self._paces.setdefault((tenant_id, settings.api_key), ProviderPace())
+        return ResendTransport(self.client, self.resend_base, settings.api_key, pace)
 
 
 def ics_method(ics: str) -> str:

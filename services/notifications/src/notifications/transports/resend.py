@@ -12,6 +12,7 @@ import orjson
 from notifications import __version__ as version
 from notifications.domain.retry import FailureClass, SendFailure, classify, next_midnight_utc
 from notifications.transports.base import Accepted, Email, Failure, SendError
+from notifications.transports.pacing import ProviderPace
 
 USER_AGENT = f"dealflow-notifications/{version}"
 
@@ -27,8 +28,11 @@ FAILURE_OF_CLASS = {
 class ResendTransport:
     name = "resend"
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str, api_key: str) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, base_url: str, api_key: str, pace: ProviderPace
+    ) -> None:
         self.client, self.base_url, self.api_key = client, base_url.rstrip("/"), api_key
+        self.pace = pace
 
     def body(self, email: Email) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -60,10 +64,13 @@ class ResendTransport:
             "Idempotency-Key": email.idempotency_key,
             "Content-Type": "application/json",
         }
+        content = orjson.dumps(self.body(email))
+        window = await self.pace.turn()
         started = time.perf_counter()
+        response = None
         try:
             response = await self.client.post(
-                f"{self.base_url}/emails", content=orjson.dumps(self.body(email)), headers=headers
+                f"{self.base_url}/emails", content=content, headers=headers
             )
         except httpx.TransportError as exc:
             took = round((time.perf_counter() - started) * 1000)
@@ -73,6 +80,11 @@ class ResendTransport:
                 code="timeout" if isinstance(exc, httpx.TimeoutException) else "connection_error",
                 duration_ms=took,
             ) from exc
+        finally:
+            if response is None:
+                self.pace.gave_up(window)
+            else:
+                self.pace.learn(response.headers, window)
         took = round((time.perf_counter() - started) * 1000)
         try:
             answer = response.json() if response.content else {}
