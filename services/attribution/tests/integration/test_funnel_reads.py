@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, text
 
-from attribution.db.credit_totals import midnight, whole_days
 from attribution.db.reporting import (
     cohort_deals_query,
     cohort_meetings_query,
@@ -23,6 +22,7 @@ from attribution.db.reporting import (
 )
 from attribution.db.tables import deal_states, leads, meeting_bookings, meeting_states, touches
 from dealflow_libs.testing.plans import MODES, prepared_plan
+from dealflow_libs.utc_days import midnight, whole_days
 
 SPREAD = [
     "INSERT INTO touches (tenant_id, touch_id, person_email, occurred_at, activity_type,"

@@ -13,7 +13,6 @@ from alembic import command
 from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from attribution.db.credit_totals import whole_days
 from attribution.db.tables import (
     attribution_runs,
     report_credits,
@@ -31,6 +30,7 @@ from dealflow_libs.migrate import alembic_config, upgrade
 from dealflow_libs.settings import asyncpg_url
 from dealflow_libs.testing.scratch import scratch_database
 from dealflow_libs.testing.tenants import TenantCredentials, seed_tenant
+from dealflow_libs.utc_days import whole_days
 from dealflow_schemas.deals import DealReopened, DealStatus, DealValueChanged, DealWon
 
 from .factories import WON_AT, deal_event

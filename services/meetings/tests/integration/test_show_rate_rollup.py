@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from dealflow_libs.testing.factories import booking_event
 from dealflow_libs.testing.tenants import seed_tenant
+from dealflow_libs.utc_days import midnight
 from dealflow_schemas.bookings import BookingTrigger
 from meetings.api.analytics import ShowRateOut
 from meetings.cli import app as cli
@@ -26,9 +27,7 @@ from meetings.domain.analytics import (
     AttendanceCounts,
     AttendanceRow,
     counts_of,
-    day_start,
     show_rate_of,
-    whole_days,
 )
 from meetings.domain.meeting import RECORDABLE_OUTCOMES, MeetingClosed, OutcomeNotRecordable
 from meetings.use_cases import (
@@ -50,7 +49,7 @@ def identify(email: str, extra: tuple[str, ...]) -> tuple[str | None, bool]:
 
 def some_time(rng: random.Random, now: datetime) -> datetime:
     """Days ago, earlier today, later today or days ahead: every side of the window's ends."""
-    today = day_start(now.date())
+    today = midnight(now.date())
     kind = rng.choice(["past", "past", "earlier_today", "later_today", "future"])
     if kind == "past":
         at = now - timedelta(days=rng.uniform(0, 40))
@@ -206,7 +205,7 @@ async def test_random_changes_keep_the_rollup_equal_to_a_recompute(
         done.add(await run.step())
         assert await differences(uow_factory, run.tenant_id) == []
         now = datetime.now(UTC)
-        for since in (now - timedelta(days=30), now - timedelta(hours=20), day_start(now.date())):
+        for since in (now - timedelta(days=30), now - timedelta(hours=20), midnight(now.date())):
             expected = await per_row_counts(uow_factory, run.tenant_id, since, now)
             assert await counted(uow_factory, run.tenant_id, since, now) == expected
     assert done >= {"book", "reschedule", "cancel", "attendance", "delete", "bulk_move"}
@@ -224,29 +223,16 @@ NOW = datetime(2026, 6, 1, 14, 30, tzinfo=UTC)
 def windows() -> list[tuple[datetime, datetime]]:
     """Windows ending at NOW (mid-afternoon) or at midnight, starting mid-day or at midnight,
     longer and shorter than a day."""
-    midnight = day_start(NOW.date())
+    at_midnight = midnight(NOW.date())
     return [
         (NOW - timedelta(days=30), NOW),
         (NOW - timedelta(days=3, minutes=1), NOW),
         (NOW - timedelta(hours=20), NOW),  # crosses one midnight, no whole day
         (NOW - timedelta(hours=2), NOW),  # today only
-        (midnight - timedelta(days=7), NOW),  # starts at midnight
-        (midnight - timedelta(days=7), midnight),  # whole days only
+        (at_midnight - timedelta(days=7), NOW),  # starts at midnight
+        (at_midnight - timedelta(days=7), at_midnight),  # whole days only
         (NOW - timedelta(days=60), NOW + timedelta(days=5)),  # reaches into future days
     ]
-
-
-def test_whole_days_are_those_entirely_inside_the_window() -> None:
-    midnight = day_start(NOW.date())
-    assert whole_days(NOW - timedelta(hours=20), NOW) is None
-    assert whole_days(NOW - timedelta(days=2), NOW) == (
-        NOW.date() - timedelta(days=1),
-        NOW.date(),
-    )
-    assert whole_days(midnight - timedelta(days=1), midnight) == (
-        NOW.date() - timedelta(days=1),
-        NOW.date(),
-    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

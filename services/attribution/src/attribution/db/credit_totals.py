@@ -8,7 +8,7 @@ compiling a statement per part and model cost more than reading the rollups. Eac
 own narrow range on its table's index, in a generic plan as in a custom one."""
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -31,8 +31,8 @@ from sqlalchemy.types import TypeEngine
 
 from attribution.db.tables import report_credits, report_daily, report_monthly
 from attribution.domain.credit_bounds import SCALE
+from dealflow_libs.utc_days import DAY, midnight, whole_days
 
-DAY = timedelta(days=1)
 # An empty range of each kind: lower bound after the upper.
 _NODAYS = (date.max, date.min)
 _NO_TIME = (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))
@@ -49,19 +49,6 @@ _TYPES: dict[str, TypeEngine[Any]] = {
 
 def _param(name: str) -> Any:
     return bindparam(name, type_=_TYPES.get(name))
-
-
-def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
-    """The first and last UTC day wholly inside [since, until], None when there is none."""
-    start, end = since.astimezone(UTC), until.astimezone(UTC)
-    first = start.date() if start.timetz() == time(tzinfo=UTC) else start.date() + DAY
-    last = end.date() - DAY  # the day `until` falls on ends after it (or at it, midnight)
-    return (first, last) if first <= last else None
-
-
-def midnight(day: date) -> datetime:
-    """The UTC start of `day`."""
-    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def calendar_split(

@@ -43,14 +43,7 @@ from sqlalchemy.dialects.postgresql import UUID as UUID_TYPE
 from sqlalchemy.sql.elements import TextClause
 
 from attribution.db.base import Repository
-from attribution.db.credit_totals import (
-    DAY,
-    bounds_summed,
-    midnight,
-    totals_parameters,
-    totals_statement,
-    whole_days,
-)
+from attribution.db.credit_totals import bounds_summed, totals_parameters, totals_statement
 from attribution.db.tables import (
     DEAL_VALUE_SCALE,
     LEADS_IN_A_MEETING,
@@ -92,6 +85,7 @@ from attribution.domain.recorded import RunTotals
 from attribution.domain.reports import CreditTotal
 from attribution.domain.run import ChannelCredit
 from dealflow_libs.db import any_of
+from dealflow_libs.utc_days import DAY, midnight, whole_days
 
 
 class ReportingRepository(Repository):

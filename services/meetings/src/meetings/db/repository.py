@@ -26,6 +26,7 @@ from dealflow_libs.db import insert_new
 from dealflow_libs.domains import person_key
 from dealflow_libs.ids import new_id
 from dealflow_libs.pagination import keyset_page
+from dealflow_libs.utc_days import DAY, midnight, whole_days
 from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingOutcome, MeetingStatus, MeetingType
 from meetings.db.show_rate_sql import COUNTED, SHOW_RATE_DAYS
@@ -40,7 +41,7 @@ from meetings.db.tables import (
     reminders,
     trail,
 )
-from meetings.domain.analytics import AttendanceCounts, RollupDifference, day_start, whole_days
+from meetings.domain.analytics import AttendanceCounts, RollupDifference
 from meetings.domain.meeting import Meeting
 
 
@@ -327,15 +328,15 @@ def show_rate_window_query(
     days = whole_days(since, until)
     if days is None:
         return show_rate_query(tenant_id, since, until)
-    first, end = days
+    first, last = days
     d = meeting_show_rate_days.c
     from_rollup = select(*(func.sum(d[name]).label(name) for name in COUNTED)).where(
-        d.tenant_id == tenant_id, d.day >= first, d.day < end
+        d.tenant_id == tenant_id, d.day >= first, d.day <= last
     )
     parts = union_all(
         from_rollup,
-        show_rate_query(tenant_id, since, day_start(first)),
-        show_rate_query(tenant_id, day_start(end), until),
+        show_rate_query(tenant_id, since, midnight(first)),
+        show_rate_query(tenant_id, midnight(last + DAY), until),
     ).subquery()
     return select(
         *(

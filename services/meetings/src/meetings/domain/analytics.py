@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from dealflow_schemas.meetings import MeetingStatus
 
@@ -80,22 +80,6 @@ def show_rate_of(counts: AttendanceCounts) -> ShowRate:
 
 def show_rate(rows: Iterable[AttendanceRow]) -> ShowRate:
     return show_rate_of(counts_of(rows))
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), UTC)
-
-
-def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
-    """The UTC days lying entirely inside [since, until), as [first, end), or None if there are
-    none. A daily rollup may answer for these; the rest of the window is at most a partial day
-    at each end. With `until` = now, every whole day is in the past: nothing in it can still
-    enter or leave the window by time passing."""
-    first = since.astimezone(UTC).date()
-    if day_start(first) < since:
-        first += timedelta(days=1)
-    end = until.astimezone(UTC).date()
-    return (first, end) if first < end else None
 
 
 @dataclass(frozen=True)
