@@ -35,7 +35,9 @@ class TestHungError(TimeoutError):
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(SOFT_INI, "an async test's call is cancelled after this long", default="300")
-    parser.addini(HARD_INI, "the process ends if one test takes this long in all", default="900")
+    parser.addini(
+        HARD_INI, "the session is interrupted if one test takes this long in all", default="900"
+    )
 
 
 def _seconds(config: pytest.Config, name: str) -> float:
