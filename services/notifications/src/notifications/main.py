@@ -63,7 +63,12 @@ def build_app(config: NotificationsSettings | None = None) -> FastAPI:
         if config.run_dispatcher:
             dispatcher = Dispatcher(
                 uow,
-                TransportFactory(client, config.resend_api_base, box),
+                TransportFactory(
+                    client,
+                    config.resend_api_base,
+                    box,
+                    pace_wait=config.sending_lease_seconds / 2,
+                ),
                 DispatchSettings(
                     concurrency=config.dispatch_concurrency,
                     poll_seconds=config.dispatch_poll_seconds,

@@ -2,7 +2,9 @@
 
 import asyncio
 
-from notifications.transports.pacing import ProviderPace
+import pytest
+
+from notifications.transports.pacing import PaceTimeout, ProviderPace
 
 
 def window(limit: int, remaining: int, reset: float) -> dict[str, str]:
@@ -79,3 +81,11 @@ async def test_a_request_without_an_answer_hands_the_first_turn_on() -> None:
     pace.gave_up(0)
     await asyncio.sleep(0.01)
     assert all(t.done() for t in tasks)
+
+
+async def test_a_turn_not_given_within_the_wait_allowed_says_when_the_window_ends() -> None:
+    pace = ProviderPace()
+    pace.learn(window(limit=2, remaining=0, reset=5), await pace.turn())
+    with pytest.raises(PaceTimeout) as held:
+        await pace.turn(within=0.05)
+    assert 4.5 < held.value.reset_in <= 5

@@ -107,6 +107,13 @@ class TestNextStep:
         unknown = POLICY.next_step(Failure.QUOTA, attempt=1, now=NOW, jitter=0.0)
         assert unknown.not_before == next_midnight_utc(NOW)
 
+    def test_a_send_the_pace_held_back_goes_again_at_the_reset_and_is_not_an_attempt(
+        self,
+    ) -> None:
+        reset = NOW + timedelta(seconds=4)
+        step = POLICY.next_step(Failure.PACED, attempt=3, now=NOW, jitter=0.0, retry_at=reset)
+        assert (step.action, step.not_before, step.counted) == (Action.RETRY, reset, False)
+
     def test_the_monthly_quota_is_refused_not_retried(self) -> None:
         """It lifts only when someone raises it: parked as failed, resent by hand."""
         monthly = SendFailure(429, "monthly_quota_exceeded")

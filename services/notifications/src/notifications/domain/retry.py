@@ -111,6 +111,9 @@ class Failure(StrEnum):
     REFUSED = "refused"
     """Validation, auth, a reused idempotency key with another body, a monthly quota (lifted
     only by someone raising it): retrying cannot help; parked, visible, resent by hand."""
+    PACED = "paced"
+    """Never sent: the account's per-second limit stayed used up for longer than a send may
+    wait (`transports/pacing.py`): sent again at `retry_at`, not counted as an attempt."""
 
 
 class Action(StrEnum):
@@ -161,7 +164,8 @@ class RetryPolicy:
         retry_at: datetime | None = None,
     ) -> NextStep:
         """What follows attempt number `attempt` (1 for the first) failing with `failure`.
-        A quota wait is not an attempt: the email is fine, the account is not."""
+        A quota wait, or a send the pace held back, is not an attempt: the email is fine, the
+        account is not."""
         match failure:
             case Failure.QUOTA:
                 return NextStep(
@@ -169,6 +173,8 @@ class RetryPolicy:
                 )
             case Failure.REFUSED:
                 return NextStep(Action.GIVE_UP, None, counted=True)
+            case Failure.PACED:
+                return NextStep(Action.RETRY, retry_at or now, counted=False)
         if attempt >= self.max_attempts:
             return NextStep(Action.GIVE_UP, None, counted=True)
         delay = self.delay_seconds(attempt, retry_after, jitter=jitter)

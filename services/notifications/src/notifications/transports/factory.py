@@ -12,8 +12,16 @@ from notifications.transports.smtp import SmtpTransport
 
 
 class TransportFactory:
-    def __init__(self, client: httpx.AsyncClient, resend_base: str, box: SecretBox) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        resend_base: str,
+        box: SecretBox,
+        *,
+        pace_wait: float | None = None,
+    ) -> None:
         self.client, self.resend_base, self.box = client, resend_base, box
+        self.pace_wait = pace_wait
         #: Per tenant and API key: Resend's limit is its team's, across its sends in flight.
         self._paces: dict[tuple[str, str], ProviderPace] = {}
 
@@ -28,7 +36,9 @@ class TransportFactory:
                 start_tls=settings.start_tls,
             )
         pace = self._paces.setdefault((tenant_id, settings.api_key), ProviderPace())
-        return ResendTransport(self.client, self.resend_base, settings.api_key, pace)
+        return ResendTransport(
+            self.client, self.resend_base, settings.api_key, pace, pace_wait=self.pace_wait
+        )
 
 
 def ics_method(ics: str) -> str:

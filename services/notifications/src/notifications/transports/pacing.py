@@ -24,6 +24,14 @@ def _number(headers: Mapping[str, str], name: str) -> float | None:
         return None
 
 
+class PaceTimeout(TimeoutError):
+    """No turn came within the time a send may wait; `reset_in` is the wait still announced."""
+
+    def __init__(self, reset_in: float) -> None:
+        super().__init__(f"the provider's rate limit left no turn; next window in {reset_in:.1f} s")
+        self.reset_in = reset_in
+
+
 class ProviderPace:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -36,9 +44,16 @@ class ProviderPace:
         self._in_flight = 0  # sent in this window, not answered yet
         self._changed = asyncio.Event()
 
-    async def turn(self) -> int:
+    async def turn(self, within: float | None = None) -> int:
         """Waits until one more request fits in the announced limit and takes it; returns the
-        window it was sent in, for `learn` or `gave_up`."""
+        window it was sent in, for `learn` or `gave_up`. `PaceTimeout` after `within` seconds."""
+        try:
+            async with asyncio.timeout(within):
+                return await self._turn()
+        except TimeoutError:
+            raise PaceTimeout(max(0.0, self._reset_at - self._clock())) from None
+
+    async def _turn(self) -> int:
         while not self._unlimited:
             now = self._clock()
             if self._limit is not None and now >= self._reset_at:

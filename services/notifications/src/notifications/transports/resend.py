@@ -3,7 +3,7 @@ Idempotency-Key, `{statusCode, name, message}` errors (notify_notion.md §1)."""
 
 import base64
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +12,7 @@ import orjson
 from notifications import __version__ as version
 from notifications.domain.retry import FailureClass, SendFailure, classify, next_midnight_utc
 from notifications.transports.base import Accepted, Email, Failure, SendError
-from notifications.transports.pacing import ProviderPace
+from notifications.transports.pacing import PaceTimeout, ProviderPace
 
 USER_AGENT = f"dealflow-notifications/{version}"
 
@@ -29,10 +29,18 @@ class ResendTransport:
     name = "resend"
 
     def __init__(
-        self, client: httpx.AsyncClient, base_url: str, api_key: str, pace: ProviderPace
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        api_key: str,
+        pace: ProviderPace,
+        *,
+        pace_wait: float | None = None,
     ) -> None:
         self.client, self.base_url, self.api_key = client, base_url.rstrip("/"), api_key
-        self.pace = pace
+        #: How long a send may wait for its turn: less than its `sending` lease, so that a
+        #: send held back is never claimed again while it waits.
+        self.pace, self.pace_wait = pace, pace_wait
 
     def body(self, email: Email) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -65,7 +73,15 @@ class ResendTransport:
             "Content-Type": "application/json",
         }
         content = orjson.dumps(self.body(email))
-        window = await self.pace.turn()
+        try:
+            window = await self.pace.turn(self.pace_wait)
+        except PaceTimeout as held:
+            raise SendError(
+                Failure.PACED,
+                f"not sent: {held}",
+                code="paced",
+                retry_at=datetime.now(UTC) + timedelta(seconds=held.reset_in),
+            ) from held
         started = time.perf_counter()
         response = None
         try:
