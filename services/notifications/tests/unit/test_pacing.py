@@ -89,3 +89,14 @@ async def test_a_turn_not_given_within_the_wait_allowed_says_when_the_window_end
     with pytest.raises(PaceTimeout) as held:
         await pace.turn(within=0.05)
     assert 4.5 < held.value.reset_in <= 5
+
+
+async def test_a_limit_announced_after_an_answer_without_one_is_kept() -> None:
+    """A first answer without the headers (a 5xx, say) lets everything through until an answer
+    announces the limit again."""
+    pace = ProviderPace()
+    pace.learn({}, await pace.turn())
+    sent = await pace.turn()
+    pace.learn(window(limit=2, remaining=0, reset=5), sent)
+    with pytest.raises(PaceTimeout):
+        await pace.turn(within=0.05)

@@ -83,6 +83,7 @@ class ProviderPace:
             if not self._known:  # no limit announced: nothing to pace
                 self._unlimited = True
         else:
+            self._unlimited = False  # a first answer without the headers (a 5xx) said nothing
             self._limit = int(limit)
             # Requests still in flight may not have been counted in `remaining` yet; answers
             # come back out of order, so an earlier (higher) `remaining` never adds any.
