@@ -142,6 +142,67 @@ async def test_deals_enter_their_stage_at_their_latest_history_row(stack) -> Non
         await engine.dispose()
 
 
+async def test_lost_deals_fill_their_monthly_rollup_and_the_closing_rule_holds(stack) -> None:
+    """0010 fills deal_lost_months from the lost deals there are (its triggers keep it after);
+    0011 adds the closing-window index and constraint; both go on downgrade."""
+    url = await scratch_database(stack.database_url)
+    engine = create_async_engine(asyncpg_url(url))
+    try:
+        await asyncio.to_thread(upgrade, "deals", url, "0009_stage_entered_at")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO companies (id, tenant_id, domain, name, created_at) "
+                    "VALUES (:c, 't', 'acme.com', 'Acme', '2026-01-01T00:00Z')"
+                ),
+                {"c": (company := uuid.uuid4())},
+            )
+            for day, value in ((3, 10), (27, 5), (29, None)):  # February, then March 1st
+                closed = datetime(2026, 2, 1, tzinfo=UTC) + timedelta(days=day - 1)
+                await conn.execute(
+                    text(
+                        "INSERT INTO deals (id, tenant_id, company_id, name, status, stage, "
+                        "probability, currency, value, lost_reason, stage_before_close, "
+                        "closed_at, days_to_close, created_at, updated_at, stage_entered_at) "
+                        "VALUES (:id, 't', :c, 'A', 'lost', 'closed_lost', 0, 'EUR', :v, "
+                        "'no_budget', 'proposal', CAST(:closed AS timestamptz), 7, "
+                        "'2026-01-01T00:00Z', now(), now())"
+                    ),
+                    {"id": uuid.uuid4(), "c": company, "v": value, "closed": closed},
+                )
+        await asyncio.to_thread(upgrade, "deals", url)
+        async with engine.connect() as conn:
+            months = (
+                await conn.execute(
+                    text(
+                        "SELECT month::text, lost_reason, stage_left, deals, value_sum, days_sum,"
+                        " days_count FROM deal_lost_months ORDER BY month"
+                    )
+                )
+            ).all()
+        assert [tuple(m) for m in months] == [
+            ("2026-02-01", "no_budget", "proposal", 2, 15, 14, 2),
+            ("2026-03-01", "no_budget", "proposal", 1, 0, 7, 1),
+        ]
+        await asyncio.to_thread(downgrade, "deals", url, "0009_stage_entered_at")
+        async with engine.connect() as conn:
+            left = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_class WHERE relname IN"
+                    " ('deal_lost_months', 'ix_deals_tenant_closed')"
+                )
+            )
+            constraints = await conn.scalar(
+                text("SELECT count(*) FROM pg_constraint WHERE conname LIKE 'ck_deals_%'")
+            )
+            triggers = await conn.scalar(
+                text("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'deal_lost_months%'")
+            )
+        assert (left, constraints, triggers) == (0, 0, 0)
+    finally:
+        await engine.dispose()
+
+
 LIST_INDEXES = [  # issue 12: (package, the revision before its list indexes, an index it adds)
     ("ingest", "0006_trail", "ix_raw_events_tenant_verdict"),
     ("crm_push", "0001", "ix_push_calls_tenant_started"),

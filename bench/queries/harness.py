@@ -5,7 +5,9 @@ A benchmark script supplies its rows and endpoints; this module does the rest th
 every service, so the figures in docs/performance.md compare like with like.
 """
 
+import asyncio
 import gc
+import signal
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -132,6 +134,19 @@ async def print_plans(url: str, plans: dict[str, tuple[str, Sequence[object]]]) 
                 console.print("\n".join(r[0] for r in rows))
     finally:
         await conn.close()
+
+
+async def held(url: str, tenant: TenantCredentials) -> None:
+    """Keeps the loaded database up until SIGINT or SIGTERM (a background job ignores SIGINT),
+    for probes run against it meanwhile; then the servers are stopped as after a run."""
+    released = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, released.set)
+    console.print(f"holding: {plain_url(url)} tenant {tenant.id} key {tenant.api_key};"
+                  " SIGINT or SIGTERM ends")  # fmt: skip
+    await released.wait()
+    console.print("released")
 
 
 def print_figures(title: str, figures: Figures) -> None:

@@ -32,10 +32,12 @@ from harness import (
     Row,
     console,
     copy_rows,
+    held,
     loading,
     print_figures,
     print_plans,
     time_endpoints,
+    url_time,
     vacuum_analyze,
 )
 from rich.progress import Progress
@@ -58,16 +60,18 @@ from deals.use_cases import summary_differences
 DEAL_COLUMNS = (
     "id", "tenant_id", "company_id", "name", "status", "stage", "probability", "value",
     "currency", "lost_reason", "closed_at", "days_to_close", "stage_before_close",
-    "created_at", "updated_at", "stage_entered_at",
+    "created_at", "updated_at", "stage_entered_at", "primary_contact_email",
 )  # fmt: skip
 
 
-def deal_rows(tenant_id: str, count: int, seed: int) -> Iterator[tuple[Row, Row]]:
-    """(company row, deal row) pairs with issue 12's spread, reproducible from `seed`."""
+def deal_rows(tenant_id: str, count: int, seed: int) -> Iterator[dict[str, Row]]:
+    """Per deal, a row of each table its reads touch (company, deal, one person, one meeting
+    record, its stage history and one trail entry) with issue 12's spread, reproducible from
+    `seed`."""
     rng = random.Random(seed)
     reasons = list(LostReason)
     for n in range(count):
-        company_id, created = uuid.uuid4(), NOW - YEARS * rng.random()
+        company_id, deal_id, created = uuid.uuid4(), uuid.uuid4(), NOW - YEARS * rng.random()
         domain = f"c{n}-{seed}.example"
         value = Decimal(rng.randrange(1_000, 10_000_000)) / 100 if rng.random() > 0.1 else None
         roll = rng.random()
@@ -86,44 +90,103 @@ def deal_rows(tenant_id: str, count: int, seed: int) -> Iterator[tuple[Row, Row]
             }.get(status, stage)
             reason = rng.choice(reasons).value if status is DealStatus.LOST else None
         probability = DEFAULT_PROBABILITIES[stage] if status is not DealStatus.CANCELLED else 0
-        company = (company_id, tenant_id, domain, domain, created)
-        deal = (
-            uuid.uuid4(), tenant_id, company_id, f"Deal {n}", status.value, stage.value,
-            probability, value, "EUR", reason, closed, days, before.value if before else None,
-            created, closed or created, closed or created,
-        )  # fmt: skip
-        yield company, deal
+        email, booking = f"p@{domain}", f"b{n}-{seed}"
+        history = [(deal_id, tenant_id, "created", None, "booked", None, "active", created)]
+        if closed:
+            history.append(
+                (deal_id, tenant_id, status.value, before.value if before else None, stage.value,
+                 "active", status.value, closed)
+            )  # fmt: skip
+        yield {
+            "companies": (company_id, tenant_id, domain, domain, created),
+            "deals": (
+                deal_id, tenant_id, company_id, f"Deal {n}", status.value, stage.value,
+                probability, value, "EUR", reason, closed, days,
+                before.value if before else None, created, closed or created, closed or created,
+                email,
+            ),
+            "people": (tenant_id, email, f"Person {n}", company_id, created, created),
+            "meeting_records": (
+                uuid.uuid4(), tenant_id, company_id, deal_id, "completed", "Intro call", created,
+                email, created,
+            ),
+            "deal_stage_history": history,
+            "trail": (
+                tenant_id, booking, "consumed", "meetings", f"e{n}-{seed}",
+                "dealflow.meeting.booked.v1", str(deal_id), created,
+            ),
+        }  # fmt: skip
+
+
+COLUMNS = {
+    "companies": ("id", "tenant_id", "domain", "name", "created_at"),
+    "deals": DEAL_COLUMNS,
+    "people": ("tenant_id", "email", "name", "company_id", "first_seen_at", "updated_at"),
+    "meeting_records": (
+        "meeting_id", "tenant_id", "company_id", "deal_id", "status", "title", "scheduled_at",
+        "primary_email", "updated_at",
+    ),
+    "deal_stage_history": (
+        "deal_id", "tenant_id", "kind", "from_stage", "to_stage", "from_status", "to_status",
+        "changed_at",
+    ),
+    "trail": (
+        "tenant_id", "correlation_id", "direction", "channel", "event_id", "event_type",
+        "subject", "at",
+    ),
+}  # fmt: skip
+MANY = {"deal_stage_history"}  # tables with a list of rows per deal
 
 
 async def load(url: str, tenant_id: str, count: int, seed: int, progress: Progress) -> None:
     rows = deal_rows(tenant_id, count, seed)
     batches = (
-        {"companies": [c for c, _ in chunk], "deals": [d for _, d in chunk]}
+        {
+            table: [r for d in chunk for r in d[table]]
+            if table in MANY
+            else [d[table] for d in chunk]
+            for table in COLUMNS
+        }
         for chunk in iter(lambda: list(islice(rows, CHUNK)), [])
     )
-    columns = {
-        "companies": ("id", "tenant_id", "domain", "name", "created_at"),
-        "deals": DEAL_COLUMNS,
-    }
-    await copy_rows(url, tenant_id, count, batches, columns, progress)
+    # The deals bar's count: copy_rows advances by the first table's rows (one per deal).
+    await copy_rows(url, tenant_id, count, batches, COLUMNS, progress)
 
 
-def endpoints(deep_cursor: str, domain: str) -> list[tuple[str, str]]:
+def endpoints(keys: dict[str, str]) -> list[tuple[str, str]]:
+    created_week = f"created_since={url_time(NOW - timedelta(days=7))}"
+    year_ago = NOW - timedelta(days=365)
+    a_week_closing = (
+        f"closed_since={url_time(year_ago)}&closed_until={url_time(year_ago + timedelta(days=7))}"
+    )
+    closed_month = f"closed_since={url_time(NOW - timedelta(days=30))}"
+    deals_page = "/v1/deals?limit=50"
     return [
         ("pipeline", "/v1/pipeline"),
-        ("lost 90 days", "/v1/analytics/lost?days=90"),
-        ("lost 365 days", "/v1/analytics/lost?days=365"),
-        ("deals", "/v1/deals?limit=50"),
-        ("deals stage=proposal", "/v1/deals?stage=proposal&limit=50"),
-        ("deals status=lost", "/v1/deals?status=lost&limit=50"),
-        ("deals company_domain", f"/v1/deals?company_domain={domain}"),
-        ("deals deep cursor", f"/v1/deals?limit=50&cursor={deep_cursor}"),
+        *((f"lost {d} days", f"/v1/analytics/lost?days={d}") for d in (30, 90, 365, 1095, 3650)),
+        ("deals", deals_page),
+        ("deals stage=proposal", f"{deals_page}&stage=proposal"),
+        ("deals status=lost", f"{deals_page}&status=lost"),
+        ("deals status=cancelled", f"{deals_page}&status=cancelled"),
+        ("deals company_domain", f"{deals_page}&company_domain={keys['domain']}"),
+        ("deals created a week", f"{deals_page}&{created_week}"),
+        ("deals won, closed in a week a year ago", f"{deals_page}&status=won&{a_week_closing}"),
+        ("deals closed in a week a year ago", f"{deals_page}&{a_week_closing}"),
+        ("deals closed since 30 days", f"{deals_page}&{closed_month}"),
+        ("deals deep cursor", f"{deals_page}&cursor={keys['deal_cursor']}"),
+        ("one deal", f"/v1/deals/{keys['deal']}"),
+        ("one deal's history", f"/v1/deals/{keys['deal']}/history"),
         ("companies", "/v1/companies?limit=50"),
-    ]
+        ("companies domain", f"/v1/companies?domain={keys['domain']}"),
+        ("companies deep cursor", f"/v1/companies?limit=50&cursor={keys['company_cursor']}"),
+        ("one company", f"/v1/companies/{keys['company']}"),
+        ("a booking's trail", f"/v1/trail/{keys['booking']}"),
+    ]  # fmt: skip
 
 
-async def sample_keys(url: str, tenant_id: str) -> tuple[str, str]:
-    """A cursor half way down the tenant's deal list, and one company's domain."""
+async def sample_keys(url: str, tenant_id: str) -> dict[str, str]:
+    """Cursors half way down the tenant's deal and company lists, a lost deal, its company and
+    domain, and a booking's correlation id."""
     conn = await asyncpg.connect(plain_url(url))
     try:
         created, deal_id = await conn.fetchrow(
@@ -131,10 +194,27 @@ async def sample_keys(url: str, tenant_id: str) -> tuple[str, str]:
             " DESC OFFSET (SELECT count(*) / 2 FROM deals WHERE tenant_id = $1) LIMIT 1",
             tenant_id,
         )
-        domain = await conn.fetchval(
-            "SELECT domain FROM companies WHERE tenant_id = $1 LIMIT 1", tenant_id
+        domain, company_id = await conn.fetchrow(
+            "SELECT domain, id FROM companies WHERE tenant_id = $1 ORDER BY domain, id"
+            " OFFSET (SELECT count(*) / 2 FROM companies WHERE tenant_id = $1) LIMIT 1",
+            tenant_id,
         )
-        return encode_cursor(created.isoformat(), str(deal_id)), domain
+        lost, lost_company, lost_domain = await conn.fetchrow(
+            "SELECT d.id, c.id, c.domain FROM deals d JOIN companies c ON c.id = d.company_id"
+            " WHERE d.tenant_id = $1 AND d.status = 'lost' LIMIT 1",
+            tenant_id,
+        )
+        booking = await conn.fetchval(
+            "SELECT correlation_id FROM trail WHERE tenant_id = $1 LIMIT 1", tenant_id
+        )
+        return {
+            "deal_cursor": encode_cursor(created.isoformat(), str(deal_id)),
+            "company_cursor": encode_cursor(domain, str(company_id)),
+            "deal": str(lost),
+            "company": str(lost_company),
+            "domain": lost_domain,
+            "booking": booking,
+        }
     finally:
         await conn.close()
 
@@ -168,7 +248,7 @@ async def check_summaries(config: DealsSettings) -> None:
         raise SystemExit(f"summaries differ: {differences}")
 
 
-async def main(deals: int, others: int, calls: int, show_plans: bool) -> None:
+async def main(deals: int, others: int, calls: int, show_plans: bool, hold: bool) -> None:
     async with service_database("deals") as url:
         config = DealsSettings()
         engine = create_engine(config.own_database_url, pool_size=2)
@@ -180,16 +260,19 @@ async def main(deals: int, others: int, calls: int, show_plans: bool) -> None:
         async with loading() as progress:
             await load(url, measured.id, deals, 1, progress)
             await load(url, other.id, others, 2, progress)
-        await vacuum_analyze(url, ("deals", "companies"))
+        await vacuum_analyze(url, COLUMNS)
         console.print(
             f"loaded {deals:,} + {others:,} deals in {time.perf_counter() - started:.0f} s"
         )
         await check_summaries(config)
-        cursor, domain = await sample_keys(url, measured.id)
+        keys = await sample_keys(url, measured.id)
+        if hold:
+            await held(url, measured)
+            return
         if show_plans:
             await print_plans(url, plans(measured.id))
         async with serve(build_app(config)) as app_url:
-            figures = await time_endpoints(app_url, measured, endpoints(cursor, domain), calls)
+            figures = await time_endpoints(app_url, measured, endpoints(keys), calls)
     print_figures(
         f"deals query endpoints, {deals:,} deals in the tenant, {calls} calls each", figures
     )
@@ -203,6 +286,9 @@ if __name__ == "__main__":
     parser.add_argument("--others", type=int, default=None, help="the other tenant's deals")
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--plans", action="store_true")
+    parser.add_argument(
+        "--hold", action="store_true", help="after loading, keep the database up for probes"
+    )
     args = parser.parse_args()
     others = args.deals // 4 if args.others is None else args.others
-    asyncio.run(main(args.deals, others, args.calls, args.plans))
+    asyncio.run(main(args.deals, others, args.calls, args.plans, args.hold))

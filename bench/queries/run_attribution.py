@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import math
 import random
-import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -41,6 +40,7 @@ from harness import (
     Row,
     console,
     copy_rows,
+    held,
     loading,
     print_figures,
     print_plans,
@@ -352,19 +352,6 @@ def plans(tenant_id: str, since: datetime) -> dict[str, tuple[str, list[object]]
                 f"{mode}: deals{window}": positional(deals(tenant_id, start, NOW, summed="USD")),
             }
     return found
-
-
-async def held(url: str, tenant: TenantCredentials) -> None:
-    """Keeps the loaded database up until SIGINT or SIGTERM (a background job ignores SIGINT),
-    for probes run against it meanwhile; then the servers are stopped as after a run."""
-    released = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signal_number, released.set)
-    console.print(f"holding: {plain_url(url)} tenant {tenant.id} key {tenant.api_key};"
-                  " SIGINT or SIGTERM ends")  # fmt: skip
-    await released.wait()
-    console.print("released")
 
 
 async def timed_each(

@@ -1,8 +1,9 @@
-"""`whole_days`: the UTC days wholly inside a window, shared by every rollup's reads."""
+"""`whole_days`, `first_whole_month`: the UTC days and months wholly inside a window, shared by
+every rollup's reads."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from dealflow_libs.utc_days import DAY, midnight, whole_days
+from dealflow_libs.utc_days import DAY, first_whole_month, midnight, whole_days
 
 NOW = datetime(2026, 3, 14, 15, 30, tzinfo=UTC)
 TODAY = NOW.date()
@@ -35,3 +36,16 @@ def test_other_offsets_are_read_in_utc() -> None:
 
 def test_midnight_is_the_utc_start_of_the_day() -> None:
     assert midnight(TODAY) == datetime(2026, 3, 14, tzinfo=UTC)
+
+
+def test_the_first_whole_month_starts_at_or_after_the_instant() -> None:
+    assert first_whole_month(NOW) == date(2026, 4, 1)
+    assert first_whole_month(midnight(date(2026, 3, 1))) == date(2026, 3, 1)
+    assert first_whole_month(midnight(date(2026, 3, 1)) + timedelta(microseconds=1)) == date(
+        2026, 4, 1
+    )
+    assert first_whole_month(datetime(2026, 12, 31, 23, 59, tzinfo=UTC)) == date(2027, 1, 1)
+    assert first_whole_month(datetime(2024, 1, 31, 12, tzinfo=UTC)) == date(2024, 2, 1)
+    # 01:00 on April 1st at +02:00 is 23:00 UTC on March 31st: April starts after it.
+    plus_two = timezone(timedelta(hours=2))
+    assert first_whole_month(datetime(2026, 4, 1, 1, 0, tzinfo=plus_two)) == date(2026, 4, 1)

@@ -31,6 +31,9 @@ class Summary:
     sums: dict[str, str]
     #: which source rows count (SQL over a row), or every row
     counted: str = "true"
+    #: writer shards: SHARDS where writers are many (every booking), 1 where the rollup's rows
+    #: change rarely (a person's click) and the reads would otherwise sum 32 rows per key
+    shards: int = SHARDS
 
     @property
     def _key_list(self) -> str:
@@ -74,7 +77,7 @@ class Summary:
             CREATE OR REPLACE FUNCTION {self.table}_apply() RETURNS trigger
             LANGUAGE plpgsql AS $$
             DECLARE
-                writer_shard smallint := pg_backend_pid() % {SHARDS};
+                writer_shard smallint := pg_backend_pid() % {self.shards};
             BEGIN
                 {body}
                 RETURN NULL;

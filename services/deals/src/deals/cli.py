@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dealflow_libs.summary_check import add_check_summaries
 from deals.config import DealsSettings
-from deals.domain.analytics import SummaryDifference
+from deals.domain.analytics import LostMonthDifference, SummaryDifference
 from deals.uow import DealsUnitOfWork
 from deals.use_cases import summary_differences
 
@@ -21,11 +21,16 @@ def main() -> None:
 
 async def _differences(
     sessions: async_sessionmaker[AsyncSession], tenant: str | None
-) -> Sequence[SummaryDifference]:
+) -> Sequence[SummaryDifference | LostMonthDifference]:
     return await summary_differences(DealsUnitOfWork(sessions), tenant)
 
 
-def _describe(d: SummaryDifference) -> str:
+def _describe(d: SummaryDifference | LostMonthDifference) -> str:
+    if isinstance(d, LostMonthDifference):
+        return (
+            f"{d.tenant_id} lost {d.month:%Y-%m} {d.reason} from {d.stage_left or '(no stage)'}:"
+            f" kept {d.kept}, recomputed {d.recomputed} (deals, value, days, days counted)"
+        )
     return (
         f"{d.tenant_id} {d.status}/{d.stage} {d.currency}: kept {d.kept_deals} deals,"
         f" {d.kept_value} value, {d.kept_probability} probability, {d.kept_weighted} weighted;"
@@ -39,8 +44,8 @@ add_check_summaries(
     database_url=lambda: DealsSettings().own_database_url,
     differences=_differences,
     describe=_describe,
-    help_text="Recompute the pipeline summaries from the deals and report every difference"
-    " from the maintained ones (exit 1 if any).",
+    help_text="Recompute the pipeline summaries and the lost deals' monthly rollup from the"
+    " deals and report every difference from the maintained ones (exit 1 if any).",
 )
 
 

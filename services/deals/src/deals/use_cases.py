@@ -14,7 +14,7 @@ from dealflow_libs.tenants import TenantProfile
 from dealflow_schemas.attribution import MeetingAttributed
 from dealflow_schemas.deals import CLOSED_STAGES, DEALS_TOPIC, DealStage, LostReason
 from dealflow_schemas.meetings import MeetingEvent
-from deals.domain.analytics import SummaryDifference
+from deals.domain.analytics import LostMonthDifference, SummaryDifference
 from deals.domain.deal import Deal, Transition
 from deals.domain.journeys import MeetingJourney, journeys_of_deals
 from deals.domain.pipeline import Ledger, apply_meeting_event, open_deal
@@ -434,8 +434,12 @@ def _apply_external(
 
 async def summary_differences(
     uow: DealsUnitOfWork, tenant_id: str | None = None
-) -> Sequence[SummaryDifference]:
-    """Where the maintained pipeline summaries differ from a full recompute from the deals (one
-    tenant's, or every tenant's): empty unless something wrote deals around the trigger."""
+) -> Sequence[SummaryDifference | LostMonthDifference]:
+    """Where the maintained read models (pipeline summaries, lost-deal months) differ from a
+    full recompute from the deals (one tenant's, or every tenant's): empty unless something
+    wrote deals around the triggers."""
     async with uow:
-        return await uow.deals.summary_differences(tenant_id)
+        return [
+            *await uow.deals.summary_differences(tenant_id),
+            *await uow.deals.lost_month_differences(tenant_id),
+        ]

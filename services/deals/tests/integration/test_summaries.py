@@ -1,13 +1,15 @@
-"""The pipeline's read model (deal_summaries, kept by a trigger on deals) against a full
-recompute: random sequences of deal changes through the real use cases, in two tenants, leave
-no difference after any step; the endpoints answer exactly what the per-row computation of
-the old endpoints gives; `dealflow-deals check-summaries` finds a summary that drifted."""
+"""The read models kept by triggers on deals (deal_summaries for the pipeline, deal_lost_months
+for lost-deal analysis) against a full recompute: random sequences of deal changes through the
+real use cases and bulk SQL, in two tenants, leave no difference after any step, and a lost
+window of any length answers what the per-row analysis gives; the endpoints answer exactly what
+the per-row computation of the old endpoints gives; `dealflow-deals check-summaries` finds a
+summary that drifted."""
 
 import asyncio
 import contextlib
 import random
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,12 +17,13 @@ from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from dealflow_libs.testing.tenants import seed_tenant
+from dealflow_libs.utc_days import first_whole_month, midnight
 from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 from dealflow_schemas.meetings import MeetingBooked
 from deals.api.pipeline import LostAnalysisOut, LostOut, PipelineOut, StageOut
 from deals.cli import app as cli
 from deals.db.tables import deals, tenants
-from deals.domain.analytics import lost_analysis, pipeline_summary
+from deals.domain.analytics import lost_analysis, lost_from_groups, pipeline_summary
 from deals.domain.deal import OPEN_STAGES, DealClosed, InvalidChange
 from deals.use_cases import (
     Conflict,
@@ -46,7 +49,8 @@ class Run:
 
     async def step(self) -> None:
         action = self.rng.choice(
-            ["book", "book", "move", "win", "lose", "reopen", "edit", "edit_none"]
+            ["book", "book", "move", "win", "lose", "reopen", "edit", "edit_none", "backdate"] * 2
+            + ["backdate"]
             if self.deal_ids
             else ["book"]
         )
@@ -94,6 +98,26 @@ class Run:
     async def edit_none(self) -> None:
         await edit_deal(self.uow(), self.tenant_id, self._deal(), changes={"value": None}, by="t")
 
+    async def backdate(self) -> None:
+        """A write around the use cases (bulk SQL, as an import would): a closed deal's life (or
+        any deal's, if none is closed) moved back up to 500 days, so lost deals spread over many
+        months."""
+        async with self.uow() as uow:
+            closed = await uow.session.scalars(
+                select(deals.c.id)
+                .where(deals.c.tenant_id == self.tenant_id, deals.c.closed_at.is_not(None))
+                .order_by(deals.c.id)
+            )
+            deal_id = self.rng.choice(closed.all() or self.deal_ids)
+            await uow.session.execute(
+                text(
+                    "UPDATE deals SET created_at = created_at - CAST(:back AS interval),"
+                    " closed_at = closed_at - CAST(:back AS interval) WHERE id = :id"
+                ),
+                {"back": timedelta(days=self.rng.uniform(0, 500)), "id": deal_id},
+            )
+            await uow.commit()
+
 
 async def differences(uow_factory, tenant_id: str) -> list:
     return list(await summary_differences(uow_factory(), tenant_id))
@@ -108,13 +132,54 @@ async def test_random_changes_keep_summaries_equal_to_a_recompute(
         Run(uow_factory, (await seed_tenant(sessions, tenants, prefix=p)).id, rng)
         for p in ("s", "beside")
     ]
+    months = []
     for _ in range(60):
         run = rng.choice(runs)
         await run.step()
         assert await differences(uow_factory, run.tenant_id) == []
+        await assert_lost_window(uow_factory, run.tenant_id, a_since(rng))
+        months.append(await lost_months(uow_factory, run.tenant_id))
     statuses = {s for run in runs for s in await statuses_of(uow_factory, run.tenant_id)}
-    assert DealStatus.ACTIVE in statuses
-    assert len(statuses) > 2  # the sequence moved deals about
+    assert {DealStatus.ACTIVE, DealStatus.LOST} <= statuses  # the sequence moved deals about
+    assert max(months) > 1  # lost deals in several months at some step: the rollup was read
+
+
+async def lost_months(uow_factory, tenant_id: str) -> int:
+    async with uow_factory() as uow:
+        found = await uow.session.scalar(
+            text(
+                "SELECT count(DISTINCT month) FROM deal_lost_months"
+                " WHERE deals > 0 AND tenant_id = :t"
+            ),
+            {"t": tenant_id},
+        )
+    return int(found or 0)
+
+
+def a_since(rng: random.Random) -> datetime:
+    """A window's start up to 600 days back: any instant, or a UTC month's or day's first."""
+    since = datetime.now(UTC) - timedelta(days=rng.uniform(0, 600))
+    snap = rng.choice(["none", "day", "month"])
+    if snap == "none":
+        return since
+    day = since.date().replace(day=1) if snap == "month" else since.date()
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+async def assert_lost_window(uow_factory, tenant_id: str, since: datetime) -> None:
+    """The analysis from the rollup and the partial month equals the per-row analysis."""
+    async with uow_factory() as uow:
+        groups = await uow.deals.lost_groups(tenant_id, since)
+        c = deals.c
+        rows = (
+            await uow.session.execute(
+                select(c.lost_reason, c.value, c.days_to_close, c.stage_before_close).where(
+                    c.tenant_id == tenant_id, c.status == DealStatus.LOST, c.closed_at >= since
+                )
+            )
+        ).all()
+    assert sum(g.count for g in groups) == len(rows), since
+    assert lost_from_groups(groups) == lost_analysis(tuple(r) for r in rows), since
 
 
 async def statuses_of(uow_factory, tenant_id: str) -> set[DealStatus]:
@@ -130,7 +195,8 @@ async def test_endpoints_answer_what_a_per_row_recompute_gives(client, tenant, u
     for _ in range(50):
         await run.step()
     pipeline = await client.get("/v1/pipeline", headers=tenant.auth)
-    lost = await client.get("/v1/analytics/lost?days=30", headers=tenant.auth)
+    # Ten years: every lost deal, backdated ones in whole months of the rollup included.
+    lost = await client.get("/v1/analytics/lost?days=3650", headers=tenant.auth)
 
     async with uow_factory() as uow:
         c = deals.c
@@ -161,7 +227,7 @@ async def test_endpoints_answer_what_a_per_row_recompute_gives(client, tenant, u
     assert lost_rows
     assert pipeline.json() == expected.model_dump(mode="json")
     expected_lost = LostAnalysisOut(
-        days=30,
+        days=3650,
         since=since,
         total_lost=len(lost_rows),
         reasons=[LostOut(**r.__dict__) for r in lost_analysis(tuple(r) for r in lost_rows)],
@@ -174,21 +240,62 @@ async def test_check_summaries_reports_a_summary_that_drifted(tenant, uow_factor
     for _ in range(5):
         await run.book()
     assert await differences(uow_factory, tenant.id) == []
-    async with uow_factory() as uow:  # a write around the trigger
-        await uow.session.execute(
-            text("UPDATE deal_summaries SET deals = deals + 1 WHERE tenant_id = :t"),
-            {"t": tenant.id},
-        )
-        await uow.commit()
+    await around_the_trigger(uow_factory, tenant.id, "deal_summaries SET deals = deals + 1")
     [drifted] = await differences(uow_factory, tenant.id)
     assert (drifted.status, drifted.stage) == ("active", DealStage.BOOKED.value)
     assert (drifted.kept_deals, drifted.recomputed_deals) == (6, 5)
+    assert "1 difference(s)" in await check_summaries_fails(tenant.id)
 
+
+async def around_the_trigger(uow_factory, tenant_id: str, update: str) -> None:
+    """`UPDATE <update> WHERE tenant_id = <tenant>`: a read model moved by hand."""
+    async with uow_factory() as uow:
+        await uow.session.execute(text(f"UPDATE {update} WHERE tenant_id = :t"), {"t": tenant_id})
+        await uow.commit()
+
+
+async def check_summaries_fails(tenant_id: str) -> str:
+    """`dealflow-deals check-summaries --tenant`, which must exit 1: its output."""
     # In a thread: the command runs its own event loop.
-    command = ["check-summaries", "--tenant", tenant.id]
+    command = ["check-summaries", "--tenant", tenant_id]
     result = await asyncio.to_thread(CliRunner().invoke, cli, command)
     assert result.exit_code == 1, result.output
-    assert "1 difference(s)" in result.output
+    return result.output
+
+
+async def test_a_deal_lost_at_a_months_first_instant_counts_once(tenant, uow_factory) -> None:
+    """Midnight of the 1st belongs to the month the rollup holds, not to the partial month
+    before it read from the rows."""
+    run = Run(uow_factory, tenant.id, random.Random(5))
+    await run.book()
+    await run.lose()
+    start = midnight(first_whole_month(datetime.now(UTC) - timedelta(days=100)))
+    async with uow_factory() as uow:
+        await uow.session.execute(
+            text(
+                "UPDATE deals SET closed_at = :at,"
+                " created_at = CAST(:at AS timestamptz) - interval '3 days' WHERE tenant_id = :t"
+            ),
+            {"at": start, "t": tenant.id},
+        )
+        await uow.commit()
+    for since in (start - timedelta(days=3), start, start + timedelta(microseconds=1)):
+        await assert_lost_window(uow_factory, tenant.id, since)
+
+
+async def test_check_summaries_reports_a_lost_month_that_drifted(tenant, uow_factory) -> None:
+    run = Run(uow_factory, tenant.id, random.Random(12))
+    await run.book()
+    await run.lose()
+    assert await differences(uow_factory, tenant.id) == []
+    moved = "deal_lost_months SET days_count = days_count + 2"
+    await around_the_trigger(uow_factory, tenant.id, moved)
+    [drifted] = await differences(uow_factory, tenant.id)
+    assert (drifted.kept[0], drifted.recomputed[0]) == (1, 1)
+    assert (drifted.kept[3], drifted.recomputed[3]) == (3, 1)
+    output = await check_summaries_fails(tenant.id)
+    assert " lost " in output
+    assert "1 difference(s)" in output
 
 
 async def test_concurrent_writers_in_several_tenants_keep_summaries_exact(

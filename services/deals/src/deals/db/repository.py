@@ -6,17 +6,32 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal_column, or_, select, text, tuple_
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dealflow_libs.db import insert_new
 from dealflow_libs.pagination import keyset_page
-from dealflow_schemas.deals import DealStage, DealStatus
+from dealflow_libs.utc_days import first_whole_month, midnight
+from dealflow_schemas.deals import DealStage, DealStatus, LostReason
+from deals.db.lost_sql import LOST, LOST_MONTHS, NO_STAGE
 from deals.db.summaries_sql import DEAL_SUMMARIES
 from deals.db.tables import (
+    CLOSING_SLACK,
     companies,
     deal_activities,
+    deal_lost_months,
     deal_summaries,
     deals,
     meeting_attributions,
@@ -24,7 +39,12 @@ from deals.db.tables import (
     people,
     stage_history,
 )
-from deals.domain.analytics import LostGroup, StageGroup, SummaryDifference
+from deals.domain.analytics import (
+    LostGroup,
+    LostMonthDifference,
+    StageGroup,
+    SummaryDifference,
+)
 from deals.domain.company import Company, MeetingRecord
 from deals.domain.deal import Deal
 from deals.domain.journeys import MeetingJourney
@@ -276,6 +296,11 @@ class DealRepository:
         ).all()
 
     async def list(self, tenant_id: str, **filters: Any) -> Sequence[Deal]:
+        if filters.get("closed_since") or filters.get("closed_until"):
+            # Walk the newest deals or sort the window's: which is cheaper depends on how many
+            # deals the window holds, which only a plan made for these values knows (a generic
+            # plan guesses, and sorted half a million deals for a three-year window).
+            await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         return (await self.session.scalars(list_query(tenant_id, **filters))).all()
 
     async def list_companies(
@@ -313,28 +338,20 @@ class DealRepository:
         return [StageGroup(*row) for row in rows]
 
     async def lost_groups(self, tenant_id: str, since: datetime) -> Sequence[LostGroup]:
-        """Deals lost since `since` per (reason, stage left), from ix_deals_tenant_lost_closed."""
-        c = deals.c
-        rows = await self.session.execute(
-            select(
-                c.lost_reason,
-                c.stage_before_close,
-                func.count(),
-                func.sum(c.value),
-                func.sum(c.days_to_close),
-                func.count(c.days_to_close),
+        """Deals lost since `since` per (reason, stage left): a few rollup rows a month, and the
+        partial first month from ix_deals_tenant_lost_closed (`lost_window_query`)."""
+        rows = await self.session.execute(lost_window_query(tenant_id, since))
+        return [
+            LostGroup(
+                LostReason(reason),
+                DealStage(stage) if stage else None,
+                int(count),
+                value_sum,
+                None if days_sum is None else int(days_sum),
+                int(days_count),
             )
-            .where(
-                c.tenant_id == tenant_id,
-                # A literal, not a parameter, so every plan (generic ones too) matches the
-                # partial index's predicate.
-                c.status == literal_column("'lost'"),
-                c.closed_at >= since,
-            )
-            .group_by(c.lost_reason, c.stage_before_close)
-            .order_by(c.lost_reason, c.stage_before_close)
-        )
-        return [LostGroup(*row) for row in rows]
+            for reason, stage, count, value_sum, days_sum, days_count in rows
+        ]
 
     async def summary_differences(self, tenant_id: str | None) -> Sequence[SummaryDifference]:
         """Every (tenant, status, stage, currency) whose maintained summary differs from a full
@@ -344,6 +361,18 @@ class DealRepository:
             {"tenant": tenant_id} if tenant_id else {},
         )
         return [SummaryDifference(*row) for row in rows]
+
+    async def lost_month_differences(self, tenant_id: str | None) -> Sequence[LostMonthDifference]:
+        """Every (tenant, month, reason, stage left) whose kept lost-deal rollup differs from a
+        recompute from the deals (none, unless something bypassed the trigger)."""
+        rows = await self.session.execute(
+            text(LOST_MONTHS.differences(tenant=tenant_id is not None)),
+            {"tenant": tenant_id} if tenant_id else {},
+        )
+        return [
+            LostMonthDifference(tenant, month, reason, stage, tuple(pairs[::2]), tuple(pairs[1::2]))
+            for tenant, month, reason, stage, *pairs in rows
+        ]
 
 
 def list_query(
@@ -376,10 +405,67 @@ def list_query(
         c.created_at < created_until if created_until else None,
         c.closed_at >= closed_since if closed_since else None,
         c.closed_at < closed_until if closed_until else None,
+        # Implied by the window (ck_deals_closed_after_created): the walk down the newest deals
+        # starts at the window's end, not at today.
+        c.created_at < closed_until + CLOSING_SLACK if closed_until else None,
     ):
         if condition is not None:
             query = query.where(condition)
     return keyset_page(query, c.created_at, c.id, after, limit)
+
+
+def lost_window_query(tenant_id: str, since: datetime) -> Select[Any]:
+    """Lost deals closed at or after `since` per (reason, stage left): count, value sum, days
+    sum and days counted. The whole UTC months from `deal_lost_months` (every month from the
+    first that starts at or after `since`, later closes included), the partial first month
+    counted from the deals, index-only on ix_deals_tenant_lost_closed."""
+    first = first_whole_month(since)
+    m, c = deal_lost_months.c, deals.c
+    from_rollup = (
+        select(
+            m.lost_reason.label("reason"),
+            func.nullif(m.stage_left, NO_STAGE).label("stage"),
+            func.sum(m.deals).label("deals"),
+            func.sum(m.value_sum).label("value_sum"),
+            func.sum(m.days_sum).label("days_sum"),
+            func.sum(m.days_count).label("days_count"),
+        )
+        .where(m.tenant_id == tenant_id, m.month >= first)
+        .group_by(m.lost_reason, m.stage_left)
+    )
+    from_rows = (
+        select(
+            c.lost_reason,
+            type_coerce(c.stage_before_close, String),
+            func.count(),
+            func.sum(c.value),
+            func.sum(c.days_to_close),
+            func.count(c.days_to_close),
+        )
+        .where(
+            c.tenant_id == tenant_id,
+            text(LOST),
+            c.closed_at >= since,
+            c.closed_at < midnight(first),
+        )
+        .group_by(c.lost_reason, c.stage_before_close)
+    )
+    parts = union_all(from_rollup, from_rows).subquery()
+    p = parts.c
+    return (
+        select(
+            p.reason,
+            p.stage,
+            func.sum(p.deals),
+            func.sum(p.value_sum),
+            func.sum(p.days_sum),
+            func.sum(p.days_count),
+        )
+        .group_by(p.reason, p.stage)
+        # A key every deal has left keeps its rollup row, at zero.
+        .having(func.sum(p.deals) > 0)
+        .order_by(p.reason, p.stage)
+    )
 
 
 _LOCK_SQL = text(

@@ -1,7 +1,10 @@
 """Tables owned by deals. Deal, Company and MeetingRecord are mapped imperatively."""
 
+from datetime import timedelta
+
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -10,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     SmallInteger,
+    String,
     Table,
     Text,
     UniqueConstraint,
@@ -25,6 +29,10 @@ from dealflow_libs.tenants import tenants_table
 from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 from deals.domain.company import Company, MeetingRecord
 from deals.domain.deal import Deal
+
+#: How much earlier than its creation a deal's closing time may be (clocks of two instances);
+#: a deal created after a closing window's end plus this cannot be in the window.
+CLOSING_SLACK = timedelta(days=1)
 
 metadata = new_metadata()
 mapper_registry = registry(metadata=metadata)
@@ -84,6 +92,19 @@ deals = Table(
     timestamp("updated_at", nullable=False),
     timestamp("stage_entered_at", nullable=False),
     Index("ix_deals_tenant_created", "tenant_id", "created_at", "id"),
+    # A list filtered by a closing window: the window's deals by closing time (a narrow window
+    # sorted), or ix_deals_tenant_created walked down from the window's end (CLOSING_SLACK).
+    Index(
+        "ix_deals_tenant_closed",
+        "tenant_id",
+        "closed_at",
+        postgresql_where=text("closed_at IS NOT NULL"),
+    ),
+    # A deal closes after it was created, give or take the clocks of two service instances.
+    CheckConstraint(
+        f"closed_at IS NULL OR closed_at > created_at - interval '{CLOSING_SLACK.days} days'",
+        name="closed_after_created",
+    ),
     # Lost-deal analysis over a closing window, answered from the index alone (the query spells
     # status = 'lost' as a literal, so generic plans of the prepared statement match it too).
     Index(
@@ -118,6 +139,22 @@ deal_summaries = Table(
     Column("probability_sum", BigInteger, nullable=False),
     #: sum(value x probability): weighted value is this / 100, rounded once, as the API always did.
     Column("weighted_sum", Numeric, nullable=False),
+)
+
+#: Lost-deal analysis's monthly rollup: per tenant, UTC month of closing, reason and stage left
+#: (db.lost_sql.NO_STAGE for none) the lost deals' count and sums; kept by a trigger on `deals`.
+deal_lost_months = Table(
+    "deal_lost_months",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("lost_reason", enum_type(LostReason, "lost_reason"), primary_key=True),
+    Column("stage_left", String(32), primary_key=True),
+    Column("shard", SmallInteger, primary_key=True),
+    Column("deals", BigInteger, nullable=False),
+    Column("value_sum", Numeric, nullable=False),
+    Column("days_sum", BigInteger, nullable=False),
+    Column("days_count", BigInteger, nullable=False),
 )
 
 stage_history = Table(

@@ -7,6 +7,7 @@ The API answers from groups the database sums (`*_from_groups`); `pipeline_summa
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from dealflow_libs.money import to_cents
@@ -199,3 +200,16 @@ class SummaryDifference:
     recomputed_probability: int
     kept_weighted: Decimal
     recomputed_weighted: Decimal
+
+
+@dataclass(frozen=True)
+class LostMonthDifference:
+    """One month, reason and stage left where lost-deal analysis's kept monthly rollup and a
+    recompute from the deals differ: (deals, value sum, days sum, days counted) each."""
+
+    tenant_id: str
+    month: date
+    reason: str
+    stage_left: str
+    kept: tuple[int, Decimal, int, int]
+    recomputed: tuple[int, Decimal, int, int]
