@@ -79,10 +79,22 @@ async def copy_rows(
         await conn.close()
 
 
-def chunked(rows: Iterator[Row], table: str, size: int = CHUNK) -> Iterator[dict[str, list[Row]]]:
-    """A one-table row stream as the batches copy_rows takes."""
+def table_batches(
+    rows: Iterator[dict[str, Row | list[Row]]], tables: Iterable[str], size: int = CHUNK
+) -> Iterator[dict[str, list[Row]]]:
+    """Per-entity rows ({table: a row, or a list of rows}) as the batches copy_rows takes,
+    `size` entities at a time."""
+    names = list(tables)
     while chunk := list(islice(rows, size)):
-        yield {table: chunk}
+        batch: dict[str, list[Row]] = {name: [] for name in names}
+        for entity in chunk:
+            for name in names:
+                found = entity[name]
+                if isinstance(found, list):
+                    batch[name].extend(found)
+                else:
+                    batch[name].append(found)
+        yield batch
 
 
 async def vacuum_analyze(url: str, tables: Iterable[str]) -> None:

@@ -22,11 +22,9 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from itertools import islice
 
 import asyncpg
 from harness import (
-    CHUNK,
     NOW,
     YEARS,
     Row,
@@ -36,6 +34,7 @@ from harness import (
     loading,
     print_figures,
     print_plans,
+    table_batches,
     time_endpoints,
     url_time,
     vacuum_analyze,
@@ -47,9 +46,11 @@ from dealflow_libs.pagination import encode_cursor
 from dealflow_libs.settings import plain_url
 from dealflow_libs.testing.bench import service_database
 from dealflow_libs.testing.http import serve
+from dealflow_libs.testing.plans import positional
 from dealflow_libs.testing.tenants import seed_tenant
 from dealflow_schemas.deals import DealStage, DealStatus, LostReason
 from deals.config import DealsSettings
+from deals.db.repository import list_query, lost_window_query, pipeline_query
 from deals.db.tables import tenants
 from deals.domain.deal import OPEN_STAGES
 from deals.domain.settings import DEFAULT_PROBABILITIES
@@ -64,7 +65,7 @@ DEAL_COLUMNS = (
 )  # fmt: skip
 
 
-def deal_rows(tenant_id: str, count: int, seed: int) -> Iterator[dict[str, Row]]:
+def deal_rows(tenant_id: str, count: int, seed: int) -> Iterator[dict[str, Row | list[Row]]]:
     """Per deal, a row of each table its reads touch (company, deal, one person, one meeting
     record, its stage history and one trail entry) with issue 12's spread, reproducible from
     `seed`."""
@@ -135,20 +136,10 @@ COLUMNS = {
         "subject", "at",
     ),
 }  # fmt: skip
-MANY = {"deal_stage_history"}  # tables with a list of rows per deal
 
 
 async def load(url: str, tenant_id: str, count: int, seed: int, progress: Progress) -> None:
-    rows = deal_rows(tenant_id, count, seed)
-    batches = (
-        {
-            table: [r for d in chunk for r in d[table]]
-            if table in MANY
-            else [d[table] for d in chunk]
-            for table in COLUMNS
-        }
-        for chunk in iter(lambda: list(islice(rows, CHUNK)), [])
-    )
+    batches = table_batches(deal_rows(tenant_id, count, seed), COLUMNS)
     # The deals bar's count: copy_rows advances by the first table's rows (one per deal).
     await copy_rows(url, tenant_id, count, batches, COLUMNS, progress)
 
@@ -219,20 +210,19 @@ async def sample_keys(url: str, tenant_id: str) -> dict[str, str]:
         await conn.close()
 
 
-PLANS = {
-    "pipeline (read model)": "SELECT stage, currency, sum(deals), sum(value_sum),"
-    " sum(probability_sum), sum(weighted_sum) FROM deal_summaries"
-    " WHERE tenant_id = $1 AND status = $2 GROUP BY stage, currency",
-    "lost since": "SELECT lost_reason, stage_before_close, count(*), sum(value),"
-    " sum(days_to_close), count(days_to_close) FROM deals WHERE tenant_id = $1"
-    " AND status = 'lost' AND closed_at >= $2::timestamptz GROUP BY 1, 2",
-}
-
-
-def plans(tenant_id: str) -> dict[str, tuple[str, tuple[object, ...]]]:
+def plans(tenant_id: str) -> dict[str, tuple[str, list[object]]]:
+    """The app's own statements (compiled as asyncpg prepares them): the pipeline's read model,
+    lost windows of a month and ten years, a closing-window list a year ago."""
+    year_ago = NOW - timedelta(days=365)
+    window = dict.fromkeys(("status", "stage", "company_domain", "created_since", "created_until"))
+    window |= {"closed_since": year_ago - timedelta(days=7), "closed_until": year_ago}
     return {
-        "pipeline (read model)": (PLANS["pipeline (read model)"], (tenant_id, "active")),
-        "lost since": (PLANS["lost since"], (tenant_id, NOW - timedelta(days=90))),
+        "pipeline (read model)": positional(pipeline_query(tenant_id)),
+        "lost 30 days": positional(lost_window_query(tenant_id, NOW - timedelta(days=30))),
+        "lost 3650 days": positional(lost_window_query(tenant_id, NOW - timedelta(days=3650))),
+        "closed in a week a year ago": positional(
+            list_query(tenant_id, **window, after=None, limit=51)
+        ),
     }
 
 

@@ -32,12 +32,12 @@ from harness import (
     YEARS,
     Figures,
     Row,
-    chunked,
     console,
     copy_rows,
     loading,
     print_figures,
     print_plans,
+    table_batches,
     time_endpoints,
     url_time,
     vacuum_analyze,
@@ -51,7 +51,7 @@ from dealflow_libs.settings import plain_url
 from dealflow_libs.testing.bench import service_database
 from dealflow_libs.testing.http import serve
 from dealflow_libs.testing.tenants import seed_tenant
-from dealflow_schemas.meetings import MeetingOutcome, MeetingStatus, MeetingType
+from dealflow_schemas.meetings import MEETINGS_TOPIC, MeetingOutcome, MeetingStatus, MeetingType
 from meetings import use_cases
 from meetings.config import MeetingsSettings
 from meetings.db import repository, tables
@@ -64,6 +64,8 @@ from meetings.uow import MeetingsUnitOfWork
 show_rate_query = getattr(repository, "show_rate_window_query", repository.show_rate_query)
 TABLES = (
     "meetings",
+    "meeting_uids",
+    "trail",
     *(["meeting_show_rate_days"] if hasattr(tables, "meeting_show_rate_days") else []),
 )
 
@@ -90,8 +92,9 @@ def _past(rng: random.Random) -> tuple[MeetingStatus, bool | None, MeetingOutcom
     return S.COMPLETED, showed, outcome
 
 
-def meeting_rows(tenant_id: str, count: int, seed: int) -> Iterator[Row]:
-    """Meeting rows with the spread above, reproducible from `seed`."""
+def meeting_rows(tenant_id: str, count: int, seed: int) -> Iterator[dict[str, Row]]:
+    """Per meeting, its row with the spread above, its provider uid and the trail entry of the
+    event that published it, reproducible from `seed`."""
     rng = random.Random(seed)
     types = list(MeetingType)
     for n in range(count):
@@ -105,24 +108,42 @@ def meeting_rows(tenant_id: str, count: int, seed: int) -> Iterator[Row]:
             status, showed, outcome = _past(rng)
         created = at - timedelta(days=rng.uniform(0, 30))
         domain = f"c{n // 20}-{seed}.example"
-        yield (
-            uuid.uuid4(), tenant_id, "calcom", f"uid-{seed}-{n}", f"Meeting {n}",
-            rng.choice(types).value, at, at + timedelta(minutes=30), 30,
-            f"p{n // 2}@{domain}", domain, status.value, rng.random() < 0.6,
-            rng.random() < 0.7, showed, outcome.value, int(rng.random() < 0.1), created, at,
-            at if rng.random() < 0.01 else None,
-        )  # fmt: skip
+        meeting_id, uid = uuid.uuid4(), f"uid-{seed}-{n}"
+        yield {
+            "meetings": (
+                meeting_id, tenant_id, "calcom", uid, f"Meeting {n}",
+                rng.choice(types).value, at, at + timedelta(minutes=30), 30,
+                f"p{n // 2}@{domain}", domain, status.value, rng.random() < 0.6,
+                rng.random() < 0.7, showed, outcome.value, int(rng.random() < 0.1), created, at,
+                at if rng.random() < 0.01 else None,
+            ),
+            "meeting_uids": (tenant_id, uid, meeting_id),
+            "trail": (
+                tenant_id, f"b-{seed}-{n}", "published", MEETINGS_TOPIC, f"e-{seed}-{n}",
+                "dealflow.meeting.booked.v1", str(meeting_id), created,
+            ),
+        }  # fmt: skip
+
+
+LOADED = {
+    "meetings": COLUMNS,
+    "meeting_uids": ("tenant_id", "uid", "meeting_id"),
+    "trail": (
+        "tenant_id", "correlation_id", "direction", "channel", "event_id", "event_type",
+        "subject", "at",
+    ),
+}  # fmt: skip
 
 
 async def load(url: str, tenant_id: str, count: int, seed: int, progress: Progress) -> None:
-    batches = chunked(meeting_rows(tenant_id, count, seed), "meetings")
-    await copy_rows(url, tenant_id, count, batches, {"meetings": COLUMNS}, progress)
+    batches = table_batches(meeting_rows(tenant_id, count, seed), LOADED)
+    await copy_rows(url, tenant_id, count, batches, LOADED, progress)
 
 
 RARE = "/v1/meetings?"
 
 
-def endpoints(deep_cursor: str, email: str, meeting_id: str) -> list[tuple[str, str]]:
+def endpoints(keys: dict[str, str]) -> list[tuple[str, str]]:
     week_since, week_until = (NOW - timedelta(days=730)), (NOW - timedelta(days=723))
     return [
         *((f"show-rate {d} days", f"/v1/analytics/show-rate?days={d}") for d in (30, 90, 365)),
@@ -131,7 +152,7 @@ def endpoints(deep_cursor: str, email: str, meeting_id: str) -> list[tuple[str, 
         *((f"status={s}", f"/v1/meetings?status={s}&limit=50") for s in MeetingStatus),
         ("upcoming=true", "/v1/meetings?upcoming=true&limit=50"),
         ("upcoming=false", "/v1/meetings?upcoming=false&limit=50"),
-        ("attendee_email", f"/v1/meetings?attendee_email={email}"),
+        ("attendee_email", f"/v1/meetings?attendee_email={keys['email']}"),
         ("type=close", "/v1/meetings?type=close&limit=50"),
         *(
             (f"outcome={o}", f"/v1/meetings?outcome={o}&limit=50")
@@ -147,22 +168,37 @@ def endpoints(deep_cursor: str, email: str, meeting_id: str) -> list[tuple[str, 
             "since/until a week",
             f"/v1/meetings?since={url_time(week_since)}&until={url_time(week_until)}&limit=50",
         ),
-        ("deep cursor", f"/v1/meetings?limit=50&cursor={deep_cursor}"),
-        ("one meeting", f"/v1/meetings/{meeting_id}"),
+        ("deep cursor", f"/v1/meetings?limit=50&cursor={keys['cursor']}"),
+        ("one meeting", f"/v1/meetings/{keys['meeting']}"),
+        ("by booking uid", f"/v1/meetings/by-booking/{keys['uid']}"),
+        ("by booking correlation id", f"/v1/meetings/by-booking/{keys['booking']}"),
+        ("a booking's trail", f"/v1/trail/{keys['booking']}"),
     ]
 
 
-async def sample_keys(url: str, tenant_id: str) -> tuple[str, str, str]:
-    """A cursor half way down the tenant's meeting list, an attendee, and one meeting's id."""
+async def sample_keys(url: str, tenant_id: str) -> dict[str, str]:
+    """A cursor half way down the tenant's meeting list, its meeting's id, attendee, provider
+    uid and booking (correlation id)."""
     conn = await asyncpg.connect(plain_url(url))
     try:
-        at, meeting_id, email = await conn.fetchrow(
-            "SELECT scheduled_at, id, primary_email FROM meetings WHERE tenant_id = $1"
-            " AND deleted_at IS NULL ORDER BY scheduled_at, id"
+        at, meeting_id, email, uid = await conn.fetchrow(
+            "SELECT scheduled_at, id, primary_email, provider_uid FROM meetings"
+            " WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY scheduled_at, id"
             " OFFSET (SELECT count(*) / 2 FROM meetings WHERE tenant_id = $1) LIMIT 1",
             tenant_id,
         )
-        return encode_cursor(at.isoformat(), str(meeting_id)), email, str(meeting_id)
+        booking = await conn.fetchval(
+            "SELECT correlation_id FROM trail WHERE tenant_id = $1 AND subject = $2",
+            tenant_id,
+            str(meeting_id),
+        )
+        return {
+            "cursor": encode_cursor(at.isoformat(), str(meeting_id)),
+            "meeting": str(meeting_id),
+            "email": email,
+            "uid": uid,
+            "booking": booking,
+        }
     finally:
         await conn.close()
 
@@ -251,11 +287,11 @@ async def main(count: int, others: int, calls: int, show_plans: bool, ab_index: 
             f"loaded {count:,} + {others:,} meetings in {time.perf_counter() - started:.0f} s"
         )
         await check_rollup(config)
-        cursor, email, meeting_id = await sample_keys(url, measured.id)
+        keys = await sample_keys(url, measured.id)
         if show_plans:
             await print_plans(url, plans(measured.id))
         async with serve(build_app(config)) as app_url:
-            paths = endpoints(cursor, email, meeting_id)
+            paths = endpoints(keys)
             figures = await time_endpoints(app_url, measured, paths, calls)
             if ab_index:
                 await index_ab(url, app_url, measured, paths, ab_index, calls)

@@ -10,8 +10,8 @@ round), a batch of `--batch` writes through the service's consumer path (one com
 consumer does) and then one command per written row through its HTTP use case (one commit
 each). Prints the median ms per batch and per command, on and off, and the difference.
 
-- deals (deal_summaries): bookings of new companies through `record_meeting_events`
-  (companies, deals, history, outbox), then `move_stage` to proposal.
+- deals (deal_summaries, deal_lost_months): bookings of new companies through
+  `record_meeting_events` (companies, deals, history, outbox), then `move_stage` to proposal.
 - meetings (meeting_show_rate_days): bookings through `record_booking_events` (meetings,
   uids, reminders, outbox; times spread over the past month and the next), then
   `record_attendance`.
@@ -43,9 +43,9 @@ Sessions = async_sessionmaker[AsyncSession]
 
 @dataclass(frozen=True)
 class WritePaths:
-    """A service's summary and the two write paths timed with its triggers on and off."""
+    """A service's summaries and the two write paths timed with their triggers on and off."""
 
-    summary: Summary
+    summaries: tuple[Summary, ...]
     database_url: Callable[[], str]
     seed: Callable[[Sessions], Awaitable[str]]
     #: writes `n` rows in one commit, returns their ids
@@ -57,6 +57,7 @@ class WritePaths:
 
 def deals_paths() -> WritePaths:
     from deals.config import DealsSettings
+    from deals.db.lost_sql import LOST_MONTHS
     from deals.db.summaries_sql import DEAL_SUMMARIES
     from deals.db.tables import tenants
     from deals.uow import DealsUnitOfWork
@@ -93,7 +94,7 @@ def deals_paths() -> WritePaths:
         )
 
     return WritePaths(
-        DEAL_SUMMARIES,
+        (DEAL_SUMMARIES, LOST_MONTHS),
         lambda: DealsSettings().own_database_url,
         seed,
         book,
@@ -146,7 +147,7 @@ def meetings_paths() -> WritePaths:
         )
 
     return WritePaths(
-        SHOW_RATE_DAYS,
+        (SHOW_RATE_DAYS,),
         lambda: MeetingsSettings().own_database_url,
         seed,
         book,
@@ -158,11 +159,12 @@ def meetings_paths() -> WritePaths:
 SERVICES = {"deals": deals_paths, "meetings": meetings_paths}
 
 
-async def set_triggers(sessions: Sessions, summary: Summary, on: bool) -> None:
+async def set_triggers(sessions: Sessions, summaries: Sequence[Summary], on: bool) -> None:
+    verb = "ENABLE" if on else "DISABLE"
     async with sessions() as session, session.begin():
-        for name in summary.triggers:
-            verb = "ENABLE" if on else "DISABLE"
-            await session.execute(text(f"ALTER TABLE {summary.source} {verb} TRIGGER {name}"))
+        for summary in summaries:
+            for name in summary.triggers:
+                await session.execute(text(f"ALTER TABLE {summary.source} {verb} TRIGGER {name}"))
 
 
 async def one_round(
@@ -190,9 +192,9 @@ async def main(service: str, rounds: int, batch: int) -> None:
         await one_round(paths, sessions, tenant_id, batch)  # warm-up
         for n in range(rounds):
             for on in (True, False) if n % 2 == 0 else (False, True):
-                await set_triggers(sessions, paths.summary, on)
+                await set_triggers(sessions, paths.summaries, on)
                 figures[on].append(await one_round(paths, sessions, tenant_id, batch))
-        await set_triggers(sessions, paths.summary, True)
+        await set_triggers(sessions, paths.summaries, True)
         await engine.dispose()
     for label, index, unit in ((paths.labels[0], 0, batch), (paths.labels[1], 1, 1)):
         on_ms = statistics.median(f[index] for f in figures[True]) * 1000

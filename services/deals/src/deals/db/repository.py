@@ -320,21 +320,7 @@ class DealRepository:
     async def pipeline_groups(self, tenant_id: str) -> Sequence[StageGroup]:
         """Active deals per (stage, currency) from the read model: a few hundred rows, however
         many deals the tenant has."""
-        s = deal_summaries.c
-        rows = await self.session.execute(
-            select(
-                s.stage,
-                s.currency,
-                func.sum(s.deals),
-                func.sum(s.value_sum),
-                func.sum(s.probability_sum),
-                func.sum(s.weighted_sum),
-            )
-            .where(s.tenant_id == tenant_id, s.status == DealStatus.ACTIVE)
-            .group_by(s.stage, s.currency)
-            .having(func.sum(s.deals) > 0)
-            .order_by(s.stage, s.currency)
-        )
+        rows = await self.session.execute(pipeline_query(tenant_id))
         return [StageGroup(*row) for row in rows]
 
     async def lost_groups(self, tenant_id: str, since: datetime) -> Sequence[LostGroup]:
@@ -412,6 +398,26 @@ def list_query(
         if condition is not None:
             query = query.where(condition)
     return keyset_page(query, c.created_at, c.id, after, limit)
+
+
+def pipeline_query(tenant_id: str) -> Select[Any]:
+    """Active deals per (stage, currency): count, value, probability and weighted sums, summed
+    over the read model's shards."""
+    s = deal_summaries.c
+    return (
+        select(
+            s.stage,
+            s.currency,
+            func.sum(s.deals),
+            func.sum(s.value_sum),
+            func.sum(s.probability_sum),
+            func.sum(s.weighted_sum),
+        )
+        .where(s.tenant_id == tenant_id, s.status == DealStatus.ACTIVE)
+        .group_by(s.stage, s.currency)
+        .having(func.sum(s.deals) > 0)
+        .order_by(s.stage, s.currency)
+    )
 
 
 def lost_window_query(tenant_id: str, since: datetime) -> Select[Any]:
