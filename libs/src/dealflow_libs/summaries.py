@@ -16,6 +16,7 @@ touches), so concurrent writers rarely wait for each other and never deadlock on
 a read sums the shards.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 SHARDS = 32
@@ -65,12 +66,25 @@ class Summary:
             ON CONFLICT ({self._key_list}, shard) DO UPDATE SET {added};
         """  # noqa: S608 - names and expressions from our own Summary constants
 
+    def _when_counted(self, rows: Sequence[str], sql: str) -> str:
+        """`sql` only if a row of the transition tables counts: a statement that wrote no
+        counted row (most, where few rows count) skips the upsert's planning and execution."""
+        if self.counted == "true":
+            return sql
+        found = " OR ".join(f"EXISTS (SELECT 1 FROM {r} WHERE {self.counted})" for r in rows)  # noqa: S608 - names and expressions from our own Summary constants
+        return f"IF {found} THEN {sql} END IF;"
+
     @property
     def create_function(self) -> str:
+        changed = {
+            "INSERT": ("new_rows",),
+            "UPDATE": ("new_rows", "old_rows"),
+            "DELETE": ("old_rows",),
+        }
+        sign = {"new_rows": 1, "old_rows": -1}
         branches = {
-            "INSERT": self._apply(self._changed("new_rows", 1)),
-            "UPDATE": self._apply(self._changed("new_rows", 1), self._changed("old_rows", -1)),
-            "DELETE": self._apply(self._changed("old_rows", -1)),
+            op: self._when_counted(rows, self._apply(*(self._changed(r, sign[r]) for r in rows)))
+            for op, rows in changed.items()
         }
         body = "\n".join(f"IF TG_OP = '{op}' THEN {sql} END IF;" for op, sql in branches.items())
         return f"""
