@@ -19,6 +19,8 @@ a read sums the shards.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import TextClause, text
+
 SHARDS = 32
 
 
@@ -147,6 +149,12 @@ class Summary:
         into = f"{self.table} ({self._key_list}, shard, {sums})"
         picked = f"{self._key_list}, 0, {sums}"
         return f"INSERT INTO {into} SELECT {picked} FROM ({recomputed}) AS r"  # noqa: S608 - names and expressions from our own Summary constants
+
+    def differences_query(self, tenant_id: str | None) -> TextClause:
+        """`differences` for one tenant, or for every tenant when None, ready to execute."""
+        if tenant_id is None:
+            return text(self.differences(tenant=False))
+        return text(self.differences(tenant=True)).bindparams(tenant=tenant_id)
 
     def differences(self, *, tenant: bool) -> str:
         """Every key whose kept sums (over the shards) differ from a recompute: the keys, then

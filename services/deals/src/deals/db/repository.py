@@ -342,19 +342,13 @@ class DealRepository:
     async def summary_differences(self, tenant_id: str | None) -> Sequence[SummaryDifference]:
         """Every (tenant, status, stage, currency) whose maintained summary differs from a full
         recompute from the rows (none, unless something bypassed the trigger)."""
-        rows = await self.session.execute(
-            text(DEAL_SUMMARIES.differences(tenant=tenant_id is not None)),
-            {"tenant": tenant_id} if tenant_id else {},
-        )
+        rows = await self.session.execute(DEAL_SUMMARIES.differences_query(tenant_id))
         return [SummaryDifference(*row) for row in rows]
 
     async def lost_month_differences(self, tenant_id: str | None) -> Sequence[LostMonthDifference]:
         """Every (tenant, month, reason, stage left) whose kept lost-deal rollup differs from a
         recompute from the deals (none, unless something bypassed the trigger)."""
-        rows = await self.session.execute(
-            text(LOST_MONTHS.differences(tenant=tenant_id is not None)),
-            {"tenant": tenant_id} if tenant_id else {},
-        )
+        rows = await self.session.execute(LOST_MONTHS.differences_query(tenant_id))
         return [
             LostMonthDifference(tenant, month, reason, stage, tuple(pairs[::2]), tuple(pairs[1::2]))
             for tenant, month, reason, stage, *pairs in rows

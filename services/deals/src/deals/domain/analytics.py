@@ -211,5 +211,5 @@ class LostMonthDifference:
     month: date
     reason: str
     stage_left: str
-    kept: tuple[int, Decimal, int, int]
-    recomputed: tuple[int, Decimal, int, int]
+    kept: tuple[Decimal, ...]
+    recomputed: tuple[Decimal, ...]

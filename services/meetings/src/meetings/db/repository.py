@@ -252,10 +252,7 @@ class MeetingRepository:
     async def show_rate_differences(self, tenant_id: str | None) -> Sequence[RollupDifference]:
         """Every (tenant, day) whose kept show-rate rollup differs from a recompute from the
         meetings (none, unless something bypassed the trigger)."""
-        rows = await self.session.execute(
-            text(SHOW_RATE_DAYS.differences(tenant=tenant_id is not None)),
-            {"tenant": tenant_id} if tenant_id else {},
-        )
+        rows = await self.session.execute(SHOW_RATE_DAYS.differences_query(tenant_id))
         return [_rollup_difference(row) for row in rows]
 
 
